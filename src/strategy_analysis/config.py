@@ -1,0 +1,50 @@
+"""Settings, read once by the entry point (CLI or app factory) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///trading_data.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; SQLite file in the working directory by default.",
+    )
+    api_key: str | None = Field(default=None, description="When set, write endpoints need X-API-Key.")
+    upload_dir: Path = Field(default=Path("uploads"), description="Where uploads are stored.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_bytes: int = Field(default=2 * 1024**3, description="Upload size limit (bytes).")
+    max_stream_body_bytes: int = Field(
+        default=50 * 1024**2, description="Limit of one stream batch, compressed or not (bytes)."
+    )
+    max_decompressed_bytes: int = Field(
+        default=200 * 1024**2, description="Limit of a gzip body once decompressed (bytes)."
+    )
+    rebuild_debounce_seconds: float = Field(
+        default=1.0, description="Delay that groups stream batches into one trade rebuild."
+    )
+    frontend_dir: Path | None = Field(
+        default=None, description="Built web app to serve at /; default frontend/dist if present."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        # Users paste plain postgres:// URLs; the platform speaks psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def _blank_key_is_none(cls, value: str | None) -> str | None:
+        return value or None

@@ -1,0 +1,319 @@
+"""The platform's tables (SQLAlchemy 2.0 typed models).
+
+Alembic migrations in ``migrations/`` create and change these tables; a test checks that
+the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import JsonDocument, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JsonDocument}
+
+
+class Strategy(Base):
+    __tablename__ = "strategies"
+
+    strategy_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class Run(Base):
+    """One run of a strategy (a backtest, a sim session, a live session)."""
+
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    strategy_id: Mapped[str] = mapped_column(ForeignKey("strategies.strategy_id"), index=True)
+    strategy_name: Mapped[str | None] = mapped_column(String(200))
+    strategy_version: Mapped[str | None] = mapped_column(String(100))
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    mode: Mapped[str | None] = mapped_column(String(20))
+    # RUNNING while a stream is open; COMPLETED/FAILED close it; files import as COMPLETED.
+    status: Mapped[str] = mapped_column(String(20), default="COMPLETED")
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    exporter: Mapped[str | None] = mapped_column(String(300))
+    schema_version: Mapped[str | None] = mapped_column(String(10))
+    # Every Metadata key/value as received (including ones the platform does not interpret).
+    run_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JsonDocument)
+    created_utc: Mapped[datetime | None] = mapped_column()
+    reported_net_pnl: Mapped[float | None] = mapped_column(Float)
+    reported_trade_count: Mapped[int | None] = mapped_column(Integer)
+    first_data_time: Mapped[datetime | None] = mapped_column()
+    last_data_time: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    analysis_updated_at: Mapped[datetime | None] = mapped_column()
+
+
+class Instrument(Base):
+    __tablename__ = "instruments"
+
+    symbol: Mapped[str] = mapped_column(String(200), primary_key=True)
+    point_value: Mapped[float] = mapped_column(Float, default=1.0)
+    tick_size: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class Bar(Base):
+    """Market data, shared by all runs."""
+
+    __tablename__ = "bars"
+
+    symbol: Mapped[str] = mapped_column(String(200), primary_key=True)
+    timeframe: Mapped[str] = mapped_column(String(50), primary_key=True)
+    start_time: Mapped[datetime] = mapped_column(primary_key=True)
+    end_time: Mapped[datetime | None] = mapped_column()
+    open: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    open_interest: Mapped[float | None] = mapped_column(Float)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    order_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    parent_order_id: Mapped[str | None] = mapped_column(String(200))
+    strategy_id: Mapped[str] = mapped_column(String(200))
+    strategy_version: Mapped[str | None] = mapped_column(String(100))
+    account_id: Mapped[str] = mapped_column(String(200))
+    symbol: Mapped[str] = mapped_column(String(200))
+    side: Mapped[str] = mapped_column(String(10))
+    order_type: Mapped[str] = mapped_column(String(20))
+    time_in_force: Mapped[str] = mapped_column(String(20), default="GTC")
+    submit_time: Mapped[datetime] = mapped_column()
+    price: Mapped[float | None] = mapped_column(Float)
+    stop_price: Mapped[float | None] = mapped_column(Float)
+    quantity: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    client_tag: Mapped[str | None] = mapped_column(String(200))
+    meta_json: Mapped[str | None] = mapped_column(Text)
+
+
+class Execution(Base):
+    __tablename__ = "executions"
+    __table_args__ = (Index(None, "run_id", "symbol", "exec_time", "sequence"),)
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    execution_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Not a foreign key: an execution may arrive before its order (contract).
+    order_id: Mapped[str] = mapped_column(String(200))
+    strategy_id: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    symbol: Mapped[str] = mapped_column(String(200))
+    side: Mapped[str] = mapped_column(String(10))
+    exec_time: Mapped[datetime] = mapped_column()
+    price: Mapped[float] = mapped_column(Float)
+    quantity: Mapped[float] = mapped_column(Float)
+    fee: Mapped[float] = mapped_column(Float, default=0.0)
+    fee_currency: Mapped[str | None] = mapped_column(String(20))
+    liquidity_flag: Mapped[str | None] = mapped_column(String(50))
+    # File rowid or batch position (offset per batch): the true order of equal timestamps.
+    sequence: Mapped[int] = mapped_column(BigInteger)
+
+
+class Trade(Base):
+    """A round-trip trade rebuilt from executions (analytics.md)."""
+
+    __tablename__ = "trades"
+    __table_args__ = (
+        Index(None, "run_id", "symbol"),
+        Index(None, "run_id", "entry_time"),
+        Index(None, "run_id", "exit_time"),
+        Index(None, "symbol", "entry_time"),
+    )
+
+    trade_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))
+    strategy_id: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    symbol: Mapped[str] = mapped_column(String(200))
+    side: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    entry_time: Mapped[datetime] = mapped_column()
+    exit_time: Mapped[datetime | None] = mapped_column()
+    entry_price: Mapped[float] = mapped_column(Float)
+    exit_price: Mapped[float | None] = mapped_column(Float)
+    quantity: Mapped[float] = mapped_column(Float)
+    pnl_gross: Mapped[float | None] = mapped_column(Float)
+    commission: Mapped[float] = mapped_column(Float, default=0.0)
+    pnl_net: Mapped[float | None] = mapped_column(Float)
+    mae: Mapped[float | None] = mapped_column(Float)
+    mfe: Mapped[float | None] = mapped_column(Float)
+    mae_points: Mapped[float | None] = mapped_column(Float)
+    mfe_points: Mapped[float | None] = mapped_column(Float)
+    etd: Mapped[float | None] = mapped_column(Float)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    point_value: Mapped[float] = mapped_column(Float, default=1.0)
+    first_execution_id: Mapped[str] = mapped_column(String(200))
+    # Sequence of the last exit fill: breaks exit-time ties when ordering closed trades.
+    exit_sequence: Mapped[int | None] = mapped_column(BigInteger)
+    entry_count: Mapped[int] = mapped_column(Integer, default=0)
+    exit_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TradeLot(Base):
+    """A FIFO lot match: one entry fill (part) closed by one exit fill (part)."""
+
+    __tablename__ = "trade_lots"
+    __table_args__ = (Index(None, "run_id", "symbol"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    trade_id: Mapped[str] = mapped_column(String(64), index=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))
+    symbol: Mapped[str] = mapped_column(String(200))
+    entry_execution_id: Mapped[str] = mapped_column(String(200))
+    exit_execution_id: Mapped[str] = mapped_column(String(200))
+    entry_time: Mapped[datetime] = mapped_column()
+    exit_time: Mapped[datetime] = mapped_column()
+    entry_price: Mapped[float] = mapped_column(Float)
+    exit_price: Mapped[float] = mapped_column(Float)
+    quantity: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+    pnl_gross: Mapped[float] = mapped_column(Float)
+
+
+class RunStatistics(Base):
+    """Statistics, equity curve and reconciliation of a run, stored by each rebuild."""
+
+    __tablename__ = "run_statistics"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    statistics: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class ImportRecord(Base):
+    """One import (file, upload, watched folder or stream batch) and its report."""
+
+    __tablename__ = "import_records"
+    __table_args__ = (Index(None, "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    # cli | upload | watch | stream
+    source: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    schema_version: Mapped[str | None] = mapped_column(String(10))
+    # running | succeeded | failed | refused | duplicate
+    status: Mapped[str] = mapped_column(String(20))
+    run_ids: Mapped[list[str] | None] = mapped_column(JsonDocument)
+    # {"orders": {"inserted": 1, "updated": 0, "unchanged": 0, "rejected": 0, "conflicts": 0}, ...}
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    conflict_count: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ImportRejection(Base):
+    """A record an import refused, with the reason (the rest of its file still imports)."""
+
+    __tablename__ = "import_rejections"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("import_records.id", ondelete="CASCADE"), index=True
+    )
+    table_name: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int | None] = mapped_column(BigInteger)
+    record_key: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    record: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+
+class ImportConflict(Base):
+    """A stored record that an import changed where the contract calls it a conflict.
+
+    ``old_values`` keeps what was overwritten, so nothing is lost silently.
+    """
+
+    __tablename__ = "import_conflicts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("import_records.id", ondelete="CASCADE"), index=True
+    )
+    table_name: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[str | None] = mapped_column(String(200))
+    record_key: Mapped[str] = mapped_column(Text)
+    old_values: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    new_values: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class Job(Base):
+    """A background import job (uploads); claimed by one worker at a time."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index(None, "status", "created_at"),)
+
+    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="import")
+    # queued | running | succeeded | failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    stored_path: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(20), default="upload")
+    progress_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    progress_total: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    error: Mapped[str | None] = mapped_column(Text)
+    import_id: Mapped[int | None] = mapped_column(BigInteger)
