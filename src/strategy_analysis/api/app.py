@@ -1,0 +1,68 @@
+"""The FastAPI application factory. Engines and workers start in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from .. import __version__
+from ..config import Settings
+from ..db.engine import make_engine, make_session_factory
+from ..events import EventBus
+from . import health
+from .errors import install_error_handlers
+from .frontend import mount_frontend
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the app; ``engine`` may be handed in (tests), else it is made from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(settings.database_url)
+        app.state.session_factory = make_session_factory(app.state.engine)
+        for start in app.state.on_startup:
+            start(app)
+        try:
+            yield
+        finally:
+            for stop in reversed(app.state.on_shutdown):
+                stop(app)
+            if own_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Strategy Analysis Platform",
+        version=__version__,
+        description="Ingest strategy exports, rebuild round-trip trades, statistics and charts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.event_bus = EventBus()
+    # Routers that need background workers append their start/stop callables here.
+    app.state.on_startup = []
+    app.state.on_shutdown = []
+    install_error_handlers(app)
+    app.include_router(health.router)
+    _include_resource_routers(app)
+    mount_frontend(app, settings.frontend_dir or _default_frontend_dir())
+    return app
+
+
+def _include_resource_routers(app: FastAPI) -> None:
+    from . import routers
+
+    for router_module in routers.ROUTERS:
+        router_module.setup(app)
+
+
+def _default_frontend_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / "frontend" / "dist"

@@ -1,0 +1,59 @@
+"""Request dependencies: settings, engine, session (the request owns the transaction)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..events import EventBus
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_event_bus(request: Request) -> EventBus:
+    return request.app.state.event_bus
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def require_api_key(
+    request: Request,
+    x_api_key: Annotated[str | None, Header(description="Required when the server has an API_KEY")] = None,
+) -> None:
+    expected = request.app.state.settings.api_key
+    if expected is None:
+        return
+    if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="missing or wrong X-API-Key header",
+        )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+EventBusDep = Annotated[EventBus, Depends(get_event_bus)]
+WriteAccess = Depends(require_api_key)

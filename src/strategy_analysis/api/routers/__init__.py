@@ -1,0 +1,3 @@
+"""Resource routers. Each module has ``setup(app)`` that includes its router."""
+
+ROUTERS: list = []

@@ -1,0 +1,5 @@
+"""Command line: ``python cli.py <command>``."""
+
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,51 @@
+"""The command dispatcher: reads settings once, then hands them to a command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..config import Settings
+
+# Each module has register(subparsers) and run(args, settings) -> exit code.
+COMMAND_MODULES = (
+    "serve_command",
+    "db_command",
+    "import_command",
+    "watch_command",
+    "rebuild_command",
+    "demo_command",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cli.py",
+        description="Strategy Analysis Platform: import strategy exports, rebuild trades, serve the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(f"{__package__}.{name}") is None:
+            continue  # STAGING: command not written yet
+        module = importlib.import_module(f"{__package__}.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    settings = Settings()
+    return int(args.func(args, settings) or 0)
