@@ -1,0 +1,143 @@
+"""Database fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Each test gets a fresh database copied from a template that ``alembic upgrade head`` built
+once per test run (PostgreSQL: ``CREATE DATABASE ... TEMPLATE``; SQLite: a file copy), so
+the migrations are exercised and tests stay fast. The PostgreSQL databases are dropped at
+the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from strategy_analysis.db.engine import make_engine, make_session_factory
+from strategy_analysis.db.migrations import upgrade_database
+
+DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DIALECTS = ("sqlite", "postgresql")
+
+
+def _server_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+
+
+def _libpq(url: str, database: str | None = None) -> str:
+    sa_url = make_url(url)
+    if database is not None:
+        sa_url = sa_url.set(database=database)
+    return sa_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PostgresServer:
+    """Creates and drops the test run's databases on the server named by TEST_DATABASE_URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.prefix = f"sa_test_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+        self.template: str | None = None
+
+    def _admin(self) -> psycopg.Connection:
+        return psycopg.connect(_libpq(self.url), autocommit=True, connect_timeout=5)
+
+    def create(self, template: str | None = None) -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        with self._admin() as conn:
+            clause = f" TEMPLATE {template}" if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{clause}')
+        self.created.append(name)
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self._admin() as conn:
+            for name in reversed(self.created):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    url = _server_url()
+    try:
+        psycopg.connect(_libpq(url), connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at {make_url(url).render_as_string()} is unreachable: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set: PostgreSQL tests must run)", pytrace=False)
+        warnings.warn(message + " -- PostgreSQL tests are SKIPPED", stacklevel=1)
+        yield None
+        return
+    server = PostgresServer(url)
+    try:
+        yield server
+    finally:
+        server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_template_url(postgres_server: PostgresServer | None) -> str | None:
+    if postgres_server is None:
+        return None
+    url = postgres_server.create()
+    upgrade_database(url)
+    postgres_server.template = make_url(url).database
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+) -> str:
+    """A fresh, migrated database for this test, on each dialect in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    template_url = request.getfixturevalue("postgres_template_url")
+    if template_url is None:
+        pytest.skip("PostgreSQL unreachable (see the warning above)")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create(template=server.template)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture(params=DIALECTS)
+def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database with no schema (for migration tests), on each dialect in turn."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'blank.db'}"
+    server: PostgresServer | None = request.getfixturevalue("postgres_server")
+    if server is None:
+        pytest.skip("PostgreSQL unreachable (see the warning above)")
+    return server.create()
