@@ -1,0 +1,52 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NPM_INSTALLED := frontend/node_modules/.installed
+FRONTEND_BUILT := frontend/dist/index.html
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install frontend test-deps lint pytest bench clean
+
+run: install frontend
+	$(PY) cli.py db upgrade
+	$(PY) cli.py serve --host $(HOST) --port $(PORT)
+
+test: install frontend test-deps lint
+	npm run --prefix frontend test
+	$(PY) -m pytest
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend: $(FRONTEND_BUILT)
+
+$(NPM_INSTALLED): frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund
+	touch $@
+
+$(FRONTEND_BUILT): $(NPM_INSTALLED) $(shell find frontend/src frontend/index.html frontend/vite.config.* -type f 2>/dev/null)
+	npm run --prefix frontend build
+
+# Debian packages the tests need: chromium (browser tests), Mono (C# client).
+test-deps:
+	bash scripts/install-test-deps.sh
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench scripts cli.py
+
+pytest: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist
