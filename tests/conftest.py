@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from strategy_analysis.db.engine import make_engine, make_session_factory
 from strategy_analysis.db.migrations import upgrade_database
 
+from live_server import LiveServer
+
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")
 
@@ -141,3 +143,10 @@ def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if server is None:
         pytest.skip("PostgreSQL unreachable (see the warning above)")
     return server.create()
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real server over HTTP on this test's fresh database (both dialects)."""
+    with LiveServer(database_url, tmp_path) as server:
+        yield server

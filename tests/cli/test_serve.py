@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+
+from live_server import ROOT, LiveServer
+
+
+def test_health_over_http_names_dialect_and_revision(live_server: LiveServer) -> None:
+    body = httpx.get(f"{live_server.base_url}/api/health").json()
+    expected = "sqlite" if live_server.database_url.startswith("sqlite") else "postgresql"
+    assert body["status"] == "ok"
+    assert body["database"] == expected
+    assert body["revision"] == "0001" or body["revision"] > "0001"
+
+
+def test_unknown_api_path_is_json_404(live_server: LiveServer) -> None:
+    response = httpx.get(f"{live_server.base_url}/api/no-such-thing")
+    assert response.status_code == 404
+    assert "no-such-thing" in response.json()["detail"]
+
+
+def test_serve_refuses_public_address_without_api_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--host", "0.0.0.0", "--port", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "API_KEY" in result.stderr and "--insecure" in result.stderr
+
+
+def test_db_upgrade_command_creates_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "db", "upgrade"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    # Default DATABASE_URL: trading_data.db in the working directory.
+    assert (tmp_path / "trading_data.db").is_file()
+    assert result.stdout.startswith("sqlite: revision ")
