@@ -17,13 +17,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from live_server import LiveServer
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from strategy_analysis.db.engine import make_engine, make_session_factory
 from strategy_analysis.db.migrations import upgrade_database
-
-from live_server import LiveServer
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL; SQLite file in the working directory by default.",
     )
-    api_key: str | None = Field(default=None, description="When set, write endpoints need X-API-Key.")
+    api_key: str | None = Field(
+        default=None, description="When set, write endpoints need X-API-Key."
+    )
     upload_dir: Path = Field(default=Path("uploads"), description="Where uploads are stored.")
     host: str = "127.0.0.1"
     port: int = 8000

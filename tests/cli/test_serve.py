@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import httpx
-
 from live_server import ROOT, LiveServer
 
 

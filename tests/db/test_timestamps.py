@@ -13,8 +13,16 @@ def test_utc_instant_round_trips(session_factory) -> None:  # type: ignore[no-un
     as_offset = instant.astimezone(timezone(timedelta(hours=2)))
     with session_factory() as session:
         session.add(
-            Bar(symbol="ES", timeframe="1m", start_time=as_offset, open=1, high=2, low=0.5,
-                close=1.5, volume=10)
+            Bar(
+                symbol="ES",
+                timeframe="1m",
+                start_time=as_offset,
+                open=1,
+                high=2,
+                low=0.5,
+                close=1.5,
+                volume=10,
+            )
         )
         session.commit()
     with session_factory() as session:
@@ -26,8 +34,18 @@ def test_utc_instant_round_trips(session_factory) -> None:  # type: ignore[no-un
 def test_naive_timestamp_is_utc(session_factory) -> None:  # type: ignore[no-untyped-def]
     naive = datetime(2025, 1, 2, 3, 4, 5)
     with session_factory() as session:
-        session.add(Bar(symbol="NQ", timeframe="1m", start_time=naive, open=1, high=1, low=1,
-                        close=1, volume=0))
+        session.add(
+            Bar(
+                symbol="NQ",
+                timeframe="1m",
+                start_time=naive,
+                open=1,
+                high=1,
+                low=1,
+                close=1,
+                volume=0,
+            )
+        )
         session.commit()
     with session_factory() as session:
         stored = session.scalars(select(Bar.start_time)).one()
@@ -42,8 +60,14 @@ def test_postgres_session_timezone_does_not_matter(engine) -> None:  # type: ign
         conn.execute(text("SET TIME ZONE 'America/New_York'"))
         conn.execute(
             Bar.__table__.insert().values(
-                symbol="CL", timeframe="1m", start_time=instant, open=1, high=1, low=1,
-                close=1, volume=0
+                symbol="CL",
+                timeframe="1m",
+                start_time=instant,
+                open=1,
+                high=1,
+                low=1,
+                close=1,
+                volume=0,
             )
         )
         stored = conn.execute(select(Bar.start_time)).scalar_one()

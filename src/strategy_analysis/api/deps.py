@@ -40,7 +40,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def require_api_key(
     request: Request,
-    x_api_key: Annotated[str | None, Header(description="Required when the server has an API_KEY")] = None,
+    x_api_key: Annotated[
+        str | None, Header(description="Required when the server has an API_KEY")
+    ] = None,
 ) -> None:
     expected = request.app.state.settings.api_key
     if expected is None:
