@@ -1,0 +1,445 @@
+// Posts stream batches (export-format.md section 2) to the platform's /api/ingest/stream.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+
+namespace StrategyAnalysis.Export
+{
+    /// <summary>Settings of an HttpExporter.</summary>
+    public sealed class HttpExporterOptions
+    {
+        public HttpExporterOptions()
+        {
+            RequestTimeout = TimeSpan.FromSeconds(15);
+            MaxAttempts = 5;
+            InitialBackoff = TimeSpan.FromMilliseconds(500);
+            MaxBackoff = TimeSpan.FromSeconds(30);
+            ServerRetryInterval = TimeSpan.FromSeconds(60);
+            Gzip = true;
+        }
+
+        /// <summary>The platform, e.g. http://127.0.0.1:8000 (the path /api/ingest/stream is appended).</summary>
+        public string BaseUrl { get; set; }
+
+        /// <summary>Sent as header X-API-Key when not empty (the server's API_KEY).</summary>
+        public string ApiKey { get; set; }
+
+        /// <summary>Time-out of one request; a time-out is retried.</summary>
+        public TimeSpan RequestTimeout { get; set; }
+
+        /// <summary>Attempts per batch (the first one included) before the batch goes to the fallback.</summary>
+        public int MaxAttempts { get; set; }
+
+        /// <summary>Wait before the second attempt; it doubles per attempt up to MaxBackoff, with random jitter.</summary>
+        public TimeSpan InitialBackoff { get; set; }
+
+        public TimeSpan MaxBackoff { get; set; }
+
+        /// <summary>
+        /// After a batch went to the fallback, batches go straight to the fallback for this long
+        /// before the server is tried again. Timeout.InfiniteTimeSpan: never again in this run,
+        /// so the server holds an unbroken beginning of the run and the file the rest.
+        /// </summary>
+        public TimeSpan ServerRetryInterval { get; set; }
+
+        /// <summary>Compress request bodies (Content-Encoding: gzip).</summary>
+        public bool Gzip { get; set; }
+
+        /// <summary>
+        /// Takes every batch the server could not take (typically a SqliteExporter); its file
+        /// can be uploaded later. Null: such batches are lost, and Write throws.
+        /// </summary>
+        public IExportSink Fallback { get; set; }
+
+        /// <summary>Diagnostics (called from the exporting thread).</summary>
+        public Action<string> Log { get; set; }
+
+        /// <summary>Called with the HTTP status and body of every answer to a batch.</summary>
+        public Action<int, string> ResponseObserver { get; set; }
+
+        /// <summary>Replaces the HttpMessageHandler (tests, proxies). The exporter owns and disposes it.</summary>
+        public HttpMessageHandler Handler { get; set; }
+    }
+
+    /// <summary>
+    /// Sends the run to the platform while it runs: one HttpClient, X-API-Key, gzip bodies.
+    /// Time-outs, connection failures, 408, 429 and 5xx are retried with exponential backoff
+    /// and jitter (the server treats a repeated batch as unchanged); after MaxAttempts, or on
+    /// any other 4xx, the batch goes to the fallback sink so an outage loses nothing.
+    /// </summary>
+    /// <remarks>Not for the strategy's thread: feed it through an InMemoryExportBuffer.</remarks>
+    public sealed class HttpExporter : IExportSink
+    {
+        public const string ExporterClass = "HttpExporter";
+
+        private readonly HttpExporterOptions options;
+        private readonly HttpClient client;
+        private readonly Uri streamUri;
+        private readonly Random jitter = new Random();
+        private readonly object sync = new object();
+        private RunInfo run;
+        private bool fallbackStarted;
+        private DateTime serverRetryAtUtc = DateTime.MinValue;
+        private bool onFallback;
+
+        private long batchesSent;
+        private long recordsSent;
+        private long requests;
+        private long retries;
+        private long batchesToFallback;
+        private long recordsToFallback;
+        private long recordsLost;
+        private long recordsRejected;
+
+        public HttpExporter(HttpExporterOptions options)
+        {
+            if (options == null) throw new ArgumentNullException("options");
+            if (string.IsNullOrEmpty(options.BaseUrl)) throw new ArgumentException("BaseUrl is required", "options");
+            if (options.MaxAttempts < 1) throw new ArgumentException("MaxAttempts must be at least 1", "options");
+            this.options = options;
+            streamUri = new Uri(options.BaseUrl.TrimEnd('/') + "/api/ingest/stream");
+            HttpMessageHandler handler = options.Handler ?? new HttpClientHandler();
+            client = new HttpClient(handler, true);
+            // Each attempt has its own time-out (RequestTimeout), so that a time-out and a
+            // shutdown can be told apart.
+            client.Timeout = Timeout.InfiniteTimeSpan;
+        }
+
+        public HttpExporterOptions Options { get { return options; } }
+
+        /// <summary>Batches the server accepted.</summary>
+        public long BatchesSent { get { return Interlocked.Read(ref batchesSent); } }
+        public long RecordsSent { get { return Interlocked.Read(ref recordsSent); } }
+        /// <summary>HTTP requests made, retries included.</summary>
+        public long Requests { get { return Interlocked.Read(ref requests); } }
+        public long Retries { get { return Interlocked.Read(ref retries); } }
+        public long BatchesToFallback { get { return Interlocked.Read(ref batchesToFallback); } }
+        public long RecordsToFallback { get { return Interlocked.Read(ref recordsToFallback); } }
+        /// <summary>Records neither the server nor the fallback took.</summary>
+        public long RecordsLost { get { return Interlocked.Read(ref recordsLost); } }
+        /// <summary>Records the server answered as rejected (invalid per the contract).</summary>
+        public long RecordsRejected { get { return Interlocked.Read(ref recordsRejected); } }
+
+        /// <summary>Announces the run (status RUNNING) with an empty batch.</summary>
+        public void Begin(RunInfo run)
+        {
+            if (run == null) throw new ArgumentNullException("run");
+            if (string.IsNullOrEmpty(run.RunId)) throw new ArgumentException("RunInfo.RunId is required", "run");
+            lock (sync)
+            {
+                if (this.run != null) throw new InvalidOperationException("HttpExporter: Begin was already called");
+                this.run = run.Clone();
+                this.run.Status = RunInfo.StatusRunning;
+            }
+            Send(new ExportBatch(), CancellationToken.None);
+        }
+
+        public void Write(ExportBatch batch)
+        {
+            Write(batch, CancellationToken.None);
+        }
+
+        public void Write(ExportBatch batch, CancellationToken cancel)
+        {
+            if (batch == null) throw new ArgumentNullException("batch");
+            if (run == null) throw new InvalidOperationException("HttpExporter: call Begin first");
+            if (batch.Count == 0) return;
+            Send(batch, cancel);
+        }
+
+        public void Complete(RunInfo run)
+        {
+            Complete(run, CancellationToken.None);
+        }
+
+        /// <summary>
+        /// Closes the run on the server (status COMPLETED unless the run says FAILED) and, when
+        /// the fallback took batches, closes the fallback file too and says where it is.
+        /// </summary>
+        public void Complete(RunInfo run, CancellationToken cancel)
+        {
+            lock (sync)
+            {
+                if (this.run == null) throw new InvalidOperationException("HttpExporter: call Begin first");
+                RunInfo final = run == null ? this.run.Clone() : run.Clone();
+                final.RunId = this.run.RunId;
+                if (final.Status != RunInfo.StatusFailed) final.Status = RunInfo.StatusCompleted;
+                this.run = final;
+            }
+            try
+            {
+                Send(new ExportBatch(), cancel);
+            }
+            finally
+            {
+                if (fallbackStarted)
+                {
+                    options.Fallback.Complete(this.run, CancellationToken.None);
+                    Log(string.Format(CultureInfo.InvariantCulture,
+                        "HttpExporter: {0} batches ({1} records) of run {2} are in the fallback {3}; upload it to complete the run on the server.",
+                        BatchesToFallback, RecordsToFallback, this.run.RunId, DescribeFallback()));
+                }
+                Log(string.Format(CultureInfo.InvariantCulture,
+                    "HttpExporter: run {0} done: {1} batches ({2} records) sent in {3} requests ({4} retries), {5} records rejected by the server, {6} records to the fallback, {7} lost.",
+                    this.run.RunId, BatchesSent, RecordsSent, Requests, Retries, RecordsRejected, RecordsToFallback, RecordsLost));
+            }
+        }
+
+        public void Dispose()
+        {
+            client.Dispose();
+            if (options.Fallback != null) options.Fallback.Dispose();
+        }
+
+        private void Send(ExportBatch batch, CancellationToken cancel)
+        {
+            RunInfo current;
+            lock (sync) { current = run; }
+
+            if (onFallback && !ServerDue())
+            {
+                ToFallback(batch, "the server failed recently", null);
+                return;
+            }
+
+            byte[] body = Encoding.UTF8.GetBytes(ExportJson.Batch(current, batch, ExporterClass));
+            if (options.Gzip) body = Compress(body);
+
+            string lastProblem = null;
+            Exception lastError = null;
+            for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    lastProblem = "shutting down";
+                    break;
+                }
+                if (attempt > 1)
+                {
+                    Interlocked.Increment(ref retries);
+                    if (cancel.WaitHandle.WaitOne(Backoff(attempt - 1)))
+                    {
+                        lastProblem = "shutting down";
+                        break;
+                    }
+                }
+                Outcome outcome = Post(body, cancel, out lastProblem, out lastError);
+                if (outcome == Outcome.Accepted)
+                {
+                    Interlocked.Increment(ref batchesSent);
+                    Interlocked.Add(ref recordsSent, batch.Count);
+                    if (onFallback)
+                    {
+                        onFallback = false;
+                        Log("HttpExporter: the server takes batches again.");
+                    }
+                    return;
+                }
+                if (outcome == Outcome.Refused) break;
+                if (attempt < options.MaxAttempts)
+                {
+                    Log("HttpExporter: attempt " + attempt.ToString(CultureInfo.InvariantCulture) + " of "
+                        + options.MaxAttempts.ToString(CultureInfo.InvariantCulture) + " failed (" + lastProblem + "), retrying.");
+                }
+            }
+            onFallback = true;
+            serverRetryAtUtc = options.ServerRetryInterval == Timeout.InfiniteTimeSpan
+                ? DateTime.MaxValue
+                : DateTime.UtcNow + options.ServerRetryInterval;
+            ToFallback(batch, lastProblem, lastError);
+        }
+
+        private bool ServerDue()
+        {
+            return DateTime.UtcNow >= serverRetryAtUtc;
+        }
+
+        private enum Outcome { Accepted, Retry, Refused }
+
+        private Outcome Post(byte[] body, CancellationToken cancel, out string problem, out Exception error)
+        {
+            problem = null;
+            error = null;
+            Interlocked.Increment(ref requests);
+            using (CancellationTokenSource attempt = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            using (HttpRequestMessage request = new HttpRequestMessage(HttpMethod.Post, streamUri))
+            {
+                attempt.CancelAfter(options.RequestTimeout);
+                ByteArrayContent content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                if (options.Gzip) content.Headers.ContentEncoding.Add("gzip");
+                request.Content = content;
+                request.Headers.ExpectContinue = false;
+                if (!string.IsNullOrEmpty(options.ApiKey)) request.Headers.Add("X-API-Key", options.ApiKey);
+
+                try
+                {
+                    using (HttpResponseMessage response = client.SendAsync(request, attempt.Token).Result)
+                    {
+                        string answer = response.Content.ReadAsStringAsync().Result;
+                        int status = (int)response.StatusCode;
+                        Observe(status, answer);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            CountRejected(answer);
+                            return Outcome.Accepted;
+                        }
+                        problem = "HTTP " + status.ToString(CultureInfo.InvariantCulture) + " " + Shorten(answer);
+                        bool retry = status >= 500 || status == (int)HttpStatusCode.RequestTimeout || status == 429;
+                        return retry ? Outcome.Retry : Outcome.Refused;
+                    }
+                }
+                catch (AggregateException e)
+                {
+                    error = e.GetBaseException();
+                }
+                catch (Exception e)
+                {
+                    // Reading the answer may fail outside the task (a reset connection).
+                    error = e;
+                }
+                if (error is OperationCanceledException)
+                {
+                    problem = cancel.IsCancellationRequested
+                        ? "shutting down"
+                        : "no answer within " + options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s";
+                }
+                else
+                {
+                    problem = error.GetType().Name + ": " + error.Message;
+                }
+                return Outcome.Retry;
+            }
+        }
+
+        private TimeSpan Backoff(int retry)
+        {
+            double baseMs = options.InitialBackoff.TotalMilliseconds * Math.Pow(2, retry - 1);
+            baseMs = Math.Min(baseMs, options.MaxBackoff.TotalMilliseconds);
+            double factor;
+            lock (jitter) { factor = 0.5 + jitter.NextDouble() * 0.5; }
+            return TimeSpan.FromMilliseconds(baseMs * factor);
+        }
+
+        private void ToFallback(ExportBatch batch, string problem, Exception error)
+        {
+            if (options.Fallback == null)
+            {
+                Interlocked.Add(ref recordsLost, batch.Count);
+                throw new ExportException("HttpExporter: the server did not take a batch of "
+                    + batch.Count.ToString(CultureInfo.InvariantCulture) + " records (" + problem + ") and there is no fallback", error);
+            }
+            try
+            {
+                if (!fallbackStarted)
+                {
+                    Log("HttpExporter: the server did not take a batch (" + problem + "); writing to the fallback " + DescribeFallback() + ".");
+                    RunInfo current;
+                    lock (sync) { current = run.Clone(); }
+                    current.Status = RunInfo.StatusRunning;
+                    options.Fallback.Begin(current);
+                    fallbackStarted = true;
+                }
+                options.Fallback.Write(batch, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Interlocked.Add(ref recordsLost, batch.Count);
+                throw new ExportException("HttpExporter: neither the server (" + problem + ") nor the fallback ("
+                    + e.Message + ") took a batch of " + batch.Count.ToString(CultureInfo.InvariantCulture) + " records", e);
+            }
+            if (batch.Count > 0) Interlocked.Increment(ref batchesToFallback);
+            Interlocked.Add(ref recordsToFallback, batch.Count);
+        }
+
+        private string DescribeFallback()
+        {
+            SqliteExporter file = options.Fallback as SqliteExporter;
+            return file != null ? file.Description : options.Fallback.GetType().Name;
+        }
+
+        private void Observe(int status, string answer)
+        {
+            Action<int, string> observer = options.ResponseObserver;
+            if (observer == null) return;
+            try { observer(status, answer); }
+            catch (Exception e) { Log("HttpExporter: the response observer failed: " + e.Message); }
+        }
+
+        /// <summary>
+        /// The answer reports rejected records per table; their shape is the server's, so count
+        /// both numeric "rejected" fields and lists named "rejected", and keep the larger.
+        /// </summary>
+        private void CountRejected(string answer)
+        {
+            if (string.IsNullOrEmpty(answer)) return;
+            object parsed;
+            try { parsed = JsonReader.Parse(answer); }
+            catch (FormatException) { return; }
+            double numbers = 0;
+            double listed = 0;
+            SumRejected(parsed, ref numbers, ref listed);
+            long rejected = (long)Math.Max(numbers, listed);
+            if (rejected <= 0) return;
+            Interlocked.Add(ref recordsRejected, rejected);
+            Log("HttpExporter: the server rejected " + rejected.ToString(CultureInfo.InvariantCulture)
+                + " records of a batch: " + Shorten(answer));
+        }
+
+        private static void SumRejected(object node, ref double numbers, ref double listed)
+        {
+            Dictionary<string, object> obj = node as Dictionary<string, object>;
+            if (obj != null)
+            {
+                foreach (KeyValuePair<string, object> pair in obj)
+                {
+                    if (string.Equals(pair.Key, "rejected", StringComparison.OrdinalIgnoreCase))
+                    {
+                        if (pair.Value is double) { numbers += (double)pair.Value; continue; }
+                        List<object> items = pair.Value as List<object>;
+                        if (items != null) { listed += items.Count; continue; }
+                    }
+                    SumRejected(pair.Value, ref numbers, ref listed);
+                }
+                return;
+            }
+            List<object> list = node as List<object>;
+            if (list == null) return;
+            foreach (object item in list) SumRejected(item, ref numbers, ref listed);
+        }
+
+        private void Log(string message)
+        {
+            Action<string> log = options.Log;
+            if (log == null) return;
+            try { log(message); }
+            catch (Exception) { /* a failing logger must not stop the export */ }
+        }
+
+        private static string Shorten(string text)
+        {
+            if (text == null) return "";
+            text = text.Replace('\n', ' ').Replace('\r', ' ');
+            return text.Length <= 500 ? text : text.Substring(0, 500) + "...";
+        }
+
+        internal static byte[] Compress(byte[] data)
+        {
+            using (MemoryStream output = new MemoryStream())
+            {
+                using (GZipStream gzip = new GZipStream(output, CompressionMode.Compress, true))
+                {
+                    gzip.Write(data, 0, data.Length);
+                }
+                return output.ToArray();
+            }
+        }
+    }
+}
