@@ -1,0 +1,295 @@
+"""Columnar containers (numpy arrays) passed between loading, building and writing.
+
+Times are int64 microseconds since the Unix epoch, UTC. A missing time is ``NO_TIME``;
+a missing number is NaN. ``to_records`` turns columns into JSON-safe dicts (None, not NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+NO_TIME = np.iinfo(np.int64).min
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+BUY = 1
+SELL = -1
+LONG = 1
+SHORT = -1
+
+
+def micros_to_datetime(value: int) -> datetime | None:
+    if value == NO_TIME:
+        return None
+    return EPOCH + timedelta(microseconds=int(value))
+
+
+def datetime_to_micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _object_array(values: Any, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, None, dtype=object)
+    return np.asarray(values, dtype=object)
+
+
+@dataclass
+class ExecutionColumns:
+    """The fills of one run (any accounts and symbols), one array element per execution."""
+
+    execution_id: np.ndarray  # object
+    account_id: np.ndarray  # object; None is an account of its own
+    symbol: np.ndarray  # object
+    side: np.ndarray  # int8: +1 buy, -1 sell
+    price: np.ndarray  # float64
+    quantity: np.ndarray  # float64, > 0
+    fee: np.ndarray  # float64, >= 0
+    exec_time: np.ndarray  # int64 microseconds UTC
+    sequence: np.ndarray  # int64: order of equal timestamps
+    strategy_id: np.ndarray | None = None  # object
+
+    def __post_init__(self) -> None:
+        n = len(self.execution_id)
+        self.execution_id = np.asarray(self.execution_id, dtype=object)
+        self.account_id = _object_array(self.account_id, n)
+        self.symbol = np.asarray(self.symbol, dtype=object)
+        self.side = np.asarray(self.side, dtype=np.int8)
+        self.price = np.asarray(self.price, dtype=np.float64)
+        self.quantity = np.asarray(self.quantity, dtype=np.float64)
+        self.fee = np.nan_to_num(np.asarray(self.fee, dtype=np.float64), nan=0.0)
+        self.exec_time = np.asarray(self.exec_time, dtype=np.int64)
+        self.sequence = np.asarray(self.sequence, dtype=np.int64)
+        if self.strategy_id is not None:
+            self.strategy_id = np.asarray(self.strategy_id, dtype=object)
+        for f in fields(self):
+            column = getattr(self, f.name)
+            if column is not None and len(column) != n:
+                raise ValueError(
+                    f"execution column {f.name!r} has {len(column)} values, expected {n}"
+                )
+
+    def __len__(self) -> int:
+        return len(self.execution_id)
+
+    def take(self, index: np.ndarray) -> ExecutionColumns:
+        return ExecutionColumns(
+            **{
+                f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
+                for f in fields(self)
+            }
+        )
+
+    @classmethod
+    def empty(cls) -> ExecutionColumns:
+        return cls(
+            execution_id=np.empty(0, dtype=object),
+            account_id=np.empty(0, dtype=object),
+            symbol=np.empty(0, dtype=object),
+            side=np.empty(0, dtype=np.int8),
+            price=np.empty(0),
+            quantity=np.empty(0),
+            fee=np.empty(0),
+            exec_time=np.empty(0, dtype=np.int64),
+            sequence=np.empty(0, dtype=np.int64),
+        )
+
+
+@dataclass
+class BarColumns:
+    """Bars of one symbol (any timeframes)."""
+
+    timeframe: np.ndarray  # object
+    start_time: np.ndarray  # int64 microseconds
+    end_time: np.ndarray  # int64 microseconds, NO_TIME when the bar has none
+    high: np.ndarray  # float64
+    low: np.ndarray  # float64
+
+    def __post_init__(self) -> None:
+        n = len(self.start_time)
+        self.timeframe = np.asarray(self.timeframe, dtype=object)
+        self.start_time = np.asarray(self.start_time, dtype=np.int64)
+        if self.end_time is None:
+            self.end_time = np.full(n, NO_TIME, dtype=np.int64)
+        self.end_time = np.asarray(self.end_time, dtype=np.int64)
+        self.high = np.asarray(self.high, dtype=np.float64)
+        self.low = np.asarray(self.low, dtype=np.float64)
+        for f in fields(self):
+            if len(getattr(self, f.name)) != n:
+                raise ValueError(f"bar column {f.name!r} has the wrong length, expected {n}")
+
+    def __len__(self) -> int:
+        return len(self.start_time)
+
+    def take(self, index: np.ndarray) -> BarColumns:
+        return BarColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+
+# Trade columns in the order of the API's trade fields (api.md), then the extra ones.
+TRADE_FIELDS = (
+    "trade_id",
+    "run_id",
+    "strategy_id",
+    "account_id",
+    "symbol",
+    "side",
+    "status",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "quantity",
+    "pnl_gross",
+    "commission",
+    "pnl_net",
+    "mae",
+    "mfe",
+    "mae_points",
+    "mfe_points",
+    "etd",
+    "duration_seconds",
+    "point_value",
+    "first_execution_id",
+    "exit_sequence",
+    "entry_count",
+    "exit_count",
+)
+
+LOT_FIELDS = (
+    "trade_id",
+    "run_id",
+    "symbol",
+    "entry_execution_id",
+    "exit_execution_id",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "quantity",
+    "points",
+    "pnl_gross",
+)
+
+_TIME_FIELDS = {"entry_time", "exit_time"}
+_INT_FIELDS = {"exit_sequence", "entry_count", "exit_count"}
+
+
+def _json_value(name: str, value: Any) -> Any:
+    if name in _TIME_FIELDS:
+        return micros_to_datetime(int(value))
+    if isinstance(value, np.floating | float):
+        return None if np.isnan(value) else float(value)
+    if name in _INT_FIELDS:
+        return None if value == NO_TIME else int(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+@dataclass
+class LotMatches:
+    """FIFO lot matches: one entry fill (part) closed by one exit fill (part)."""
+
+    trade_index: np.ndarray  # int64: row in BuiltTrades
+    trade_id: np.ndarray  # object
+    symbol: np.ndarray  # object
+    entry_execution_id: np.ndarray  # object
+    exit_execution_id: np.ndarray  # object
+    entry_time: np.ndarray  # int64
+    exit_time: np.ndarray  # int64
+    entry_price: np.ndarray  # float64
+    exit_price: np.ndarray  # float64
+    quantity: np.ndarray  # float64
+    points: np.ndarray  # float64: price move in the trade's favour
+    pnl_gross: np.ndarray  # float64
+    run_id: str = ""
+
+    def __len__(self) -> int:
+        return len(self.trade_index)
+
+    def column(self, name: str) -> np.ndarray:
+        if name == "run_id":
+            return np.full(len(self), self.run_id, dtype=object)
+        return getattr(self, name)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        columns = [(name, self.column(name)) for name in LOT_FIELDS]
+        return [
+            {name: _json_value(name, col[i]) for name, col in columns} for i in range(len(self))
+        ]
+
+
+@dataclass
+class BuiltTrades:
+    """Round-trip trades of one run (analytics.md), one array element per trade.
+
+    Closed trades come first in no particular order guarantee beyond: grouped by account and
+    symbol, then by entry. ``direction`` is +1 LONG / -1 SHORT; ``closed`` is the status.
+    """
+
+    trade_id: np.ndarray  # object
+    strategy_id: np.ndarray  # object
+    account_id: np.ndarray  # object
+    symbol: np.ndarray  # object
+    direction: np.ndarray  # int8
+    closed: np.ndarray  # bool
+    entry_time: np.ndarray  # int64
+    exit_time: np.ndarray  # int64, NO_TIME when open
+    entry_price: np.ndarray  # float64
+    exit_price: np.ndarray  # float64, NaN when no exit fill yet
+    quantity: np.ndarray  # float64
+    pnl_gross: np.ndarray  # float64, NaN when open
+    commission: np.ndarray  # float64
+    pnl_net: np.ndarray  # float64, NaN when open
+    point_value: np.ndarray  # float64
+    first_execution_id: np.ndarray  # object
+    exit_sequence: np.ndarray  # int64, NO_TIME when open
+    entry_count: np.ndarray  # int64
+    exit_count: np.ndarray  # int64
+    realized_pnl: np.ndarray  # float64: lot pnl so far (partial exits of an open trade)
+    lots: LotMatches
+    run_id: str = ""
+    mae: np.ndarray = field(default_factory=lambda: np.empty(0))
+    mfe: np.ndarray = field(default_factory=lambda: np.empty(0))
+    mae_points: np.ndarray = field(default_factory=lambda: np.empty(0))
+    mfe_points: np.ndarray = field(default_factory=lambda: np.empty(0))
+    etd: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def __post_init__(self) -> None:
+        n = len(self.trade_id)
+        for name in ("mae", "mfe", "mae_points", "mfe_points", "etd"):
+            if len(getattr(self, name)) != n:
+                setattr(self, name, np.full(n, np.nan))
+
+    def __len__(self) -> int:
+        return len(self.trade_id)
+
+    @property
+    def side(self) -> np.ndarray:
+        return np.where(self.direction > 0, "LONG", "SHORT").astype(object)
+
+    @property
+    def status(self) -> np.ndarray:
+        return np.where(self.closed, "CLOSED", "OPEN").astype(object)
+
+    @property
+    def duration_seconds(self) -> np.ndarray:
+        return np.where(self.closed, (self.exit_time - self.entry_time) / 1_000_000.0, np.nan)
+
+    def column(self, name: str) -> np.ndarray:
+        if name == "run_id":
+            return np.full(len(self), self.run_id, dtype=object)
+        return getattr(self, name)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per trade with the API's field names (None for missing values)."""
+        columns = [(name, self.column(name)) for name in TRADE_FIELDS]
+        return [
+            {name: _json_value(name, col[i]) for name, col in columns} for i in range(len(self))
+        ]
