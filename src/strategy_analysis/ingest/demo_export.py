@@ -642,6 +642,8 @@ def write_demo_export(
     con = sqlite3.connect(path)
     try:
         con.execute("PRAGMA journal_mode=OFF")
+        con.execute("PRAGMA locking_mode=EXCLUSIVE")
+        con.execute("PRAGMA cache_size=-65536")
         con.execute("PRAGMA synchronous=OFF")
         with con:
             if data.metadata:
