@@ -1,3 +1,5 @@
 """Resource routers. Each module has ``setup(app)`` that includes its router."""
 
-ROUTERS: list = []
+from . import events, imports, ingest, instruments, runs, trades
+
+ROUTERS: list = [ingest, imports, runs, trades, instruments, events]

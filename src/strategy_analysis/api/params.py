@@ -1,0 +1,12 @@
+"""Constrained parameter types shared by the routers (bounded, so bad input is a 4xx)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+# Identifiers as stored: bounded length, no NUL (PostgreSQL text cannot hold one).
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
+MAX_INT64 = 2**63 - 1
+MAX_OFFSET = 10**9

@@ -1,0 +1,215 @@
+"""Strategies, runs, run statistics and the equity curve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import PageInfo, UtcTime
+
+_RUN_ID = "6f1c2d3e-0000-4000-8000-000000000001"
+
+
+class StrategyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "strategy_id": "StackedImbalance",
+                    "name": "Stacked Imbalance",
+                    "version": "2.3",
+                    "run_count": 4,
+                    "created_at": "2025-01-06T14:00:00Z",
+                    "updated_at": "2025-01-07T09:00:00Z",
+                }
+            ]
+        }
+    )
+
+    strategy_id: str
+    name: str | None
+    version: str | None
+    run_count: int
+    created_at: UtcTime
+    updated_at: UtcTime
+
+
+class RunCounts(BaseModel):
+    orders: int
+    executions: int
+    trades: int
+
+
+class RunSummary(BaseModel):
+    """Headline numbers from the run's last statistics rebuild."""
+
+    total_trades: int | None = None
+    net_profit: float | None = None
+    profit_factor: float | None = None
+    percent_profitable: float | None = None
+    max_drawdown: float | None = None
+
+
+_RUN_EXAMPLE = {
+    "run_id": _RUN_ID,
+    "strategy_id": "StackedImbalance",
+    "strategy_name": "Stacked Imbalance",
+    "strategy_version": "2.3",
+    "parameters": {"ratio": 3},
+    "mode": "backtest",
+    "status": "COMPLETED",
+    "account_id": "Sim101",
+    "exporter": "StackedImbalanceStrategyDue/2.3 SqliteExporter/1.1",
+    "schema_version": "1.1",
+    "created_utc": "2025-01-06T22:00:00Z",
+    "reported_net_pnl": 1520.5,
+    "reported_trade_count": 42,
+    "first_data_time": "2025-01-06T14:30:00Z",
+    "last_data_time": "2025-01-06T21:59:00Z",
+    "created_at": "2025-01-06T22:01:00Z",
+    "updated_at": "2025-01-06T22:01:00Z",
+    "analysis_updated_at": "2025-01-06T22:01:02Z",
+    "counts": {"orders": 120, "executions": 96, "trades": 42},
+    "summary": {
+        "total_trades": 42,
+        "net_profit": 1520.5,
+        "profit_factor": 1.8,
+        "percent_profitable": 57.1,
+        "max_drawdown": -640.0,
+    },
+}
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
+    run_id: str
+    strategy_id: str
+    strategy_name: str | None
+    strategy_version: str | None
+    parameters: dict[str, Any] | None
+    mode: str | None
+    status: str = Field(description="RUNNING while a stream is open; COMPLETED or FAILED")
+    account_id: str | None
+    exporter: str | None
+    schema_version: str | None
+    created_utc: UtcTime | None
+    reported_net_pnl: float | None
+    reported_trade_count: int | None
+    first_data_time: UtcTime | None
+    last_data_time: UtcTime | None
+    created_at: UtcTime
+    updated_at: UtcTime
+    analysis_updated_at: UtcTime | None
+    counts: RunCounts
+    summary: RunSummary | None = Field(description="Null until the run's trades are built")
+
+
+class RunPage(PageInfo):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [_RUN_EXAMPLE], "total": 1, "limit": 100, "offset": 0}]
+        }
+    )
+
+    items: list[RunOut]
+
+
+class Reconciliation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    reported_net_pnl: float | None = None
+    platform_net_pnl: float | None = None
+    net_pnl_difference: float | None = None
+    reported_trade_count: int | None = None
+    platform_trade_count: int | None = None
+    trade_count_difference: int | None = None
+    matches: bool | None = None
+
+
+class Statistics(BaseModel):
+    """Run statistics exactly as analytics.md defines them (closed trades only)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    total_trades: int = 0
+    winning_trades: int = 0
+    losing_trades: int = 0
+    even_trades: int = 0
+    open_trades: int | None = None
+    net_profit: float | None = None
+    gross_profit: float | None = None
+    gross_loss: float | None = None
+    commission: float | None = None
+    profit_factor: float | None = None
+    percent_profitable: float | None = None
+    avg_trade: float | None = None
+    avg_winning_trade: float | None = None
+    avg_losing_trade: float | None = None
+    ratio_avg_win_avg_loss: float | None = None
+    largest_winning_trade: float | None = None
+    largest_losing_trade: float | None = None
+    max_consecutive_winners: int | None = None
+    max_consecutive_losers: int | None = None
+    max_drawdown: float | None = None
+    avg_mae: float | None = None
+    avg_mfe: float | None = None
+    avg_etd: float | None = None
+    avg_duration_seconds: float | None = None
+    expectancy: float | None = None
+    reconciliation: Reconciliation | None = None
+
+
+class RunStatisticsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "run_id": _RUN_ID,
+                    "updated_at": "2025-01-06T22:01:02Z",
+                    "statistics": {
+                        "total_trades": 42,
+                        "winning_trades": 24,
+                        "losing_trades": 17,
+                        "even_trades": 1,
+                        "net_profit": 1520.5,
+                        "profit_factor": 1.8,
+                        "max_drawdown": -640.0,
+                        "reconciliation": None,
+                    },
+                }
+            ]
+        }
+    )
+
+    run_id: str
+    updated_at: UtcTime | None = Field(description="Null until the run's trades are built")
+    statistics: Statistics | None
+
+
+class EquityPoint(BaseModel):
+    time: UtcTime
+    equity: float
+    drawdown: float
+
+
+class EquityCurve(BaseModel):
+    """Cumulative pnl_net at each closed trade's exit, from 0 at the first entry."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "run_id": _RUN_ID,
+                    "points": [
+                        {"time": "2025-01-06T14:30:00Z", "equity": 0.0, "drawdown": 0.0},
+                        {"time": "2025-01-06T14:42:30Z", "equity": 320.8, "drawdown": 0.0},
+                    ],
+                }
+            ]
+        }
+    )
+
+    run_id: str
+    points: list[EquityPoint]

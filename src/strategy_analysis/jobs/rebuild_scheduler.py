@@ -1,0 +1,101 @@
+"""Debounced trade rebuilds after stream batches.
+
+A strategy streams many small batches; rebuilding a (run, symbol) after each one would
+redo the same work many times. Batches add their affected pairs here; a pair is rebuilt
+``debounce`` seconds after it first became dirty (so a steady stream still sees its trades
+within about that delay), immediately when a batch closes the run. One thread runs the
+rebuilds, so a pair is never rebuilt twice at the same time; a pair dirtied again during
+its rebuild is rebuilt once more afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import Engine
+
+from ..events import EventBus
+from .boundary import run_guarded
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]
+
+
+class RebuildScheduler:
+    def __init__(self, engine: Engine, event_bus: EventBus, debounce_seconds: float) -> None:
+        self.engine = engine
+        self.event_bus = event_bus
+        self.debounce = max(0.0, debounce_seconds)
+        self._due: dict[Pair, float] = {}
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self.rebuilds = 0
+
+    def add(self, pairs: Iterable[Pair], *, immediate: bool = False) -> None:
+        now = time.monotonic()
+        due_at = now if immediate else now + self.debounce
+        with self._cond:
+            for run_id, symbol in pairs:
+                pair = (str(run_id), str(symbol))
+                # Keep the earlier deadline: more batches do not postpone a rebuild.
+                self._due[pair] = min(self._due.get(pair, due_at), due_at)
+            self._cond.notify()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="trade-rebuild", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def idle(self) -> bool:
+        with self._cond:
+            return not self._due and not self._busy
+
+    def _take_due(self) -> list[Pair] | None:
+        with self._cond:
+            while not self._stopping:
+                now = time.monotonic()
+                ready = [pair for pair, due in self._due.items() if due <= now]
+                if ready:
+                    for pair in ready:
+                        del self._due[pair]
+                    self._busy = True
+                    return ready
+                wait = min(self._due.values()) - now if self._due else None
+                self._cond.wait(wait)
+            return None
+
+    def _loop(self) -> None:
+        from ..trades.rebuild import rebuild_trades
+
+        while (pairs := self._take_due()) is not None:
+            started = time.perf_counter()
+            ok = run_guarded(
+                f"trade rebuild of {len(pairs)} (run, symbol) pairs",
+                lambda pairs=pairs: rebuild_trades(self.engine, pairs, event_bus=self.event_bus),
+                _already_logged,
+            )
+            with self._cond:
+                self._busy = False
+            self.rebuilds += 1
+            if ok:
+                log.info(
+                    "rebuilt trades of %d (run, symbol) pairs in %.3f s",
+                    len(pairs),
+                    time.perf_counter() - started,
+                )
+
+
+def _already_logged(_message: str) -> None:
+    return None

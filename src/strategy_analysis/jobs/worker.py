@@ -1,0 +1,215 @@
+"""The import worker: a thread in the server process that runs queued jobs one at a time.
+
+It resumes jobs a stopped server left behind, reports progress (in memory for every
+dialect, on the job's row on PostgreSQL, and as ``job_progress`` events), rebuilds the
+affected trades after a successful import, and publishes ``job_finished``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..events import EventBus
+from ..ingest.errors import BatchFormatError, ExportFileError
+from ..ingest.report import ImportReport
+from ..services.file_kinds import FileKind, sniff_file
+from . import queue
+from .boundary import run_guarded
+
+log = logging.getLogger(__name__)
+
+# Job rows are written at most this often while an import runs (PostgreSQL only: on
+# SQLite the import holds the single write lock, so progress stays in memory).
+PROGRESS_ROW_SECONDS = 1.0
+PROGRESS_EVENT_SECONDS = 0.25
+# How often an idle worker looks for jobs queued by other processes and for jobs that a
+# dead process left running (PostgreSQL).
+POLL_SECONDS = 1.0
+RECOVER_SECONDS = 30.0
+
+
+class WorkerStopping(Exception):
+    """Raised from the progress callback to end an import early when the server stops."""
+
+
+class _Progress:
+    def __init__(self, worker: ImportWorker, job_id: str) -> None:
+        self.worker = worker
+        self.job_id = job_id
+        self.last_event = 0.0
+        self.last_row = time.monotonic()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.worker.stopping.is_set():
+            raise WorkerStopping(f"server stopping during job {self.job_id}")
+        self.worker.progress[self.job_id] = (int(done), None if total is None else int(total))
+        now = time.monotonic()
+        if now - self.last_event >= PROGRESS_EVENT_SECONDS or done == total:
+            self.last_event = now
+            self.worker.event_bus.publish(
+                "job_progress", job_id=self.job_id, done=done, total=total
+            )
+        if self.worker.postgres and now - self.last_row >= PROGRESS_ROW_SECONDS:
+            self.last_row = now
+            queue.record_progress(self.worker.engine, self.job_id, int(done), total)
+
+
+class ImportWorker:
+    def __init__(self, engine: Engine, event_bus: EventBus) -> None:
+        self.engine = engine
+        self.event_bus = event_bus
+        self.postgres = engine.dialect.name == "postgresql"
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        # job_id -> (done, total) of the jobs this process is running or ran.
+        self.progress: dict[str, tuple[int, int | None]] = {}
+        self.current_job: str | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="import-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("import worker still busy with job %s at shutdown", self.current_job)
+
+    def notify(self) -> None:
+        """A job was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        log.info("import worker %s started", self.worker_id)
+        self._next_recovery = 0.0
+        self._recovered_once = False
+        while not self.stopping.is_set():
+            self._claimed: queue.ClaimedJob | None = None
+            ok = run_guarded("import worker", self._step, self._record_failure)
+            claimed = self._claimed
+            if claimed is not None:
+                run_guarded(f"releasing job {claimed.job_id}", claimed.release, _already_logged)
+            self.current_job = None
+            if not ok:
+                self.stopping.wait(1.0)  # back off: the database may be down
+        log.info("import worker %s stopped", self.worker_id)
+
+    def _step(self) -> None:
+        now = time.monotonic()
+        if not self._recovered_once or (self.postgres and now >= self._next_recovery):
+            # SQLite has one server process per file: at start every 'running' job is ours
+            # from before the restart. PostgreSQL asks the jobs' advisory locks.
+            queue.requeue_abandoned(self.engine, everything_running=not self._recovered_once)
+            self._recovered_once = True
+            self._next_recovery = now + RECOVER_SECONDS
+        claimed = queue.claim_next(self.engine, self.worker_id)
+        if claimed is None:
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            return
+        self._claimed = claimed
+        self._run(claimed)
+
+    def _record_failure(self, message: str) -> None:
+        job = self._claimed
+        if job is None:
+            return  # no job was claimed: the log says what failed
+        queue.finish_job(
+            self.engine,
+            job.job_id,
+            status="failed",
+            error=message,
+            progress=self.progress.get(job.job_id),
+        )
+        self.event_bus.publish("job_finished", job_id=job.job_id, status="failed", import_id=None)
+        if job.stored_path:
+            Path(job.stored_path).unlink(missing_ok=True)
+
+    def _run(self, job: queue.ClaimedJob) -> None:
+        self.current_job = job.job_id
+        if job.attempts > queue.MAX_ATTEMPTS:
+            raise JobAbandoned(
+                f"gave up after {job.attempts - 1} attempts: the server stopped during each of them"
+            )
+        path = Path(job.stored_path or "")
+        if not path.is_file():
+            raise JobAbandoned(f"the uploaded file of job {job.job_id} is gone ({path.name})")
+        log.info("job %s: importing %s (attempt %d)", job.job_id, job.file_name, job.attempts)
+        try:
+            report = self._import(job, path)
+        except WorkerStopping:
+            queue.requeue(self.engine, job.job_id)
+            log.info("job %s queued again: the server is stopping", job.job_id)
+            return
+        except (ExportFileError, BatchFormatError) as exc:
+            report = None
+            error: str | None = str(exc)
+        else:
+            error = report.error
+        succeeded = report is not None and report.status in ("succeeded", "duplicate")
+        if succeeded:
+            self._rebuild(report)
+        queue.finish_job(
+            self.engine,
+            job.job_id,
+            status="succeeded" if succeeded else "failed",
+            report=report.model_dump(mode="json") if report is not None else None,
+            error=None
+            if succeeded
+            else (error or f"import {report.status if report else 'failed'}"),
+            import_id=report.import_id if report is not None else None,
+            progress=self.progress.get(job.job_id),
+        )
+        self.event_bus.publish(
+            "job_finished",
+            job_id=job.job_id,
+            status="succeeded" if succeeded else "failed",
+            import_id=report.import_id if report is not None else None,
+        )
+        path.unlink(missing_ok=True)
+        log.info("job %s finished: %s", job.job_id, "succeeded" if succeeded else error)
+
+    def _import(self, job: queue.ClaimedJob, path: Path) -> ImportReport:
+        from ..ingest.importer import import_export_file
+        from ..ingest.stream import ingest_batch_file
+
+        progress = _Progress(self, job.job_id)
+        kind = sniff_file(path)
+        if kind is FileKind.SQLITE:
+            return import_export_file(
+                self.engine,
+                path,
+                source=job.source,
+                file_name=job.file_name,
+                progress=progress,
+                job_id=job.job_id,
+            )
+        return ingest_batch_file(
+            self.engine, path, source=job.source, file_name=job.file_name, job_id=job.job_id
+        )
+
+    def _rebuild(self, report: ImportReport) -> None:
+        if not report.affected:
+            return
+        from ..trades.rebuild import after_import_hook
+
+        after_import_hook(self.engine, self.event_bus)(report)
+
+
+class JobAbandoned(RuntimeError):
+    """A job that cannot run at all (its file is gone, it crashed the server repeatedly)."""
+
+
+def _already_logged(_message: str) -> None:
+    return None

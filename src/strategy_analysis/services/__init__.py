@@ -1,0 +1,1 @@
+"""Queries and commands behind the HTTP API, one module per domain. Callers commit."""

@@ -1,0 +1,130 @@
+"""Strategy and run reads: the hierarchy, per-run counts and the stored statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from ..db.models import Execution, Order, Run, RunStatistics, Strategy, Trade
+
+SUMMARY_KEYS = ("total_trades", "net_profit", "profit_factor", "percent_profitable", "max_drawdown")
+
+_run_cols = [c for c in Run.__table__.c if c.key != "metadata"]
+
+
+def list_strategies(conn: Connection) -> list[dict[str, Any]]:
+    run_counts = (
+        select(Run.strategy_id, func.count().label("run_count"))
+        .group_by(Run.strategy_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Strategy.strategy_id,
+            Strategy.name,
+            Strategy.version,
+            func.coalesce(run_counts.c.run_count, 0).label("run_count"),
+            Strategy.created_at,
+            Strategy.updated_at,
+        )
+        .outerjoin(run_counts, run_counts.c.strategy_id == Strategy.strategy_id)
+        .order_by(Strategy.strategy_id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _counts(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, int]]:
+    counts = {run_id: {"orders": 0, "executions": 0, "trades": 0} for run_id in run_ids}
+    if not run_ids:
+        return counts
+    for name, table in (("orders", Order), ("executions", Execution), ("trades", Trade)):
+        query = (
+            select(table.run_id, func.count())
+            .where(table.run_id.in_(run_ids))
+            .group_by(table.run_id)
+        )
+        for run_id, count in conn.execute(query):
+            counts[run_id][name] = count
+    return counts
+
+
+def _summaries(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not run_ids:
+        return {}
+    rows = conn.execute(
+        select(RunStatistics.run_id, RunStatistics.statistics).where(
+            RunStatistics.run_id.in_(run_ids)
+        )
+    )
+    summaries = {}
+    for run_id, document in rows:
+        stats = statistics_of(document) or {}
+        summaries[run_id] = {key: stats.get(key) for key in SUMMARY_KEYS}
+    return summaries
+
+
+def statistics_of(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The statistics part of a run_statistics document ({"statistics": ..., "equity": ...})."""
+    if not document:
+        return None
+    stats = document.get("statistics", document)
+    return stats if isinstance(stats, dict) else None
+
+
+def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    run_ids = [row["run_id"] for row in rows]
+    counts = _counts(conn, run_ids)
+    summaries = _summaries(conn, run_ids)
+    for row in rows:
+        row["counts"] = counts[row["run_id"]]
+        row["summary"] = summaries.get(row["run_id"])
+    return rows
+
+
+def list_runs(
+    conn: Connection, *, strategy_id: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(*_run_cols)
+    count = select(func.count()).select_from(Run)
+    if strategy_id is not None:
+        query = query.where(Run.strategy_id == strategy_id)
+        count = count.where(Run.strategy_id == strategy_id)
+    # Newest data first; run_id keeps the order stable.
+    query = (
+        query.order_by(Run.last_data_time.desc().nulls_last(), Run.created_at.desc(), Run.run_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    total = conn.execute(count).scalar_one()
+    return _with_extras(conn, rows), total
+
+
+def get_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(*_run_cols).where(Run.run_id == run_id)).mappings().first()
+    if row is None:
+        return None
+    return _with_extras(conn, [dict(row)])[0]
+
+
+def run_exists(conn: Connection, run_id: str) -> bool:
+    return conn.execute(select(Run.run_id).where(Run.run_id == run_id)).first() is not None
+
+
+def run_statistics(conn: Connection, run_id: str) -> tuple[Any, dict[str, Any] | None] | None:
+    """(updated_at, stored document) of the run, or None when it has none yet."""
+    row = conn.execute(
+        select(RunStatistics.updated_at, RunStatistics.statistics).where(
+            RunStatistics.run_id == run_id
+        )
+    ).first()
+    return (row.updated_at, row.statistics) if row else None
+
+
+def equity_points(document: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not document:
+        return []
+    points = document.get("equity") or []
+    return [point for point in points if isinstance(point, dict)]

@@ -1,0 +1,306 @@
+"""Trade reads: the filtered, sorted page and one trade with its fills, lots and bars."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import Select, and_, func, or_, select, text, tuple_
+from sqlalchemy.engine import Connection
+
+from ..db.models import Bar, Execution, Trade, TradeLot
+from ..trades.timeframes import timeframe_seconds
+
+TRADE_COLUMNS = (
+    "trade_id",
+    "run_id",
+    "strategy_id",
+    "account_id",
+    "symbol",
+    "side",
+    "status",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "quantity",
+    "pnl_gross",
+    "commission",
+    "pnl_net",
+    "mae",
+    "mfe",
+    "mae_points",
+    "mfe_points",
+    "etd",
+    "duration_seconds",
+)
+SORTABLE = frozenset(TRADE_COLUMNS) - {"run_id", "strategy_id", "trade_id"}
+MAX_PAGE = 1000
+MAX_BARS = 10_000
+# Bars shown around a trade: at least this many bar lengths, or half the trade's duration.
+MARGIN_BARS = 30
+DEFAULT_BAR_SECONDS = 60.0
+
+_trade_cols = [Trade.__table__.c[name] for name in TRADE_COLUMNS]
+
+
+class SortError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TradeFilters:
+    run_id: str | None = None
+    strategy_id: str | None = None
+    symbol: str | None = None
+    account_id: str | None = None
+    side: Literal["LONG", "SHORT"] | None = None
+    status: Literal["OPEN", "CLOSED"] | None = None
+    time_from: datetime | None = None
+    time_to: datetime | None = None
+    outcome: Literal["winners", "losers"] | None = None
+
+    def apply(self, query: Select) -> Select:
+        conditions = []
+        for name in ("run_id", "strategy_id", "symbol", "account_id", "side", "status"):
+            value = getattr(self, name)
+            if value is not None:
+                conditions.append(Trade.__table__.c[name] == value)
+        # A time range selects trades by entry time: [from, to).
+        if self.time_from is not None:
+            conditions.append(Trade.entry_time >= self.time_from)
+        if self.time_to is not None:
+            conditions.append(Trade.entry_time < self.time_to)
+        if self.outcome == "winners":
+            conditions.append(Trade.pnl_net > 0)
+        elif self.outcome == "losers":
+            conditions.append(Trade.pnl_net < 0)
+        return query.where(*conditions) if conditions else query
+
+
+def parse_sort(sort: str | None) -> list[Any]:
+    """``field`` or ``-field`` (descending); trade_id breaks ties so pages are stable."""
+    if not sort:
+        return [Trade.entry_time.asc(), Trade.trade_id.asc()]
+    descending = sort.startswith("-")
+    name = sort[1:] if descending else sort
+    if name not in SORTABLE:
+        raise SortError(
+            f"cannot sort by {name!r}: use one of {', '.join(sorted(SORTABLE))}, "
+            "with a leading '-' for descending"
+        )
+    column = Trade.__table__.c[name]
+    # NULLS LAST on both dialects (their defaults differ), so open trades sort alike.
+    order = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    tie = Trade.trade_id.desc() if descending else Trade.trade_id.asc()
+    return [order, tie]
+
+
+def list_trades(
+    conn: Connection, filters: TradeFilters, *, sort: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    order_by = parse_sort(sort)
+    page = filters.apply(select(*_trade_cols)).order_by(*order_by).limit(limit).offset(offset)
+    rows = [dict(row) for row in conn.execute(page).mappings()]
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # the whole result fits on this page: no count needed
+    else:
+        total = conn.execute(filters.apply(select(func.count()).select_from(Trade))).scalar_one()
+    return rows, total
+
+
+def get_trade_row(conn: Connection, trade_id: str) -> dict[str, Any] | None:
+    query = select(
+        *_trade_cols,
+        Trade.point_value,
+        Trade.first_execution_id,
+        Trade.exit_sequence,
+    ).where(Trade.trade_id == trade_id)
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def trade_executions(conn: Connection, trade: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fills of a trade: its account's fills of the symbol from the first entry fill
+    to the last exit fill (a fill that crosses zero belongs to both trades)."""
+    ex = Execution.__table__.c
+    first = conn.execute(
+        select(ex.exec_time, ex.sequence).where(
+            ex.run_id == trade["run_id"], ex.execution_id == trade["first_execution_id"]
+        )
+    ).first()
+    lot_ids = (
+        select(TradeLot.entry_execution_id)
+        .where(TradeLot.trade_id == trade["trade_id"])
+        .union(select(TradeLot.exit_execution_id).where(TradeLot.trade_id == trade["trade_id"]))
+    )
+    in_range = [ex.run_id == trade["run_id"], ex.symbol == trade["symbol"]]
+    account = trade["account_id"]
+    in_range.append(ex.account_id.is_(None) if account is None else ex.account_id == account)
+    if first is not None:
+        in_range.append(tuple_(ex.exec_time, ex.sequence) >= (first.exec_time, first.sequence))
+    if trade["exit_time"] is not None and trade["exit_sequence"] is not None:
+        in_range.append(
+            tuple_(ex.exec_time, ex.sequence) <= (trade["exit_time"], trade["exit_sequence"])
+        )
+    query = (
+        select(
+            ex.execution_id,
+            ex.order_id,
+            ex.account_id,
+            ex.symbol,
+            ex.side,
+            ex.exec_time,
+            ex.price,
+            ex.quantity,
+            ex.fee,
+            ex.fee_currency,
+            ex.liquidity_flag,
+            ex.sequence,
+        )
+        .where(
+            ex.run_id == trade["run_id"],
+            or_(and_(*in_range), ex.execution_id.in_(lot_ids)),
+        )
+        .order_by(ex.exec_time, ex.sequence)
+        .limit(MAX_BARS)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def trade_lots(conn: Connection, trade_id: str) -> list[dict[str, Any]]:
+    lots = TradeLot.__table__.c
+    query = (
+        select(
+            lots.entry_execution_id,
+            lots.exit_execution_id,
+            lots.entry_time,
+            lots.exit_time,
+            lots.entry_price,
+            lots.exit_price,
+            lots.quantity,
+            lots.points,
+            lots.pnl_gross,
+        )
+        .where(lots.trade_id == trade_id)
+        .order_by(lots.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def symbol_timeframes(conn: Connection, symbol: str) -> list[str]:
+    """Distinct timeframes of a symbol by a loose index scan over the bars' primary key
+    (a plain DISTINCT would read every bar of the symbol)."""
+    query = text(
+        """
+        WITH RECURSIVE tf(name) AS (
+            SELECT MIN(timeframe) FROM bars WHERE symbol = :symbol
+            UNION ALL
+            SELECT (SELECT MIN(timeframe) FROM bars WHERE symbol = :symbol AND timeframe > tf.name)
+            FROM tf WHERE tf.name IS NOT NULL
+        )
+        SELECT name FROM tf WHERE name IS NOT NULL
+        """
+    )
+    return [row[0] for row in conn.execute(query, {"symbol": symbol})]
+
+
+def _observed_bar_seconds(conn: Connection, symbol: str, timeframe: str) -> float | None:
+    """A bar's length from the data: its end time, else the gap to the next bar."""
+    bars = Bar.__table__.c
+    rows = conn.execute(
+        select(bars.start_time, bars.end_time)
+        .where(bars.symbol == symbol, bars.timeframe == timeframe)
+        .order_by(bars.start_time)
+        .limit(2)
+    ).all()
+    if not rows:
+        return None
+    if rows[0].end_time is not None and rows[0].end_time > rows[0].start_time:
+        return (rows[0].end_time - rows[0].start_time).total_seconds()
+    if len(rows) == 2:
+        return (rows[1].start_time - rows[0].start_time).total_seconds()
+    return None
+
+
+def finest_timeframe(conn: Connection, symbol: str) -> tuple[str | None, float]:
+    best: tuple[str | None, float] = (None, DEFAULT_BAR_SECONDS)
+    best_seconds = math.inf
+    for timeframe in symbol_timeframes(conn, symbol):
+        seconds = timeframe_seconds(timeframe) or _observed_bar_seconds(conn, symbol, timeframe)
+        if seconds is not None and seconds < best_seconds:
+            best, best_seconds = (timeframe, seconds), seconds
+        elif best[0] is None:
+            best = (timeframe, DEFAULT_BAR_SECONDS)
+    return best
+
+
+def trade_bars(
+    conn: Connection, trade: dict[str, Any], timeframe: str, bar_seconds: float
+) -> tuple[list[dict[str, Any]], bool]:
+    entry: datetime = trade["entry_time"]
+    exit_: datetime = trade["exit_time"] or entry
+    duration = (exit_ - entry).total_seconds()
+    margin = timedelta(seconds=max(duration / 2, MARGIN_BARS * bar_seconds))
+    bars = Bar.__table__.c
+    query = (
+        select(
+            bars.start_time, bars.end_time, bars.open, bars.high, bars.low, bars.close, bars.volume
+        )
+        .where(
+            bars.symbol == trade["symbol"],
+            bars.timeframe == timeframe,
+            bars.start_time >= entry - margin,
+        )
+        .order_by(bars.start_time)
+        .limit(MAX_BARS + 1)
+    )
+    if trade["exit_time"] is not None:
+        query = query.where(bars.start_time < exit_ + margin)
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    truncated = len(rows) > MAX_BARS
+    return rows[:MAX_BARS], truncated
+
+
+def neighbour_trade_ids(conn: Connection, trade: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Previous and next trade of the same run in (entry_time, trade_id) order."""
+    key = tuple_(Trade.entry_time, Trade.trade_id)
+    here = (trade["entry_time"], trade["trade_id"])
+    prev_id = conn.execute(
+        select(Trade.trade_id)
+        .where(Trade.run_id == trade["run_id"], key < here)
+        .order_by(Trade.entry_time.desc(), Trade.trade_id.desc())
+        .limit(1)
+    ).scalar()
+    next_id = conn.execute(
+        select(Trade.trade_id)
+        .where(Trade.run_id == trade["run_id"], key > here)
+        .order_by(Trade.entry_time.asc(), Trade.trade_id.asc())
+        .limit(1)
+    ).scalar()
+    return prev_id, next_id
+
+
+def pnl_distribution(conn: Connection, run_id: str, bins: int) -> tuple[list[dict[str, Any]], int]:
+    values = np.fromiter(
+        (
+            row[0]
+            for row in conn.execute(
+                select(Trade.pnl_net).where(
+                    Trade.run_id == run_id, Trade.status == "CLOSED", Trade.pnl_net.is_not(None)
+                )
+            )
+        ),
+        dtype=np.float64,
+    )
+    if values.size == 0:
+        return [], 0
+    counts, edges = np.histogram(values, bins=bins)
+    buckets = [
+        {"lower": float(edges[i]), "upper": float(edges[i + 1]), "count": int(counts[i])}
+        for i in range(len(counts))
+    ]
+    return buckets, int(values.size)
