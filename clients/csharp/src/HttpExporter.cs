@@ -243,7 +243,7 @@ namespace StrategyAnalysis.Export
                     return;
                 }
                 if (outcome == Outcome.Refused) break;
-                if (attempt < options.MaxAttempts)
+                if (attempt < options.MaxAttempts && !cancel.IsCancellationRequested)
                 {
                     Log("HttpExporter: attempt " + attempt.ToString(CultureInfo.InvariantCulture) + " of "
                         + options.MaxAttempts.ToString(CultureInfo.InvariantCulture) + " failed (" + lastProblem + "), retrying.");

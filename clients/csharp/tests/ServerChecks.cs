@@ -1,0 +1,256 @@
+// End-to-end against the real platform: the same generated run streamed, written to a file
+// and uploaded, streamed through a misbehaving proxy, and streamed while the server is down.
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+
+namespace StrategyAnalysis.Export.Tests
+{
+    internal static class ServerChecks
+    {
+        private static string baseUrl;
+        private static string apiKey;
+        private static string workDir;
+        private static GeneratedRun data;
+        private static PlatformClient platform;
+        private static List<Dictionary<string, object>> streamedTrades;
+
+        public static void Run(string url, string key, string dir)
+        {
+            baseUrl = url.TrimEnd('/');
+            apiKey = key;
+            workDir = dir;
+            data = new GeneratedRun(42, 180);
+            platform = new PlatformClient(baseUrl, apiKey);
+            T.Info(string.Format(CultureInfo.InvariantCulture,
+                "generated run: {0} bar records, {1} order records, {2} executions, {3} trades, net PnL {4}",
+                data.CountOf<ExportBar>(), data.CountOf<ExportOrder>(), data.CountOf<ExportExecution>(), data.Trades.Count,
+                ExportFormat.Number(Math.Round(data.NetPnl, 2))));
+            try
+            {
+                T.Section("stream a run through InMemoryExportBuffer and HttpExporter", Stream);
+                T.Section("the same data as a SqliteExporter file, uploaded: the same trades", File);
+                T.Section("a server that answers 503 twice, then times out once, loses nothing", Flaky);
+                T.Section("server down: the SQLite fallback file uploads with the same result", Down);
+                if (!string.IsNullOrEmpty(apiKey)) T.Section("a wrong API key is refused at once; the batch goes to the fallback", WrongKey);
+            }
+            finally
+            {
+                platform.Dispose();
+            }
+        }
+
+        private sealed class Outcome
+        {
+            public InMemoryExportBuffer Buffer;
+            public HttpExporter Http;
+            public bool Complete;
+            public readonly List<string> Answers = new List<string>();
+        }
+
+        private static Outcome StreamRun(RunInfo run, HttpExporterOptions options)
+        {
+            Outcome outcome = new Outcome();
+            options.ResponseObserver = delegate(int status, string body)
+            {
+                lock (outcome.Answers) outcome.Answers.Add(status.ToString(CultureInfo.InvariantCulture) + " " + body);
+            };
+            if (options.Log == null) options.Log = delegate(string m) { T.Info(m); };
+            outcome.Http = new HttpExporter(options);
+            ExportBufferOptions bufferOptions = new ExportBufferOptions
+            {
+                MaxBatchSize = 150, FlushInterval = TimeSpan.FromMilliseconds(100), ShutdownTimeout = TimeSpan.FromSeconds(60),
+                Log = delegate(string m) { T.Info(m); },
+            };
+            outcome.Buffer = new InMemoryExportBuffer(outcome.Http, run, bufferOptions);
+            Stopwatch clock = Stopwatch.StartNew();
+            T.Check(Feed.All(outcome.Buffer, data.Events), "the buffer took every record");
+            outcome.Complete = outcome.Buffer.Complete(data.NetPnl, data.Trades.Count);
+            T.Info("streamed in " + clock.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms: " + outcome.Buffer.Summary());
+            return outcome;
+        }
+
+        private static HttpExporterOptions Options(string url, string fallbackPath)
+        {
+            return new HttpExporterOptions
+            {
+                BaseUrl = url, ApiKey = apiKey, RequestTimeout = TimeSpan.FromSeconds(30), MaxAttempts = 5,
+                InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(2),
+                Fallback = fallbackPath == null ? null : new SqliteExporter(Sqlite.Factory(fallbackPath), fallbackPath),
+            };
+        }
+
+        /// <summary>The run's trades once the platform has built them all (and they stopped changing).</summary>
+        private static List<Dictionary<string, object>> TradesOf(string runId)
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            List<Dictionary<string, object>> trades = platform.Trades(runId);
+            string previous = null;
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                string now = JsonWriter.Serialize(TradeChecks.Sorted(trades));
+                if (trades.Count == data.Trades.Count && now == previous) break;
+                previous = trades.Count == data.Trades.Count ? now : null;
+                Thread.Sleep(250);
+                trades = platform.Trades(runId);
+            }
+            T.Info("run " + runId + ": " + trades.Count.ToString(CultureInfo.InvariantCulture) + " trades from GET /api/trades");
+            return trades;
+        }
+
+        private static void CheckRun(string runId, bool streamed)
+        {
+            int status;
+            object answer = platform.GetJson("/api/runs/" + Uri.EscapeDataString(runId), out status);
+            T.Equal(200, status, "GET /api/runs/" + runId);
+            Dictionary<string, object> run = answer as Dictionary<string, object>;
+            if (run == null) return;
+            string text = JsonWriter.Serialize(run);
+            T.Info("run: " + (text.Length > 600 ? text.Substring(0, 600) + "..." : text));
+            if (streamed && run.ContainsKey("status"))
+                T.Equal("COMPLETED", Convert.ToString(run["status"], CultureInfo.InvariantCulture), "the stream closed the run as COMPLETED");
+            T.Check(text.Contains("ImbalanceRatio"), "the run carries its parameters");
+        }
+
+        private static void Stream()
+        {
+            string fallback = Path.Combine(workDir, "stream-fallback.sqlite");
+            RunInfo run = Feed.NewRun("stream");
+            Outcome o = StreamRun(run, Options(baseUrl, fallback));
+            if (o.Answers.Count > 0) T.Info("first answer: " + (o.Answers[0].Length > 400 ? o.Answers[0].Substring(0, 400) : o.Answers[0]));
+            T.Check(o.Complete, "Complete: every record reached the server");
+            T.Equal(0L, o.Http.BatchesToFallback, "no batch needed the fallback");
+            T.Check(!System.IO.File.Exists(fallback), "no fallback file was made");
+            T.Equal(0L, o.Http.RecordsRejected, "the server rejected no record");
+            T.Check(o.Http.BatchesSent > 5, "the run went out in several batches (" + o.Http.BatchesSent.ToString(CultureInfo.InvariantCulture) + ")");
+            CheckRun(run.RunId, true);
+            streamedTrades = TradesOf(run.RunId);
+            TradeChecks.MatchGenerated(streamedTrades, data, "streamed");
+        }
+
+        private static void File()
+        {
+            string path = Path.Combine(workDir, "export-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + ".sqlite");
+            RunInfo run = Feed.NewRun("file");
+            using (SqliteExporter file = new SqliteExporter(Sqlite.Factory(path), path))
+            {
+                file.Begin(run);
+                ExportBatch batch = new ExportBatch();
+                int n = 0;
+                foreach (object e in data.Events)
+                {
+                    batch.AddRecord(e);
+                    if (++n % 250 == 0) { file.Write(batch); batch = new ExportBatch(); }
+                }
+                file.Write(batch);
+                RunInfo final = run.Clone();
+                final.ReportedNetPnl = data.NetPnl;
+                final.ReportedTradeCount = data.Trades.Count;
+                file.Complete(final);
+            }
+            Upload(path);
+            CheckRun(run.RunId, false);
+            List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+            TradeChecks.MatchGenerated(trades, data, "file");
+            if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "file vs stream");
+        }
+
+        private static void Upload(string path)
+        {
+            Dictionary<string, object> job = platform.Upload(path, TimeSpan.FromSeconds(120));
+            string text = JsonWriter.Serialize(job);
+            T.Info("job: " + (text.Length > 600 ? text.Substring(0, 600) + "..." : text));
+            T.Equal("succeeded", Convert.ToString(job["status"], CultureInfo.InvariantCulture), "the upload job of " + Path.GetFileName(path) + " succeeded");
+        }
+
+        private static void Flaky()
+        {
+            // Request 1 announces the run; 2 and 3 get 503; request 6 reaches the server,
+            // which stores the batch, but its answer comes after the client's time-out, so
+            // the client sends the same batch again.
+            Func<int, ProxyAction> script = delegate(int n)
+            {
+                if (n == 2 || n == 3) return ProxyAction.Status503;
+                if (n == 6) return ProxyAction.ForwardThenStall;
+                return ProxyAction.Forward;
+            };
+            string fallback = Path.Combine(workDir, "flaky-fallback.sqlite");
+            using (FaultProxy proxy = new FaultProxy(baseUrl, script, TimeSpan.FromSeconds(4)))
+            {
+                HttpExporterOptions options = Options(proxy.BaseUrl, fallback);
+                options.RequestTimeout = TimeSpan.FromSeconds(2);
+                RunInfo run = Feed.NewRun("flaky");
+                Outcome o = StreamRun(run, options);
+                T.Equal(2, proxy.CountOf(ProxyAction.Status503), "the proxy answered 503 twice");
+                T.Equal(1, proxy.CountOf(ProxyAction.ForwardThenStall), "and held one answer past the time-out");
+                T.Equal(3L, o.Http.Retries, "three retries");
+                T.Check(o.Complete, "Complete: nothing lost");
+                T.Equal(0L, o.Http.BatchesToFallback, "no batch needed the fallback");
+                T.Check(!System.IO.File.Exists(fallback), "no fallback file was made");
+                List<SeenRequest> seen = proxy.Seen;
+                T.Check(seen.Count > 6 && seen[5].Text() == seen[6].Text(), "the batch that timed out was sent again unchanged");
+                bool gzip = true, key = true;
+                foreach (SeenRequest r in seen)
+                {
+                    gzip &= r.ContentEncoding == "gzip";
+                    key &= string.IsNullOrEmpty(apiKey) || r.ApiKey == apiKey;
+                }
+                T.Check(gzip, "every request body was gzip-compressed");
+                T.Check(key, "every request carried the X-API-Key");
+                CheckRun(run.RunId, true);
+                List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+                TradeChecks.MatchGenerated(trades, data, "flaky");
+                if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "flaky vs stream");
+            }
+        }
+
+        private static void Down()
+        {
+            string fallback = Path.Combine(workDir, "down-fallback.sqlite");
+            string nowhere = "http://127.0.0.1:" + FaultProxy.FreePort().ToString(CultureInfo.InvariantCulture);
+            HttpExporterOptions options = Options(nowhere, fallback);
+            options.MaxAttempts = 3;
+            options.InitialBackoff = TimeSpan.FromMilliseconds(20);
+            options.ServerRetryInterval = TimeSpan.FromMilliseconds(300); // keeps probing the dead server
+            RunInfo run = Feed.NewRun("down");
+            Outcome o = StreamRun(run, options);
+            T.Check(o.Complete, "Complete: every record is stored (in the file)");
+            T.Equal(0L, o.Http.BatchesSent, "the server took nothing");
+            T.Check(o.Http.Requests > 3, "the dead server was tried again during the run (" + o.Http.Requests.ToString(CultureInfo.InvariantCulture) + " requests)");
+            T.Equal(o.Buffer.Exported, o.Buffer.Accepted, "the buffer handed on every record");
+            T.Check(System.IO.File.Exists(fallback), "the fallback file exists");
+            T.Equal((long)data.CountOf<ExportExecution>(), (long)Sqlite.Scalar(fallback, "SELECT count(*) FROM Executions"), "it holds every execution");
+            T.Equal(run.RunId, (string)Sqlite.Scalar(fallback, "SELECT value FROM Metadata WHERE key = 'run_id'"), "under the run id made at start");
+            T.Equal(data.Trades.Count.ToString(CultureInfo.InvariantCulture),
+                (string)Sqlite.Scalar(fallback, "SELECT value FROM Metadata WHERE key = 'reported_trade_count'"), "completed with the reported trade count");
+            Upload(fallback);
+            CheckRun(run.RunId, false);
+            List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+            TradeChecks.MatchGenerated(trades, data, "fallback file");
+            if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "fallback file vs stream");
+        }
+
+        private static void WrongKey()
+        {
+            string fallback = Path.Combine(workDir, "wrong-key-fallback.sqlite");
+            HttpExporterOptions options = Options(baseUrl, fallback);
+            options.ApiKey = apiKey + "-wrong";
+            int refusedStatus = 0;
+            options.ResponseObserver = delegate(int status, string body) { refusedStatus = status; };
+            options.Log = delegate(string m) { T.Info(m); };
+            HttpExporter http = new HttpExporter(options);
+            RunInfo run = Feed.NewRun("wrong-key");
+            http.Begin(run);
+            http.Write(OfflineChecks.OneOfEach());
+            http.Complete(run);
+            http.Dispose();
+            T.Check(refusedStatus == 401 || refusedStatus == 403, "the server refused the key (HTTP " + refusedStatus.ToString(CultureInfo.InvariantCulture) + ")");
+            T.Equal(0L, http.Retries, "no retries");
+            T.Equal(1L, http.BatchesToFallback, "the batch went to the fallback");
+            T.Equal(1L, (long)Sqlite.Scalar(fallback, "SELECT count(*) FROM Executions"), "the fallback file holds it");
+        }
+    }
+}
