@@ -1,9 +1,10 @@
 // Console test program of the C# export client. Exit code = number of failed checks.
 //
-//   mono StrategyAnalysis.Export.Tests.exe [--base-url http://127.0.0.1:8000] [--api-key KEY] [--work-dir DIR]
+//   mono StrategyAnalysis.Export.Tests.exe [--base-url http://127.0.0.1:8000] [--api-key KEY]
+//                                          [--work-dir DIR] [--server-only]
 //
-// Without --base-url only the checks that need no server run. Everything runs under the
-// German culture (decimal comma), on every thread.
+// Without --base-url only the checks that need no server run; --server-only skips those.
+// Everything runs under the German culture (decimal comma), on every thread.
 using System;
 using System.Globalization;
 using System.IO;
@@ -16,6 +17,7 @@ namespace StrategyAnalysis.Export.Tests
         private static int Main(string[] args)
         {
             string baseUrl = null, apiKey = Environment.GetEnvironmentVariable("API_KEY"), workDir = null;
+            bool serverOnly = false;
             for (int i = 0; i < args.Length; i++)
             {
                 string next = i + 1 < args.Length ? args[i + 1] : null;
@@ -24,9 +26,10 @@ namespace StrategyAnalysis.Export.Tests
                     case "--base-url": baseUrl = next; i++; break;
                     case "--api-key": apiKey = next; i++; break;
                     case "--work-dir": workDir = next; i++; break;
+                    case "--server-only": serverOnly = true; break;
                     default:
                         Console.Error.WriteLine("unknown argument " + args[i]);
-                        Console.Error.WriteLine("usage: StrategyAnalysis.Export.Tests.exe [--base-url URL] [--api-key KEY] [--work-dir DIR]");
+                        Console.Error.WriteLine("usage: StrategyAnalysis.Export.Tests.exe [--base-url URL] [--api-key KEY] [--work-dir DIR] [--server-only]");
                         return 2;
                 }
             }
@@ -41,7 +44,7 @@ namespace StrategyAnalysis.Export.Tests
 
             Console.WriteLine("C# export client tests; culture " + CultureInfo.CurrentCulture.Name + ", work dir " + workDir
                 + ", server " + (baseUrl ?? "(none: offline checks only)"));
-            OfflineChecks.Run(workDir);
+            if (!serverOnly) OfflineChecks.Run(workDir);
             if (baseUrl != null) ServerChecks.Run(baseUrl, apiKey, workDir);
 
             Console.WriteLine();
