@@ -1,0 +1,199 @@
+"""Small rows written straight into the test database for the read endpoints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from strategy_analysis.db.models import (
+    Bar,
+    Execution,
+    Run,
+    RunStatistics,
+    Strategy,
+    Trade,
+    TradeLot,
+)
+
+T0 = datetime(2025, 1, 6, 14, 30, tzinfo=UTC)
+RUN_ID = "run-a"
+
+
+def _trade(n: int, **fields: Any) -> dict[str, Any]:
+    entry = T0 + timedelta(minutes=10 * n)
+    row = {
+        "trade_id": f"t{n:03d}",
+        "run_id": RUN_ID,
+        "strategy_id": "S1",
+        "account_id": "A1",
+        "symbol": "ES",
+        "side": "LONG",
+        "status": "CLOSED",
+        "entry_time": entry,
+        "exit_time": entry + timedelta(minutes=5),
+        "entry_price": 100.0,
+        "exit_price": 101.0,
+        "quantity": 1.0,
+        "pnl_gross": 50.0,
+        "commission": 2.0,
+        "pnl_net": 48.0,
+        "mae": 25.0,
+        "mfe": 75.0,
+        "mae_points": 0.5,
+        "mfe_points": 1.5,
+        "etd": 25.0,
+        "duration_seconds": 300.0,
+        "point_value": 50.0,
+        "first_execution_id": f"e{n:03d}a",
+        "exit_sequence": 2 * n + 1,
+        "entry_count": 1,
+        "exit_count": 1,
+    }
+    row.update(fields)
+    return row
+
+
+def seed_run(engine: Engine) -> dict[str, Any]:
+    """One strategy, one run, three trades (a winner, a loser, an open one), their fills,
+    lots, bars of two timeframes and stored statistics."""
+    trades = [
+        _trade(0),
+        _trade(
+            1,
+            side="SHORT",
+            pnl_gross=-100.0,
+            pnl_net=-102.0,
+            exit_price=102.0,
+            entry_price=100.0,
+        ),
+        _trade(
+            2,
+            symbol="NQ",
+            status="OPEN",
+            exit_time=None,
+            exit_price=None,
+            pnl_gross=None,
+            pnl_net=None,
+            mae=None,
+            mfe=None,
+            mae_points=None,
+            mfe_points=None,
+            etd=None,
+            duration_seconds=None,
+            exit_sequence=None,
+        ),
+    ]
+    executions = []
+    lots = []
+    for n, trade in enumerate(trades):
+        entry_side = "BUY" if trade["side"] == "LONG" else "SELL"
+        exit_side = "SELL" if entry_side == "BUY" else "BUY"
+        executions.append(
+            {
+                "run_id": RUN_ID,
+                "execution_id": f"e{n:03d}a",
+                "order_id": f"o{n}a",
+                "strategy_id": "S1",
+                "account_id": "A1",
+                "symbol": trade["symbol"],
+                "side": entry_side,
+                "exec_time": trade["entry_time"],
+                "price": trade["entry_price"],
+                "quantity": 1.0,
+                "fee": 1.0,
+                "sequence": 2 * n,
+            }
+        )
+        if trade["exit_time"] is not None:
+            executions.append(
+                {
+                    "run_id": RUN_ID,
+                    "execution_id": f"e{n:03d}b",
+                    "order_id": f"o{n}b",
+                    "strategy_id": "S1",
+                    "account_id": "A1",
+                    "symbol": trade["symbol"],
+                    "side": exit_side,
+                    "exec_time": trade["exit_time"],
+                    "price": trade["exit_price"],
+                    "quantity": 1.0,
+                    "fee": 1.0,
+                    "sequence": 2 * n + 1,
+                }
+            )
+            lots.append(
+                {
+                    "trade_id": trade["trade_id"],
+                    "run_id": RUN_ID,
+                    "symbol": trade["symbol"],
+                    "entry_execution_id": f"e{n:03d}a",
+                    "exit_execution_id": f"e{n:03d}b",
+                    "entry_time": trade["entry_time"],
+                    "exit_time": trade["exit_time"],
+                    "entry_price": trade["entry_price"],
+                    "exit_price": trade["exit_price"],
+                    "quantity": 1.0,
+                    "points": trade["exit_price"] - trade["entry_price"],
+                    "pnl_gross": trade["pnl_gross"],
+                }
+            )
+    bars = []
+    for minute in range(-60, 120):
+        start = T0 + timedelta(minutes=minute)
+        bars.append(
+            {
+                "symbol": "ES",
+                "timeframe": "1m",
+                "start_time": start,
+                "open": 100.0,
+                "high": 101.5,
+                "low": 99.5,
+                "close": 100.5,
+                "volume": 10.0,
+            }
+        )
+        if minute % 5 == 0:
+            bars.append({**bars[-1], "timeframe": "5m", "volume": 50.0})
+    statistics = {
+        "statistics": {
+            "total_trades": 2,
+            "winning_trades": 1,
+            "losing_trades": 1,
+            "even_trades": 0,
+            "open_trades": 1,
+            "net_profit": -54.0,
+            "profit_factor": 48.0 / 102.0,
+            "percent_profitable": 50.0,
+            "max_drawdown": -102.0,
+            "reconciliation": None,
+        },
+        "equity": [
+            {"time": "2025-01-06T14:30:00.000000Z", "equity": 0.0, "drawdown": 0.0},
+            {"time": "2025-01-06T14:35:00.000000Z", "equity": 48.0, "drawdown": 0.0},
+            {"time": "2025-01-06T14:45:00.000000Z", "equity": -54.0, "drawdown": -102.0},
+        ],
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(Strategy), [{"strategy_id": "S1", "name": "Strategy one"}])
+        conn.execute(
+            insert(Run),
+            [
+                {
+                    "run_id": RUN_ID,
+                    "strategy_id": "S1",
+                    "parameters": {"ratio": 3},
+                    "mode": "backtest",
+                    "status": "COMPLETED",
+                    "first_data_time": T0,
+                    "last_data_time": T0 + timedelta(minutes=25),
+                }
+            ],
+        )
+        conn.execute(insert(Execution), executions)
+        conn.execute(insert(Trade), trades)
+        conn.execute(insert(TradeLot), lots)
+        conn.execute(insert(Bar), bars)
+        conn.execute(insert(RunStatistics), [{"run_id": RUN_ID, "statistics": statistics}])
+    return {"trades": trades, "executions": executions, "lots": lots, "statistics": statistics}
