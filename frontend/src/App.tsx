@@ -1,0 +1,34 @@
+import { lazy, Suspense } from "react";
+import { Navigate, Route, Routes } from "react-router-dom";
+import { AppShell } from "./components/layout/AppShell";
+import { Loading } from "./components/common/States";
+import { DataPage } from "./pages/DataPage";
+import { HomeRedirect } from "./pages/HomeRedirect";
+import { ImportPage } from "./pages/ImportPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { RunsPage } from "./pages/RunsPage";
+
+// Chart pages carry lightweight-charts: loaded on demand so the first page stays small.
+const DashboardPage = lazy(() => import("./pages/DashboardPage"));
+const TradesPage = lazy(() => import("./pages/TradesPage"));
+const TradeDetailPage = lazy(() => import("./pages/TradeDetailPage"));
+
+export function App() {
+  return (
+    <AppShell>
+      <Suspense fallback={<div className="page"><Loading /></div>}>
+        <Routes>
+          <Route path="/" element={<HomeRedirect />} />
+          <Route path="/data" element={<DataPage />} />
+          <Route path="/imports" element={<Navigate to="/data" replace />} />
+          <Route path="/imports/:importId" element={<ImportPage />} />
+          <Route path="/runs" element={<RunsPage />} />
+          <Route path="/runs/:runId" element={<DashboardPage />} />
+          <Route path="/runs/:runId/trades" element={<TradesPage />} />
+          <Route path="/trades/:tradeId" element={<TradeDetailPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </Suspense>
+    </AppShell>
+  );
+}

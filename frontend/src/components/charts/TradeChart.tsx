@@ -1,0 +1,169 @@
+import {
+  CandlestickSeries,
+  createChart,
+  createSeriesMarkers,
+  LineSeries,
+  LineStyle,
+  type CandlestickData,
+  type IChartApi,
+  type UTCTimestamp,
+} from "lightweight-charts";
+import { useEffect, useMemo, useRef } from "react";
+import { toEpochSeconds } from "../../format";
+import { executionMarkers, type MarkerExecution } from "./markers";
+import { baseChartOptions, CHART_COLORS } from "./theme";
+
+export interface ChartBar {
+  start_time: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+export interface ChartTrade {
+  side: "LONG" | "SHORT";
+  entry_price: number;
+  exit_price: number | null;
+  mae_points: number | null;
+  mfe_points: number | null;
+}
+
+/** MAE and MFE as prices: how far the market went against and for the trade. */
+export function excursionLevels(trade: ChartTrade): { mae: number | null; mfe: number | null } {
+  const dir = trade.side === "LONG" ? 1 : -1;
+  return {
+    mae: trade.mae_points == null ? null : trade.entry_price - dir * trade.mae_points,
+    mfe: trade.mfe_points == null ? null : trade.entry_price + dir * trade.mfe_points,
+  };
+}
+
+/** Candles in ascending, unique time order (the series requires both). */
+export function toCandles(bars: readonly ChartBar[]): CandlestickData<UTCTimestamp>[] {
+  const out: CandlestickData<UTCTimestamp>[] = [];
+  let last = -Infinity;
+  for (const b of bars) {
+    const time = toEpochSeconds(b.start_time);
+    if (!(time > last)) continue;
+    last = time;
+    out.push({ time: time as UTCTimestamp, open: b.open, high: b.high, low: b.low, close: b.close });
+  }
+  return out;
+}
+
+/**
+ * Candles of the finest timeframe around the trade, one marker per execution at its fill
+ * price, and the entry, exit, MAE and MFE levels. Without bars the fills are drawn as a
+ * line so the markers still have a series to sit on.
+ */
+export function TradeChart({
+  trade,
+  executions,
+  bars,
+  height = 460,
+}: {
+  trade: ChartTrade;
+  executions: readonly MarkerExecution[];
+  bars: readonly ChartBar[];
+  height?: number;
+}) {
+  const container = useRef<HTMLDivElement>(null);
+  const candles = useMemo(() => toCandles(bars), [bars]);
+
+  useEffect(() => {
+    const el = container.current;
+    if (!el) return undefined;
+    const started = performance.now();
+    el.dataset.ready = "false";
+    const chart: IChartApi = createChart(el, baseChartOptions(height));
+    const barTimes = candles.map((c) => c.time as number);
+    const markers = executionMarkers(trade, executions, barTimes);
+
+    let series;
+    if (candles.length > 0) {
+      series = chart.addSeries(CandlestickSeries, {
+        upColor: CHART_COLORS.up,
+        downColor: CHART_COLORS.down,
+        borderVisible: false,
+        wickUpColor: CHART_COLORS.up,
+        wickDownColor: CHART_COLORS.down,
+      });
+      series.setData(candles);
+    } else {
+      series = chart.addSeries(LineSeries, { color: CHART_COLORS.muted, lineWidth: 1, pointMarkersVisible: true });
+      const points = new Map<number, number>();
+      for (const m of markers) points.set(m.time as number, m.price ?? 0);
+      series.setData([...points].map(([time, value]) => ({ time: time as UTCTimestamp, value })));
+    }
+    const markerApi = createSeriesMarkers(series, markers, { autoScale: true });
+
+    const levels = excursionLevels(trade);
+    const line = (price: number | null, color: string, title: string, style: LineStyle) => {
+      if (price == null) return;
+      series.createPriceLine({ price, color, title, lineStyle: style, lineWidth: 1, axisLabelVisible: true });
+    };
+    line(trade.entry_price, CHART_COLORS.accent, "entry", LineStyle.Dashed);
+    line(trade.exit_price, CHART_COLORS.warn, "exit", LineStyle.Dashed);
+    line(levels.mae, CHART_COLORS.down, "MAE", LineStyle.Dotted);
+    line(levels.mfe, CHART_COLORS.up, "MFE", LineStyle.Dotted);
+
+    // Open on the trade itself, with some context either side.
+    const first = markers[0]?.time as number | undefined;
+    const last = markers[markers.length - 1]?.time as number | undefined;
+    if (candles.length > 0 && first != null && last != null) {
+      const i0 = barTimes.indexOf(first);
+      const i1 = barTimes.indexOf(last);
+      const span = Math.max(20, i1 - i0);
+      chart.timeScale().setVisibleLogicalRange({ from: i0 - span * 0.6, to: i1 + span * 0.6 });
+    } else {
+      chart.timeScale().fitContent();
+    }
+
+    el.dataset.markerCount = String(markerApi.markers().length);
+    el.dataset.barCount = String(candles.length);
+    // Ready once the browser has painted the first frame with the data.
+    let raf = requestAnimationFrame(() => {
+      raf = requestAnimationFrame(() => {
+        el.dataset.renderMs = (performance.now() - started).toFixed(1);
+        el.dataset.ready = "true";
+      });
+    });
+    return () => {
+      cancelAnimationFrame(raf);
+      markerApi.detach();
+      chart.remove();
+    };
+  }, [trade, executions, candles, height]);
+
+  return (
+    <div>
+      <div ref={container} className="chart-box" style={{ height }} data-testid="trade-chart" />
+      <div className="chart-legend" aria-label="Chart legend">
+        <span>
+          <i style={{ background: CHART_COLORS.up }} />
+          entry buy ▲
+        </span>
+        <span>
+          <i style={{ background: CHART_COLORS.down }} />
+          entry sell ▼
+        </span>
+        <span>
+          <i style={{ background: CHART_COLORS.warn }} />
+          exit (▲ buy, ▼ sell)
+        </span>
+        <span>
+          <i style={{ background: CHART_COLORS.accent }} />
+          avg entry / exit
+        </span>
+        <span>MAE / MFE levels dotted</span>
+        <span style={{ flex: 1 }} />
+        <span>
+          Charts by{" "}
+          <a href="https://www.tradingview.com/" target="_blank" rel="noreferrer">
+            TradingView
+          </a>
+        </span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+import { Link, useNavigate } from "react-router-dom";
+import type { Trade } from "../../api/types";
+import { fmtDuration, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../../format";
+
+interface Column {
+  key: keyof Trade;
+  label: string;
+  right?: boolean;
+  sortable?: boolean;
+  render: (t: Trade) => React.ReactNode;
+}
+
+const COLUMNS: Column[] = [
+  { key: "entry_time", label: "Entry (UTC)", sortable: true, render: (t) => fmtTime(t.entry_time) },
+  { key: "symbol", label: "Symbol", sortable: true, render: (t) => t.symbol },
+  { key: "account_id", label: "Account", sortable: true, render: (t) => t.account_id ?? "—" },
+  {
+    key: "side",
+    label: "Side",
+    sortable: true,
+    render: (t) => <span className={t.side === "LONG" ? "up" : "down"}>{t.side}</span>,
+  },
+  {
+    key: "status",
+    label: "Status",
+    sortable: true,
+    render: (t) => (t.status === "OPEN" ? <span className="badge info">OPEN</span> : <span className="dim">closed</span>),
+  },
+  { key: "quantity", label: "Qty", right: true, sortable: true, render: (t) => fmtQty(t.quantity) },
+  { key: "entry_price", label: "Entry", right: true, sortable: true, render: (t) => fmtPrice(t.entry_price) },
+  { key: "exit_price", label: "Exit", right: true, sortable: true, render: (t) => fmtPrice(t.exit_price) },
+  { key: "exit_time", label: "Exit (UTC)", sortable: true, render: (t) => fmtTime(t.exit_time) },
+  { key: "duration_seconds", label: "Duration", right: true, sortable: true, render: (t) => fmtDuration(t.duration_seconds) },
+  {
+    key: "pnl_net",
+    label: "Net PnL",
+    right: true,
+    sortable: true,
+    render: (t) => <span className={pnlClass(t.pnl_net)}>{fmtMoney(t.pnl_net)}</span>,
+  },
+  { key: "commission", label: "Comm.", right: true, sortable: true, render: (t) => fmtMoney(t.commission) },
+  { key: "mae", label: "MAE", right: true, sortable: true, render: (t) => fmtMoney(t.mae) },
+  { key: "mfe", label: "MFE", right: true, sortable: true, render: (t) => fmtMoney(t.mfe) },
+  { key: "etd", label: "ETD", right: true, sortable: true, render: (t) => fmtMoney(t.etd) },
+];
+
+/** `sort` is a field name, descending with a leading "-" (the API's convention). */
+export function TradesTable({
+  trades,
+  sort,
+  onSort,
+  label = "Trades",
+}: {
+  trades: Trade[];
+  sort?: string;
+  onSort?: (sort: string) => void;
+  label?: string;
+}) {
+  const navigate = useNavigate();
+  const field = sort?.replace(/^-/, "");
+  const desc = sort?.startsWith("-") ?? false;
+  return (
+    <div className="table-wrap">
+      <table className="data" aria-label={label} data-testid="trades-table">
+        <thead>
+          <tr>
+            {COLUMNS.map((c) => {
+              const active = field === c.key;
+              return (
+                <th
+                  key={c.key}
+                  className={c.right ? "r" : undefined}
+                  aria-sort={active ? (desc ? "descending" : "ascending") : undefined}
+                >
+                  {onSort && c.sortable ? (
+                    <button
+                      type="button"
+                      className="sort"
+                      data-active={active}
+                      onClick={() => onSort(active && !desc ? `-${c.key}` : c.key)}
+                    >
+                      {c.label}
+                      <span aria-hidden="true">{active ? (desc ? "▼" : "▲") : ""}</span>
+                    </button>
+                  ) : (
+                    c.label
+                  )}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {trades.map((t) => {
+            const href = `/trades/${encodeURIComponent(t.trade_id)}`;
+            return (
+              <tr
+                key={t.trade_id}
+                className="clickable"
+                data-testid="trade-row"
+                onClick={(e) => {
+                  if (!(e.target instanceof HTMLAnchorElement)) navigate(href);
+                }}
+              >
+                {COLUMNS.map((c, i) => (
+                  <td key={c.key} className={`${c.right ? "r " : ""}${i === 0 || c.right ? "num" : ""}`}>
+                    {i === 0 ? <Link to={href}>{c.render(t)}</Link> : c.render(t)}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,221 @@
+import { Link, useParams } from "react-router-dom";
+import { useEquity, usePnlDistribution, useRun, useRunStats, useTrades } from "../api/queries";
+import { ExcursionScatter } from "../components/charts/ExcursionScatter";
+import { EquityChart } from "../components/charts/EquityChart";
+import { PnlHistogram } from "../components/charts/PnlHistogram";
+import { Empty, ErrorState, Loading } from "../components/common/States";
+import { StatusBadge } from "../components/common/StatusBadge";
+import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
+import { StatCards } from "../components/dashboard/StatCards";
+import { RunPicker } from "../components/runs/RunPicker";
+import { formatParam } from "./RunsPage";
+import { TradesTable } from "../components/trades/TradesTable";
+import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, fmtTime, pnlClass } from "../format";
+
+const SCATTER_TRADES = 1000;
+
+export default function DashboardPage() {
+  const runId = useParams().runId ?? "";
+  const run = useRun(runId);
+  if (run.isPending) {
+    return (
+      <div className="page">
+        <Loading rows={8} />
+      </div>
+    );
+  }
+  if (run.isError) {
+    return (
+      <div className="page">
+        <ErrorState error={run.error} retry={() => void run.refetch()} />
+      </div>
+    );
+  }
+  const r = run.data;
+  const params = Object.entries(r.parameters ?? {});
+  return (
+    <div className="page" data-testid="dashboard">
+      <div className="breadcrumbs">
+        <Link to="/runs">Runs</Link> <span>/</span>
+        <Link to={`/runs?strategy=${encodeURIComponent(r.strategy_id)}`}>{r.strategy_name ?? r.strategy_id}</Link>
+        <span>/</span> <span className="mono">{r.run_id}</span>
+      </div>
+      <div className="page-head">
+        <h1>{r.strategy_name ?? r.strategy_id}</h1>
+        {r.strategy_version && <span className="dim">v{r.strategy_version}</span>}
+        {r.mode && <span className="badge">{r.mode}</span>}
+        <StatusBadge status={r.status} />
+        <span className="sub num">
+          {fmtDate(r.first_data_time)} → {fmtDate(r.last_data_time)}
+        </span>
+        <span style={{ flex: 1 }} />
+        <RunPicker strategyId={r.strategy_id} runId={r.run_id} />
+        <Link className="btn" to={`/runs/${encodeURIComponent(r.run_id)}/trades`} style={{ alignSelf: "flex-end" }}>
+          All trades ({fmtInt(r.counts.trades)}) →
+        </Link>
+      </div>
+      <RunBody runId={r.run_id} tradeCount={r.counts.trades} />
+      <div className="grid-2" style={{ marginTop: 12 }}>
+        <section className="panel" aria-labelledby="params-title">
+          <h2 id="params-title">Parameters</h2>
+          {params.length === 0 ? (
+            <span className="faint">No parameters in the export.</span>
+          ) : (
+            <dl className="kv">
+              {params.map(([k, v]) => (
+                <div key={k} style={{ display: "contents" }}>
+                  <dt>{k}</dt>
+                  <dd className="mono">{formatParam(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="run-title">
+          <h2 id="run-title">Run</h2>
+          <dl className="kv">
+            <dt>Run id</dt>
+            <dd className="mono">{r.run_id}</dd>
+            <dt>Account</dt>
+            <dd>{r.account_id ?? "—"}</dd>
+            <dt>Exporter</dt>
+            <dd>{r.exporter ?? "—"}</dd>
+            <dt>Schema</dt>
+            <dd>{r.schema_version ?? "—"}</dd>
+            <dt>Orders / executions</dt>
+            <dd className="num">
+              {fmtInt(r.counts.orders)} / {fmtInt(r.counts.executions)}
+            </dd>
+            <dt>Analysis updated</dt>
+            <dd className="num">{fmtTime(r.analysis_updated_at)}</dd>
+          </dl>
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function RunBody({ runId, tradeCount }: { runId: string; tradeCount: number }) {
+  const stats = useRunStats(runId);
+  if (stats.isPending) return <Loading rows={6} />;
+  if (stats.isError) return <ErrorState error={stats.error} retry={() => void stats.refetch()} />;
+  const s = stats.data.statistics;
+  if (!s) {
+    return (
+      <Empty title={tradeCount ? "Statistics are being built" : "No trades in this run"}>
+        {tradeCount ? "They appear here when the rebuild finishes." : "The run has no executions that form a trade yet."}
+      </Empty>
+    );
+  }
+  return (
+    <>
+      <div className="kpis">
+        <Kpi label="Net profit" value={fmtMoney(s.net_profit)} cls={pnlClass(s.net_profit)} testId="kpi-net-profit" />
+        <Kpi label="Trades" value={fmtInt(s.total_trades)} testId="kpi-trades" />
+        <Kpi label="Win rate" value={fmtPct(s.percent_profitable)} />
+        <Kpi label="Profit factor" value={fmtRatio(s.profit_factor)} />
+        <Kpi label="Max drawdown" value={fmtMoney(s.max_drawdown)} cls={pnlClass(s.max_drawdown)} />
+        <Kpi label="Avg trade" value={fmtMoney(s.avg_trade)} cls={pnlClass(s.avg_trade)} />
+        <div className="kpi">
+          <div className="label">Reconciliation</div>
+          <div style={{ marginTop: 5 }}>
+            <ReconciliationBadge data={s.reconciliation} />
+          </div>
+        </div>
+      </div>
+      <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(0, 2fr)" }}>
+        <section className="panel" aria-labelledby="equity-title">
+          <h2 id="equity-title">Equity and drawdown</h2>
+          <EquityPanel runId={runId} />
+        </section>
+        <section className="panel" aria-labelledby="dist-title">
+          <h2 id="dist-title">Net PnL distribution</h2>
+          <DistributionPanel runId={runId} />
+        </section>
+      </div>
+      <div style={{ marginTop: 12 }}>
+        <StatCards stats={s as unknown as Record<string, unknown>} />
+      </div>
+      <ExcursionPanels runId={runId} />
+      <OpenTrades runId={runId} />
+    </>
+  );
+}
+
+function Kpi({ label, value, cls = "", testId }: { label: string; value: string; cls?: string; testId?: string }) {
+  return (
+    <div className="kpi" data-testid={testId}>
+      <div className="label">{label}</div>
+      <div className={`value ${cls}`}>{value}</div>
+    </div>
+  );
+}
+
+function EquityPanel({ runId }: { runId: string }) {
+  const equity = useEquity(runId);
+  if (equity.isPending) return <Loading rows={5} />;
+  if (equity.isError) return <ErrorState error={equity.error} retry={() => void equity.refetch()} />;
+  if (equity.data.points.length < 2) return <Empty title="No closed trades yet" />;
+  return <EquityChart points={equity.data.points} />;
+}
+
+function DistributionPanel({ runId }: { runId: string }) {
+  const dist = usePnlDistribution(runId);
+  if (dist.isPending) return <Loading rows={4} />;
+  if (dist.isError) return <ErrorState error={dist.error} retry={() => void dist.refetch()} />;
+  if (dist.data.buckets.length === 0) return <Empty title="No closed trades yet" />;
+  return (
+    <>
+      <PnlHistogram buckets={dist.data.buckets} height={300} />
+      <div className="chart-legend">
+        <span>{fmtInt(dist.data.trades)} closed trades</span>
+      </div>
+    </>
+  );
+}
+
+function ExcursionPanels({ runId }: { runId: string }) {
+  const trades = useTrades({ run_id: runId, status: "CLOSED", sort: "entry_time", limit: SCATTER_TRADES });
+  return (
+    <section className="panel" style={{ marginTop: 12 }} aria-labelledby="exc-title">
+      <h2 id="exc-title">MAE / MFE</h2>
+      {trades.isPending ? (
+        <Loading rows={4} />
+      ) : trades.isError ? (
+        <ErrorState error={trades.error} retry={() => void trades.refetch()} />
+      ) : trades.data.items.length === 0 ? (
+        <Empty title="No closed trades yet" />
+      ) : (
+        <>
+          <div className="grid-2">
+            <ExcursionScatter points={trades.data.items} axis="mae" />
+            <ExcursionScatter points={trades.data.items} axis="mfe" />
+          </div>
+          {trades.data.total > trades.data.items.length && (
+            <p className="faint">
+              First {fmtInt(trades.data.items.length)} of {fmtInt(trades.data.total)} closed trades by entry time.
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function OpenTrades({ runId }: { runId: string }) {
+  const open = useTrades({ run_id: runId, status: "OPEN", sort: "entry_time", limit: 50 });
+  return (
+    <section className="panel" style={{ marginTop: 12 }} aria-labelledby="open-title">
+      <h2 id="open-title">Open trades</h2>
+      {open.isPending ? (
+        <Loading rows={2} />
+      ) : open.isError ? (
+        <ErrorState error={open.error} retry={() => void open.refetch()} />
+      ) : open.data.items.length === 0 ? (
+        <span className="faint">No open position at the end of the data.</span>
+      ) : (
+        <TradesTable trades={open.data.items} label="Open trades" />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,208 @@
+import { useEffect } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { useTrade } from "../api/queries";
+import { executionRole } from "../components/charts/markers";
+import { TradeChart } from "../components/charts/TradeChart";
+import { Empty, ErrorState, Loading } from "../components/common/States";
+import { fmtDuration, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../format";
+
+export default function TradeDetailPage() {
+  const tradeId = useParams().tradeId ?? "";
+  const detail = useTrade(tradeId);
+  const navigate = useNavigate();
+  const prev = detail.data?.prev_trade_id ?? null;
+  const next = detail.data?.next_trade_id ?? null;
+
+  // [ and ] (or ← and → with Alt) step through the run's trades.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+      const back = e.key === "[" || (e.altKey && e.key === "ArrowLeft");
+      const fwd = e.key === "]" || (e.altKey && e.key === "ArrowRight");
+      if (back && prev) navigate(`/trades/${encodeURIComponent(prev)}`);
+      if (fwd && next) navigate(`/trades/${encodeURIComponent(next)}`);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [prev, next, navigate]);
+
+  if (detail.isPending) {
+    return (
+      <div className="page">
+        <Loading rows={10} />
+      </div>
+    );
+  }
+  if (detail.isError) {
+    return (
+      <div className="page">
+        <ErrorState error={detail.error} retry={() => void detail.refetch()} />
+      </div>
+    );
+  }
+  const { trade, executions, lots, bars } = detail.data;
+  const roles = new Map(executions.map((e) => [e.execution_id, executionRole(trade, e.side)]));
+  return (
+    <div className="page" data-testid="trade-detail">
+      <div className="breadcrumbs">
+        <Link to="/runs">Runs</Link> <span>/</span>
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}`} className="mono">
+          {trade.run_id}
+        </Link>
+        <span>/</span>
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/trades`}>Trades</Link>
+        <span>/</span> <span className="mono">{trade.trade_id.slice(0, 12)}</span>
+      </div>
+      <div className="page-head">
+        <h1>
+          {trade.symbol} <span className={trade.side === "LONG" ? "up" : "down"}>{trade.side}</span>{" "}
+          <span className="num">{fmtQty(trade.quantity)}</span>
+        </h1>
+        {trade.status === "OPEN" && <span className="badge info">OPEN</span>}
+        <span className={`num ${pnlClass(trade.pnl_net)}`} style={{ fontSize: 17, fontWeight: 600 }}>
+          {fmtMoney(trade.pnl_net)}
+        </span>
+        <span className="sub num">
+          {fmtTime(trade.entry_time)} → {fmtTime(trade.exit_time)} · {fmtDuration(trade.duration_seconds)}
+        </span>
+        <span style={{ flex: 1 }} />
+        <nav className="row" aria-label="Trade navigation">
+          <button
+            type="button"
+            disabled={!prev}
+            onClick={() => prev && navigate(`/trades/${encodeURIComponent(prev)}`)}
+            title="Previous trade ([)"
+          >
+            ‹ Previous
+          </button>
+          <button
+            type="button"
+            disabled={!next}
+            onClick={() => next && navigate(`/trades/${encodeURIComponent(next)}`)}
+            title="Next trade (])"
+          >
+            Next ›
+          </button>
+        </nav>
+      </div>
+      <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) 260px", gap: 12 }}>
+        <section className="panel" aria-labelledby="chart-title">
+          <h2 id="chart-title">
+            {detail.data.timeframe ? `${trade.symbol} · ${detail.data.timeframe}` : trade.symbol}
+            {detail.data.bars_truncated && <span className="faint"> · bar window capped</span>}
+          </h2>
+          {bars.length === 0 && (
+            <p className="faint" style={{ margin: "0 0 6px" }}>
+              No bars for this symbol: the fills are drawn on their own.
+            </p>
+          )}
+          <TradeChart trade={trade} executions={executions} bars={bars} />
+        </section>
+        <section className="panel" aria-label="Trade figures">
+          <dl className="kv">
+            <dt>Account</dt>
+            <dd>{trade.account_id ?? "—"}</dd>
+            <dt>Entry</dt>
+            <dd className="num">{fmtPrice(trade.entry_price)}</dd>
+            <dt>Exit</dt>
+            <dd className="num">{fmtPrice(trade.exit_price)}</dd>
+            <dt>Gross PnL</dt>
+            <dd className={`num ${pnlClass(trade.pnl_gross)}`}>{fmtMoney(trade.pnl_gross)}</dd>
+            <dt>Commission</dt>
+            <dd className="num">{fmtMoney(trade.commission)}</dd>
+            <dt>Net PnL</dt>
+            <dd className={`num ${pnlClass(trade.pnl_net)}`}>{fmtMoney(trade.pnl_net)}</dd>
+            <dt>MAE</dt>
+            <dd className="num">
+              {fmtMoney(trade.mae)} <span className="faint">({fmtPrice(trade.mae_points)} pts)</span>
+            </dd>
+            <dt>MFE</dt>
+            <dd className="num">
+              {fmtMoney(trade.mfe)} <span className="faint">({fmtPrice(trade.mfe_points)} pts)</span>
+            </dd>
+            <dt>ETD</dt>
+            <dd className="num">{fmtMoney(trade.etd)}</dd>
+            <dt>Point value</dt>
+            <dd className="num">{fmtPrice(detail.data.point_value)}</dd>
+            <dt>Bars</dt>
+            <dd className="num">{bars.length}</dd>
+          </dl>
+        </section>
+      </div>
+      <div className="grid-2" style={{ marginTop: 12 }}>
+        <section className="panel" aria-labelledby="fills-title">
+          <h2 id="fills-title">Executions</h2>
+          {executions.length === 0 ? (
+            <Empty title="No executions" />
+          ) : (
+            <div className="table-wrap">
+              <table className="data compact" data-testid="executions-table">
+                <thead>
+                  <tr>
+                    <th>Time (UTC)</th>
+                    <th>Role</th>
+                    <th>Side</th>
+                    <th className="r">Qty</th>
+                    <th className="r">Price</th>
+                    <th className="r">Fee</th>
+                    <th>Execution</th>
+                    <th>Order</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {executions.map((e) => (
+                    <tr key={e.execution_id}>
+                      <td className="num">{fmtTime(e.exec_time)}</td>
+                      <td className={roles.get(e.execution_id) === "entry" ? "" : "dim"}>{roles.get(e.execution_id)}</td>
+                      <td className={e.side === "BUY" ? "up" : "down"}>{e.side}</td>
+                      <td className="r num">{fmtQty(e.quantity)}</td>
+                      <td className="r num">{fmtPrice(e.price)}</td>
+                      <td className="r num">{fmtMoney(e.fee)}</td>
+                      <td className="mono">{e.execution_id}</td>
+                      <td className="mono dim">{e.order_id}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="lots-title">
+          <h2 id="lots-title">Lot matches (FIFO)</h2>
+          {lots.length === 0 ? (
+            <span className="faint">No lot closed yet.</span>
+          ) : (
+            <div className="table-wrap">
+              <table className="data compact" data-testid="lots-table">
+                <thead>
+                  <tr>
+                    <th>Entry fill</th>
+                    <th>Exit fill</th>
+                    <th className="r">Qty</th>
+                    <th className="r">Entry</th>
+                    <th className="r">Exit</th>
+                    <th className="r">Points</th>
+                    <th className="r">Gross PnL</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {lots.map((l, i) => (
+                    <tr key={`${l.entry_execution_id}-${l.exit_execution_id}-${i}`}>
+                      <td className="mono">{l.entry_execution_id}</td>
+                      <td className="mono">{l.exit_execution_id}</td>
+                      <td className="r num">{fmtQty(l.quantity)}</td>
+                      <td className="r num">{fmtPrice(l.entry_price)}</td>
+                      <td className="r num">{fmtPrice(l.exit_price)}</td>
+                      <td className={`r num ${pnlClass(l.points)}`}>{fmtPrice(l.points)}</td>
+                      <td className={`r num ${pnlClass(l.pnl_gross)}`}>{fmtMoney(l.pnl_gross)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
