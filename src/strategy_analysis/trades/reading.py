@@ -1,0 +1,321 @@
+"""What a rebuild reads: runs, point values, executions, bars and stored trades, as columns.
+
+One query per run for its executions (not per trade or per execution), one summary and
+one range query per symbol for its bars; rows go straight into numpy arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, bindparam, text
+
+from .columns import NO_TIME, BarColumns, ExecutionColumns
+from .excursions import timeframe_length_micros
+from .sql_time import bind_time, micros_expression
+from .timeframes import finest_timeframe, timeframe_seconds
+
+log = logging.getLogger(__name__)
+
+_SIDES = {"BUY": 1, "SELL": -1}
+
+
+@dataclass(frozen=True)
+class RunContext:
+    run_id: str
+    strategy_id: str
+    account_id: str | None
+    reported_net_pnl: float | None
+    reported_trade_count: int | None
+
+
+def _dialect(conn: Connection) -> str:
+    return conn.dialect.name
+
+
+def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[str, str]]:
+    """Every (run, symbol) with executions or stored trades (stale trades get removed)."""
+    where = "WHERE run_id = :run_id" if run_id is not None else ""
+    rows = conn.execute(
+        text(
+            f"SELECT run_id, symbol FROM executions {where} "
+            f"UNION SELECT run_id, symbol FROM trades {where}"
+        ),
+        {"run_id": run_id} if run_id is not None else {},
+    )
+    return sorted((r, s) for r, s in rows)
+
+
+def pairs_of_symbol(conn: Connection, symbol: str) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        text(
+            "SELECT run_id, symbol FROM executions WHERE symbol = :symbol "
+            "UNION SELECT run_id, symbol FROM trades WHERE symbol = :symbol"
+        ),
+        {"symbol": symbol},
+    )
+    return sorted((r, s) for r, s in rows)
+
+
+def run_contexts(conn: Connection, run_ids: Iterable[str]) -> dict[str, RunContext]:
+    ids = sorted(set(run_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        text(
+            "SELECT run_id, strategy_id, account_id, reported_net_pnl, reported_trade_count "
+            "FROM runs WHERE run_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": ids},
+    )
+    return {row[0]: RunContext(*row) for row in rows}
+
+
+def point_values(conn: Connection, symbols: Iterable[str]) -> dict[str, float]:
+    """instruments.point_value per symbol; symbols without a row are left out (1.0)."""
+    names = sorted(set(symbols))
+    if not names:
+        return {}
+    rows = conn.execute(
+        text(
+            "SELECT symbol, point_value FROM instruments "
+            "WHERE symbol IN :names AND point_value IS NOT NULL"
+        ).bindparams(bindparam("names", expanding=True)),
+        {"names": names},
+    )
+    return {symbol: float(value) for symbol, value in rows}
+
+
+def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
+    if symbols is None:
+        return "", {}
+    return " AND e.symbol IN :symbols", {"symbols": sorted(set(symbols))}
+
+
+def load_executions(
+    conn: Connection, run: RunContext, symbols: Iterable[str] | None = None
+) -> ExecutionColumns:
+    """The run's executions of ``symbols`` (all when None), in time order.
+
+    The account falls back to the order's, then the run's; the strategy likewise.
+    """
+    where, params = _symbol_filter(symbols)
+    time_sql = micros_expression("e.exec_time", _dialect(conn))
+    statement = text(
+        f"""
+        SELECT e.execution_id,
+               COALESCE(e.account_id,
+                        (SELECT o.account_id FROM orders o
+                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
+                        :run_account),
+               e.symbol, e.side, e.price, e.quantity, COALESCE(e.fee, 0),
+               {time_sql}, e.sequence,
+               COALESCE(e.strategy_id,
+                        (SELECT o.strategy_id FROM orders o
+                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
+                        :run_strategy)
+          FROM executions e
+         WHERE e.run_id = :run_id{where}
+         ORDER BY e.symbol, e.exec_time, e.sequence
+        """
+    )
+    if symbols is not None:
+        statement = statement.bindparams(bindparam("symbols", expanding=True))
+    rows = conn.execute(
+        statement,
+        {
+            "run_id": run.run_id,
+            "run_account": run.account_id,
+            "run_strategy": run.strategy_id,
+            **params,
+        },
+    ).fetchall()
+    if not rows:
+        return ExecutionColumns.empty()
+    ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies = zip(
+        *rows, strict=True
+    )
+    side_codes = np.array([_SIDES.get(s, 0) for s in sides], dtype=np.int8)
+    return ExecutionColumns(
+        execution_id=np.array(ids, dtype=object),
+        account_id=np.array(accounts, dtype=object),
+        symbol=np.array(syms, dtype=object),
+        side=side_codes,
+        price=np.array(prices, dtype=np.float64),
+        quantity=np.array(qtys, dtype=np.float64),
+        fee=np.array(fees, dtype=np.float64),
+        exec_time=np.array(times, dtype=np.int64),
+        sequence=np.array(seqs, dtype=np.int64),
+        strategy_id=np.array(strategies, dtype=object),
+    )
+
+
+def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
+    """The symbol's timeframe with the shortest bars, decided from a per-timeframe summary."""
+    dialect = _dialect(conn)
+    start = micros_expression("start_time", dialect)
+    end = micros_expression("end_time", dialect)
+    rows = conn.execute(
+        text(
+            f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
+            "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
+        ),
+        {"symbol": symbol},
+    ).fetchall()
+    if len(rows) <= 1:
+        return rows[0][0] if rows else None
+    lengths: dict[str, float | None] = {}
+    for timeframe, count, first, last in rows:
+        named = timeframe_seconds(timeframe)
+        if named is not None:
+            lengths[timeframe] = named * 1_000_000
+            continue
+        average = conn.execute(
+            text(
+                f"SELECT AVG({end} - {start}) FROM bars WHERE symbol = :symbol "
+                "AND timeframe = :timeframe AND end_time IS NOT NULL"
+            ),
+            {"symbol": symbol, "timeframe": timeframe},
+        ).scalar()
+        if average is not None:
+            lengths[timeframe] = float(average)
+        elif count > 1:
+            lengths[timeframe] = (last - first) / (count - 1)
+        else:
+            lengths[timeframe] = None
+    return finest_timeframe(lengths)
+
+
+def load_bars(
+    conn: Connection, symbol: str, first_entry: int, last_exit: int
+) -> tuple[str | None, BarColumns]:
+    """Bars of the symbol's finest timeframe that can overlap [first_entry, last_exit]."""
+    timeframe = finest_timeframe_of(conn, symbol)
+    if timeframe is None:
+        return None, BarColumns(*(np.empty(0) for _ in range(5)))
+    dialect = _dialect(conn)
+    start = micros_expression("start_time", dialect)
+    end = micros_expression("end_time", dialect)
+    # From the last bar that starts at or before the first entry (it may contain it); up to
+    # the bar starting at the last exit, whose start ends the bar before it.
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT {start}, {end}, high, low FROM bars
+             WHERE symbol = :symbol AND timeframe = :timeframe
+               AND start_time >= COALESCE(
+                     (SELECT MAX(start_time) FROM bars
+                       WHERE symbol = :symbol AND timeframe = :timeframe
+                         AND start_time <= :first_entry),
+                     :first_entry)
+               AND start_time <= :last_exit
+             ORDER BY start_time
+            """
+        ),
+        {
+            "symbol": symbol,
+            "timeframe": timeframe,
+            "first_entry": bind_time(first_entry, dialect),
+            "last_exit": bind_time(last_exit, dialect),
+        },
+    ).fetchall()
+    if not rows:
+        return timeframe, BarColumns(*(np.empty(0) for _ in range(5)))
+    starts, ends, highs, lows = zip(*rows, strict=True)
+    end_array = np.array([NO_TIME if e is None else e for e in ends], dtype=np.int64)
+    bars = BarColumns(
+        timeframe=np.full(len(rows), timeframe, dtype=object),
+        start_time=np.array(starts, dtype=np.int64),
+        end_time=end_array,
+        high=np.array(highs, dtype=np.float64),
+        low=np.array(lows, dtype=np.float64),
+    )
+    log.debug(
+        "loaded %d %s bars of %s (%s)",
+        len(bars),
+        timeframe,
+        symbol,
+        timeframe_length_micros(timeframe, bars.start_time, bars.end_time),
+    )
+    return timeframe, bars
+
+
+@dataclass
+class StoredTradeMetrics:
+    """Stored trades of a run, only the columns run statistics need.
+
+    Exit time and sequence of open trades read as 0: statistics use closed trades only.
+    """
+
+    closed: np.ndarray
+    entry_time: np.ndarray
+    exit_time: np.ndarray
+    exit_sequence: np.ndarray
+    pnl_net: np.ndarray
+    commission: np.ndarray
+    mae: np.ndarray
+    mfe: np.ndarray
+    etd: np.ndarray
+
+
+METRIC_FIELDS = (
+    "closed",
+    "entry_time",
+    "exit_time",
+    "exit_sequence",
+    "pnl_net",
+    "commission",
+    "mae",
+    "mfe",
+    "etd",
+)
+
+
+def load_trade_metrics(
+    conn: Connection, run_id: str, exclude_symbols: Iterable[str] = ()
+) -> StoredTradeMetrics:
+    dialect = _dialect(conn)
+    excluded = sorted(set(exclude_symbols))
+    where = " AND symbol NOT IN :excluded" if excluded else ""
+    statement = text(
+        f"""
+        SELECT status, {micros_expression("entry_time", dialect)},
+               COALESCE({micros_expression("exit_time", dialect)}, 0),
+               COALESCE(exit_sequence, 0),
+               pnl_net, commission, mae, mfe, etd
+          FROM trades WHERE run_id = :run_id{where}
+        """
+    )
+    params: dict[str, Any] = {"run_id": run_id}
+    if excluded:
+        statement = statement.bindparams(bindparam("excluded", expanding=True))
+        params["excluded"] = excluded
+    rows = conn.execute(statement, params).fetchall()
+    if not rows:
+        columns: list[Any] = [[] for _ in METRIC_FIELDS]
+    else:
+        columns = list(zip(*rows, strict=True))
+    return StoredTradeMetrics(
+        closed=np.array([s == "CLOSED" for s in columns[0]], dtype=bool),
+        entry_time=np.array(columns[1], dtype=np.int64),
+        exit_time=np.array(columns[2], dtype=np.int64),
+        exit_sequence=np.array(columns[3], dtype=np.int64),
+        **{
+            name: np.array(values, dtype=np.float64)
+            for name, values in zip(METRIC_FIELDS[4:], columns[4:], strict=True)
+        },
+    )
+
+
+def concat_metrics(parts: list[Any]) -> StoredTradeMetrics:
+    """One StoredTradeMetrics from several (BuiltTrades or StoredTradeMetrics)."""
+    return StoredTradeMetrics(
+        **{
+            name: np.concatenate([np.asarray(getattr(p, name)) for p in parts])
+            for name in METRIC_FIELDS
+        }
+    )

@@ -1,0 +1,221 @@
+"""Rebuild trades, lot matches and run statistics in the database.
+
+Per run: read its executions (one query), build the trades in memory, read the bars their
+time span needs, compute excursions, then in ONE transaction replace the trades and lot
+matches of the rebuilt (run, symbol) pairs and store the run's statistics and equity
+curve. A reader sees the old trades or the new ones, never a mixture. When the
+transaction commits, ``analysis_updated`` is published on the event bus.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from ..events import EventBus
+from .builder import build_trades
+from .columns import BarColumns, BuiltTrades
+from .excursions import compute_excursions
+from .reading import (
+    RunContext,
+    concat_metrics,
+    existing_pairs,
+    load_bars,
+    load_executions,
+    load_trade_metrics,
+    pairs_of_symbol,
+    point_values,
+    run_contexts,
+)
+from .statistics import compute_equity_curve, compute_statistics
+from .writing import delete_trades, lock_run, store_statistics, write_trades
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_UPDATED = "analysis_updated"
+PHASES = ("load", "build", "excursions", "write", "statistics")
+
+
+class UnknownRunError(LookupError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id!r} does not exist")
+        self.run_id = run_id
+
+
+@dataclass
+class RebuildResult:
+    """What a rebuild did, with the time spent in each phase (seconds)."""
+
+    pairs: int = 0
+    runs: list[str] = field(default_factory=list)
+    executions: int = 0
+    trades: int = 0
+    lots: int = 0
+    bars: int = 0
+    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+    def summary(self) -> str:
+        split = ", ".join(f"{phase} {self.timings[phase]:.2f}s" for phase in PHASES)
+        return (
+            f"rebuilt {self.pairs} (run, symbol) pairs in {len(self.runs)} runs: "
+            f"{self.trades} trades, {self.lots} lot matches from {self.executions} executions "
+            f"and {self.bars} bars in {self.seconds:.2f}s ({split})"
+        )
+
+
+class _Clock:
+    def __init__(self, result: RebuildResult) -> None:
+        self.result = result
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.result.timings[phase] += now - self.last
+        self.last = now
+
+
+def _group_by_run(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    by_run: dict[str, set[str]] = defaultdict(set)
+    for run_id, symbol in pairs:
+        by_run[str(run_id)].add(str(symbol))
+    return by_run
+
+
+def rebuild_trades(
+    engine: Engine,
+    pairs: Iterable[tuple[str, str]] | None = None,
+    *,
+    run_id: str | None = None,
+    event_bus: EventBus | None = None,
+) -> RebuildResult:
+    """Rebuild the given (run_id, symbol) pairs; every pair of ``run_id``; or everything.
+
+    Pairs of runs that no longer exist are skipped. An unknown ``run_id`` given alone
+    raises UnknownRunError.
+    """
+    with engine.connect() as conn:
+        if pairs is None:
+            if run_id is not None and not run_contexts(conn, [run_id]):
+                raise UnknownRunError(run_id)
+            pairs = existing_pairs(conn, run_id)
+        elif run_id is not None:
+            pairs = [(r, s) for r, s in pairs if r == run_id]
+        by_run = _group_by_run(pairs)
+        contexts = run_contexts(conn, by_run)
+    result = RebuildResult()
+    for rid in sorted(by_run):
+        context = contexts.get(rid)
+        if context is None:
+            log.warning("run %s no longer exists: its trades are not rebuilt", rid)
+            continue
+        _rebuild_run(engine, context, by_run[rid], result, event_bus)
+    log.info(result.summary())
+    return result
+
+
+def rebuild_symbol(engine: Engine, symbol: str, event_bus: EventBus | None = None) -> RebuildResult:
+    """Rebuild every run that traded ``symbol`` (after its point value changed)."""
+    with engine.connect() as conn:
+        pairs = pairs_of_symbol(conn, symbol)
+    return rebuild_trades(engine, pairs, event_bus=event_bus)
+
+
+def after_import_hook(
+    engine: Engine, event_bus: EventBus | None = None
+) -> Callable[[Any], RebuildResult | None]:
+    """The importer's ``after_import``: rebuild the (run, symbol) pairs an import touched."""
+
+    def rebuild_affected(report: Any) -> RebuildResult | None:
+        if getattr(report, "status", None) in ("dry_run", "refused", "failed"):
+            return None
+        affected = list(getattr(report, "affected", None) or [])
+        if not affected:
+            return None
+        return rebuild_trades(engine, affected, event_bus=event_bus)
+
+    return rebuild_affected
+
+
+def _load_bars(engine: Engine, built: BuiltTrades, result: RebuildResult) -> dict[str, BarColumns]:
+    bars_by_symbol: dict[str, BarColumns] = {}
+    closed = built.closed
+    if not closed.any():
+        return bars_by_symbol
+    with engine.connect() as conn:
+        for symbol in sorted(set(built.symbol[closed].tolist())):
+            mask = closed & (built.symbol == symbol)
+            _, bars = load_bars(
+                conn, symbol, int(built.entry_time[mask].min()), int(built.exit_time[mask].max())
+            )
+            result.bars += len(bars)
+            if len(bars):
+                bars_by_symbol[symbol] = bars
+    return bars_by_symbol
+
+
+def _rebuild_run(
+    engine: Engine,
+    run: RunContext,
+    symbols: set[str],
+    result: RebuildResult,
+    event_bus: EventBus | None,
+) -> None:
+    clock = _Clock(result)
+    with engine.connect() as conn:
+        values = point_values(conn, symbols)
+        executions = load_executions(conn, run, symbols)
+    clock.lap("load")
+
+    built = build_trades(executions, values, run.run_id, run.strategy_id)
+    clock.lap("build")
+
+    bars_by_symbol = _load_bars(engine, built, result)
+    clock.lap("load")
+    compute_excursions(built, bars_by_symbol).assign_to(built)
+    clock.lap("excursions")
+
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+        lock_run(conn, run.run_id)
+        delete_trades(conn, run.run_id, symbols)
+        write_trades(conn, built)
+        clock.lap("write")
+        others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
+        metrics = concat_metrics([built, others])
+        statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
+        document = {"statistics": statistics, "equity": compute_equity_curve(metrics)}
+        store_statistics(conn, run.run_id, document)
+        run_trades = len(metrics.closed)
+    clock.lap("statistics")
+
+    result.pairs += len(symbols)
+    result.runs.append(run.run_id)
+    result.executions += len(executions)
+    result.trades += len(built)
+    result.lots += len(built.lots)
+    log.info(
+        "run %s: %d trades of %s rebuilt from %d executions",
+        run.run_id,
+        len(built),
+        ", ".join(sorted(symbols)),
+        len(executions),
+    )
+    if event_bus is not None:
+        event_bus.publish(
+            ANALYSIS_UPDATED,
+            strategy_id=run.strategy_id,
+            run_id=run.run_id,
+            trades=run_trades,
+            symbols=sorted(symbols),
+        )

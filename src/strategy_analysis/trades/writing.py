@@ -1,0 +1,144 @@
+"""What a rebuild writes: trades and lot matches of (run, symbol) pairs, run statistics.
+
+Bulk only: PostgreSQL ``COPY ... FROM STDIN``; SQLite ``executemany`` of multi-row
+``INSERT`` statements sized to its variable limit. The caller owns the transaction, so a
+pair's DELETE and INSERT become visible together.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..db.models import Run, RunStatistics
+from .columns import LOT_FIELDS, NO_TIME, TRADE_FIELDS, BuiltTrades, LotMatches
+from .sql_time import micros_to_text
+
+log = logging.getLogger(__name__)
+
+_TIME_COLUMNS = {"entry_time", "exit_time"}
+_NULLABLE_INT_COLUMNS = {"exit_sequence"}
+# SQLite before 3.32 allows 999 bound variables per statement, later ones 32766.
+_SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+_SQLITE_MAX_ROWS_PER_INSERT = 500
+
+
+def _db_column(name: str, values: np.ndarray) -> Any:
+    if name in _TIME_COLUMNS:
+        return micros_to_text(values)
+    if name in _NULLABLE_INT_COLUMNS:
+        return np.where(values == NO_TIME, None, values).tolist()
+    if values.dtype.kind == "f":
+        return np.where(np.isnan(values), None, values).tolist()
+    return values.tolist()
+
+
+def _row_matrix(source: BuiltTrades | LotMatches, fields: Sequence[str]) -> np.ndarray:
+    """Rows as a 2-D object array (one column at a time, no per-row Python work)."""
+    matrix = np.empty((len(source), len(fields)), dtype=object)
+    for j, name in enumerate(fields):
+        matrix[:, j] = _db_column(name, np.asarray(source.column(name)))
+    return matrix
+
+
+def _copy_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np.ndarray) -> None:
+    dbapi = conn.connection.driver_connection
+    with dbapi.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({', '.join(fields)}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in matrix.tolist():
+                write_row(row)
+
+
+def _insert_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np.ndarray) -> None:
+    width = len(fields)
+    per_statement = max(1, min(_SQLITE_MAX_ROWS_PER_INSERT, _SQLITE_MAX_VARIABLES // width))
+    row_sql = "(" + ", ".join("?" * width) + ")"
+    head = f"INSERT INTO {table} ({', '.join(fields)}) VALUES "
+    flat = matrix.ravel().tolist()
+    n = len(matrix)
+    full = n - n % per_statement
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if full:
+            step = per_statement * width
+            cursor.executemany(
+                head + ", ".join([row_sql] * per_statement),
+                (flat[i : i + step] for i in range(0, full * width, step)),
+            )
+        if n - full:
+            cursor.execute(head + ", ".join([row_sql] * (n - full)), flat[full * width :])
+    finally:
+        cursor.close()
+
+
+def bulk_insert(
+    conn: Connection, table: str, fields: Sequence[str], source: BuiltTrades | LotMatches
+) -> None:
+    if len(source) == 0:
+        return
+    matrix = _row_matrix(source, fields)
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, fields, matrix)
+    else:
+        _insert_rows(conn, table, fields, matrix)
+
+
+def lock_run(conn: Connection, run_id: str) -> None:
+    """Serialise concurrent rebuilds of one run (PostgreSQL; SQLite has one writer anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:run_id, 0))"),
+            {"run_id": run_id},
+        )
+
+
+def delete_trades(conn: Connection, run_id: str, symbols: Iterable[str]) -> int:
+    names = sorted(set(symbols))
+    if not names:
+        return 0
+    params = {"run_id": run_id, "symbols": names}
+    conn.execute(
+        text("DELETE FROM trade_lots WHERE run_id = :run_id AND symbol IN :symbols").bindparams(
+            bindparam("symbols", expanding=True)
+        ),
+        params,
+    )
+    result = conn.execute(
+        text("DELETE FROM trades WHERE run_id = :run_id AND symbol IN :symbols").bindparams(
+            bindparam("symbols", expanding=True)
+        ),
+        params,
+    )
+    return result.rowcount or 0
+
+
+def write_trades(conn: Connection, built: BuiltTrades) -> None:
+    bulk_insert(conn, "trades", TRADE_FIELDS, built)
+    bulk_insert(conn, "trade_lots", LOT_FIELDS, built.lots)
+
+
+def store_statistics(conn: Connection, run_id: str, document: dict[str, Any]) -> None:
+    now = datetime.now(UTC)
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RunStatistics).values(run_id=run_id, statistics=document, updated_at=now)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RunStatistics.run_id],
+            set_={"statistics": statement.excluded.statistics, "updated_at": now},
+        )
+    )
+    # updated_at keeps its value: a rebuild is not a change of the run's own data.
+    conn.execute(
+        update(Run)
+        .where(Run.run_id == run_id)
+        .values(analysis_updated_at=now, updated_at=Run.updated_at)
+    )
