@@ -1,0 +1,53 @@
+"""``python cli.py rebuild [--run R]``: rebuild trades, lot matches and run statistics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import Settings
+from ..db.engine import make_engine
+from ..db.migrations import upgrade_database
+from ..trades.builder import ExecutionDataError
+from ..trades.rebuild import PHASES, UnknownRunError, rebuild_trades
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rebuild",
+        help="rebuild trades and statistics from the stored executions",
+        description=(
+            "Rebuilds the round-trip trades, FIFO lot matches, excursions and run statistics "
+            "of one run (--run) or of every run. Imports do this automatically; use it after "
+            "changing data by hand."
+        ),
+    )
+    parser.add_argument("--run", metavar="RUN_ID", default=None, help="only this run")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        result = rebuild_trades(engine, run_id=args.run)
+    except UnknownRunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ExecutionDataError as exc:
+        print(f"error: cannot rebuild trades: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if not result.runs:
+        print("nothing to rebuild: no executions")
+        return 0
+    print(
+        f"rebuilt {result.pairs} (run, symbol) pairs in {len(result.runs)} runs: "
+        f"{result.trades} trades, {result.lots} lot matches from {result.executions} executions"
+    )
+    print(
+        f"time {result.seconds:.2f}s: "
+        + ", ".join(f"{phase} {result.timings[phase]:.2f}s" for phase in PHASES)
+    )
+    return 0
