@@ -1,0 +1,100 @@
+"""Browser fixtures: Debian's chromium driven by Playwright, the real server, the built app.
+
+The browser is the system's ``/usr/bin/chromium`` (never a downloaded one). Under CI a
+missing browser or a missing ``frontend/dist`` fails the run; elsewhere those tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live_server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "frontend" / "dist"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+RESULTS = ROOT / "test-results" / "e2e"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--mute-audio",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set: end-to-end tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def built_frontend() -> Path:
+    if not (DIST / "index.html").is_file():
+        _missing(
+            f"the web app is not built: {DIST / 'index.html'} is missing; "
+            "run `npm ci --prefix frontend && npm run --prefix frontend build`"
+        )
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).is_file() and shutil.which(CHROMIUM) is None:
+        _missing(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def results_dir(request: pytest.FixtureRequest) -> Path:
+    """Screenshots of this test: test-results/e2e/<test name>/."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    path = RESULTS / name
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
+def sqlite_server(database_url: str, tmp_path: Path, built_frontend: Path) -> Iterator[LiveServer]:
+    """The real server on a fresh SQLite database, serving the built app."""
+    with LiveServer(
+        database_url, tmp_path, FRONTEND_DIR=str(built_frontend), REBUILD_DEBOUNCE_SECONDS="0.2"
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def page(browser, sqlite_server: LiveServer) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=VIEWPORT, base_url=sqlite_server.base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.js_errors = errors  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,201 @@
+"""The web app in a real browser against the real server on a fresh SQLite database.
+
+Screenshots of every page land in test-results/e2e/<test>/ (look at them when the UI
+changes). The trade-detail chart budget (10,000 bars in under 1 s) is printed and asserted.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .long_trade_export import write_long_trade_export
+
+pytestmark = [
+    pytest.mark.e2e,
+    # The browser flow needs one database; the API tests cover PostgreSQL.
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+CHART_BUDGET_SECONDS = 1.0
+TIMEOUT_MS = 60_000
+
+
+def _demo_export(path: Path, *, executions: int, seed: int, bars: bool = True) -> Path:
+    from strategy_analysis.ingest.demo_export import write_demo_export
+
+    write_demo_export(path, executions=executions, seed=seed, bars=bars)
+    return path
+
+
+def _drop_file(page, selector: str, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Drop a file on an element the way a user's drag and drop does (a DataTransfer)."""
+    data = base64.b64encode(path.read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """([name, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type: "application/octet-stream" }));
+            return dt;
+        }""",
+        [path.name, data],
+    )
+    page.dispatch_event(selector, "dragenter", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def _import_through_ui(page, path: Path, shots: Path, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/data")
+    page.get_by_role("heading", name="Import history").wait_for()
+    _drop_file(page, "[data-testid=dropzone]", path)
+    card = page.locator("[data-testid=upload-card]", has_text=path.name)
+    settled = (
+        "[data-testid=upload-card][data-phase=checked], [data-testid=upload-card][data-phase=error]"
+    )
+    page.locator(settled).first.wait_for(timeout=TIMEOUT_MS)
+    assert card.get_attribute("data-phase") == "checked", card.inner_text()
+    summary = card.get_by_test_id("report-summary")
+    assert summary.inner_text().startswith("Found "), summary.inner_text()
+    page.screenshot(path=shots / f"{prefix}-pre-import-report.png", full_page=True)
+    card.get_by_role("button", name="Import").click()
+    card.locator("[data-job-status=succeeded], [data-job-status=failed]").wait_for(
+        timeout=TIMEOUT_MS
+    )
+    job = card.get_by_test_id("job")
+    assert job.get_attribute("data-job-status") == "succeeded", job.inner_text()
+
+
+def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, results_dir) -> None:  # type: ignore[no-untyped-def]
+    export = _demo_export(tmp_path / "demo-export.sqlite", executions=600, seed=11)
+
+    page.goto("/")
+    page.wait_for_url("**/data")
+    page.screenshot(path=results_dir / "0-data-empty.png", full_page=True)
+
+    _import_through_ui(page, export, results_dir, "1")
+    toast = page.get_by_test_id("toast").first
+    toast.wait_for(timeout=TIMEOUT_MS)
+    assert "Analysis updated for strategy" in toast.inner_text()
+    page.screenshot(path=results_dir / "2-imported-with-toast.png", full_page=True)
+
+    # The history lists the import; its detail page shows the report.
+    history_row = page.get_by_test_id("import-row").first
+    assert export.name in history_row.inner_text()
+    history_row.get_by_role("link").click()
+    page.get_by_test_id("import-report").wait_for()
+    page.screenshot(path=results_dir / "3-import-detail.png", full_page=True)
+
+    page.goto("/data")
+    page.get_by_test_id("toast").first.get_by_role("link", name="Open dashboard").click()
+    page.wait_for_url("**/runs/*")
+    page.get_by_test_id("kpi-trades").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_test_id("equity-chart").locator("canvas").first.wait_for()
+    run_id = page.url.rsplit("/runs/", 1)[1]
+    stats = httpx.get(f"{sqlite_server.base_url}/api/runs/{run_id}/stats").json()["statistics"]
+    kpi = page.get_by_test_id("kpi-trades").inner_text()
+    assert f"{stats['total_trades']:,}" in kpi
+    page.screenshot(path=results_dir / "4-dashboard.png", full_page=True)
+
+    page.goto("/runs")
+    page.get_by_test_id("run-row").first.wait_for()
+    page.screenshot(path=results_dir / "5-runs.png", full_page=True)
+
+    page.goto(f"/runs/{run_id}/trades")
+    page.get_by_test_id("trade-row").first.wait_for()
+    page.screenshot(path=results_dir / "6-trades.png", full_page=True)
+    # Sorting by net PnL, losers only: every shown PnL is negative.
+    page.get_by_role("group", name="outcome").get_by_role("button", name="Losers").click()
+    page.wait_for_url("**outcome=losers**")
+    page.get_by_role("button", name="Net PnL").click()
+    page.wait_for_url("**sort=pnl_net**")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=trade-row]')].length > 0"
+    )
+
+    page.get_by_test_id("trade-row").first.get_by_role("link").click()
+    page.wait_for_url("**/trades/*")
+    chart = page.get_by_test_id("trade-chart")
+    page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
+    trade_id = page.url.rsplit("/trades/", 1)[1]
+    detail = httpx.get(f"{sqlite_server.base_url}/api/trades/{trade_id}").json()
+    assert detail["trade"]["pnl_net"] < 0
+    assert int(chart.get_attribute("data-bar-count")) == len(detail["bars"]) > 0
+    assert int(chart.get_attribute("data-marker-count")) == len(detail["executions"]) > 0
+    rows = page.get_by_test_id("executions-table").locator("tbody tr")
+    assert rows.count() == len(detail["executions"])
+    assert chart.locator("canvas").count() > 0
+    page.screenshot(path=results_dir / "7-trade-detail.png", full_page=True)
+
+    # Previous/next navigation moves along the run's trades.
+    if detail["next_trade_id"]:
+        page.get_by_role("button", name="Next ›").click()
+        page.wait_for_url(f"**/trades/{detail['next_trade_id']}")
+        page.wait_for_selector("[data-testid=trade-chart][data-ready=true]")
+
+    assert page.js_errors == [], page.js_errors
+
+
+def test_trade_chart_renders_10k_bars_within_budget(
+    page, sqlite_server, tmp_path, results_dir
+) -> None:  # type: ignore[no-untyped-def]
+    export = tmp_path / "long-trade.sqlite"
+    expected = write_long_trade_export(export, window_bars=10_000)
+    _import_through_ui(page, export, results_dir, "1")
+
+    run_id = expected["run_id"]
+    trades = httpx.get(f"{sqlite_server.base_url}/api/trades", params={"run_id": run_id}).json()
+    assert trades["total"] == 1, trades
+    trade_id = trades["items"][0]["trade_id"]
+    detail = httpx.get(f"{sqlite_server.base_url}/api/trades/{trade_id}").json()
+    assert len(detail["bars"]) >= 9_999, len(detail["bars"])
+
+    # Warm the lazily loaded chart code, then time a cold navigation to the trade.
+    page.goto(f"/trades/{trade_id}")
+    page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
+    page.goto("/data")
+    started = time.perf_counter()
+    page.goto(f"/trades/{trade_id}")
+    page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
+    page_seconds = time.perf_counter() - started
+    chart = page.get_by_test_id("trade-chart")
+    render_ms = float(chart.get_attribute("data-render-ms"))
+    bars = int(chart.get_attribute("data-bar-count"))
+    print(
+        f"\ntrade detail with {bars:,} bars: chart render {render_ms:.0f} ms, "
+        f"page load to painted chart {page_seconds * 1000:.0f} ms"
+    )
+    page.screenshot(path=results_dir / "2-trade-detail-10k-bars.png", full_page=True)
+    assert bars == len(detail["bars"])
+    assert int(chart.get_attribute("data-marker-count")) == expected["executions"]
+    assert render_ms / 1000 < CHART_BUDGET_SECONDS
+    assert page_seconds < CHART_BUDGET_SECONDS
+    assert page.js_errors == [], page.js_errors
+
+
+def test_run_without_bars_still_shows_the_trade(page, sqlite_server, tmp_path, results_dir) -> None:  # type: ignore[no-untyped-def]
+    export = _demo_export(tmp_path / "no-bars.sqlite", executions=80, seed=5, bars=False)
+    _import_through_ui(page, export, results_dir, "1")
+    trades = httpx.get(f"{sqlite_server.base_url}/api/trades", params={"limit": 1}).json()
+    assert trades["total"] > 0
+    trade_id = trades["items"][0]["trade_id"]
+    detail = httpx.get(f"{sqlite_server.base_url}/api/trades/{trade_id}").json()
+    assert detail["bars"] == []
+
+    page.goto(f"/trades/{trade_id}")
+    page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
+    chart = page.get_by_test_id("trade-chart")
+    assert chart.get_attribute("data-bar-count") == "0"
+    assert int(chart.get_attribute("data-marker-count")) == len(detail["executions"])
+    page.get_by_text("No bars for this symbol").wait_for()
+    page.screenshot(path=results_dir / "2-trade-without-bars.png", full_page=True)
+
+    page.goto(f"/runs/{detail['trade']['run_id']}")
+    page.get_by_test_id("kpi-trades").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("No MAE values").wait_for()
+    page.screenshot(path=results_dir / "3-dashboard-without-bars.png", full_page=True)
+    assert page.js_errors == [], page.js_errors
