@@ -55,9 +55,11 @@ def test_trades_page_fields_times_and_total(seeded):
 
 def test_trades_filters_sort_and_pagination(seeded):
     client, _ = seeded
-    ids = lambda **params: [
-        t["trade_id"] for t in client.get("/api/trades", params=params).json()["items"]
-    ]  # noqa: E731
+
+    def ids(**params):
+        items = client.get("/api/trades", params=params).json()["items"]
+        return [t["trade_id"] for t in items]
+
     assert ids(symbol="NQ") == ["t002"]
     assert ids(side="SHORT") == ["t001"]
     assert ids(status="OPEN") == ["t002"]
