@@ -1,0 +1,293 @@
+"""One pydantic model per export record (Bars, Orders, Executions, Instruments) and the run.
+
+Field names are the export's column names. Loose SQLite types are converted, not rejected:
+a number in a text column becomes text, numeric text in a REAL column becomes a float, and
+an empty or blank string in an optional column reads as None.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from .enums import canonical_order_type, canonical_side, canonical_status
+from .timestamps import WHITESPACE, parse_timestamp, storage_text
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected text, got {value!r}")
+    if isinstance(value, int | float):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return value if value.strip(WHITESPACE) else None
+
+
+def _required_text(value: object) -> str:
+    text = _text(value)
+    if text is None:
+        raise ValueError("is required and must not be empty")
+    return text
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, str):
+        if not value.strip(WHITESPACE):
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"expected a number, got {value!r}") from None
+    elif isinstance(value, int | float):
+        number = float(value)
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError(f"must be finite, got {value!r}")
+    return number
+
+
+def _required_number(value: object) -> float:
+    number = _number(value)
+    if number is None:
+        raise ValueError("is required")
+    return number
+
+
+def _positive(value: object) -> float:
+    number = _required_number(value)
+    if number <= 0:
+        raise ValueError(f"must be > 0, got {number!r}")
+    return number
+
+
+def _optional_positive(value: object) -> float | None:
+    number = _number(value)
+    if number is not None and number <= 0:
+        raise ValueError(f"must be > 0 when present, got {number!r}")
+    return number
+
+
+def _non_negative(value: object) -> float:
+    number = _required_number(value)
+    if number < 0:
+        raise ValueError(f"must be >= 0, got {number!r}")
+    return number
+
+
+def _fee(value: object) -> float:
+    number = _number(value)
+    if number is None:
+        return 0.0
+    if number < 0:
+        raise ValueError(f"must be >= 0, got {number!r}")
+    return number
+
+
+def _timestamp(value: object) -> datetime:
+    if value is None or (isinstance(value, str) and not value.strip(WHITESPACE)):
+        raise ValueError("is required")
+    return parse_timestamp(value)
+
+
+def _optional_timestamp(value: object) -> datetime | None:
+    if value is None or (isinstance(value, str) and not value.strip(WHITESPACE)):
+        return None
+    return parse_timestamp(value)
+
+
+def _json_object_text(value: object) -> str | None:
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"invalid JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("must be a JSON object")
+    return text
+
+
+def _time_in_force(value: object) -> str:
+    return _text(value) or "GTC"
+
+
+Text = Annotated[str | None, BeforeValidator(_text)]
+RequiredText = Annotated[str, BeforeValidator(_required_text)]
+Number = Annotated[float | None, BeforeValidator(_number)]
+RequiredNumber = Annotated[float, BeforeValidator(_required_number)]
+Positive = Annotated[float, BeforeValidator(_positive)]
+OptionalPositive = Annotated[float | None, BeforeValidator(_optional_positive)]
+NonNegative = Annotated[float, BeforeValidator(_non_negative)]
+Fee = Annotated[float, BeforeValidator(_fee)]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+OptionalTimestamp = Annotated[datetime | None, BeforeValidator(_optional_timestamp)]
+Side = Annotated[str, BeforeValidator(canonical_side)]
+OrderType = Annotated[str, BeforeValidator(canonical_order_type)]
+OrderStatus = Annotated[str, BeforeValidator(canonical_status)]
+JsonObjectText = Annotated[str | None, BeforeValidator(_json_object_text)]
+TimeInForce = Annotated[str, BeforeValidator(_time_in_force)]
+
+
+class ExportRecord(BaseModel):
+    """Base of the table records: ``COLUMNS`` is the export's column order, ``KEY`` its key."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    TABLE: ClassVar[str]
+    COLUMNS: ClassVar[tuple[str, ...]]
+    KEY: ClassVar[tuple[str, ...]]
+
+    def row(self) -> tuple[Any, ...]:
+        """Values in ``COLUMNS`` order, timestamps in their stored text form."""
+        values = []
+        for name in self.COLUMNS:
+            value = getattr(self, name)
+            values.append(storage_text(value) if isinstance(value, datetime) else value)
+        return tuple(values)
+
+
+class BarRecord(ExportRecord):
+    TABLE: ClassVar[str] = "bars"
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "symbol",
+        "timeframe",
+        "start_time_utc",
+        "end_time_utc",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "open_interest",
+    )
+    KEY: ClassVar[tuple[str, ...]] = ("symbol", "timeframe", "start_time_utc")
+
+    symbol: RequiredText
+    timeframe: RequiredText
+    start_time_utc: Timestamp
+    end_time_utc: OptionalTimestamp = None
+    open: RequiredNumber
+    high: RequiredNumber
+    low: RequiredNumber
+    close: RequiredNumber
+    volume: NonNegative
+    open_interest: Number = None
+
+    @model_validator(mode="after")
+    def _check_range(self) -> BarRecord:
+        if self.low > min(self.open, self.close):
+            raise ValueError(f"low {self.low} is above min(open, close)")
+        if self.high < max(self.open, self.close):
+            raise ValueError(f"high {self.high} is below max(open, close)")
+        if self.end_time_utc is not None and self.end_time_utc < self.start_time_utc:
+            raise ValueError("end_time_utc is before start_time_utc")
+        return self
+
+
+class OrderRecord(ExportRecord):
+    TABLE: ClassVar[str] = "orders"
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "order_id",
+        "parent_order_id",
+        "strategy_id",
+        "strategy_version",
+        "account_id",
+        "symbol",
+        "side",
+        "order_type",
+        "time_in_force",
+        "submit_time_utc",
+        "price",
+        "stop_price",
+        "quantity",
+        "status",
+        "reject_reason",
+        "cancel_reason",
+        "client_tag",
+        "meta_json",
+    )
+    KEY: ClassVar[tuple[str, ...]] = ("order_id",)
+
+    order_id: RequiredText
+    parent_order_id: Text = None
+    # Required, but the reader fills it from Metadata first (1.1).
+    strategy_id: RequiredText
+    strategy_version: Text = None
+    account_id: RequiredText
+    symbol: RequiredText
+    side: Side
+    order_type: OrderType
+    time_in_force: TimeInForce = "GTC"
+    submit_time_utc: Timestamp
+    price: OptionalPositive = None
+    stop_price: OptionalPositive = None
+    quantity: Positive
+    status: OrderStatus
+    reject_reason: Text = None
+    cancel_reason: Text = None
+    client_tag: Text = None
+    meta_json: JsonObjectText = None
+
+
+class ExecutionRecord(ExportRecord):
+    TABLE: ClassVar[str] = "executions"
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "execution_id",
+        "order_id",
+        "strategy_id",
+        "account_id",
+        "symbol",
+        "side",
+        "exec_time_utc",
+        "price",
+        "quantity",
+        "fee",
+        "fee_currency",
+        "liquidity_flag",
+    )
+    KEY: ClassVar[tuple[str, ...]] = ("execution_id",)
+
+    execution_id: RequiredText
+    order_id: RequiredText
+    # Empty falls back to the order's value, then to Metadata (resolved by the import).
+    strategy_id: Text = None
+    account_id: Text = None
+    symbol: RequiredText
+    side: Side
+    exec_time_utc: Timestamp
+    price: Positive
+    quantity: Positive
+    fee: Fee = 0.0
+    fee_currency: Text = None
+    liquidity_flag: Text = None
+
+
+class InstrumentRecord(ExportRecord):
+    TABLE: ClassVar[str] = "instruments"
+    COLUMNS: ClassVar[tuple[str, ...]] = ("symbol", "point_value", "tick_size", "currency")
+    KEY: ClassVar[tuple[str, ...]] = ("symbol",)
+
+    symbol: RequiredText
+    point_value: Positive
+    tick_size: OptionalPositive = None
+    currency: Text = None
+
+
+RECORD_MODELS: dict[str, type[ExportRecord]] = {
+    model.TABLE: model for model in (InstrumentRecord, BarRecord, OrderRecord, ExecutionRecord)
+}

@@ -1,0 +1,119 @@
+"""What the per-dialect bulk upserts share: staged columns, results, the merge rules.
+
+An import stages each table's valid rows in a temporary table (``pos`` = rowid in the
+file or index in the batch), then merges the stage into the platform's table in SQL:
+new rows are inserted, identical rows are left alone (nothing written), changed rows are
+updated under the contract's rules (export-format.md section 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ingest.tables import TableSpec
+
+NUMERIC_COLUMNS = frozenset(
+    {
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "open_interest",
+        "price",
+        "stop_price",
+        "quantity",
+        "fee",
+        "point_value",
+        "tick_size",
+    }
+)
+# Lifecycle rank of an order status, as SQL over a column reference.
+STATUS_RANK_SQL = "(CASE {c} WHEN 'NEW' THEN 0 WHEN 'PARTIALLY_FILLED' THEN 1 ELSE 2 END)"
+
+# An execution's empty strategy/account falls back to its order's, then to Metadata's.
+FILL_EXECUTION_DEFAULTS_SQL = (
+    "UPDATE stage_executions SET strategy_id = coalesce(strategy_id, (SELECT o.strategy_id"
+    " FROM orders o WHERE o.run_id = :run_id AND o.order_id = stage_executions.order_id),"
+    " :strategy_id), account_id = coalesce(account_id, (SELECT o.account_id FROM orders o"
+    " WHERE o.run_id = :run_id AND o.order_id = stage_executions.order_id), :account_id)"
+    " WHERE strategy_id IS NULL OR account_id IS NULL"
+)
+
+
+def q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def stage_table(spec: TableSpec) -> str:
+    return f"stage_{spec.name}"
+
+
+def compared_columns(spec: TableSpec) -> tuple[str, ...]:
+    """Columns whose change makes a stored record differ (the key and sequence never do)."""
+    return tuple(c for c in spec.columns if c not in spec.key)
+
+
+def key_join(spec: TableSpec, run_param: str, left: str = "t", right: str = "s") -> str:
+    parts = [f"{left}.{q(k)} = {right}.{q(k)}" for k in spec.key]
+    if spec.run_scoped:
+        parts.append(f"{left}.run_id = {run_param}")
+    return " AND ".join(parts)
+
+
+def effective_values(spec: TableSpec) -> dict[str, str]:
+    """SQL of each column's value after the merge rules, over stage ``s`` and stored ``t``."""
+    values = {c: f"s.{q(c)}" for c in spec.columns}
+    if spec.name == "orders":
+        # The status never moves back in the lifecycle.
+        stored = STATUS_RANK_SQL.format(c="t.status")
+        staged = STATUS_RANK_SQL.format(c="s.status")
+        values["status"] = (
+            f"CASE WHEN t.order_id IS NOT NULL AND {staged} < {stored} THEN t.status ELSE s.status END"
+        )
+    return values
+
+
+def conflict_condition(
+    spec: TableSpec,
+    existed: str = "existed",
+    old_status: str = "old_status",
+    status: str = "status",
+) -> str | None:
+    """When a changed record is a conflict, over the given column references, or None."""
+    if spec.name == "executions":
+        return existed
+    if spec.name == "orders":
+        terminal = "('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED')"
+        return (
+            f"{existed} AND {old_status} IN {terminal} AND {status} IN {terminal}"
+            f" AND {old_status} <> {status}"
+        )
+    return None
+
+
+@dataclass
+class MergeResult:
+    staged: int = 0
+    inserted: int = 0
+    updated: int = 0
+    conflicts: int = 0
+    # symbols of inserted or changed records (and the old symbol of a changed one)
+    symbols: set[str] = field(default_factory=set)
+    # instruments: symbols whose point value is new or changed
+    point_value_symbols: set[str] = field(default_factory=set)
+    first_time: Any = None
+    last_time: Any = None
+
+    @property
+    def unchanged(self) -> int:
+        return self.staged - self.inserted - self.updated
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    position: int
+    kept_position: int
+    key: str
+    record: dict[str, Any]

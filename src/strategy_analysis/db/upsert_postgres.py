@@ -1,0 +1,196 @@
+"""Bulk upsert on PostgreSQL: COPY into a temporary table, then one merge statement.
+
+The merge statement drops unchanged rows with a join against the target before
+``INSERT ... ON CONFLICT DO UPDATE``, so a re-import of unchanged data writes nothing and
+locks nothing; ``xmax = 0`` in ``RETURNING`` tells an inserted row from an updated one.
+The conflict list (old and new values) is written by the same statement.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from ..ingest.tables import TableSpec
+from .upsert_base import (
+    FILL_EXECUTION_DEFAULTS_SQL,
+    NUMERIC_COLUMNS,
+    Duplicate,
+    MergeResult,
+    compared_columns,
+    conflict_condition,
+    effective_values,
+    key_join,
+    q,
+    stage_table,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _type(spec: TableSpec, column: str) -> str:
+    if column in spec.timestamp_columns:
+        return "timestamptz"
+    if column in NUMERIC_COLUMNS:
+        return "double precision"
+    return "text"
+
+
+def _key_text(spec: TableSpec, prefix: str = "") -> str:
+    parts = [f"{prefix}{q(k)}::text" for k in spec.key]
+    return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
+
+
+def merge_sql(spec: TableSpec) -> str:
+    """One statement: classify against the target, record conflicts, upsert, count."""
+    stage = stage_table(spec)
+    compared = compared_columns(spec)
+    values = effective_values(spec)
+    first_key = q(spec.key[0])
+    new_list = ", ".join(values[c] for c in compared)
+    old_list = ", ".join(f"t.{q(c)}" for c in compared)
+    select = ", ".join(f"{values[c]} AS {q(c)}" for c in spec.columns)
+    olds = ", ".join(f"t.{q(c)} AS {q('old_' + c)}" for c in compared)
+    run_column = "run_id, " if spec.run_scoped else ""
+    run_value = "%(run_id)s, " if spec.run_scoped else ""
+    target_columns = run_column + ", ".join(q(c) for c in spec.columns)
+    source_columns = run_value + ", ".join(q(c) for c in spec.columns)
+    if spec.name == "executions":
+        target_columns += ", sequence"
+        source_columns += ", pos + %(sequence_offset)s"
+    conflict_key = run_column + ", ".join(q(k) for k in spec.key)
+    updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in compared)
+    if spec.name == "instruments":
+        target_columns += ", updated_at"
+        source_columns += ", now()"
+        updates += ", updated_at = EXCLUDED.updated_at"
+    parts = [
+        f"src AS MATERIALIZED (SELECT s.pos, {select}, t.{first_key} IS NOT NULL AS existed,"
+        f" {olds} FROM {stage} s LEFT JOIN {spec.name} t ON {key_join(spec, '%(run_id)s')}"
+        f" WHERE t.{first_key} IS NULL OR ({old_list}) IS DISTINCT FROM ({new_list}))"
+    ]
+    tail = []
+    condition = conflict_condition(spec)
+    if condition is not None:
+        old_doc = ", ".join(f"'{c}', {q('old_' + c)}" for c in compared)
+        new_doc = ", ".join(f"'{c}', {q(c)}" for c in compared)
+        parts.append(
+            "conflicts AS (INSERT INTO import_conflicts"
+            " (import_id, table_name, run_id, record_key, old_values, new_values)"
+            f" SELECT %(import_id)s, '{spec.name}', %(run_id)s, {_key_text(spec)},"
+            f" jsonb_build_object({old_doc}), jsonb_build_object({new_doc})"
+            f" FROM src WHERE {condition} RETURNING 1)"
+        )
+        tail.append("SELECT 'conflicts', NULL::boolean, NULL::text, count(*) FROM conflicts")
+    parts.append(
+        f"up AS (INSERT INTO {spec.name} ({target_columns}) SELECT {source_columns} FROM src"
+        f" ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}"
+        " RETURNING (xmax = 0) AS inserted, symbol)"
+    )
+    tail.insert(0, "SELECT 'up', inserted, symbol, count(*) FROM up GROUP BY inserted, symbol")
+    if "symbol" in compared:
+        tail.append(
+            "SELECT 'old', NULL, old_symbol, count(*) FROM src WHERE existed GROUP BY old_symbol"
+        )
+    if spec.name == "instruments":
+        tail.append(
+            "SELECT 'point_value', NULL, symbol, count(*) FROM src"
+            " WHERE point_value IS DISTINCT FROM coalesce(old_point_value, 1.0) GROUP BY symbol"
+        )
+    return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(tail)
+
+
+class PostgresUpsert:
+    """Stages and merges the tables of one import on one psycopg connection (its transaction)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.conn = connection
+        self.conn.execute("SET LOCAL TIME ZONE 'UTC'")
+
+    def create_stage(self, spec: TableSpec) -> None:
+        columns = ", ".join(f"{q(c)} {_type(spec, c)}" for c in spec.columns)
+        self.conn.execute(
+            f"CREATE TEMP TABLE {stage_table(spec)} (pos bigint, {columns}) ON COMMIT DROP"
+        )
+
+    def stage_rows(self, spec: TableSpec, rows: Iterable[tuple[Any, ...]]) -> None:
+        columns = ", ".join(q(c) for c in spec.columns)
+        with self.conn.cursor() as cursor:
+            with cursor.copy(f"COPY {stage_table(spec)} (pos, {columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def remove_duplicates(self, spec: TableSpec) -> list[Duplicate]:
+        """Keep the last record of each key staged twice; return the ones dropped."""
+        stage = stage_table(spec)
+        keys = ", ".join(q(k) for k in spec.key)
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {stage} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1")
+            if cursor.fetchone() is None:
+                return []
+            join = " AND ".join(f"d.{q(k)} = s.{q(k)}" for k in spec.key)
+            columns = ", ".join(f"s.{q(c)}" for c in spec.columns)
+            cursor.execute(
+                f"DELETE FROM {stage} s USING (SELECT {keys}, max(pos) AS keep FROM {stage}"
+                f" GROUP BY {keys} HAVING count(*) > 1) d WHERE {join} AND s.pos <> d.keep"
+                f" RETURNING s.pos, d.keep, {_key_text(spec, 's.')}, {columns}"
+            )
+            return [
+                Duplicate(row[0], row[1], row[2], dict(zip(spec.columns, row[3:], strict=True)))
+                for row in cursor.fetchall()
+            ]
+
+    def fill_execution_defaults(
+        self, run_id: str, strategy_id: str | None, account_id: str | None
+    ) -> None:
+        """Empty strategy/account of an execution: the order's value, then Metadata's."""
+        self.conn.execute(
+            FILL_EXECUTION_DEFAULTS_SQL.replace(":run_id", "%(run_id)s")
+            .replace(":strategy_id", "%(strategy_id)s")
+            .replace(":account_id", "%(account_id)s"),
+            {"run_id": run_id, "strategy_id": strategy_id, "account_id": account_id},
+        )
+
+    def next_sequence(self, run_id: str) -> int:
+        row = self.conn.execute(
+            "SELECT coalesce(max(sequence), 0) + 1 FROM executions WHERE run_id = %(run_id)s",
+            {"run_id": run_id},
+        ).fetchone()
+        return int(row[0])
+
+    def merge(
+        self, spec: TableSpec, *, run_id: str | None, import_id: int, sequence_offset: int = 0
+    ) -> MergeResult:
+        result = MergeResult()
+        stage = stage_table(spec)
+        with self.conn.cursor() as cursor:
+            time_column = spec.time_column
+            aggregates = (
+                f"count(*), min({q(time_column)}), max({q(time_column)})"
+                if time_column
+                else "count(*), NULL, NULL"
+            )
+            cursor.execute(f"SELECT {aggregates} FROM {stage}")
+            result.staged, result.first_time, result.last_time = cursor.fetchone()
+            if not result.staged:
+                return result
+            cursor.execute(
+                merge_sql(spec),
+                {"run_id": run_id, "import_id": import_id, "sequence_offset": sequence_offset},
+            )
+            for kind, inserted, symbol, count in cursor.fetchall():
+                if kind == "up":
+                    if inserted:
+                        result.inserted += count
+                    else:
+                        result.updated += count
+                    result.symbols.add(symbol)
+                elif kind == "conflicts":
+                    result.conflicts += count
+                elif kind == "old":
+                    result.symbols.add(symbol)
+                elif kind == "point_value":
+                    result.point_value_symbols.add(symbol)
+        log.debug("merged %s: %s", spec.name, result)
+        return result

@@ -1,0 +1,122 @@
+"""Set-wise validation of export rows in SQLite SQL: the fast path of the file reader.
+
+For every contract column ``value`` is an SQL expression over the raw column that yields
+the stored value (canonical enum, UTC timestamp text, float) when the raw value passes a
+strict check and NULL otherwise; ``ok`` decides, from that value (``{v}``) and the raw
+column (``{r}``), whether the column passes. Rows whose columns all pass are exactly rows
+the pydantic models accept with the same stored values; any other row (an offset on a
+timestamp, a number stored as text, an invalid value) goes through the pydantic model,
+which converts it or rejects it with the reason. The checks are narrower than the
+contract, never wider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
+
+_WS = "' ' || char(9, 10, 11, 12, 13)"
+_MAX_DOUBLE = "1.7976931348623157e308"
+
+REQUIRED = "{v} IS NOT NULL"
+TEXT_OR_NULL = "typeof({r}) IN ('null', 'text')"
+NULL_OR_VALUE = "({r} IS NULL OR {v} IS NOT NULL)"
+
+
+@dataclass(frozen=True)
+class Check:
+    value: str
+    ok: str  # a template over {v} (the value) and {r} (the raw column)
+
+
+def _nonblank(c: str) -> str:
+    return f"(typeof({c}) = 'text' AND trim({c}, {_WS}) <> '')"
+
+
+def required_text(c: str) -> Check:
+    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED)
+
+
+def optional_text(c: str) -> Check:
+    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", TEXT_OR_NULL)
+
+
+def text_with_default(c: str, default: str) -> Check:
+    """Required text that a Metadata value (a bound parameter) fills when blank."""
+    value = f"COALESCE(CASE WHEN {_nonblank(c)} THEN {c} END, {default})"
+    return Check(value, f"{TEXT_OR_NULL} AND {REQUIRED}")
+
+
+def text_or_literal(c: str, literal: str) -> Check:
+    return Check(f"COALESCE(CASE WHEN {_nonblank(c)} THEN {c} END, '{literal}')", TEXT_OR_NULL)
+
+
+def _finite(c: str, extra: str = "") -> str:
+    return f"(typeof({c}) IN ('integer', 'real') AND abs({c}) <= {_MAX_DOUBLE}{extra})"
+
+
+def number(c: str, *, minimum: str = "", required: bool = True) -> Check:
+    """``minimum``: '' (any finite), '> 0' or '>= 0'."""
+    extra = f" AND {c} {minimum}" if minimum else ""
+    value = f"CASE WHEN {_finite(c, extra)} THEN CAST({c} AS REAL) END"
+    return Check(value, REQUIRED if required else NULL_OR_VALUE)
+
+
+def fee(c: str) -> Check:
+    finite = _finite(c, f" AND {c} >= 0")
+    value = f"CASE WHEN {c} IS NULL THEN 0.0 WHEN {finite} THEN CAST({c} AS REAL) END"
+    return Check(value, REQUIRED)
+
+
+def _fraction(c: str, length: str) -> str:
+    """Stored text of ``c`` whose first ``length`` characters are the instant, or NULL."""
+    digits = f"substr({c}, 21, {length} - 20)"
+    return (
+        f"CASE WHEN {length} = 19 THEN '.000000'"
+        f" WHEN {length} BETWEEN 21 AND 27 AND substr({c}, 20, 1) = '.'"
+        f" AND ltrim({digits}, '0123456789') = ''"
+        f" THEN '.' || substr({digits} || '000000', 1, 6) END"
+    )
+
+
+def timestamp(c: str, *, required: bool = True) -> Check:
+    # head: date and time. datetime() with a modifier normalises an odd head (02-30, 24:00,
+    # a missing digit), so a head equal to its normalised self is a real instant. What
+    # follows the seconds, without one trailing Z, must be '' or '.' + 1-7 digits.
+    head = f"substr({c}, 1, 10) || ' ' || substr({c}, 12, 8)"
+    value = (
+        f"CASE WHEN typeof({c}) = 'text' AND substr({c}, 11, 1) IN (' ', 'T', 't')"
+        # year 0 is not an instant Python (or the contract) accepts
+        f" AND substr({c}, 1, 4) <> '0000'"
+        f" AND datetime({head}, '+0 days') = {head} THEN {head} ||"
+        f" CASE WHEN substr({c}, -1) IN ('Z', 'z') THEN {_fraction(c, f'length({c}) - 1')}"
+        f" ELSE {_fraction(c, f'length({c})')} END END"
+    )
+    return Check(value, REQUIRED if required else NULL_OR_VALUE)
+
+
+def enumeration(c: str, aliases: dict[str, str]) -> Check:
+    whens = " ".join(f"WHEN '{alias}' THEN '{canonical}'" for alias, canonical in aliases.items())
+    value = f"CASE WHEN typeof({c}) = 'text' THEN CASE lower(trim({c}, {_WS})) {whens} END END"
+    return Check(value, REQUIRED)
+
+
+def side(c: str) -> Check:
+    return enumeration(c, SIDE_ALIASES)
+
+
+def order_type(c: str) -> Check:
+    return enumeration(c, ORDER_TYPE_ALIASES)
+
+
+def status(c: str) -> Check:
+    return enumeration(c, STATUS_ALIASES)
+
+
+def json_object_text(c: str) -> Check:
+    valid = f"{_nonblank(c)} AND json_valid({c}) AND json_type({c}) = 'object'"
+    return Check(
+        f"CASE WHEN {valid} THEN {c} END",
+        f"({{r}} IS NULL OR {{v}} IS NOT NULL OR (typeof({{r}}) = 'text' AND trim({{r}}, {_WS}) = ''))",
+    )

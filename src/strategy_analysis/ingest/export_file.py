@@ -1,0 +1,334 @@
+"""The export-file reader: sniff, open read-only, find tables, read rows in file order.
+
+Table and column names match case-insensitively; extra tables and columns are ignored; a
+missing optional column reads as NULL. Rows are read in rowid order, and the rowid is the
+record's position (for executions: their sequence). Valid rows come out of SQLite already
+normalised (see ``column_sql``); the rest go through the pydantic models one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..contract.run import SUPPORTED_SCHEMA_VERSIONS
+from .errors import ExportFileError
+from .report import RejectedRecord
+from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TABLE_SPECS, TableSpec, bar_range_check
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+DATA_TABLES = ("bars", "orders", "executions")
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    spec: TableSpec
+    name: str  # as spelled in the file
+    columns: dict[str, str]  # contract column -> as spelled in the file (present ones only)
+
+
+@dataclass
+class Chunk:
+    rows: list[tuple[Any, ...]]  # (position, stored values in record.COLUMNS order)
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    positions_done: int = 0
+
+
+def check_header(path: Path) -> int:
+    """Refuse a file that is not SQLite or is shorter than its header says; returns its size."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise ExportFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        raise ExportFileError(f"{path.name} is not a SQLite database (no SQLite header)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    # The page count in the header is valid when the change counter matches (SQLite 3.7+).
+    if header[24:28] == header[92:96] and page_count and page_size * page_count > size:
+        raise ExportFileError(
+            f"{path.name} is truncated: its header says {page_size * page_count} bytes,"
+            f" the file has {size}"
+        )
+    return size
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "x'" + value.hex() + "'"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def rejection_reason(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error["loc"])
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+def validate_raw(
+    spec: TableSpec, position: int | None, raw: dict[str, Any], defaults: dict[str, str | None]
+) -> tuple[tuple[Any, ...] | None, RejectedRecord | None]:
+    """Validate one raw record with its pydantic model: a stored row, or the rejection."""
+    values = dict(raw)
+    if spec.name == "orders":
+        for column in ("strategy_id", "account_id"):
+            current = values.get(column)
+            if current is None or (isinstance(current, str) and not current.strip(" \t\n\r\f\v")):
+                values[column] = defaults.get(column)
+    try:
+        record = spec.record.model_validate(values)
+    except ValidationError as exc:
+        return None, RejectedRecord(
+            table=spec.name,
+            position=position,
+            key=spec.key_text(raw),
+            reason=rejection_reason(exc),
+            record={k: jsonable(v) for k, v in raw.items()},
+        )
+    return (position, *record.row()), None
+
+
+class ExportFile:
+    """An export opened read-only. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path, size_bytes: int, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.size_bytes = size_bytes
+        self.conn = conn
+        self.tables: dict[str, SourceTable] = {}
+        self.metadata: dict[str, Any] = {}
+        self.schema_version = "1.0"
+
+    @classmethod
+    def open(cls, path: str | Path) -> ExportFile:
+        path = Path(path)
+        size = check_header(path)
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise ExportFileError(f"{path.name} cannot be opened as SQLite: {exc}") from None
+        export = cls(path, size, conn)
+        try:
+            export._discover()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ExportFileError(f"{path.name} is corrupt or not a database: {exc}") from None
+        except BaseException:
+            conn.close()
+            raise
+        return export
+
+    def __enter__(self) -> ExportFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _discover(self) -> None:
+        names = {
+            name.lower(): name
+            for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "metadata" in names:
+            self._read_metadata(names["metadata"])
+        version = self.metadata.get("schema_version")
+        if version is not None:
+            version = str(version).strip()
+            if version not in SUPPORTED_SCHEMA_VERSIONS:
+                raise ExportFileError(
+                    f"unsupported schema_version {version!r} in {self.path.name}"
+                    f" (supported: {', '.join(SUPPORTED_SCHEMA_VERSIONS)})"
+                )
+            self.schema_version = version
+        for spec in TABLE_SPECS:
+            actual = names.get(spec.export_name)
+            if actual is None:
+                continue
+            columns = {
+                row[1].lower(): row[1]
+                for row in self.conn.execute(f"PRAGMA table_info({quote(actual)})")
+            }
+            present = {c: columns[c] for c in spec.record.COLUMNS if c in columns}
+            try:
+                self.conn.execute(f"SELECT rowid FROM {quote(actual)} LIMIT 0")
+            except sqlite3.OperationalError:
+                raise ExportFileError(
+                    f"table {actual} in {self.path.name} has no rowid: its row order is unknown"
+                ) from None
+            self.tables[spec.name] = SourceTable(spec, actual, present)
+        if not any(t in self.tables for t in DATA_TABLES):
+            found = ", ".join(sorted(names.values())) or "none"
+            raise ExportFileError(
+                f"{self.path.name} is not an export: it has none of the tables Bars, Orders,"
+                f" Executions (tables found: {found})"
+            )
+
+    def _read_metadata(self, table: str) -> None:
+        columns = {
+            row[1].lower(): row[1]
+            for row in self.conn.execute(f"PRAGMA table_info({quote(table)})")
+        }
+        if "key" not in columns or "value" not in columns:
+            log.warning("%s: Metadata table has no key/value columns; ignored", self.path.name)
+            return
+        sql = f"SELECT {quote(columns['key'])}, {quote(columns['value'])} FROM {quote(table)} ORDER BY rowid"
+        for key, value in self.conn.execute(sql):
+            if key is not None and str(key).strip():
+                self.metadata[str(key).strip().lower()] = value
+
+    # -- row access ---------------------------------------------------------------------
+
+    def count(self, table: str) -> int:
+        source = self.tables.get(table)
+        if source is None:
+            return 0
+        return int(self.conn.execute(f"SELECT count(*) FROM {quote(source.name)}").fetchone()[0])
+
+    def rowid_range(self, table: str) -> tuple[int, int] | None:
+        source = self.tables[table]
+        low, high = self.conn.execute(
+            f"SELECT min(rowid), max(rowid) FROM {quote(source.name)}"
+        ).fetchone()
+        return None if low is None else (int(low), int(high))
+
+    def first_raw(self, table: str) -> dict[str, Any] | None:
+        """The first record of a table (lowest rowid), raw."""
+        source = self.tables.get(table)
+        if source is None:
+            return None
+        rows = self._raw_rows(source, "ORDER BY rowid LIMIT 1", {})
+        return rows[0][1] if rows else None
+
+    def _raw_select(self, source: SourceTable, schema: str) -> str:
+        cols = ", ".join(
+            quote(source.columns[c]) if c in source.columns else "NULL"
+            for c in source.spec.record.COLUMNS
+        )
+        return f"SELECT rowid, {cols} FROM {schema}.{quote(source.name)}"
+
+    def _raw_rows(
+        self, source: SourceTable, tail: str, params: dict[str, Any]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        names = source.spec.record.COLUMNS
+        rows = self.conn.execute(f"{self._raw_select(source, 'main')} {tail}", params).fetchall()
+        return [(row[0], dict(zip(names, row[1:], strict=True))) for row in rows]
+
+    def checked_select(self, table: str, schema: str = "main") -> tuple[str, str, str]:
+        """SQL of (valid rows as stored values, positions of the rows that need the model,
+        the number of rows).
+
+        Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
+        """
+        source = self.tables[table]
+        spec = source.spec
+        inner, ok = [], []
+        for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
+            raw = quote(source.columns[column]) if column in source.columns else "NULL"
+            check = factory(raw)
+            inner.append(f"{check.value} AS v{i}")
+            if "{r}" in check.ok:
+                inner.append(f"{raw} AS r{i}")
+            ok.append("(" + check.ok.format(v=f"v{i}", r=f"r{i}") + ")")
+        if spec.name == "bars":
+            ok.append(bar_range_check({c: f"v{i}" for i, c in enumerate(spec.columns)}))
+        condition = f"coalesce(({' AND '.join(ok)}), 0)"
+        values = ", ".join(f"v{i}" for i in range(len(spec.columns)))
+        # LIMIT keeps SQLite from flattening the subquery, so each value is computed once.
+        rows = (
+            f"(SELECT rowid AS pos, {', '.join(inner)} FROM {schema}.{quote(source.name)}"
+            " WHERE rowid BETWEEN :lo AND :hi LIMIT -1)"
+        )
+        valid = f"SELECT pos, {values} FROM {rows} WHERE {condition}"
+        invalid = f"SELECT pos FROM {rows} WHERE NOT {condition}"
+        count = (
+            f"SELECT count(*) FROM {schema}.{quote(source.name)} WHERE rowid BETWEEN :lo AND :hi"
+        )
+        return valid, invalid, count
+
+    def defaults(self) -> dict[str, str | None]:
+        """Metadata values that fill empty strategy_id / account_id (1.1)."""
+        result: dict[str, str | None] = {}
+        for key in ("strategy_id", "account_id"):
+            value = self.metadata.get(key) if self.schema_version != "1.0" else None
+            result[key] = str(value) if value is not None and str(value).strip() else None
+        return result
+
+    def sql_params(self, lo: int, hi: int) -> dict[str, Any]:
+        defaults = self.defaults()
+        return {
+            "lo": lo,
+            "hi": hi,
+            DEFAULT_STRATEGY[1:]: defaults["strategy_id"],
+            DEFAULT_ACCOUNT[1:]: defaults["account_id"],
+        }
+
+    def validate_positions(self, table: str, positions: list[int]) -> Chunk:
+        """Run the pydantic model over the rows at ``positions`` (those the SQL check refused)."""
+        source = self.tables[table]
+        chunk = Chunk(rows=[])
+        defaults = self.defaults()
+        for start in range(0, len(positions), 500):
+            part = positions[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            sql = f"{self._raw_select(source, 'main')} WHERE rowid IN ({marks}) ORDER BY rowid"
+            names = source.spec.record.COLUMNS
+            for row in self.conn.execute(sql, part):
+                raw = dict(zip(names, row[1:], strict=True))
+                stored, rejected = validate_raw(source.spec, row[0], raw, defaults)
+                if stored is not None:
+                    chunk.rows.append(stored)
+                else:
+                    chunk.rejected.append(rejected)  # type: ignore[arg-type]
+        return chunk
+
+    def chunks(self, table: str, chunk_rows: int = 50_000) -> Iterator[Chunk]:
+        """Rows of ``table`` in rowid order, in chunks: stored values plus rejections."""
+        if table not in self.tables:
+            return
+        bounds = self.rowid_range(table)
+        if bounds is None:
+            return
+        valid_sql, invalid_sql, count_sql = self.checked_select(table)
+        low, high = bounds
+        try:
+            for lo in range(low, high + 1, chunk_rows):
+                params = self.sql_params(lo, lo + chunk_rows - 1)
+                rows = self.conn.execute(valid_sql, params).fetchall()
+                total = self.conn.execute(count_sql, params).fetchone()[0]
+                invalid = []
+                if total != len(rows):
+                    invalid = [r[0] for r in self.conn.execute(invalid_sql, params)]
+                chunk = Chunk(rows=rows, positions_done=len(rows) + len(invalid))
+                if invalid:
+                    slow = self.validate_positions(table, invalid)
+                    chunk.rows.extend(slow.rows)
+                    chunk.rejected = slow.rejected
+                yield chunk
+        except sqlite3.DatabaseError as exc:
+            raise ExportFileError(
+                f"{self.path.name} is corrupt: reading {table} failed: {exc}"
+            ) from None

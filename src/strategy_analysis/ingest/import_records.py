@@ -1,0 +1,115 @@
+"""The import record of every import: started, finished, failed or refused."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ..db.models import ImportConflict, ImportRecord, ImportRejection
+from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def earlier_import(engine: Engine, sha256: str) -> int | None:
+    """Id of the first succeeded import of a file with this sha256, if any."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(ImportRecord.id)
+            .where(ImportRecord.sha256 == sha256, ImportRecord.status == "succeeded")
+            .order_by(ImportRecord.id)
+            .limit(1)
+        ).scalar()
+
+
+def start_record(conn: Connection, report: ImportReport, job_id: str | None) -> int:
+    return conn.execute(
+        insert(ImportRecord)
+        .values(
+            source=report.source,
+            file_name=report.file_name,
+            sha256=report.sha256,
+            size_bytes=report.size_bytes,
+            schema_version=report.schema_version,
+            status="running",
+            job_id=job_id,
+        )
+        .returning(ImportRecord.id)
+    ).scalar_one()
+
+
+def _record_values(report: ImportReport) -> dict[str, Any]:
+    return {
+        "finished_at": datetime.now(UTC),
+        "status": report.status,
+        "schema_version": report.schema_version,
+        "run_ids": report.run_ids,
+        "counts": {table: counts.model_dump() for table, counts in report.counts.items()},
+        "rejected_count": report.rejected_total,
+        "conflict_count": report.conflict_total,
+        "error": report.error,
+        "duration_seconds": report.duration_seconds,
+    }
+
+
+def write_rejections(conn: Connection, import_id: int, rejected: list[RejectedRecord]) -> None:
+    if not rejected:
+        return
+    conn.execute(
+        insert(ImportRejection),
+        [
+            {
+                "import_id": import_id,
+                "table_name": r.table,
+                "position": r.position,
+                "record_key": r.key,
+                "reason": r.reason,
+                "record": r.record,
+            }
+            for r in rejected
+        ],
+    )
+
+
+def finish_record(conn: Connection, import_id: int, report: ImportReport) -> None:
+    conn.execute(
+        update(ImportRecord).where(ImportRecord.id == import_id).values(**_record_values(report))
+    )
+
+
+def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
+    rows = conn.execute(
+        select(ImportConflict)
+        .where(ImportConflict.import_id == import_id)
+        .order_by(ImportConflict.id)
+        .limit(REPORT_LIST_LIMIT)
+    ).scalars()
+    return [
+        ConflictRecord(
+            table=r.table_name,
+            run_id=r.run_id,
+            key=r.record_key,
+            old_values=r.old_values,
+            new_values=r.new_values,
+        )
+        for r in rows
+    ]
+
+
+def record_failure(engine: Engine, report: ImportReport, job_id: str | None) -> int:
+    """A refused or failed import, in its own transaction (the import's own was rolled back)."""
+    with engine.begin() as conn:
+        import_id = start_record(conn, report, job_id)
+        write_rejections(conn, import_id, report.rejected[:REPORT_LIST_LIMIT])
+        finish_record(conn, import_id, report)
+    return import_id

@@ -1,0 +1,277 @@
+"""Import one export file: validate, stage, merge, record; one transaction.
+
+The file is refused (and nothing written but the import record) when it is not an
+export. Otherwise every valid record is upserted under the contract's rules, every
+invalid one is listed with its reason, and the whole import commits or rolls back as
+one. ``after_import`` then receives the report, whose ``affected`` pairs the caller
+hands to the trade rebuild.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..contract.run import metadata_document, parse_run_info
+from .errors import ExportFileError
+from .export_file import ExportFile
+from .import_records import (
+    earlier_import,
+    file_sha256,
+    finish_record,
+    read_conflicts,
+    record_failure,
+    start_record,
+    write_rejections,
+)
+from .report import REPORT_LIST_LIMIT, ImportReport, RejectedRecord
+from .run_identity import RunValues, derived_run_id, run_values
+from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
+from .writer import ImportWriter
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+AfterImport = Callable[[ImportReport], None]
+# Errors that fail an import (recorded, reported); anything else is a bug and propagates.
+IMPORT_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
+CHUNK_ROWS = 100_000
+
+
+def _no_op(report: ImportReport) -> None:
+    return None
+
+
+class _Progress:
+    def __init__(self, callback: Progress | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.done = 0
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+
+def import_export_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    source: str = "cli",
+    file_name: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    job_id: str | None = None,
+    after_import: AfterImport | None = None,
+) -> ImportReport:
+    """Import the export at ``path``; the report says what happened (also when refused)."""
+    started = time.perf_counter()
+    path = Path(path)
+    report = ImportReport(status="running", source=source, file_name=file_name or path.name)
+    try:
+        export = ExportFile.open(path)
+    except ExportFileError as exc:
+        return _unsuccessful(engine, report, "refused", str(exc), dry_run, job_id, started)
+    with export:
+        report.size_bytes = export.size_bytes
+        report.schema_version = export.schema_version
+        try:
+            report.sha256 = file_sha256(path)
+            report.duplicate_of = earlier_import(engine, report.sha256)
+            _import(engine, export, report, dry_run, progress, job_id)
+        except ExportFileError as exc:
+            return _unsuccessful(engine, report, "refused", str(exc), dry_run, job_id, started)
+        except IMPORT_ERRORS as exc:
+            log.exception("import of %s failed", path)
+            return _unsuccessful(
+                engine, report, "failed", f"{type(exc).__name__}: {exc}", dry_run, job_id, started
+            )
+        except BaseException as exc:
+            # A bug or an interruption: the transaction is rolled back; keep the record of it.
+            _unsuccessful(
+                engine, report, "failed", f"{type(exc).__name__}: {exc}", dry_run, job_id, started
+            )
+            raise
+    report.duration_seconds = time.perf_counter() - started
+    log.info("%s: %s (%.2fs)", report.file_name, report.summary(), report.duration_seconds)
+    if report.status == "succeeded":
+        (after_import or _no_op)(report)
+    return report
+
+
+def _unsuccessful(
+    engine: Engine,
+    report: ImportReport,
+    status: str,
+    error: str,
+    dry_run: bool,
+    job_id: str | None,
+    started: float,
+) -> ImportReport:
+    report.status = status
+    report.error = error
+    report.import_id = None
+    report.run_ids = []
+    report.affected = []
+    report.conflicts = []
+    report.duration_seconds = time.perf_counter() - started
+    log.warning("import of %s %s: %s", report.file_name, status, error)
+    if not dry_run:
+        try:
+            report.import_id = record_failure(engine, report, job_id)
+        except IMPORT_ERRORS:
+            log.exception("could not record the %s import of %s", status, report.file_name)
+    return report
+
+
+def _import(
+    engine: Engine,
+    export: ExportFile,
+    report: ImportReport,
+    dry_run: bool,
+    progress_callback: Progress | None,
+    job_id: str | None,
+) -> None:
+    progress = _Progress(progress_callback, sum(export.count(t) for t in export.tables))
+    with engine.connect() as conn:
+        attached = _attach(conn, export)
+        try:
+            trans = conn.begin()
+            try:
+                if conn.dialect.name == "sqlite":
+                    # Take the write lock now, not halfway through the import.
+                    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                import_id = start_record(conn, report, job_id)
+                writer = ImportWriter(conn, import_id, report)
+                _write_tables(export, writer, progress, attached)
+                report.rejected = writer.rejected[:REPORT_LIST_LIMIT]
+                write_rejections(conn, import_id, writer.rejected)
+                report.conflicts = read_conflicts(conn, import_id)
+                writer.finish_affected()
+                report.status = "dry_run" if dry_run else "succeeded"
+                finish_record(conn, import_id, report)
+                if dry_run:
+                    trans.rollback()
+                else:
+                    trans.commit()
+                    report.import_id = import_id
+            except BaseException:
+                if trans.is_active:
+                    trans.rollback()
+                raise
+        finally:
+            _detach(conn, attached)
+
+
+def _attach(conn: Connection, export: ExportFile) -> bool:
+    """On SQLite, attach the export so valid rows are staged without leaving SQLite."""
+    if conn.dialect.name != "sqlite":
+        return False
+    dbapi = conn.connection.driver_connection
+    dbapi.execute("ATTACH DATABASE ? AS src", (f"{export.path.resolve().as_uri()}?mode=ro",))
+    return True
+
+
+def _detach(conn: Connection, attached: bool) -> None:
+    if not attached:
+        return
+    dbapi = conn.connection.driver_connection
+    for (name,) in dbapi.execute(
+        "SELECT name FROM temp.sqlite_master WHERE type = 'table'"
+    ).fetchall():
+        dbapi.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+    dbapi.execute("DETACH DATABASE src")
+
+
+def _write_tables(
+    export: ExportFile, writer: ImportWriter, progress: _Progress, attached: bool
+) -> None:
+    run = None
+    if "orders" in export.tables or "executions" in export.tables:
+        run = _run_values(export, writer)
+    for spec in TABLE_SPECS:
+        if spec.run_scoped and run is None:
+            continue
+        if spec.name == "orders":
+            writer.ensure_run(run)
+        if spec.name not in export.tables:
+            continue
+        writer.upsert.create_stage(spec)
+        _stage(export, spec, writer, progress, attached)
+        writer.remove_duplicates(spec)
+        if spec is EXECUTIONS:
+            defaults = export.defaults()
+            writer.upsert.fill_execution_defaults(
+                run.run_id, defaults["strategy_id"], defaults["account_id"]
+            )
+        writer.merge(spec, run.run_id if spec.run_scoped else None)
+    if run is not None:
+        writer.update_run_times(run.run_id)
+
+
+def _stage(
+    export: ExportFile, spec: TableSpec, writer: ImportWriter, progress: _Progress, attached: bool
+) -> None:
+    if not attached:
+        for chunk in export.chunks(spec.name, CHUNK_ROWS):
+            writer.upsert.stage_rows(spec, chunk.rows)
+            writer.reject(chunk.rejected)
+            progress.advance(chunk.positions_done)
+        return
+    bounds = export.rowid_range(spec.name)
+    if bounds is None:
+        return
+    valid_sql, invalid_sql, count_sql = export.checked_select(spec.name, schema="src")
+    _, local_invalid_sql, _ = export.checked_select(spec.name)
+    sqlite_conn = writer.upsert.conn
+    low, high = bounds
+    try:
+        for lo in range(low, high + 1, CHUNK_ROWS):
+            params = export.sql_params(lo, lo + CHUNK_ROWS - 1)
+            staged = writer.upsert.stage_select(spec, valid_sql, params)
+            total = sqlite_conn.execute(count_sql, params).fetchone()[0]
+            if total != staged:
+                positions = [r[0] for r in export.conn.execute(local_invalid_sql, params)]
+                chunk = export.validate_positions(spec.name, positions)
+                writer.upsert.stage_rows(spec, chunk.rows)
+                writer.reject(chunk.rejected)
+            progress.advance(total)
+    except sqlite3.DatabaseError as exc:
+        if "src" in str(exc) or isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc):
+            raise ExportFileError(
+                f"{export.path.name} is corrupt: reading {spec.name} failed: {exc}"
+            ) from None
+        raise
+
+
+def _run_values(export: ExportFile, writer: ImportWriter) -> RunValues | None:
+    info, problems = parse_run_info(export.metadata)
+    # A bad Metadata value is listed and ignored; it is not a record of any table.
+    writer.rejected.extend(
+        RejectedRecord(table="metadata", key=key, reason=reason) for key, reason in problems
+    )
+    first_order = export.first_raw("orders")
+    first_execution = export.first_raw("executions")
+    run_id = info.run_id if export.schema_version != "1.0" else None
+    if run_id is None:
+        run_id = derived_run_id(first_order, first_execution)
+        if run_id is None:
+            return None
+        if export.schema_version != "1.0":
+            log.warning("%s: schema 1.1 without a run_id; derived %s", export.path.name, run_id)
+    return run_values(
+        info,
+        run_id=run_id,
+        status="COMPLETED",
+        schema_version=export.schema_version,
+        metadata=metadata_document(export.metadata) if export.metadata else None,
+        first_record=first_order or first_execution,
+    )

@@ -1,0 +1,172 @@
+"""How each export table maps onto the platform's tables, and how its columns are checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..contract.records import (
+    BarRecord,
+    ExecutionRecord,
+    ExportRecord,
+    InstrumentRecord,
+    OrderRecord,
+)
+from . import column_sql as cs
+
+# Column checks that need the Metadata defaults, as SQL expressions (bound parameters).
+DEFAULT_STRATEGY = ":default_strategy_id"
+DEFAULT_ACCOUNT = ":default_account_id"
+
+CheckFactory = Callable[[str], cs.Check]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str  # platform table, and the key in report counts
+    export_name: str  # the export's table name (matched case-insensitively)
+    record: type[ExportRecord]
+    checks: tuple[CheckFactory, ...]  # one per record column, in record.COLUMNS order
+    run_scoped: bool  # has run_id in its key
+    # Value of the table's data-time (for Run.first_data_time / last_data_time)
+    time_column: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Platform column names, in record.COLUMNS order."""
+        return tuple(c.removesuffix("_utc") for c in self.record.COLUMNS)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(c.removesuffix("_utc") for c in self.record.KEY)
+
+    @property
+    def timestamp_columns(self) -> frozenset[str]:
+        return frozenset(c.removesuffix("_utc") for c in self.record.COLUMNS if c.endswith("_utc"))
+
+    def key_text(self, values: dict[str, object]) -> str | None:
+        parts = [values.get(c) for c in self.record.KEY]
+        if all(p is None for p in parts):
+            return None
+        return "|".join("" if p is None else str(p) for p in parts)
+
+
+def _opt_num(c: str) -> cs.Check:
+    return cs.number(c, required=False)
+
+
+def _opt_positive(c: str) -> cs.Check:
+    return cs.number(c, minimum="> 0", required=False)
+
+
+def _positive(c: str) -> cs.Check:
+    return cs.number(c, minimum="> 0")
+
+
+def _non_negative(c: str) -> cs.Check:
+    return cs.number(c, minimum=">= 0")
+
+
+def _opt_timestamp(c: str) -> cs.Check:
+    return cs.timestamp(c, required=False)
+
+
+def _gtc(c: str) -> cs.Check:
+    return cs.text_or_literal(c, "GTC")
+
+
+def _strategy_default(c: str) -> cs.Check:
+    return cs.text_with_default(c, DEFAULT_STRATEGY)
+
+
+def _account_default(c: str) -> cs.Check:
+    return cs.text_with_default(c, DEFAULT_ACCOUNT)
+
+
+INSTRUMENTS = TableSpec(
+    "instruments",
+    "instruments",
+    InstrumentRecord,
+    (cs.required_text, _positive, _opt_positive, cs.optional_text),
+    run_scoped=False,
+)
+BARS = TableSpec(
+    "bars",
+    "bars",
+    BarRecord,
+    (
+        cs.required_text,
+        cs.required_text,
+        cs.timestamp,
+        _opt_timestamp,
+        cs.number,
+        cs.number,
+        cs.number,
+        cs.number,
+        _non_negative,
+        _opt_num,
+    ),
+    run_scoped=False,
+)
+ORDERS = TableSpec(
+    "orders",
+    "orders",
+    OrderRecord,
+    (
+        cs.required_text,  # order_id
+        cs.optional_text,  # parent_order_id
+        _strategy_default,  # strategy_id
+        cs.optional_text,  # strategy_version
+        _account_default,  # account_id
+        cs.required_text,  # symbol
+        cs.side,
+        cs.order_type,
+        _gtc,  # time_in_force
+        cs.timestamp,  # submit_time_utc
+        _opt_positive,  # price
+        _opt_positive,  # stop_price
+        _positive,  # quantity
+        cs.status,
+        cs.optional_text,  # reject_reason
+        cs.optional_text,  # cancel_reason
+        cs.optional_text,  # client_tag
+        cs.json_object_text,  # meta_json
+    ),
+    run_scoped=True,
+    time_column="submit_time",
+)
+EXECUTIONS = TableSpec(
+    "executions",
+    "executions",
+    ExecutionRecord,
+    (
+        cs.required_text,  # execution_id
+        cs.required_text,  # order_id
+        cs.optional_text,  # strategy_id
+        cs.optional_text,  # account_id
+        cs.required_text,  # symbol
+        cs.side,
+        cs.timestamp,  # exec_time_utc
+        _positive,  # price
+        _positive,  # quantity
+        cs.fee,
+        cs.optional_text,  # fee_currency
+        cs.optional_text,  # liquidity_flag
+    ),
+    run_scoped=True,
+    time_column="exec_time",
+)
+
+# Import order: the run's orders before its executions; instruments first so a point
+# value is known before anything else.
+TABLE_SPECS: tuple[TableSpec, ...] = (INSTRUMENTS, BARS, ORDERS, EXECUTIONS)
+SPECS_BY_NAME = {spec.name: spec for spec in TABLE_SPECS}
+
+
+def bar_range_check(values: dict[str, str]) -> str:
+    """The bar rule across columns, on the stored values."""
+    o, h, low, c = values["open"], values["high"], values["low"], values["close"]
+    end, start = values["end_time"], values["start_time"]
+    return (
+        f"({low} <= min({o}, {c}) AND {h} >= max({o}, {c}) AND ({end} IS NULL OR {end} >= {start}))"
+    )

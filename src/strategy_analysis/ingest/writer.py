@@ -1,0 +1,189 @@
+"""The write side shared by file imports and stream batches, inside one transaction.
+
+Picks the bulk upsert for the connection's dialect, creates or updates the strategy and
+the run, merges staged tables and keeps the report's counts and affected runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..db.models import Execution, Run, Strategy, utc_now
+from ..db.upsert_postgres import PostgresUpsert
+from ..db.upsert_sqlite import SqliteUpsert
+from .report import ImportReport, RejectedRecord
+from .run_identity import RunValues
+from .tables import TableSpec
+
+log = logging.getLogger(__name__)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value) + "+00:00")
+
+
+class ImportWriter:
+    def __init__(self, conn: Connection, import_id: int, report: ImportReport) -> None:
+        self.conn = conn
+        self.import_id = import_id
+        self.report = report
+        self.dialect = conn.dialect.name
+        dbapi = conn.connection.driver_connection
+        self.upsert: PostgresUpsert | SqliteUpsert = (
+            PostgresUpsert(dbapi) if self.dialect == "postgresql" else SqliteUpsert(dbapi)
+        )
+        self.rejected: list[RejectedRecord] = []
+        self.affected: set[tuple[str, str]] = set()
+        self.point_value_symbols: set[str] = set()
+        self.first_time: datetime | None = None
+        self.last_time: datetime | None = None
+
+    def _insert(self, table: Any) -> Any:
+        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+
+    # -- rows -----------------------------------------------------------------------------
+
+    def reject(self, records: list[RejectedRecord]) -> None:
+        for record in records:
+            self.report.counts[record.table].rejected += 1
+        self.rejected.extend(records)
+
+    def remove_duplicates(self, spec: TableSpec) -> None:
+        duplicates = self.upsert.remove_duplicates(spec)
+        self.reject(
+            [
+                RejectedRecord(
+                    table=spec.name,
+                    position=d.position,
+                    key=d.key,
+                    reason=(
+                        f"duplicate key {d.key!r}: the record at position {d.kept_position}"
+                        " has the same key and supersedes this one"
+                    ),
+                    record={
+                        k: (v.isoformat() if isinstance(v, datetime) else v)
+                        for k, v in d.record.items()
+                    },
+                )
+                for d in duplicates
+            ]
+        )
+
+    def merge(self, spec: TableSpec, run_id: str | None, sequence_offset: int = 0) -> None:
+        result = self.upsert.merge(
+            spec, run_id=run_id, import_id=self.import_id, sequence_offset=sequence_offset
+        )
+        counts = self.report.counts[spec.name]
+        counts.inserted += result.inserted
+        counts.updated += result.updated
+        counts.unchanged += result.unchanged
+        counts.conflicts += result.conflicts
+        if spec.run_scoped and run_id is not None and spec.name == "executions":
+            self.affected.update((run_id, symbol) for symbol in result.symbols)
+        self.point_value_symbols |= result.point_value_symbols
+        for value in (result.first_time, result.last_time):
+            moment = _as_datetime(value)
+            if moment is None:
+                continue
+            self.first_time = moment if self.first_time is None else min(self.first_time, moment)
+            self.last_time = moment if self.last_time is None else max(self.last_time, moment)
+        log.info(
+            "%s %s: %d new, %d changed, %d unchanged, %d conflicts",
+            self.report.file_name or self.report.source,
+            spec.name,
+            result.inserted,
+            result.updated,
+            result.unchanged,
+            result.conflicts,
+        )
+
+    # -- strategy and run -----------------------------------------------------------------
+
+    def ensure_run(self, values: RunValues) -> None:
+        """Create or update the strategy and the run; nothing is written when unchanged."""
+        strategy = self._insert(Strategy.__table__).values(
+            strategy_id=values.strategy_id,
+            name=values.strategy_name,
+            version=values.strategy_version,
+            created_at=utc_now(),
+            updated_at=utc_now(),
+        )
+        keep = {
+            c: func.coalesce(strategy.excluded[c], Strategy.__table__.c[c])
+            for c in ("name", "version")
+        }
+        self.conn.execute(
+            strategy.on_conflict_do_update(
+                index_elements=["strategy_id"],
+                set_={**keep, "updated_at": strategy.excluded.updated_at},
+                where=or_(*(v.is_distinct_from(Strategy.__table__.c[c]) for c, v in keep.items())),
+            )
+        )
+        table = Run.__table__
+        fields = {
+            "strategy_id": values.strategy_id,
+            "strategy_name": values.strategy_name,
+            "strategy_version": values.strategy_version,
+            "parameters": values.parameters,
+            "mode": values.mode,
+            "status": values.status,
+            "account_id": values.account_id,
+            "exporter": values.exporter,
+            "schema_version": values.schema_version,
+            "metadata": values.metadata,
+            "created_utc": values.created_utc,
+            "reported_net_pnl": values.reported_net_pnl,
+            "reported_trade_count": values.reported_trade_count,
+        }
+        row = {**fields, "status": values.status or "RUNNING"}
+        stmt = self._insert(table).values(
+            run_id=values.run_id, created_at=utc_now(), updated_at=utc_now(), **row
+        )
+        # None means "not said by this import": keep what is stored.
+        given = {c: stmt.excluded[c] for c, v in fields.items() if v is not None}
+        if given:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["run_id"],
+                set_={**given, "updated_at": stmt.excluded.updated_at},
+                where=or_(*(v.is_distinct_from(table.c[c]) for c, v in given.items())),
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["run_id"])
+        self.conn.execute(stmt)
+        if values.run_id not in self.report.run_ids:
+            self.report.run_ids.append(values.run_id)
+
+    def update_run_times(self, run_id: str) -> None:
+        if self.first_time is None or self.last_time is None:
+            return
+        first, last = self.first_time, self.last_time
+        current = self.conn.execute(
+            select(Run.first_data_time, Run.last_data_time).where(Run.run_id == run_id)
+        ).one()
+        new_first = first if current[0] is None else min(current[0], first)
+        new_last = last if current[1] is None else max(current[1], last)
+        if (new_first, new_last) != (current[0], current[1]):
+            self.conn.execute(
+                update(Run)
+                .where(Run.run_id == run_id)
+                .values(first_data_time=new_first, last_data_time=new_last, updated_at=utc_now())
+            )
+
+    def finish_affected(self) -> None:
+        """Affected (run, symbol) pairs, including every run that trades a re-valued symbol."""
+        if self.point_value_symbols:
+            rows = self.conn.execute(
+                select(Execution.run_id, Execution.symbol)
+                .where(Execution.symbol.in_(sorted(self.point_value_symbols)))
+                .distinct()
+            )
+            self.affected.update((r, s) for r, s in rows)
+        self.report.affected = sorted(self.affected)
