@@ -88,7 +88,9 @@ export default function TradeDetailPage() {
       <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) 260px", gap: 12 }}>
         <section className="panel" aria-labelledby="chart-title">
           <h2 id="chart-title">
-            {detail.data.timeframe ? `${trade.symbol} · ${detail.data.timeframe}` : trade.symbol}
+            <span className="keep-case">
+              {detail.data.timeframe ? `${trade.symbol} · ${detail.data.timeframe}` : trade.symbol}
+            </span>
             {detail.data.bars_truncated && <span className="faint"> · bar window capped</span>}
           </h2>
           {bars.length === 0 && (

@@ -6,12 +6,14 @@ interface Column {
   key: keyof Trade;
   label: string;
   right?: boolean;
+  /** Tabular figures (times and numbers). */
+  num?: boolean;
   sortable?: boolean;
   render: (t: Trade) => React.ReactNode;
 }
 
 const COLUMNS: Column[] = [
-  { key: "entry_time", label: "Entry (UTC)", sortable: true, render: (t) => fmtTime(t.entry_time) },
+  { key: "entry_time", label: "Entry (UTC)", num: true, sortable: true, render: (t) => fmtTime(t.entry_time) },
   { key: "symbol", label: "Symbol", sortable: true, render: (t) => t.symbol },
   { key: "account_id", label: "Account", sortable: true, render: (t) => t.account_id ?? "—" },
   {
@@ -29,7 +31,7 @@ const COLUMNS: Column[] = [
   { key: "quantity", label: "Qty", right: true, sortable: true, render: (t) => fmtQty(t.quantity) },
   { key: "entry_price", label: "Entry", right: true, sortable: true, render: (t) => fmtPrice(t.entry_price) },
   { key: "exit_price", label: "Exit", right: true, sortable: true, render: (t) => fmtPrice(t.exit_price) },
-  { key: "exit_time", label: "Exit (UTC)", sortable: true, render: (t) => fmtTime(t.exit_time) },
+  { key: "exit_time", label: "Exit (UTC)", num: true, sortable: true, render: (t) => fmtTime(t.exit_time) },
   { key: "duration_seconds", label: "Duration", right: true, sortable: true, render: (t) => fmtDuration(t.duration_seconds) },
   {
     key: "pnl_net",
@@ -103,7 +105,7 @@ export function TradesTable({
                 }}
               >
                 {COLUMNS.map((c, i) => (
-                  <td key={c.key} className={`${c.right ? "r " : ""}${i === 0 || c.right ? "num" : ""}`}>
+                  <td key={c.key} className={`${c.right ? "r " : ""}${c.num || c.right ? "num" : ""}`}>
                     {i === 0 ? <Link to={href}>{c.render(t)}</Link> : c.render(t)}
                   </td>
                 ))}
