@@ -13,40 +13,25 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..contract.run import metadata_document, parse_run_info
 from .errors import ExportFileError
 from .export_file import ExportFile
-from .import_records import (
-    earlier_import,
-    file_sha256,
-    finish_record,
-    read_conflicts,
-    record_failure,
-    start_record,
-    write_rejections,
-)
-from .report import REPORT_LIST_LIMIT, ImportReport, RejectedRecord
+from .import_records import earlier_import, file_sha256
+from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
 from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
+from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
 from .writer import ImportWriter
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-AfterImport = Callable[[ImportReport], None]
-# Errors that fail an import (recorded, reported); anything else is a bug and propagates.
-IMPORT_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
 CHUNK_ROWS = 100_000
-
-
-def _no_op(report: ImportReport) -> None:
-    return None
 
 
 class _Progress:
@@ -76,10 +61,11 @@ def import_export_file(
     started = time.perf_counter()
     path = Path(path)
     report = ImportReport(status="running", source=source, file_name=file_name or path.name)
+    failed = partial(unsuccessful, engine, report, dry_run=dry_run, job_id=job_id, started=started)
     try:
         export = ExportFile.open(path)
     except ExportFileError as exc:
-        return _unsuccessful(engine, report, "refused", str(exc), dry_run, job_id, started)
+        return failed("refused", str(exc))
     with export:
         report.size_bytes = export.size_bytes
         report.schema_version = export.schema_version
@@ -88,47 +74,18 @@ def import_export_file(
             report.duplicate_of = earlier_import(engine, report.sha256)
             _import(engine, export, report, dry_run, progress, job_id)
         except ExportFileError as exc:
-            return _unsuccessful(engine, report, "refused", str(exc), dry_run, job_id, started)
+            return failed("refused", str(exc))
         except IMPORT_ERRORS as exc:
             log.exception("import of %s failed", path)
-            return _unsuccessful(
-                engine, report, "failed", f"{type(exc).__name__}: {exc}", dry_run, job_id, started
-            )
+            return failed("failed", f"{type(exc).__name__}: {exc}")
         except BaseException as exc:
             # A bug or an interruption: the transaction is rolled back; keep the record of it.
-            _unsuccessful(
-                engine, report, "failed", f"{type(exc).__name__}: {exc}", dry_run, job_id, started
-            )
+            failed("failed", f"{type(exc).__name__}: {exc}")
             raise
     report.duration_seconds = time.perf_counter() - started
     log.info("%s: %s (%.2fs)", report.file_name, report.summary(), report.duration_seconds)
     if report.status == "succeeded":
-        (after_import or _no_op)(report)
-    return report
-
-
-def _unsuccessful(
-    engine: Engine,
-    report: ImportReport,
-    status: str,
-    error: str,
-    dry_run: bool,
-    job_id: str | None,
-    started: float,
-) -> ImportReport:
-    report.status = status
-    report.error = error
-    report.import_id = None
-    report.run_ids = []
-    report.affected = []
-    report.conflicts = []
-    report.duration_seconds = time.perf_counter() - started
-    log.warning("import of %s %s: %s", report.file_name, status, error)
-    if not dry_run:
-        try:
-            report.import_id = record_failure(engine, report, job_id)
-        except IMPORT_ERRORS:
-            log.exception("could not record the %s import of %s", status, report.file_name)
+        (after_import or no_op)(report)
     return report
 
 
@@ -141,34 +98,21 @@ def _import(
     job_id: str | None,
 ) -> None:
     progress = _Progress(progress_callback, sum(export.count(t) for t in export.tables))
-    with engine.connect() as conn:
+    attached = False
+
+    def prepare(conn: Connection) -> None:
+        nonlocal attached
         attached = _attach(conn, export)
-        try:
-            trans = conn.begin()
-            try:
-                if conn.dialect.name == "sqlite":
-                    # Take the write lock now, not halfway through the import.
-                    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-                import_id = start_record(conn, report, job_id)
-                writer = ImportWriter(conn, import_id, report)
-                _write_tables(export, writer, progress, attached)
-                report.rejected = writer.rejected[:REPORT_LIST_LIMIT]
-                write_rejections(conn, import_id, writer.rejected)
-                report.conflicts = read_conflicts(conn, import_id)
-                writer.finish_affected()
-                report.status = "dry_run" if dry_run else "succeeded"
-                finish_record(conn, import_id, report)
-                if dry_run:
-                    trans.rollback()
-                else:
-                    trans.commit()
-                    report.import_id = import_id
-            except BaseException:
-                if trans.is_active:
-                    trans.rollback()
-                raise
-        finally:
-            _detach(conn, attached)
+
+    def body(writer: ImportWriter) -> None:
+        _write_tables(export, writer, progress, attached)
+
+    def cleanup(conn: Connection) -> None:
+        _detach(conn, attached)
+
+    run_in_transaction(
+        engine, report, body, dry_run=dry_run, job_id=job_id, prepare=prepare, cleanup=cleanup
+    )
 
 
 def _attach(conn: Connection, export: ExportFile) -> bool:

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -149,6 +149,18 @@ class ImportWriter:
         )
         # None means "not said by this import": keep what is stored.
         given = {c: stmt.excluded[c] for c, v in fields.items() if v is not None}
+        if "status" in given:
+            # A closed run stays closed: a late or re-sent RUNNING batch does not reopen it.
+            given["status"] = case(
+                (
+                    and_(
+                        stmt.excluded.status == "RUNNING",
+                        table.c.status.in_(("COMPLETED", "FAILED")),
+                    ),
+                    table.c.status,
+                ),
+                else_=stmt.excluded.status,
+            )
         if given:
             stmt = stmt.on_conflict_do_update(
                 index_elements=["run_id"],

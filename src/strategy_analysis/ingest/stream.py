@@ -1,0 +1,209 @@
+"""Stream batches (export-format.md section 2): validated by the same record models and
+merged by the same bulk upsert as files.
+
+A batch's executions keep their order: each gets sequence = (largest sequence of the run
+so far) + 1 + its index in the batch, so sequences keep growing across batches; an
+execution sent again keeps the sequence it was first stored with.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import time
+import zlib
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
+from .errors import BatchFormatError
+from .export_file import jsonable, validate_raw
+from .report import ImportReport, RejectedRecord
+from .run_identity import run_values
+from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
+from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
+from .writer import ImportWriter
+
+log = logging.getLogger(__name__)
+
+BATCH_LISTS = tuple(spec.name for spec in TABLE_SPECS)
+DEFAULT_MAX_DECOMPRESSED_BYTES = 200 * 1024**2
+
+
+def check_batch(payload: Any) -> dict[str, Any]:
+    """Refuse a body that is not an object of the batch shape; return it otherwise."""
+    if not isinstance(payload, dict):
+        raise BatchFormatError(f"a batch must be a JSON object, got {type(payload).__name__}")
+    version = payload.get("schema_version")
+    if version is not None and str(version).strip() not in SUPPORTED_SCHEMA_VERSIONS:
+        raise BatchFormatError(
+            f"unsupported schema_version {version!r}"
+            f" (supported: {', '.join(SUPPORTED_SCHEMA_VERSIONS)})"
+        )
+    run = payload.get("run")
+    if run is not None and not isinstance(run, dict):
+        raise BatchFormatError(f"'run' must be an object, got {type(run).__name__}")
+    for name in BATCH_LISTS:
+        items = payload.get(name)
+        if items is not None and not isinstance(items, list):
+            raise BatchFormatError(f"'{name}' must be a list, got {type(items).__name__}")
+    if (payload.get("orders") or payload.get("executions")) and not (run or {}).get("run_id"):
+        raise BatchFormatError("'run.run_id' is required when a batch has orders or executions")
+    return payload
+
+
+def _validated(
+    spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
+) -> tuple[list[tuple[Any, ...]], list[RejectedRecord]]:
+    rows: list[tuple[Any, ...]] = []
+    rejected: list[RejectedRecord] = []
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            rejected.append(
+                RejectedRecord(
+                    table=spec.name,
+                    position=position,
+                    reason=f"a record must be a JSON object, got {type(item).__name__}",
+                    record={"value": jsonable(item) if not isinstance(item, list) else item},
+                )
+            )
+            continue
+        row, rejection = validate_raw(spec, position, item, defaults)
+        if row is not None:
+            rows.append(row)
+        else:
+            rejected.append(rejection)  # type: ignore[arg-type]
+    return rows, rejected
+
+
+def ingest_batch(
+    engine: Any,
+    payload: Any,
+    *,
+    source: str = "stream",
+    after_import: AfterImport | None = None,
+    file_name: str | None = None,
+    sha256: str | None = None,
+    size_bytes: int | None = None,
+) -> ImportReport:
+    """Validate and store one batch; ``BatchFormatError`` when the body has the wrong shape."""
+    started = time.perf_counter()
+    report = ImportReport(
+        status="running", source=source, file_name=file_name, sha256=sha256, size_bytes=size_bytes
+    )
+    failed = partial(unsuccessful, engine, report, dry_run=False, job_id=None, started=started)
+    try:
+        batch = check_batch(payload)
+    except BatchFormatError as exc:
+        failed("refused", str(exc))
+        raise
+    report.schema_version = str(batch.get("schema_version") or "1.1").strip()
+    raw_run = batch.get("run") or {}
+    info, problems = parse_run_info(raw_run)
+    defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
+
+    def body(writer: ImportWriter) -> None:
+        writer.rejected.extend(
+            RejectedRecord(table="run", key=key, reason=reason) for key, reason in problems
+        )
+        run_id = info.run_id
+        if run_id is not None:
+            first = next((o for o in batch.get("orders") or [] if isinstance(o, dict)), None)
+            writer.ensure_run(
+                run_values(
+                    info,
+                    run_id=run_id,
+                    status=info.status,
+                    schema_version=report.schema_version,
+                    metadata=metadata_document(raw_run),
+                    first_record=first,
+                )
+            )
+        for spec in TABLE_SPECS:
+            items = batch.get(spec.name) or []
+            if not items:
+                continue
+            rows, rejected = _validated(spec, items, defaults)
+            writer.reject(rejected)
+            writer.upsert.create_stage(spec)
+            writer.upsert.stage_rows(spec, rows)
+            writer.remove_duplicates(spec)
+            offset = 0
+            if spec is EXECUTIONS:
+                writer.upsert.fill_execution_defaults(run_id, None, None)  # type: ignore[arg-type]
+                offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]
+            writer.merge(spec, run_id if spec.run_scoped else None, sequence_offset=offset)
+        if run_id is not None:
+            writer.update_run_times(run_id)
+
+    try:
+        run_in_transaction(engine, report, body)
+    except IMPORT_ERRORS as exc:
+        log.exception("stream batch failed")
+        return failed("failed", f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:
+        failed("failed", f"{type(exc).__name__}: {exc}")
+        raise
+    report.duration_seconds = time.perf_counter() - started
+    (after_import or no_op)(report)
+    return report
+
+
+def read_batch_file(
+    path: Path, max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+) -> Any:
+    """The JSON batch inside a ``.json.gz`` file; ``BatchFormatError`` when it is not one."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            data = handle.read(max_decompressed_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BatchFormatError(f"{path.name} is not a gzip file: {exc}") from None
+    if len(data) > max_decompressed_bytes:
+        raise BatchFormatError(
+            f"{path.name} decompresses to more than {max_decompressed_bytes} bytes"
+        )
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BatchFormatError(f"{path.name} does not hold JSON: {exc}") from None
+
+
+def ingest_batch_file(
+    engine: Any,
+    path: str | Path,
+    *,
+    source: str = "upload",
+    file_name: str | None = None,
+    after_import: AfterImport | None = None,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+) -> ImportReport:
+    """Import a gzip-compressed JSON batch (a ``.json.gz`` upload)."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        payload = read_batch_file(path, max_decompressed_bytes)
+    except BatchFormatError as exc:
+        started = time.perf_counter()
+        report = ImportReport(
+            status="running",
+            source=source,
+            file_name=file_name or path.name,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            size_bytes=len(raw),
+        )
+        unsuccessful(
+            engine, report, "refused", str(exc), dry_run=False, job_id=None, started=started
+        )
+        raise
+    return ingest_batch(
+        engine,
+        payload,
+        source=source,
+        after_import=after_import,
+        file_name=file_name or path.name,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size_bytes=len(raw),
+    )

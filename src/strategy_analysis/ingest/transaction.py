@@ -1,0 +1,108 @@
+"""One import as one transaction, and what an import that fails or is refused leaves behind.
+
+Shared by file imports and stream batches: the import record is written inside the
+transaction, so a dry run (rolled back) produces exactly the report a real import would;
+a failed import is rolled back whole and recorded afterwards in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+
+import psycopg
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from .import_records import (
+    finish_record,
+    read_conflicts,
+    record_failure,
+    start_record,
+    write_rejections,
+)
+from .report import REPORT_LIST_LIMIT, ImportReport
+from .writer import ImportWriter
+
+log = logging.getLogger(__name__)
+
+# Errors that fail an import (recorded and reported); anything else is a bug: recorded, raised.
+IMPORT_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
+
+AfterImport = Callable[[ImportReport], None]
+
+
+def no_op(report: ImportReport) -> None:
+    return None
+
+
+def run_in_transaction(
+    engine: Engine,
+    report: ImportReport,
+    body: Callable[[ImportWriter], None],
+    *,
+    dry_run: bool = False,
+    job_id: str | None = None,
+    prepare: Callable[[Connection], None] | None = None,
+    cleanup: Callable[[Connection], None] | None = None,
+) -> None:
+    """Run ``body`` with a writer in one transaction; commit, or roll back for a dry run."""
+    with engine.connect() as conn:
+        if prepare is not None:
+            prepare(conn)
+        try:
+            trans = conn.begin()
+            try:
+                if conn.dialect.name == "sqlite":
+                    # Take the write lock now, not halfway through the import.
+                    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                import_id = start_record(conn, report, job_id)
+                writer = ImportWriter(conn, import_id, report)
+                body(writer)
+                write_rejections(conn, import_id, writer.rejected)
+                report.rejected = writer.rejected[:REPORT_LIST_LIMIT]
+                report.conflicts = read_conflicts(conn, import_id)
+                writer.finish_affected()
+                report.status = "dry_run" if dry_run else "succeeded"
+                finish_record(conn, import_id, report)
+                if dry_run:
+                    trans.rollback()
+                else:
+                    trans.commit()
+                    report.import_id = import_id
+            except BaseException:
+                if trans.is_active:
+                    trans.rollback()
+                raise
+        finally:
+            if cleanup is not None:
+                cleanup(conn)
+
+
+def unsuccessful(
+    engine: Engine,
+    report: ImportReport,
+    status: str,
+    error: str,
+    *,
+    dry_run: bool,
+    job_id: str | None,
+    started: float,
+) -> ImportReport:
+    """Mark ``report`` refused or failed and record it (not for a dry run)."""
+    report.status = status
+    report.error = error
+    report.import_id = None
+    report.run_ids = []
+    report.affected = []
+    report.conflicts = []
+    report.duration_seconds = time.perf_counter() - started
+    log.warning("import of %s %s: %s", report.file_name or report.source, status, error)
+    if not dry_run:
+        try:
+            report.import_id = record_failure(engine, report, job_id)
+        except IMPORT_ERRORS:
+            log.exception("could not record the %s import of %s", status, report.file_name)
+    return report
