@@ -25,6 +25,9 @@ namespace StrategyAnalysis.Export.Tests
         public string ApiKey;
         public byte[] Body;
         public ProxyAction Action;
+        /// <summary>Status and body the real server answered (when forwarded).</summary>
+        public int UpstreamStatus;
+        public string UpstreamAnswer;
 
         /// <summary>The body as text, gunzipped when it was compressed.</summary>
         public string Text()
@@ -160,6 +163,8 @@ namespace StrategyAnalysis.Export.Tests
                 else
                 {
                     Forward(r, out status, out answer);
+                    r.UpstreamStatus = status;
+                    r.UpstreamAnswer = answer;
                 }
                 if (r.Action == ProxyAction.ForwardThenStall)
                 {

@@ -125,6 +125,9 @@ namespace StrategyAnalysis.Export.Tests
             T.Equal(0L, o.Http.BatchesToFallback, "no batch needed the fallback");
             T.Check(!System.IO.File.Exists(fallback), "no fallback file was made");
             T.Equal(0L, o.Http.RecordsRejected, "the server rejected no record");
+            double conflicts = 0;
+            foreach (string a in o.Answers) conflicts += Counts(a.Substring(a.IndexOf(' ') + 1))[4];
+            T.Equal(0.0, conflicts, "no conflicts in any answer");
             T.Check(o.Http.BatchesSent > 5, "the run went out in several batches (" + o.Http.BatchesSent.ToString(CultureInfo.InvariantCulture) + ")");
             CheckRun(run.RunId, true);
             streamedTrades = TradesOf(run.RunId);
@@ -192,6 +195,16 @@ namespace StrategyAnalysis.Export.Tests
                 T.Check(!System.IO.File.Exists(fallback), "no fallback file was made");
                 List<SeenRequest> seen = proxy.Seen;
                 T.Check(seen.Count > 6 && seen[5].Text() == seen[6].Text(), "the batch that timed out was sent again unchanged");
+                if (seen.Count > 6)
+                {
+                    double[] counts = Counts(seen[6].UpstreamAnswer);
+                    T.Check(counts[0] == 0 && counts[1] == 0 && counts[2] > 0,
+                        "the server had stored it: the repeat changed nothing (inserted " + T.Show(counts[0]) + ", updated "
+                        + T.Show(counts[1]) + ", unchanged " + T.Show(counts[2]) + ")");
+                }
+                double conflicts = 0;
+                foreach (SeenRequest r in seen) if (r.UpstreamAnswer != null) conflicts += Counts(r.UpstreamAnswer)[4];
+                T.Equal(0.0, conflicts, "no conflicts in any answer");
                 bool gzip = true, key = true;
                 foreach (SeenRequest r in seen)
                 {
@@ -207,6 +220,33 @@ namespace StrategyAnalysis.Export.Tests
             }
         }
 
+        /// <summary>Totals over the tables of a stream answer: inserted, updated, unchanged, rejected, conflicts.</summary>
+        private static double[] Counts(string answer)
+        {
+            double[] totals = new double[5];
+            string[] names = { "inserted", "updated", "unchanged", "rejected", "conflicts" };
+            Dictionary<string, object> report = null;
+            try { report = JsonReader.Parse(answer ?? "") as Dictionary<string, object>; }
+            catch (FormatException) { }
+            object counts;
+            if (report == null || !report.TryGetValue("counts", out counts) || !(counts is Dictionary<string, object>))
+            {
+                T.Fail("a stream answer without per-table counts: " + answer);
+                return totals;
+            }
+            foreach (object table in ((Dictionary<string, object>)counts).Values)
+            {
+                Dictionary<string, object> c = table as Dictionary<string, object>;
+                if (c == null) continue;
+                for (int i = 0; i < names.Length; i++)
+                {
+                    object v;
+                    if (c.TryGetValue(names[i], out v) && v is double) totals[i] += (double)v;
+                }
+            }
+            return totals;
+        }
+
         private static void Down()
         {
             string fallback = Path.Combine(workDir, "down-fallback.sqlite");
@@ -214,7 +254,7 @@ namespace StrategyAnalysis.Export.Tests
             HttpExporterOptions options = Options(nowhere, fallback);
             options.MaxAttempts = 3;
             options.InitialBackoff = TimeSpan.FromMilliseconds(20);
-            options.ServerRetryInterval = TimeSpan.FromMilliseconds(300); // keeps probing the dead server
+            options.ServerRetryInterval = TimeSpan.Zero; // every batch tries the dead server first
             RunInfo run = Feed.NewRun("down");
             Outcome o = StreamRun(run, options);
             T.Check(o.Complete, "Complete: every record is stored (in the file)");
