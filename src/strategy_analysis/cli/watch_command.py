@@ -1,0 +1,115 @@
+"""``python cli.py watch --dir PATH``: import every export file that appears in a folder."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from sqlalchemy import Engine
+
+from ..config import Settings
+from ..db.engine import make_engine
+from ..db.migrations import upgrade_database
+from ..events import EventBus
+from ..ingest.watcher import FolderWatcher, WatchOutcome
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "watch",
+        help="import every export file that appears in a folder (Ctrl-C stops)",
+        description=(
+            "Imports each complete export file dropped into DIR, then moves it to "
+            "DIR/processed/ or DIR/failed/ beside a JSON report. A file imported before "
+            "(same sha256) is not imported again."
+        ),
+    )
+    parser.add_argument("--dir", required=True, type=Path, help="folder to watch")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        help="seconds a file's size must stay unchanged before it is imported (default 2)",
+    )
+    parser.add_argument(
+        "--poll", type=float, default=0.5, help="seconds between checks (default 0.5)"
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="import the files already complete in the folder, then exit",
+    )
+    parser.set_defaults(func=run)
+
+
+def _after_import_hook(engine: Engine, bus: EventBus):  # type: ignore[no-untyped-def]
+    """The trade rebuild after each import, when the trades package provides it."""
+    if importlib.util.find_spec("strategy_analysis.trades.rebuild") is None:
+        return None  # STAGING: trade rebuild not written yet
+    from ..trades.rebuild import after_import_hook
+
+    return after_import_hook(engine, bus)
+
+
+def _print_outcome(outcome: WatchOutcome) -> None:
+    report = outcome.report
+    if report.status == "duplicate":
+        text = f"already imported (import {report.duplicate_of}), skipped"
+    else:
+        text = report.summary()
+    print(f"{outcome.source_path.name}: {report.status} -> {outcome.path}\n  {text}", flush=True)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    watcher = FolderWatcher(
+        engine,
+        args.dir,
+        after_import=_after_import_hook(engine, EventBus()),
+        on_outcome=_print_outcome,
+        settle_seconds=args.settle,
+        poll_seconds=args.poll,
+    )
+    try:
+        if args.once:
+            return _run_once(watcher, args.settle)
+        return _run_until_stopped(watcher)
+    finally:
+        engine.dispose()
+
+
+def _run_once(watcher: FolderWatcher, settle: float) -> int:
+    watcher.poll()  # first sight of each file: its size is recorded
+    threading.Event().wait(settle)
+    outcomes = watcher.poll()
+    return 1 if any(o.status in ("failed", "refused") for o in outcomes) else 0
+
+
+def _run_until_stopped(watcher: FolderWatcher) -> int:
+    stop = threading.Event()
+    previous: dict[int, object] = {}
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        print("Stopping after the current file (Ctrl-C again aborts it)...", flush=True)
+        stop.set()
+        # A second Ctrl-C interrupts the import in progress (its transaction rolls back).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, request_stop)
+    print(f"Watching {watcher.directory} (Ctrl-C stops)", flush=True)
+    try:
+        watcher.run(stop)
+    except KeyboardInterrupt:
+        print("Interrupted: the file being imported stays in place and is retried next time.")
+        return 130
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+    print("Stopped.", flush=True)
+    return 0
