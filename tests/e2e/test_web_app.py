@@ -7,6 +7,7 @@ changes). The trade-detail chart budget (10,000 bars in under 1 s) is printed an
 from __future__ import annotations
 
 import base64
+import gzip
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ pytestmark = [
 ]
 
 CHART_BUDGET_SECONDS = 1.0
+FIRST_PAGE_BUDGET_BYTES = 500 * 1024
 TIMEOUT_MS = 60_000
 
 
@@ -199,3 +201,28 @@ def test_run_without_bars_still_shows_the_trade(page, sqlite_server, tmp_path, r
     page.get_by_text("No MAE values").wait_for()
     page.screenshot(path=results_dir / "3-dashboard-without-bars.png", full_page=True)
     assert page.js_errors == [], page.js_errors
+
+
+def test_first_page_javascript_within_budget(page, built_frontend) -> None:  # type: ignore[no-untyped-def]
+    """The JavaScript the browser loads for the first page is under 500 kB gzip."""
+    scripts: list[str] = []
+    page.on(
+        "response",
+        lambda r: scripts.append(r.url) if r.request.resource_type == "script" else None,
+    )
+    page.goto("/data")
+    page.get_by_role("heading", name="Import history").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert scripts, "the first page loaded no script"
+    sizes = {}
+    for url in scripts:
+        path = built_frontend / url.split("/", 3)[3]
+        sizes[path.name] = len(gzip.compress(path.read_bytes(), compresslevel=9))
+    total = sum(sizes.values())
+    print(f"\nfirst page JavaScript: {total / 1024:.1f} kB gzip in {len(sizes)} file(s) {sizes}")
+    assert total < FIRST_PAGE_BUDGET_BYTES
+    # The chart library (its attribution logo has id tv-attr-logo) loads only with the chart pages.
+    chart_code = [
+        n for n in sizes if b"tv-attr-logo" in (built_frontend / "assets" / n).read_bytes()
+    ]
+    assert chart_code == [], chart_code
