@@ -101,6 +101,7 @@ namespace StrategyAnalysis.Export.Tests
             return trades;
         }
 
+        /// <summary>The run as the platform shows it: metadata, counts, and the reconciliation with the strategy's own figures.</summary>
         private static void CheckRun(string runId, bool streamed)
         {
             int status;
@@ -109,10 +110,43 @@ namespace StrategyAnalysis.Export.Tests
             Dictionary<string, object> run = answer as Dictionary<string, object>;
             if (run == null) return;
             string text = JsonWriter.Serialize(run);
-            T.Info("run: " + (text.Length > 600 ? text.Substring(0, 600) + "..." : text));
-            if (streamed && run.ContainsKey("status"))
-                T.Equal("COMPLETED", Convert.ToString(run["status"], CultureInfo.InvariantCulture), "the stream closed the run as COMPLETED");
-            T.Check(text.Contains("ImbalanceRatio"), "the run carries its parameters");
+            T.Info("run: " + (text.Length > 400 ? text.Substring(0, 400) + "..." : text));
+            if (streamed) T.Equal("COMPLETED", Field(run, "status"), "the stream closed the run as COMPLETED");
+            T.Equal("backtest", Field(run, "mode"), "mode");
+            T.Equal(GeneratedRun.Account, Field(run, "account_id"), "account_id");
+            T.Check((Field(run, "exporter") ?? "").StartsWith("StackedImbalanceStrategyDue/2.3 ", StringComparison.Ordinal),
+                "exporter names the strategy and the exporter: " + Field(run, "exporter"));
+            Dictionary<string, object> parameters = run.ContainsKey("parameters") ? run["parameters"] as Dictionary<string, object> : null;
+            T.Check(parameters != null && parameters.ContainsKey("ImbalanceRatio") && Equals(parameters["ImbalanceRatio"], 3.5),
+                "the run carries its parameters");
+            Dictionary<string, object> counts = run.ContainsKey("counts") ? run["counts"] as Dictionary<string, object> : null;
+            T.Equal((double)data.CountOf<ExportExecution>(), counts != null && counts.ContainsKey("executions") ? (double)counts["executions"] : -1,
+                "the run holds every execution");
+            HashSet<string> orders = new HashSet<string>();
+            foreach (object e in data.Events) { ExportOrder o = e as ExportOrder; if (o != null) orders.Add(o.OrderId); }
+            T.Equal((double)orders.Count, counts != null && counts.ContainsKey("orders") ? (double)counts["orders"] : -1, "the run holds every order");
+
+            // Statistics follow the trade rebuild.
+            string statsText = null;
+            Stopwatch clock = Stopwatch.StartNew();
+            do
+            {
+                if (statsText != null) Thread.Sleep(250);
+                object statsAnswer = platform.GetJson("/api/runs/" + Uri.EscapeDataString(runId) + "/stats", out status);
+                statsText = JsonWriter.Serialize(statsAnswer);
+            }
+            while (status == 200 && !statsText.Contains("\"matches\"") && clock.Elapsed < TimeSpan.FromSeconds(30));
+            T.Equal(200, status, "GET /api/runs/" + runId + "/stats");
+            int at = statsText.IndexOf("\"reconciliation\"", StringComparison.Ordinal);
+            T.Info("stats: " + (at >= 0 ? statsText.Substring(at, Math.Min(300, statsText.Length - at)) : statsText.Substring(0, Math.Min(300, statsText.Length))));
+            T.Check(at >= 0 && statsText.IndexOf("\"matches\":true", at, StringComparison.Ordinal) >= 0,
+                "the reported PnL and trade count reconcile with the platform's");
+        }
+
+        private static string Field(Dictionary<string, object> o, string name)
+        {
+            object v;
+            return o.TryGetValue(name, out v) && v != null ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
         }
 
         private static void Stream()
@@ -129,8 +163,8 @@ namespace StrategyAnalysis.Export.Tests
             foreach (string a in o.Answers) conflicts += Counts(a.Substring(a.IndexOf(' ') + 1))[4];
             T.Equal(0.0, conflicts, "no conflicts in any answer");
             T.Check(o.Http.BatchesSent > 5, "the run went out in several batches (" + o.Http.BatchesSent.ToString(CultureInfo.InvariantCulture) + ")");
-            CheckRun(run.RunId, true);
             streamedTrades = TradesOf(run.RunId);
+            CheckRun(run.RunId, true);
             TradeChecks.MatchGenerated(streamedTrades, data, "streamed");
         }
 
@@ -155,8 +189,8 @@ namespace StrategyAnalysis.Export.Tests
                 file.Complete(final);
             }
             Upload(path);
-            CheckRun(run.RunId, false);
             List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+            CheckRun(run.RunId, false);
             TradeChecks.MatchGenerated(trades, data, "file");
             if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "file vs stream");
         }
@@ -167,6 +201,17 @@ namespace StrategyAnalysis.Export.Tests
             string text = JsonWriter.Serialize(job);
             T.Info("job: " + (text.Length > 600 ? text.Substring(0, 600) + "..." : text));
             T.Equal("succeeded", Convert.ToString(job["status"], CultureInfo.InvariantCulture), "the upload job of " + Path.GetFileName(path) + " succeeded");
+            object report;
+            if (job.TryGetValue("report", out report) && report != null)
+            {
+                double[] counts = Counts(JsonWriter.Serialize(report));
+                T.Check(counts[3] == 0 && counts[4] == 0, "the import rejected nothing and found no conflicts (rejected "
+                    + T.Show(counts[3]) + ", conflicts " + T.Show(counts[4]) + ")");
+            }
+            else
+            {
+                T.Fail("the finished job carries no report");
+            }
         }
 
         private static void Flaky()
@@ -213,8 +258,8 @@ namespace StrategyAnalysis.Export.Tests
                 }
                 T.Check(gzip, "every request body was gzip-compressed");
                 T.Check(key, "every request carried the X-API-Key");
-                CheckRun(run.RunId, true);
                 List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+                CheckRun(run.RunId, true);
                 TradeChecks.MatchGenerated(trades, data, "flaky");
                 if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "flaky vs stream");
             }
@@ -267,8 +312,8 @@ namespace StrategyAnalysis.Export.Tests
             T.Equal(data.Trades.Count.ToString(CultureInfo.InvariantCulture),
                 (string)Sqlite.Scalar(fallback, "SELECT value FROM Metadata WHERE key = 'reported_trade_count'"), "completed with the reported trade count");
             Upload(fallback);
-            CheckRun(run.RunId, false);
             List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+            CheckRun(run.RunId, false);
             TradeChecks.MatchGenerated(trades, data, "fallback file");
             if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "fallback file vs stream");
         }
