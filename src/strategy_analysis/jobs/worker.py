@@ -62,8 +62,9 @@ class _Progress:
 
 
 class ImportWorker:
-    def __init__(self, engine: Engine, event_bus: EventBus) -> None:
+    def __init__(self, engine: Engine, event_bus: EventBus, *, max_decompressed_bytes: int) -> None:
         self.engine = engine
+        self.max_decompressed_bytes = max_decompressed_bytes
         self.event_bus = event_bus
         self.postgres = engine.dialect.name == "postgresql"
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
@@ -196,7 +197,11 @@ class ImportWorker:
                 job_id=job.job_id,
             )
         return ingest_batch_file(
-            self.engine, path, source=job.source, file_name=job.file_name, job_id=job.job_id
+            self.engine,
+            path,
+            source=job.source,
+            file_name=job.file_name,
+            max_decompressed_bytes=self.max_decompressed_bytes,
         )
 
     def _rebuild(self, report: ImportReport) -> None:

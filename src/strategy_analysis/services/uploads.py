@@ -55,7 +55,6 @@ def enqueue_upload(
 def dry_run(engine: Engine, *, path: Path, kind: FileKind, file_name: str | None) -> ImportReport:
     """The pre-import report of a file; nothing is written. Raises RefusedFileError."""
     from ..ingest.importer import import_export_file
-    from ..ingest.stream import ingest_batch_file
 
     try:
         if kind is FileKind.SQLITE:
@@ -63,8 +62,8 @@ def dry_run(engine: Engine, *, path: Path, kind: FileKind, file_name: str | None
                 engine, path, source="upload", file_name=file_name, dry_run=True
             )
         else:
-            report = ingest_batch_file(
-                engine, path, source="upload", file_name=file_name, dry_run=True
+            raise RefusedFileError(
+                "a dry run reads SQLite exports only; a .json.gz batch is imported as it is"
             )
     except (ExportFileError, BatchFormatError) as exc:
         raise RefusedFileError(str(exc)) from None

@@ -198,7 +198,11 @@ def _start_background(app: FastAPI) -> None:
         state.engine, state.event_bus, state.settings.rebuild_debounce_seconds
     )
     state.rebuild_scheduler.start()
-    state.import_worker = ImportWorker(state.engine, state.event_bus)
+    state.import_worker = ImportWorker(
+        state.engine,
+        state.event_bus,
+        max_decompressed_bytes=state.settings.max_decompressed_bytes,
+    )
     state.import_worker.start()
 
 
