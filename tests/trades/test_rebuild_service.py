@@ -295,3 +295,48 @@ def test_after_import_hook_rebuilds_affected_pairs(engine, seeded):
     assert result.pairs == 1 and result.trades == 2
     assert {tr.symbol for tr in trades_by_id(seeded).values()} == {"ES"}
     assert len(events) == 1 and events[0].data["symbols"] == ["ES"]
+
+
+def test_awkward_texts_survive_the_bulk_paths(engine, session_factory):
+    """Tabs, backslashes, newlines and non-ASCII in ids; a missing account stays missing."""
+    odd_ids = ["tab\there", "back\\slash", "new\nline", "Jürgen-€-1", "\\N"]
+    with session_scope(session_factory) as s:
+        s.add(Strategy(strategy_id="S1"))
+        s.flush()
+        s.add(Run(run_id="Rü", strategy_id="S1", account_id=None))
+        s.flush()
+        s.add_all(
+            execution(
+                "Rü",
+                eid,
+                "BUY" if i % 2 == 0 else "SELL",
+                1,
+                10.0 + i,
+                i,
+                seq=i,
+                account=None,
+                symbol="ÉS\\1",
+            )
+            for i, eid in enumerate(odd_ids[:4])
+        )
+        s.add(
+            execution("Rü", odd_ids[4], "BUY", 1, 10.0, 10, seq=9, account="Kontø", symbol="ÉS\\1")
+        )
+    rebuild_trades(engine)
+    trades = trades_by_id(session_factory)
+    assert sorted(
+        (tr.first_execution_id, tr.account_id, tr.symbol) for tr in trades.values()
+    ) == sorted(
+        [
+            ("tab\there", None, "ÉS\\1"),
+            ("new\nline", None, "ÉS\\1"),
+            ("\\N", "Kontø", "ÉS\\1"),
+        ]
+    )
+    assert trades[trade_id("Rü", None, "ÉS\\1", "tab\there", split=False)].pnl_gross == 1.0
+    with session_scope(session_factory) as s:
+        lots = s.scalars(select(TradeLot).order_by(TradeLot.entry_time)).all()
+        assert [(lot.entry_execution_id, lot.exit_execution_id) for lot in lots] == [
+            ("tab\there", "back\\slash"),
+            ("new\nline", "Jürgen-€-1"),
+        ]

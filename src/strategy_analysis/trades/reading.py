@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, text
+from psycopg import sql as pg_sql
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .excursions import timeframe_length_micros
+from .pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ, decode_fixed_rows
 from .sql_time import bind_time, micros_expression
 from .timeframes import finest_timeframe, timeframe_seconds
 
@@ -96,31 +98,45 @@ def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
     return " AND e.symbol IN :symbols", {"symbols": sorted(set(symbols))}
 
 
+_ACCOUNT_SQL = """COALESCE(e.account_id,
+                        (SELECT o.account_id FROM orders o
+                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
+                        {run_account})"""
+_STRATEGY_SQL = """COALESCE(e.strategy_id,
+                        (SELECT o.strategy_id FROM orders o
+                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
+                        {run_strategy})"""
+# execution_id last: a total order, so two queries over one snapshot list rows alike.
+_EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
+
+
 def load_executions(
-    conn: Connection, run: RunContext, symbols: Iterable[str] | None = None
+    engine: Engine, run: RunContext, symbols: Iterable[str] | None = None
 ) -> ExecutionColumns:
     """The run's executions of ``symbols`` (all when None), in time order.
 
     The account falls back to the order's, then the run's; the strategy likewise.
     """
+    if engine.dialect.name == "postgresql":
+        return _load_executions_postgresql(engine, run, symbols)
+    with engine.connect() as conn:
+        return _load_executions_rows(conn, run, symbols)
+
+
+def _load_executions_rows(
+    conn: Connection, run: RunContext, symbols: Iterable[str] | None
+) -> ExecutionColumns:
     where, params = _symbol_filter(symbols)
     time_sql = micros_expression("e.exec_time", _dialect(conn))
+    account = _ACCOUNT_SQL.format(run_account=":run_account")
+    strategy = _STRATEGY_SQL.format(run_strategy=":run_strategy")
     statement = text(
         f"""
-        SELECT e.execution_id,
-               COALESCE(e.account_id,
-                        (SELECT o.account_id FROM orders o
-                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
-                        :run_account),
-               e.symbol, e.side, e.price, e.quantity, COALESCE(e.fee, 0),
-               {time_sql}, e.sequence,
-               COALESCE(e.strategy_id,
-                        (SELECT o.strategy_id FROM orders o
-                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
-                        :run_strategy)
+        SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,
+               COALESCE(e.fee, 0), {time_sql}, e.sequence, {strategy}
           FROM executions e
          WHERE e.run_id = :run_id{where}
-         ORDER BY e.symbol, e.exec_time, e.sequence
+         {_EXECUTION_ORDER}
         """
     )
     if symbols is not None:
@@ -151,6 +167,96 @@ def load_executions(
         exec_time=np.array(times, dtype=np.int64),
         sequence=np.array(seqs, dtype=np.int64),
         strategy_id=np.array(strategies, dtype=object),
+    )
+
+
+def _copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
+    options = " (FORMAT BINARY)" if binary else ""
+    with dbapi.cursor() as cursor:
+        with cursor.copy(f"COPY ({statement}) TO STDOUT{options}") as copy:
+            return b"".join(bytes(chunk) for chunk in copy)
+
+
+def _split_text_copy(data: bytes, width: int) -> np.ndarray:
+    """Rows of a text-format COPY as an (n, width) object array; \\N becomes None."""
+    if not data:
+        return np.empty((0, width), dtype=object)
+    decoded = data.decode("utf-8")
+    values = decoded[:-1].replace("\n", "\t").split("\t")
+    matrix = np.array(values, dtype=object).reshape(-1, width)
+    matrix[matrix == "\\N"] = None
+    if "\\" in decoded:
+        escaped = np.flatnonzero(
+            np.fromiter((v is not None and "\\" in v for v in matrix.ravel().tolist()), dtype=bool)
+        )
+        flat = matrix.reshape(-1)
+        for i in escaped.tolist():
+            flat[i] = _unescape_copy_text(flat[i])
+    return matrix
+
+
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _unescape_copy_text(value: str) -> str:
+    out = []
+    chars = iter(value)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            out.append(_COPY_ESCAPES.get(nxt, nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _load_executions_postgresql(
+    engine: Engine, run: RunContext, symbols: Iterable[str] | None
+) -> ExecutionColumns:
+    """Two COPYs over one snapshot: numbers in binary straight into numpy, texts as TSV."""
+    names = None if symbols is None else sorted(set(symbols))
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        dbapi = conn.connection.driver_connection
+
+        def literal(value: Any) -> str:
+            return pg_sql.Literal(value).as_string(dbapi)
+
+        where = f"e.run_id = {literal(run.run_id)}"
+        if names is not None:
+            where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
+        numbers = _copy_out(
+            dbapi,
+            "SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8,"
+            " e.price::float8, e.quantity::float8, COALESCE(e.fee, 0)::float8,"
+            f" e.exec_time, e.sequence::int8 FROM executions e WHERE {where} {_EXECUTION_ORDER}",
+            binary=True,
+        )
+        account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
+        strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
+        texts = _copy_out(
+            dbapi,
+            f"SELECT e.execution_id, {account}, e.symbol, {strategy}"
+            f" FROM executions e WHERE {where} {_EXECUTION_ORDER}",
+            binary=False,
+        )
+        conn.rollback()
+    side, price, quantity, fee, exec_time, sequence = decode_fixed_rows(
+        numbers, (INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8)
+    )
+    strings = _split_text_copy(texts, 4)
+    if len(strings) != len(side):
+        raise RuntimeError("executions changed between the two reads of one snapshot")
+    return ExecutionColumns(
+        execution_id=strings[:, 0],
+        account_id=strings[:, 1],
+        symbol=strings[:, 2],
+        side=side.astype(np.int8),
+        price=price,
+        quantity=quantity,
+        fee=fee,
+        exec_time=exec_time,
+        sequence=sequence,
+        strategy_id=strings[:, 3],
     )
 
 
@@ -198,41 +304,69 @@ def load_bars(
     if timeframe is None:
         return None, BarColumns(*(np.empty(0) for _ in range(5)))
     dialect = _dialect(conn)
-    start = micros_expression("start_time", dialect)
-    end = micros_expression("end_time", dialect)
     # From the last bar that starts at or before the first entry (it may contain it); up to
     # the bar starting at the last exit, whose start ends the bar before it.
-    rows = conn.execute(
-        text(
-            f"""
-            SELECT {start}, {end}, high, low FROM bars
-             WHERE symbol = :symbol AND timeframe = :timeframe
+    where = """symbol = {symbol} AND timeframe = {timeframe}
                AND start_time >= COALESCE(
                      (SELECT MAX(start_time) FROM bars
-                       WHERE symbol = :symbol AND timeframe = :timeframe
-                         AND start_time <= :first_entry),
-                     :first_entry)
-               AND start_time <= :last_exit
-             ORDER BY start_time
-            """
-        ),
-        {
-            "symbol": symbol,
-            "timeframe": timeframe,
-            "first_entry": bind_time(first_entry, dialect),
-            "last_exit": bind_time(last_exit, dialect),
-        },
-    ).fetchall()
-    if not rows:
-        return timeframe, BarColumns(*(np.empty(0) for _ in range(5)))
-    starts, ends, highs, lows = zip(*rows, strict=True)
-    end_array = np.array([NO_TIME if e is None else e for e in ends], dtype=np.int64)
+                       WHERE symbol = {symbol} AND timeframe = {timeframe}
+                         AND start_time <= {first_entry}),
+                     {first_entry})
+               AND start_time <= {last_exit}"""
+    if dialect == "postgresql":
+        dbapi = conn.connection.driver_connection
+
+        def literal(value: Any) -> str:
+            return pg_sql.Literal(value).as_string(dbapi)
+
+        condition = where.format(
+            symbol=literal(symbol),
+            timeframe=literal(timeframe),
+            first_entry=literal(bind_time(first_entry, dialect)),
+            last_exit=literal(bind_time(last_exit, dialect)),
+        )
+        data = _copy_out(
+            dbapi,
+            "SELECT start_time, (end_time IS NOT NULL)::int4::int8, COALESCE(end_time, start_time),"
+            f" high::float8, low::float8 FROM bars WHERE {condition} ORDER BY start_time",
+            binary=True,
+        )
+        starts, has_end, ends, highs, lows = decode_fixed_rows(
+            data, (TIMESTAMPTZ, INT8, TIMESTAMPTZ, FLOAT8, FLOAT8)
+        )
+        ends = np.where(has_end == 1, ends, NO_TIME)
+    else:
+        rows = conn.execute(
+            text(
+                f"SELECT {micros_expression('start_time', dialect)},"
+                f" {micros_expression('end_time', dialect)}, high, low FROM bars"
+                " WHERE "
+                + where.format(
+                    symbol=":symbol",
+                    timeframe=":timeframe",
+                    first_entry=":first_entry",
+                    last_exit=":last_exit",
+                )
+                + " ORDER BY start_time"
+            ),
+            {
+                "symbol": symbol,
+                "timeframe": timeframe,
+                "first_entry": bind_time(first_entry, dialect),
+                "last_exit": bind_time(last_exit, dialect),
+            },
+        ).fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+        starts = np.array(columns[0], dtype=np.int64)
+        ends = np.array([NO_TIME if e is None else e for e in columns[1]], dtype=np.int64)
+        highs = np.array(columns[2], dtype=np.float64)
+        lows = np.array(columns[3], dtype=np.float64)
     bars = BarColumns(
-        timeframe=np.full(len(rows), timeframe, dtype=object),
-        start_time=np.array(starts, dtype=np.int64),
-        end_time=end_array,
-        high=np.array(highs, dtype=np.float64),
-        low=np.array(lows, dtype=np.float64),
+        timeframe=np.full(len(starts), timeframe, dtype=object),
+        start_time=starts,
+        end_time=ends,
+        high=highs,
+        low=lows,
     )
     log.debug(
         "loaded %d %s bars of %s (%s)",

@@ -173,7 +173,7 @@ def _rebuild_run(
     clock = _Clock(result)
     with engine.connect() as conn:
         values = point_values(conn, symbols)
-        executions = load_executions(conn, run, symbols)
+    executions = load_executions(engine, run, symbols)
     clock.lap("load")
 
     built = build_trades(executions, values, run.run_id, run.strategy_id)

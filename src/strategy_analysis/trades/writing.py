@@ -1,6 +1,6 @@
 """What a rebuild writes: trades and lot matches of (run, symbol) pairs, run statistics.
 
-Bulk only: PostgreSQL ``COPY ... FROM STDIN``; SQLite ``executemany`` of multi-row
+Bulk only: PostgreSQL binary ``COPY ... FROM STDIN`` encoded with numpy; SQLite ``executemany`` of multi-row
 ``INSERT`` statements sized to its variable limit. The caller owns the transaction, so a
 pair's DELETE and INSERT become visible together.
 """
@@ -14,12 +14,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.types import TypeEngine
 
-from ..db.models import Run, RunStatistics
+from ..db.models import Base, Run, RunStatistics
+from ..db.types import UtcDateTime
 from .columns import LOT_FIELDS, NO_TIME, TRADE_FIELDS, BuiltTrades, LotMatches
+from .pg_binary_copy import FLOAT8, INT4, INT8, TEXT, TIMESTAMPTZ, binary_copy_chunks
 from .sql_time import micros_to_text
 
 log = logging.getLogger(__name__)
@@ -49,13 +62,31 @@ def _row_matrix(source: BuiltTrades | LotMatches, fields: Sequence[str]) -> np.n
     return matrix
 
 
-def _copy_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np.ndarray) -> None:
+def _pg_kind(column_type: TypeEngine[Any]) -> str:
+    if isinstance(column_type, UtcDateTime):
+        return TIMESTAMPTZ
+    if isinstance(column_type, Float):
+        return FLOAT8
+    if isinstance(column_type, BigInteger):
+        return INT8
+    if isinstance(column_type, Integer):
+        return INT4
+    if isinstance(column_type, String | Text):
+        return TEXT
+    raise TypeError(f"no binary COPY encoding for column type {column_type!r}")
+
+
+def _copy_binary(
+    conn: Connection, table: str, fields: Sequence[str], source: BuiltTrades | LotMatches
+) -> None:
+    columns = Base.metadata.tables[table].c
+    kinds = [_pg_kind(columns[name].type) for name in fields]
+    arrays = [np.asarray(source.column(name)) for name in fields]
     dbapi = conn.connection.driver_connection
     with dbapi.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({', '.join(fields)}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in matrix.tolist():
-                write_row(row)
+        with cursor.copy(f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT BINARY)") as copy:
+            for chunk in binary_copy_chunks(arrays, kinds):
+                copy.write(chunk)
 
 
 def _insert_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np.ndarray) -> None:
@@ -85,11 +116,10 @@ def bulk_insert(
 ) -> None:
     if len(source) == 0:
         return
-    matrix = _row_matrix(source, fields)
     if conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, fields, matrix)
+        _copy_binary(conn, table, fields, source)
     else:
-        _insert_rows(conn, table, fields, matrix)
+        _insert_rows(conn, table, fields, _row_matrix(source, fields))
 
 
 def lock_run(conn: Connection, run_id: str) -> None:
