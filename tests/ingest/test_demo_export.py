@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from datetime import datetime
@@ -286,3 +287,11 @@ def test_batches_can_name_their_run() -> None:
     batches = list(demo_batches(executions=10, batch_size=4, run_id="run-x"))
     assert {b["run"]["run_id"] for b in batches} == {"run-x"}
     assert sum(len(b["executions"]) for b in batches) == 10
+
+
+def test_timestamp_text_forms(export_11: Path, export_10: Path) -> None:
+    # 1.1 like the C# exporter (.NET "o": 7 digits, Z); 1.0 plain text with a space.
+    text_11 = _rows(export_11, "SELECT exec_time_utc FROM Executions LIMIT 1")[0][0]
+    text_10 = _rows(export_10, "SELECT exec_time_utc FROM Executions LIMIT 1")[0][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z", text_11), text_11
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", text_10), text_10

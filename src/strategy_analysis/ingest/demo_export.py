@@ -261,8 +261,8 @@ def _times(schema_version: str) -> Formatter:
     def format_times(micros: np.ndarray) -> list[str]:
         values = _START + micros.astype("timedelta64[us]")
         if schema_version == "1.1":
-            # .NET round-trip style with the UTC designator.
-            return np.datetime_as_string(values, unit="us", timezone="UTC").tolist()
+            # What the C# exporter writes: .NET round-trip "o" style, 7 digits and 'Z'.
+            return [t + "0Z" for t in np.datetime_as_string(values, unit="us").tolist()]
         return [t.replace("T", " ") for t in np.datetime_as_string(values, unit="us").tolist()]
 
     return format_times
