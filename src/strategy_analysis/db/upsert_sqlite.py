@@ -10,9 +10,9 @@ there, with nothing written. Then one ``INSERT ... ON CONFLICT DO UPDATE`` per t
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 import sqlite3
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from ..ingest.tables import TableSpec

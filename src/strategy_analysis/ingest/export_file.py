@@ -12,6 +12,7 @@ import logging
 import math
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,17 +203,30 @@ class ExportFile:
 
     # -- row access ---------------------------------------------------------------------
 
+    @contextmanager
+    def reading(self, table: str) -> Iterator[None]:
+        """Turn SQLite's complaints about a damaged file into a refusal of the file."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise ExportFileError(
+                f"{self.path.name} is corrupt: reading {table} failed: {exc}"
+            ) from None
+
     def count(self, table: str) -> int:
         source = self.tables.get(table)
         if source is None:
             return 0
-        return int(self.conn.execute(f"SELECT count(*) FROM {quote(source.name)}").fetchone()[0])
+        with self.reading(table):
+            sql = f"SELECT count(*) FROM {quote(source.name)}"
+            return int(self.conn.execute(sql).fetchone()[0])
 
     def rowid_range(self, table: str) -> tuple[int, int] | None:
         source = self.tables[table]
-        low, high = self.conn.execute(
-            f"SELECT min(rowid), max(rowid) FROM {quote(source.name)}"
-        ).fetchone()
+        with self.reading(table):
+            low, high = self.conn.execute(
+                f"SELECT min(rowid), max(rowid) FROM {quote(source.name)}"
+            ).fetchone()
         return None if low is None else (int(low), int(high))
 
     def first_raw(self, table: str) -> dict[str, Any] | None:
@@ -220,7 +234,8 @@ class ExportFile:
         source = self.tables.get(table)
         if source is None:
             return None
-        rows = self._raw_rows(source, "ORDER BY rowid LIMIT 1", {})
+        with self.reading(table):
+            rows = self._raw_rows(source, "ORDER BY rowid LIMIT 1", {})
         return rows[0][1] if rows else None
 
     def _raw_select(self, source: SourceTable, schema: str) -> str:
@@ -291,6 +306,17 @@ class ExportFile:
         source = self.tables[table]
         chunk = Chunk(rows=[])
         defaults = self.defaults()
+        with self.reading(table):
+            self._validate_positions(source, positions, chunk, defaults)
+        return chunk
+
+    def _validate_positions(
+        self,
+        source: SourceTable,
+        positions: list[int],
+        chunk: Chunk,
+        defaults: dict[str, str | None],
+    ) -> None:
         for start in range(0, len(positions), 500):
             part = positions[start : start + 500]
             marks = ", ".join("?" for _ in part)
@@ -303,7 +329,6 @@ class ExportFile:
                     chunk.rows.append(stored)
                 else:
                     chunk.rejected.append(rejected)  # type: ignore[arg-type]
-        return chunk
 
     def chunks(self, table: str, chunk_rows: int = 50_000) -> Iterator[Chunk]:
         """Rows of ``table`` in rowid order, in chunks: stored values plus rejections."""
@@ -314,7 +339,7 @@ class ExportFile:
             return
         valid_sql, invalid_sql, count_sql = self.checked_select(table)
         low, high = bounds
-        try:
+        with self.reading(table):
             for lo in range(low, high + 1, chunk_rows):
                 params = self.sql_params(lo, lo + chunk_rows - 1)
                 rows = self.conn.execute(valid_sql, params).fetchall()
@@ -328,7 +353,3 @@ class ExportFile:
                     chunk.rows.extend(slow.rows)
                     chunk.rejected = slow.rejected
                 yield chunk
-        except sqlite3.DatabaseError as exc:
-            raise ExportFileError(
-                f"{self.path.name} is corrupt: reading {table} failed: {exc}"
-            ) from None

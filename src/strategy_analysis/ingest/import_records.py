@@ -88,12 +88,13 @@ def finish_record(conn: Connection, import_id: int, report: ImportReport) -> Non
 
 
 def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
+    c = ImportConflict.__table__.c
     rows = conn.execute(
-        select(ImportConflict)
+        select(c.table_name, c.run_id, c.record_key, c.old_values, c.new_values)
         .where(ImportConflict.import_id == import_id)
         .order_by(ImportConflict.id)
         .limit(REPORT_LIST_LIMIT)
-    ).scalars()
+    )
     return [
         ConflictRecord(
             table=r.table_name,

@@ -46,7 +46,7 @@ class TableSpec:
 
     def key_text(self, values: dict[str, object]) -> str | None:
         parts = [values.get(c) for c in self.record.KEY]
-        if all(p is None for p in parts):
+        if all(p is None or (isinstance(p, str) and not p.strip()) for p in parts):
             return None
         return "|".join("" if p is None else str(p) for p in parts)
 

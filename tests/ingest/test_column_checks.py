@@ -1,0 +1,166 @@
+"""The SQL fast path and the pydantic models agree on every value: same stored row, or
+both reject. Values are stored untyped, so each keeps exactly the SQLite type it has."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingest.export_factory import bar, execution, instrument, order, write_export
+
+from strategy_analysis.ingest.export_file import ExportFile, validate_raw
+
+TRICKY_TIMES: list[Any] = [
+    "2025-01-06 10:00:00",
+    "2025-01-06T10:00:00Z",
+    "2025-01-06t10:00:00z",
+    "2025-01-06T10:00:00.1234567Z",
+    "2025-01-06T10:00:00.1",
+    "2025-01-06T10:00:00.",
+    "2025-01-06T10:00:00ZZ",
+    "2025-01-06T10:00:00.12345678",
+    "2025-01-06T10:00:00+01:00",
+    "2025-02-29 10:00:00",
+    "2024-02-29 10:00:00",
+    "2025-04-31 10:00:00",
+    "2025-01-06 24:00:00",
+    "0000-01-01 00:00:00",
+    "2025-01-06 10:00",
+    " 2025-01-06 10:00:00",
+    "2025-01-06 10:00:00.12a",
+    "",
+    None,
+    20250106,
+    1.5,
+]
+TRICKY_NUMBERS: list[Any] = [
+    1,
+    1.5,
+    0,
+    -2,
+    "3.5",
+    " 4 ",
+    "",
+    "abc",
+    None,
+    float("inf"),
+    1e308,
+    b"\x01",
+]
+TRICKY_TEXT: list[Any] = ["X1", "", "   ", "\t", None, 42, 4.5, " padded "]
+TRICKY_SIDES: list[Any] = ["BUY", "buy", " Sell ", "BuyToCover", "SellShort", "short", "", None, 1]
+TRICKY_STATUS: list[Any] = ["Working", "PartFilled", "Cancelled", "FILLED", "done", None]
+TRICKY_JSON: list[Any] = ['{"a": 1}', "[1]", "{bad", "", "  ", None, '{"n": NaN}', 5]
+
+
+def _rows(base: dict[str, Any], variations: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for column, values in variations.items():
+        for value in values:
+            rows.append({**base, column: value})
+    return rows
+
+
+CASES = {
+    "executions": (
+        execution,
+        "execution_id",
+        {
+            "exec_time_utc": TRICKY_TIMES,
+            "price": TRICKY_NUMBERS,
+            "quantity": TRICKY_NUMBERS,
+            "fee": TRICKY_NUMBERS,
+            "execution_id": TRICKY_TEXT,
+            "strategy_id": TRICKY_TEXT,
+            "liquidity_flag": TRICKY_TEXT,
+            "side": TRICKY_SIDES,
+        },
+    ),
+    "orders": (
+        order,
+        "order_id",
+        {
+            "submit_time_utc": TRICKY_TIMES,
+            "price": TRICKY_NUMBERS,
+            "stop_price": TRICKY_NUMBERS,
+            "status": TRICKY_STATUS,
+            "order_type": ["StopLimit", "MarketIfTouched", "stop", "Iceberg", None],
+            "meta_json": TRICKY_JSON,
+            "time_in_force": TRICKY_TEXT,
+            "account_id": TRICKY_TEXT,
+        },
+    ),
+    "bars": (
+        bar,
+        "start_time_utc",
+        {
+            "start_time_utc": TRICKY_TIMES,
+            "end_time_utc": TRICKY_TIMES,
+            "open": TRICKY_NUMBERS,
+            "low": TRICKY_NUMBERS,
+            "volume": TRICKY_NUMBERS,
+            "open_interest": TRICKY_NUMBERS,
+            "timeframe": TRICKY_TEXT,
+        },
+    ),
+    "instruments": (
+        instrument,
+        "symbol",
+        {"point_value": TRICKY_NUMBERS, "tick_size": TRICKY_NUMBERS, "currency": TRICKY_TEXT},
+    ),
+}
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_sql_checks_agree_with_the_models(tmp_path: Path, table: str) -> None:
+    factory, _, variations = CASES[table]
+    rows = _rows(factory(), variations)
+    export_name = table.capitalize()
+    tables: dict[str, Any] = {"bars": [], table: rows}  # an export needs a data table
+    path = write_export(tmp_path / "tricky.sqlite", typed=False, **tables)
+    with ExportFile.open(path) as export:
+        defaults = export.defaults()
+        stored: dict[int, tuple[Any, ...]] = {}
+        rejected: set[int] = set()
+        for chunk in export.chunks(table, chunk_rows=7):
+            stored.update({row[0]: row for row in chunk.rows})
+            rejected.update(r.position for r in chunk.rejected)  # type: ignore[misc]
+        raw_rows = export.conn.execute(f'SELECT rowid, * FROM "{export_name}"').fetchall()
+        names = [d[0] for d in export.conn.execute(f'SELECT * FROM "{export_name}"').description]
+    assert len(stored) + len(rejected) == len(rows)
+    assert stored, "some rows must pass"
+    assert rejected, "some rows must be rejected"
+    for raw in raw_rows:
+        expected, rejection = validate_raw(
+            export.tables[table].spec, raw[0], dict(zip(names, raw[1:], strict=True)), defaults
+        )
+        if expected is None:
+            assert raw[0] in rejected, (raw, rejection)
+        else:
+            assert stored.get(raw[0]) == expected, raw
+
+
+def test_fast_path_accepts_clean_rows_without_the_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        execution(f"E{i}", exec_time_utc=f"2025-01-06T10:00:{i:02d}.1234567Z") for i in range(50)
+    ]
+    path = write_export(tmp_path / "clean.sqlite", executions=rows)
+    calls = itertools.count()
+    import strategy_analysis.ingest.export_file as export_file
+
+    original = export_file.validate_raw
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        next(calls)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(export_file, "validate_raw", counting)
+    with ExportFile.open(path) as export:
+        stored = [row for chunk in export.chunks("executions") for row in chunk.rows]
+    assert len(stored) == 50
+    assert next(calls) == 0
+    assert stored[3][7] == "2025-01-06 10:00:03.123456"
