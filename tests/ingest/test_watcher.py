@@ -204,3 +204,21 @@ def test_unexpected_errors_are_retried_then_the_file_fails(
     assert outcomes[0].path == inbox / "failed" / "run.sqlite"
     assert len(calls) == 2
     assert execution_count(engine) == 0
+
+
+def test_a_file_removed_before_its_import_is_forgotten(
+    engine: Engine, inbox: Path, demo_file: Path
+) -> None:
+    def importer_that_loses_the_file(engine: Engine, path: Path, **kwargs: object) -> ImportReport:
+        path.unlink()  # e.g. the user deleted it while it was being read
+        raise FileNotFoundError(path)
+
+    watcher = FolderWatcher(
+        engine, inbox, settle_seconds=0.0, importer=importer_that_loses_the_file
+    )
+    shutil.copyfile(demo_file, inbox / "gone.sqlite")
+    watcher.poll()
+    assert watcher.poll() == []
+    assert watcher.poll() == []  # not retried: nothing left to retry
+    assert not (inbox / "failed").exists()
+    assert records(engine) == []

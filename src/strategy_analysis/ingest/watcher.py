@@ -278,6 +278,11 @@ class FolderWatcher:
 
     def _retry_later(self, path: Path, exc: Exception) -> WatchOutcome | None:
         """An unexpected error (database down ...): keep the file and try again later."""
+        if not path.exists():
+            log.warning("%s: gone before it could be imported (%s)", path.name, exc)
+            with self._lock:
+                self._pending.pop(path, None)
+            return None
         with self._lock:
             state = self._pending.get(path)
             attempts = (state.attempts if state else 0) + 1
@@ -293,10 +298,15 @@ class FolderWatcher:
             status="failed",
             source="watch",
             file_name=path.name,
-            size_bytes=path.stat().st_size if path.exists() else None,
+            size_bytes=path.stat().st_size,
             error=f"{type(exc).__name__}: {exc} (after {attempts} attempts)",
         )
-        return self._move_with_report(path, self.failed_dir, report)
+        try:
+            return self._move_with_report(path, self.failed_dir, report)
+        except OSError:
+            # Cannot even move it (permissions ...): leave it and stop trying.
+            log.exception("%s: given up, and could not move it to %s", path.name, FAILED_DIR)
+            return None
 
     def _move_with_report(self, path: Path, target_dir: Path, report: ImportReport) -> WatchOutcome:
         target_dir.mkdir(parents=True, exist_ok=True)
