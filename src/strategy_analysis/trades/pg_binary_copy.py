@@ -103,27 +103,56 @@ def binary_copy_chunks(
     yield TRAILER
 
 
-def decode_fixed_rows(data: bytes, kinds: Sequence[str]) -> list[np.ndarray]:
-    """Columns from a ``COPY ... TO STDOUT (FORMAT BINARY)`` of fixed-width, non-NULL fields.
-
-    Every row has the same layout, so the whole stream is one structured array.
-    """
-    if not data.startswith(HEADER[:11]):
+def decode_single_row(data: bytes) -> list[memoryview | None]:
+    """The fields of a binary COPY stream that holds exactly one row (None for NULL)."""
+    view = memoryview(data)
+    if bytes(view[:11]) != HEADER[:11]:
         raise ValueError("not a PostgreSQL binary COPY stream")
-    extension = int.from_bytes(data[15:19], "big")
-    body = memoryview(data)[19 + extension :]
-    if bytes(body[-2:]) != TRAILER:
-        raise ValueError("binary COPY stream without its trailer")
-    body = body[:-2]
-    fields: list[tuple[str, str]] = [("count", ">i2")]
-    for j, kind in enumerate(kinds):
-        fields += [(f"len{j}", ">i4"), (f"v{j}", _FIXED[kind])]
-    rows = np.frombuffer(body, dtype=np.dtype(fields))
-    for j, kind in enumerate(kinds):
-        if len(rows) and not np.all(rows[f"len{j}"] == np.dtype(_FIXED[kind]).itemsize):
-            raise ValueError(f"binary COPY column {j} has NULLs or an unexpected type")
-    columns = []
-    for j, kind in enumerate(kinds):
-        values = rows[f"v{j}"].astype(_FIXED[kind][1:])
-        columns.append(values + _PG_EPOCH_OFFSET if kind == TIMESTAMPTZ else values)
-    return columns
+    pos = 19 + int.from_bytes(view[15:19], "big")
+    count = int.from_bytes(view[pos : pos + 2], "big", signed=True)
+    if count == -1:
+        raise ValueError("binary COPY stream holds no row")
+    pos += 2
+    fields: list[memoryview | None] = []
+    for _ in range(count):
+        size = int.from_bytes(view[pos : pos + 4], "big", signed=True)
+        pos += 4
+        if size < 0:
+            fields.append(None)
+        else:
+            fields.append(view[pos : pos + size])
+            pos += size
+    return fields
+
+
+def decode_array(field: memoryview | None, kind: str) -> np.ndarray:
+    """A one-dimensional array without NULL elements (binary format) as a numpy array."""
+    fmt = _FIXED[kind]
+    if field is None:
+        return np.empty(0, dtype=fmt[1:])
+    ndim = int.from_bytes(field[0:4], "big")
+    if ndim == 0:
+        return np.empty(0, dtype=fmt[1:])
+    if ndim != 1 or int.from_bytes(field[4:8], "big") != 0:
+        raise ValueError("expected a one-dimensional array without NULLs")
+    n = int.from_bytes(field[12:16], "big")
+    elements = np.frombuffer(field[20:], dtype=np.dtype([("len", ">i4"), ("v", fmt)]), count=n)
+    if not np.all(elements["len"] == np.dtype(fmt).itemsize):
+        raise ValueError(f"array elements are not {kind}")
+    values = elements["v"].astype(fmt[1:])
+    return values + _PG_EPOCH_OFFSET if kind == TIMESTAMPTZ else values
+
+
+def split_text(field: memoryview | None, lengths: np.ndarray) -> np.ndarray:
+    """Values concatenated by ``string_agg(x, '')``, cut by their character lengths (-1: NULL)."""
+    n = len(lengths)
+    text = "" if field is None else bytes(field).decode("utf-8")
+    sizes = np.maximum(lengths, 0)
+    ends = np.cumsum(sizes)
+    if int(ends[-1] if n else 0) != len(text):
+        raise ValueError("text lengths do not add up to the aggregated text")
+    starts = (ends - sizes).tolist()
+    values = np.empty(n, dtype=object)
+    values[:] = [text[a:b] for a, b in zip(starts, ends.tolist(), strict=True)]
+    values[lengths < 0] = None
+    return values

@@ -17,7 +17,15 @@ from sqlalchemy import Connection, Engine, bindparam, text
 
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .excursions import timeframe_length_micros
-from .pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ, decode_fixed_rows
+from .pg_binary_copy import (
+    FLOAT8,
+    INT4,
+    INT8,
+    TIMESTAMPTZ,
+    decode_array,
+    decode_single_row,
+    split_text,
+)
 from .sql_time import bind_time, micros_expression
 from .timeframes import finest_timeframe, timeframe_seconds
 
@@ -177,45 +185,14 @@ def _copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
             return b"".join(bytes(chunk) for chunk in copy)
 
 
-def _split_text_copy(data: bytes, width: int) -> np.ndarray:
-    """Rows of a text-format COPY as an (n, width) object array; \\N becomes None."""
-    if not data:
-        return np.empty((0, width), dtype=object)
-    decoded = data.decode("utf-8")
-    values = decoded[:-1].replace("\n", "\t").split("\t")
-    matrix = np.array(values, dtype=object).reshape(-1, width)
-    matrix[matrix == "\\N"] = None
-    if "\\" in decoded:
-        escaped = np.flatnonzero(
-            np.fromiter((v is not None and "\\" in v for v in matrix.ravel().tolist()), dtype=bool)
-        )
-        flat = matrix.reshape(-1)
-        for i in escaped.tolist():
-            flat[i] = _unescape_copy_text(flat[i])
-    return matrix
-
-
-_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-
-
-def _unescape_copy_text(value: str) -> str:
-    out = []
-    chars = iter(value)
-    for ch in chars:
-        if ch == "\\":
-            nxt = next(chars, "")
-            out.append(_COPY_ESCAPES.get(nxt, nxt))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def _load_executions_postgresql(
     engine: Engine, run: RunContext, symbols: Iterable[str] | None
 ) -> ExecutionColumns:
-    """Two COPYs over one snapshot: numbers in binary straight into numpy, texts as TSV."""
+    """One COPY of one row: every column aggregated into an array (numbers, binary) or into
+    one text with the lengths beside it. Per-row COPY messages would cost a Python call
+    each; this costs a handful for the whole run."""
     names = None if symbols is None else sorted(set(symbols))
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+    with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
 
         def literal(value: Any) -> str:
@@ -224,39 +201,46 @@ def _load_executions_postgresql(
         where = f"e.run_id = {literal(run.run_id)}"
         if names is not None:
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
-        numbers = _copy_out(
-            dbapi,
-            "SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8,"
-            " e.price::float8, e.quantity::float8, COALESCE(e.fee, 0)::float8,"
-            f" e.exec_time, e.sequence::int8 FROM executions e WHERE {where} {_EXECUTION_ORDER}",
-            binary=True,
-        )
         account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
         strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
-        texts = _copy_out(
+        data = _copy_out(
             dbapi,
-            f"SELECT e.execution_id, {account}, e.symbol, {strategy}"
-            f" FROM executions e WHERE {where} {_EXECUTION_ORDER}",
-            binary=False,
+            f"""
+            SELECT array_agg(side), array_agg(price), array_agg(quantity), array_agg(fee),
+                   array_agg(exec_time), array_agg(seq),
+                   string_agg(execution_id, ''), array_agg(char_length(execution_id)),
+                   string_agg(account, ''), array_agg(COALESCE(char_length(account), -1)),
+                   string_agg(symbol, ''), array_agg(char_length(symbol)),
+                   string_agg(strategy, ''), array_agg(COALESCE(char_length(strategy), -1))
+              FROM (SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8
+                             AS side,
+                           e.price::float8 AS price, e.quantity::float8 AS quantity,
+                           COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
+                           e.sequence::int8 AS seq, e.execution_id, {account} AS account,
+                           e.symbol, {strategy} AS strategy
+                      FROM executions e WHERE {where} {_EXECUTION_ORDER}) AS ordered
+            """,
+            binary=True,
         )
-        conn.rollback()
-    side, price, quantity, fee, exec_time, sequence = decode_fixed_rows(
-        numbers, (INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8)
+    fields = decode_single_row(data)
+    side, price, quantity, fee, exec_time, sequence = (
+        decode_array(fields[j], kind)
+        for j, kind in enumerate((INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8))
     )
-    strings = _split_text_copy(texts, 4)
-    if len(strings) != len(side):
-        raise RuntimeError("executions changed between the two reads of one snapshot")
+    if len(side) == 0:
+        return ExecutionColumns.empty()
+    texts = [split_text(fields[j], decode_array(fields[j + 1], INT4)) for j in (6, 8, 10, 12)]
     return ExecutionColumns(
-        execution_id=strings[:, 0],
-        account_id=strings[:, 1],
-        symbol=strings[:, 2],
+        execution_id=texts[0],
+        account_id=texts[1],
+        symbol=texts[2],
         side=side.astype(np.int8),
         price=price,
         quantity=quantity,
         fee=fee,
         exec_time=exec_time,
         sequence=sequence,
-        strategy_id=strings[:, 3],
+        strategy_id=texts[3],
     )
 
 
@@ -327,12 +311,16 @@ def load_bars(
         )
         data = _copy_out(
             dbapi,
-            "SELECT start_time, (end_time IS NOT NULL)::int4::int8, COALESCE(end_time, start_time),"
-            f" high::float8, low::float8 FROM bars WHERE {condition} ORDER BY start_time",
+            "SELECT array_agg(start_time), array_agg((end_time IS NOT NULL)::int4::int8),"
+            " array_agg(COALESCE(end_time, start_time)), array_agg(high::float8),"
+            " array_agg(low::float8) FROM (SELECT * FROM bars"
+            f" WHERE {condition} ORDER BY start_time) AS ordered",
             binary=True,
         )
-        starts, has_end, ends, highs, lows = decode_fixed_rows(
-            data, (TIMESTAMPTZ, INT8, TIMESTAMPTZ, FLOAT8, FLOAT8)
+        fields = decode_single_row(data)
+        starts, has_end, ends, highs, lows = (
+            decode_array(fields[j], kind)
+            for j, kind in enumerate((TIMESTAMPTZ, INT8, TIMESTAMPTZ, FLOAT8, FLOAT8))
         )
         ends = np.where(has_end == 1, ends, NO_TIME)
     else:
