@@ -1,5 +1,6 @@
 import { lazy, Suspense } from "react";
-import { Navigate, Route, Routes } from "react-router-dom";
+import { Navigate, Route, Routes, useParams } from "react-router-dom";
+import { useRun, useTrade } from "./api/queries";
 import { AppShell } from "./components/layout/AppShell";
 import { Loading } from "./components/common/States";
 import { DataPage } from "./pages/DataPage";
@@ -23,12 +24,23 @@ export function App() {
           <Route path="/imports" element={<Navigate to="/data" replace />} />
           <Route path="/imports/:importId" element={<ImportPage />} />
           <Route path="/runs" element={<RunsPage />} />
-          <Route path="/runs/:runId" element={<DashboardPage />} />
+          <Route path="/runs/:runId" element={<DashboardRoute />} />
           <Route path="/runs/:runId/trades" element={<TradesPage />} />
-          <Route path="/trades/:tradeId" element={<TradeDetailPage />} />
+          <Route path="/trades/:tradeId" element={<TradeDetailRoute />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Suspense>
     </AppShell>
   );
+}
+
+// The data request starts with the route, in parallel with the page's code, not after it.
+function TradeDetailRoute() {
+  useTrade(useParams().tradeId ?? "");
+  return <TradeDetailPage />;
+}
+
+function DashboardRoute() {
+  useRun(useParams().runId ?? "");
+  return <DashboardPage />;
 }

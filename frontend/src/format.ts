@@ -58,6 +58,7 @@ export function fmtDate(iso: string | null | undefined): string {
 export function fmtDuration(seconds: number | null | undefined): string {
   if (seconds == null) return DASH;
   const s = Math.abs(seconds);
+  if (s < 1) return `${Math.round(s * 1000)}ms`;
   if (s < 60) return `${s < 10 ? s.toFixed(1).replace(/\.0$/, "") : Math.round(s)}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(Math.round(s % 60)).padStart(2, "0")}s`;

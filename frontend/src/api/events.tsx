@@ -71,6 +71,7 @@ export function EventsProvider({ children }: { children: ReactNode }) {
       setJobFinished((m) => ({ ...m, [data.job_id]: data }));
       void queryClient.invalidateQueries({ queryKey: ["job", data.job_id] });
       void queryClient.invalidateQueries({ queryKey: ["imports"] });
+      void queryClient.invalidateQueries({ queryKey: ["instruments"] });
     });
     source.addEventListener("analysis_updated", (e) => {
       const data = parse<AnalysisUpdatedEvent>(e);

@@ -124,7 +124,10 @@ export function TradeChart({
     // Ready once the browser has painted the first frame with the data.
     let raf = requestAnimationFrame(() => {
       raf = requestAnimationFrame(() => {
-        el.dataset.renderMs = (performance.now() - started).toFixed(1);
+        const now = performance.now();
+        el.dataset.renderMs = (now - started).toFixed(1);
+        // Milliseconds since the page's navigation started (a full page load's budget).
+        el.dataset.paintedAt = now.toFixed(1);
         el.dataset.ready = "true";
       });
     });

@@ -7,16 +7,17 @@ const TABLE_ORDER = ["instruments", "bars", "orders", "executions"];
 const SHOWN_AT_FIRST = 50;
 
 /** Per-table counts, the rejected records with reasons and the conflicts of one import. */
-export function ImportReportView({ report: raw }: { report: ImportReport }) {
+/** `compact` leaves out the status and size, for a card that already shows them. */
+export function ImportReportView({ report: raw, compact = false }: { report: ImportReport; compact?: boolean }) {
   const report = normalizeReport(raw);
   const tables = orderedTables(report.counts);
   const totals = sumCounts(tables.map(([, c]) => c));
   return (
     <div className="stack" data-testid="import-report">
       <div className="row">
-        <StatusBadge status={report.status} />
+        {!compact && <StatusBadge status={report.status} />}
         {report.schema_version && <span className="dim">schema {report.schema_version}</span>}
-        {report.size_bytes != null && <span className="dim">{fmtBytes(report.size_bytes)}</span>}
+        {!compact && report.size_bytes != null && <span className="dim">{fmtBytes(report.size_bytes)}</span>}
         {report.duration_seconds > 0 && <span className="dim">{fmtDuration(report.duration_seconds)}</span>}
         {report.run_ids.length > 0 && (
           <span className="dim">

@@ -100,7 +100,7 @@ export function UploadCard({ file, onRemove }: { file: File; onRemove: () => voi
           retry={() => (phase.report ? startImport(phase.report) : setAttempt((n) => n + 1))}
         />
       )}
-      {(phase.kind === "checked" || phase.kind === "uploading") && <ImportReportView report={phase.report} />}
+      {(phase.kind === "checked" || phase.kind === "uploading") && <ImportReportView report={phase.report} compact />}
     </article>
   );
 }
@@ -188,7 +188,7 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
           {current.error ?? "the import failed"}
         </div>
       )}
-      {status === "succeeded" && report && <ImportReportView report={report} />}
+      {status === "succeeded" && report && <ImportReportView report={report} compact />}
     </div>
   );
 }
