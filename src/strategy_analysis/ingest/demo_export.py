@@ -118,18 +118,21 @@ class _Stream:
     fill_time: np.ndarray
 
 
-def _walk_orders(rng: np.random.Generator, fills_wanted: int, mean_gap_us: float) -> _Stream:
-    """Filled orders and their fills for one stream, exactly ``fills_wanted`` fills."""
+def _walk_orders(rng: np.random.Generator, fills_wanted: int, span_us: int) -> _Stream:
+    """Filled orders and their fills for one stream, exactly ``fills_wanted`` fills, over
+    about ``span_us`` microseconds."""
     count = max(16, int(fills_wanted / 1.4) + 16)
     while True:
         # The sign persists; a reversal is a sign flip between two non-zero targets.
         signs = np.cumprod(np.where(rng.random(count) < 0.18, -1, 1))
+        # Positions in lots of 1 or 2 contracts, up to 8.
         sizes = rng.choice(np.arange(5), size=count, p=[0.34, 0.28, 0.2, 0.12, 0.06])
+        sizes *= np.where(rng.random(count) < 0.5, 1, 2)
         targets = signs * sizes
         targets = targets[np.r_[targets[0] != 0, targets[1:] != targets[:-1]]]
         qty = np.diff(np.r_[0, targets])
         planned = np.minimum(
-            rng.choice([1, 2, 3, 4], size=qty.size, p=[0.35, 0.3, 0.2, 0.15]), np.abs(qty)
+            rng.choice([1, 2, 3, 4], size=qty.size, p=[0.2, 0.3, 0.3, 0.2]), np.abs(qty)
         )
         cumulative = np.cumsum(planned)
         if cumulative.size and cumulative[-1] >= fills_wanted:
@@ -169,7 +172,7 @@ def _walk_orders(rng: np.random.Generator, fills_wanted: int, mean_gap_us: float
     offsets -= (offsets - steps)[starts[fill_order]]
     span = np.zeros(n_orders, dtype=np.int64)
     np.maximum.at(span, fill_order, offsets)
-    gaps = np.maximum(rng.exponential(mean_gap_us, n_orders).astype(np.int64), 1_000_000)
+    gaps = np.maximum(rng.exponential(span_us / n_orders, n_orders).astype(np.int64), 1_000_000)
     gaps[same_time] = 0
     order_time = np.cumsum(gaps + np.r_[0, span[:-1]])
     fill_time = order_time[fill_order] + offsets
@@ -304,8 +307,7 @@ def generate_demo(
     walked: list[tuple[int, _Stream]] = []
     for index, wanted in enumerate(per_stream.tolist()):
         if wanted:
-            mean_gap = span_us / max(wanted / 1.9, 1)
-            walked.append((index, _walk_orders(rng, wanted, mean_gap)))
+            walked.append((index, _walk_orders(rng, wanted, span_us)))
 
     # Filled orders of all streams, then cancels and rejects (no fills) per stream.
     o_stream, o_qty, o_time, o_parent, o_status = [], [], [], [], []
