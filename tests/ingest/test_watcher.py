@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from strategy_analysis.db.models import Execution, ImportRecord
 from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.report import ImportReport
 from strategy_analysis.ingest.watcher import FolderWatcher, WatchOutcome
 
@@ -222,3 +223,21 @@ def test_a_file_removed_before_its_import_is_forgotten(
     assert watcher.poll() == []  # not retried: nothing left to retry
     assert not (inbox / "failed").exists()
     assert records(engine) == []
+
+
+def test_stop_ends_a_pass_after_the_current_file(
+    engine: Engine, inbox: Path, demo_file: Path
+) -> None:
+    stop = threading.Event()
+    for name in ("a.sqlite", "b.sqlite", "c.sqlite"):
+        shutil.copyfile(demo_file, inbox / name)
+
+    def import_then_stop(engine: Engine, path: Path, **kwargs: object) -> ImportReport:
+        stop.set()  # Ctrl-C arrives during the first import
+        return import_export_file(engine, path, **kwargs)  # type: ignore[arg-type]
+
+    watcher = FolderWatcher(engine, inbox, settle_seconds=0.0, importer=import_then_stop)
+    watcher.poll(stop)
+    outcomes = watcher.poll(stop)
+    assert [o.source_path.name for o in outcomes] == ["a.sqlite"]
+    assert sorted(p.name for p in inbox.glob("*.sqlite")) == ["b.sqlite", "c.sqlite"]

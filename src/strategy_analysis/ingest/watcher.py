@@ -181,12 +181,17 @@ class FolderWatcher:
 
     # -- one pass --------------------------------------------------------------------
 
-    def poll(self) -> list[WatchOutcome]:
-        """Import the files that have settled; returns what became of them."""
+    def poll(self, stop: threading.Event | None = None) -> list[WatchOutcome]:
+        """Import the files that have settled; returns what became of them.
+
+        When ``stop`` is set, the pass ends after the file being imported.
+        """
         if time.monotonic() - self._last_scan >= self.rescan_seconds:
             self.scan()
         outcomes = []
         for path in self._ready_files():
+            if stop is not None and stop.is_set():
+                break
             try:
                 outcome = self._handle(path)
             except Exception as exc:  # noqa: BLE001 - the watcher's outer loop must survive
@@ -340,7 +345,7 @@ class FolderWatcher:
         try:
             self.scan()
             while not stop.is_set():
-                self.poll()
+                self.poll(stop)
                 stop.wait(self.poll_seconds)
         finally:
             observer.stop()
