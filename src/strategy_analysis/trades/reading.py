@@ -131,33 +131,33 @@ def load_executions(
         return _load_executions_rows(conn, run, symbols)
 
 
+def _text_times(values: Iterable[str | None]) -> np.ndarray:
+    """SQLite's stored time texts as int64 microseconds (None -> NO_TIME), parsed by numpy."""
+    return np.array(list(values), dtype="datetime64[us]").astype(np.int64)
+
+
 def _load_executions_rows(
     conn: Connection, run: RunContext, symbols: Iterable[str] | None
 ) -> ExecutionColumns:
-    where, params = _symbol_filter(symbols)
-    time_sql = micros_expression("e.exec_time", _dialect(conn))
-    account = _ACCOUNT_SQL.format(run_account=":run_account")
-    strategy = _STRATEGY_SQL.format(run_strategy=":run_strategy")
-    statement = text(
-        f"""
-        SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,
-               COALESCE(e.fee, 0), {time_sql}, e.sequence, {strategy}
-          FROM executions e
-         WHERE e.run_id = :run_id{where}
-         {_EXECUTION_ORDER}
-        """
-    )
-    if symbols is not None:
-        statement = statement.bindparams(bindparam("symbols", expanding=True))
-    rows = conn.execute(
-        statement,
-        {
-            "run_id": run.run_id,
-            "run_account": run.account_id,
-            "run_strategy": run.strategy_id,
-            **params,
-        },
-    ).fetchall()
+    """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
+    names = None if symbols is None else sorted(set(symbols))
+    where = "e.run_id = ?"
+    params: list[Any] = [run.account_id, run.strategy_id, run.run_id]
+    if names is not None:
+        where += " AND e.symbol IN (" + ", ".join("?" * len(names)) + ")"
+        params += names
+    account = _ACCOUNT_SQL.format(run_account="?")
+    strategy = _STRATEGY_SQL.format(run_strategy="?")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        rows = cursor.execute(
+            f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
+            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}"
+            f" FROM executions e WHERE {where} {_EXECUTION_ORDER}",
+            params,
+        ).fetchall()
+    finally:
+        cursor.close()
     if not rows:
         return ExecutionColumns.empty()
     ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies = zip(
@@ -172,7 +172,7 @@ def _load_executions_rows(
         price=np.array(prices, dtype=np.float64),
         quantity=np.array(qtys, dtype=np.float64),
         fee=np.array(fees, dtype=np.float64),
-        exec_time=np.array(times, dtype=np.int64),
+        exec_time=_text_times(times),
         sequence=np.array(seqs, dtype=np.int64),
         strategy_id=np.array(strategies, dtype=object),
     )
@@ -324,29 +324,27 @@ def load_bars(
         )
         ends = np.where(has_end == 1, ends, NO_TIME)
     else:
-        rows = conn.execute(
-            text(
-                f"SELECT {micros_expression('start_time', dialect)},"
-                f" {micros_expression('end_time', dialect)}, high, low FROM bars"
-                " WHERE "
-                + where.format(
-                    symbol=":symbol",
-                    timeframe=":timeframe",
-                    first_entry=":first_entry",
-                    last_exit=":last_exit",
-                )
-                + " ORDER BY start_time"
-            ),
-            {
-                "symbol": symbol,
-                "timeframe": timeframe,
-                "first_entry": bind_time(first_entry, dialect),
-                "last_exit": bind_time(last_exit, dialect),
-            },
-        ).fetchall()
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            rows = cursor.execute(
+                "SELECT start_time, end_time, high, low FROM bars WHERE "
+                + where.format(symbol="?", timeframe="?", first_entry="?", last_exit="?")
+                + " ORDER BY start_time",
+                [
+                    symbol,
+                    timeframe,
+                    symbol,
+                    timeframe,
+                    bind_time(first_entry, dialect),
+                    bind_time(first_entry, dialect),
+                    bind_time(last_exit, dialect),
+                ],
+            ).fetchall()
+        finally:
+            cursor.close()
         columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
-        starts = np.array(columns[0], dtype=np.int64)
-        ends = np.array([NO_TIME if e is None else e for e in columns[1]], dtype=np.int64)
+        starts = _text_times(columns[0])
+        ends = _text_times(columns[1])
         highs = np.array(columns[2], dtype=np.float64)
         lows = np.array(columns[3], dtype=np.float64)
     bars = BarColumns(
