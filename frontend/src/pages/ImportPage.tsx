@@ -3,7 +3,7 @@ import { useImport } from "../api/queries";
 import type { ImportReport } from "../api/types";
 import { ErrorState, Loading } from "../components/common/States";
 import { ImportReportView } from "../components/data/ImportReportView";
-import { fmtInt, fmtTime } from "../format";
+import { fmtDuration, fmtInt, fmtTime } from "../format";
 
 export function ImportPage() {
   const importId = Number(useParams().importId);
@@ -41,6 +41,8 @@ function ImportDetailView({ importId }: { importId: number }) {
                 <dd>{imp.data.source}</dd>
                 <dt>Finished</dt>
                 <dd className="num">{fmtTime(imp.data.finished_at)}</dd>
+                <dt>Duration</dt>
+                <dd className="num">{fmtDuration(imp.data.duration_seconds)}</dd>
                 <dt>SHA-256</dt>
                 <dd className="mono" style={{ wordBreak: "break-all" }}>
                   {imp.data.sha256 ?? "—"}

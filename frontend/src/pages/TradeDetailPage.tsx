@@ -116,11 +116,13 @@ export default function TradeDetailPage() {
             <dd className={`num ${pnlClass(trade.pnl_net)}`}>{fmtMoney(trade.pnl_net)}</dd>
             <dt>MAE</dt>
             <dd className="num">
-              {fmtMoney(trade.mae)} <span className="faint">({fmtPrice(trade.mae_points)} pts)</span>
+              {fmtMoney(trade.mae)}{" "}
+              {trade.mae_points != null && <span className="faint">({fmtPrice(trade.mae_points)} pts)</span>}
             </dd>
             <dt>MFE</dt>
             <dd className="num">
-              {fmtMoney(trade.mfe)} <span className="faint">({fmtPrice(trade.mfe_points)} pts)</span>
+              {fmtMoney(trade.mfe)}{" "}
+              {trade.mfe_points != null && <span className="faint">({fmtPrice(trade.mfe_points)} pts)</span>}
             </dd>
             <dt>ETD</dt>
             <dd className="num">{fmtMoney(trade.etd)}</dd>
@@ -131,7 +133,7 @@ export default function TradeDetailPage() {
           </dl>
         </section>
       </div>
-      <div className="grid-2" style={{ marginTop: 12 }}>
+      <div className="stack" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="fills-title">
           <h2 id="fills-title">Executions</h2>
           {executions.length === 0 ? (

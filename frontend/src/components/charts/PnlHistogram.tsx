@@ -1,6 +1,6 @@
 import { createOptionsChart, HistogramSeries } from "lightweight-charts";
 import { useEffect, useRef } from "react";
-import { histogramBars, type Bucket } from "./series";
+import { histogramBars, padded, type Bucket } from "./series";
 import { baseChartOptions, CHART_COLORS } from "./theme";
 
 /** Distribution of closed trades' net PnL on a numeric axis (x: PnL, y: trades). */
@@ -25,7 +25,7 @@ export function PnlHistogram({ buckets, height = 260 }: { buckets: readonly Buck
       lastValueVisible: false,
       priceFormat: { type: "price", precision: 0, minMove: 1 },
     });
-    series.setData(histogramBars(buckets, CHART_COLORS.up, CHART_COLORS.down));
+    series.setData(padded(histogramBars(buckets, CHART_COLORS.up, CHART_COLORS.down)));
     chart.timeScale().fitContent();
     return () => chart.remove();
   }, [buckets, height]);

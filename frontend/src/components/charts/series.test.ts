@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { equitySeries, histogramBars } from "./series";
+import { equitySeries, histogramBars, padded } from "./series";
 
 describe("equitySeries", () => {
   it("keeps times ascending and unique, the last point of a second winning", () => {
@@ -34,5 +34,18 @@ describe("histogramBars", () => {
       { time: -50, value: 3, color: "r" },
       { time: 50, value: 5, color: "g" },
     ]);
+  });
+});
+
+describe("padded", () => {
+  it("adds an empty slot one step before and after", () => {
+    expect(padded([{ time: 10, value: 1 }, { time: 20, value: 2 }, { time: 30, value: 3 }])).toEqual([
+      { time: 0 },
+      { time: 10, value: 1 },
+      { time: 20, value: 2 },
+      { time: 30, value: 3 },
+      { time: 40 },
+    ]);
+    expect(padded([])).toEqual([]);
   });
 });
