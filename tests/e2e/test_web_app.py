@@ -244,3 +244,35 @@ def test_first_page_javascript_within_budget(page, built_frontend) -> None:  # t
         n for n in sizes if b"tv-attr-logo" in (built_frontend / "assets" / n).read_bytes()
     ]
     assert chart_code == [], chart_code
+
+
+def test_upload_asks_for_the_api_key_when_the_server_needs_one(
+    browser, database_url, tmp_path, built_frontend, results_dir
+) -> None:  # type: ignore[no-untyped-def]
+    from live_server import LiveServer
+
+    export = _demo_export(tmp_path / "keyed.sqlite", executions=40, seed=3)
+    with LiveServer(
+        database_url, tmp_path, FRONTEND_DIR=str(built_frontend), API_KEY="s3cret-key"
+    ) as server:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, base_url=server.base_url
+        )
+        try:
+            page = context.new_page()
+            page.goto("/data")
+            page.get_by_role("heading", name="Import history").wait_for()
+            _drop_file(page, "[data-testid=dropzone]", export)
+            card = page.get_by_test_id("upload-card")
+            card.get_by_label("API key (X-API-Key)").wait_for(timeout=TIMEOUT_MS)
+            assert "401" in card.inner_text()
+            page.screenshot(path=results_dir / "1-api-key-needed.png", full_page=True)
+            card.get_by_label("API key (X-API-Key)").fill("s3cret-key")
+            card.get_by_role("button", name="Save and retry").click()
+            page.locator("[data-testid=upload-card][data-phase=checked]").wait_for(
+                timeout=TIMEOUT_MS
+            )
+            card.get_by_role("button", name="Import").click()
+            card.locator("[data-job-status=succeeded]").wait_for(timeout=TIMEOUT_MS)
+        finally:
+            context.close()
