@@ -160,7 +160,7 @@ class ImportWorker:
             error = report.error
         succeeded = report is not None and report.status in ("succeeded", "duplicate")
         if succeeded:
-            self._rebuild(report)
+            self._rebuild(report, resumed=job.attempts > 1)
         queue.finish_job(
             self.engine,
             job.job_id,
@@ -204,12 +204,16 @@ class ImportWorker:
             max_decompressed_bytes=self.max_decompressed_bytes,
         )
 
-    def _rebuild(self, report: ImportReport) -> None:
-        if not report.affected:
-            return
-        from ..trades.rebuild import after_import_hook
+    def _rebuild(self, report: ImportReport, *, resumed: bool) -> None:
+        from ..trades.rebuild import rebuild_trades
 
-        after_import_hook(self.engine, self.event_bus)(report)
+        if resumed:
+            # An earlier attempt may have committed the import and died in the rebuild: this
+            # attempt then finds every record unchanged, so rebuild its runs whole.
+            for run_id in report.run_ids:
+                rebuild_trades(self.engine, run_id=run_id, event_bus=self.event_bus)
+        elif report.affected:
+            rebuild_trades(self.engine, report.affected, event_bus=self.event_bus)
 
 
 class JobAbandoned(RuntimeError):

@@ -1,0 +1,71 @@
+"""SIGKILL the server while an upload job runs; after a restart the job is resumed and the
+data is exactly what an uninterrupted import gives."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from live_server import LiveServer
+
+from strategy_analysis.ingest.demo_export import write_demo_export
+
+from .jobs_client import all_trades, upload, wait_job
+
+EXECUTIONS = 200_000
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.sqlite"
+    write_demo_export(path, executions=EXECUTIONS, seed=3)
+    return path
+
+
+@pytest.mark.slow
+def test_killed_job_resumes_after_restart(database_url, tmp_path, big_export):
+    server = LiveServer(database_url, tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=120) as client:
+            job_id = upload(client, big_export).json()["job_id"]
+            deadline = time.monotonic() + 60
+            while client.get(f"/api/ingest/jobs/{job_id}").json()["status"] != "running":
+                assert time.monotonic() < deadline, "the job never started"
+                time.sleep(0.01)
+            time.sleep(0.3)  # well inside the import of 200k executions
+            status = client.get(f"/api/ingest/jobs/{job_id}").json()["status"]
+            server.kill()
+            assert status == "running", "the job ended before the kill: make the file bigger"
+
+        server.start()
+        with httpx.Client(base_url=server.base_url, timeout=120) as client:
+            job = wait_job(client, job_id, timeout=300)
+            assert job["status"] == "succeeded", job["error"]
+            assert job["attempts"] == 2
+            runs = client.get("/api/runs").json()
+            assert runs["total"] == 1
+            run = runs["items"][0]
+            assert run["counts"]["executions"] == EXECUTIONS
+            trades_after_resume = all_trades(client, run_id=run["run_id"], sort="entry_time")
+            stats_after_resume = client.get(f"/api/runs/{run['run_id']}/stats").json()
+
+            # An uninterrupted import of the same file finds every record already there ...
+            again = wait_job(client, upload(client, big_export).json()["job_id"], timeout=300)
+            assert again["status"] == "succeeded", again["error"]
+            counts = again["report"]["counts"]
+            for table in ("orders", "executions", "bars"):
+                assert counts[table]["inserted"] == counts[table]["updated"] == 0, counts
+                assert counts[table]["conflicts"] == counts[table]["rejected"] == 0
+            assert counts["executions"]["unchanged"] == EXECUTIONS
+            # ... and the trades and statistics it rebuilds are the same.
+            assert (
+                all_trades(client, run_id=run["run_id"], sort="entry_time") == trades_after_resume
+            )
+            stats = client.get(f"/api/runs/{run['run_id']}/stats").json()
+            assert stats["statistics"] == stats_after_resume["statistics"]
+            history = client.get("/api/imports").json()["items"]
+            assert all(item["status"] != "running" for item in history)
+    finally:
+        server.stop()
