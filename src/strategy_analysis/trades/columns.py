@@ -229,8 +229,9 @@ class LotMatches:
 class BuiltTrades:
     """Round-trip trades of one run (analytics.md), one array element per trade.
 
-    Closed trades come first in no particular order guarantee beyond: grouped by account and
-    symbol, then by entry. ``direction`` is +1 LONG / -1 SHORT; ``closed`` is the status.
+    Trades are grouped by account and symbol, each group in entry order. ``direction`` is
+    +1 LONG / -1 SHORT; ``closed`` is the status. Excursion columns are NaN until
+    ``Excursions.assign_to`` fills them.
     """
 
     trade_id: np.ndarray  # object

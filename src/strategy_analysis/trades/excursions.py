@@ -133,11 +133,9 @@ def compute_excursions(trades: object, bars_by_symbol: Mapping[str, BarColumns])
 
     long = np.asarray(trades.direction) > 0  # type: ignore[attr-defined]
     entry_price = trades.entry_price  # type: ignore[attr-defined]
-    with np.errstate(invalid="ignore"):
-        mfe_points = np.where(long, max_high - entry_price, entry_price - min_low)
-        mae_points = np.where(long, entry_price - min_low, max_high - entry_price)
-        mfe_points = np.where(np.isnan(mfe_points), np.nan, np.maximum(mfe_points, 0.0))
-        mae_points = np.where(np.isnan(mae_points), np.nan, np.maximum(mae_points, 0.0))
+    # np.maximum keeps NaN (no bars) as NaN while flooring real values at 0.
+    mfe_points = np.maximum(np.where(long, max_high - entry_price, entry_price - min_low), 0.0)
+    mae_points = np.maximum(np.where(long, entry_price - min_low, max_high - entry_price), 0.0)
     size = trades.quantity * trades.point_value  # type: ignore[attr-defined]
     result.mfe_points = mfe_points
     result.mae_points = mae_points

@@ -16,7 +16,6 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from .columns import NO_TIME, BarColumns, ExecutionColumns
-from .excursions import timeframe_length_micros
 from .pg_binary_copy import (
     FLOAT8,
     INT4,
@@ -354,13 +353,7 @@ def load_bars(
         high=highs,
         low=lows,
     )
-    log.debug(
-        "loaded %d %s bars of %s (%s)",
-        len(bars),
-        timeframe,
-        symbol,
-        timeframe_length_micros(timeframe, bars.start_time, bars.end_time),
-    )
+    log.debug("loaded %d %s bars of %s", len(bars), timeframe, symbol)
     return timeframe, bars
 
 
