@@ -22,6 +22,7 @@ namespace StrategyAnalysis.Export
             InitialBackoff = TimeSpan.FromMilliseconds(500);
             MaxBackoff = TimeSpan.FromSeconds(30);
             ServerRetryInterval = TimeSpan.FromSeconds(60);
+            ReplayLimit = 100000;
             Gzip = true;
         }
 
@@ -43,11 +44,20 @@ namespace StrategyAnalysis.Export
         public TimeSpan MaxBackoff { get; set; }
 
         /// <summary>
-        /// After a batch went to the fallback, batches go straight to the fallback for this long
-        /// before the server is tried again. Timeout.InfiniteTimeSpan: never again in this run,
-        /// so the server holds an unbroken beginning of the run and the file the rest.
+        /// After the server failed a batch, batches go straight to the fallback for this long
+        /// before the server is tried again (Complete always tries it once more).
+        /// Timeout.InfiniteTimeSpan: not again before Complete.
         /// </summary>
         public TimeSpan ServerRetryInterval { get; set; }
+
+        /// <summary>
+        /// Records of batches that went to the fallback while the server was unreachable,
+        /// also kept in memory (at most this many) and sent to the server, in their order,
+        /// before anything else once it answers again. The server then holds the whole run and
+        /// the fallback file need not be uploaded. Beyond the limit the memory copy is dropped
+        /// and the file must be uploaded. 0: no replay.
+        /// </summary>
+        public int ReplayLimit { get; set; }
 
         /// <summary>Compress request bodies (Content-Encoding: gzip).</summary>
         public bool Gzip { get; set; }
@@ -72,7 +82,9 @@ namespace StrategyAnalysis.Export
     /// Sends the run to the platform while it runs: one HttpClient, X-API-Key, gzip bodies.
     /// Time-outs, connection failures, 408, 429 and 5xx are retried with exponential backoff
     /// and jitter (the server treats a repeated batch as unchanged); after MaxAttempts, or on
-    /// any other 4xx, the batch goes to the fallback sink so an outage loses nothing.
+    /// any other 4xx, the batch goes to the fallback sink so an outage loses nothing. Batches
+    /// that went to the fallback because the server was unreachable are replayed to it, in
+    /// order, when it answers again (see ReplayLimit).
     /// </summary>
     /// <remarks>Not for the strategy's thread: feed it through an InMemoryExportBuffer.</remarks>
     public sealed class HttpExporter : IExportSink
@@ -88,6 +100,12 @@ namespace StrategyAnalysis.Export
         private bool fallbackStarted;
         private DateTime serverRetryAtUtc = DateTime.MinValue;
         private bool onFallback;
+        // Batches in the fallback that the server has not got, oldest first; null once
+        // ReplayLimit was exceeded (the file must then be uploaded).
+        private List<ExportBatch> backlog = new List<ExportBatch>();
+        private long backlogRecords;
+        private bool fileHasUnsentRecords;
+        private long batchesReplayed;
 
         private long batchesSent;
         private long recordsSent;
@@ -126,6 +144,17 @@ namespace StrategyAnalysis.Export
         public long RecordsLost { get { return Interlocked.Read(ref recordsLost); } }
         /// <summary>Records the server answered as rejected (invalid per the contract).</summary>
         public long RecordsRejected { get { return Interlocked.Read(ref recordsRejected); } }
+        /// <summary>Batches of the fallback that were sent to the server once it answered again.</summary>
+        public long BatchesReplayed { get { return Interlocked.Read(ref batchesReplayed); } }
+
+        /// <summary>
+        /// True when the fallback holds records the server does not have: upload the file after
+        /// the run. False when nothing went to the fallback, or all of it was replayed.
+        /// </summary>
+        public bool FallbackNeedsUpload
+        {
+            get { lock (sync) { return fileHasUnsentRecords || (backlog != null && backlog.Count > 0); } }
+        }
 
         /// <summary>Announces the run (status RUNNING) with an empty batch.</summary>
         public void Begin(RunInfo run)
@@ -138,7 +167,7 @@ namespace StrategyAnalysis.Export
                 this.run = run.Clone();
                 this.run.Status = RunInfo.StatusRunning;
             }
-            Send(new ExportBatch(), CancellationToken.None);
+            Send(new ExportBatch(), CancellationToken.None, false);
         }
 
         public void Write(ExportBatch batch)
@@ -151,7 +180,7 @@ namespace StrategyAnalysis.Export
             if (batch == null) throw new ArgumentNullException("batch");
             if (run == null) throw new InvalidOperationException("HttpExporter: call Begin first");
             if (batch.Count == 0) return;
-            Send(batch, cancel);
+            Send(batch, cancel, false);
         }
 
         public void Complete(RunInfo run)
@@ -175,20 +204,21 @@ namespace StrategyAnalysis.Export
             }
             try
             {
-                Send(new ExportBatch(), cancel);
+                Send(new ExportBatch(), cancel, true);
             }
             finally
             {
                 if (fallbackStarted)
                 {
                     options.Fallback.Complete(this.run, CancellationToken.None);
-                    Log(string.Format(CultureInfo.InvariantCulture,
-                        "HttpExporter: {0} batches ({1} records) of run {2} are in the fallback {3}; upload it to complete the run on the server.",
+                    Log(string.Format(CultureInfo.InvariantCulture, FallbackNeedsUpload
+                        ? "HttpExporter: the fallback {3} holds {0} batches ({1} records) of run {2} that the server does not have; upload it to complete the run on the server."
+                        : "HttpExporter: the fallback {3} holds {0} batches ({1} records) of run {2}; all of them were replayed to the server, so it need not be uploaded.",
                         BatchesToFallback, RecordsToFallback, this.run.RunId, DescribeFallback()));
                 }
                 Log(string.Format(CultureInfo.InvariantCulture,
-                    "HttpExporter: run {0} done: {1} batches ({2} records) sent in {3} requests ({4} retries), {5} records rejected by the server, {6} records to the fallback, {7} lost.",
-                    this.run.RunId, BatchesSent, RecordsSent, Requests, Retries, RecordsRejected, RecordsToFallback, RecordsLost));
+                    "HttpExporter: run {0} done: {1} batches ({2} records) sent in {3} requests ({4} retries, {5} batches replayed), {6} records rejected by the server, {7} records to the fallback, {8} lost.",
+                    this.run.RunId, BatchesSent, RecordsSent, Requests, Retries, BatchesReplayed, RecordsRejected, RecordsToFallback, RecordsLost));
             }
         }
 
@@ -198,62 +228,132 @@ namespace StrategyAnalysis.Export
             if (options.Fallback != null) options.Fallback.Dispose();
         }
 
-        private void Send(ExportBatch batch, CancellationToken cancel)
+        /// <param name="final">Complete's batch: the server is tried whatever ServerRetryInterval says.</param>
+        private void Send(ExportBatch batch, CancellationToken cancel, bool final)
         {
             RunInfo current;
             lock (sync) { current = run; }
 
-            if (onFallback && !ServerDue())
+            string problem;
+            Exception error;
+            if (onFallback)
             {
-                ToFallback(batch, "the server failed recently", null);
-                return;
+                if (!final && !ServerDue())
+                {
+                    ToFallback(batch, "the server failed recently", null, true);
+                    return;
+                }
+                if (!Replay(current, cancel, out problem, out error))
+                {
+                    Reschedule();
+                    ToFallback(batch, problem, error, true);
+                    return;
+                }
             }
 
+            bool refused;
+            if (Deliver(batch, current, options.MaxAttempts, cancel, out refused, out problem, out error)) return;
+            if (refused)
+            {
+                // The server works but will not take this batch (a wrong key, a refused body):
+                // keep it in the file; retrying or replaying it cannot help.
+                ToFallback(batch, problem, error, false);
+                return;
+            }
+            onFallback = true;
+            Reschedule();
+            ToFallback(batch, problem, error, true);
+        }
+
+        /// <summary>Sends the batches the server missed, oldest first; false at the first failure.</summary>
+        private bool Replay(RunInfo current, CancellationToken cancel, out string problem, out Exception error)
+        {
+            problem = null;
+            error = null;
+            List<ExportBatch> pending;
+            lock (sync) { pending = backlog == null ? null : new List<ExportBatch>(backlog); }
+            if (pending != null && pending.Count > 0)
+            {
+                // Replayed batches carry the run as RUNNING: only Complete's own batch closes it.
+                RunInfo running = current.Clone();
+                running.Status = RunInfo.StatusRunning;
+                long records = 0;
+                foreach (ExportBatch old in pending)
+                {
+                    bool refused;
+                    if (!Deliver(old, running, 1, cancel, out refused, out problem, out error)) return false;
+                    lock (sync)
+                    {
+                        backlog.RemoveAt(0);
+                        backlogRecords -= old.Count;
+                    }
+                    records += old.Count;
+                    Interlocked.Increment(ref batchesReplayed);
+                }
+                Log(string.Format(CultureInfo.InvariantCulture,
+                    "HttpExporter: the server answers again; replayed the {0} batches ({1} records) it missed, in their order.",
+                    pending.Count, records));
+            }
+            else
+            {
+                Log("HttpExporter: trying the server again.");
+            }
+            onFallback = false;
+            return true;
+        }
+
+        /// <summary>Posts one batch with up to <paramref name="attempts"/> attempts; true when the server took it.</summary>
+        private bool Deliver(ExportBatch batch, RunInfo current, int attempts, CancellationToken cancel,
+            out bool refused, out string problem, out Exception error)
+        {
+            refused = false;
+            problem = null;
+            error = null;
             byte[] body = Encoding.UTF8.GetBytes(ExportJson.Batch(current, batch, ExporterClass));
             if (options.Gzip) body = Compress(body);
 
-            string lastProblem = null;
-            Exception lastError = null;
-            for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
+            for (int attempt = 1; attempt <= attempts; attempt++)
             {
                 if (cancel.IsCancellationRequested)
                 {
-                    lastProblem = "shutting down";
-                    break;
+                    problem = "shutting down";
+                    return false;
                 }
                 if (attempt > 1)
                 {
                     Interlocked.Increment(ref retries);
                     if (cancel.WaitHandle.WaitOne(Backoff(attempt - 1)))
                     {
-                        lastProblem = "shutting down";
-                        break;
+                        problem = "shutting down";
+                        return false;
                     }
                 }
-                Outcome outcome = Post(body, cancel, out lastProblem, out lastError);
+                Outcome outcome = Post(body, cancel, out problem, out error);
                 if (outcome == Outcome.Accepted)
                 {
                     Interlocked.Increment(ref batchesSent);
                     Interlocked.Add(ref recordsSent, batch.Count);
-                    if (onFallback)
-                    {
-                        onFallback = false;
-                        Log("HttpExporter: the server takes batches again.");
-                    }
-                    return;
+                    return true;
                 }
-                if (outcome == Outcome.Refused) break;
-                if (attempt < options.MaxAttempts && !cancel.IsCancellationRequested)
+                if (outcome == Outcome.Refused)
+                {
+                    refused = true;
+                    return false;
+                }
+                if (attempt < attempts && !cancel.IsCancellationRequested)
                 {
                     Log("HttpExporter: attempt " + attempt.ToString(CultureInfo.InvariantCulture) + " of "
-                        + options.MaxAttempts.ToString(CultureInfo.InvariantCulture) + " failed (" + lastProblem + "), retrying.");
+                        + attempts.ToString(CultureInfo.InvariantCulture) + " failed (" + problem + "), retrying.");
                 }
             }
-            onFallback = true;
+            return false;
+        }
+
+        private void Reschedule()
+        {
             serverRetryAtUtc = options.ServerRetryInterval == Timeout.InfiniteTimeSpan
                 ? DateTime.MaxValue
                 : DateTime.UtcNow + options.ServerRetryInterval;
-            ToFallback(batch, lastProblem, lastError);
         }
 
         private bool ServerDue()
@@ -328,7 +428,8 @@ namespace StrategyAnalysis.Export
             return TimeSpan.FromMilliseconds(baseMs * factor);
         }
 
-        private void ToFallback(ExportBatch batch, string problem, Exception error)
+        /// <param name="replayable">The server was unreachable (not refusing): keep a copy for replay.</param>
+        private void ToFallback(ExportBatch batch, string problem, Exception error, bool replayable)
         {
             if (options.Fallback == null)
             {
@@ -355,8 +456,34 @@ namespace StrategyAnalysis.Export
                 throw new ExportException("HttpExporter: neither the server (" + problem + ") nor the fallback ("
                     + e.Message + ") took a batch of " + batch.Count.ToString(CultureInfo.InvariantCulture) + " records", e);
             }
-            if (batch.Count > 0) Interlocked.Increment(ref batchesToFallback);
+            if (batch.Count == 0) return;
+            Interlocked.Increment(ref batchesToFallback);
             Interlocked.Add(ref recordsToFallback, batch.Count);
+            lock (sync)
+            {
+                if (!replayable)
+                {
+                    fileHasUnsentRecords = true;
+                }
+                else if (backlog != null && backlogRecords + batch.Count <= options.ReplayLimit)
+                {
+                    backlog.Add(batch);
+                    backlogRecords += batch.Count;
+                }
+                else if (backlog != null)
+                {
+                    fileHasUnsentRecords = true;
+                    Log(string.Format(CultureInfo.InvariantCulture,
+                        "HttpExporter: more than {0} records wait for the server; they stay in the fallback {1} only: upload it after the run.",
+                        options.ReplayLimit, DescribeFallback()));
+                    backlog = null;
+                    backlogRecords = 0;
+                }
+                else
+                {
+                    fileHasUnsentRecords = true;
+                }
+            }
         }
 
         private string DescribeFallback()

@@ -504,7 +504,6 @@ namespace StrategyAnalysis.Export.Tests
             {
                 HttpExporterOptions options = QuickOptions(server.BaseUrl);
                 options.Fallback = new SqliteExporter(Sqlite.Factory(path), path);
-                options.ServerRetryInterval = TimeSpan.Zero; // try the server again at once
                 HttpExporter http = new HttpExporter(options);
                 RunInfo run = Feed.NewRun("refused");
                 http.Begin(run);
@@ -517,6 +516,8 @@ namespace StrategyAnalysis.Export.Tests
                 T.Equal(4, server.Seen.Count, "begin, the refused batch (once), the next batch, complete");
                 T.Equal(0L, http.Retries, "a 4xx is not retried");
                 T.Equal(1L, http.BatchesToFallback, "the refused batch went to the fallback");
+                T.Equal(0L, http.BatchesReplayed, "and is not replayed (the server would refuse it again)");
+                T.Check(http.FallbackNeedsUpload, "the file holds what the server does not have");
                 T.Equal(1L, (long)Sqlite.Scalar(path, "SELECT count(*) FROM Executions"), "the fallback file holds its execution");
                 T.Equal(run.RunId, (string)Sqlite.Scalar(path, "SELECT value FROM Metadata WHERE key = 'run_id'"), "under the same run id");
             }

@@ -35,6 +35,9 @@ namespace StrategyAnalysis.Export.Tests
                 T.Section("the same data as a SqliteExporter file, uploaded: the same trades", File);
                 T.Section("a server that answers 503 twice, then times out once, loses nothing", Flaky);
                 T.Section("server down: the SQLite fallback file uploads with the same result", Down);
+                T.Section("an outage mid-run: the missed batches are replayed in order when the server is back",
+                    delegate { Outage(true); });
+                T.Section("an outage mid-run without replay: the uploaded fallback file fills the gap", delegate { Outage(false); });
                 if (!string.IsNullOrEmpty(apiKey)) T.Section("a wrong API key is refused at once; the batch goes to the fallback", WrongKey);
             }
             finally
@@ -195,23 +198,23 @@ namespace StrategyAnalysis.Export.Tests
             if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "file vs stream");
         }
 
-        private static void Upload(string path)
+        /// <summary>Uploads a file, checks its job; the import's totals (inserted, updated, unchanged, rejected, conflicts).</summary>
+        private static double[] Upload(string path)
         {
             Dictionary<string, object> job = platform.Upload(path, TimeSpan.FromSeconds(120));
             string text = JsonWriter.Serialize(job);
-            T.Info("job: " + (text.Length > 600 ? text.Substring(0, 600) + "..." : text));
+            T.Info("job: " + (text.Length > 400 ? text.Substring(0, 400) + "..." : text));
             T.Equal("succeeded", Convert.ToString(job["status"], CultureInfo.InvariantCulture), "the upload job of " + Path.GetFileName(path) + " succeeded");
             object report;
-            if (job.TryGetValue("report", out report) && report != null)
-            {
-                double[] counts = Counts(JsonWriter.Serialize(report));
-                T.Check(counts[3] == 0 && counts[4] == 0, "the import rejected nothing and found no conflicts (rejected "
-                    + T.Show(counts[3]) + ", conflicts " + T.Show(counts[4]) + ")");
-            }
-            else
+            if (!job.TryGetValue("report", out report) || report == null)
             {
                 T.Fail("the finished job carries no report");
+                return new double[5];
             }
+            double[] counts = Counts(JsonWriter.Serialize(report));
+            T.Check(counts[3] == 0 && counts[4] == 0, "the import rejected nothing and found no conflicts (rejected "
+                + T.Show(counts[3]) + ", conflicts " + T.Show(counts[4]) + ")");
+            return counts;
         }
 
         private static void Flaky()
@@ -316,6 +319,51 @@ namespace StrategyAnalysis.Export.Tests
             CheckRun(run.RunId, false);
             TradeChecks.MatchGenerated(trades, data, "fallback file");
             if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "fallback file vs stream");
+        }
+
+        /// <summary>
+        /// Requests 4 to 9 fail: with two attempts per batch, batches in the middle of the run go
+        /// to the file while the server is away. With replay they reach the server, in order,
+        /// once it answers again; without (ReplayLimit 0) the file must be uploaded.
+        /// </summary>
+        private static void Outage(bool replay)
+        {
+            Func<int, ProxyAction> script = delegate(int n) { return n >= 4 && n <= 9 ? ProxyAction.Status503 : ProxyAction.Forward; };
+            string fallback = Path.Combine(workDir, "outage-" + (replay ? "replayed" : "gap") + ".sqlite");
+            using (FaultProxy proxy = new FaultProxy(baseUrl, script, TimeSpan.Zero))
+            {
+                HttpExporterOptions options = Options(proxy.BaseUrl, fallback);
+                options.MaxAttempts = 2;
+                options.InitialBackoff = TimeSpan.FromMilliseconds(20);
+                options.ServerRetryInterval = TimeSpan.Zero;
+                if (!replay) options.ReplayLimit = 0;
+                RunInfo run = Feed.NewRun(replay ? "outage-replayed" : "outage-gap");
+                Outcome o = StreamRun(run, options);
+                T.Check(o.Complete, "Complete: nothing lost");
+                T.Check(o.Http.BatchesToFallback >= 3, "batches went to the file during the outage (" + o.Http.BatchesToFallback.ToString(CultureInfo.InvariantCulture) + ")");
+                T.Check(o.Http.BatchesSent > 3, "others reached the server (" + o.Http.BatchesSent.ToString(CultureInfo.InvariantCulture) + ")");
+                if (replay)
+                {
+                    T.Equal(o.Http.BatchesToFallback, o.Http.BatchesReplayed, "every batch of the file was replayed to the server");
+                    T.Check(!o.Http.FallbackNeedsUpload, "the file need not be uploaded");
+                    List<Dictionary<string, object>> before = TradesOf(run.RunId);
+                    TradeChecks.MatchGenerated(before, data, "replayed, before any upload");
+                    double[] counts = Upload(fallback);
+                    T.Check(counts[0] == 0 && counts[1] == 0, "uploading the file anyway changes nothing (inserted "
+                        + T.Show(counts[0]) + ", updated " + T.Show(counts[1]) + ")");
+                }
+                else
+                {
+                    T.Equal(0L, o.Http.BatchesReplayed, "nothing was replayed");
+                    T.Check(o.Http.FallbackNeedsUpload, "the file must be uploaded");
+                    double[] counts = Upload(fallback);
+                    T.Check(counts[0] > 0, "the upload adds the records the server missed (inserted " + T.Show(counts[0]) + ")");
+                }
+                List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+                CheckRun(run.RunId, true);
+                TradeChecks.MatchGenerated(trades, data, "outage");
+                if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "outage vs stream");
+            }
         }
 
         private static void WrongKey()
