@@ -1,0 +1,305 @@
+"""Stream benchmark: a client posts batches of 500 executions (with their orders and
+bars) to a running server for 20 s, one after the other, like a live strategy.
+
+Prints executions/s, p50/p99 batch latency, and the time from the last batch (which
+closes the run) to its trades being visible through the API. Next to them, the baseline
+measured in the same run: the same batches handed to the importer's ``ingest_batch``
+in-process (no HTTP, no JSON parsing) on a fresh database of the same server.
+
+    python bench/stream_bench.py                       # PostgreSQL, 20 s
+    python bench/stream_bench.py --database sqlite
+    python bench/stream_bench.py --executions 100000 --seconds 5   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import make_url  # noqa: E402
+
+from strategy_analysis.db.engine import make_engine  # noqa: E402
+from strategy_analysis.db.migrations import upgrade_database  # noqa: E402
+from strategy_analysis.ingest.demo_export import demo_batches  # noqa: E402
+
+DEFAULT_PG = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TARGET_RATE = 20_000  # executions/s (issue #5, PostgreSQL)
+TARGET_P99_MS = 100.0
+TARGET_VISIBLE_S = 1.0
+CHECK_SYMBOL = "BENCH-CHECK"
+
+
+def _libpq(url: str, database: str | None = None) -> str:
+    sa_url = make_url(url)
+    if database is not None:
+        sa_url = sa_url.set(database=database)
+    return sa_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
+    """A migrated, empty database; PostgreSQL ones are dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        upgrade_database(url)
+        yield url
+        return
+    name = f"bench_api_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_libpq(DEFAULT_PG), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(DEFAULT_PG).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_database(url)
+        yield url
+    finally:
+        with psycopg.connect(_libpq(DEFAULT_PG), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
+    port = free_port()
+    log = (workdir / f"server-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port)],
+        cwd=workdir,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(workdir / "uploads"),
+            **env,
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: see {log.name}")
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        log.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def closing_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """The last batch: closes the run and adds one round trip on a symbol of its own, so
+    "its trades are visible" is a check that no earlier rebuild can satisfy."""
+    closing = copy.deepcopy(batch)
+    closing["run"]["status"] = "COMPLETED"
+    executions = closing.setdefault("executions", [])
+    last_time = max((e["exec_time_utc"] for e in executions), default="2025-01-06T00:00:00")
+    for n, side in enumerate(("Buy", "Sell")):
+        executions.append(
+            {
+                "execution_id": f"bench-check-{n}",
+                "order_id": f"bench-check-{n}",
+                "account_id": "BENCH",
+                "symbol": CHECK_SYMBOL,
+                "side": side,
+                "exec_time_utc": last_time,
+                "price": 100.0 + n,
+                "quantity": 1,
+            }
+        )
+    return closing
+
+
+def prepare(executions: int, batch_size: int) -> list[dict[str, Any]]:
+    return list(demo_batches(executions=executions, seed=1, batch_size=batch_size))
+
+
+def bench_http(base: str, bodies: list[bytes], batches: list[dict], seconds: float) -> dict:
+    latencies: list[float] = []
+    sent = 0
+    with httpx.Client(base_url=base, timeout=60) as client:
+        started = time.perf_counter()
+        index = 0
+        while index < len(bodies) - 1 and time.perf_counter() - started < seconds:
+            t0 = time.perf_counter()
+            answer = client.post(
+                "/api/ingest/stream",
+                content=bodies[index],
+                headers={"Content-Type": "application/json"},
+            )
+            latencies.append(time.perf_counter() - t0)
+            if answer.status_code != 200:
+                raise RuntimeError(f"batch {index}: {answer.status_code} {answer.text[:300]}")
+            sent += len(batches[index].get("executions") or [])
+            index += 1
+        final = closing_batch(batches[index])
+        body = json.dumps(final).encode()
+        t0 = time.perf_counter()
+        answer = client.post(
+            "/api/ingest/stream", content=body, headers={"Content-Type": "application/json"}
+        )
+        last_done = time.perf_counter()
+        latencies.append(last_done - t0)
+        if answer.status_code != 200:
+            raise RuntimeError(f"closing batch: {answer.status_code} {answer.text[:300]}")
+        sent += len(final["executions"])
+        elapsed = last_done - started
+        run_id = final["run"]["run_id"]
+        while True:
+            page = client.get(
+                "/api/trades", params={"run_id": run_id, "symbol": CHECK_SYMBOL}
+            ).json()
+            if page["items"] and page["items"][0]["status"] == "CLOSED":
+                visible = time.perf_counter() - last_done
+                break
+            if time.perf_counter() - last_done > 120:
+                visible = float("inf")
+                break
+            time.sleep(0.01)
+        trades = client.get("/api/trades", params={"run_id": run_id, "limit": 1}).json()["total"]
+    return {
+        "batches": len(latencies),
+        "executions": sent,
+        "seconds": elapsed,
+        "rate": sent / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "visible_s": visible,
+        "trades": trades,
+    }
+
+
+def bench_in_process(database_url: str, batches: list[dict], seconds: float) -> dict:
+    from strategy_analysis.ingest.stream import ingest_batch
+
+    engine = make_engine(database_url)
+    latencies: list[float] = []
+    sent = 0
+    try:
+        started = time.perf_counter()
+        for batch in batches:
+            if time.perf_counter() - started >= seconds:
+                break
+            t0 = time.perf_counter()
+            ingest_batch(engine, batch, source="stream")
+            latencies.append(time.perf_counter() - t0)
+            sent += len(batch.get("executions") or [])
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return {
+        "batches": len(latencies),
+        "executions": sent,
+        "seconds": elapsed,
+        "rate": sent / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument(
+        "--executions", type=int, default=600_000, help="executions prepared (upper bound)"
+    )
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+
+    print(f"preparing {args.executions:,} executions in batches of {args.batch_size} ...")
+    batches = prepare(args.executions, args.batch_size)
+    bodies = [json.dumps(batch).encode() for batch in batches]
+    print(f"{len(batches)} batches, {sum(map(len, bodies)) / 1e6:.1f} MB of JSON")
+    baseline_seconds = min(args.seconds, 10.0)
+    with tempfile.TemporaryDirectory(prefix="stream-bench-") as tmp:
+        workdir = Path(tmp)
+        with fresh_database(args.database, workdir) as url:
+            baseline = bench_in_process(url, batches[:-1], baseline_seconds)
+        with fresh_database(args.database, workdir) as url:
+            with running_server(url, workdir) as base:
+                result = bench_http(base, bodies, batches, args.seconds)
+
+    rows = [
+        ("in-process ingest_batch (baseline)", baseline, None),
+        (f"HTTP POST /api/ingest/stream ({args.database})", result, result),
+    ]
+    print()
+    print(f"{'':42} {'batches':>8} {'executions':>11} {'exec/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for label, row, _ in rows:
+        print(
+            f"{label:42} {row['batches']:>8} {row['executions']:>11,} {row['rate']:>9,.0f} "
+            f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f}"
+        )
+    print()
+    print(f"HTTP rate vs in-process baseline: {result['rate'] / baseline['rate']:.0%}")
+    print(
+        f"last batch -> its trades visible: {result['visible_s']:.3f} s "
+        f"({result['trades']:,} trades in the run)"
+    )
+    checks = [
+        ("executions/s", result["rate"], f">= {TARGET_RATE:,}", result["rate"] >= TARGET_RATE),
+        (
+            "p99 latency ms",
+            result["p99_ms"],
+            f"<= {TARGET_P99_MS}",
+            result["p99_ms"] <= TARGET_P99_MS,
+        ),
+        (
+            "visible after s",
+            result["visible_s"],
+            f"<= {TARGET_VISIBLE_S}",
+            result["visible_s"] <= TARGET_VISIBLE_S,
+        ),
+    ]
+    print()
+    for name, value, target, ok in checks:
+        print(f"  {name:16} {value:>12,.3f}   target {target:<10} {'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
