@@ -278,21 +278,34 @@ namespace StrategyAnalysis.Export
                 RunInfo running = current.Clone();
                 running.Status = RunInfo.StatusRunning;
                 long records = 0;
+                int replayed = 0;
                 foreach (ExportBatch old in pending)
                 {
                     bool refused;
-                    if (!Deliver(old, running, 1, cancel, out refused, out problem, out error)) return false;
+                    bool delivered = Deliver(old, running, 1, cancel, out refused, out problem, out error);
+                    if (!delivered && !refused) return false;
                     lock (sync)
                     {
                         backlog.RemoveAt(0);
                         backlogRecords -= old.Count;
+                        // A batch the server refuses stays in the file only.
+                        if (refused) fileHasUnsentRecords = true;
+                    }
+                    if (refused)
+                    {
+                        Log("HttpExporter: the server refused a replayed batch (" + problem + "); it stays in the fallback " + DescribeFallback() + ".");
+                        continue;
                     }
                     records += old.Count;
+                    replayed++;
                     Interlocked.Increment(ref batchesReplayed);
                 }
-                Log(string.Format(CultureInfo.InvariantCulture,
-                    "HttpExporter: the server answers again; replayed the {0} batches ({1} records) it missed, in their order.",
-                    pending.Count, records));
+                if (replayed > 0)
+                {
+                    Log(string.Format(CultureInfo.InvariantCulture,
+                        "HttpExporter: the server answers again; replayed the {0} batches ({1} records) it missed, in their order.",
+                        replayed, records));
+                }
             }
             else
             {

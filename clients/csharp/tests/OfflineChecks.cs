@@ -29,6 +29,7 @@ namespace StrategyAnalysis.Export.Tests
             T.Section("buffer disposed without Complete closes the run as FAILED", BufferDispose);
             T.Section("HttpExporter: gzip, X-API-Key, run status, retry on 503", HttpBasics);
             T.Section("HttpExporter: a refused batch (4xx) is not retried and goes to the fallback", delegate { HttpRefused(workDir); });
+            T.Section("HttpExporter: a replayed batch the server refuses stays in the file; the rest goes on", delegate { HttpReplayRefused(workDir); });
             T.Section("shutdown while the server hangs: the rest goes to the fallback file in time", delegate { HttpHangsAtShutdown(workDir); });
         }
 
@@ -520,6 +521,40 @@ namespace StrategyAnalysis.Export.Tests
                 T.Check(http.FallbackNeedsUpload, "the file holds what the server does not have");
                 T.Equal(1L, (long)Sqlite.Scalar(path, "SELECT count(*) FROM Executions"), "the fallback file holds its execution");
                 T.Equal(run.RunId, (string)Sqlite.Scalar(path, "SELECT value FROM Metadata WHERE key = 'run_id'"), "under the same run id");
+            }
+        }
+
+        private static void HttpReplayRefused(string workDir)
+        {
+            // 1 begin; 2 and 3: 503 (the batch goes to the file and the backlog); 4: the replay
+            // is refused; 5: the next batch is taken; 6: complete.
+            string path = Path.Combine(workDir, "offline-replay-refused.sqlite");
+            Func<int, ProxyAction> script = delegate(int n)
+            {
+                if (n == 2 || n == 3) return ProxyAction.Status503;
+                return n == 4 ? ProxyAction.Status422 : ProxyAction.Forward;
+            };
+            using (FaultProxy server = new FaultProxy(null, script, TimeSpan.Zero))
+            {
+                HttpExporterOptions options = QuickOptions(server.BaseUrl);
+                options.MaxAttempts = 2;
+                options.ServerRetryInterval = TimeSpan.Zero;
+                options.Fallback = new SqliteExporter(Sqlite.Factory(path), path);
+                HttpExporter http = new HttpExporter(options);
+                RunInfo run = Feed.NewRun("replay-refused");
+                http.Begin(run);
+                http.Write(OneOfEach());
+                ExportBatch next = new ExportBatch();
+                next.Add(new ExportExecution { ExecutionId = "e2", OrderId = "o1", Symbol = "ES 12-25", Side = "Buy", Price = 4498, Quantity = 2, ExecTimeUtc = DateTime.UtcNow });
+                http.Write(next);
+                http.Complete(run);
+                http.Dispose();
+                T.Equal(6, server.Seen.Count, "begin, 503, 503, the refused replay, the next batch, complete");
+                T.Equal(0L, http.BatchesReplayed, "the refused batch does not count as replayed");
+                T.Equal(3L, http.BatchesSent, "begin, the next batch and complete were taken");
+                T.Check(http.FallbackNeedsUpload, "the file holds the batch the server refused");
+                T.Equal(4L, (long)Sqlite.Scalar(path, "SELECT (SELECT count(*) FROM Executions) + (SELECT count(*) FROM Orders) + "
+                    + "(SELECT count(*) FROM Bars) + (SELECT count(*) FROM Instruments)"), "the file holds the whole batch");
             }
         }
 
