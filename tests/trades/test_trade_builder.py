@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from trades.trade_factories import T0, at, fills
 
-from strategy_analysis.trades.builder import ExecutionDataError, build_trades, factorize
+from strategy_analysis.trades.builder import ExecutionDataError, build_trades
+from strategy_analysis.trades.codes import factorize
 from strategy_analysis.trades.columns import micros_to_datetime
 from strategy_analysis.trades.trade_ids import trade_id
 
@@ -274,3 +275,24 @@ def test_factorize_codes_by_first_appearance():
     codes, distinct = factorize(many)
     assert len(distinct) == 50
     assert all(distinct[c] == v for c, v in zip(codes, many, strict=True))
+
+
+def test_bulk_ids_equal_single_ids_and_are_hex():
+    from strategy_analysis.trades.trade_ids import trade_ids
+
+    accounts = np.array(["A", None, "Kontø", "A", "A"], dtype=object)
+    symbols = np.array(["ES", "ES", "NQ", "ES", "ES"], dtype=object)
+    firsts = np.array(["e1", "e1", "ü-€", "a-much-longer-execution-id-0001", "e1"], dtype=object)
+    split = np.array([False, False, False, False, True])
+    ids = trade_ids("run-1", accounts, symbols, firsts, split)
+    assert ids.tolist() == [
+        trade_id("run-1", a, s, f, bool(x))
+        for a, s, f, x in zip(accounts, symbols, firsts, split, strict=True)
+    ]
+    assert len(set(ids.tolist())) == 5
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    # The account, the run and the split flag are part of the key.
+    assert trade_id("run-1", "A", "ES", "e1", False) != trade_id("run-2", "A", "ES", "e1", False)
+    assert trade_id("run-1", "A", "ES", "e1", False) != trade_id("run-1", "B", "ES", "e1", False)
+    # Fixed value: a change of the hash would break stored links and bookmarks.
+    assert trade_id("run-1", "A", "ES", "e1", False) == "78f6cc8fbabdf4f359b35b9dc58e26dc"
