@@ -93,6 +93,33 @@ def conflict_condition(
     return None
 
 
+def insert_columns(
+    spec: TableSpec,
+    *,
+    run: str,
+    sequence_offset: str,
+    now: str,
+    values: dict[str, str] | None = None,
+) -> tuple[str, str]:
+    """(target column list, source expression list) of an INSERT from the stage ``s``."""
+    values = values or {c: f"s.{q(c)}" for c in spec.columns}
+    target = ", ".join(q(c) for c in spec.columns)
+    source = ", ".join(values[c] for c in spec.columns)
+    if spec.run_scoped:
+        target, source = f"run_id, {target}", f"{run}, {source}"
+    if spec.name == "executions":
+        target, source = f"{target}, sequence", f"{source}, s.pos + {sequence_offset}"
+    if spec.name == "instruments":
+        target, source = f"{target}, updated_at", f"{source}, {now}"
+    return target, source
+
+
+def new_run_sql(spec: TableSpec, *, run: str, sequence_offset: str, stage: str) -> str:
+    """A run with no rows in ``spec``'s table yet: everything staged is new, insert it all."""
+    target, source = insert_columns(spec, run=run, sequence_offset=sequence_offset, now="NULL")
+    return f"INSERT INTO {spec.name} ({target}) SELECT {source} FROM {stage} s"
+
+
 @dataclass
 class MergeResult:
     staged: int = 0

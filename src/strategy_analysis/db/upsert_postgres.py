@@ -21,7 +21,9 @@ from .upsert_base import (
     compared_columns,
     conflict_condition,
     effective_values,
+    insert_columns,
     key_join,
+    new_run_sql,
     q,
     stage_table,
 )
@@ -52,18 +54,12 @@ def merge_sql(spec: TableSpec) -> str:
     old_list = ", ".join(f"t.{q(c)}" for c in compared)
     select = ", ".join(f"{values[c]} AS {q(c)}" for c in spec.columns)
     olds = ", ".join(f"t.{q(c)} AS {q('old_' + c)}" for c in compared)
-    run_column = "run_id, " if spec.run_scoped else ""
-    run_value = "%(run_id)s, " if spec.run_scoped else ""
-    target_columns = run_column + ", ".join(q(c) for c in spec.columns)
-    source_columns = run_value + ", ".join(q(c) for c in spec.columns)
-    if spec.name == "executions":
-        target_columns += ", sequence"
-        source_columns += ", pos + %(sequence_offset)s"
-    conflict_key = run_column + ", ".join(q(k) for k in spec.key)
+    target_columns, source_columns = insert_columns(
+        spec, run="%(run_id)s", sequence_offset="%(sequence_offset)s", now="now()"
+    )
+    conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
     updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in compared)
     if spec.name == "instruments":
-        target_columns += ", updated_at"
-        source_columns += ", now()"
         updates += ", updated_at = EXCLUDED.updated_at"
     parts = [
         f"src AS MATERIALIZED (SELECT s.pos, {select}, t.{first_key} IS NOT NULL AS existed,"
@@ -84,7 +80,7 @@ def merge_sql(spec: TableSpec) -> str:
         )
         tail.append("SELECT 'conflicts', NULL::boolean, NULL::text, count(*) FROM conflicts")
     parts.append(
-        f"up AS (INSERT INTO {spec.name} ({target_columns}) SELECT {source_columns} FROM src"
+        f"up AS (INSERT INTO {spec.name} ({target_columns}) SELECT {source_columns} FROM src s"
         f" ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}"
         " RETURNING (xmax = 0) AS inserted, symbol)"
     )
@@ -107,6 +103,9 @@ class PostgresUpsert:
     def __init__(self, connection: Any) -> None:
         self.conn = connection
         self.conn.execute("SET LOCAL TIME ZONE 'UTC'")
+
+    def release(self) -> None:
+        """Temporary tables go with the transaction (ON COMMIT DROP)."""
 
     def create_stage(self, spec: TableSpec) -> None:
         columns = ", ".join(f"{q(c)} {_type(spec, c)}" for c in spec.columns)
@@ -159,6 +158,11 @@ class PostgresUpsert:
         ).fetchone()
         return int(row[0])
 
+    @staticmethod
+    def _run_is_new(cursor: Any, spec: TableSpec, run_id: str | None) -> bool:
+        cursor.execute(f"SELECT 1 FROM {spec.name} WHERE run_id = %s LIMIT 1", (run_id,))
+        return cursor.fetchone() is None
+
     def merge(
         self, spec: TableSpec, *, run_id: str | None, import_id: int, sequence_offset: int = 0
     ) -> MergeResult:
@@ -174,6 +178,19 @@ class PostgresUpsert:
             cursor.execute(f"SELECT {aggregates} FROM {stage}")
             result.staged, result.first_time, result.last_time = cursor.fetchone()
             if not result.staged:
+                return result
+            params = {"run_id": run_id, "import_id": import_id, "sequence_offset": sequence_offset}
+            if spec.run_scoped and self._run_is_new(cursor, spec, run_id):
+                # Nothing to compare against: insert all, no join, no conflict check.
+                cursor.execute(
+                    new_run_sql(
+                        spec, run="%(run_id)s", sequence_offset="%(sequence_offset)s", stage=stage
+                    ),
+                    params,
+                )
+                result.inserted = result.staged
+                cursor.execute(f"SELECT DISTINCT symbol FROM {stage}")
+                result.symbols.update(r[0] for r in cursor.fetchall())
                 return result
             cursor.execute(
                 merge_sql(spec),

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
 
-_WS = "' ' || char(9, 10, 11, 12, 13)"
+# ASCII whitespace as one literal (control characters are valid inside an SQL string); an
+# expression such as char(9, ...) would be evaluated again for every row.
+_WS = "' \t\n\r\x0b\x0c'"
 _MAX_DOUBLE = "1.7976931348623157e308"
 
 REQUIRED = "{v} IS NOT NULL"
@@ -31,7 +33,8 @@ class Check:
 
 
 def _nonblank(c: str) -> str:
-    return f"(typeof({c}) = 'text' AND trim({c}, {_WS}) <> '')"
+    # A first character above space settles it without building a trimmed copy.
+    return f"(typeof({c}) = 'text' AND (unicode({c}) > 32 OR trim({c}, {_WS}) <> ''))"
 
 
 def required_text(c: str) -> Check:
@@ -98,7 +101,12 @@ def timestamp(c: str, *, required: bool = True) -> Check:
 
 def enumeration(c: str, aliases: dict[str, str]) -> Check:
     whens = " ".join(f"WHEN '{alias}' THEN '{canonical}'" for alias, canonical in aliases.items())
-    value = f"CASE WHEN typeof({c}) = 'text' THEN CASE lower(trim({c}, {_WS})) {whens} END END"
+    # Canonical spellings first: they need no lower-cased, trimmed copy.
+    exact = " ".join(f"WHEN '{v}' THEN '{v}'" for v in sorted(set(aliases.values())))
+    value = (
+        f"CASE WHEN typeof({c}) = 'text' THEN CASE {c} {exact}"
+        f" ELSE CASE lower(trim({c}, {_WS})) {whens} END END END"
+    )
     return Check(value, REQUIRED)
 
 

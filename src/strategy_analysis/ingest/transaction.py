@@ -52,6 +52,7 @@ def run_in_transaction(
     with engine.connect() as conn:
         if prepare is not None:
             prepare(conn)
+        writer: ImportWriter | None = None
         try:
             trans = conn.begin()
             try:
@@ -77,6 +78,8 @@ def run_in_transaction(
                     trans.rollback()
                 raise
         finally:
+            if writer is not None:
+                writer.upsert.release()
             if cleanup is not None:
                 cleanup(conn)
 
