@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Select, and_, func, or_, select, text, tuple_
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from ..db.models import Bar, Execution, Trade, TradeLot
@@ -123,52 +123,55 @@ def get_trade_row(conn: Connection, trade_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def trade_executions(conn: Connection, trade: dict[str, Any]) -> list[dict[str, Any]]:
+_EXECUTION_OUT = (
+    "execution_id",
+    "order_id",
+    "account_id",
+    "symbol",
+    "side",
+    "exec_time",
+    "price",
+    "quantity",
+    "fee",
+    "fee_currency",
+    "liquidity_flag",
+    "sequence",
+)
+
+
+def trade_executions(
+    conn: Connection, trade: dict[str, Any], lots: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The fills of a trade: its account's fills of the symbol from the first entry fill
-    to the last exit fill (a fill that crosses zero belongs to both trades)."""
+    to the last exit fill (a fill that crosses zero belongs to both trades), plus every
+    fill its lot matches name. Two indexed queries; an OR of both would scan the run."""
     ex = Execution.__table__.c
+    columns = [ex[name] for name in _EXECUTION_OUT]
     first = conn.execute(
         select(ex.exec_time, ex.sequence).where(
             ex.run_id == trade["run_id"], ex.execution_id == trade["first_execution_id"]
         )
     ).first()
-    lot_ids = (
-        select(TradeLot.entry_execution_id)
-        .where(TradeLot.trade_id == trade["trade_id"])
-        .union(select(TradeLot.exit_execution_id).where(TradeLot.trade_id == trade["trade_id"]))
-    )
-    in_range = [ex.run_id == trade["run_id"], ex.symbol == trade["symbol"]]
     account = trade["account_id"]
-    in_range.append(ex.account_id.is_(None) if account is None else ex.account_id == account)
+    in_range = [
+        ex.run_id == trade["run_id"],
+        ex.symbol == trade["symbol"],
+        ex.account_id.is_(None) if account is None else ex.account_id == account,
+    ]
     if first is not None:
         in_range.append(tuple_(ex.exec_time, ex.sequence) >= (first.exec_time, first.sequence))
     if trade["exit_time"] is not None and trade["exit_sequence"] is not None:
         in_range.append(
             tuple_(ex.exec_time, ex.sequence) <= (trade["exit_time"], trade["exit_sequence"])
         )
-    query = (
-        select(
-            ex.execution_id,
-            ex.order_id,
-            ex.account_id,
-            ex.symbol,
-            ex.side,
-            ex.exec_time,
-            ex.price,
-            ex.quantity,
-            ex.fee,
-            ex.fee_currency,
-            ex.liquidity_flag,
-            ex.sequence,
-        )
-        .where(
-            ex.run_id == trade["run_id"],
-            or_(and_(*in_range), ex.execution_id.in_(lot_ids)),
-        )
-        .order_by(ex.exec_time, ex.sequence)
-        .limit(MAX_BARS)
-    )
-    return [dict(row) for row in conn.execute(query).mappings()]
+    query = select(*columns).where(*in_range).order_by(ex.exec_time, ex.sequence).limit(MAX_BARS)
+    found = {row["execution_id"]: dict(row) for row in conn.execute(query).mappings()}
+    named = {lot[key] for lot in lots for key in ("entry_execution_id", "exit_execution_id")}
+    missing = sorted(named - found.keys())
+    if missing:
+        extra = select(*columns).where(ex.run_id == trade["run_id"], ex.execution_id.in_(missing))
+        found.update({row["execution_id"]: dict(row) for row in conn.execute(extra).mappings()})
+    return sorted(found.values(), key=lambda e: (e["exec_time"], e["sequence"]))
 
 
 def trade_lots(conn: Connection, trade_id: str) -> list[dict[str, Any]]:

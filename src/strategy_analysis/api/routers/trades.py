@@ -92,11 +92,12 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
         trades_query.trade_bars(conn, trade, timeframe, bar_seconds) if timeframe else ([], False)
     )
     prev_id, next_id = trades_query.neighbour_trade_ids(conn, trade)
+    lots = trades_query.trade_lots(conn, trade_id)
     return TradeDetail.model_validate(
         {
             "trade": {name: trade[name] for name in trades_query.TRADE_COLUMNS},
-            "executions": trades_query.trade_executions(conn, trade),
-            "lots": trades_query.trade_lots(conn, trade_id),
+            "executions": trades_query.trade_executions(conn, trade, lots),
+            "lots": lots,
             "bars": bars,
             "timeframe": timeframe,
             "bars_truncated": truncated,
