@@ -74,11 +74,14 @@ def _hash(
     h1 = seed_1.copy()
     h2 = seed_2.copy()
     with np.errstate(over="ignore"):
-        for column in matrix:
+        for position, column in enumerate(matrix):
             byte = column.astype(_U64)
-            h1 = (h1 ^ byte) * _PRIME_1
-            h2 = (h2 ^ byte) * _PRIME_2
-            h2 = h2 ^ (h2 >> _U64(29))
+            # Only real bytes count: the id must not depend on the longest id beside it.
+            active = lengths > position
+            step_1 = (h1 ^ byte) * _PRIME_1
+            step_2 = (h2 ^ byte) * _PRIME_2
+            h1 = np.where(active, step_1, h1)
+            h2 = np.where(active, step_2 ^ (step_2 >> _U64(29)), h2)
         tail = lengths.astype(_U64) * _LENGTH_KEY ^ split.astype(_U64) * _SPLIT_KEY
         h1 = _fmix(h1 ^ tail)
         h2 = _fmix(h2 ^ _fmix(tail ^ h1))
