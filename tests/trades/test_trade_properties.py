@@ -152,3 +152,14 @@ def test_rebuilding_gives_identical_trades_whatever_the_input_order(rows, random
     )
     by_id = {t["trade_id"]: t for t in first}
     assert {t["trade_id"]: t for t in permuted.to_records()} == by_id
+
+
+@settings(max_examples=100, deadline=None)
+@given(fill_rows)
+def test_a_pair_rebuilt_alone_keeps_its_ids(rows):
+    executions = to_executions(rows)
+    whole = build_trades(executions, POINT_VALUES, "run")
+    only_x = build_trades(
+        executions.take(np.flatnonzero(executions.symbol == "X")), POINT_VALUES, "run"
+    )
+    assert set(only_x.trade_id.tolist()) == set(whole.trade_id[whole.symbol == "X"].tolist())
