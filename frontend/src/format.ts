@@ -17,6 +17,14 @@ export function fmtMoney(v: number | null | undefined): string {
   return v == null ? DASH : moneyFmt.format(v);
 }
 
+const axisFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const axisSmallFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+
+/** Axis labels: thousands separators, cents only for small amounts. */
+export function fmtAxisMoney(v: number): string {
+  return Math.abs(v) >= 1000 ? axisFmt.format(v) : axisSmallFmt.format(v);
+}
+
 export function fmtPrice(v: number | null | undefined): string {
   return v == null ? DASH : priceFmt.format(v);
 }

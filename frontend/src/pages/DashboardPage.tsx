@@ -50,9 +50,6 @@ export default function DashboardPage() {
         </span>
         <span style={{ flex: 1 }} />
         <RunPicker strategyId={r.strategy_id} runId={r.run_id} />
-        <Link className="btn" to={`/runs/${encodeURIComponent(r.run_id)}/trades`} style={{ alignSelf: "flex-end" }}>
-          All trades ({fmtInt(r.counts.trades)}) →
-        </Link>
       </div>
       <RunBody runId={r.run_id} tradeCount={r.counts.trades} />
       <div className="grid-2" style={{ marginTop: 12 }}>
@@ -111,7 +108,10 @@ function RunBody({ runId, tradeCount }: { runId: string; tradeCount: number }) {
     <>
       <div className="kpis">
         <Kpi label="Net profit" value={fmtMoney(s.net_profit)} cls={pnlClass(s.net_profit)} testId="kpi-net-profit" />
-        <Kpi label="Trades" value={fmtInt(s.total_trades)} testId="kpi-trades" />
+        <Link className="kpi kpi-link" to={`/runs/${encodeURIComponent(runId)}/trades`} data-testid="kpi-trades">
+          <div className="label">Trades →</div>
+          <div className="value">{fmtInt(s.total_trades)}</div>
+        </Link>
         <Kpi label="Win rate" value={fmtPct(s.percent_profitable)} />
         <Kpi label="Profit factor" value={fmtRatio(s.profit_factor)} />
         <Kpi label="Max drawdown" value={fmtMoney(s.max_drawdown)} cls={pnlClass(s.max_drawdown)} />

@@ -1,5 +1,6 @@
 import { AreaSeries, createChart, LineSeries } from "lightweight-charts";
 import { useEffect, useMemo, useRef } from "react";
+import { fmtAxisMoney } from "../../format";
 import { equitySeries, type EquityPointIn } from "./series";
 import { baseChartOptions, CHART_COLORS } from "./theme";
 
@@ -11,7 +12,13 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
   useEffect(() => {
     const el = container.current;
     if (!el) return undefined;
-    const chart = createChart(el, baseChartOptions(height));
+    const base = baseChartOptions(height);
+    const chart = createChart(el, {
+      ...base,
+      // A curve of 100,000 trades must fit the width: allow far less than a pixel per point.
+      timeScale: { ...base.timeScale, minBarSpacing: 0.0001 },
+      localization: { priceFormatter: fmtAxisMoney },
+    });
     const equity = chart.addSeries(LineSeries, {
       color: CHART_COLORS.accent,
       lineWidth: 2,

@@ -39,22 +39,17 @@ export const STAT_GROUPS: { title: string; stats: StatDef[] }[] = [
       { key: "avg_trade", label: "Avg trade", kind: "money", signed: true },
       { key: "avg_winning_trade", label: "Avg winning trade", kind: "money", signed: true },
       { key: "avg_losing_trade", label: "Avg losing trade", kind: "money", signed: true },
-      { key: "ratio_avg_win_avg_loss", label: "Ratio avg win / avg loss", kind: "ratio" },
+      { key: "ratio_avg_win_avg_loss", label: "Avg win / avg loss", kind: "ratio" },
       { key: "largest_winning_trade", label: "Largest winning trade", kind: "money", signed: true },
       { key: "largest_losing_trade", label: "Largest losing trade", kind: "money", signed: true },
     ],
   },
   {
-    title: "Risk and streaks",
+    title: "Risk, excursions, time",
     stats: [
       { key: "max_drawdown", label: "Max drawdown", kind: "money", signed: true },
       { key: "max_consecutive_winners", label: "Max consecutive winners", kind: "int" },
       { key: "max_consecutive_losers", label: "Max consecutive losers", kind: "int" },
-    ],
-  },
-  {
-    title: "Excursions and time",
-    stats: [
       { key: "avg_mae", label: "Avg MAE", kind: "money" },
       { key: "avg_mfe", label: "Avg MFE", kind: "money" },
       { key: "avg_etd", label: "Avg ETD", kind: "money" },

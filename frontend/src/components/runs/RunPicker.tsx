@@ -15,6 +15,7 @@ export function RunPicker({ strategyId, runId, suffix = "" }: { strategyId: stri
           value={strategyId}
           onChange={(e) => navigate(`/runs?strategy=${encodeURIComponent(e.target.value)}`)}
           disabled={!strategies.isSuccess}
+          style={{ maxWidth: 240 }}
         >
           {!strategies.isSuccess && <option value={strategyId}>{strategyId}</option>}
           {strategies.data?.map((s) => (
@@ -30,6 +31,7 @@ export function RunPicker({ strategyId, runId, suffix = "" }: { strategyId: stri
           value={runId}
           onChange={(e) => navigate(`/runs/${encodeURIComponent(e.target.value)}${suffix}`)}
           disabled={!runs.isSuccess}
+          style={{ maxWidth: 260 }}
         >
           {!runs.isSuccess && <option value={runId}>{runId}</option>}
           {runs.data?.items.map((r) => (
