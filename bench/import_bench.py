@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,24 @@ def child_import(database_url: str, path: str) -> None:
         "status": report.status,
         "error": report.error,
         "counts": {k: v.model_dump() for k, v in report.counts.items()},
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": peak_rss_mb(),
     }
     print("RESULT " + json.dumps(result))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory.
+
+    Linux's ``ru_maxrss`` survives ``exec``: a child started by a big parent would report
+    the parent's peak. ``VmHWM`` belongs to the process image itself.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(database_url: str, path: Path) -> dict[str, Any]:
@@ -93,48 +109,54 @@ def run_child(database_url: str, path: Path) -> dict[str, Any]:
 # -- baselines ----------------------------------------------------------------------------
 
 
-def _file_executions(path: Path) -> list[tuple[Any, ...]]:
-    """The export's executions as typed rows (what a COPY client sends)."""
+def _file_executions(path: Path, chunk: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
+    """The export's executions as typed rows (what a COPY client sends), chunk by chunk."""
     con = sqlite3.connect(path)
     try:
         columns = {r[1].lower() for r in con.execute("PRAGMA table_info(Executions)")}
         flag = "liquidity_flag" if "liquidity_flag" in columns else "NULL"
-        rows = con.execute(
+        cursor = con.execute(
             "SELECT execution_id, order_id, strategy_id, account_id, symbol, side, "
             f"exec_time_utc, price, quantity, fee, fee_currency, {flag}, rowid "
             "FROM Executions ORDER BY rowid"
-        ).fetchall()
+        )
+        while rows := cursor.fetchmany(chunk):
+            out = []
+            for r in rows:
+                text = r[6].replace("Z", "").replace("T", " ")[:26]
+                out.append(("bench-run", *r[:6], datetime.fromisoformat(text + "+00:00"), *r[7:]))
+            yield out
     finally:
         con.close()
-    out = []
-    for r in rows:
-        text = r[6].replace("Z", "").replace("T", " ")
-        out.append(("bench-run", *r[:6], datetime.fromisoformat(text + "+00:00"), *r[7:]))
-    return out
 
 
 def pg_copy_baseline(database_url: str, path: Path) -> dict[str, Any]:
-    rows = _file_executions(path)
+    """Time of the COPY itself: rows are read and typed between the timed stretches."""
     columns = (
         "run_id, execution_id, order_id, strategy_id, account_id, symbol, side, exec_time, "
         "price, quantity, fee, fee_currency, liquidity_flag, sequence"
     )
     types = ["text"] * 7 + ["timestamptz", "float8", "float8", "float8", "text", "text", "int8"]
+    seconds, count = 0.0, 0
     with psycopg.connect(_libpq(database_url)) as conn:
         conn.execute("DROP TABLE IF EXISTS copy_baseline")
         conn.execute(f"CREATE TABLE copy_baseline ({BASELINE_COLUMNS.format(ts='timestamptz')})")
         conn.commit()
-        started = time.perf_counter()
         with conn.cursor() as cur:
             with cur.copy(f"COPY copy_baseline ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(types)
-                for row in rows:
-                    copy.write_row(row)
-        conn.commit()
-        seconds = time.perf_counter() - started
+                for rows in _file_executions(path):
+                    started = time.perf_counter()
+                    for row in rows:
+                        copy.write_row(row)
+                    seconds += time.perf_counter() - started
+                    count += len(rows)
+                started = time.perf_counter()
+            conn.commit()
+            seconds += time.perf_counter() - started  # the end of the COPY and its commit
         conn.execute("DROP TABLE copy_baseline")
         conn.commit()
-    return {"seconds": seconds, "rows": len(rows)}
+    return {"seconds": seconds, "rows": count}
 
 
 def sqlite_insert_baseline(database_url: str, path: Path) -> dict[str, Any]:
