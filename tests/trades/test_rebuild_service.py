@@ -340,3 +340,12 @@ def test_awkward_texts_survive_the_bulk_paths(engine, session_factory):
             ("tab\there", "back\\slash"),
             ("new\nline", "Jürgen-€-1"),
         ]
+
+
+def test_concurrent_rebuilds_of_one_run_serialise(engine, seeded):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: rebuild_trades(engine, run_id="R1"), range(4)))
+    assert [r.trades for r in results] == [3, 3, 3, 3]
+    assert len(trades_by_id(seeded)) == 3

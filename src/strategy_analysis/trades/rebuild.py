@@ -33,8 +33,9 @@ from .reading import (
     point_values,
     run_contexts,
 )
+from .run_lock import run_lock
 from .statistics import compute_equity_curve, compute_statistics
-from .writing import delete_trades, lock_run, store_statistics, write_trades
+from .writing import delete_trades, store_statistics, write_trades
 
 log = logging.getLogger(__name__)
 
@@ -170,34 +171,36 @@ def _rebuild_run(
     result: RebuildResult,
     event_bus: EventBus | None,
 ) -> None:
-    clock = _Clock(result)
-    with engine.connect() as conn:
-        values = point_values(conn, symbols)
-    executions = load_executions(engine, run, symbols)
-    clock.lap("load")
+    # Held from the first read to the commit: a rebuild that started earlier, on older
+    # executions, can never overwrite the result of a later one.
+    with run_lock(engine, run.run_id):
+        clock = _Clock(result)
+        with engine.connect() as conn:
+            values = point_values(conn, symbols)
+        executions = load_executions(engine, run, symbols)
+        clock.lap("load")
 
-    built = build_trades(executions, values, run.run_id, run.strategy_id)
-    clock.lap("build")
+        built = build_trades(executions, values, run.run_id, run.strategy_id)
+        clock.lap("build")
 
-    bars_by_symbol = _load_bars(engine, built, result)
-    clock.lap("load")
-    compute_excursions(built, bars_by_symbol).assign_to(built)
-    clock.lap("excursions")
+        bars_by_symbol = _load_bars(engine, built, result)
+        clock.lap("load")
+        compute_excursions(built, bars_by_symbol).assign_to(built)
+        clock.lap("excursions")
 
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-        lock_run(conn, run.run_id)
-        delete_trades(conn, run.run_id, symbols)
-        write_trades(conn, built)
-        clock.lap("write")
-        others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
-        metrics = concat_metrics([built, others])
-        statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
-        document = {"statistics": statistics, "equity": compute_equity_curve(metrics)}
-        store_statistics(conn, run.run_id, document)
-        run_trades = len(metrics.closed)
-    clock.lap("statistics")
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+            delete_trades(conn, run.run_id, symbols)
+            write_trades(conn, built)
+            clock.lap("write")
+            others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
+            metrics = concat_metrics([built, others])
+            statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
+            document = {"statistics": statistics, "equity": compute_equity_curve(metrics)}
+            store_statistics(conn, run.run_id, document)
+            run_trades = len(metrics.closed)
+        clock.lap("statistics")
 
     result.pairs += len(symbols)
     result.runs.append(run.run_id)

@@ -122,15 +122,6 @@ def bulk_insert(
         _insert_rows(conn, table, fields, _row_matrix(source, fields))
 
 
-def lock_run(conn: Connection, run_id: str) -> None:
-    """Serialise concurrent rebuilds of one run (PostgreSQL; SQLite has one writer anyway)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:run_id, 0))"),
-            {"run_id": run_id},
-        )
-
-
 def delete_trades(conn: Connection, run_id: str, symbols: Iterable[str]) -> int:
     names = sorted(set(symbols))
     if not names:
