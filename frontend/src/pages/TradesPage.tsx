@@ -91,7 +91,12 @@ export default function TradesPage() {
         </Empty>
       ) : (
         <div style={{ opacity: trades.isPlaceholderData ? 0.6 : 1 }}>
-          <TradesTable trades={trades.data.items} sort={query.sort} onSort={(sort) => update({ sort })} />
+          <TradesTable
+            trades={trades.data.items}
+            sort={query.sort}
+            onSort={(sort) => update({ sort })}
+            maxHeight="calc(100vh - 250px)"
+          />
           <Pager
             offset={query.offset ?? 0}
             limit={TRADES_PAGE_SIZE}

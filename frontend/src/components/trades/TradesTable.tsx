@@ -26,12 +26,12 @@ const COLUMNS: Column[] = [
     key: "status",
     label: "Status",
     sortable: true,
-    render: (t) => (t.status === "OPEN" ? <span className="badge info">OPEN</span> : <span className="dim">closed</span>),
+    render: (t) => (t.status === "OPEN" ? <span className="badge info">OPEN</span> : <span className="faint">closed</span>),
   },
   { key: "quantity", label: "Qty", right: true, sortable: true, render: (t) => fmtQty(t.quantity) },
   { key: "entry_price", label: "Entry", right: true, sortable: true, render: (t) => fmtPrice(t.entry_price) },
   { key: "exit_price", label: "Exit", right: true, sortable: true, render: (t) => fmtPrice(t.exit_price) },
-  { key: "exit_time", label: "Exit (UTC)", num: true, sortable: true, render: (t) => fmtTime(t.exit_time) },
+  { key: "exit_time", label: "Exit (UTC)", num: true, sortable: true, render: (t) => exitTime(t) },
   { key: "duration_seconds", label: "Duration", right: true, sortable: true, render: (t) => fmtDuration(t.duration_seconds) },
   {
     key: "pnl_net",
@@ -52,17 +52,20 @@ export function TradesTable({
   sort,
   onSort,
   label = "Trades",
+  maxHeight,
 }: {
   trades: Trade[];
   sort?: string;
   onSort?: (sort: string) => void;
   label?: string;
+  /** Scroll inside the table (its header stays in view) beyond this height. */
+  maxHeight?: string;
 }) {
   const navigate = useNavigate();
   const field = sort?.replace(/^-/, "");
   const desc = sort?.startsWith("-") ?? false;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" style={maxHeight ? { maxHeight } : undefined}>
       <table className="data" aria-label={label} data-testid="trades-table">
         <thead>
           <tr>
@@ -116,4 +119,11 @@ export function TradesTable({
       </table>
     </div>
   );
+}
+
+/** The exit's time of day when it is on the entry's date (the row stays narrow), else in full. */
+function exitTime(t: Trade): string {
+  const entry = fmtTime(t.entry_time);
+  const exit = fmtTime(t.exit_time);
+  return t.exit_time && exit.slice(0, 10) === entry.slice(0, 10) ? exit.slice(11) : exit;
 }
