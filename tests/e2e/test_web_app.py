@@ -22,6 +22,7 @@ pytestmark = [
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CHART_BUDGET_SECONDS = 1.0
 FIRST_PAGE_BUDGET_BYTES = 500 * 1024
 TIMEOUT_MS = 60_000
@@ -34,17 +35,19 @@ def _demo_export(path: Path, *, executions: int, seed: int, bars: bool = True) -
     return path
 
 
-def _drop_file(page, selector: str, path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Drop a file on an element the way a user's drag and drop does (a DataTransfer)."""
-    data = base64.b64encode(path.read_bytes()).decode()
+def _drop_file(page, selector: str, *paths: Path) -> None:  # type: ignore[no-untyped-def]
+    """Drop files on an element the way a user's drag and drop does (a DataTransfer)."""
+    files = [[p.name, base64.b64encode(p.read_bytes()).decode()] for p in paths]
     transfer = page.evaluate_handle(
-        """([name, b64]) => {
-            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        """(files) => {
             const dt = new DataTransfer();
-            dt.items.add(new File([bytes], name, { type: "application/octet-stream" }));
+            for (const [name, b64] of files) {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                dt.items.add(new File([bytes], name, { type: "application/octet-stream" }));
+            }
             return dt;
         }""",
-        [path.name, data],
+        files,
     )
     page.dispatch_event(selector, "dragenter", {"dataTransfer": transfer})
     page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
@@ -276,3 +279,46 @@ def test_upload_asks_for_the_api_key_when_the_server_needs_one(
             card.locator("[data-job-status=succeeded]").wait_for(timeout=TIMEOUT_MS)
         finally:
             context.close()
+
+
+def test_several_files_dropped_at_once(page, tmp_path, results_dir) -> None:  # type: ignore[no-untyped-def]
+    """Each file gets its own report and import; a non-export is refused with a reason."""
+    first = _demo_export(tmp_path / "first.sqlite", executions=60, seed=31)
+    prototype = tmp_path / "prototype-export-1.0.sqlite"
+    prototype.write_bytes((FIXTURES / "prototype-export-1.0.sqlite").read_bytes())
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an export")
+
+    page.goto("/data")
+    page.get_by_role("heading", name="Import history").wait_for()
+    _drop_file(page, "[data-testid=dropzone]", first, prototype, notes)
+    cards = page.get_by_test_id("upload-card")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid=upload-card]')]
+            .every((c) => ['checked', 'error'].includes(c.dataset.phase))""",
+        timeout=TIMEOUT_MS,
+    )
+    assert cards.count() == 3
+    refused = page.locator("[data-testid=upload-card]", has_text=notes.name)
+    assert refused.get_attribute("data-phase") == "error"
+    assert "not an export file" in refused.inner_text()
+    page.screenshot(path=results_dir / "1-three-files.png", full_page=True)
+
+    for path in (first, prototype):
+        card = page.locator("[data-testid=upload-card]", has_text=path.name)
+        assert card.get_attribute("data-phase") == "checked", card.inner_text()
+        card.get_by_role("button", name="Import").click()
+    for path in (first, prototype):
+        card = page.locator("[data-testid=upload-card]", has_text=path.name)
+        card.locator("[data-job-status=succeeded], [data-job-status=failed]").wait_for(
+            timeout=TIMEOUT_MS
+        )
+        assert card.get_by_test_id("job").get_attribute("data-job-status") == "succeeded"
+    page.get_by_test_id("import-row").nth(1).wait_for()
+    history = page.get_by_test_id("import-row").all_inner_texts()
+    assert len(history) == 2
+    assert {first.name, prototype.name} <= {
+        name for row in history for name in (first.name, prototype.name) if name in row
+    }
+    page.screenshot(path=results_dir / "2-both-imported.png", full_page=True)
+    assert page.js_errors == [], page.js_errors

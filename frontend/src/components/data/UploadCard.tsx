@@ -116,7 +116,8 @@ function PhaseBadge({ phase }: { phase: Phase }) {
     case "importing":
       return null;
     case "error":
-      return <StatusBadge status="failed" />;
+      // A file the client or the server turned down (4xx) is refused; anything else failed.
+      return <StatusBadge status={phase.status == null || phase.status < 500 ? "refused" : "failed"} />;
   }
 }
 
