@@ -543,6 +543,7 @@ def test_progress_is_reported(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 10)
     path = write_export(
         tmp_path / "p.sqlite", orders=[order(f"O{i}") for i in range(35)], bars=[bar()]
     )
@@ -561,6 +562,7 @@ def test_failure_in_the_middle_leaves_no_partial_data(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 10)
     path = write_export(
         tmp_path / "fail.sqlite",
         bars=[bar()],

@@ -72,29 +72,22 @@ def fee(c: str) -> Check:
     return Check(value, REQUIRED)
 
 
-def _fraction(c: str, length: str) -> str:
-    """Stored text of ``c`` whose first ``length`` characters are the instant, or NULL."""
-    digits = f"substr({c}, 21, {length} - 20)"
-    return (
-        f"CASE WHEN {length} = 19 THEN '.000000'"
-        f" WHEN {length} BETWEEN 21 AND 27 AND substr({c}, 20, 1) = '.'"
-        f" AND ltrim({digits}, '0123456789') = ''"
-        f" THEN '.' || substr({digits} || '000000', 1, 6) END"
-    )
-
-
 def timestamp(c: str, *, required: bool = True) -> Check:
-    # head: date and time. datetime() with a modifier normalises an odd head (02-30, 24:00,
-    # a missing digit), so a head equal to its normalised self is a real instant. What
-    # follows the seconds, without one trailing Z, must be '' or '.' + 1-7 digits.
-    head = f"substr({c}, 1, 10) || ' ' || substr({c}, 12, 8)"
+    # The first 19 characters must be a real instant in canonical layout: SQLite's
+    # datetime() normalises anything odd (02-30, 24:00, a missing digit, another
+    # separator), so only a canonical head equals its normalised self. What follows is
+    # nothing, or '.' + 1-7 digits, then at most one Z. Offsets go to the model.
+    head = f"(substr({c}, 1, 10) || ' ' || substr({c}, 12, 8))"
+    digits = f"rtrim(substr({c}, 21), 'Zz')"
     value = (
-        f"CASE WHEN typeof({c}) = 'text' AND substr({c}, 11, 1) IN (' ', 'T', 't')"
-        # year 0 is not an instant Python (or the contract) accepts
-        f" AND substr({c}, 1, 4) <> '0000'"
-        f" AND datetime({head}, '+0 days') = {head} THEN {head} ||"
-        f" CASE WHEN substr({c}, -1) IN ('Z', 'z') THEN {_fraction(c, f'length({c}) - 1')}"
-        f" ELSE {_fraction(c, f'length({c})')} END END"
+        f"CASE WHEN typeof({c}) = 'text' AND datetime(substr({c}, 1, 19), '+0 days') = {head}"
+        f" AND substr({c}, 1, 4) <> '0000' THEN"
+        f" CASE WHEN length({c}) = 19 OR (length({c}) = 20 AND substr({c}, 20) IN ('Z', 'z'))"
+        f" THEN {head} || '.000000'"
+        f" WHEN substr({c}, 20, 1) = '.' AND length({c}) BETWEEN 21 AND 28 THEN"
+        f" CASE WHEN length({digits}) BETWEEN 1 AND 7 AND length({c}) - 20 - length({digits}) <= 1"
+        f" AND ltrim({digits}, '0123456789') = ''"
+        f" THEN {head} || '.' || substr({digits} || '000000', 1, 6) END END END"
     )
     return Check(value, REQUIRED if required else NULL_OR_VALUE)
 

@@ -126,7 +126,10 @@ class ExportFile:
         path = Path(path)
         size = check_header(path)
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            # check_same_thread off: a reader thread may read ahead (one thread at a time).
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise ExportFileError(f"{path.name} cannot be opened as SQLite: {exc}") from None
         export = cls(path, size, conn)

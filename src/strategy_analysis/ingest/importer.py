@@ -22,6 +22,7 @@ from ..contract.run import metadata_document, parse_run_info
 from .errors import ExportFileError
 from .export_file import ExportFile
 from .import_records import earlier_import, file_sha256
+from .prefetch import prefetched
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
 from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 CHUNK_ROWS = 100_000
+# Rows per chunk read into Python for COPY (PostgreSQL): two chunks in flight stay small.
+COPY_CHUNK_ROWS = 25_000
 
 
 class _Progress:
@@ -165,7 +168,7 @@ def _stage(
     export: ExportFile, spec: TableSpec, writer: ImportWriter, progress: _Progress, attached: bool
 ) -> None:
     if not attached:
-        for chunk in export.chunks(spec.name, CHUNK_ROWS):
+        for chunk in prefetched(export.chunks(spec.name, COPY_CHUNK_ROWS)):
             writer.upsert.stage_rows(spec, chunk.rows)
             writer.reject(chunk.rejected)
             progress.advance(chunk.positions_done)

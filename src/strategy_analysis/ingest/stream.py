@@ -133,7 +133,11 @@ def ingest_batch(
             writer.remove_duplicates(spec)
             offset = 0
             if spec is EXECUTIONS:
-                writer.upsert.fill_execution_defaults(run_id, None, None)  # type: ignore[arg-type]
+                writer.upsert.fill_execution_defaults(
+                    run_id,  # type: ignore[arg-type]
+                    defaults["strategy_id"],
+                    defaults["account_id"],
+                )
                 offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]
             writer.merge(spec, run_id if spec.run_scoped else None, sequence_offset=offset)
         if run_id is not None:
