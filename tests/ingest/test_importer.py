@@ -494,6 +494,24 @@ def test_duplicate_keys_in_one_file_keep_the_last(engine: Engine, tmp_path: Path
     assert any("duplicate key" in r.reason and r.position == 1 for r in report.rejected)
 
 
+def test_duplicate_keys_in_a_grown_export_keep_the_last(engine: Engine, tmp_path: Path) -> None:
+    meta = {"schema_version": "1.1", "run_id": "r"}
+    first = write_export(tmp_path / "a.sqlite", metadata=meta, executions=[execution("E1")])
+    grown = write_export(
+        tmp_path / "b.sqlite",
+        metadata=meta,
+        bars=[bar(), bar(volume=7.0)],
+        executions=[execution("E1"), execution("E2", price=1.0), execution("E2", price=3.0)],
+    )
+    import_export_file(engine, first)
+    report = import_export_file(engine, grown)
+    assert table_counts(report, "executions") == (1, 0, 1, 1, 0)
+    assert table_counts(report, "bars") == (1, 0, 0, 1, 0)
+    found = dict(rows(engine, (Execution.execution_id, Execution.price), Execution.execution_id))
+    assert found == {"E1": 5000.0, "E2": 3.0}
+    assert rows(engine, (Bar.volume,), Bar.start_time) == [(7.0,)]
+
+
 def test_point_value_change_affects_every_run_trading_the_symbol(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -120,6 +120,10 @@ def new_run_sql(spec: TableSpec, *, run: str, sequence_offset: str, stage: str) 
     return f"INSERT INTO {spec.name} ({target}) SELECT {source} FROM {stage} s"
 
 
+class DuplicateKeysError(Exception):
+    """The stage holds one key twice; the merge was undone to its savepoint."""
+
+
 @dataclass
 class MergeResult:
     staged: int = 0

@@ -12,11 +12,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from psycopg import errors
+
 from ..ingest.tables import TableSpec
 from .upsert_base import (
     FILL_EXECUTION_DEFAULTS_SQL,
     NUMERIC_COLUMNS,
     Duplicate,
+    DuplicateKeysError,
     MergeResult,
     compared_columns,
     conflict_condition,
@@ -166,48 +169,68 @@ class PostgresUpsert:
     def merge(
         self, spec: TableSpec, *, run_id: str | None, import_id: int, sequence_offset: int = 0
     ) -> MergeResult:
+        """Merge the stage; ``DuplicateKeysError`` (nothing merged) if a key is staged twice.
+
+        Duplicates are rare, so instead of grouping every stage by its key first, the merge
+        runs under a savepoint and a unique or cardinality violation undoes it.
+        """
+        with self.conn.cursor() as cursor:
+            cursor.execute("SAVEPOINT merge_stage")
+            try:
+                result = self._merge(cursor, spec, run_id, import_id, sequence_offset)
+            except (errors.UniqueViolation, errors.CardinalityViolation) as exc:
+                cursor.execute("ROLLBACK TO SAVEPOINT merge_stage")
+                cursor.execute("RELEASE SAVEPOINT merge_stage")
+                raise DuplicateKeysError(spec.name) from exc
+            cursor.execute("RELEASE SAVEPOINT merge_stage")
+        log.debug("merged %s: %s", spec.name, result)
+        return result
+
+    def _merge(
+        self,
+        cursor: Any,
+        spec: TableSpec,
+        run_id: str | None,
+        import_id: int,
+        sequence_offset: int,
+    ) -> MergeResult:
         result = MergeResult()
         stage = stage_table(spec)
-        with self.conn.cursor() as cursor:
-            time_column = spec.time_column
-            aggregates = (
-                f"count(*), min({q(time_column)}), max({q(time_column)})"
-                if time_column
-                else "count(*), NULL, NULL"
-            )
-            cursor.execute(f"SELECT {aggregates} FROM {stage}")
-            result.staged, result.first_time, result.last_time = cursor.fetchone()
-            if not result.staged:
-                return result
-            params = {"run_id": run_id, "import_id": import_id, "sequence_offset": sequence_offset}
-            if spec.run_scoped and self._run_is_new(cursor, spec, run_id):
-                # Nothing to compare against: insert all, no join, no conflict check.
-                cursor.execute(
-                    new_run_sql(
-                        spec, run="%(run_id)s", sequence_offset="%(sequence_offset)s", stage=stage
-                    ),
-                    params,
-                )
-                result.inserted = result.staged
-                cursor.execute(f"SELECT DISTINCT symbol FROM {stage}")
-                result.symbols.update(r[0] for r in cursor.fetchall())
-                return result
+        time_column = spec.time_column
+        aggregates = (
+            f"count(*), min({q(time_column)}), max({q(time_column)})"
+            if time_column
+            else "count(*), NULL, NULL"
+        )
+        cursor.execute(f"SELECT {aggregates} FROM {stage}")
+        result.staged, result.first_time, result.last_time = cursor.fetchone()
+        if not result.staged:
+            return result
+        params = {"run_id": run_id, "import_id": import_id, "sequence_offset": sequence_offset}
+        if spec.run_scoped and self._run_is_new(cursor, spec, run_id):
+            # Nothing to compare against: insert all, no join, no conflict check.
             cursor.execute(
-                merge_sql(spec),
-                {"run_id": run_id, "import_id": import_id, "sequence_offset": sequence_offset},
+                new_run_sql(
+                    spec, run="%(run_id)s", sequence_offset="%(sequence_offset)s", stage=stage
+                ),
+                params,
             )
-            for kind, inserted, symbol, count in cursor.fetchall():
-                if kind == "up":
-                    if inserted:
-                        result.inserted += count
-                    else:
-                        result.updated += count
-                    result.symbols.add(symbol)
-                elif kind == "conflicts":
-                    result.conflicts += count
-                elif kind == "old":
-                    result.symbols.add(symbol)
-                elif kind == "point_value":
-                    result.point_value_symbols.add(symbol)
-        log.debug("merged %s: %s", spec.name, result)
+            result.inserted = result.staged
+            cursor.execute(f"SELECT DISTINCT symbol FROM {stage}")
+            result.symbols.update(r[0] for r in cursor.fetchall())
+            return result
+        cursor.execute(merge_sql(spec), params)
+        for kind, inserted, symbol, count in cursor.fetchall():
+            if kind == "up":
+                if inserted:
+                    result.inserted += count
+                else:
+                    result.updated += count
+                result.symbols.add(symbol)
+            elif kind == "conflicts":
+                result.conflicts += count
+            elif kind == "old":
+                result.symbols.add(symbol)
+            elif kind == "point_value":
+                result.point_value_symbols.add(symbol)
         return result

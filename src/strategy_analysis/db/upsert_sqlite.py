@@ -19,6 +19,7 @@ from ..ingest.tables import TableSpec
 from .upsert_base import (
     FILL_EXECUTION_DEFAULTS_SQL,
     Duplicate,
+    DuplicateKeysError,
     MergeResult,
     compared_columns,
     conflict_condition,
@@ -133,6 +134,26 @@ class SqliteUpsert:
     def merge(
         self, spec: TableSpec, *, run_id: str | None, import_id: int, sequence_offset: int = 0
     ) -> MergeResult:
+        """Merge the stage; ``DuplicateKeysError`` (nothing merged) if a key is staged twice.
+
+        Runs under a savepoint: a new run's plain INSERT fails on a repeated key, and the
+        classification checks only the new and changed rows for repeats (usually none).
+        """
+        self.conn.execute("SAVEPOINT merge_stage")
+        try:
+            result = self._merge(spec, run_id, import_id, sequence_offset)
+        except (sqlite3.IntegrityError, DuplicateKeysError) as exc:
+            if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" not in str(exc):
+                raise
+            self.conn.execute("ROLLBACK TO SAVEPOINT merge_stage")
+            self.conn.execute("RELEASE SAVEPOINT merge_stage")
+            raise DuplicateKeysError(spec.name) from exc
+        self.conn.execute("RELEASE SAVEPOINT merge_stage")
+        return result
+
+    def _merge(
+        self, spec: TableSpec, run_id: str | None, import_id: int, sequence_offset: int
+    ) -> MergeResult:
         result = MergeResult()
         stage = f"temp.{stage_table(spec)}"
         changed = _changed_table(spec)
@@ -184,6 +205,13 @@ class SqliteUpsert:
             f" WHERE t.{first_key} IS NULL OR NOT ({same})",
             params,
         )
+        keys = ", ".join(f"s.{q(k)}" for k in spec.key)
+        repeated = self.conn.execute(
+            f"SELECT 1 FROM temp.{changed} c JOIN {stage} s ON s.pos = c.pos"
+            f" GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if repeated is not None:
+            raise DuplicateKeysError(spec.name)
         for existed, count in self.conn.execute(
             f"SELECT existed, count(*) FROM temp.{changed} GROUP BY existed"
         ):

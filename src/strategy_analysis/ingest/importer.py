@@ -153,7 +153,6 @@ def _write_tables(
             continue
         writer.upsert.create_stage(spec)
         _stage(export, spec, writer, progress, attached)
-        writer.remove_duplicates(spec)
         if spec is EXECUTIONS:
             defaults = export.defaults()
             writer.upsert.fill_execution_defaults(

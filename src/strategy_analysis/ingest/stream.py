@@ -130,7 +130,6 @@ def ingest_batch(
             writer.reject(rejected)
             writer.upsert.create_stage(spec)
             writer.upsert.stage_rows(spec, rows)
-            writer.remove_duplicates(spec)
             offset = 0
             if spec is EXECUTIONS:
                 writer.upsert.fill_execution_defaults(

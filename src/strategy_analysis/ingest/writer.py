@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..db.models import Execution, Run, Strategy, utc_now
+from ..db.upsert_base import DuplicateKeysError
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
 from .report import ImportReport, RejectedRecord
@@ -78,9 +79,16 @@ class ImportWriter:
         )
 
     def merge(self, spec: TableSpec, run_id: str | None, sequence_offset: int = 0) -> None:
-        result = self.upsert.merge(
-            spec, run_id=run_id, import_id=self.import_id, sequence_offset=sequence_offset
-        )
+        try:
+            result = self.upsert.merge(
+                spec, run_id=run_id, import_id=self.import_id, sequence_offset=sequence_offset
+            )
+        except DuplicateKeysError:
+            # A key given twice: the last record wins, the earlier ones are listed.
+            self.remove_duplicates(spec)
+            result = self.upsert.merge(
+                spec, run_id=run_id, import_id=self.import_id, sequence_offset=sequence_offset
+            )
         counts = self.report.counts[spec.name]
         counts.inserted += result.inserted
         counts.updated += result.updated
