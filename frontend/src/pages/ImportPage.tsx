@@ -2,6 +2,7 @@ import { Link, useParams } from "react-router-dom";
 import { useImport } from "../api/queries";
 import type { ImportReport } from "../api/types";
 import { ErrorState, Loading } from "../components/common/States";
+import { importDuration } from "../components/data/ImportHistoryTable";
 import { ImportReportView } from "../components/data/ImportReportView";
 import { fmtDuration, fmtInt, fmtTime } from "../format";
 
@@ -42,7 +43,7 @@ function ImportDetailView({ importId }: { importId: number }) {
                 <dt>Finished</dt>
                 <dd className="num">{fmtTime(imp.data.finished_at)}</dd>
                 <dt>Duration</dt>
-                <dd className="num">{fmtDuration(imp.data.duration_seconds)}</dd>
+                <dd className="num">{fmtDuration(importDuration(imp.data))}</dd>
                 <dt>SHA-256</dt>
                 <dd className="mono" style={{ wordBreak: "break-all" }}>
                   {imp.data.sha256 ?? "—"}

@@ -64,6 +64,11 @@ describe("ImportHistoryTable", () => {
     expect(screen.getByText("No imports yet")).toBeInTheDocument();
   });
 
+  it("falls back to the record's own start and end when no duration was stored", () => {
+    renderTable([entry(4, { duration_seconds: 0, created_at: "2025-01-06T14:30:00Z", finished_at: "2025-01-06T14:30:30Z" })]);
+    expect(screen.getByText("30s")).toBeInTheDocument();
+  });
+
   it("copes with an import that has no counts", () => {
     renderTable([entry(3, { counts: {}, status: "refused", rejected_count: 0, conflict_count: 0 })]);
     expect(screen.getByText("refused")).toBeInTheDocument();

@@ -46,7 +46,7 @@ export function ImportHistoryTable({ imports }: { imports: ImportSummary[] }) {
                 <td>
                   <StatusBadge status={imp.status} />
                 </td>
-                <td className="r num dim">{fmtDuration(imp.duration_seconds)}</td>
+                <td className="r num dim">{fmtDuration(importDuration(imp))}</td>
               </tr>
             );
           })}
@@ -54,4 +54,11 @@ export function ImportHistoryTable({ imports }: { imports: ImportSummary[] }) {
       </table>
     </div>
   );
+}
+
+/** The recorded duration, else the time from the record's creation to its end. */
+export function importDuration(imp: ImportSummary): number | null {
+  if (imp.duration_seconds) return imp.duration_seconds;
+  if (!imp.finished_at) return imp.duration_seconds ?? null;
+  return (Date.parse(imp.finished_at) - Date.parse(imp.created_at)) / 1000;
 }

@@ -90,8 +90,18 @@ export function UploadCard({ file, onRemove }: { file: File; onRemove: () => voi
           </button>
         )}
       </div>
-      {phase.kind === "checking" && <Bar label="Uploading for the pre-import check" done={phase.sent} total={file.size} />}
-      {phase.kind === "uploading" && <Bar label="Uploading" done={phase.sent} total={file.size} />}
+      {phase.kind === "checking" &&
+        (phase.sent < file.size ? (
+          <Bar label="Uploading for the pre-import check" done={phase.sent} total={file.size} />
+        ) : (
+          <Bar label="Checking every record on the server (nothing is written)…" done={0} total={null} />
+        ))}
+      {phase.kind === "uploading" &&
+        (phase.sent < file.size ? (
+          <Bar label="Uploading" done={phase.sent} total={file.size} />
+        ) : (
+          <Bar label="Queuing the import…" done={0} total={null} />
+        ))}
       {phase.kind === "importing" && <JobTracker accepted={phase.accepted} />}
       {phase.kind === "error" && (
         <ErrorBox
@@ -131,12 +141,12 @@ function Bar({ label, done, total, state }: { label: string; done: number; total
         <span className="num">{total ? `${pct.toFixed(0)}%` : ""}</span>
       </div>
       <div
-        className={`progress ${state ?? ""}`}
+        className={`progress ${state ?? ""} ${total ? "" : "indeterminate"}`}
         role="progressbar"
         aria-label={label}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={Math.round(pct)}
+        aria-valuenow={total ? Math.round(pct) : undefined}
       >
         <div style={{ width: `${total ? pct : 100}%` }} />
       </div>
