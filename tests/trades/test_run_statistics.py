@@ -185,3 +185,21 @@ def test_built_trades_order_by_exit_time_then_exit_sequence():
     assert stats["max_consecutive_winners"] == 1
     assert stats["max_drawdown"] == -10.0
     assert [p["equity"] for p in compute_equity_curve(built)] == [0.0, 30.0, 20.0, 40.0]
+
+
+def test_long_equity_curve_keeps_its_envelope():
+    rng = np.random.default_rng(3)
+    pnl = rng.normal(0, 10, 50_000).round(2).tolist()
+    trades = closed_trades(pnl)
+    full = compute_equity_curve(trades)
+    short = compute_equity_curve(trades, max_points=1000)
+    assert len(full) == 50_001 and 332 <= len(short) <= 1000
+    assert short[0] == full[0] and short[-1] == full[-1]
+    assert max(p["equity"] for p in short) == max(p["equity"] for p in full)
+    assert min(p["equity"] for p in short) == min(p["equity"] for p in full)
+    assert min(p["drawdown"] for p in short) == min(p["drawdown"] for p in full)
+    assert [p["time"] for p in short] == sorted(p["time"] for p in short)
+    assert all(p in full for p in short[:50])
+    assert compute_equity_curve(closed_trades(PNL), max_points=1000) == compute_equity_curve(
+        closed_trades(PNL)
+    )

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 ANALYSIS_UPDATED = "analysis_updated"
 PHASES = ("load", "build", "excursions", "write", "statistics")
+# The stored equity curve is an envelope of at most this many points (a chart's worth).
+EQUITY_POINTS_STORED = 10_000
 
 
 class UnknownRunError(LookupError):
@@ -197,7 +199,13 @@ def _rebuild_run(
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])
             statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
-            document = {"statistics": statistics, "equity": compute_equity_curve(metrics)}
+            document = {
+                "statistics": statistics,
+                "equity": compute_equity_curve(metrics, max_points=EQUITY_POINTS_STORED),
+                "equity_points_total": (statistics["total_trades"] + 1)
+                if statistics["total_trades"]
+                else 0,
+            }
             store_statistics(conn, run.run_id, document)
             run_trades = len(metrics.closed)
         clock.lap("statistics")

@@ -208,21 +208,43 @@ def _iso_times(micros: np.ndarray) -> list[str]:
     return [t + "Z" for t in text.tolist()]
 
 
-def compute_equity_curve(trades: Any) -> list[dict[str, Any]]:
+def _envelope(equity: np.ndarray, drawdown: np.ndarray, max_points: int) -> np.ndarray:
+    """Indices of the points to keep: first, last, and per bucket the highest and lowest
+    equity and the deepest drawdown, so the curve's shape and every extreme survive."""
+    n = len(equity)
+    buckets = max(1, (max_points - 2) // 3)
+    size = -(-(n - 2) // buckets)
+    inner = np.arange(1, n - 1)
+    pad = buckets * size - len(inner)
+    rows = np.concatenate((inner, np.full(pad, n - 2))).reshape(buckets, size)
+    picks = [
+        rows[np.arange(buckets), np.argmax(equity[rows], axis=1)],
+        rows[np.arange(buckets), np.argmin(equity[rows], axis=1)],
+        rows[np.arange(buckets), np.argmin(drawdown[rows], axis=1)],
+    ]
+    return np.unique(np.concatenate(([0, n - 1], *picks)))
+
+
+def compute_equity_curve(trades: Any, max_points: int | None = None) -> list[dict[str, Any]]:
     """Cumulative pnl_net at each closed trade's exit, from 0 at the first entry.
 
     Each point is ``{"time": ISO 8601 UTC, "equity": float, "drawdown": float <= 0}``;
     the drawdown is equity minus its running maximum (the 0 at the start included).
+    With ``max_points``, a longer curve keeps at most that many points: the first, the
+    last and, per bucket, its highest and lowest equity and deepest drawdown (a chart
+    cannot show more; the statistics always use every trade).
     """
     closed = trades if isinstance(trades, ClosedTrades) else ClosedTrades.from_trades(trades)
     if len(closed.pnl_net) == 0:
         return []
     equity, drawdown = _drawdown(closed.pnl_net)
-    first_entry = closed.entry_time.min()
-    times = _iso_times(np.concatenate(([first_entry], closed.exit_time)))
+    times = np.concatenate(([closed.entry_time.min()], closed.exit_time))
+    if max_points is not None and len(equity) > max(max_points, 3):
+        keep = _envelope(equity, drawdown, max_points)
+        equity, drawdown, times = equity[keep], drawdown[keep], times[keep]
     equity = equity + 0.0
     drawdown = drawdown + 0.0
     return [
         {"time": t, "equity": e, "drawdown": d}
-        for t, e, d in zip(times, equity.tolist(), drawdown.tolist(), strict=True)
+        for t, e, d in zip(_iso_times(times), equity.tolist(), drawdown.tolist(), strict=True)
     ]
