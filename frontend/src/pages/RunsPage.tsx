@@ -5,8 +5,6 @@ import { Empty, ErrorState, Loading } from "../components/common/States";
 import { StatusBadge } from "../components/common/StatusBadge";
 import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, pnlClass } from "../format";
 
-const MAX_PARAM_COLUMNS = 12;
-
 /** Strategy -> runs: the runs of the chosen strategy side by side. */
 export function RunsPage() {
   const strategies = useStrategies();
@@ -83,8 +81,8 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
 
   const paramKeys = [...new Set(items.flatMap((r) => Object.keys(r.parameters ?? {})))].sort();
   const differs = (k: string) => new Set(items.map((r) => JSON.stringify(r.parameters?.[k] ?? null))).size > 1;
-  // Parameters that differ between runs come first: they explain the difference in results.
-  const shownKeys = [...paramKeys.filter(differs), ...paramKeys.filter((k) => !differs(k))].slice(0, MAX_PARAM_COLUMNS);
+  // Parameters that differ between runs come first, highlighted: they explain the results.
+  const ordered = [...paramKeys.filter(differs), ...paramKeys.filter((k) => !differs(k))];
 
   return (
     <section aria-label={`Runs of ${strategyId}`}>
@@ -93,19 +91,13 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
           <thead>
             <tr>
               <th>Run</th>
-              <th>Mode</th>
-              <th>Status</th>
               <th>Period (UTC)</th>
               <th className="r">Trades</th>
               <th className="r">Net profit</th>
               <th className="r">Profit factor</th>
               <th className="r">Win %</th>
               <th className="r">Max drawdown</th>
-              {shownKeys.map((k) => (
-                <th key={k} className="r" title={differs(k) ? "differs between runs" : "same in every run"}>
-                  <span style={{ color: differs(k) ? "var(--accent)" : undefined }}>{k}</span>
-                </th>
-              ))}
+              <th title="Parameters that differ between runs are highlighted">Parameters</th>
             </tr>
           </thead>
           <tbody>
@@ -122,14 +114,14 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
                   }}
                 >
                   <td>
-                    <Link to={href} className="mono">
-                      {r.run_id.length > 18 ? `${r.run_id.slice(0, 16)}…` : r.run_id}
+                    <Link to={href} className="mono" title={r.run_id}>
+                      {r.run_id.length > 14 ? `${r.run_id.slice(0, 12)}…` : r.run_id}
                     </Link>
-                    {r.account_id && <div className="faint" style={{ fontSize: 11 }}>{r.account_id}</div>}
-                  </td>
-                  <td className="dim">{r.mode ?? "—"}</td>
-                  <td>
-                    <StatusBadge status={r.status} />
+                    <div className="row" style={{ gap: 6, marginTop: 2, fontSize: 11 }}>
+                      <StatusBadge status={r.status} />
+                      {r.mode && <span className="dim">{r.mode}</span>}
+                      {r.account_id && <span className="faint">{r.account_id}</span>}
+                    </div>
                   </td>
                   <td className="num dim">
                     {fmtDate(r.first_data_time)} → {fmtDate(r.last_data_time)}
@@ -139,22 +131,29 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
                   <td className="r num">{fmtRatio(s?.profit_factor)}</td>
                   <td className="r num">{fmtPct(s?.percent_profitable)}</td>
                   <td className="r num down">{fmtMoney(s?.max_drawdown)}</td>
-                  {shownKeys.map((k) => (
-                    <td key={k} className="r num">
-                      {formatParam(r.parameters?.[k])}
-                    </td>
-                  ))}
+                  <td style={{ whiteSpace: "normal", minWidth: 200 }}>
+                    {ordered.length === 0 ? (
+                      <span className="faint">—</span>
+                    ) : (
+                      <span className="params">
+                        {ordered.map((k) => (
+                          <span
+                            key={k}
+                            className="param"
+                            style={differs(k) ? { borderColor: "var(--accent)", color: "var(--text)" } : undefined}
+                          >
+                            {k}={formatParam(r.parameters?.[k])}
+                          </span>
+                        ))}
+                      </span>
+                    )}
+                  </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
       </div>
-      {paramKeys.length > shownKeys.length && (
-        <p className="faint">
-          {paramKeys.length - shownKeys.length} more parameters are the same in every run (see each run's dashboard).
-        </p>
-      )}
     </section>
   );
 }
