@@ -26,6 +26,8 @@ export function useJob(jobId: string, finishedEvent: boolean) {
   return useQuery({
     queryKey: ["job", jobId, finishedEvent],
     queryFn: () => unwrap(api.GET("/api/ingest/jobs/{job_id}", { params: { path: { job_id: jobId } } })),
+    // The key changes when the finished event arrives; keep showing the last state meanwhile.
+    placeholderData: keepPreviousData,
     staleTime: 0,
     refetchInterval: (q) => {
       const status = q.state.data?.status;
