@@ -35,7 +35,7 @@ from .reading import (
 )
 from .run_lock import run_lock
 from .statistics import compute_equity_curve, compute_statistics
-from .writing import delete_trades, store_statistics, write_trades
+from .writing import delete_trades, large_write_cache, store_statistics, write_trades
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,9 @@ def _rebuild_run(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-            delete_trades(conn, run.run_id, symbols)
-            write_trades(conn, built)
+            with large_write_cache(conn):
+                delete_trades(conn, run.run_id, symbols)
+                write_trades(conn, built)
             clock.lap("write")
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,7 @@ _NULLABLE_INT_COLUMNS = {"exit_sequence"}
 # SQLite before 3.32 allows 999 bound variables per statement, later ones 32766.
 _SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 _SQLITE_MAX_ROWS_PER_INSERT = 500
+_SQLITE_REBUILD_CACHE_KIB = 128 * 1024
 
 
 def _db_column(name: str, values: np.ndarray) -> Any:
@@ -120,6 +122,24 @@ def bulk_insert(
         _copy_binary(conn, table, fields, source)
     else:
         _insert_rows(conn, table, fields, _row_matrix(source, fields))
+
+
+@contextmanager
+def large_write_cache(conn: Connection) -> Iterator[None]:
+    """SQLite: a page cache that holds the trade indexes while a rebuild writes them.
+
+    Inserting a few hundred thousand rows into five indexes thrashes the default 2 MB
+    cache; the previous size comes back before the transaction ends.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_REBUILD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
 def delete_trades(conn: Connection, run_id: str, symbols: Iterable[str]) -> int:
