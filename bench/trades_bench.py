@@ -36,7 +36,12 @@ from sqlalchemy import Engine, make_url, text  # noqa: E402
 from strategy_analysis.db.engine import make_engine  # noqa: E402
 from strategy_analysis.db.migrations import upgrade_database  # noqa: E402
 from strategy_analysis.trades.builder import build_trades  # noqa: E402
-from strategy_analysis.trades.columns import BarColumns, ExecutionColumns  # noqa: E402
+from strategy_analysis.trades.columns import (  # noqa: E402
+    LOT_FIELDS,
+    TRADE_FIELDS,
+    BarColumns,
+    ExecutionColumns,
+)
 from strategy_analysis.trades.excursions import compute_excursions  # noqa: E402
 from strategy_analysis.trades.rebuild import PHASES, rebuild_trades  # noqa: E402
 from strategy_analysis.trades.sql_time import micros_to_text  # noqa: E402
@@ -44,6 +49,7 @@ from strategy_analysis.trades.statistics import (  # noqa: E402
     compute_equity_curve,
     compute_statistics,
 )
+from strategy_analysis.trades.writing import bulk_insert  # noqa: E402
 
 DEFAULT_PG = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -159,7 +165,7 @@ def timed(fn: Any, *args: Any, repeat: int = 3) -> tuple[float, Any]:
     return best, result
 
 
-def in_memory(executions: ExecutionColumns, bars: dict[str, BarColumns]) -> dict[str, float]:
+def in_memory(executions: ExecutionColumns, bars: dict[str, BarColumns]) -> dict[str, Any]:
     point_values = {s: pv for s, pv, _, _ in SYMBOLS}
     build_s, built = timed(build_trades, executions, point_values, RUN_ID, "Bench")
     closed = np.flatnonzero(built.closed)[:EXCURSION_TRADES]
@@ -196,7 +202,7 @@ def in_memory(executions: ExecutionColumns, bars: dict[str, BarColumns]) -> dict
     missing = int(np.isnan(exc.mfe).sum())
     if missing:
         print(f"  warning: {missing} of the trades found no bar")
-    return {"build": build_s, "excursions": exc_s}
+    return {"build": build_s, "excursions": exc_s, "built": built}
 
 
 # -- databases -----------------------------------------------------------------------------
@@ -340,8 +346,31 @@ def seed_database(
         conn.execute(text("ANALYZE"))
 
 
+def baseline_write(engine: Engine, built: Any) -> float:
+    """The same trade and lot rows, same bulk path, into tables without indexes or keys."""
+    with engine.begin() as conn:
+        for table, copy in (("trades", "baseline_trades"), ("trade_lots", "baseline_lots")):
+            if engine.dialect.name == "postgresql":
+                conn.execute(
+                    text(
+                        f"CREATE TABLE {copy} (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY)"
+                    )
+                )
+            else:
+                conn.execute(text(f"CREATE TABLE {copy} AS SELECT * FROM {table} WHERE 0"))
+    with engine.begin() as conn:
+        started = time.perf_counter()
+        bulk_insert(conn, "baseline_trades", TRADE_FIELDS, built, schema_table="trades")
+        bulk_insert(conn, "baseline_lots", LOT_FIELDS, built.lots, schema_table="trade_lots")
+    return time.perf_counter() - started
+
+
 def bench_database(
-    name: str, url: str, executions: ExecutionColumns, bars: dict[str, BarColumns]
+    name: str,
+    url: str,
+    executions: ExecutionColumns,
+    bars: dict[str, BarColumns],
+    built: Any,
 ) -> float:
     upgrade_database(url)
     engine = make_engine(url)
@@ -358,6 +387,10 @@ def bench_database(
             print(f"  {label:24s} {result.seconds:6.2f} s = {split}")
             totals.append(result.seconds)
         print(f"  {result.trades:,} trades, {result.lots:,} lot matches, {result.bars:,} bars read")
+        print(
+            f"  baseline: the same rows into tables without indexes or foreign keys "
+            f"{baseline_write(engine, built):6.2f} s (the write phase's floor on this machine)"
+        )
         return max(totals)
     finally:
         engine.dispose()
@@ -392,14 +425,16 @@ def main() -> int:
                     .set(database=dbname)
                     .render_as_string(hide_password=False)
                 )
-                worst = bench_database("postgresql", url, executions, bars)
+                worst = bench_database("postgresql", url, executions, bars, memory["built"])
                 verdicts.append(("PostgreSQL whole rebuild <= 15 s", worst <= PG_REBUILD_TARGET))
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
                 admin.close()
         elif database == "sqlite":
             with tempfile.TemporaryDirectory() as workdir:
-                bench_database("sqlite", f"sqlite:///{workdir}/bench.db", executions, bars)
+                bench_database(
+                    "sqlite", f"sqlite:///{workdir}/bench.db", executions, bars, memory["built"]
+                )
     scale = (
         ""
         if args.executions >= 1_000_000

@@ -79,9 +79,13 @@ def _pg_kind(column_type: TypeEngine[Any]) -> str:
 
 
 def _copy_binary(
-    conn: Connection, table: str, fields: Sequence[str], source: BuiltTrades | LotMatches
+    conn: Connection,
+    table: str,
+    fields: Sequence[str],
+    source: BuiltTrades | LotMatches,
+    schema_table: str,
 ) -> None:
-    columns = Base.metadata.tables[table].c
+    columns = Base.metadata.tables[schema_table].c
     kinds = [_pg_kind(columns[name].type) for name in fields]
     arrays = [np.asarray(source.column(name)) for name in fields]
     dbapi = conn.connection.driver_connection
@@ -114,12 +118,18 @@ def _insert_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np
 
 
 def bulk_insert(
-    conn: Connection, table: str, fields: Sequence[str], source: BuiltTrades | LotMatches
+    conn: Connection,
+    table: str,
+    fields: Sequence[str],
+    source: BuiltTrades | LotMatches,
+    schema_table: str | None = None,
 ) -> None:
+    """Insert ``source`` into ``table``, whose columns are those of model table
+    ``schema_table`` (default: ``table`` itself)."""
     if len(source) == 0:
         return
     if conn.dialect.name == "postgresql":
-        _copy_binary(conn, table, fields, source)
+        _copy_binary(conn, table, fields, source, schema_table or table)
     else:
         _insert_rows(conn, table, fields, _row_matrix(source, fields))
 
