@@ -11,7 +11,11 @@ from ..db.migrations import current_revision, downgrade_database, upgrade_databa
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="manage the database schema (Alembic)")
-    parser.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    parser.add_argument(
+        "action",
+        choices=["upgrade", "downgrade", "current"],
+        help="upgrade to head, downgrade to base, or show the current revision",
+    )
     parser.add_argument("--revision", default=None, help="target revision (head / base)")
     parser.set_defaults(func=run)
 
