@@ -235,3 +235,22 @@ def test_cli_import_rebuilds_trades_and_statistics(database_url, session_factory
         assert {t.trade_id: t.pnl_net for t in s.scalars(select(Trade))} == {
             t.trade_id: t.pnl_net for t in stored
         }
+
+
+def test_cli_import_of_an_export_without_executions_leaves_no_trades(
+    database_url, session_factory, tmp_path
+):
+    fixture = ROOT / "tests" / "fixtures" / "prototype-export-1.0.sqlite"
+    result = run_cli(database_url, "import", "--file", str(fixture), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with session_scope(session_factory) as s:
+        assert s.scalars(select(Trade)).all() == []
+    rebuilt = run_cli(database_url, "rebuild", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    with session_scope(session_factory) as s:
+        assert s.scalars(select(Trade)).all() == []
+        stored = s.scalars(select(RunStatistics)).all()
+    # The run has orders but no fills: its statistics are those of an empty run.
+    assert len(stored) == 1
+    assert stored[0].statistics["statistics"]["total_trades"] == 0
+    assert stored[0].statistics["equity"] == []

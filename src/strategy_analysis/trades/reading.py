@@ -59,6 +59,10 @@ def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[st
     return sorted((r, s) for r, s in rows)
 
 
+def all_run_ids(conn: Connection) -> list[str]:
+    return sorted(conn.execute(text("SELECT run_id FROM runs")).scalars())
+
+
 def pairs_of_symbol(conn: Connection, symbol: str) -> list[tuple[str, str]]:
     rows = conn.execute(
         text(
@@ -124,6 +128,8 @@ def load_executions(
 
     The account falls back to the order's, then the run's; the strategy likewise.
     """
+    if symbols is not None and not set(symbols):
+        return ExecutionColumns.empty()
     if engine.dialect.name == "postgresql":
         return _load_executions_postgresql(engine, run, symbols)
     with engine.connect() as conn:

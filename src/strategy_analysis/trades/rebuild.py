@@ -24,6 +24,7 @@ from .columns import BarColumns, BuiltTrades
 from .excursions import compute_excursions
 from .reading import (
     RunContext,
+    all_run_ids,
     concat_metrics,
     existing_pairs,
     load_bars,
@@ -104,16 +105,19 @@ def rebuild_trades(
     """Rebuild the given (run_id, symbol) pairs; every pair of ``run_id``; or everything.
 
     Pairs of runs that no longer exist are skipped. An unknown ``run_id`` given alone
-    raises UnknownRunError.
+    raises UnknownRunError. Without pairs, runs that have no executions get their (empty)
+    statistics too, so a run that reports trades but sent no fills shows the mismatch.
     """
     with engine.connect() as conn:
         if pairs is None:
-            if run_id is not None and not run_contexts(conn, [run_id]):
+            every_run = [run_id] if run_id is not None else all_run_ids(conn)
+            if run_id is not None and not run_contexts(conn, every_run):
                 raise UnknownRunError(run_id)
-            pairs = existing_pairs(conn, run_id)
-        elif run_id is not None:
-            pairs = [(r, s) for r, s in pairs if r == run_id]
-        by_run = _group_by_run(pairs)
+            by_run = _group_by_run(existing_pairs(conn, run_id))
+            for rid in every_run:
+                by_run.setdefault(rid, set())
+        else:
+            by_run = _group_by_run((r, s) for r, s in pairs if run_id is None or r == run_id)
         contexts = run_contexts(conn, by_run)
     result = RebuildResult()
     for rid in sorted(by_run):
