@@ -115,8 +115,8 @@ def test_executions_before_their_orders(engine: Engine) -> None:
             )
         ).scalar_one()
     assert stored.order_id == "O7" and linked == "O7"
-    # no order yet, no Metadata default: left empty
-    assert stored.strategy_id is None
+    # no order yet: the run's strategy fills the gap; no account default: left empty
+    assert (stored.strategy_id, stored.account_id) == ("S1", None)
 
 
 def test_completed_closes_the_run_and_late_running_does_not_reopen(engine: Engine) -> None:

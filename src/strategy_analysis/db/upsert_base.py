@@ -8,6 +8,7 @@ updated under the contract's rules (export-format.md section 5).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,15 +33,6 @@ NUMERIC_COLUMNS = frozenset(
 # Lifecycle rank of an order status, as SQL over a column reference.
 STATUS_RANK_SQL = "(CASE {c} WHEN 'NEW' THEN 0 WHEN 'PARTIALLY_FILLED' THEN 1 ELSE 2 END)"
 
-# An execution's empty strategy/account falls back to its order's, then to Metadata's.
-FILL_EXECUTION_DEFAULTS_SQL = (
-    "UPDATE stage_executions SET strategy_id = coalesce(strategy_id, (SELECT o.strategy_id"
-    " FROM orders o WHERE o.run_id = :run_id AND o.order_id = stage_executions.order_id),"
-    " :strategy_id), account_id = coalesce(account_id, (SELECT o.account_id FROM orders o"
-    " WHERE o.run_id = :run_id AND o.order_id = stage_executions.order_id), :account_id)"
-    " WHERE strategy_id IS NULL OR account_id IS NULL"
-)
-
 
 def q(name: str) -> str:
     return '"' + name + '"'
@@ -62,15 +54,34 @@ def key_join(spec: TableSpec, run_param: str, left: str = "t", right: str = "s")
     return " AND ".join(parts)
 
 
-def effective_values(spec: TableSpec) -> dict[str, str]:
-    """SQL of each column's value after the merge rules, over stage ``s`` and stored ``t``."""
+def staged_values(spec: TableSpec, param: Callable[[str], str]) -> dict[str, str]:
+    """SQL of each column's value as staged (``s``), with an execution's fallbacks.
+
+    An execution's empty strategy/account falls back to its order's, then to the run's
+    (Metadata) default; the order is looked up only for an empty value. ``param`` renders
+    a bound parameter name in the dialect's style.
+    """
     values = {c: f"s.{q(c)}" for c in spec.columns}
+    if spec.name == "executions":
+        for column in ("strategy_id", "account_id"):
+            values[column] = (
+                f"coalesce(s.{column}, (SELECT o.{column} FROM orders o"
+                f" WHERE o.run_id = {param('run_id')} AND o.order_id = s.order_id),"
+                f" {param('default_' + column)})"
+            )
+    return values
+
+
+def effective_values(spec: TableSpec, param: Callable[[str], str]) -> dict[str, str]:
+    """SQL of each column's value after the merge rules, over stage ``s`` and stored ``t``."""
+    values = staged_values(spec, param)
     if spec.name == "orders":
         # The status never moves back in the lifecycle.
         stored = STATUS_RANK_SQL.format(c="t.status")
         staged = STATUS_RANK_SQL.format(c="s.status")
         values["status"] = (
-            f"CASE WHEN t.order_id IS NOT NULL AND {staged} < {stored} THEN t.status ELSE s.status END"
+            f"CASE WHEN t.order_id IS NOT NULL AND {staged} < {stored} THEN t.status"
+            " ELSE s.status END"
         )
     return values
 
@@ -114,9 +125,15 @@ def insert_columns(
     return target, source
 
 
-def new_run_sql(spec: TableSpec, *, run: str, sequence_offset: str, stage: str) -> str:
+def new_run_sql(spec: TableSpec, param: Callable[[str], str], stage: str) -> str:
     """A run with no rows in ``spec``'s table yet: everything staged is new, insert it all."""
-    target, source = insert_columns(spec, run=run, sequence_offset=sequence_offset, now="NULL")
+    target, source = insert_columns(
+        spec,
+        run=param("run_id"),
+        sequence_offset=param("sequence_offset"),
+        now="NULL",
+        values=staged_values(spec, param),
+    )
     return f"INSERT INTO {spec.name} ({target}) SELECT {source} FROM {stage} s"
 
 

@@ -16,7 +16,6 @@ from psycopg import errors
 
 from ..ingest.tables import TableSpec
 from .upsert_base import (
-    FILL_EXECUTION_DEFAULTS_SQL,
     NUMERIC_COLUMNS,
     Duplicate,
     DuplicateKeysError,
@@ -32,6 +31,14 @@ from .upsert_base import (
 )
 
 log = logging.getLogger(__name__)
+
+
+# Typed placeholders: one parameter used in several places must deduce one type.
+_PARAM_TYPES = {"sequence_offset": "bigint", "import_id": "bigint"}
+
+
+def _param(name: str) -> str:
+    return f"%({name})s::{_PARAM_TYPES.get(name, 'text')}"
 
 
 def _type(spec: TableSpec, column: str) -> str:
@@ -51,14 +58,14 @@ def merge_sql(spec: TableSpec) -> str:
     """One statement: classify against the target, record conflicts, upsert, count."""
     stage = stage_table(spec)
     compared = compared_columns(spec)
-    values = effective_values(spec)
+    values = effective_values(spec, _param)
     first_key = q(spec.key[0])
     new_list = ", ".join(values[c] for c in compared)
     old_list = ", ".join(f"t.{q(c)}" for c in compared)
     select = ", ".join(f"{values[c]} AS {q(c)}" for c in spec.columns)
     olds = ", ".join(f"t.{q(c)} AS {q('old_' + c)}" for c in compared)
     target_columns, source_columns = insert_columns(
-        spec, run="%(run_id)s", sequence_offset="%(sequence_offset)s", now="now()"
+        spec, run=_param("run_id"), sequence_offset=_param("sequence_offset"), now="now()"
     )
     conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
     updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in compared)
@@ -66,7 +73,7 @@ def merge_sql(spec: TableSpec) -> str:
         updates += ", updated_at = EXCLUDED.updated_at"
     parts = [
         f"src AS MATERIALIZED (SELECT s.pos, {select}, t.{first_key} IS NOT NULL AS existed,"
-        f" {olds} FROM {stage} s LEFT JOIN {spec.name} t ON {key_join(spec, '%(run_id)s')}"
+        f" {olds} FROM {stage} s LEFT JOIN {spec.name} t ON {key_join(spec, _param('run_id'))}"
         f" WHERE t.{first_key} IS NULL OR ({old_list}) IS DISTINCT FROM ({new_list}))"
     ]
     tail = []
@@ -77,7 +84,7 @@ def merge_sql(spec: TableSpec) -> str:
         parts.append(
             "conflicts AS (INSERT INTO import_conflicts"
             " (import_id, table_name, run_id, record_key, old_values, new_values)"
-            f" SELECT %(import_id)s, '{spec.name}', %(run_id)s, {_key_text(spec)},"
+            f" SELECT {_param('import_id')}, '{spec.name}', {_param('run_id')}, {_key_text(spec)},"
             f" jsonb_build_object({old_doc}), jsonb_build_object({new_doc})"
             f" FROM src WHERE {condition} RETURNING 1)"
         )
@@ -109,6 +116,10 @@ class PostgresUpsert:
 
     def release(self) -> None:
         """Temporary tables go with the transaction (ON COMMIT DROP)."""
+
+    def drop_stage(self, spec: TableSpec) -> None:
+        """A merged table's stage is not needed any more: free its space now."""
+        self.conn.execute(f"DROP TABLE IF EXISTS {stage_table(spec)}")
 
     def create_stage(self, spec: TableSpec) -> None:
         columns = ", ".join(f"{q(c)} {_type(spec, c)}" for c in spec.columns)
@@ -143,17 +154,6 @@ class PostgresUpsert:
                 for row in cursor.fetchall()
             ]
 
-    def fill_execution_defaults(
-        self, run_id: str, strategy_id: str | None, account_id: str | None
-    ) -> None:
-        """Empty strategy/account of an execution: the order's value, then Metadata's."""
-        self.conn.execute(
-            FILL_EXECUTION_DEFAULTS_SQL.replace(":run_id", "%(run_id)s")
-            .replace(":strategy_id", "%(strategy_id)s")
-            .replace(":account_id", "%(account_id)s"),
-            {"run_id": run_id, "strategy_id": strategy_id, "account_id": account_id},
-        )
-
     def next_sequence(self, run_id: str) -> int:
         row = self.conn.execute(
             "SELECT coalesce(max(sequence), 0) + 1 FROM executions WHERE run_id = %(run_id)s",
@@ -167,7 +167,13 @@ class PostgresUpsert:
         return cursor.fetchone() is None
 
     def merge(
-        self, spec: TableSpec, *, run_id: str | None, import_id: int, sequence_offset: int = 0
+        self,
+        spec: TableSpec,
+        *,
+        run_id: str | None,
+        import_id: int,
+        sequence_offset: int = 0,
+        defaults: dict[str, str | None] | None = None,
     ) -> MergeResult:
         """Merge the stage; ``DuplicateKeysError`` (nothing merged) if a key is staged twice.
 
@@ -177,7 +183,14 @@ class PostgresUpsert:
         with self.conn.cursor() as cursor:
             cursor.execute("SAVEPOINT merge_stage")
             try:
-                result = self._merge(cursor, spec, run_id, import_id, sequence_offset)
+                params = {
+                    "run_id": run_id,
+                    "import_id": import_id,
+                    "sequence_offset": sequence_offset,
+                    "default_strategy_id": (defaults or {}).get("strategy_id"),
+                    "default_account_id": (defaults or {}).get("account_id"),
+                }
+                result = self._merge(cursor, spec, params)
             except (errors.UniqueViolation, errors.CardinalityViolation) as exc:
                 cursor.execute("ROLLBACK TO SAVEPOINT merge_stage")
                 cursor.execute("RELEASE SAVEPOINT merge_stage")
@@ -186,14 +199,7 @@ class PostgresUpsert:
         log.debug("merged %s: %s", spec.name, result)
         return result
 
-    def _merge(
-        self,
-        cursor: Any,
-        spec: TableSpec,
-        run_id: str | None,
-        import_id: int,
-        sequence_offset: int,
-    ) -> MergeResult:
+    def _merge(self, cursor: Any, spec: TableSpec, params: dict[str, Any]) -> MergeResult:
         result = MergeResult()
         stage = stage_table(spec)
         time_column = spec.time_column
@@ -206,15 +212,9 @@ class PostgresUpsert:
         result.staged, result.first_time, result.last_time = cursor.fetchone()
         if not result.staged:
             return result
-        params = {"run_id": run_id, "import_id": import_id, "sequence_offset": sequence_offset}
-        if spec.run_scoped and self._run_is_new(cursor, spec, run_id):
+        if spec.run_scoped and self._run_is_new(cursor, spec, params["run_id"]):
             # Nothing to compare against: insert all, no join, no conflict check.
-            cursor.execute(
-                new_run_sql(
-                    spec, run="%(run_id)s", sequence_offset="%(sequence_offset)s", stage=stage
-                ),
-                params,
-            )
+            cursor.execute(new_run_sql(spec, _param, stage), params)
             result.inserted = result.staged
             cursor.execute(f"SELECT DISTINCT symbol FROM {stage}")
             result.symbols.update(r[0] for r in cursor.fetchall())

@@ -17,7 +17,6 @@ from typing import Any
 
 from ..ingest.tables import TableSpec
 from .upsert_base import (
-    FILL_EXECUTION_DEFAULTS_SQL,
     Duplicate,
     DuplicateKeysError,
     MergeResult,
@@ -29,6 +28,7 @@ from .upsert_base import (
     new_run_sql,
     q,
     stage_table,
+    staged_values,
 )
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 
 def _key_text(spec: TableSpec, prefix: str = "") -> str:
     return " || '|' || ".join(f"{prefix}{q(k)}" for k in spec.key)
+
+
+def _param(name: str) -> str:
+    return f":{name}"
 
 
 def _changed_table(spec: TableSpec) -> str:
@@ -70,6 +74,13 @@ class SqliteUpsert:
         self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
         self.conn.execute(f"CREATE TEMP TABLE {name} ({columns})")
         self.temp_tables.append(name)
+
+    def drop_stage(self, spec: TableSpec) -> None:
+        """A merged table's stage is not needed any more: free its space now."""
+        for name in (stage_table(spec), _changed_table(spec)):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            if name in self.temp_tables:
+                self.temp_tables.remove(name)
 
     def drop_temp_tables(self) -> None:
         for name in self.temp_tables:
@@ -113,14 +124,6 @@ class SqliteUpsert:
             Duplicate(r[0], r[1], r[2], dict(zip(spec.columns, r[3:], strict=True))) for r in rows
         ]
 
-    def fill_execution_defaults(
-        self, run_id: str, strategy_id: str | None, account_id: str | None
-    ) -> None:
-        self.conn.execute(
-            FILL_EXECUTION_DEFAULTS_SQL.replace("stage_executions", "temp.stage_executions", 1),
-            {"run_id": run_id, "strategy_id": strategy_id, "account_id": account_id},
-        )
-
     def next_sequence(self, run_id: str) -> int:
         row = self.conn.execute(
             "SELECT coalesce(max(sequence), 0) + 1 FROM executions WHERE run_id = ?", (run_id,)
@@ -132,7 +135,13 @@ class SqliteUpsert:
         return self.conn.execute(sql, (run_id,)).fetchone() is None
 
     def merge(
-        self, spec: TableSpec, *, run_id: str | None, import_id: int, sequence_offset: int = 0
+        self,
+        spec: TableSpec,
+        *,
+        run_id: str | None,
+        import_id: int,
+        sequence_offset: int = 0,
+        defaults: dict[str, str | None] | None = None,
     ) -> MergeResult:
         """Merge the stage; ``DuplicateKeysError`` (nothing merged) if a key is staged twice.
 
@@ -141,7 +150,7 @@ class SqliteUpsert:
         """
         self.conn.execute("SAVEPOINT merge_stage")
         try:
-            result = self._merge(spec, run_id, import_id, sequence_offset)
+            result = self._merge(spec, run_id, import_id, sequence_offset, defaults or {})
         except (sqlite3.IntegrityError, DuplicateKeysError) as exc:
             if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" not in str(exc):
                 raise
@@ -152,7 +161,12 @@ class SqliteUpsert:
         return result
 
     def _merge(
-        self, spec: TableSpec, run_id: str | None, import_id: int, sequence_offset: int
+        self,
+        spec: TableSpec,
+        run_id: str | None,
+        import_id: int,
+        sequence_offset: int,
+        defaults: dict[str, str | None],
     ) -> MergeResult:
         result = MergeResult()
         stage = f"temp.{stage_table(spec)}"
@@ -161,6 +175,8 @@ class SqliteUpsert:
             "run_id": run_id,
             "import_id": import_id,
             "sequence_offset": sequence_offset,
+            "default_strategy_id": defaults.get("strategy_id"),
+            "default_account_id": defaults.get("account_id"),
             "now": datetime.now(UTC)
             .replace(tzinfo=None)
             .isoformat(sep=" ", timespec="microseconds"),
@@ -178,13 +194,7 @@ class SqliteUpsert:
             return result
         if spec.run_scoped and self._run_is_new(spec, run_id):
             # Nothing to compare against: insert all, no join, no conflict check.
-            self.conn.execute(
-                "INSERT INTO main."
-                + new_run_sql(spec, run=":run_id", sequence_offset=":sequence_offset", stage=stage)[
-                    len("INSERT INTO ") :
-                ],
-                params,
-            )
+            self.conn.execute(new_run_sql(spec, _param, stage), params)
             result.inserted = result.staged
             result.symbols.update(
                 r[0] for r in self.conn.execute(f"SELECT DISTINCT symbol FROM {stage}")
@@ -192,7 +202,7 @@ class SqliteUpsert:
             return result
 
         compared = compared_columns(spec)
-        values = effective_values(spec)
+        values = effective_values(spec, _param)
         first_key = q(spec.key[0])
         same = " AND ".join(f"t.{q(c)} IS {values[c]}" for c in compared)
         olds = ", ".join(q("old_" + c) for c in compared)
@@ -223,7 +233,7 @@ class SqliteUpsert:
             return result
 
         # new values of the changed rows: the stage's, with the merged order status
-        new = {c: f"s.{q(c)}" for c in spec.columns}
+        new = staged_values(spec, _param)
         if spec.name == "orders":
             new["status"] = "c.status"
         source = f"FROM temp.{changed} c JOIN {stage} s ON s.pos = c.pos"

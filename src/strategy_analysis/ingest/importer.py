@@ -25,7 +25,7 @@ from .import_records import earlier_import, file_sha256
 from .prefetch import prefetched
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
-from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
+from .tables import TABLE_SPECS, TableSpec
 from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
 from .writer import ImportWriter
 
@@ -153,12 +153,7 @@ def _write_tables(
             continue
         writer.upsert.create_stage(spec)
         _stage(export, spec, writer, progress, attached)
-        if spec is EXECUTIONS:
-            defaults = export.defaults()
-            writer.upsert.fill_execution_defaults(
-                run.run_id, defaults["strategy_id"], defaults["account_id"]
-            )
-        writer.merge(spec, run.run_id if spec.run_scoped else None)
+        writer.merge(spec, run.run_id if spec.run_scoped else None, defaults=export.defaults())
     if run is not None:
         writer.update_run_times(run.run_id)
 

@@ -132,13 +132,10 @@ def ingest_batch(
             writer.upsert.stage_rows(spec, rows)
             offset = 0
             if spec is EXECUTIONS:
-                writer.upsert.fill_execution_defaults(
-                    run_id,  # type: ignore[arg-type]
-                    defaults["strategy_id"],
-                    defaults["account_id"],
-                )
                 offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]
-            writer.merge(spec, run_id if spec.run_scoped else None, sequence_offset=offset)
+            writer.merge(
+                spec, run_id if spec.run_scoped else None, sequence_offset=offset, defaults=defaults
+            )
         if run_id is not None:
             writer.update_run_times(run_id)
 

@@ -78,17 +78,32 @@ class ImportWriter:
             ]
         )
 
-    def merge(self, spec: TableSpec, run_id: str | None, sequence_offset: int = 0) -> None:
+    def merge(
+        self,
+        spec: TableSpec,
+        run_id: str | None,
+        sequence_offset: int = 0,
+        defaults: dict[str, str | None] | None = None,
+    ) -> None:
         try:
             result = self.upsert.merge(
-                spec, run_id=run_id, import_id=self.import_id, sequence_offset=sequence_offset
+                spec,
+                run_id=run_id,
+                import_id=self.import_id,
+                sequence_offset=sequence_offset,
+                defaults=defaults,
             )
         except DuplicateKeysError:
             # A key given twice: the last record wins, the earlier ones are listed.
             self.remove_duplicates(spec)
             result = self.upsert.merge(
-                spec, run_id=run_id, import_id=self.import_id, sequence_offset=sequence_offset
+                spec,
+                run_id=run_id,
+                import_id=self.import_id,
+                sequence_offset=sequence_offset,
+                defaults=defaults,
             )
+        self.upsert.drop_stage(spec)
         counts = self.report.counts[spec.name]
         counts.inserted += result.inserted
         counts.updated += result.updated
