@@ -113,6 +113,9 @@ class PostgresUpsert:
     def __init__(self, connection: Any) -> None:
         self.conn = connection
         self.conn.execute("SET LOCAL TIME ZONE 'UTC'")
+        # The classification joins a whole stage against the run's stored rows: a hash
+        # that fits in memory avoids spilling batches to temporary files.
+        self.conn.execute("SET LOCAL work_mem = '128MB'")
 
     def release(self) -> None:
         """Temporary tables go with the transaction (ON COMMIT DROP)."""
