@@ -352,6 +352,23 @@ def test_bad_files_are_refused_with_nothing_written(
     assert report.import_id == record.id
 
 
+def test_corrupt_file_is_refused_with_nothing_written(engine: Engine, tmp_path: Path) -> None:
+    path = write_export(
+        tmp_path / "corrupt.sqlite",
+        bars=[bar(f"2025-01-06 10:{i % 60:02d}:00", symbol=f"S{i // 60}") for i in range(3000)],
+        orders=[order(f"O{i}") for i in range(3000)],
+    )
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2 // 4096 * 4096
+    data[middle : middle + 8192] = b"\xa5" * 8192  # wreck two pages in the middle
+    path.write_bytes(bytes(data))
+    report = import_export_file(engine, path)
+    assert report.status == "refused", report.summary()
+    assert "corrupt" in (report.error or "") or "malformed" in (report.error or "")
+    assert all(v == 0 for v in counts(engine).values())
+    assert [r.status for r in import_records(engine)] == ["refused"]
+
+
 def test_unsupported_version_and_non_export_are_refused(engine: Engine, tmp_path: Path) -> None:
     v2 = write_export(tmp_path / "v2.sqlite", metadata={"schema_version": "2.0"}, orders=[order()])
     none = write_export(tmp_path / "none.sqlite", metadata={"schema_version": "1.1"})
