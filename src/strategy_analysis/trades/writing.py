@@ -1,8 +1,8 @@
 """What a rebuild writes: trades and lot matches of (run, symbol) pairs, run statistics.
 
-Bulk only: PostgreSQL binary ``COPY ... FROM STDIN`` encoded with numpy; SQLite ``executemany`` of multi-row
-``INSERT`` statements sized to its variable limit. The caller owns the transaction, so a
-pair's DELETE and INSERT become visible together.
+Bulk only: PostgreSQL binary ``COPY ... FROM STDIN`` encoded with numpy; SQLite
+``executemany`` of multi-row ``INSERT`` statements sized to its variable limit. The caller
+owns the transaction, so a pair's DELETE and INSERT become visible together.
 """
 
 from __future__ import annotations
