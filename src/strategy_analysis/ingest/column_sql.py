@@ -75,19 +75,25 @@ def fee(c: str) -> Check:
 def timestamp(c: str, *, required: bool = True) -> Check:
     # The first 19 characters must be a real instant in canonical layout: SQLite's
     # datetime() normalises anything odd (02-30, 24:00, a missing digit, another
-    # separator), so only a canonical head equals its normalised self. What follows is
-    # nothing, or '.' + 1-7 digits, then at most one Z. Offsets go to the model.
-    head = f"(substr({c}, 1, 10) || ' ' || substr({c}, 12, 8))"
-    digits = f"rtrim(substr({c}, 21), 'Zz')"
+    # separator), so only a canonical head equals its normalised self. Then nothing, or
+    # '.' + 1-7 digits, then at most one Z. Offsets and other forms go to the model.
+    # The common 6-7 digit forms are cut, not rebuilt: the cheapest expression wins here,
+    # as it runs for every timestamp of a file.
+    head = f"replace(substr({c}, 1, 19), 'T', ' ')"
+    tail = f"ltrim(substr({c}, 21), '0123456789')"
+    digits = (
+        f"(CASE {tail} WHEN '' THEN length({c}) - 20"
+        f" WHEN 'Z' THEN length({c}) - 21 WHEN 'z' THEN length({c}) - 21 END)"
+    )
     value = (
         f"CASE WHEN typeof({c}) = 'text' AND datetime(substr({c}, 1, 19), '+0 days') = {head}"
         f" AND substr({c}, 1, 4) <> '0000' THEN"
-        f" CASE WHEN length({c}) = 19 OR (length({c}) = 20 AND substr({c}, 20) IN ('Z', 'z'))"
-        f" THEN {head} || '.000000'"
-        f" WHEN substr({c}, 20, 1) = '.' AND length({c}) BETWEEN 21 AND 28 THEN"
-        f" CASE WHEN length({digits}) BETWEEN 1 AND 7 AND length({c}) - 20 - length({digits}) <= 1"
-        f" AND ltrim({digits}, '0123456789') = ''"
-        f" THEN {head} || '.' || substr({digits} || '000000', 1, 6) END END END"
+        f" CASE WHEN substr({c}, 20, 1) = '.' THEN"
+        f" CASE WHEN {digits} BETWEEN 6 AND 7 THEN replace(substr({c}, 1, 26), 'T', ' ')"
+        f" WHEN {digits} BETWEEN 1 AND 5"
+        f" THEN {head} || '.' || substr(substr({c}, 21, {digits}) || '00000', 1, 6) END"
+        f" WHEN length({c}) = 19 OR (length({c}) = 20 AND substr({c}, 20) IN ('Z', 'z'))"
+        f" THEN {head} || '.000000' END END"
     )
     return Check(value, REQUIRED if required else NULL_OR_VALUE)
 
