@@ -2,8 +2,9 @@
 
 For every contract column ``value`` is an SQL expression over the raw column that yields
 the stored value (canonical enum, UTC timestamp text, float) when the raw value passes a
-strict check and NULL otherwise; ``ok`` decides, from that value (``{v}``) and the raw
-column (``{r}``), whether the column passes. Rows whose columns all pass are exactly rows
+strict check; otherwise NULL for a required column and a blob (``BAD``, a type no valid
+value has) for an optional one, whose NULL is legitimate. ``ok`` decides from the value
+(``{v}``) whether the column passes, so the raw column is read only once. Rows whose columns all pass are exactly rows
 the pydantic models accept with the same stored values; any other row (an offset on a
 timestamp, a number stored as text, an invalid value) goes through the pydantic model,
 which converts it or rejects it with the reason. The checks are narrower than the
@@ -21,15 +22,15 @@ from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
 _WS = "' \t\n\r\x0b\x0c'"
 _MAX_DOUBLE = "1.7976931348623157e308"
 
+BAD = "x'00'"
 REQUIRED = "{v} IS NOT NULL"
-TEXT_OR_NULL = "typeof({r}) IN ('null', 'text')"
-NULL_OR_VALUE = "({r} IS NULL OR {v} IS NOT NULL)"
+OPTIONAL = "typeof({v}) <> 'blob'"
 
 
 @dataclass(frozen=True)
 class Check:
     value: str
-    ok: str  # a template over {v} (the value) and {r} (the raw column)
+    ok: str  # a template over {v} (the value; {r}, the raw column, is also available)
 
 
 def _nonblank(c: str) -> str:
@@ -41,18 +42,33 @@ def required_text(c: str) -> Check:
     return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED)
 
 
+def _text_or_null(c: str) -> str:
+    """The text, NULL when blank; only for a text value."""
+    return f"CASE WHEN unicode({c}) > 32 OR trim({c}, {_WS}) <> '' THEN {c} END"
+
+
 def optional_text(c: str) -> Check:
-    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", TEXT_OR_NULL)
+    value = (
+        f"CASE typeof({c}) WHEN 'text' THEN {_text_or_null(c)} WHEN 'null' THEN NULL ELSE {BAD} END"
+    )
+    return Check(value, OPTIONAL)
 
 
 def text_with_default(c: str, default: str) -> Check:
     """Required text that a Metadata value (a bound parameter) fills when blank."""
-    value = f"COALESCE(CASE WHEN {_nonblank(c)} THEN {c} END, {default})"
-    return Check(value, f"{TEXT_OR_NULL} AND {REQUIRED}")
+    value = (
+        f"CASE typeof({c}) WHEN 'text' THEN COALESCE({_text_or_null(c)}, {default})"
+        f" WHEN 'null' THEN {default} END"
+    )
+    return Check(value, REQUIRED)
 
 
 def text_or_literal(c: str, literal: str) -> Check:
-    return Check(f"COALESCE(CASE WHEN {_nonblank(c)} THEN {c} END, '{literal}')", TEXT_OR_NULL)
+    value = (
+        f"CASE typeof({c}) WHEN 'text' THEN COALESCE({_text_or_null(c)}, '{literal}')"
+        f" WHEN 'null' THEN '{literal}' END"
+    )
+    return Check(value, REQUIRED)
 
 
 def _finite(c: str, extra: str = "") -> str:
@@ -62,8 +78,13 @@ def _finite(c: str, extra: str = "") -> str:
 def number(c: str, *, minimum: str = "", required: bool = True) -> Check:
     """``minimum``: '' (any finite), '> 0' or '>= 0'."""
     extra = f" AND {c} {minimum}" if minimum else ""
-    value = f"CASE WHEN {_finite(c, extra)} THEN CAST({c} AS REAL) END"
-    return Check(value, REQUIRED if required else NULL_OR_VALUE)
+    if required:
+        return Check(f"CASE WHEN {_finite(c, extra)} THEN CAST({c} AS REAL) END", REQUIRED)
+    value = (
+        f"CASE WHEN {c} IS NULL THEN NULL WHEN {_finite(c, extra)} THEN CAST({c} AS REAL)"
+        f" ELSE {BAD} END"
+    )
+    return Check(value, OPTIONAL)
 
 
 def fee(c: str) -> Check:
@@ -95,7 +116,9 @@ def timestamp(c: str, *, required: bool = True) -> Check:
         f" WHEN length({c}) = 19 OR (length({c}) = 20 AND substr({c}, 20) IN ('Z', 'z'))"
         f" THEN {head} || '.000000' END END"
     )
-    return Check(value, REQUIRED if required else NULL_OR_VALUE)
+    if required:
+        return Check(value, REQUIRED)
+    return Check(f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({value}, {BAD}) END", OPTIONAL)
 
 
 def enumeration(c: str, aliases: dict[str, str]) -> Check:
@@ -122,8 +145,10 @@ def status(c: str) -> Check:
 
 
 def json_object_text(c: str) -> Check:
-    valid = f"{_nonblank(c)} AND json_valid({c}) AND json_type({c}) = 'object'"
-    return Check(
-        f"CASE WHEN {valid} THEN {c} END",
-        f"({{r}} IS NULL OR {{v}} IS NOT NULL OR (typeof({{r}}) = 'text' AND trim({{r}}, {_WS}) = ''))",
+    valid = f"json_valid({c}) AND json_type({c}) = 'object'"
+    value = (
+        f"CASE typeof({c}) WHEN 'null' THEN NULL WHEN 'text' THEN"
+        f" CASE WHEN unicode({c}) <= 32 AND trim({c}, {_WS}) = '' THEN NULL"
+        f" WHEN {valid} THEN {c} ELSE {BAD} END ELSE {BAD} END"
     )
+    return Check(value, OPTIONAL)
