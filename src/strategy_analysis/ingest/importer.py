@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
+from ..db.upsert_sqlite import SqliteUpsert
 from .errors import ExportFileError
-from .export_file import ExportFile
+from .export_file import Chunk, ExportFile
 from .import_records import earlier_import, file_sha256
 from .prefetch import prefetched
 from .report import ImportReport, RejectedRecord
@@ -144,49 +146,74 @@ def _write_tables(
     run = None
     if "orders" in export.tables or "executions" in export.tables:
         run = _run_values(export, writer)
-    for spec in TABLE_SPECS:
-        if spec.run_scoped and run is None:
-            continue
-        if spec.name == "orders":
-            writer.ensure_run(run)
-        if spec.name not in export.tables:
-            continue
+    if run is not None:
+        writer.ensure_run(run)  # before the orders that reference it
+    specs = [
+        spec
+        for spec in TABLE_SPECS
+        if spec.name in export.tables and not (spec.run_scoped and run is None)
+    ]
+    run_id = run.run_id if run is not None else None
+    defaults = export.defaults()
+
+    def merge(spec: TableSpec) -> None:
+        writer.merge(spec, run_id if spec.run_scoped else None, defaults=defaults)
+
+    for spec in specs:
         writer.upsert.create_stage(spec)
-        _stage(export, spec, writer, progress, attached)
-        writer.merge(spec, run.run_id if spec.run_scoped else None, defaults=export.defaults())
+    if attached:
+        for spec in specs:
+            _stage_attached(export, spec, writer, progress)
+            merge(spec)
+    else:
+        # One reader thread runs through every table, so the next table is read while the
+        # database merges the previous one.
+        for spec, chunk in prefetched(_table_chunks(export, specs), depth=4):
+            if chunk is None:
+                merge(spec)
+                continue
+            writer.upsert.stage_rows(spec, chunk.rows)
+            writer.reject(chunk.rejected)
+            progress.advance(chunk.positions_done)
     if run is not None:
         writer.update_run_times(run.run_id)
 
 
-def _stage(
-    export: ExportFile, spec: TableSpec, writer: ImportWriter, progress: _Progress, attached: bool
+def _table_chunks(
+    export: ExportFile, specs: list[TableSpec]
+) -> Iterator[tuple[TableSpec, Chunk | None]]:
+    """Each table's chunks, then (table, None) when the table is read."""
+    for spec in specs:
+        for chunk in export.chunks(spec.name, COPY_CHUNK_ROWS):
+            yield spec, chunk
+        yield spec, None
+
+
+def _stage_attached(
+    export: ExportFile, spec: TableSpec, writer: ImportWriter, progress: _Progress
 ) -> None:
-    if not attached:
-        for chunk in prefetched(export.chunks(spec.name, COPY_CHUNK_ROWS)):
-            writer.upsert.stage_rows(spec, chunk.rows)
-            writer.reject(chunk.rejected)
-            progress.advance(chunk.positions_done)
-        return
+    """SQLite: stage the valid rows straight from the attached export, in SQL."""
     bounds = export.rowid_range(spec.name)
     if bounds is None:
         return
-    valid_sql, invalid_sql, count_sql = export.checked_select(spec.name, schema="src")
+    valid_sql, _, count_sql = export.checked_select(spec.name, schema="src")
     _, local_invalid_sql, _ = export.checked_select(spec.name)
-    sqlite_conn = writer.upsert.conn
+    upsert = cast(SqliteUpsert, writer.upsert)
     low, high = bounds
     try:
         for lo in range(low, high + 1, CHUNK_ROWS):
             params = export.sql_params(lo, lo + CHUNK_ROWS - 1)
-            staged = writer.upsert.stage_select(spec, valid_sql, params)
-            total = sqlite_conn.execute(count_sql, params).fetchone()[0]
+            staged = upsert.stage_select(spec, valid_sql, params)
+            total = upsert.conn.execute(count_sql, params).fetchone()[0]
             if total != staged:
                 positions = [r[0] for r in export.conn.execute(local_invalid_sql, params)]
                 chunk = export.validate_positions(spec.name, positions)
-                writer.upsert.stage_rows(spec, chunk.rows)
+                upsert.stage_rows(spec, chunk.rows)
                 writer.reject(chunk.rejected)
             progress.advance(total)
     except sqlite3.DatabaseError as exc:
-        if "src" in str(exc) or isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc):
+        # Errors reading the attached export (the platform's own database is not read here).
+        if "malformed" in str(exc) or "not a database" in str(exc):
             raise ExportFileError(
                 f"{export.path.name} is corrupt: reading {spec.name} failed: {exc}"
             ) from None
