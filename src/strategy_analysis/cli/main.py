@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "rebuild_command",
     "demo_command",
 )
+LONG_RUNNING = frozenset({"serve", "watch"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Strategy Analysis Platform: import strategy exports, rebuild trades, serve the app.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="debug logging (default: warnings only, info for serve and watch)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"{__package__}.{name}")
@@ -39,8 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # One-shot commands print their own summary; long-running ones log what they do.
+    quiet = logging.INFO if args.command in LONG_RUNNING else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
