@@ -164,3 +164,47 @@ def test_fast_path_accepts_clean_rows_without_the_models(
     assert len(stored) == 50
     assert next(calls) == 0
     assert stored[3][7] == "2025-01-06 10:00:03.123456"
+
+
+@pytest.mark.parametrize("table", ["executions", "orders", "bars"])
+def test_import_stores_what_the_models_accept(engine: Any, tmp_path: Path, table: str) -> None:
+    """Through the whole import (on SQLite the checks run on the attached file)."""
+    from sqlalchemy import text
+
+    from strategy_analysis.ingest.importer import import_export_file
+
+    factory, key, variations = CASES[table]
+    rows = []
+    for i, row in enumerate(_rows(factory(), variations)):
+        if key == "start_time_utc":  # bars: vary the symbol to keep keys apart
+            row = {**row, "symbol": f"S{i}"}
+        elif row[key] == factory()[key]:
+            row = {**row, key: f"K{i}"}
+        rows.append(row)
+    tables: dict[str, Any] = {"bars": [], table: rows}
+    path = write_export(tmp_path / "tricky.sqlite", typed=False, **tables)
+    with ExportFile.open(path) as export:
+        spec = export.tables[table].spec
+        defaults = export.defaults()
+        accepted = []
+        for position, raw in enumerate(rows, start=1):
+            stored, _ = validate_raw(
+                spec, position, {c: raw.get(c) for c in spec.record.COLUMNS}, defaults
+            )
+            if stored is not None:
+                accepted.append(stored)
+    report = import_export_file(engine, path)
+    counts = report.counts[table]
+    assert counts.inserted == len({r[1 : 1 + len(spec.key)] for r in accepted})
+    assert counts.inserted + counts.rejected == len(rows)
+    columns = ", ".join(spec.columns)
+    with engine.connect() as conn:
+        stored_rows = conn.execute(text(f"SELECT {columns} FROM {table}")).all()
+    keyed = {tuple(r[: len(spec.key)]) if table != "bars" else (r[0],): r for r in stored_rows}
+    for row in accepted:
+        key_values = (row[1],) if table != "bars" else (row[1],)
+        got = keyed[key_values]
+        for name, expected, value in zip(spec.columns, row[1:], got, strict=True):
+            if name in spec.timestamp_columns and value is not None:
+                value = value if isinstance(value, str) else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+            assert value == expected, (name, row)

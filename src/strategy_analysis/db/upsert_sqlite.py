@@ -102,6 +102,11 @@ class SqliteUpsert:
         cursor = self.conn.execute(f"INSERT INTO temp.{stage_table(spec)} {select_sql}", params)
         return cursor.rowcount
 
+    def unstage(self, spec: TableSpec, positions: list[int]) -> None:
+        self.conn.executemany(
+            f"DELETE FROM temp.{stage_table(spec)} WHERE pos = ?", [(p,) for p in positions]
+        )
+
     def remove_duplicates(self, spec: TableSpec) -> list[Duplicate]:
         stage = f"temp.{stage_table(spec)}"
         keys = ", ".join(q(k) for k in spec.key)

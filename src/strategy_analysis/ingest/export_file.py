@@ -287,6 +287,37 @@ class ExportFile:
         )
         return valid, invalid, count
 
+    def unchecked_select(self, table: str, stage: str, schema: str) -> tuple[str, str]:
+        """SQL that stages every row with its stored values (invalid ones NULL or a blob),
+        and SQL that then finds the staged rows that fail, by position.
+
+        Checking what is staged avoids a subquery per row; only for checks whose ``ok``
+        needs nothing but the value. Both take :lo and :hi; the first, the defaults.
+        """
+        source = self.tables[table]
+        spec = source.spec
+        values, ok = [], []
+        for column, stored, factory in zip(
+            spec.record.COLUMNS, spec.columns, spec.checks, strict=True
+        ):
+            raw = quote(source.columns[column]) if column in source.columns else "NULL"
+            check = factory(raw)
+            if "{r}" in check.ok:
+                raise ValueError(f"check of {table}.{column} needs the raw value")
+            values.append(check.value)
+            ok.append("(" + check.ok.format(v=f'"{stored}"') + ")")
+        if spec.name == "bars":
+            ok.append(bar_range_check({c: f'"{c}"' for c in spec.columns}))
+        rows = (
+            f"SELECT rowid, {', '.join(values)} FROM {schema}.{quote(source.name)}"
+            " WHERE rowid BETWEEN :lo AND :hi"
+        )
+        failing = (
+            f"SELECT pos FROM {stage} WHERE pos BETWEEN :lo AND :hi"
+            f" AND NOT coalesce(({' AND '.join(ok)}), 0)"
+        )
+        return rows, failing
+
     def defaults(self) -> dict[str, str | None]:
         """Metadata values that fill empty strategy_id / account_id (1.1)."""
         result: dict[str, str | None] = {}

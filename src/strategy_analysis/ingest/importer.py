@@ -20,6 +20,7 @@ from typing import cast
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
+from ..db.upsert_base import stage_table
 from ..db.upsert_sqlite import SqliteUpsert
 from .errors import ExportFileError
 from .export_file import Chunk, ExportFile
@@ -192,22 +193,23 @@ def _table_chunks(
 def _stage_attached(
     export: ExportFile, spec: TableSpec, writer: ImportWriter, progress: _Progress
 ) -> None:
-    """SQLite: stage the valid rows straight from the attached export, in SQL."""
+    """SQLite: stage every row straight from the attached export, in SQL; then take the
+    rows whose checks failed out of the stage and give them to the model."""
     bounds = export.rowid_range(spec.name)
     if bounds is None:
         return
-    valid_sql, _, count_sql = export.checked_select(spec.name, schema="src")
-    _, local_invalid_sql, _ = export.checked_select(spec.name)
     upsert = cast(SqliteUpsert, writer.upsert)
+    stage = f"temp.{stage_table(spec)}"
+    rows_sql, failing_sql = export.unchecked_select(spec.name, stage, schema="src")
     low, high = bounds
     try:
         for lo in range(low, high + 1, CHUNK_ROWS):
             params = export.sql_params(lo, lo + CHUNK_ROWS - 1)
-            staged = upsert.stage_select(spec, valid_sql, params)
-            total = upsert.conn.execute(count_sql, params).fetchone()[0]
-            if total != staged:
-                positions = [r[0] for r in export.conn.execute(local_invalid_sql, params)]
-                chunk = export.validate_positions(spec.name, positions)
+            total = upsert.stage_select(spec, rows_sql, params)
+            failing = [r[0] for r in upsert.conn.execute(failing_sql, params)]
+            if failing:
+                upsert.unstage(spec, failing)
+                chunk = export.validate_positions(spec.name, failing)
                 upsert.stage_rows(spec, chunk.rows)
                 writer.reject(chunk.rejected)
             progress.advance(total)
