@@ -657,7 +657,10 @@ def test_import_record_lists_counts_and_rejections_as_json(engine: Engine, tmp_p
         "conflicts": 0,
     }
     assert record.run_ids == report.run_ids
-    assert record.duration_seconds is not None and record.duration_seconds >= 0
+    assert (
+        record.duration_seconds is not None
+        and 0 < record.duration_seconds <= report.duration_seconds
+    )
     assert (rejection.table_name, rejection.record_key, rejection.position) == ("orders", "O2", 2)
     assert json.loads(json.dumps(rejection.record))["side"] == "Up"
     assert raw == 1

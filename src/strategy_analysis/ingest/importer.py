@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 CHUNK_ROWS = 100_000
-# Rows per chunk read into Python for COPY (PostgreSQL): two chunks in flight stay small.
+# Rows per chunk read into Python for COPY (PostgreSQL): the few chunks in flight stay small.
 COPY_CHUNK_ROWS = 25_000
 
 
@@ -78,7 +78,7 @@ def import_export_file(
         try:
             report.sha256 = file_sha256(path)
             report.duplicate_of = earlier_import(engine, report.sha256)
-            _import(engine, export, report, dry_run, progress, job_id)
+            _import(engine, export, report, dry_run, progress, job_id, started)
         except ExportFileError as exc:
             return failed("refused", str(exc))
         except IMPORT_ERRORS as exc:
@@ -102,6 +102,7 @@ def _import(
     dry_run: bool,
     progress_callback: Progress | None,
     job_id: str | None,
+    started: float,
 ) -> None:
     progress = _Progress(progress_callback, sum(export.count(t) for t in export.tables))
     attached = False
@@ -117,7 +118,14 @@ def _import(
         _detach(conn, attached)
 
     run_in_transaction(
-        engine, report, body, dry_run=dry_run, job_id=job_id, prepare=prepare, cleanup=cleanup
+        engine,
+        report,
+        body,
+        dry_run=dry_run,
+        job_id=job_id,
+        prepare=prepare,
+        cleanup=cleanup,
+        started=started,
     )
 
 

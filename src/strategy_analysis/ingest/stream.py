@@ -140,7 +140,7 @@ def ingest_batch(
             writer.update_run_times(run_id)
 
     try:
-        run_in_transaction(engine, report, body)
+        run_in_transaction(engine, report, body, started=started)
     except IMPORT_ERRORS as exc:
         log.exception("stream batch failed")
         return failed("failed", f"{type(exc).__name__}: {exc}")

@@ -47,6 +47,7 @@ def run_in_transaction(
     job_id: str | None = None,
     prepare: Callable[[Connection], None] | None = None,
     cleanup: Callable[[Connection], None] | None = None,
+    started: float | None = None,
 ) -> None:
     """Run ``body`` with a writer in one transaction; commit, or roll back for a dry run."""
     with engine.connect() as conn:
@@ -67,6 +68,8 @@ def run_in_transaction(
                 report.conflicts = read_conflicts(conn, import_id)
                 writer.finish_affected()
                 report.status = "dry_run" if dry_run else "succeeded"
+                if started is not None:
+                    report.duration_seconds = time.perf_counter() - started
                 finish_record(conn, import_id, report)
                 if dry_run:
                     trans.rollback()
