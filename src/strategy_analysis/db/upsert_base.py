@@ -125,8 +125,28 @@ def insert_columns(
     return target, source
 
 
+def nothing_stored_sql(
+    spec: TableSpec, stage: str, table: str, param: Callable[[str], str]
+) -> str | None:
+    """SQL that finds a stored row the stage could collide with (no row: insert all).
+
+    A run's rows belong to it alone; bars are shared, so a bar collides only within the
+    time range staged for its symbol and timeframe (one range probe each).
+    """
+    if spec.run_scoped:
+        return f"SELECT 1 FROM {table} WHERE run_id = {param('run_id')} LIMIT 1"
+    if spec.name == "bars":
+        return (
+            "SELECT 1 FROM (SELECT symbol, timeframe, min(start_time) AS lo, max(start_time) AS hi"
+            f" FROM {stage} GROUP BY symbol, timeframe) r WHERE EXISTS (SELECT 1 FROM {table} t"
+            " WHERE t.symbol = r.symbol AND t.timeframe = r.timeframe"
+            " AND t.start_time BETWEEN r.lo AND r.hi) LIMIT 1"
+        )
+    return None
+
+
 def new_run_sql(spec: TableSpec, param: Callable[[str], str], stage: str) -> str:
-    """A run with no rows in ``spec``'s table yet: everything staged is new, insert it all."""
+    """Nothing stored to compare with (a new run, new bars): insert everything staged."""
     target, source = insert_columns(
         spec,
         run=param("run_id"),

@@ -26,6 +26,7 @@ from .upsert_base import (
     insert_columns,
     key_join,
     new_run_sql,
+    nothing_stored_sql,
     q,
     stage_table,
 )
@@ -165,8 +166,11 @@ class PostgresUpsert:
         return int(row[0])
 
     @staticmethod
-    def _run_is_new(cursor: Any, spec: TableSpec, run_id: str | None) -> bool:
-        cursor.execute(f"SELECT 1 FROM {spec.name} WHERE run_id = %s LIMIT 1", (run_id,))
+    def _nothing_stored(cursor: Any, spec: TableSpec, params: dict[str, Any]) -> bool:
+        sql = nothing_stored_sql(spec, stage_table(spec), spec.name, _param)
+        if sql is None:
+            return False
+        cursor.execute(sql, params)
         return cursor.fetchone() is None
 
     def merge(
@@ -215,7 +219,7 @@ class PostgresUpsert:
         result.staged, result.first_time, result.last_time = cursor.fetchone()
         if not result.staged:
             return result
-        if spec.run_scoped and self._run_is_new(cursor, spec, params["run_id"]):
+        if self._nothing_stored(cursor, spec, params):
             # Nothing to compare against: insert all, no join, no conflict check.
             cursor.execute(new_run_sql(spec, _param, stage), params)
             result.inserted = result.staged

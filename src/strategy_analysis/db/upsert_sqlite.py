@@ -26,6 +26,7 @@ from .upsert_base import (
     insert_columns,
     key_join,
     new_run_sql,
+    nothing_stored_sql,
     q,
     stage_table,
     staged_values,
@@ -135,9 +136,9 @@ class SqliteUpsert:
         ).fetchone()
         return int(row[0])
 
-    def _run_is_new(self, spec: TableSpec, run_id: str | None) -> bool:
-        sql = f"SELECT 1 FROM main.{spec.name} WHERE run_id = ? LIMIT 1"
-        return self.conn.execute(sql, (run_id,)).fetchone() is None
+    def _nothing_stored(self, spec: TableSpec, params: dict[str, Any]) -> bool:
+        sql = nothing_stored_sql(spec, f"temp.{stage_table(spec)}", f"main.{spec.name}", _param)
+        return sql is not None and self.conn.execute(sql, params).fetchone() is None
 
     def merge(
         self,
@@ -197,7 +198,7 @@ class SqliteUpsert:
         ).fetchone()
         if not result.staged:
             return result
-        if spec.run_scoped and self._run_is_new(spec, run_id):
+        if self._nothing_stored(spec, params):
             # Nothing to compare against: insert all, no join, no conflict check.
             self.conn.execute(new_run_sql(spec, _param, stage), params)
             result.inserted = result.staged
