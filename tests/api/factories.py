@@ -126,6 +126,7 @@ def seed_run(engine: Engine) -> dict[str, Any]:
             lots.append(
                 {
                     "trade_id": trade["trade_id"],
+                    "lot_index": 0,
                     "run_id": RUN_ID,
                     "symbol": trade["symbol"],
                     "entry_execution_id": f"e{n:03d}a",

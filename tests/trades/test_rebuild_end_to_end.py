@@ -167,7 +167,7 @@ def test_cli_import_rebuilds_trades_and_statistics(database_url, session_factory
 
     with session_scope(session_factory) as s:
         stored = s.scalars(select(Trade)).all()
-        lot_count = len(s.scalars(select(TradeLot.id)).all())
+        lot_count = len(s.scalars(select(TradeLot.trade_id)).all())
         doc = s.get(RunStatistics, meta["run_id"]).statistics
 
     def key(account, symbol, first):

@@ -157,18 +157,23 @@ class Execution(Base):
 
 
 class Trade(Base):
-    """A round-trip trade rebuilt from executions (analytics.md)."""
+    """A round-trip trade rebuilt from executions (analytics.md).
+
+    Few indexes and no foreign key: a rebuild writes hundreds of thousands of rows, and
+    every index and per-row key check multiplies that cost. Only the rebuild writes here,
+    for runs it has just read; it deletes a run's trades explicitly.
+    """
 
     __tablename__ = "trades"
     __table_args__ = (
-        Index(None, "run_id", "symbol"),
+        # The run's page in entry order; also serves any run_id (+ symbol) filter.
         Index(None, "run_id", "entry_time"),
-        Index(None, "run_id", "exit_time"),
+        # Filters by symbol across runs, and the distinct symbols (loose index scan).
         Index(None, "symbol", "entry_time"),
     )
 
     trade_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(String(200))
     strategy_id: Mapped[str | None] = mapped_column(String(200))
     account_id: Mapped[str | None] = mapped_column(String(200))
     symbol: Mapped[str] = mapped_column(String(200))
@@ -200,11 +205,11 @@ class TradeLot(Base):
     """A FIFO lot match: one entry fill (part) closed by one exit fill (part)."""
 
     __tablename__ = "trade_lots"
-    __table_args__ = (Index(None, "run_id", "symbol"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    trade_id: Mapped[str] = mapped_column(String(64), index=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))
+    # Lots are read and replaced by trade: the key is the trade and the lot's place in it.
+    trade_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lot_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(200))
     symbol: Mapped[str] = mapped_column(String(200))
     entry_execution_id: Mapped[str] = mapped_column(String(200))
     exit_execution_id: Mapped[str] = mapped_column(String(200))

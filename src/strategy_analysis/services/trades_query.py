@@ -189,7 +189,7 @@ def trade_lots(conn: Connection, trade_id: str) -> list[dict[str, Any]]:
             lots.pnl_gross,
         )
         .where(lots.trade_id == trade_id)
-        .order_by(lots.id)
+        .order_by(lots.lot_index)
     )
     return [dict(row) for row in conn.execute(query).mappings()]
 

@@ -36,7 +36,7 @@ from .reading import (
 )
 from .run_lock import run_lock
 from .statistics import compute_equity_curve, compute_statistics
-from .writing import delete_trades, large_write_cache, store_statistics, write_trades
+from .writing import large_write_cache, replace_trades, store_statistics
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +198,7 @@ def _rebuild_run(
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
             with large_write_cache(conn):
-                delete_trades(conn, run.run_id, symbols)
-                write_trades(conn, built)
+                replace_trades(conn, run.run_id, symbols, built)
             clock.lap("write")
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])

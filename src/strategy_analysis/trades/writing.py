@@ -3,6 +3,12 @@
 Bulk only: PostgreSQL binary ``COPY ... FROM STDIN`` encoded with numpy; SQLite
 ``executemany`` of multi-row ``INSERT`` statements sized to its variable limit. The caller
 owns the transaction, so a pair's DELETE and INSERT become visible together.
+
+On PostgreSQL, pairs that already have trades are merged rather than rewritten: trade ids
+are deterministic, so most rows of a rebuild equal the stored ones, and re-inserting them
+costs an index entry per index and a uniqueness check against the deleted twin. The new
+rows go into temporary tables (no indexes, no WAL); only rows that differ are deleted and
+inserted.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -44,6 +51,36 @@ _NULLABLE_INT_COLUMNS = {"exit_sequence"}
 _SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 _SQLITE_MAX_ROWS_PER_INSERT = 500
 _SQLITE_REBUILD_CACHE_KIB = 128 * 1024
+# Lot columns as stored: the lot's place within its trade completes the key.
+STORED_LOT_FIELDS = (*LOT_FIELDS, "lot_index")
+# The merge's hash joins hold a run's trades (a few hundred MB at most) in memory.
+_MERGE_WORK_MEM = "256MB"
+# Planner statistics are refreshed when a write changed this share of a table's rows
+# (and at least _ANALYZE_MIN_ROWS): the planner otherwise keeps assuming a handful of
+# trades per run until autovacuum gets to it.
+_ANALYZE_SHARE = 0.2
+_ANALYZE_MIN_ROWS = 5_000
+
+
+class NumberedLots:
+    """Lot matches with ``lot_index``: each lot's place within its trade (FIFO order)."""
+
+    def __init__(self, lots: LotMatches) -> None:
+        self.lots = lots
+        trade_index = np.asarray(lots.trade_index)
+        order = np.argsort(trade_index, kind="stable")
+        grouped = trade_index[order]
+        first = np.ones(len(grouped), dtype=bool)
+        first[1:] = grouped[1:] != grouped[:-1]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(grouped)), 0))
+        self.lot_index = np.empty(len(grouped), dtype=np.int64)
+        self.lot_index[order] = np.arange(len(grouped)) - group_start
+
+    def __len__(self) -> int:
+        return len(self.lots)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.lot_index if name == "lot_index" else self.lots.column(name)
 
 
 def _db_column(name: str, values: np.ndarray) -> Any:
@@ -56,7 +93,9 @@ def _db_column(name: str, values: np.ndarray) -> Any:
     return values.tolist()
 
 
-def _row_matrix(source: BuiltTrades | LotMatches, fields: Sequence[str]) -> np.ndarray:
+def _row_matrix(
+    source: BuiltTrades | LotMatches | NumberedLots, fields: Sequence[str]
+) -> np.ndarray:
     """Rows as a 2-D object array (one column at a time, no per-row Python work)."""
     matrix = np.empty((len(source), len(fields)), dtype=object)
     for j, name in enumerate(fields):
@@ -82,7 +121,7 @@ def _copy_binary(
     conn: Connection,
     table: str,
     fields: Sequence[str],
-    source: BuiltTrades | LotMatches,
+    source: Any,
     schema_table: str,
 ) -> None:
     columns = Base.metadata.tables[schema_table].c
@@ -90,7 +129,11 @@ def _copy_binary(
     arrays = [np.asarray(source.column(name)) for name in fields]
     dbapi = conn.connection.driver_connection
     with dbapi.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT BINARY)") as copy:
+        # A writer thread sends each chunk while the next one is encoded.
+        with cursor.copy(
+            f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT BINARY)",
+            writer=QueuedLibpqWriter(cursor),
+        ) as copy:
             for chunk in binary_copy_chunks(arrays, kinds):
                 copy.write(chunk)
 
@@ -121,7 +164,7 @@ def bulk_insert(
     conn: Connection,
     table: str,
     fields: Sequence[str],
-    source: BuiltTrades | LotMatches,
+    source: BuiltTrades | LotMatches | NumberedLots,
     schema_table: str | None = None,
 ) -> None:
     """Insert ``source`` into ``table``, whose columns are those of model table
@@ -153,14 +196,16 @@ def large_write_cache(conn: Connection) -> Iterator[None]:
 
 
 def delete_trades(conn: Connection, run_id: str, symbols: Iterable[str]) -> int:
+    """Delete the trades of the run's ``symbols`` and their lots; returns trades deleted."""
     names = sorted(set(symbols))
     if not names:
         return 0
     params = {"run_id": run_id, "symbols": names}
     conn.execute(
-        text("DELETE FROM trade_lots WHERE run_id = :run_id AND symbol IN :symbols").bindparams(
-            bindparam("symbols", expanding=True)
-        ),
+        text(
+            "DELETE FROM trade_lots WHERE trade_id IN "
+            "(SELECT trade_id FROM trades WHERE run_id = :run_id AND symbol IN :symbols)"
+        ).bindparams(bindparam("symbols", expanding=True)),
         params,
     )
     result = conn.execute(
@@ -174,7 +219,113 @@ def delete_trades(conn: Connection, run_id: str, symbols: Iterable[str]) -> int:
 
 def write_trades(conn: Connection, built: BuiltTrades) -> None:
     bulk_insert(conn, "trades", TRADE_FIELDS, built)
-    bulk_insert(conn, "trade_lots", LOT_FIELDS, built.lots)
+    bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
+
+
+def _has_trades(conn: Connection, run_id: str, symbols: Sequence[str]) -> bool:
+    found = conn.execute(
+        text(
+            "SELECT 1 FROM trades WHERE run_id = :run_id AND symbol IN :symbols LIMIT 1"
+        ).bindparams(bindparam("symbols", expanding=True)),
+        {"run_id": run_id, "symbols": list(symbols)},
+    ).first()
+    return found is not None
+
+
+def _same_row(fields: Sequence[str]) -> str:
+    """Stage row ``s`` equals stored row ``t`` in every column (NULLs equal)."""
+    stage = ", ".join(f"s.{name}" for name in fields)
+    stored = ", ".join(f"t.{name}" for name in fields)
+    return f"ROW({stage}) IS NOT DISTINCT FROM ROW({stored})"
+
+
+def _merge_postgresql(
+    conn: Connection, run_id: str, symbols: Sequence[str], built: BuiltTrades
+) -> int:
+    """Make the stored trades and lots of the pairs equal ``built``, writing only rows
+    that differ. Returns the trade rows deleted plus inserted."""
+    conn.exec_driver_sql(f"SET LOCAL work_mem = '{_MERGE_WORK_MEM}'")
+    conn.exec_driver_sql("CREATE TEMP TABLE trades_stage (LIKE trades) ON COMMIT DROP")
+    conn.exec_driver_sql("CREATE TEMP TABLE trade_lots_stage (LIKE trade_lots) ON COMMIT DROP")
+    bulk_insert(conn, "trades_stage", TRADE_FIELDS, built, schema_table="trades")
+    bulk_insert(
+        conn,
+        "trade_lots_stage",
+        STORED_LOT_FIELDS,
+        NumberedLots(built.lots),
+        schema_table="trade_lots",
+    )
+    params = {"run_id": run_id, "symbols": list(symbols)}
+    trade_columns = ", ".join(TRADE_FIELDS)
+    lot_columns = ", ".join(STORED_LOT_FIELDS)
+    statements = (
+        f"""DELETE FROM trade_lots t
+             WHERE t.trade_id IN (SELECT trade_id FROM trades
+                                   WHERE run_id = :run_id AND symbol IN :symbols)
+               AND NOT EXISTS (SELECT 1 FROM trade_lots_stage s
+                                WHERE s.trade_id = t.trade_id AND s.lot_index = t.lot_index
+                                  AND {_same_row(STORED_LOT_FIELDS)})""",
+        f"""DELETE FROM trades t
+             WHERE t.run_id = :run_id AND t.symbol IN :symbols
+               AND NOT EXISTS (SELECT 1 FROM trades_stage s
+                                WHERE s.trade_id = t.trade_id AND {_same_row(TRADE_FIELDS)})""",
+        f"""INSERT INTO trades ({trade_columns})
+            SELECT {trade_columns} FROM trades_stage s
+             WHERE NOT EXISTS (SELECT 1 FROM trades t WHERE t.trade_id = s.trade_id)""",
+        f"""INSERT INTO trade_lots ({lot_columns})
+            SELECT {lot_columns} FROM trade_lots_stage s
+             WHERE NOT EXISTS (SELECT 1 FROM trade_lots t
+                                WHERE t.trade_id = s.trade_id AND t.lot_index = s.lot_index)""",
+    )
+    changed = []
+    for statement in statements:
+        bound = text(statement)
+        if ":symbols" in statement:
+            bound = bound.bindparams(bindparam("symbols", expanding=True))
+        changed.append(conn.execute(bound, params).rowcount or 0)
+    lots_deleted, trades_deleted, trades_inserted, lots_inserted = changed
+    conn.exec_driver_sql("DROP TABLE trades_stage, trade_lots_stage")
+    log.debug(
+        "run %s: %d trades and %d lots deleted, %d trades and %d lots inserted",
+        run_id,
+        trades_deleted,
+        lots_deleted,
+        trades_inserted,
+        lots_inserted,
+    )
+    return trades_deleted + trades_inserted
+
+
+def _refresh_planner_statistics(conn: Connection, changed: dict[str, int]) -> None:
+    """PostgreSQL: ANALYZE a table whose rows this write changed by a large share."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table, rows in changed.items():
+        if rows < _ANALYZE_MIN_ROWS:
+            continue
+        estimate = conn.execute(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+            {"table": table},
+        ).scalar()
+        # reltuples is -1 before the table's first ANALYZE.
+        if estimate is None or estimate < 0 or rows > _ANALYZE_SHARE * estimate:
+            log.debug("analyzing %s after %d changed rows (estimate %s)", table, rows, estimate)
+            conn.exec_driver_sql(f"ANALYZE {table}")
+
+
+def replace_trades(
+    conn: Connection, run_id: str, symbols: Iterable[str], built: BuiltTrades
+) -> None:
+    """Replace the stored trades and lots of the run's ``symbols`` by ``built``."""
+    names = sorted(set(symbols))
+    if conn.dialect.name == "postgresql" and names and _has_trades(conn, run_id, names):
+        trade_rows = _merge_postgresql(conn, run_id, names, built)
+    else:
+        deleted = delete_trades(conn, run_id, names)
+        write_trades(conn, built)
+        trade_rows = deleted + len(built)
+    # Only trades: lots are always read by their key, whatever the planner estimates.
+    _refresh_planner_statistics(conn, {"trades": trade_rows})
 
 
 def store_statistics(conn: Connection, run_id: str, document: dict[str, Any]) -> None:
