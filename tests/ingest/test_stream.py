@@ -185,3 +185,26 @@ def test_gzip_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b" " * 2_000_000 + b"{}"))
     with pytest.raises(BatchFormatError, match="decompresses to more than"):
         ingest_batch_file(engine, path, max_decompressed_bytes=1_000_000)
+
+
+def test_bars_after_their_trades_make_the_covered_runs_affected(engine: Engine) -> None:
+    ingest_batch(engine, batch(executions=[execution("E1"), execution("E2", symbol="NQ 12-25")]))
+    other = {"run_id": "other", "strategy_id": "S1", "mode": "live"}
+    late = [execution("E9", exec_time_utc="2025-02-01 10:00:00")]
+    ingest_batch(engine, batch(run=other, executions=late))
+    seen: list[ImportReport] = []
+    # Bars only, in a batch of their own (no run), covering live-1's ES fill only.
+    ingest_batch(
+        engine,
+        {"schema_version": "1.1", "bars": [bar("2025-01-06 10:00:00")]},
+        after_import=seen.append,
+    )
+    assert seen[0].affected == [("live-1", "ES 12-25")]
+    # The same bars again change nothing, so nothing needs a rebuild.
+    seen.clear()
+    ingest_batch(
+        engine,
+        {"schema_version": "1.1", "bars": [bar("2025-01-06 10:00:00")]},
+        after_import=seen.append,
+    )
+    assert seen == [] or seen[0].affected == []

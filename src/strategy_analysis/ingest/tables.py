@@ -28,7 +28,8 @@ class TableSpec:
     record: type[ExportRecord]
     checks: tuple[CheckFactory, ...]  # one per record column, in record.COLUMNS order
     run_scoped: bool  # has run_id in its key
-    # Value of the table's data-time (for Run.first_data_time / last_data_time)
+    # The table's data time: a run's first/last data time (orders, executions); the time
+    # range that new bars cover (bars)
     time_column: str | None = None
 
     @property
@@ -107,6 +108,7 @@ BARS = TableSpec(
         _opt_num,
     ),
     run_scoped=False,
+    time_column="start_time",
 )
 ORDERS = TableSpec(
     "orders",

@@ -7,7 +7,7 @@ the run, merges staged tables and keeps the report's counts and affected runs.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select, update
@@ -44,6 +44,8 @@ class ImportWriter:
         self.rejected: list[RejectedRecord] = []
         self.affected: set[tuple[str, str]] = set()
         self.point_value_symbols: set[str] = set()
+        # Bars inserted or changed: (symbol) -> (first start, last start) of the staged bars.
+        self.bar_ranges: dict[str, tuple[datetime, datetime]] = {}
         self.first_time: datetime | None = None
         self.last_time: datetime | None = None
 
@@ -112,12 +114,12 @@ class ImportWriter:
         if spec.run_scoped and run_id is not None and spec.name == "executions":
             self.affected.update((run_id, symbol) for symbol in result.symbols)
         self.point_value_symbols |= result.point_value_symbols
-        for value in (result.first_time, result.last_time):
-            moment = _as_datetime(value)
-            if moment is None:
-                continue
-            self.first_time = moment if self.first_time is None else min(self.first_time, moment)
-            self.last_time = moment if self.last_time is None else max(self.last_time, moment)
+        if spec.name == "bars":
+            # Bars are market data shared by runs: they do not move a run's data times.
+            if result.inserted or result.updated:
+                self._note_bar_range(result.symbols, result.first_time, result.last_time)
+        else:
+            self._note_data_times(result.first_time, result.last_time)
         log.info(
             "%s %s: %d new, %d changed, %d unchanged, %d conflicts",
             self.report.file_name or self.report.source,
@@ -127,6 +129,14 @@ class ImportWriter:
             result.unchanged,
             result.conflicts,
         )
+
+    def _note_data_times(self, first: Any, last: Any) -> None:
+        for value in (first, last):
+            moment = _as_datetime(value)
+            if moment is None:
+                continue
+            self.first_time = moment if self.first_time is None else min(self.first_time, moment)
+            self.last_time = moment if self.last_time is None else max(self.last_time, moment)
 
     # -- strategy and run -----------------------------------------------------------------
 
@@ -212,8 +222,43 @@ class ImportWriter:
                 .values(first_data_time=new_first, last_data_time=new_last, updated_at=utc_now())
             )
 
+    def _note_bar_range(self, symbols: set[str], first: Any, last: Any) -> None:
+        first_at, last_at = _as_datetime(first), _as_datetime(last)
+        if first_at is None or last_at is None:
+            return
+        for symbol in symbols:
+            known = self.bar_ranges.get(symbol)
+            if known is not None:
+                first_at, last_at = min(known[0], first_at), max(known[1], last_at)
+            self.bar_ranges[symbol] = (first_at, last_at)
+
+    def _runs_covered_by_new_bars(self) -> set[tuple[str, str]]:
+        """(run, symbol) pairs whose excursions may change because bars of the symbol
+        arrived or changed within the run's data time (bars may come after their trades)."""
+        pairs: set[tuple[str, str]] = set()
+        for symbol, (first, last) in self.bar_ranges.items():
+            traded = (
+                select(Execution.run_id)
+                .where(Execution.run_id == Run.run_id, Execution.symbol == symbol)
+                .exists()
+            )
+            # Bars are known by their start; one that starts before a run's first fill may
+            # still contain it: a day of slack covers the longest named timeframe ('1d').
+            rows = self.conn.execute(
+                select(Run.run_id).where(
+                    Run.first_data_time <= last + timedelta(days=1),
+                    Run.last_data_time >= first - timedelta(days=1),
+                    traded,
+                )
+            )
+            pairs.update((run_id, symbol) for (run_id,) in rows)
+        return pairs
+
     def finish_affected(self) -> None:
-        """Affected (run, symbol) pairs, including every run that trades a re-valued symbol."""
+        """Affected (run, symbol) pairs, including every run that trades a re-valued symbol
+        and every run whose time the new or changed bars cover."""
+        if self.bar_ranges:
+            self.affected |= self._runs_covered_by_new_bars()
         if self.point_value_symbols:
             rows = self.conn.execute(
                 select(Execution.run_id, Execution.symbol)
