@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..contract.records import BarRecord, ExecutionRecord, OrderRecord
+
 SCHEMA_VERSIONS = ("1.0", "1.1")
 _START = np.datetime64("2025-01-06T00:00:00", "us")
 _MINUTE_US = 60_000_000
@@ -56,51 +58,11 @@ _FILE_TABLES = {
         "reject_reason TEXT, cancel_reason TEXT, client_tag TEXT, meta_json TEXT"
     ),
 }
-_EXECUTION_COLUMNS_10 = (
-    "execution_id",
-    "order_id",
-    "strategy_id",
-    "account_id",
-    "symbol",
-    "side",
-    "exec_time_utc",
-    "price",
-    "quantity",
-    "fee",
-    "fee_currency",
-)
-_BAR_COLUMNS = (
-    "symbol",
-    "timeframe",
-    "start_time_utc",
-    "end_time_utc",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "open_interest",
-)
-_ORDER_COLUMNS = (
-    "order_id",
-    "parent_order_id",
-    "strategy_id",
-    "strategy_version",
-    "account_id",
-    "symbol",
-    "side",
-    "order_type",
-    "time_in_force",
-    "submit_time_utc",
-    "price",
-    "stop_price",
-    "quantity",
-    "status",
-    "reject_reason",
-    "cancel_reason",
-    "client_tag",
-    "meta_json",
-)
+# 1.0 exports were written before liquidity_flag existed.
+_EXECUTION_COLUMNS_10 = tuple(c for c in ExecutionRecord.COLUMNS if c != "liquidity_flag")
+# The export's columns are the contract's record columns.
+_BAR_COLUMNS = BarRecord.COLUMNS
+_ORDER_COLUMNS = OrderRecord.COLUMNS
 
 
 @dataclass
