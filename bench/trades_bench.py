@@ -37,7 +37,6 @@ from strategy_analysis.db.engine import make_engine  # noqa: E402
 from strategy_analysis.db.migrations import upgrade_database  # noqa: E402
 from strategy_analysis.trades.builder import build_trades  # noqa: E402
 from strategy_analysis.trades.columns import (  # noqa: E402
-    LOT_FIELDS,
     TRADE_FIELDS,
     BarColumns,
     ExecutionColumns,
@@ -49,7 +48,11 @@ from strategy_analysis.trades.statistics import (  # noqa: E402
     compute_equity_curve,
     compute_statistics,
 )
-from strategy_analysis.trades.writing import bulk_insert  # noqa: E402
+from strategy_analysis.trades.writing import (  # noqa: E402
+    STORED_LOT_FIELDS,
+    NumberedLots,
+    bulk_insert,
+)
 
 DEFAULT_PG = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -361,7 +364,13 @@ def baseline_write(engine: Engine, built: Any) -> float:
     with engine.begin() as conn:
         started = time.perf_counter()
         bulk_insert(conn, "baseline_trades", TRADE_FIELDS, built, schema_table="trades")
-        bulk_insert(conn, "baseline_lots", LOT_FIELDS, built.lots, schema_table="trade_lots")
+        bulk_insert(
+            conn,
+            "baseline_lots",
+            STORED_LOT_FIELDS,
+            NumberedLots(built.lots),
+            schema_table="trade_lots",
+        )
     return time.perf_counter() - started
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
-from ..db.models import Bar, Execution, Trade, TradeLot
+from ..db.models import Bar, Execution, RunStatistics, Trade, TradeLot
 from ..trades.timeframes import timeframe_seconds
 
 TRADE_COLUMNS = (
@@ -106,10 +106,43 @@ def list_trades(
     page = filters.apply(select(*_trade_cols)).order_by(*order_by).limit(limit).offset(offset)
     rows = [dict(row) for row in conn.execute(page).mappings()]
     if offset == 0 and len(rows) < limit:
-        total = len(rows)  # the whole result fits on this page: no count needed
-    else:
+        return rows, len(rows)  # the whole result fits on this page: no count needed
+    total = _stored_total(conn, filters)
+    if total is None:
         total = conn.execute(filters.apply(select(func.count()).select_from(Trade))).scalar_one()
     return rows, total
+
+
+# Filters the stored statistics cannot count by.
+_UNCOUNTED_FILTERS = (
+    "strategy_id",
+    "symbol",
+    "account_id",
+    "side",
+    "time_from",
+    "time_to",
+    "outcome",
+)
+
+
+def _stored_total(conn: Connection, filters: TradeFilters) -> int | None:
+    """The trade count of one run (optionally of one status) from its stored statistics,
+    or None when they cannot tell. Exact: a rebuild stores the statistics in the
+    transaction that writes the trades, and counting a run of 200k trades costs more
+    than the page itself."""
+    if filters.run_id is None or any(getattr(filters, n) is not None for n in _UNCOUNTED_FILTERS):
+        return None
+    document = RunStatistics.statistics
+    closed = document[("statistics", "total_trades")].as_integer()
+    open_ = document[("statistics", "open_trades")].as_integer()
+    row = conn.execute(select(closed, open_).where(RunStatistics.run_id == filters.run_id)).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    if filters.status == "CLOSED":
+        return int(row[0])
+    if filters.status == "OPEN":
+        return int(row[1])
+    return int(row[0]) + int(row[1])
 
 
 def get_trade_row(conn: Connection, trade_id: str) -> dict[str, Any] | None:
