@@ -110,6 +110,36 @@ def validate_raw(
     return (position, *record.row()), None
 
 
+def checked_select(source: SourceTable, schema: str = "main") -> tuple[str, str, str]:
+    """SQL of (valid rows as stored values, positions of the rows that need the model, the
+    number of rows) of a table whose rowid is the record's position.
+
+    Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
+    """
+    spec = source.spec
+    inner, ok = [], []
+    for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
+        raw = quote(source.columns[column]) if column in source.columns else "NULL"
+        check = factory(raw)
+        inner.append(f"{check.value} AS v{i}")
+        if "{r}" in check.ok:
+            inner.append(f"{raw} AS r{i}")
+        ok.append("(" + check.ok.format(v=f"v{i}", r=f"r{i}") + ")")
+    if spec.name == "bars":
+        ok.append(bar_range_check({c: f"v{i}" for i, c in enumerate(spec.columns)}))
+    condition = f"coalesce(({' AND '.join(ok)}), 0)"
+    values = ", ".join(f"v{i}" for i in range(len(spec.columns)))
+    # LIMIT keeps SQLite from flattening the subquery, so each value is computed once.
+    rows = (
+        f"(SELECT rowid AS pos, {', '.join(inner)} FROM {schema}.{quote(source.name)}"
+        " WHERE rowid BETWEEN :lo AND :hi LIMIT -1)"
+    )
+    valid = f"SELECT pos, {values} FROM {rows} WHERE {condition}"
+    invalid = f"SELECT pos FROM {rows} WHERE NOT {condition}"
+    count = f"SELECT count(*) FROM {schema}.{quote(source.name)} WHERE rowid BETWEEN :lo AND :hi"
+    return valid, invalid, count
+
+
 class ExportFile:
     """An export opened read-only. Use as a context manager, or call ``close()``."""
 
@@ -261,31 +291,7 @@ class ExportFile:
 
         Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
         """
-        source = self.tables[table]
-        spec = source.spec
-        inner, ok = [], []
-        for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
-            raw = quote(source.columns[column]) if column in source.columns else "NULL"
-            check = factory(raw)
-            inner.append(f"{check.value} AS v{i}")
-            if "{r}" in check.ok:
-                inner.append(f"{raw} AS r{i}")
-            ok.append("(" + check.ok.format(v=f"v{i}", r=f"r{i}") + ")")
-        if spec.name == "bars":
-            ok.append(bar_range_check({c: f"v{i}" for i, c in enumerate(spec.columns)}))
-        condition = f"coalesce(({' AND '.join(ok)}), 0)"
-        values = ", ".join(f"v{i}" for i in range(len(spec.columns)))
-        # LIMIT keeps SQLite from flattening the subquery, so each value is computed once.
-        rows = (
-            f"(SELECT rowid AS pos, {', '.join(inner)} FROM {schema}.{quote(source.name)}"
-            " WHERE rowid BETWEEN :lo AND :hi LIMIT -1)"
-        )
-        valid = f"SELECT pos, {values} FROM {rows} WHERE {condition}"
-        invalid = f"SELECT pos FROM {rows} WHERE NOT {condition}"
-        count = (
-            f"SELECT count(*) FROM {schema}.{quote(source.name)} WHERE rowid BETWEEN :lo AND :hi"
-        )
-        return valid, invalid, count
+        return checked_select(self.tables[table], schema)
 
     def unchecked_select(self, table: str, stage: str, schema: str) -> tuple[str, str]:
         """SQL that stages every row with its stored values (invalid ones NULL or a blob),

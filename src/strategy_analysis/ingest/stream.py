@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
+from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
 from .report import ImportReport, RejectedRecord
@@ -58,9 +59,10 @@ def check_batch(payload: Any) -> dict[str, Any]:
 def _validated(
     spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
 ) -> tuple[list[tuple[Any, ...]], list[RejectedRecord]]:
-    rows: list[tuple[Any, ...]] = []
+    rows, for_models = check_records(spec, items, defaults)
     rejected: list[RejectedRecord] = []
-    for position, item in enumerate(items):
+    for position in for_models:
+        item = items[position]
         if not isinstance(item, dict):
             rejected.append(
                 RejectedRecord(

@@ -1,0 +1,89 @@
+"""Set-wise checks of a stream batch's records, the fast path of ``ingest_batch``.
+
+The records go into a table of an in-memory SQLite database, untyped, so each value keeps
+its JSON type, and the file reader's column checks (``column_sql``) select the valid ones
+as stored values in one statement. Only the records those checks do not accept go through
+the pydantic models, which convert them or reject them with the reason. Values SQLite
+would bind differently from what the models see (booleans, non-finite numbers, nested
+objects and lists, integers beyond 64 bits) send their record to the models directly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from .export_file import SourceTable, checked_select, quote
+from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TableSpec
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _bindable(row: list[Any], json_column: int | None) -> bool:
+    """Whether SQLite sees the values as the models do; serialises a meta_json object."""
+    for index, value in enumerate(row):
+        kind = type(value)
+        if kind is str or value is None:
+            continue
+        if kind is float:
+            if value - value != 0:  # NaN or infinity: SQLite would store NULL
+                return False
+        elif kind is int:
+            if not _INT64[0] <= value <= _INT64[1]:
+                return False
+        elif kind is dict and index == json_column:
+            # The model stores an object as this exact text; the SQL check accepts it as is.
+            try:
+                row[index] = json.dumps(value, separators=(",", ":"), allow_nan=False)
+            except (TypeError, ValueError):
+                return False
+        else:
+            return False
+    return True
+
+
+def check_records(
+    spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
+) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """(valid rows as (position, *stored values), positions the models must decide)."""
+    columns = spec.record.COLUMNS
+    json_column = columns.index("meta_json") if "meta_json" in columns else None
+    staged: list[list[Any]] = []
+    for_models: list[int] = []
+    for position, item in enumerate(items):
+        if type(item) is not dict:
+            for_models.append(position)
+            continue
+        row = [item.get(c) for c in columns]
+        if _bindable(row, json_column):
+            row.append(position)
+            staged.append(row)
+        else:
+            for_models.append(position)
+    if not staged:
+        return [], for_models
+    source = SourceTable(spec, spec.export_name, {c: c for c in columns})
+    valid_sql, invalid_sql, _ = checked_select(source)
+    params = {
+        "lo": 0,
+        "hi": len(items),
+        DEFAULT_STRATEGY[1:]: defaults.get("strategy_id"),
+        DEFAULT_ACCOUNT[1:]: defaults.get("account_id"),
+    }
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join("?" for _ in range(len(columns) + 1))
+    conn = sqlite3.connect(":memory:")
+    try:
+        # No declared types: no column affinity converts a value before it is checked.
+        conn.execute(f"CREATE TABLE {quote(spec.export_name)} ({names}, pos INTEGER PRIMARY KEY)")
+        conn.executemany(
+            f"INSERT INTO {quote(spec.export_name)} ({names}, pos) VALUES ({marks})", staged
+        )
+        rows = conn.execute(valid_sql, params).fetchall()
+        if len(rows) != len(staged):
+            for_models.extend(r[0] for r in conn.execute(invalid_sql, params))
+            for_models.sort()
+    finally:
+        conn.close()
+    return rows, for_models

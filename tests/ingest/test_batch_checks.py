@@ -1,0 +1,79 @@
+"""The stream's set-wise checks and the pydantic models agree on every JSON value: same
+stored row, or the record goes to the models; clean records never need the models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ingest.export_factory import execution, order
+from ingest.test_column_checks import CASES, _rows
+
+from strategy_analysis.ingest.batch_checks import check_records
+from strategy_analysis.ingest.export_file import validate_raw
+from strategy_analysis.ingest.stream import _validated
+from strategy_analysis.ingest.tables import SPECS_BY_NAME
+
+# Values only JSON (not an export file) can carry.
+JSON_ONLY: list[Any] = [True, False, float("nan"), -float("inf"), 2**70, [1], {"a": 1}]
+DEFAULTS = {"strategy_id": "META-S", "account_id": None}
+
+
+def _batch_records(table: str) -> list[Any]:
+    factory, _, variations = CASES[table]
+    variations = {column: [*values, *JSON_ONLY] for column, values in variations.items()}
+    rows: list[Any] = _rows(factory(), variations)
+    return [*rows, "not an object", None, [1, 2]]
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_batch_checks_agree_with_the_models(table: str) -> None:
+    spec = SPECS_BY_NAME[table]
+    items = _batch_records(table)
+    # bytes cannot come from JSON
+    items = [
+        i
+        for i in items
+        if not (isinstance(i, dict) and any(isinstance(v, bytes) for v in i.values()))
+    ]
+    fast, for_models = check_records(spec, items, DEFAULTS)
+    fast_positions = {row[0] for row in fast}
+    assert fast_positions.isdisjoint(for_models)
+    assert sorted(fast_positions | set(for_models)) == list(range(len(items)))
+    assert fast and for_models
+    for row in fast:
+        expected, rejection = validate_raw(spec, row[0], items[row[0]], DEFAULTS)
+        assert expected == row, (items[row[0]], rejection)
+    rows, rejected = _validated(spec, items, DEFAULTS)
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            assert position in {r.position for r in rejected}
+            continue
+        expected, _ = validate_raw(spec, position, item, DEFAULTS)
+        stored = {row[0]: row for row in rows}
+        if expected is None:
+            assert position not in stored
+        else:
+            assert stored[position] == expected
+
+
+def test_clean_records_need_no_model() -> None:
+    items = [
+        execution(f"E{i}", exec_time_utc=f"2025-01-06T10:00:{i:02d}.1234567Z") for i in range(50)
+    ]
+    rows, for_models = check_records(SPECS_BY_NAME["executions"], items, DEFAULTS)
+    assert for_models == []
+    assert [row[0] for row in rows] == list(range(50))
+    assert rows[3][7] == "2025-01-06 10:00:03.123456"
+
+
+def test_meta_json_object_is_stored_as_the_model_stores_it() -> None:
+    items = [order("O1", meta_json={"b": [1, 2], "a": "é"}), order("O2", strategy_id="  ")]
+    rows, for_models = check_records(SPECS_BY_NAME["orders"], items, DEFAULTS)
+    assert for_models == []
+    meta = rows[0][-1]
+    assert json.loads(meta) == {"b": [1, 2], "a": "é"}
+    assert rows[0] == validate_raw(SPECS_BY_NAME["orders"], 0, items[0], DEFAULTS)[0]
+    # a blank strategy falls back to the run's default, as in the model
+    assert rows[1][3] == "META-S"
