@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import Execution, Run, Strategy, Trade, TradeLot
+from strategy_analysis.trades import writing
 from strategy_analysis.trades.columns import LotMatches
 from strategy_analysis.trades.rebuild import rebuild_trades
 from strategy_analysis.trades.writing import NumberedLots
@@ -71,7 +72,11 @@ def _rebuild_from_empty(engine, session_factory) -> tuple[list[tuple], list[tupl
     return _stored(session_factory)
 
 
-def test_rebuild_over_stored_trades_equals_rebuild_from_empty(engine, two_runs):
+@pytest.mark.parametrize("merge_min_trades", [0, writing.MERGE_MIN_TRADES], ids=["merge", "small"])
+def test_rebuild_over_stored_trades_equals_rebuild_from_empty(
+    engine, two_runs, monkeypatch, merge_min_trades
+):
+    monkeypatch.setattr(writing, "MERGE_MIN_TRADES", merge_min_trades)
     rebuild_trades(engine)
     first = _stored(two_runs)
     assert len(first[0]) > 20 and len(first[1]) > 20

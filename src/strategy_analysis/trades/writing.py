@@ -53,6 +53,9 @@ _SQLITE_MAX_ROWS_PER_INSERT = 500
 _SQLITE_REBUILD_CACHE_KIB = 128 * 1024
 # Lot columns as stored: the lot's place within its trade completes the key.
 STORED_LOT_FIELDS = (*LOT_FIELDS, "lot_index")
+# Smaller rebuilds (a stream's steady trickle) delete and insert: cheap at that size,
+# and without the catalog churn of two temporary tables per rebuild.
+MERGE_MIN_TRADES = 2_000
 # The merge's hash joins hold a run's trades (a few hundred MB at most) in memory.
 _MERGE_WORK_MEM = "256MB"
 # Planner statistics are refreshed when a write changed this share of a table's rows
@@ -318,7 +321,11 @@ def replace_trades(
 ) -> None:
     """Replace the stored trades and lots of the run's ``symbols`` by ``built``."""
     names = sorted(set(symbols))
-    if conn.dialect.name == "postgresql" and names and _has_trades(conn, run_id, names):
+    if (
+        conn.dialect.name == "postgresql"
+        and len(built) >= MERGE_MIN_TRADES
+        and _has_trades(conn, run_id, names)
+    ):
         trade_rows = _merge_postgresql(conn, run_id, names, built)
     else:
         deleted = delete_trades(conn, run_id, names)
