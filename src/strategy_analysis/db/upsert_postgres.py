@@ -121,6 +121,17 @@ class PostgresUpsert:
     def release(self) -> None:
         """Temporary tables go with the transaction (ON COMMIT DROP)."""
 
+    def prefer_key_lookups(self) -> None:
+        """For small stages (stream batches): probe the target by key, row by row through
+        its primary key, instead of hashing all the run's stored rows; the stage has no
+        statistics, so the planner would pick the hash, whose cost grows with the run."""
+        self.conn.execute(
+            "SELECT set_config('enable_hashjoin', 'off', true),"
+            " set_config('enable_mergejoin', 'off', true),"
+            " set_config('enable_material', 'off', true),"
+            " set_config('enable_bitmapscan', 'off', true)"
+        )
+
     def drop_stage(self, spec: TableSpec) -> None:
         """A merged table's stage is not needed any more: free its space now."""
         self.conn.execute(f"DROP TABLE IF EXISTS {stage_table(spec)}")

@@ -65,6 +65,9 @@ class SqliteUpsert:
         connection.execute(f"PRAGMA main.cache_size = -{self.MAIN_CACHE_KIB}")
         connection.execute(f"PRAGMA temp.cache_size = -{self.TEMP_CACHE_KIB}")
 
+    def prefer_key_lookups(self) -> None:
+        """SQLite joins a small stage to the target by key already."""
+
     def release(self) -> None:
         """Drop the temporary tables and give the page cache back."""
         self.drop_temp_tables()

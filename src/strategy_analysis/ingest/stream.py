@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 BATCH_LISTS = tuple(spec.name for spec in TABLE_SPECS)
 DEFAULT_MAX_DECOMPRESSED_BYTES = 200 * 1024**2
+# Up to this many records a batch is merged by key lookups, not by a hash of the run's rows.
+SMALL_BATCH_RECORDS = 50_000
 
 
 def check_batch(payload: Any) -> dict[str, Any]:
@@ -108,6 +110,8 @@ def ingest_batch(
     defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
 
     def body(writer: ImportWriter) -> None:
+        if sum(len(batch.get(name) or []) for name in BATCH_LISTS) <= SMALL_BATCH_RECORDS:
+            writer.upsert.prefer_key_lookups()
         writer.rejected.extend(
             RejectedRecord(table="run", key=key, reason=reason) for key, reason in problems
         )
