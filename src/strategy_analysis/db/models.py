@@ -134,7 +134,11 @@ class Order(Base):
 
 class Execution(Base):
     __tablename__ = "executions"
-    __table_args__ = (Index(None, "run_id", "symbol", "exec_time", "sequence"),)
+    __table_args__ = (
+        Index(None, "run_id", "symbol", "exec_time", "sequence"),
+        # A stream batch continues its run's sequence from the stored maximum.
+        Index(None, "run_id", "sequence"),
+    )
 
     run_id: Mapped[str] = mapped_column(
         ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
