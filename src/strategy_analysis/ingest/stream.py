@@ -14,6 +14,7 @@ import json
 import logging
 import time
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,10 @@ def check_batch(payload: Any) -> dict[str, Any]:
     return payload
 
 
-def _validated(
-    spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
-) -> tuple[list[tuple[Any, ...]], list[RejectedRecord]]:
+Checked = tuple[list[tuple[Any, ...]], list[RejectedRecord]]
+
+
+def _validated(spec: TableSpec, items: list[Any], defaults: dict[str, str | None]) -> Checked:
     rows, for_models = check_records(spec, items, defaults)
     rejected: list[RejectedRecord] = []
     for position in for_models:
@@ -110,6 +112,17 @@ def ingest_batch(
     defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
 
     def body(writer: ImportWriter) -> None:
+        # The checks of the next tables run in a thread while this one writes to the
+        # database: SQLite's checks and the database round trips both release the GIL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-checks") as pool:
+            checked = {
+                spec.name: pool.submit(_validated, spec, batch[spec.name], defaults)
+                for spec in TABLE_SPECS
+                if batch.get(spec.name)
+            }
+            write(writer, checked)
+
+    def write(writer: ImportWriter, checked: dict[str, Future[Checked]]) -> None:
         if sum(len(batch.get(name) or []) for name in BATCH_LISTS) <= SMALL_BATCH_RECORDS:
             writer.upsert.prefer_key_lookups()
         writer.rejected.extend(
@@ -129,10 +142,9 @@ def ingest_batch(
                 )
             )
         for spec in TABLE_SPECS:
-            items = batch.get(spec.name) or []
-            if not items:
+            if spec.name not in checked:
                 continue
-            rows, rejected = _validated(spec, items, defaults)
+            rows, rejected = checked[spec.name].result()
             writer.reject(rejected)
             writer.upsert.create_stage(spec)
             writer.upsert.stage_rows(spec, rows)
