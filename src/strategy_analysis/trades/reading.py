@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,12 +191,43 @@ def _copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
             return b"".join(bytes(chunk) for chunk in copy)
 
 
+# Text columns travel joined by a control character and are split by ``str.split`` (one C
+# call for a million values); nullable ones carry a marker before present values.
+_SEPARATOR = "\x1f"
+_PRESENT = "\x1e"
+
+
 def _load_executions_postgresql(
     engine: Engine, run: RunContext, symbols: Iterable[str] | None
 ) -> ExecutionColumns:
     """One COPY of one row: every column aggregated into an array (numbers, binary) or into
-    one text with the lengths beside it. Per-row COPY messages would cost a Python call
-    each; this costs a handful for the whole run."""
+    one separated text. Per-row COPY messages would cost a Python call each; this costs a
+    handful for the whole run. Texts that hold the separator are read again, cut by length."""
+    columns = _copy_executions(engine, run, symbols, separated=True)
+    if columns is None:
+        log.debug("run %s: an execution text holds %r; read cut by lengths", run.run_id, _SEPARATOR)
+        columns = _copy_executions(engine, run, symbols, separated=False)
+        assert columns is not None
+    return columns
+
+
+def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.ndarray | None:
+    """``n`` values joined by _SEPARATOR (None when a value held the separator itself)."""
+    parts = ("" if field is None else bytes(field).decode("utf-8")).split(_SEPARATOR)
+    if len(parts) != n:
+        return None
+    if nullable:
+        # Few distinct accounts and strategies: one dict lookup per value, one str per kind.
+        lookup = {p: (p[1:] if p else None) for p in set(parts)}
+        parts = [lookup[p] for p in parts]
+    values = np.empty(n, dtype=object)
+    values[:] = parts
+    return values
+
+
+def _copy_executions(
+    engine: Engine, run: RunContext, symbols: Iterable[str] | None, separated: bool
+) -> ExecutionColumns | None:
     names = None if symbols is None else sorted(set(symbols))
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
@@ -208,15 +240,30 @@ def _load_executions_postgresql(
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
         account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
         strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
+        texts = [
+            ("execution_id", False),
+            ("account", True),
+            ("symbol", False),
+            ("strategy", True),
+        ]
+        if separated:
+            sep, present = literal(_SEPARATOR), literal(_PRESENT)
+            text_sql = ", ".join(
+                f"string_agg(COALESCE({present} || {name}, ''), {sep})"
+                if nullable
+                else f"string_agg({name}, {sep})"
+                for name, nullable in texts
+            )
+        else:
+            text_sql = ", ".join(
+                f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))"
+                for name, _ in texts
+            )
         data = _copy_out(
             dbapi,
             f"""
             SELECT array_agg(side), array_agg(price), array_agg(quantity), array_agg(fee),
-                   array_agg(exec_time), array_agg(seq),
-                   string_agg(execution_id, ''), array_agg(char_length(execution_id)),
-                   string_agg(account, ''), array_agg(COALESCE(char_length(account), -1)),
-                   string_agg(symbol, ''), array_agg(char_length(symbol)),
-                   string_agg(strategy, ''), array_agg(COALESCE(char_length(strategy), -1))
+                   array_agg(exec_time), array_agg(seq), {text_sql}
               FROM (SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8
                              AS side,
                            e.price::float8 AS price, e.quantity::float8 AS quantity,
@@ -232,26 +279,57 @@ def _load_executions_postgresql(
         decode_array(fields[j], kind)
         for j, kind in enumerate((INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8))
     )
-    if len(side) == 0:
+    n = len(side)
+    if n == 0:
         return ExecutionColumns.empty()
-    texts = [split_text(fields[j], decode_array(fields[j + 1], INT4)) for j in (6, 8, 10, 12)]
+    values: list[np.ndarray] = []
+    for j, (_, nullable) in enumerate(texts):
+        if separated:
+            column = _split_separated(fields[6 + j], n, nullable)
+            if column is None:
+                return None
+        else:
+            column = split_text(fields[6 + 2 * j], decode_array(fields[7 + 2 * j], INT4))
+        values.append(column)
     return ExecutionColumns(
-        execution_id=texts[0],
-        account_id=texts[1],
-        symbol=texts[2],
+        execution_id=values[0],
+        account_id=values[1],
+        symbol=values[2],
         side=side.astype(np.int8),
         price=price,
         quantity=quantity,
         fee=fee,
         exec_time=exec_time,
         sequence=sequence,
-        strategy_id=texts[3],
+        strategy_id=values[3],
     )
 
 
 def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
     """The symbol's timeframe with the shortest bars, decided from a per-timeframe summary."""
     dialect = _dialect(conn)
+    # The usual single timeframe is found by walking the primary key, without counting.
+    timeframes = (
+        conn.execute(
+            text(
+                """
+            WITH RECURSIVE walk(timeframe) AS (
+                SELECT MIN(timeframe) FROM bars WHERE symbol = :symbol
+                UNION ALL
+                SELECT (SELECT MIN(b.timeframe) FROM bars b
+                         WHERE b.symbol = :symbol AND b.timeframe > walk.timeframe)
+                  FROM walk WHERE walk.timeframe IS NOT NULL
+            )
+            SELECT timeframe FROM walk WHERE timeframe IS NOT NULL LIMIT 2
+            """
+            ),
+            {"symbol": symbol},
+        )
+        .scalars()
+        .all()
+    )
+    if len(timeframes) <= 1:
+        return timeframes[0] if timeframes else None
     start = micros_expression("start_time", dialect)
     end = micros_expression("end_time", dialect)
     rows = conn.execute(
@@ -285,55 +363,89 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
     return finest_timeframe(lengths)
 
 
-def load_bars(
-    conn: Connection, symbol: str, first_entry: int, last_exit: int
-) -> tuple[str | None, BarColumns]:
-    """Bars of the symbol's finest timeframe that can overlap [first_entry, last_exit]."""
-    timeframe = finest_timeframe_of(conn, symbol)
-    if timeframe is None:
-        return None, BarColumns(*(np.empty(0) for _ in range(5)))
-    dialect = _dialect(conn)
-    # From the last bar that starts at or before the first entry (it may contain it); up to
-    # the bar starting at the last exit, whose start ends the bar before it.
-    where = """symbol = {symbol} AND timeframe = {timeframe}
+_BARS_WHERE = """symbol = {symbol} AND timeframe = {timeframe}
                AND start_time >= COALESCE(
                      (SELECT MAX(start_time) FROM bars
                        WHERE symbol = {symbol} AND timeframe = {timeframe}
                          AND start_time <= {first_entry}),
                      {first_entry})
                AND start_time <= {last_exit}"""
+
+
+def _no_bars() -> BarColumns:
+    return BarColumns(*(np.empty(0) for _ in range(5)))
+
+
+def _bar_columns(timeframe: str, starts: np.ndarray, ends: np.ndarray, highs: Any, lows: Any):
+    return BarColumns(
+        timeframe=np.full(len(starts), timeframe, dtype=object),
+        start_time=starts,
+        end_time=ends,
+        high=highs,
+        low=lows,
+    )
+
+
+def _copy_bars_postgresql(
+    conn: Connection, symbol: str, timeframe: str, first_entry: str, last_exit: str
+) -> BarColumns:
+    """Bars from ``first_entry`` to ``last_exit`` (SQL expressions) as one binary COPY row.
+
+    A missing end travels as -infinity (the int64 minimum, NO_TIME) to keep elements fixed-width.
+    """
+    dbapi = conn.connection.driver_connection
+
+    def literal(value: Any) -> str:
+        return pg_sql.Literal(value).as_string(dbapi)
+
+    condition = _BARS_WHERE.format(
+        symbol=literal(symbol),
+        timeframe=literal(timeframe),
+        first_entry=first_entry,
+        last_exit=last_exit,
+    )
+    data = _copy_out(
+        dbapi,
+        "SELECT array_agg(start_time), array_agg(COALESCE(end_time, '-infinity')),"
+        " array_agg(high::float8), array_agg(low::float8) FROM (SELECT * FROM bars"
+        f" WHERE {condition} ORDER BY start_time) AS ordered",
+        binary=True,
+    )
+    fields = decode_single_row(data)
+    starts = decode_array(fields[0], TIMESTAMPTZ)
+    ends = np.where(
+        decode_array(fields[1], INT8) == NO_TIME, NO_TIME, decode_array(fields[1], TIMESTAMPTZ)
+    )
+    return _bar_columns(
+        timeframe, starts, ends, decode_array(fields[2], FLOAT8), decode_array(fields[3], FLOAT8)
+    )
+
+
+def load_bars(
+    conn: Connection, symbol: str, first_entry: int, last_exit: int
+) -> tuple[str | None, BarColumns]:
+    """Bars of the symbol's finest timeframe that can overlap [first_entry, last_exit]."""
+    timeframe = finest_timeframe_of(conn, symbol)
+    if timeframe is None:
+        return None, _no_bars()
+    dialect = _dialect(conn)
+    # From the last bar that starts at or before the first entry (it may contain it); up to
+    # the bar starting at the last exit, whose start ends the bar before it.
     if dialect == "postgresql":
         dbapi = conn.connection.driver_connection
-
-        def literal(value: Any) -> str:
-            return pg_sql.Literal(value).as_string(dbapi)
-
-        condition = where.format(
-            symbol=literal(symbol),
-            timeframe=literal(timeframe),
-            first_entry=literal(bind_time(first_entry, dialect)),
-            last_exit=literal(bind_time(last_exit, dialect)),
+        bars = _copy_bars_postgresql(
+            conn,
+            symbol,
+            timeframe,
+            pg_sql.Literal(bind_time(first_entry, dialect)).as_string(dbapi),
+            pg_sql.Literal(bind_time(last_exit, dialect)).as_string(dbapi),
         )
-        data = _copy_out(
-            dbapi,
-            "SELECT array_agg(start_time), array_agg((end_time IS NOT NULL)::int4::int8),"
-            " array_agg(COALESCE(end_time, start_time)), array_agg(high::float8),"
-            " array_agg(low::float8) FROM (SELECT * FROM bars"
-            f" WHERE {condition} ORDER BY start_time) AS ordered",
-            binary=True,
-        )
-        fields = decode_single_row(data)
-        starts, has_end, ends, highs, lows = (
-            decode_array(fields[j], kind)
-            for j, kind in enumerate((TIMESTAMPTZ, INT8, TIMESTAMPTZ, FLOAT8, FLOAT8))
-        )
-        ends = np.where(has_end == 1, ends, NO_TIME)
     else:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             rows = cursor.execute(
                 "SELECT start_time, end_time, high, low FROM bars WHERE "
-                + where.format(symbol="?", timeframe="?", first_entry="?", last_exit="?")
+                + _BARS_WHERE.format(symbol="?", timeframe="?", first_entry="?", last_exit="?")
                 + " ORDER BY start_time",
                 [
                     symbol,
@@ -348,19 +460,104 @@ def load_bars(
         finally:
             cursor.close()
         columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
-        starts = _text_times(columns[0])
-        ends = _text_times(columns[1])
-        highs = np.array(columns[2], dtype=np.float64)
-        lows = np.array(columns[3], dtype=np.float64)
-    bars = BarColumns(
-        timeframe=np.full(len(starts), timeframe, dtype=object),
-        start_time=starts,
-        end_time=ends,
-        high=highs,
-        low=lows,
-    )
+        bars = _bar_columns(
+            timeframe,
+            _text_times(columns[0]),
+            _text_times(columns[1]),
+            np.array(columns[2], dtype=np.float64),
+            np.array(columns[3], dtype=np.float64),
+        )
     log.debug("loaded %d %s bars of %s", len(bars), timeframe, symbol)
     return timeframe, bars
+
+
+def _bars_over_execution_span(
+    engine: Engine, run_id: str, symbols: list[str]
+) -> dict[str, BarColumns]:
+    """Per symbol, load_bars over the span of the run's executions of it (PostgreSQL).
+
+    Trades enter and exit at execution times, so this holds every bar load_bars would
+    return for the trades; the span comes from the executions index inside the query.
+    """
+    found: dict[str, BarColumns] = {}
+    with engine.connect() as conn:
+        dbapi = conn.connection.driver_connection
+        for symbol in symbols:
+            timeframe = finest_timeframe_of(conn, symbol)
+            if timeframe is None:
+                continue
+            span = (
+                f"(SELECT {{}}(exec_time) FROM executions WHERE run_id = "
+                f"{pg_sql.Literal(run_id).as_string(dbapi)} AND symbol = "
+                f"{pg_sql.Literal(symbol).as_string(dbapi)})"
+            )
+            bars = _copy_bars_postgresql(
+                conn, symbol, timeframe, span.format("MIN"), span.format("MAX")
+            )
+            if len(bars):
+                found[symbol] = bars
+    return found
+
+
+def _trim_bars(bars: BarColumns, first_entry: int, last_exit: int) -> BarColumns:
+    """The slice of start-ordered ``bars`` that load_bars returns for the same bounds."""
+    starts = bars.start_time
+    at_or_before = int(np.searchsorted(starts, first_entry, side="right"))
+    low = at_or_before - 1 if at_or_before else 0
+    high = int(np.searchsorted(starts, last_exit, side="right"))
+    if low == 0 and high == len(starts):
+        return bars
+    return bars.take(np.arange(low, max(low, high)))
+
+
+class BarReads:
+    """The bars a run's closed trades need, read while its executions load (PostgreSQL).
+
+    Construct before loading the executions; ``for_trades`` then waits for the read and
+    keeps, per symbol, exactly the bars load_bars returns for the trades' span. On SQLite
+    (one writer, one file) the bars are read by load_bars once the trades are known.
+    """
+
+    def __init__(self, engine: Engine, run_id: str, symbols: Iterable[str]) -> None:
+        self._engine = engine
+        self._future: Future[dict[str, BarColumns]] | None = None
+        names = sorted(set(symbols))
+        if engine.dialect.name == "postgresql" and names:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bar-read")
+            self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            pool.shutdown(wait=False)
+
+    def for_trades(self, built: Any) -> dict[str, BarColumns]:
+        """Bars per symbol with closed trades, from the first entry to the last exit."""
+        read = self._future.result() if self._future is not None else None
+        found: dict[str, BarColumns] = {}
+        closed = built.closed
+        if not closed.any():
+            return found
+        symbols = sorted(set(built.symbol[closed].tolist()))
+        if read is None:
+            with self._engine.connect() as conn:
+                for symbol in symbols:
+                    mask = closed & (built.symbol == symbol)
+                    _, bars = load_bars(
+                        conn,
+                        symbol,
+                        int(built.entry_time[mask].min()),
+                        int(built.exit_time[mask].max()),
+                    )
+                    if len(bars):
+                        found[symbol] = bars
+            return found
+        for symbol in symbols:
+            if symbol not in read:
+                continue
+            mask = closed & (built.symbol == symbol)
+            bars = _trim_bars(
+                read[symbol], int(built.entry_time[mask].min()), int(built.exit_time[mask].max())
+            )
+            if len(bars):
+                found[symbol] = bars
+        return found
 
 
 @dataclass

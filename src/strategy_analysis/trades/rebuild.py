@@ -20,14 +20,13 @@ from sqlalchemy import Engine, text
 
 from ..events import EventBus
 from .builder import build_trades
-from .columns import BarColumns, BuiltTrades
 from .excursions import compute_excursions
 from .reading import (
+    BarReads,
     RunContext,
     all_run_ids,
     concat_metrics,
     existing_pairs,
-    load_bars,
     load_executions,
     load_trade_metrics,
     pairs_of_symbol,
@@ -153,23 +152,6 @@ def after_import_hook(
     return rebuild_affected
 
 
-def _load_bars(engine: Engine, built: BuiltTrades, result: RebuildResult) -> dict[str, BarColumns]:
-    bars_by_symbol: dict[str, BarColumns] = {}
-    closed = built.closed
-    if not closed.any():
-        return bars_by_symbol
-    with engine.connect() as conn:
-        for symbol in sorted(set(built.symbol[closed].tolist())):
-            mask = closed & (built.symbol == symbol)
-            _, bars = load_bars(
-                conn, symbol, int(built.entry_time[mask].min()), int(built.exit_time[mask].max())
-            )
-            result.bars += len(bars)
-            if len(bars):
-                bars_by_symbol[symbol] = bars
-    return bars_by_symbol
-
-
 def _rebuild_run(
     engine: Engine,
     run: RunContext,
@@ -183,13 +165,15 @@ def _rebuild_run(
         clock = _Clock(result)
         with engine.connect() as conn:
             values = point_values(conn, symbols)
+        bar_reads = BarReads(engine, run.run_id, symbols)
         executions = load_executions(engine, run, symbols)
         clock.lap("load")
 
         built = build_trades(executions, values, run.run_id, run.strategy_id)
         clock.lap("build")
 
-        bars_by_symbol = _load_bars(engine, built, result)
+        bars_by_symbol = bar_reads.for_trades(built)
+        result.bars += sum(len(bars) for bars in bars_by_symbol.values())
         clock.lap("load")
         compute_excursions(built, bars_by_symbol).assign_to(built)
         clock.lap("excursions")
