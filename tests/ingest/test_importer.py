@@ -626,14 +626,15 @@ def test_database_error_fails_the_import_and_records_it(
     path = write_export(tmp_path / "x.sqlite", orders=[order()], executions=[execution()])
     from strategy_analysis.ingest.writer import ImportWriter
 
-    original = ImportWriter.merge
+    original = ImportWriter._record
 
-    def broken_merge(self: ImportWriter, spec: Any, *args: Any, **kwargs: Any) -> None:
+    # Each written table is recorded, whether merged or (a new run) copied in directly.
+    def broken_record(self: ImportWriter, spec: Any, *args: Any, **kwargs: Any) -> None:
         if spec.name == "executions":
             self.conn.exec_driver_sql("SELECT * FROM no_such_table")
         original(self, spec, *args, **kwargs)
 
-    monkeypatch.setattr(ImportWriter, "merge", broken_merge)
+    monkeypatch.setattr(ImportWriter, "_record", broken_record)
     report = import_export_file(engine, path)
     assert report.status == "failed"
     assert "no_such_table" in (report.error or "")
@@ -664,3 +665,33 @@ def test_import_record_lists_counts_and_rejections_as_json(engine: Engine, tmp_p
     assert (rejection.table_name, rejection.record_key, rejection.position) == ("orders", "O2", 2)
     assert json.loads(json.dumps(rejection.record))["side"] == "Up"
     assert raw == 1
+
+
+def test_key_repeated_in_a_later_chunk_of_a_new_run(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of two rows: on PostgreSQL the first chunks of the new run are already copied
+    # into the table when the repeat turns up; that is undone and the table merged.
+    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 2)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    path = write_export(
+        tmp_path / "later.sqlite",
+        executions=[
+            execution("E1", price=1.0),
+            execution("E2", side="Up"),
+            execution("E3", price=3.0),
+            execution("E4", price=4.0),
+            execution("E1", price=9.0, strategy_id=None),
+        ],
+    )
+    report = import_export_file(engine, path)
+    assert report.status == "succeeded", report.error
+    assert table_counts(report, "executions") == (3, 0, 0, 2, 0)
+    assert [r.position for r in report.rejected if "duplicate key" in r.reason] == [1]
+    found = rows(
+        engine,
+        (Execution.execution_id, Execution.price, Execution.strategy_id, Execution.sequence),
+        Execution.execution_id,
+    )
+    # no order and no Metadata default: the last E1's empty strategy stays empty
+    assert found == [("E1", 9.0, None, 5), ("E3", 3.0, "S1", 3), ("E4", 4.0, "S1", 4)]

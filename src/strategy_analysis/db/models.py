@@ -109,9 +109,8 @@ class Bar(Base):
 class Order(Base):
     __tablename__ = "orders"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key to runs: its per-row check keeps COPY from batching a new run's rows.
+    run_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     parent_order_id: Mapped[str | None] = mapped_column(String(200))
     strategy_id: Mapped[str] = mapped_column(String(200))
@@ -140,9 +139,8 @@ class Execution(Base):
         Index(None, "run_id", "sequence"),
     )
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key to runs (as for orders).
+    run_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     execution_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     # Not a foreign key: an execution may arrive before its order (contract).
     order_id: Mapped[str] = mapped_column(String(200))

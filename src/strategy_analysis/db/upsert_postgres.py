@@ -29,6 +29,7 @@ from .upsert_base import (
     nothing_stored_sql,
     q,
     stage_table,
+    staged_values,
 )
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,78 @@ class PostgresUpsert:
             with cursor.copy(f"COPY {stage_table(spec)} (pos, {columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+
+    # -- a run's first rows of a table: COPY straight into the table ---------------------
+
+    def start_direct(self, spec: TableSpec, run_id: str | None) -> bool:
+        """True when nothing of the run is stored in the table yet: its rows can then be
+        copied into the table itself (no stage, no merge) under a savepoint that a repeated
+        key undoes (``copy_direct`` raises ``DuplicateKeysError``)."""
+        if not spec.run_scoped or run_id is None:
+            return False
+        with self.conn.cursor() as cursor:
+            if not self._nothing_stored(cursor, spec, {"run_id": run_id}):
+                return False
+            cursor.execute(f"SAVEPOINT direct_{spec.name}")
+        return True
+
+    def copy_direct(self, spec: TableSpec, run_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        columns = ", ".join(q(c) for c in spec.columns)
+        # An execution's sequence is its position in the file (a file import has no offset).
+        sequenced = spec.name == "executions"
+        target = f"run_id, {columns}, sequence" if sequenced else f"run_id, {columns}"
+        with self.conn.cursor() as cursor:
+            try:
+                with cursor.copy(f"COPY {spec.name} ({target}) FROM STDIN") as copy:
+                    if sequenced:
+                        for row in rows:
+                            copy.write_row((run_id, *row[1:], row[0]))
+                    else:
+                        for row in rows:
+                            copy.write_row((run_id, *row[1:]))
+            except errors.UniqueViolation as exc:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT direct_{spec.name}")
+                cursor.execute(f"RELEASE SAVEPOINT direct_{spec.name}")
+                raise DuplicateKeysError(spec.name) from exc
+
+    def finish_direct(
+        self,
+        spec: TableSpec,
+        run_id: str,
+        defaults: dict[str, str | None] | None = None,
+    ) -> MergeResult:
+        """Release the savepoint; fill an execution's empty strategy/account as the merge
+        would; the result is read from the run's rows (all of them new)."""
+        params = {
+            "run_id": run_id,
+            "default_strategy_id": (defaults or {}).get("strategy_id"),
+            "default_account_id": (defaults or {}).get("account_id"),
+        }
+        result = MergeResult()
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"RELEASE SAVEPOINT direct_{spec.name}")
+            if spec.name == "executions":
+                values = staged_values(spec, _param)
+                cursor.execute(
+                    f"UPDATE executions s SET strategy_id = {values['strategy_id']},"
+                    f" account_id = {values['account_id']} WHERE s.run_id = {_param('run_id')}"
+                    " AND (s.strategy_id IS NULL OR s.account_id IS NULL)",
+                    params,
+                )
+            time_column = q(spec.time_column) if spec.time_column else "NULL"
+            cursor.execute(
+                f"SELECT count(*), min({time_column}), max({time_column}) FROM {spec.name}"
+                f" WHERE run_id = {_param('run_id')}",
+                params,
+            )
+            result.staged, result.first_time, result.last_time = cursor.fetchone()
+            result.inserted = result.staged
+            cursor.execute(
+                f"SELECT DISTINCT symbol FROM {spec.name} WHERE run_id = {_param('run_id')}",
+                params,
+            )
+            result.symbols.update(r[0] for r in cursor.fetchall())
+        return result
 
     def remove_duplicates(self, spec: TableSpec) -> list[Duplicate]:
         """Keep the last record of each key staged twice; return the ones dropped."""

@@ -20,7 +20,8 @@ from typing import cast
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
-from ..db.upsert_base import stage_table
+from ..db.upsert_base import DuplicateKeysError, stage_table
+from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
 from .errors import ExportFileError
 from .export_file import Chunk, ExportFile
@@ -177,15 +178,45 @@ def _write_tables(
     else:
         # One reader thread runs through every table, so the next table is read while the
         # database merges the previous one.
+        # A run's first rows of a table are copied into the table itself ("copied"); a
+        # repeated key undoes that ("failed") and the table is staged and merged after all.
+        modes: dict[str, str] = {}
         for spec, chunk in prefetched(_table_chunks(export, specs), depth=4):
+            mode = modes.get(spec.name)
             if chunk is None:
+                if mode == "copied" and run_id is not None:
+                    writer.finish_direct(spec, run_id, defaults)
+                    continue
+                if mode == "failed":
+                    _restage(export, spec, writer)
                 merge(spec)
                 continue
-            writer.upsert.stage_rows(spec, chunk.rows)
+            if mode is None:
+                mode = modes[spec.name] = (
+                    "copied" if writer.start_direct(spec, run_id) else "staged"
+                )
+            if mode == "copied" and run_id is not None:
+                try:
+                    cast(PostgresUpsert, writer.upsert).copy_direct(spec, run_id, chunk.rows)
+                except DuplicateKeysError:
+                    log.info(
+                        "%s: a key repeats in %s; merging it instead", export.path.name, spec.name
+                    )
+                    modes[spec.name] = "failed"
+            elif mode == "staged":
+                writer.upsert.stage_rows(spec, chunk.rows)
             writer.reject(chunk.rejected)
             progress.advance(chunk.positions_done)
     if run is not None:
         writer.update_run_times(run.run_id)
+
+
+def _restage(export: ExportFile, spec: TableSpec, writer: ImportWriter) -> None:
+    """Stage a whole table again (its rejections are counted already), on a connection of
+    its own: the reader thread is reading the next table on the export's."""
+    with ExportFile.open(export.path) as again:
+        for chunk in again.chunks(spec.name, COPY_CHUNK_ROWS):
+            writer.upsert.stage_rows(spec, chunk.rows)
 
 
 def _table_chunks(

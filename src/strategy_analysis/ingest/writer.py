@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..db.models import Execution, Run, Strategy, utc_now
-from ..db.upsert_base import DuplicateKeysError
+from ..db.upsert_base import DuplicateKeysError, MergeResult
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
 from .report import ImportReport, RejectedRecord
@@ -105,6 +105,21 @@ class ImportWriter:
                 sequence_offset=sequence_offset,
                 defaults=defaults,
             )
+        self._record(spec, run_id, result)
+
+    def start_direct(self, spec: TableSpec, run_id: str | None) -> bool:
+        """PostgreSQL, a run's first rows of a table: copied into the table, not staged."""
+        if not isinstance(self.upsert, PostgresUpsert):
+            return False
+        return self.upsert.start_direct(spec, run_id)
+
+    def finish_direct(
+        self, spec: TableSpec, run_id: str, defaults: dict[str, str | None] | None = None
+    ) -> None:
+        result = cast(PostgresUpsert, self.upsert).finish_direct(spec, run_id, defaults)
+        self._record(spec, run_id, result)
+
+    def _record(self, spec: TableSpec, run_id: str | None, result: MergeResult) -> None:
         self.upsert.drop_stage(spec)
         counts = self.report.counts[spec.name]
         counts.inserted += result.inserted
