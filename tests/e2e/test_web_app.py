@@ -146,7 +146,7 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
 
 
 def test_trade_chart_renders_10k_bars_within_budget(
-    page, sqlite_server, tmp_path, results_dir
+    page, sqlite_server, tmp_path, results_dir, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     export = tmp_path / "long-trade.sqlite"
     expected = write_long_trade_export(export, window_bars=10_000)
@@ -185,12 +185,15 @@ def test_trade_chart_renders_10k_bars_within_budget(
             }
         )
     bars = int(chart.get_attribute("data-bar-count"))
-    print(f"\ntrade detail with {bars:,} bars (navigation start -> chart painted, in the browser):")
-    for r in runs:
+    with capsys.disabled():  # the figures belong in every test run's output
         print(
-            f"  {r['painted']:.0f} ms total: GET /api/trades/{{id}} {r['api']:.0f} ms, "
-            f"chart render {r['render']:.0f} ms; {r['seen']:.0f} ms as seen by the test"
+            f"\ntrade detail with {bars:,} bars (navigation start -> chart painted, in the browser):"
         )
+        for r in runs:
+            print(
+                f"  {r['painted']:.0f} ms total: GET /api/trades/{{id}} {r['api']:.0f} ms, "
+                f"chart render {r['render']:.0f} ms; {r['seen']:.0f} ms as seen by the test"
+            )
     best = min(runs, key=lambda r: r["painted"])
     page.screenshot(path=results_dir / "2-trade-detail-10k-bars.png", full_page=True)
     assert bars == len(detail["bars"])
@@ -224,7 +227,7 @@ def test_run_without_bars_still_shows_the_trade(page, sqlite_server, tmp_path, r
     assert page.js_errors == [], page.js_errors
 
 
-def test_first_page_javascript_within_budget(page, built_frontend) -> None:  # type: ignore[no-untyped-def]
+def test_first_page_javascript_within_budget(page, built_frontend, capsys) -> None:  # type: ignore[no-untyped-def]
     """The JavaScript the browser loads for the first page is under 500 kB gzip."""
     scripts: list[str] = []
     page.on(
@@ -240,7 +243,10 @@ def test_first_page_javascript_within_budget(page, built_frontend) -> None:  # t
         path = built_frontend / url.split("/", 3)[3]
         sizes[path.name] = len(gzip.compress(path.read_bytes(), compresslevel=9))
     total = sum(sizes.values())
-    print(f"\nfirst page JavaScript: {total / 1024:.1f} kB gzip in {len(sizes)} file(s) {sizes}")
+    with capsys.disabled():
+        print(
+            f"\nfirst page JavaScript: {total / 1024:.1f} kB gzip in {len(sizes)} file(s) {sizes}"
+        )
     assert total < FIRST_PAGE_BUDGET_BYTES
     # The chart library (its attribution logo has id tv-attr-logo) loads only with the chart pages.
     chart_code = [
