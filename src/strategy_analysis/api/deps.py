@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..db.engine import session_scope
 from ..events import EventBus
 
 
@@ -27,15 +28,9 @@ def get_event_bus(request: Request) -> EventBus:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.session_factory()
-    try:
+    """The request's unit of work: committed when the endpoint succeeds."""
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def require_api_key(

@@ -12,31 +12,10 @@ from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from ..db.models import Bar, Execution, RunStatistics, Trade, TradeLot
+from ..trades.columns import API_TRADE_FIELDS
 from ..trades.timeframes import timeframe_seconds
 
-TRADE_COLUMNS = (
-    "trade_id",
-    "run_id",
-    "strategy_id",
-    "account_id",
-    "symbol",
-    "side",
-    "status",
-    "entry_time",
-    "exit_time",
-    "entry_price",
-    "exit_price",
-    "quantity",
-    "pnl_gross",
-    "commission",
-    "pnl_net",
-    "mae",
-    "mfe",
-    "mae_points",
-    "mfe_points",
-    "etd",
-    "duration_seconds",
-)
+TRADE_COLUMNS = API_TRADE_FIELDS
 SORTABLE = frozenset(TRADE_COLUMNS) - {"run_id", "strategy_id", "trade_id"}
 MAX_PAGE = 1000
 MAX_BARS = 10_000

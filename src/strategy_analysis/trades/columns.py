@@ -131,8 +131,8 @@ class BarColumns:
         return BarColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
 
-# Trade columns in the order of the API's trade fields (api.md), then the extra ones.
-TRADE_FIELDS = (
+# The trade fields of the API, in api.md's order.
+API_TRADE_FIELDS = (
     "trade_id",
     "run_id",
     "strategy_id",
@@ -154,6 +154,9 @@ TRADE_FIELDS = (
     "mfe_points",
     "etd",
     "duration_seconds",
+)
+# Stored trade columns: the API's fields, then the ones the platform keeps for itself.
+TRADE_FIELDS = API_TRADE_FIELDS + (
     "point_value",
     "first_execution_id",
     "exit_sequence",
