@@ -20,10 +20,6 @@ class NotFoundError(ApiError):
     status_code = 404
 
 
-class ConflictError(ApiError):
-    status_code = 409
-
-
 class PayloadTooLargeError(ApiError):
     status_code = 413
 
