@@ -48,8 +48,31 @@ TRICKY_NUMBERS: list[Any] = [
     float("inf"),
     1e308,
     b"\x01",
+    # Exact through PostgreSQL's COPY text too: 17 digits, tiny and huge magnitudes.
+    0.1 + 0.2,
+    1e-300,
+    -0.0,
+    123456789.12345679,
+    5e-324,
 ]
-TRICKY_TEXT: list[Any] = ["X1", "", "   ", "\t", None, 42, 4.5, " padded "]
+TRICKY_TEXT: list[Any] = [
+    "X1",
+    "",
+    "   ",
+    "\t",
+    None,
+    42,
+    4.5,
+    " padded ",
+    # Characters COPY text escapes, printf conversions, and a literal \N (not a NULL).
+    "tab\there",
+    "two\nlines",
+    "back\\slash",
+    "cr\rlf",
+    "\\N",
+    "100% %s %d",
+    "ünïcödé ✓",
+]
 TRICKY_SIDES: list[Any] = ["BUY", "buy", " Sell ", "BuyToCover", "SellShort", "short", "", None, 1]
 TRICKY_STATUS: list[Any] = ["Working", "PartFilled", "Cancelled", "FILLED", "done", None]
 TRICKY_JSON: list[Any] = ['{"a": 1}', "[1]", "{bad", "", "  ", None, '{"n": NaN}', 5]

@@ -9,11 +9,12 @@ The conflict list (old and new values) is written by the same statement.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from psycopg import errors
 
+from ..ingest.copy_text import COPY_NULL, CopyChunk
 from ..ingest.tables import TableSpec
 from .upsert_base import (
     NUMERIC_COLUMNS,
@@ -33,6 +34,20 @@ from .upsert_base import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _copy_chunk(
+    cursor: Any, target: str, chunk: CopyChunk, layout: Callable[[tuple[Any, ...]], Any]
+) -> None:
+    """COPY the chunk's text, then its model rows (the text's NULL is ``COPY_NULL``)."""
+    if chunk.text:
+        with cursor.copy(f"COPY {target} FROM STDIN (NULL '{COPY_NULL}')") as copy:
+            copy.write(chunk.text)
+            copy.write("\n")
+    if chunk.rows:
+        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in chunk.rows:
+                copy.write_row(layout(row))
 
 
 # Typed placeholders: one parameter used in several places must deduce one type.
@@ -150,34 +165,40 @@ class PostgresUpsert:
                 for row in rows:
                     copy.write_row(row)
 
+    def stage_copy_text(self, spec: TableSpec, chunk: CopyChunk) -> None:
+        """Stage a chunk of a file import (COPY text lines plus the model's rows)."""
+        columns = ", ".join(q(c) for c in spec.columns)
+        with self.conn.cursor() as cursor:
+            _copy_chunk(cursor, f"{stage_table(spec)} (pos, {columns})", chunk, lambda row: row)
+
     # -- a run's first rows of a table: COPY straight into the table ---------------------
 
-    def start_direct(self, spec: TableSpec, run_id: str | None) -> bool:
+    def can_copy_direct(self, spec: TableSpec, run_id: str | None) -> bool:
         """True when nothing of the run is stored in the table yet: its rows can then be
-        copied into the table itself (no stage, no merge) under a savepoint that a repeated
-        key undoes (``copy_direct`` raises ``DuplicateKeysError``)."""
+        copied into the table itself (no stage, no merge)."""
         if not spec.run_scoped or run_id is None:
             return False
         with self.conn.cursor() as cursor:
-            if not self._nothing_stored(cursor, spec, {"run_id": run_id}):
-                return False
-            cursor.execute(f"SAVEPOINT direct_{spec.name}")
-        return True
+            return self._nothing_stored(cursor, spec, {"run_id": run_id})
 
-    def copy_direct(self, spec: TableSpec, run_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    def start_direct(self, spec: TableSpec) -> None:
+        """The direct copy runs under a savepoint that a repeated key undoes
+        (``copy_direct`` raises ``DuplicateKeysError``)."""
+        self.conn.execute(f"SAVEPOINT direct_{spec.name}")
+
+    def copy_direct(self, spec: TableSpec, run_id: str, chunk: CopyChunk) -> None:
+        """Copy a chunk laid out as ``copy_text.CopyLayout.RUN_TABLE[_SEQUENCED]``."""
         columns = ", ".join(q(c) for c in spec.columns)
         # An execution's sequence is its position in the file (a file import has no offset).
         sequenced = spec.name == "executions"
         target = f"run_id, {columns}, sequence" if sequenced else f"run_id, {columns}"
         with self.conn.cursor() as cursor:
             try:
-                with cursor.copy(f"COPY {spec.name} ({target}) FROM STDIN") as copy:
-                    if sequenced:
-                        for row in rows:
-                            copy.write_row((run_id, *row[1:], row[0]))
-                    else:
-                        for row in rows:
-                            copy.write_row((run_id, *row[1:]))
+                if sequenced:
+                    layout = lambda row: (run_id, *row[1:], row[0])  # noqa: E731
+                else:
+                    layout = lambda row: (run_id, *row[1:])  # noqa: E731
+                _copy_chunk(cursor, f"{spec.name} ({target})", chunk, layout)
             except errors.UniqueViolation as exc:
                 cursor.execute(f"ROLLBACK TO SAVEPOINT direct_{spec.name}")
                 cursor.execute(f"RELEASE SAVEPOINT direct_{spec.name}")

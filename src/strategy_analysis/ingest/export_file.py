@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS
+from .column_sql import REQUIRED
 from .errors import ExportFileError
 from .report import RejectedRecord
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TABLE_SPECS, TableSpec, bar_range_check
@@ -110,32 +111,48 @@ def validate_raw(
     return (position, *record.row()), None
 
 
-def checked_select(source: SourceTable, schema: str = "main") -> tuple[str, str, str]:
-    """SQL of (valid rows as stored values, positions of the rows that need the model, the
-    number of rows) of a table whose rowid is the record's position.
+@dataclass(frozen=True)
+class CheckedRows:
+    """A table's rows with their checked values, as SQL over a rowid range (:lo, :hi)."""
 
-    Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
-    """
+    rows: str  # subquery: pos, v0..vn (stored values) and the raw columns some checks need
+    condition: str  # true when every column passes: the row needs no model
+    values: tuple[str, ...]  # v0..vn, in spec.columns order
+    required: tuple[bool, ...]  # per value: never NULL in a row that passes
+
+
+def checked_rows(source: SourceTable, schema: str = "main") -> CheckedRows:
     spec = source.spec
-    inner, ok = [], []
+    inner, ok, required = [], [], []
     for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
         raw = quote(source.columns[column]) if column in source.columns else "NULL"
         check = factory(raw)
+        required.append(check.ok == REQUIRED)
         inner.append(f"{check.value} AS v{i}")
         if "{r}" in check.ok:
             inner.append(f"{raw} AS r{i}")
         ok.append("(" + check.ok.format(v=f"v{i}", r=f"r{i}") + ")")
     if spec.name == "bars":
         ok.append(bar_range_check({c: f"v{i}" for i, c in enumerate(spec.columns)}))
-    condition = f"coalesce(({' AND '.join(ok)}), 0)"
-    values = ", ".join(f"v{i}" for i in range(len(spec.columns)))
     # LIMIT keeps SQLite from flattening the subquery, so each value is computed once.
     rows = (
         f"(SELECT rowid AS pos, {', '.join(inner)} FROM {schema}.{quote(source.name)}"
         " WHERE rowid BETWEEN :lo AND :hi LIMIT -1)"
     )
-    valid = f"SELECT pos, {values} FROM {rows} WHERE {condition}"
-    invalid = f"SELECT pos FROM {rows} WHERE NOT {condition}"
+    values = tuple(f"v{i}" for i in range(len(spec.columns)))
+    return CheckedRows(rows, " AND ".join(ok), values, tuple(required))
+
+
+def checked_select(source: SourceTable, schema: str = "main") -> tuple[str, str, str]:
+    """SQL of (valid rows as stored values, positions of the rows that need the model, the
+    number of rows) of a table whose rowid is the record's position.
+
+    Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
+    """
+    checked = checked_rows(source, schema)
+    condition = f"coalesce(({checked.condition}), 0)"
+    valid = f"SELECT pos, {', '.join(checked.values)} FROM {checked.rows} WHERE {condition}"
+    invalid = f"SELECT pos FROM {checked.rows} WHERE NOT {condition}"
     count = f"SELECT count(*) FROM {schema}.{quote(source.name)} WHERE rowid BETWEEN :lo AND :hi"
     return valid, invalid, count
 

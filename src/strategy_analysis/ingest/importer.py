@@ -23,8 +23,9 @@ from ..contract.run import metadata_document, parse_run_info
 from ..db.upsert_base import DuplicateKeysError, stage_table
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
+from .copy_text import CopyChunk, CopyLayout, copy_chunks
 from .errors import ExportFileError
-from .export_file import Chunk, ExportFile
+from .export_file import ExportFile
 from .import_records import earlier_import, file_sha256
 from .prefetch import prefetched
 from .report import ImportReport, RejectedRecord
@@ -176,55 +177,90 @@ def _write_tables(
             _stage_attached(export, spec, writer, progress)
             merge(spec)
     else:
-        # One reader thread runs through every table, so the next table is read while the
-        # database merges the previous one.
-        # A run's first rows of a table are copied into the table itself ("copied"); a
-        # repeated key undoes that ("failed") and the table is staged and merged after all.
-        modes: dict[str, str] = {}
-        for spec, chunk in prefetched(_table_chunks(export, specs), depth=4):
-            mode = modes.get(spec.name)
-            if chunk is None:
-                if mode == "copied" and run_id is not None:
-                    writer.finish_direct(spec, run_id, defaults)
-                    continue
-                if mode == "failed":
-                    _restage(export, spec, writer)
-                merge(spec)
-                continue
-            if mode is None:
-                mode = modes[spec.name] = (
-                    "copied" if writer.start_direct(spec, run_id) else "staged"
-                )
-            if mode == "copied" and run_id is not None:
-                try:
-                    cast(PostgresUpsert, writer.upsert).copy_direct(spec, run_id, chunk.rows)
-                except DuplicateKeysError:
-                    log.info(
-                        "%s: a key repeats in %s; merging it instead", export.path.name, spec.name
-                    )
-                    modes[spec.name] = "failed"
-            elif mode == "staged":
-                writer.upsert.stage_rows(spec, chunk.rows)
-            writer.reject(chunk.rejected)
-            progress.advance(chunk.positions_done)
+        _copy_tables(export, writer, progress, specs, run_id, defaults)
     if run is not None:
         writer.update_run_times(run.run_id)
 
 
-def _restage(export: ExportFile, spec: TableSpec, writer: ImportWriter) -> None:
+def _copy_tables(
+    export: ExportFile,
+    writer: ImportWriter,
+    progress: _Progress,
+    specs: list[TableSpec],
+    run_id: str | None,
+    defaults: dict[str, str | None],
+) -> None:
+    """PostgreSQL: COPY every table's rows, read by one thread that runs through the
+    tables, so the next chunk is read while the database takes the current one.
+
+    A run's first rows of a table are copied into the table itself ("copied"); a repeated
+    key undoes that ("failed") and the table is staged and merged after all.
+    """
+    upsert = cast(PostgresUpsert, writer.upsert)
+    layouts = {
+        spec.name: (
+            _direct_layout(spec)
+            if run_id is not None and upsert.can_copy_direct(spec, run_id)
+            else CopyLayout.STAGE
+        )
+        for spec in specs
+    }
+    modes: dict[str, str] = {}
+    for spec, chunk in prefetched(_table_chunks(export, specs, layouts, run_id), depth=4):
+        mode = modes.get(spec.name)
+        if chunk is None:
+            if mode == "copied" and run_id is not None:
+                writer.finish_direct(spec, run_id, defaults)
+                continue
+            if mode == "failed":
+                _restage(export, spec, upsert)
+            writer.merge(spec, run_id if spec.run_scoped else None, defaults=defaults)
+            continue
+        if mode is None:
+            mode = modes[spec.name] = (
+                "staged" if layouts[spec.name] is CopyLayout.STAGE else "copied"
+            )
+            if mode == "copied":
+                upsert.start_direct(spec)
+        if mode == "copied" and run_id is not None:
+            try:
+                upsert.copy_direct(spec, run_id, chunk)
+            except DuplicateKeysError:
+                log.info("%s: a key repeats in %s; merging it instead", export.path.name, spec.name)
+                modes[spec.name] = "failed"
+        elif mode == "staged":
+            upsert.stage_copy_text(spec, chunk)
+        writer.reject(chunk.rejected)
+        progress.advance(chunk.positions_done)
+
+
+def _direct_layout(spec: TableSpec) -> CopyLayout:
+    if not spec.run_scoped:
+        return CopyLayout.STAGE
+    if spec.name == "executions":
+        return CopyLayout.RUN_TABLE_SEQUENCED
+    return CopyLayout.RUN_TABLE
+
+
+def _restage(export: ExportFile, spec: TableSpec, upsert: PostgresUpsert) -> None:
     """Stage a whole table again (its rejections are counted already), on a connection of
     its own: the reader thread is reading the next table on the export's."""
     with ExportFile.open(export.path) as again:
-        for chunk in again.chunks(spec.name, COPY_CHUNK_ROWS):
-            writer.upsert.stage_rows(spec, chunk.rows)
+        for chunk in copy_chunks(again, spec.name, CopyLayout.STAGE, COPY_CHUNK_ROWS):
+            upsert.stage_copy_text(spec, chunk)
 
 
 def _table_chunks(
-    export: ExportFile, specs: list[TableSpec]
-) -> Iterator[tuple[TableSpec, Chunk | None]]:
+    export: ExportFile,
+    specs: list[TableSpec],
+    layouts: dict[str, CopyLayout],
+    run_id: str | None,
+) -> Iterator[tuple[TableSpec, CopyChunk | None]]:
     """Each table's chunks, then (table, None) when the table is read."""
     for spec in specs:
-        for chunk in export.chunks(spec.name, COPY_CHUNK_ROWS):
+        layout = layouts[spec.name]
+        prefix_run = run_id if layout is not CopyLayout.STAGE else None
+        for chunk in copy_chunks(export, spec.name, layout, COPY_CHUNK_ROWS, prefix_run):
             yield spec, chunk
         yield spec, None
 

@@ -107,12 +107,6 @@ class ImportWriter:
             )
         self._record(spec, run_id, result)
 
-    def start_direct(self, spec: TableSpec, run_id: str | None) -> bool:
-        """PostgreSQL, a run's first rows of a table: copied into the table, not staged."""
-        if not isinstance(self.upsert, PostgresUpsert):
-            return False
-        return self.upsert.start_direct(spec, run_id)
-
     def finish_direct(
         self, spec: TableSpec, run_id: str, defaults: dict[str, str | None] | None = None
     ) -> None:

@@ -1,0 +1,153 @@
+"""A file import's valid rows as PostgreSQL ``COPY`` text, written by SQLite itself.
+
+SQLite checks each chunk of an export table (``export_file.checked_rows``) and joins the
+rows that pass into one string of COPY text lines, so Python never holds those rows one by
+one: it hands the string to ``COPY``. Rows that need the pydantic model come out as
+tuples, as from ``ExportFile.chunks``.
+
+A number becomes text with 17 significant digits, which PostgreSQL reads back as the same
+double; SQLite's formatting is exact over the magnitudes prices and quantities have, so a
+number outside them sends its row to the model instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ..db.upsert_base import NUMERIC_COLUMNS
+from .export_file import ExportFile, SourceTable, checked_rows, quote
+from .report import RejectedRecord
+
+# NULL in the COPY text: no stored value is an empty string (blank text is NULL), and
+# printf renders NULL as ''. A row from the model goes through a COPY of its own.
+COPY_NULL = ""
+# Where SQLite's '%!.17g' round-trips every double (checked over millions of values).
+_EXACT_NUMBERS = "({v} IS NULL OR (abs({v}) < 1e18 AND ({v} = 0 OR abs({v}) > 1e-18)))"
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+class CopyLayout(Enum):
+    """The columns of a line: a stage's (pos, values), or a run's table's own."""
+
+    STAGE = "stage"  # pos, values
+    RUN_TABLE = "run_table"  # run_id, values
+    RUN_TABLE_SEQUENCED = "run_table_sequenced"  # run_id, values, sequence (= pos)
+
+
+def _escaped_sql(v: str) -> str:
+    sql = v
+    for raw, escaped in _ESCAPES:
+        sql = f"replace({sql}, '{raw}', '{escaped}')"
+    return sql
+
+
+def _field(
+    column: str, v: str, required: bool, timestamps: frozenset[str], escape: bool
+) -> tuple[str, str]:
+    """(printf conversion, argument) of one value; NULL prints as '' (``COPY_NULL``)."""
+    if column in NUMERIC_COLUMNS:
+        if required:
+            return "%!.17g", v
+        return "%s", f"CASE WHEN {v} IS NOT NULL THEN printf('%!.17g', {v}) END"
+    if escape and column not in timestamps:
+        # Timestamps are canonical 'YYYY-MM-DD HH:MM:SS.ffffff': nothing to escape.
+        v = _escaped_sql(v)
+    return "%s", v
+
+
+@dataclass(frozen=True)
+class CopyTextSql:
+    plain: str  # (lines joined by newlines, their count) of the valid rows, unescaped
+    escaped: str  # the same with text values escaped (a chunk whose text needs it)
+    invalid: str  # positions of the rows that need the model
+    count: str  # rows in the range
+    tabs_per_line: int
+
+
+def copy_text_sql(source: SourceTable, layout: CopyLayout) -> CopyTextSql:
+    """SQL over :lo, :hi, the Metadata defaults and :run_id."""
+    spec = source.spec
+    checked = checked_rows(source)
+    columns = list(zip(spec.columns, checked.values, checked.required, strict=True))
+    exact = [_EXACT_NUMBERS.format(v=v) for c, v, _ in columns if c in NUMERIC_COLUMNS]
+    passes = f"coalesce(({' AND '.join([checked.condition, *exact])}), 0)"
+
+    def text_sql(escape: bool) -> str:
+        # One printf per row builds the line at once (a chain of || copies it each time).
+        fields = [_field(c, v, r, spec.timestamp_columns, escape) for c, v, r in columns]
+        formats, arguments = [f for f, _ in fields], [a for _, a in fields]
+        if layout is CopyLayout.STAGE:
+            formats, arguments = ["%d", *formats], ["pos", *arguments]
+        else:
+            run_id = _escaped_sql(":run_id") if escape else ":run_id"
+            formats, arguments = ["%s", *formats], [run_id, *arguments]
+            if layout is CopyLayout.RUN_TABLE_SEQUENCED:
+                formats, arguments = [*formats, "%d"], [*arguments, "pos"]
+        line = f"printf('{chr(9).join(formats)}', {', '.join(arguments)})"
+        return (
+            f"SELECT group_concat(line, '\n'), count(*) FROM"
+            f" (SELECT {line} AS line FROM {checked.rows} WHERE {passes})"
+        )
+
+    tabs = len(spec.columns) + (1 if layout is CopyLayout.RUN_TABLE_SEQUENCED else 0)
+    return CopyTextSql(
+        plain=text_sql(escape=False),
+        escaped=text_sql(escape=True),
+        invalid=f"SELECT pos FROM {checked.rows} WHERE NOT {passes}",
+        count=f"SELECT count(*) FROM {quote(source.name)} WHERE rowid BETWEEN :lo AND :hi",
+        tabs_per_line=tabs,
+    )
+
+
+def _plain_is_exact(text: str, lines: int, tabs_per_line: int) -> bool:
+    """Whether unescaped lines are valid COPY text: no value held a backslash, a carriage
+    return, a newline or a tab (fast scans of the whole chunk)."""
+    return (
+        "\\" not in text
+        and "\r" not in text
+        and text.count("\n") == lines - 1
+        and text.count("\t") == lines * tabs_per_line
+    )
+
+
+@dataclass
+class CopyChunk:
+    text: str  # COPY text lines (no trailing newline), '' when none
+    lines: int
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # (pos, values) from the model
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    positions_done: int = 0
+
+
+def copy_chunks(
+    export: ExportFile,
+    table: str,
+    layout: CopyLayout,
+    chunk_rows: int,
+    run_id: str | None = None,
+) -> Iterator[CopyChunk]:
+    """The rows of ``table`` in rowid chunks: COPY text for the valid ones, model rows and
+    rejections for the rest."""
+    if table not in export.tables:
+        return
+    bounds = export.rowid_range(table)
+    if bounds is None:
+        return
+    sql = copy_text_sql(export.tables[table], layout)
+    low, high = bounds
+    with export.reading(table):
+        for lo in range(low, high + 1, chunk_rows):
+            params = {**export.sql_params(lo, lo + chunk_rows - 1), "run_id": run_id}
+            text, lines = export.conn.execute(sql.plain, params).fetchone()
+            if lines and not _plain_is_exact(text, lines, sql.tabs_per_line):
+                text, lines = export.conn.execute(sql.escaped, params).fetchone()
+            total = export.conn.execute(sql.count, params).fetchone()[0]
+            chunk = CopyChunk(text=text or "", lines=lines, positions_done=total)
+            if total != lines:
+                invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
+                slow = export.validate_positions(table, invalid)
+                chunk.rows, chunk.rejected = slow.rows, slow.rejected
+            yield chunk
