@@ -122,6 +122,52 @@ class CopyChunk:
     positions_done: int = 0
 
 
+@dataclass(frozen=True)
+class ChunkTask:
+    """One rowid range of a table to read as COPY text."""
+
+    table: str
+    sql: CopyTextSql
+    params: dict[str, Any]
+
+
+def chunk_tasks(
+    export: ExportFile,
+    table: str,
+    layout: CopyLayout,
+    chunk_rows: int,
+    run_id: str | None = None,
+) -> list[ChunkTask]:
+    """The chunks of ``table`` in rowid order (none when the table is absent or empty)."""
+    if table not in export.tables:
+        return []
+    bounds = export.rowid_range(table)
+    if bounds is None:
+        return []
+    sql = copy_text_sql(export.tables[table], layout)
+    low, high = bounds
+    return [
+        ChunkTask(table, sql, {**export.sql_params(lo, lo + chunk_rows - 1), "run_id": run_id})
+        for lo in range(low, high + 1, chunk_rows)
+    ]
+
+
+def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
+    """COPY text for the chunk's valid rows; model rows and rejections for the rest."""
+    sql, params = task.sql, task.params
+    with export.reading(task.table):
+        text, lines = export.conn.execute(sql.plain, params).fetchone()
+        if lines and not _plain_is_exact(text, lines, sql.tabs_per_line):
+            text, lines = export.conn.execute(sql.escaped, params).fetchone()
+        total = export.conn.execute(sql.count, params).fetchone()[0]
+        chunk = CopyChunk(text=text or "", lines=lines, positions_done=total)
+        if total != lines:
+            invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
+            slow = export.validate_positions(task.table, invalid)
+            chunk.rows, chunk.rejected = slow.rows, slow.rejected
+    return chunk
+
+
 def copy_chunks(
     export: ExportFile,
     table: str,
@@ -129,25 +175,6 @@ def copy_chunks(
     chunk_rows: int,
     run_id: str | None = None,
 ) -> Iterator[CopyChunk]:
-    """The rows of ``table`` in rowid chunks: COPY text for the valid ones, model rows and
-    rejections for the rest."""
-    if table not in export.tables:
-        return
-    bounds = export.rowid_range(table)
-    if bounds is None:
-        return
-    sql = copy_text_sql(export.tables[table], layout)
-    low, high = bounds
-    with export.reading(table):
-        for lo in range(low, high + 1, chunk_rows):
-            params = {**export.sql_params(lo, lo + chunk_rows - 1), "run_id": run_id}
-            text, lines = export.conn.execute(sql.plain, params).fetchone()
-            if lines and not _plain_is_exact(text, lines, sql.tabs_per_line):
-                text, lines = export.conn.execute(sql.escaped, params).fetchone()
-            total = export.conn.execute(sql.count, params).fetchone()[0]
-            chunk = CopyChunk(text=text or "", lines=lines, positions_done=total)
-            if total != lines:
-                invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
-                slow = export.validate_positions(table, invalid)
-                chunk.rows, chunk.rejected = slow.rows, slow.rejected
-            yield chunk
+    """The chunks of ``table``, read one after the other on the export's connection."""
+    for task in chunk_tasks(export, table, layout, chunk_rows, run_id):
+        yield read_chunk(export, task)

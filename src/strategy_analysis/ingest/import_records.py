@@ -52,6 +52,7 @@ def _record_values(report: ImportReport) -> dict[str, Any]:
     return {
         "finished_at": datetime.now(UTC),
         "status": report.status,
+        "sha256": report.sha256,
         "schema_version": report.schema_version,
         "run_ids": report.run_ids,
         "counts": {table: counts.model_dump() for table, counts in report.counts.items()},

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -23,11 +24,11 @@ from ..contract.run import metadata_document, parse_run_info
 from ..db.upsert_base import DuplicateKeysError, stage_table
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
-from .copy_text import CopyChunk, CopyLayout, copy_chunks
+from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
 from .errors import ExportFileError
 from .export_file import ExportFile
 from .import_records import earlier_import, file_sha256
-from .prefetch import prefetched
+from .parallel_reader import read_in_order
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
 from .tables import TABLE_SPECS, TableSpec
@@ -38,8 +39,11 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 CHUNK_ROWS = 100_000
-# Rows per chunk read into Python for COPY (PostgreSQL): the few chunks in flight stay small.
+# Rows per chunk of COPY text (PostgreSQL): the few chunks in flight stay small.
 COPY_CHUNK_ROWS = 25_000
+# Threads that read the export for COPY, and the chunks they may read ahead.
+READERS = 2
+READ_AHEAD = 6
 
 
 class _Progress:
@@ -74,21 +78,32 @@ def import_export_file(
         export = ExportFile.open(path)
     except ExportFileError as exc:
         return failed("refused", str(exc))
-    with export:
+    # The file is hashed in a thread (hashlib releases the GIL) while it is imported.
+    with export, ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing:
         report.size_bytes = export.size_bytes
         report.schema_version = export.schema_version
+        digest = hashing.submit(file_sha256, path)
+
+        def identify() -> None:
+            if report.sha256 is None:
+                report.sha256 = digest.result()
+                report.duplicate_of = earlier_import(engine, report.sha256)
+
+        def failed_after(status: str, error: str) -> ImportReport:
+            if report.sha256 is None and digest.exception() is None:
+                report.sha256 = digest.result()
+            return failed(status, error)
+
         try:
-            report.sha256 = file_sha256(path)
-            report.duplicate_of = earlier_import(engine, report.sha256)
-            _import(engine, export, report, dry_run, progress, job_id, started)
+            _import(engine, export, report, dry_run, progress, job_id, started, identify)
         except ExportFileError as exc:
-            return failed("refused", str(exc))
+            return failed_after("refused", str(exc))
         except IMPORT_ERRORS as exc:
             log.exception("import of %s failed", path)
-            return failed("failed", f"{type(exc).__name__}: {exc}")
+            return failed_after("failed", f"{type(exc).__name__}: {exc}")
         except BaseException as exc:
             # A bug or an interruption: the transaction is rolled back; keep the record of it.
-            failed("failed", f"{type(exc).__name__}: {exc}")
+            failed_after("failed", f"{type(exc).__name__}: {exc}")
             raise
     report.duration_seconds = time.perf_counter() - started
     log.info("%s: %s (%.2fs)", report.file_name, report.summary(), report.duration_seconds)
@@ -105,6 +120,7 @@ def _import(
     progress_callback: Progress | None,
     job_id: str | None,
     started: float,
+    identify: Callable[[], None],
 ) -> None:
     progress = _Progress(progress_callback, sum(export.count(t) for t in export.tables))
     attached = False
@@ -115,6 +131,7 @@ def _import(
 
     def body(writer: ImportWriter) -> None:
         _write_tables(export, writer, progress, attached)
+        identify()
 
     def cleanup(conn: Connection) -> None:
         _detach(conn, attached)
@@ -206,7 +223,8 @@ def _copy_tables(
         for spec in specs
     }
     modes: dict[str, str] = {}
-    for spec, chunk in prefetched(_table_chunks(export, specs, layouts, run_id), depth=4):
+    items = _table_chunks(export, specs, layouts, run_id)
+    for spec, chunk in read_in_order(export.path, items, workers=READERS, ahead=READ_AHEAD):
         mode = modes.get(spec.name)
         if chunk is None:
             if mode == "copied" and run_id is not None:
@@ -255,14 +273,16 @@ def _table_chunks(
     specs: list[TableSpec],
     layouts: dict[str, CopyLayout],
     run_id: str | None,
-) -> Iterator[tuple[TableSpec, CopyChunk | None]]:
+) -> list[tuple[TableSpec, ChunkTask | None]]:
     """Each table's chunks, then (table, None) when the table is read."""
+    items: list[tuple[TableSpec, ChunkTask | None]] = []
     for spec in specs:
         layout = layouts[spec.name]
         prefix_run = run_id if layout is not CopyLayout.STAGE else None
-        for chunk in copy_chunks(export, spec.name, layout, COPY_CHUNK_ROWS, prefix_run):
-            yield spec, chunk
-        yield spec, None
+        tasks = chunk_tasks(export, spec.name, layout, COPY_CHUNK_ROWS, prefix_run)
+        items.extend((spec, task) for task in tasks)
+        items.append((spec, None))
+    return items
 
 
 def _stage_attached(
