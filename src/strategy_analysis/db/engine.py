@@ -33,6 +33,9 @@ def make_engine(database_url: str, **kwargs) -> Engine:  # type: ignore[no-untyp
         # Timestamps come back in UTC whatever the server's TimeZone setting.
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
+            # Imports and rebuilds run big statements over tables whose statistics lag
+            # (stages have none): JIT compilation then costs more than it saves.
+            cursor.execute("SET jit = off")
         dbapi_connection.commit()
 
     return engine

@@ -133,9 +133,6 @@ class PostgresUpsert:
         # The classification joins a whole stage against the run's stored rows: a hash
         # that fits in memory avoids spilling batches to temporary files.
         self.conn.execute("SET LOCAL work_mem = '128MB'")
-        # Stages have no statistics and a new run's rows none yet: the planner's guesses
-        # trigger JIT compilation, which costs more than the statements it would speed up.
-        self.conn.execute("SET LOCAL jit = off")
 
     def release(self) -> None:
         """Temporary tables go with the transaction (ON COMMIT DROP)."""
