@@ -30,6 +30,8 @@ NUMERIC_COLUMNS = frozenset(
         "tick_size",
     }
 )
+# Columns whose empty value the merge fills from elsewhere (see ``staged_values``).
+FALLBACK_COLUMNS: dict[str, tuple[str, ...]] = {"executions": ("strategy_id", "account_id")}
 # Lifecycle rank of an order status, as SQL over a column reference.
 STATUS_RANK_SQL = "(CASE {c} WHEN 'NEW' THEN 0 WHEN 'PARTIALLY_FILLED' THEN 1 ELSE 2 END)"
 
@@ -63,7 +65,7 @@ def staged_values(spec: TableSpec, param: Callable[[str], str]) -> dict[str, str
     """
     values = {c: f"s.{q(c)}" for c in spec.columns}
     if spec.name == "executions":
-        for column in ("strategy_id", "account_id"):
+        for column in FALLBACK_COLUMNS[spec.name]:
             values[column] = (
                 f"coalesce(s.{column}, (SELECT o.{column} FROM orders o"
                 f" WHERE o.run_id = {param('run_id')} AND o.order_id = s.order_id),"

@@ -9,12 +9,12 @@ The conflict list (old and new values) is written by the same statement.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from psycopg import errors
 
-from ..ingest.copy_text import COPY_NULL, CopyChunk
+from ..ingest.copy_text import COPY_NULL, CopyChunk, CopyLayout
 from ..ingest.tables import TableSpec
 from .upsert_base import (
     NUMERIC_COLUMNS,
@@ -30,31 +30,36 @@ from .upsert_base import (
     nothing_stored_sql,
     q,
     stage_table,
-    staged_values,
 )
 
 log = logging.getLogger(__name__)
 
 
-def _copy_chunk(
-    cursor: Any, target: str, chunk: CopyChunk, layout: Callable[[tuple[Any, ...]], Any]
+def copy_chunk(
+    cursor: Any,
+    target: str,
+    layout: CopyLayout,
+    text: str,
+    rows: list[tuple[Any, ...]],
+    run_id: str | None = None,
 ) -> None:
-    """COPY the chunk's text, then its model rows (the text's NULL is ``COPY_NULL``)."""
-    if chunk.text:
+    """COPY lines of text, then model rows (pos, values), into ``target`` (its columns in
+    ``layout``); the text's NULL is ``COPY_NULL``, so the rows go through a COPY of their own."""
+    if text:
         with cursor.copy(f"COPY {target} FROM STDIN (NULL '{COPY_NULL}')") as copy:
-            copy.write(chunk.text)
+            copy.write(text)
             copy.write("\n")
-    if chunk.rows:
+    if rows:
         with cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in chunk.rows:
-                copy.write_row(layout(row))
+            for row in rows:
+                copy.write_row(layout.row(row, run_id))
 
 
 # Typed placeholders: one parameter used in several places must deduce one type.
 _PARAM_TYPES = {"sequence_offset": "bigint", "import_id": "bigint"}
 
 
-def _param(name: str) -> str:
+def pg_param(name: str) -> str:
     return f"%({name})s::{_PARAM_TYPES.get(name, 'text')}"
 
 
@@ -75,14 +80,14 @@ def merge_sql(spec: TableSpec) -> str:
     """One statement: classify against the target, record conflicts, upsert, count."""
     stage = stage_table(spec)
     compared = compared_columns(spec)
-    values = effective_values(spec, _param)
+    values = effective_values(spec, pg_param)
     first_key = q(spec.key[0])
     new_list = ", ".join(values[c] for c in compared)
     old_list = ", ".join(f"t.{q(c)}" for c in compared)
     select = ", ".join(f"{values[c]} AS {q(c)}" for c in spec.columns)
     olds = ", ".join(f"t.{q(c)} AS {q('old_' + c)}" for c in compared)
     target_columns, source_columns = insert_columns(
-        spec, run=_param("run_id"), sequence_offset=_param("sequence_offset"), now="now()"
+        spec, run=pg_param("run_id"), sequence_offset=pg_param("sequence_offset"), now="now()"
     )
     conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
     updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in compared)
@@ -90,7 +95,7 @@ def merge_sql(spec: TableSpec) -> str:
         updates += ", updated_at = EXCLUDED.updated_at"
     parts = [
         f"src AS MATERIALIZED (SELECT s.pos, {select}, t.{first_key} IS NOT NULL AS existed,"
-        f" {olds} FROM {stage} s LEFT JOIN {spec.name} t ON {key_join(spec, _param('run_id'))}"
+        f" {olds} FROM {stage} s LEFT JOIN {spec.name} t ON {key_join(spec, pg_param('run_id'))}"
         f" WHERE t.{first_key} IS NULL OR ({old_list}) IS DISTINCT FROM ({new_list}))"
     ]
     tail = []
@@ -101,7 +106,7 @@ def merge_sql(spec: TableSpec) -> str:
         parts.append(
             "conflicts AS (INSERT INTO import_conflicts"
             " (import_id, table_name, run_id, record_key, old_values, new_values)"
-            f" SELECT {_param('import_id')}, '{spec.name}', {_param('run_id')}, {_key_text(spec)},"
+            f" SELECT {pg_param('import_id')}, '{spec.name}', {pg_param('run_id')}, {_key_text(spec)},"
             f" jsonb_build_object({old_doc}), jsonb_build_object({new_doc})"
             f" FROM src WHERE {condition} RETURNING 1)"
         )
@@ -167,81 +172,12 @@ class PostgresUpsert:
 
     def stage_copy_text(self, spec: TableSpec, chunk: CopyChunk) -> None:
         """Stage a chunk of a file import (COPY text lines plus the model's rows)."""
-        columns = ", ".join(q(c) for c in spec.columns)
+        columns = ", ".join(q(c) for c in CopyLayout.STAGE.columns(spec.columns))
         with self.conn.cursor() as cursor:
-            _copy_chunk(cursor, f"{stage_table(spec)} (pos, {columns})", chunk, lambda row: row)
-
-    # -- a run's first rows of a table: COPY straight into the table ---------------------
-
-    def can_copy_direct(self, spec: TableSpec, run_id: str | None) -> bool:
-        """True when nothing of the run is stored in the table yet: its rows can then be
-        copied into the table itself (no stage, no merge)."""
-        if not spec.run_scoped or run_id is None:
-            return False
-        with self.conn.cursor() as cursor:
-            return self._nothing_stored(cursor, spec, {"run_id": run_id})
-
-    def start_direct(self, spec: TableSpec) -> None:
-        """The direct copy runs under a savepoint that a repeated key undoes
-        (``copy_direct`` raises ``DuplicateKeysError``)."""
-        self.conn.execute(f"SAVEPOINT direct_{spec.name}")
-
-    def copy_direct(self, spec: TableSpec, run_id: str, chunk: CopyChunk) -> None:
-        """Copy a chunk laid out as ``copy_text.CopyLayout.RUN_TABLE[_SEQUENCED]``."""
-        columns = ", ".join(q(c) for c in spec.columns)
-        # An execution's sequence is its position in the file (a file import has no offset).
-        sequenced = spec.name == "executions"
-        target = f"run_id, {columns}, sequence" if sequenced else f"run_id, {columns}"
-        with self.conn.cursor() as cursor:
-            try:
-                if sequenced:
-                    layout = lambda row: (run_id, *row[1:], row[0])  # noqa: E731
-                else:
-                    layout = lambda row: (run_id, *row[1:])  # noqa: E731
-                _copy_chunk(cursor, f"{spec.name} ({target})", chunk, layout)
-            except errors.UniqueViolation as exc:
-                cursor.execute(f"ROLLBACK TO SAVEPOINT direct_{spec.name}")
-                cursor.execute(f"RELEASE SAVEPOINT direct_{spec.name}")
-                raise DuplicateKeysError(spec.name) from exc
-
-    def finish_direct(
-        self,
-        spec: TableSpec,
-        run_id: str,
-        defaults: dict[str, str | None] | None = None,
-    ) -> MergeResult:
-        """Release the savepoint; fill an execution's empty strategy/account as the merge
-        would; the result is read from the run's rows (all of them new)."""
-        params = {
-            "run_id": run_id,
-            "default_strategy_id": (defaults or {}).get("strategy_id"),
-            "default_account_id": (defaults or {}).get("account_id"),
-        }
-        result = MergeResult()
-        with self.conn.cursor() as cursor:
-            cursor.execute(f"RELEASE SAVEPOINT direct_{spec.name}")
-            if spec.name == "executions":
-                values = staged_values(spec, _param)
-                cursor.execute(
-                    f"UPDATE executions s SET strategy_id = {values['strategy_id']},"
-                    f" account_id = {values['account_id']} WHERE s.run_id = {_param('run_id')}"
-                    " AND (s.strategy_id IS NULL OR s.account_id IS NULL)",
-                    params,
-                )
-            time_column = q(spec.time_column) if spec.time_column else "NULL"
-            cursor.execute(
-                f"SELECT count(*), min({time_column}), max({time_column}) FROM {spec.name}"
-                f" WHERE run_id = {_param('run_id')}",
-                params,
+            text = "\n".join(t for t in (chunk.text, chunk.aside_text) if t)
+            copy_chunk(
+                cursor, f"{stage_table(spec)} ({columns})", CopyLayout.STAGE, text, chunk.rows
             )
-            result.staged, result.first_time, result.last_time = cursor.fetchone()
-            result.inserted = result.staged
-            cursor.execute(
-                f"SELECT DISTINCT symbol FROM {spec.name} WHERE run_id = {_param('run_id')}",
-                params,
-            )
-            result.symbols.update(r[0] for r in cursor.fetchall())
-        return result
 
     def remove_duplicates(self, spec: TableSpec) -> list[Duplicate]:
         """Keep the last record of each key staged twice; return the ones dropped."""
@@ -271,8 +207,8 @@ class PostgresUpsert:
         return int(row[0])
 
     @staticmethod
-    def _nothing_stored(cursor: Any, spec: TableSpec, params: dict[str, Any]) -> bool:
-        sql = nothing_stored_sql(spec, stage_table(spec), spec.name, _param)
+    def nothing_stored(cursor: Any, spec: TableSpec, params: dict[str, Any]) -> bool:
+        sql = nothing_stored_sql(spec, stage_table(spec), spec.name, pg_param)
         if sql is None:
             return False
         cursor.execute(sql, params)
@@ -324,9 +260,9 @@ class PostgresUpsert:
         result.staged, result.first_time, result.last_time = cursor.fetchone()
         if not result.staged:
             return result
-        if self._nothing_stored(cursor, spec, params):
+        if self.nothing_stored(cursor, spec, params):
             # Nothing to compare against: insert all, no join, no conflict check.
-            cursor.execute(new_run_sql(spec, _param, stage), params)
+            cursor.execute(new_run_sql(spec, pg_param, stage), params)
             result.inserted = result.staged
             cursor.execute(f"SELECT DISTINCT symbol FROM {stage}")
             result.symbols.update(r[0] for r in cursor.fetchall())

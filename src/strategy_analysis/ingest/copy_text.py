@@ -30,11 +30,32 @@ _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
 class CopyLayout(Enum):
-    """The columns of a line: a stage's (pos, values), or a run's table's own."""
+    """The columns of a line: a stage's, or the table's own (copied straight into it)."""
 
     STAGE = "stage"  # pos, values
-    RUN_TABLE = "run_table"  # run_id, values
-    RUN_TABLE_SEQUENCED = "run_table_sequenced"  # run_id, values, sequence (= pos)
+    TABLE = "table"  # values (bars)
+    RUN_TABLE = "run_table"  # run_id, values (orders)
+    RUN_TABLE_SEQUENCED = "run_table_sequenced"  # run_id, values, sequence = pos (executions)
+
+    def columns(self, spec_columns: tuple[str, ...]) -> tuple[str, ...]:
+        """The table's columns a line fills, in order."""
+        if self is CopyLayout.STAGE:
+            return ("pos", *spec_columns)
+        if self is CopyLayout.TABLE:
+            return spec_columns
+        if self is CopyLayout.RUN_TABLE:
+            return ("run_id", *spec_columns)
+        return ("run_id", *spec_columns, "sequence")
+
+    def row(self, row: tuple[Any, ...], run_id: str | None) -> tuple[Any, ...]:
+        """A model row (pos, values) laid out as a line."""
+        if self is CopyLayout.STAGE:
+            return row
+        if self is CopyLayout.TABLE:
+            return row[1:]
+        if self is CopyLayout.RUN_TABLE:
+            return (run_id, *row[1:])
+        return (run_id, *row[1:], row[0])
 
 
 def _escaped_sql(v: str) -> str:
@@ -60,51 +81,72 @@ def _field(
 
 @dataclass(frozen=True)
 class CopyTextSql:
-    plain: str  # (lines joined by newlines, their count) of the valid rows, unescaped
-    escaped: str  # the same with text values escaped (a chunk whose text needs it)
+    # (text, lines) of the valid rows, then (text, lines) of those put aside (staged)
+    plain: str  # unescaped
+    escaped: str  # text values escaped (a chunk whose text needs it)
     invalid: str  # positions of the rows that need the model
     count: str  # rows in the range
     tabs_per_line: int
+    tabs_per_aside_line: int
 
 
-def copy_text_sql(source: SourceTable, layout: CopyLayout) -> CopyTextSql:
-    """SQL over :lo, :hi, the Metadata defaults and :run_id."""
+def copy_text_sql(
+    source: SourceTable, layout: CopyLayout, aside: tuple[str, ...] = ()
+) -> CopyTextSql:
+    """SQL over :lo, :hi, the Metadata defaults and :run_id.
+
+    A valid row with NULL in one of the ``aside`` columns is laid out for the stage and
+    joined separately (the merge fills those columns; a direct copy cannot).
+    """
     spec = source.spec
     checked = checked_rows(source)
     columns = list(zip(spec.columns, checked.values, checked.required, strict=True))
     exact = [_EXACT_NUMBERS.format(v=v) for c, v, _ in columns if c in NUMERIC_COLUMNS]
     passes = f"coalesce(({' AND '.join([checked.condition, *exact])}), 0)"
+    value_of = dict(zip(spec.columns, checked.values, strict=True))
+    put_aside = " OR ".join(f"{value_of[c]} IS NULL" for c in aside) or "0"
 
-    def text_sql(escape: bool) -> str:
+    def line_sql(line_layout: CopyLayout, escape: bool) -> str:
         # One printf per row builds the line at once (a chain of || copies it each time).
         fields = [_field(c, v, r, spec.timestamp_columns, escape) for c, v, r in columns]
         formats, arguments = [f for f, _ in fields], [a for _, a in fields]
-        if layout is CopyLayout.STAGE:
+        if line_layout is CopyLayout.STAGE:
             formats, arguments = ["%d", *formats], ["pos", *arguments]
-        else:
+        elif line_layout is not CopyLayout.TABLE:
             run_id = _escaped_sql(":run_id") if escape else ":run_id"
             formats, arguments = ["%s", *formats], [run_id, *arguments]
-            if layout is CopyLayout.RUN_TABLE_SEQUENCED:
+            if line_layout is CopyLayout.RUN_TABLE_SEQUENCED:
                 formats, arguments = [*formats, "%d"], [*arguments, "pos"]
-        line = f"printf('{chr(9).join(formats)}', {', '.join(arguments)})"
+        return f"printf('{chr(9).join(formats)}', {', '.join(arguments)})"
+
+    def text_sql(escape: bool) -> str:
+        line = line_sql(layout, escape)
+        if aside:
+            line = f"CASE WHEN aside THEN {line_sql(CopyLayout.STAGE, escape)} ELSE {line} END"
         return (
-            f"SELECT group_concat(line, '\n'), count(*) FROM"
-            f" (SELECT {line} AS line FROM {checked.rows} WHERE {passes})"
+            "SELECT group_concat(line, '\n') FILTER (WHERE NOT aside),"
+            " count(*) FILTER (WHERE NOT aside),"
+            " group_concat(line, '\n') FILTER (WHERE aside), count(*) FILTER (WHERE aside)"
+            f" FROM (SELECT {line} AS line, aside FROM"
+            f" (SELECT *, {put_aside} AS aside FROM {checked.rows} WHERE {passes} LIMIT -1))"
         )
 
-    tabs = len(spec.columns) + (1 if layout is CopyLayout.RUN_TABLE_SEQUENCED else 0)
     return CopyTextSql(
         plain=text_sql(escape=False),
         escaped=text_sql(escape=True),
         invalid=f"SELECT pos FROM {checked.rows} WHERE NOT {passes}",
         count=f"SELECT count(*) FROM {quote(source.name)} WHERE rowid BETWEEN :lo AND :hi",
-        tabs_per_line=tabs,
+        tabs_per_line=len(layout.columns(spec.columns)) - 1,
+        tabs_per_aside_line=len(spec.columns),
     )
 
 
-def _plain_is_exact(text: str, lines: int, tabs_per_line: int) -> bool:
+def _plain_is_exact(text: str | None, lines: int, tabs_per_line: int) -> bool:
     """Whether unescaped lines are valid COPY text: no value held a backslash, a carriage
     return, a newline or a tab (fast scans of the whole chunk)."""
+    if not lines:
+        return True
+    assert text is not None
     return (
         "\\" not in text
         and "\r" not in text
@@ -120,6 +162,8 @@ class CopyChunk:
     rows: list[tuple[Any, ...]] = field(default_factory=list)  # (pos, values) from the model
     rejected: list[RejectedRecord] = field(default_factory=list)
     positions_done: int = 0
+    aside_text: str = ""  # valid rows put aside, laid out for the stage
+    aside_lines: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +181,7 @@ def chunk_tasks(
     layout: CopyLayout,
     chunk_rows: int,
     run_id: str | None = None,
+    aside: tuple[str, ...] = (),
 ) -> list[ChunkTask]:
     """The chunks of ``table`` in rowid order (none when the table is absent or empty)."""
     if table not in export.tables:
@@ -144,7 +189,7 @@ def chunk_tasks(
     bounds = export.rowid_range(table)
     if bounds is None:
         return []
-    sql = copy_text_sql(export.tables[table], layout)
+    sql = copy_text_sql(export.tables[table], layout, aside)
     low, high = bounds
     return [
         ChunkTask(table, sql, {**export.sql_params(lo, lo + chunk_rows - 1), "run_id": run_id})
@@ -156,12 +201,21 @@ def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
     """COPY text for the chunk's valid rows; model rows and rejections for the rest."""
     sql, params = task.sql, task.params
     with export.reading(task.table):
-        text, lines = export.conn.execute(sql.plain, params).fetchone()
-        if lines and not _plain_is_exact(text, lines, sql.tabs_per_line):
-            text, lines = export.conn.execute(sql.escaped, params).fetchone()
+        text, lines, aside, aside_lines = export.conn.execute(sql.plain, params).fetchone()
+        if not (
+            _plain_is_exact(text, lines, sql.tabs_per_line)
+            and _plain_is_exact(aside, aside_lines, sql.tabs_per_aside_line)
+        ):
+            text, lines, aside, aside_lines = export.conn.execute(sql.escaped, params).fetchone()
         total = export.conn.execute(sql.count, params).fetchone()[0]
-        chunk = CopyChunk(text=text or "", lines=lines, positions_done=total)
-        if total != lines:
+        chunk = CopyChunk(
+            text=text or "",
+            lines=lines,
+            positions_done=total,
+            aside_text=aside or "",
+            aside_lines=aside_lines,
+        )
+        if total != lines + aside_lines:
             invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
             slow = export.validate_positions(task.table, invalid)
             chunk.rows, chunk.rejected = slow.rows, slow.rejected

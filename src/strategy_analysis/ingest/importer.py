@@ -21,12 +21,13 @@ from typing import cast
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
-from ..db.upsert_base import DuplicateKeysError, stage_table
+from ..db.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
+from ..db.upsert_base import FALLBACK_COLUMNS, stage_table
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
 from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
 from .errors import ExportFileError
-from .export_file import ExportFile
+from .export_file import ExportFile, quote
 from .import_records import earlier_import, file_sha256
 from .parallel_reader import read_in_order
 from .report import ImportReport, RejectedRecord
@@ -207,62 +208,85 @@ def _copy_tables(
     run_id: str | None,
     defaults: dict[str, str | None],
 ) -> None:
-    """PostgreSQL: COPY every table's rows, read by one thread that runs through the
-    tables, so the next chunk is read while the database takes the current one.
+    """PostgreSQL: COPY every table's rows, read by threads that run through the tables,
+    so the next chunks are read while the database takes the current one.
 
-    A run's first rows of a table are copied into the table itself ("copied"); a repeated
-    key undoes that ("failed") and the table is staged and merged after all.
+    A table whose rows cannot collide with stored ones is copied into the table itself
+    (``DirectCopy``); if that is undone (a key the file repeats), the table is staged and
+    merged after all.
     """
     upsert = cast(PostgresUpsert, writer.upsert)
+    bar_symbols = _bar_symbols(export) if "bars" in export.tables else None
     layouts = {
-        spec.name: (
-            _direct_layout(spec)
-            if run_id is not None and upsert.can_copy_direct(spec, run_id)
-            else CopyLayout.STAGE
-        )
+        spec.name: direct_layout(upsert, spec, run_id, bar_symbols) or CopyLayout.STAGE
         for spec in specs
     }
-    modes: dict[str, str] = {}
-    items = _table_chunks(export, specs, layouts, run_id)
-    for spec, chunk in read_in_order(export.path, items, workers=READERS, ahead=READ_AHEAD):
-        mode = modes.get(spec.name)
+    direct: dict[str, DirectCopy | None] = {}  # None: staged (from the start, or undone)
+    undone: set[str] = set()
+    for spec, chunk in read_in_order(
+        export.path,
+        _table_chunks(export, specs, layouts, run_id),
+        workers=READERS,
+        ahead=READ_AHEAD,
+    ):
+        name = spec.name
         if chunk is None:
-            if mode == "copied" and run_id is not None:
-                writer.finish_direct(spec, run_id, defaults)
-                continue
-            if mode == "failed":
+            copier = direct.get(name)
+            if copier is not None:
+                try:
+                    writer.record_direct(spec, run_id, copier.finish(defaults))
+                    continue
+                except DirectCopyUndone as exc:
+                    _log_undone(export, exc)
+                    undone.add(name)
+            if name in undone:
                 _restage(export, spec, upsert)
             writer.merge(spec, run_id if spec.run_scoped else None, defaults=defaults)
             continue
-        if mode is None:
-            mode = modes[spec.name] = (
-                "staged" if layouts[spec.name] is CopyLayout.STAGE else "copied"
+        if name not in direct:
+            layout = layouts[name]
+            direct[name] = (
+                None
+                if layout is CopyLayout.STAGE
+                else DirectCopy(upsert, spec, layout, run_id, bar_symbols)
             )
-            if mode == "copied":
-                upsert.start_direct(spec)
-        if mode == "copied" and run_id is not None:
+        copier = direct[name]
+        if copier is not None:
             try:
-                upsert.copy_direct(spec, run_id, chunk)
-            except DuplicateKeysError:
-                log.info("%s: a key repeats in %s; merging it instead", export.path.name, spec.name)
-                modes[spec.name] = "failed"
-        elif mode == "staged":
+                copier.copy(chunk)
+            except DirectCopyUndone as exc:
+                _log_undone(export, exc)
+                direct[name] = None
+                undone.add(name)
+        elif name not in undone:
             upsert.stage_copy_text(spec, chunk)
         writer.reject(chunk.rejected)
         progress.advance(chunk.positions_done)
 
 
-def _direct_layout(spec: TableSpec) -> CopyLayout:
-    if not spec.run_scoped:
-        return CopyLayout.STAGE
-    if spec.name == "executions":
-        return CopyLayout.RUN_TABLE_SEQUENCED
-    return CopyLayout.RUN_TABLE
+def _log_undone(export: ExportFile, exc: DirectCopyUndone) -> None:
+    log.info("%s: %s; merging the table instead", export.path.name, exc)
+
+
+def _bar_symbols(export: ExportFile) -> frozenset[str] | None:
+    """The export's bar symbols, or None if one is not text (the model may convert it)."""
+    source = export.tables["bars"]
+    column = source.columns.get("symbol")
+    if column is None:
+        return None
+    with export.reading("bars"):
+        rows = export.conn.execute(
+            f"SELECT DISTINCT typeof({quote(column)}), {quote(column)} FROM {quote(source.name)}"
+        ).fetchall()
+    if any(kind != "text" for kind, _ in rows):
+        return None
+    return frozenset(symbol for _, symbol in rows)
 
 
 def _restage(export: ExportFile, spec: TableSpec, upsert: PostgresUpsert) -> None:
     """Stage a whole table again (its rejections are counted already), on a connection of
-    its own: the reader thread is reading the next table on the export's."""
+    its own: the reader threads may be reading the next table."""
+    clear_stage(upsert, spec)
     with ExportFile.open(export.path) as again:
         for chunk in copy_chunks(again, spec.name, CopyLayout.STAGE, COPY_CHUNK_ROWS):
             upsert.stage_copy_text(spec, chunk)
@@ -278,8 +302,8 @@ def _table_chunks(
     items: list[tuple[TableSpec, ChunkTask | None]] = []
     for spec in specs:
         layout = layouts[spec.name]
-        prefix_run = run_id if layout is not CopyLayout.STAGE else None
-        tasks = chunk_tasks(export, spec.name, layout, COPY_CHUNK_ROWS, prefix_run)
+        aside = FALLBACK_COLUMNS.get(spec.name, ()) if layout is not CopyLayout.STAGE else ()
+        tasks = chunk_tasks(export, spec.name, layout, COPY_CHUNK_ROWS, run_id, aside)
         items.extend((spec, task) for task in tasks)
         items.append((spec, None))
     return items

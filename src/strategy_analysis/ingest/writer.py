@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -107,10 +107,8 @@ class ImportWriter:
             )
         self._record(spec, run_id, result)
 
-    def finish_direct(
-        self, spec: TableSpec, run_id: str, defaults: dict[str, str | None] | None = None
-    ) -> None:
-        result = cast(PostgresUpsert, self.upsert).finish_direct(spec, run_id, defaults)
+    def record_direct(self, spec: TableSpec, run_id: str | None, result: MergeResult) -> None:
+        """Count a table copied straight into place (PostgreSQL file import)."""
         self._record(spec, run_id, result)
 
     def _record(self, spec: TableSpec, run_id: str | None, result: MergeResult) -> None:

@@ -1,0 +1,142 @@
+"""A file import's rows copied straight into their table on PostgreSQL, when nothing
+stored can collide with them: a new run's orders and executions, and bars of symbols
+that have no stored bars. No stage and no merge: every row is new.
+
+The copy runs under a savepoint. A key the file repeats undoes it (``DirectCopyUndone``)
+and the importer stages and merges the table after all. An execution without strategy or
+account comes laid out for the stage (``copy_text``'s rows put aside) and is inserted from
+there at the end, with the merge's fallbacks (its order's value, then the run's default).
+"""
+
+from __future__ import annotations
+
+from psycopg import errors
+
+from ..ingest.copy_text import CopyChunk, CopyLayout
+from ..ingest.tables import TableSpec
+from .upsert_base import FALLBACK_COLUMNS, MergeResult, new_run_sql, q, stage_table
+from .upsert_postgres import PostgresUpsert, copy_chunk, pg_param
+
+
+class DirectCopyUndone(Exception):
+    """The direct copy was rolled back to its savepoint: stage and merge the table."""
+
+
+def direct_layout(
+    upsert: PostgresUpsert,
+    spec: TableSpec,
+    run_id: str | None,
+    bar_symbols: frozenset[str] | None,
+) -> CopyLayout | None:
+    """The layout to copy ``spec`` straight into its table, or None when rows may collide."""
+    with upsert.conn.cursor() as cursor:
+        if spec.run_scoped:
+            if run_id is None or not upsert.nothing_stored(cursor, spec, {"run_id": run_id}):
+                return None
+            return (
+                CopyLayout.RUN_TABLE_SEQUENCED
+                if spec.name == "executions"
+                else CopyLayout.RUN_TABLE
+            )
+        if spec.name != "bars" or not bar_symbols:
+            return None
+        cursor.execute("SELECT 1 FROM bars WHERE symbol = ANY(%s) LIMIT 1", (list(bar_symbols),))
+        return CopyLayout.TABLE if cursor.fetchone() is None else None
+
+
+class DirectCopy:
+    def __init__(
+        self,
+        upsert: PostgresUpsert,
+        spec: TableSpec,
+        layout: CopyLayout,
+        run_id: str | None,
+        bar_symbols: frozenset[str] | None = None,
+    ) -> None:
+        self.conn = upsert.conn
+        self.spec = spec
+        self.layout = layout
+        self.run_id = run_id
+        self.bar_symbols = bar_symbols or frozenset()
+        self.aside = FALLBACK_COLUMNS.get(spec.name, ())
+        self.staged = 0
+        columns = ", ".join(q(c) for c in layout.columns(spec.columns))
+        self.target = f"{spec.name} ({columns})"
+        stage_columns = ", ".join(q(c) for c in CopyLayout.STAGE.columns(spec.columns))
+        self.stage = f"{stage_table(spec)} ({stage_columns})"
+        self.savepoint = f"direct_{spec.name}"
+        self.conn.execute(f"SAVEPOINT {self.savepoint}")
+
+    def _undo(self, why: str) -> DirectCopyUndone:
+        self.conn.execute(f"ROLLBACK TO SAVEPOINT {self.savepoint}")
+        self.conn.execute(f"RELEASE SAVEPOINT {self.savepoint}")
+        return DirectCopyUndone(f"{self.spec.name}: {why}")
+
+    def copy(self, chunk: CopyChunk) -> None:
+        direct_rows, staged_rows = [], []
+        positions = {c: 1 + self.spec.columns.index(c) for c in self.aside}
+        for row in chunk.rows:
+            if any(row[i] is None for i in positions.values()):
+                staged_rows.append(row)
+            else:
+                direct_rows.append(row)
+        if self.spec.name == "bars":
+            symbol = 1 + self.spec.columns.index("symbol")
+            if any(row[symbol] not in self.bar_symbols for row in direct_rows):
+                # A symbol the collision check did not cover.
+                raise self._undo("a bar's symbol was not checked for stored bars")
+        with self.conn.cursor() as cursor:
+            try:
+                copy_chunk(cursor, self.target, self.layout, chunk.text, direct_rows, self.run_id)
+                copy_chunk(cursor, self.stage, CopyLayout.STAGE, chunk.aside_text, staged_rows)
+            except errors.UniqueViolation:
+                raise self._undo("a key repeats") from None
+        self.staged += chunk.aside_lines + len(staged_rows)
+
+    def finish(self, defaults: dict[str, str | None]) -> MergeResult:
+        """Insert what was put aside, release the savepoint, and read the new rows' counts."""
+        params = {
+            "run_id": self.run_id,
+            "sequence_offset": 0,
+            "default_strategy_id": defaults.get("strategy_id"),
+            "default_account_id": defaults.get("account_id"),
+        }
+        spec = self.spec
+        with self.conn.cursor() as cursor:
+            if self.staged:
+                try:
+                    cursor.execute(new_run_sql(spec, pg_param, stage_table(spec)), params)
+                except errors.UniqueViolation:
+                    raise self._undo("a key repeats") from None
+            cursor.execute(f"RELEASE SAVEPOINT {self.savepoint}")
+            time_column = q(spec.time_column) if spec.time_column else "NULL"
+            if spec.run_scoped:
+                where, where_params = f"run_id = {pg_param('run_id')}", params
+            else:
+                where, where_params = (
+                    "symbol = ANY(%(symbols)s)",
+                    {"symbols": list(self.bar_symbols)},
+                )
+            # Grouped, not DISTINCT: a hash over the rows instead of a sort.
+            cursor.execute(
+                f"SELECT symbol, count(*), min({time_column}), max({time_column})"
+                f" FROM {spec.name} WHERE {where} GROUP BY symbol",
+                where_params,
+            )
+            groups = cursor.fetchall()
+        result = MergeResult()
+        for symbol, count, first, last in groups:
+            result.symbols.add(symbol)
+            result.staged += count
+            if first is not None:
+                result.first_time = (
+                    first if result.first_time is None else min(first, result.first_time)
+                )
+                result.last_time = last if result.last_time is None else max(last, result.last_time)
+        result.inserted = result.staged
+        return result
+
+
+def clear_stage(upsert: PostgresUpsert, spec: TableSpec) -> None:
+    """Empty a stage that an undone direct copy may have used."""
+    upsert.conn.execute(f"TRUNCATE {stage_table(spec)}")
