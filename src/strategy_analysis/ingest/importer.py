@@ -43,7 +43,7 @@ CHUNK_ROWS = 100_000
 # Rows per chunk of COPY text (PostgreSQL): the few chunks in flight stay small.
 COPY_CHUNK_ROWS = 25_000
 # Threads that read the export for COPY, and the chunks they may read ahead.
-READERS = 2
+READERS = 1
 READ_AHEAD = 6
 
 

@@ -266,11 +266,13 @@ class ImportWriter:
         and every run whose time the new or changed bars cover."""
         if self.bar_ranges:
             self.affected |= self._runs_covered_by_new_bars()
-        if self.point_value_symbols:
-            rows = self.conn.execute(
-                select(Execution.run_id, Execution.symbol)
-                .where(Execution.symbol.in_(sorted(self.point_value_symbols)))
-                .distinct()
+        for symbol in sorted(self.point_value_symbols):
+            # Per run, a probe of the (run_id, symbol, ...) index, not a scan of executions.
+            traded = (
+                select(Execution.run_id)
+                .where(Execution.run_id == Run.run_id, Execution.symbol == symbol)
+                .exists()
             )
-            self.affected.update((r, s) for r, s in rows)
+            rows = self.conn.execute(select(Run.run_id).where(traded))
+            self.affected.update((run_id, symbol) for (run_id,) in rows)
         self.report.affected = sorted(self.affected)
