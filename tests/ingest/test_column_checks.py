@@ -4,6 +4,7 @@ both reject. Values are stored untyped, so each keeps exactly the SQLite type it
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +232,92 @@ def test_import_stores_what_the_models_accept(engine: Any, tmp_path: Path, table
             if name in spec.timestamp_columns and value is not None:
                 value = value if isinstance(value, str) else value.strftime("%Y-%m-%d %H:%M:%S.%f")
             assert value == expected, (name, row)
+
+
+CALENDAR_EDGES = [
+    "2024-02-29 10:00:00",  # leap year
+    "2000-02-29T00:00:00Z",  # leap year (divisible by 400)
+    "1900-02-29 00:00:00",  # not a leap year (divisible by 100)
+    "2025-02-29 10:00:00",
+    "2025-02-28T23:59:59.9999999Z",
+    "2025-02-30 00:00:00",
+    "2025-04-30 10:00:00",
+    "2025-04-31 10:00:00",
+    "2025-06-31 10:00:00",
+    "2025-09-31T10:00:00Z",
+    "2025-11-31 10:00:00.5",
+    "2025-01-31 10:00:00",
+    "2025-03-31T10:00:00.123Z",
+    "2025-12-31 23:59:59.999999",
+    "2025-01-00 10:00:00",
+    "2025-01-32 10:00:00",
+    "2025-01-39 10:00:00",
+    "2025-00-10 10:00:00",
+    "2025-13-10 10:00:00",
+    "2025-19-10 10:00:00",
+    "2025-01-06 24:00:00",
+    "2025-01-06 29:00:00",
+    "2025-01-06 23:60:00",
+    "2025-01-06 23:59:60",
+    "0000-01-01 00:00:00",
+    "0001-01-01 00:00:00",
+    "9999-12-31T23:59:59.9999999Z",
+    "2025-01-06 10:00:00.1234567",
+    "2025-01-06 10:00:00.12345678",
+    "2025-01-06 10:00:00.12Z",
+    "2025-01-06 10:00:00.1234z",
+    "2025-01-06 10:00:00.12345Z",
+    "2025-01-06 10:00:00Z",
+    "2025-01-06 10:00:00ZZ",
+    "2025-01-06T10:00:00+01:00",
+    "2025-01-06T10:00:00.5-05:00",
+    "2025-01-06T10:00:00+0100",
+    "2025-01-06t10:00:00",
+    "2025-01-06_10:00:00",
+    "2025-1-06 10:00:00",
+    "2025-01-06 10:00:00\x00",
+    "2025-01-06 10:00:00.123456\x00x",
+    "2025-01-06 10:00:0\uff10",
+    "\uff12025-01-06 10:00:00",
+    " 2025-01-06 10:00:00",
+    "2025-01-06 10:00:00 ",
+]
+
+
+def test_timestamp_check_agrees_with_the_model_on_calendar_edges() -> None:
+    """Accepted values are stored as the model stores them; every real instant in the
+    canonical layout (offsets and blanks aside) takes the fast path."""
+    import sqlite3
+
+    from strategy_analysis.contract.timestamps import normalise_timestamp
+    from strategy_analysis.ingest import column_sql
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (v)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in CALENDAR_EDGES])
+    checks = {
+        True: column_sql.timestamp('"v"'),
+        False: column_sql.timestamp('"v"', required=False),
+    }
+    fast: dict[bool, list[str]] = {}
+    for required, check in checks.items():
+        rows = conn.execute(f"SELECT v, {check.value} FROM t ORDER BY rowid").fetchall()
+        fast[required] = [raw for raw, value in rows if isinstance(value, str)]
+        for raw, value in rows:
+            if isinstance(value, str):
+                assert value == normalise_timestamp(raw), raw
+            else:  # refused: NULL when required, the BAD blob when optional
+                assert value is None if required else isinstance(value, bytes), raw
+    assert fast[True] == fast[False]
+    expected_fast = []
+    for raw in CALENDAR_EDGES:
+        try:
+            normalise_timestamp(raw)
+        except ValueError:
+            continue
+        # what only the model takes: an offset, a lower-case 't', blanks around the value
+        if raw == raw.strip() and raw[10] != "t" and not re.search(r"[+-]\d\d:\d\d$", raw):
+            expected_fast.append(raw)
+    assert fast[True] == expected_fast
+    assert "2024-02-29 10:00:00" in expected_fast
+    assert "2025-11-31 10:00:00.5" not in expected_fast

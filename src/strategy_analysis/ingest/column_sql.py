@@ -93,28 +93,59 @@ def fee(c: str) -> Check:
     return Check(value, REQUIRED)
 
 
-def timestamp(c: str, *, required: bool = True) -> Check:
-    # The first 19 characters must be a real instant in canonical layout: SQLite's
-    # datetime() normalises anything odd (02-30, 24:00, a missing digit, another
-    # separator), so only a canonical head equals its normalised self. Then nothing, or
-    # '.' + 1-7 digits, then at most one Z. Offsets and other forms go to the model.
-    # The common 6-7 digit forms are cut, not rebuilt: the cheapest expression wins here,
-    # as it runs for every timestamp of a file.
-    head = f"replace(substr({c}, 1, 19), 'T', ' ')"
-    tail = f"ltrim(substr({c}, 21), '0123456789')"
-    digits = (
-        f"(CASE {tail} WHEN '' THEN length({c}) - 20"
-        f" WHEN 'Z' THEN length({c}) - 21 WHEN 'z' THEN length({c}) - 21 END)"
+_DIGIT = "[0-9]"
+# The canonical layout; the classes leave only a few ranges to test apart (see _real_instant).
+_LAYOUT = f"{_DIGIT * 4}-[01]{_DIGIT}-[0-3]{_DIGIT}[T ][0-2]{_DIGIT}:[0-5]{_DIGIT}:[0-5]{_DIGIT}"
+
+
+def _timestamp_forms() -> dict[int, list[tuple[str, int]]]:
+    """Byte length -> (GLOB pattern, fractional digits) of every form the fast path takes:
+    the layout, then nothing or '.' and 1-7 digits, then nothing or one Z. .NET's "o"
+    (7 digits and Z) and Python's (6 digits) come first within a length."""
+    forms: dict[int, list[tuple[str, int]]] = {}
+    for digits in (7, 6, 0, 1, 2, 3, 4, 5):
+        fraction = "." + _DIGIT * digits if digits else ""
+        for zone in ("[Zz]", ""):
+            length = 19 + (digits + 1 if digits else 0) + (1 if zone else 0)
+            forms.setdefault(length, []).append((_LAYOUT + fraction + zone, digits))
+    return dict(sorted(forms.items(), reverse=True))
+
+
+def _real_instant(c: str) -> str:
+    """The ranges the layout's classes leave open, on a value in that layout: month 01-12,
+    hour below 24, year not 0000, a day that exists. Days 01-28 exist in every month; only
+    29-31 need date(), whose '+0 days' moves a day past its month's end into the next month."""
+    return (
+        f"substr({c}, 6, 2) BETWEEN '01' AND '12' AND substr({c}, 12, 2) < '24'"
+        f" AND {c} >= '0001' AND (substr({c}, 9, 2) BETWEEN '01' AND '28'"
+        f" OR (substr({c}, 9, 2) <= '31' AND date(substr({c}, 1, 10), '+0 days') = substr({c}, 1, 10)))"
     )
+
+
+def _stored_instant(c: str, digits: int) -> str:
+    """The stored text of a value in the form with ``digits`` fractional digits."""
+    if digits >= 6:  # a seventh digit is cut, not rounded
+        return f"replace(substr({c}, 1, 26), 'T', ' ')"
+    if digits == 0:
+        return f"replace(substr({c}, 1, 19), 'T', ' ') || '.000000'"
+    return f"replace(substr({c}, 1, {20 + digits}), 'T', ' ') || '{'0' * (6 - digits)}'"
+
+
+def timestamp(c: str, *, required: bool = True) -> Check:
+    # GLOB patterns and substring ranges cost a fraction of parsing with datetime(). The
+    # byte length picks the patterns to try and, as a pattern's length must equal it, also
+    # keeps out a NUL character, which would end the text GLOB sees. Offsets, a lower-case
+    # 't' and other forms go to the model.
+    whens = []
+    for length, forms in _timestamp_forms().items():
+        tests = " ".join(
+            f"WHEN {c} GLOB '{pattern}' THEN {_stored_instant(c, digits)}"
+            for pattern, digits in forms
+        )
+        whens.append(f"WHEN {length} THEN CASE {tests} END")
     value = (
-        f"CASE WHEN typeof({c}) = 'text' AND datetime(substr({c}, 1, 19), '+0 days') = {head}"
-        f" AND substr({c}, 1, 4) <> '0000' THEN"
-        f" CASE WHEN substr({c}, 20, 1) = '.' THEN"
-        f" CASE WHEN {digits} BETWEEN 6 AND 7 THEN replace(substr({c}, 1, 26), 'T', ' ')"
-        f" WHEN {digits} BETWEEN 1 AND 5"
-        f" THEN {head} || '.' || substr(substr({c}, 21, {digits}) || '00000', 1, 6) END"
-        f" WHEN length({c}) = 19 OR (length({c}) = 20 AND substr({c}, 20) IN ('Z', 'z'))"
-        f" THEN {head} || '.000000' END END"
+        f"CASE WHEN typeof({c}) = 'text' AND {_real_instant(c)} THEN"
+        f" CASE length(CAST({c} AS BLOB)) {' '.join(whens)} END END"
     )
     if required:
         return Check(value, REQUIRED)
