@@ -42,9 +42,11 @@ Progress = Callable[[int, int], None]
 CHUNK_ROWS = 100_000
 # Rows per chunk of COPY text (PostgreSQL): the few chunks in flight stay small.
 COPY_CHUNK_ROWS = 25_000
-# Threads that read the export for COPY, and the chunks they may read ahead.
-READERS = 1
+# Chunks of COPY text read ahead of the database; from this many rows on, the export is
+# read by worker processes (they take a moment to start).
 READ_AHEAD = 6
+READ_PROCESSES = 2
+PROCESS_READ_MIN_ROWS = 200_000
 
 
 class _Progress:
@@ -226,7 +228,7 @@ def _copy_tables(
     for spec, chunk in read_in_order(
         export.path,
         _table_chunks(export, specs, layouts, run_id),
-        workers=READERS,
+        processes=READ_PROCESSES if progress.total >= PROCESS_READ_MIN_ROWS else 0,
         ahead=READ_AHEAD,
     ):
         name = spec.name

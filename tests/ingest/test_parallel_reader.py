@@ -1,0 +1,100 @@
+"""Reading an export's COPY text ahead of the database: in order, by a thread or by worker
+processes, with the same chunks either way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingest.export_factory import bar, execution, order, write_export
+
+from strategy_analysis.ingest import importer
+from strategy_analysis.ingest.copy_text import CopyLayout, chunk_tasks
+from strategy_analysis.ingest.errors import ExportFileError
+from strategy_analysis.ingest.export_file import ExportFile
+from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.ingest.parallel_reader import read_in_order
+
+
+def _export(tmp_path: Path) -> Path:
+    return write_export(
+        tmp_path / "read.sqlite",
+        bars=[bar(start_time_utc=f"2025-01-06 10:{m:02d}:00") for m in range(23)],
+        orders=[order(f"O{i}", client_tag="tab\there" if i == 5 else None) for i in range(31)],
+        executions=[execution(f"E{i}", side="Up" if i == 7 else "BUY") for i in range(17)],
+    )
+
+
+def _items(path: Path) -> list[tuple[str, Any]]:
+    with ExportFile.open(path) as export:
+        items: list[tuple[str, Any]] = []
+        for table in ("bars", "orders", "executions"):
+            items += [(table, t) for t in chunk_tasks(export, table, CopyLayout.STAGE, 4)]
+            items.append((table, None))
+    return items
+
+
+def _summary(chunks: list[tuple[str, Any]]) -> list[tuple[Any, ...]]:
+    return [
+        (key, None)
+        if chunk is None
+        else (key, chunk.text, chunk.lines, chunk.rows, [r.reason for r in chunk.rejected])
+        for key, chunk in chunks
+    ]
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_chunks_come_back_in_order_with_their_end_markers(tmp_path: Path, processes: int) -> None:
+    path = _export(tmp_path)
+    items = _items(path)
+    chunks = list(read_in_order(path, items, processes=processes, ahead=3))
+    assert [key for key, _ in chunks] == [key for key, _ in items]
+    assert [c is None for _, c in chunks] == [t is None for _, t in items]
+    lines = {t: sum(c.lines for k, c in chunks if k == t and c) for t in ("bars", "orders")}
+    assert lines == {"bars": 23, "orders": 31}
+    # the escaped tab and the rejected side made it through
+    assert any("tab\\there" in c.text for k, c in chunks if k == "orders" and c)
+    assert sum(len(c.rejected) for k, c in chunks if k == "executions" and c) == 1
+
+
+def test_processes_read_exactly_what_the_thread_reads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _export(tmp_path)
+    items = _items(path)
+    by_thread = _summary(list(read_in_order(path, items, processes=0)))
+    by_processes = _summary(list(read_in_order(path, items, processes=2)))
+    assert by_processes == by_thread
+    assert "did not start" not in caplog.text  # the processes did the reading
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_a_reading_error_reaches_the_consumer(tmp_path: Path, processes: int) -> None:
+    path = _export(tmp_path)
+    items = _items(path)
+    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)  # damaged after planning
+    with pytest.raises(ExportFileError):
+        list(read_in_order(path, items, processes=processes))
+
+
+def test_stopping_early_shuts_the_readers_down(tmp_path: Path) -> None:
+    path = _export(tmp_path)
+    reading = read_in_order(path, _items(path), processes=2, ahead=2)
+    next(reading)
+    reading.close()  # no hang, no leaked worker
+
+
+def test_import_read_by_processes_stores_the_same_rows(
+    database_url: str, engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the COPY reader is PostgreSQL's")
+    monkeypatch.setattr(importer, "PROCESS_READ_MIN_ROWS", 0)
+    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 5)
+    report = import_export_file(engine, _export(tmp_path))
+    assert report.status == "succeeded", report.error
+    counts = {t: (c.inserted, c.rejected) for t, c in report.counts.items()}
+    assert counts["bars"] == (23, 0)
+    assert counts["orders"] == (31, 0)
+    assert counts["executions"] == (16, 1)
