@@ -695,3 +695,40 @@ def test_key_repeated_in_a_later_chunk_of_a_new_run(
     )
     # no order and no Metadata default: the last E1's empty strategy stays empty
     assert found == [("E1", 9.0, None, 5), ("E3", 3.0, "S1", 3), ("E4", 4.0, "S1", 4)]
+
+
+def test_data_times_and_affected_symbols_include_rows_the_model_converted(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An offset timestamp goes through the model; on PostgreSQL a new run's rows are
+    # counted as they are copied, so those rows must count as well.
+    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 2)
+    path = write_export(
+        tmp_path / "times.sqlite",
+        metadata={"schema_version": "1.1", "run_id": "r"},
+        bars=[
+            bar(start_time_utc="2025-01-06 10:00:00"),
+            bar(symbol="GC 02-26", start_time_utc="2025-01-06T11:00:00+01:00"),
+        ],
+        orders=[order("O1", submit_time_utc="2025-01-06 10:00:05")],
+        executions=[
+            execution("E1", exec_time_utc="2025-01-06 10:00:10"),
+            execution("E2", symbol="NQ 12-25", exec_time_utc="2025-01-06T12:00:00+02:00"),
+            execution("E3", exec_time_utc="2025-01-06 10:30:00", strategy_id=None),
+        ],
+    )
+    report = import_export_file(engine, path)
+    assert report.status == "succeeded", report.error
+    assert table_counts(report, "executions") == (3, 0, 0, 0, 0)
+    assert table_counts(report, "bars") == (2, 0, 0, 0, 0)
+    with Session(engine) as session:
+        run = session.scalars(select(Run)).one()
+    assert run.first_data_time.isoformat() == "2025-01-06T10:00:00+00:00"
+    assert run.last_data_time.isoformat() == "2025-01-06T10:30:00+00:00"
+    assert sorted(report.affected) == [("r", "ES 12-25"), ("r", "NQ 12-25")]
+    # bars arriving later for the run's time put the run back into the rebuild
+    later = write_export(
+        tmp_path / "later-bars.sqlite",
+        bars=[bar(symbol="NQ 12-25", start_time_utc="2025-01-06T11:59:00+01:00")],
+    )
+    assert import_export_file(engine, later).affected == [("r", "NQ 12-25")]

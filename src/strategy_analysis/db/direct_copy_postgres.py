@@ -10,6 +10,9 @@ there at the end, with the merge's fallbacks (its order's value, then the run's 
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from psycopg import errors
 
 from ..ingest.copy_text import CopyChunk, CopyLayout
@@ -60,6 +63,7 @@ class DirectCopy:
         self.bar_symbols = bar_symbols or frozenset()
         self.aside = FALLBACK_COLUMNS.get(spec.name, ())
         self.staged = 0
+        self.result = MergeResult()
         columns = ", ".join(q(c) for c in layout.columns(spec.columns))
         self.target = f"{spec.name} ({columns})"
         stage_columns = ", ".join(q(c) for c in CopyLayout.STAGE.columns(spec.columns))
@@ -92,9 +96,27 @@ class DirectCopy:
             except errors.UniqueViolation:
                 raise self._undo("a key repeats") from None
         self.staged += chunk.aside_lines + len(staged_rows)
+        self._count(chunk)
+
+    def _count(self, chunk: CopyChunk) -> None:
+        """The chunk's new rows: their number, data times and symbols."""
+        result, spec = self.result, self.spec
+        result.inserted += chunk.lines + chunk.aside_lines + len(chunk.rows)
+        result.symbols.update(chunk.symbols)
+        times = [_instant(chunk.first_time), _instant(chunk.last_time)]
+        if chunk.rows:
+            symbol = 1 + spec.columns.index("symbol")
+            result.symbols.update(row[symbol] for row in chunk.rows)
+            if spec.time_column is not None:
+                column = 1 + spec.columns.index(spec.time_column)
+                times += [_instant(row[column]) for row in chunk.rows]
+        known = [t for t in times if t is not None]
+        if known:
+            result.first_time = min([*known, result.first_time or known[0]])
+            result.last_time = max([*known, result.last_time or known[0]])
 
     def finish(self, defaults: dict[str, str | None]) -> MergeResult:
-        """Insert what was put aside, release the savepoint, and read the new rows' counts."""
+        """Insert what was put aside and release the savepoint: every row is new."""
         params = {
             "run_id": self.run_id,
             "sequence_offset": 0,
@@ -109,32 +131,15 @@ class DirectCopy:
                 except errors.UniqueViolation:
                     raise self._undo("a key repeats") from None
             cursor.execute(f"RELEASE SAVEPOINT {self.savepoint}")
-            time_column = q(spec.time_column) if spec.time_column else "NULL"
-            if spec.run_scoped:
-                where, where_params = f"run_id = {pg_param('run_id')}", params
-            else:
-                where, where_params = (
-                    "symbol = ANY(%(symbols)s)",
-                    {"symbols": list(self.bar_symbols)},
-                )
-            # Grouped, not DISTINCT: a hash over the rows instead of a sort.
-            cursor.execute(
-                f"SELECT symbol, count(*), min({time_column}), max({time_column})"
-                f" FROM {spec.name} WHERE {where} GROUP BY symbol",
-                where_params,
-            )
-            groups = cursor.fetchall()
-        result = MergeResult()
-        for symbol, count, first, last in groups:
-            result.symbols.add(symbol)
-            result.staged += count
-            if first is not None:
-                result.first_time = (
-                    first if result.first_time is None else min(first, result.first_time)
-                )
-                result.last_time = last if result.last_time is None else max(last, result.last_time)
-        result.inserted = result.staged
-        return result
+        self.result.staged = self.result.inserted
+        return self.result
+
+
+def _instant(value: Any) -> datetime | None:
+    """A stored timestamp (text from SQLite, or a datetime from the model) as UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value) + "+00:00")
 
 
 def clear_stage(upsert: PostgresUpsert, spec: TableSpec) -> None:

@@ -12,6 +12,7 @@ number outside them sends its row to the model instead.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -119,6 +120,13 @@ def copy_text_sql(
                 formats, arguments = [*formats, "%d"], [*arguments, "pos"]
         return f"printf('{chr(9).join(formats)}', {', '.join(arguments)})"
 
+    # A direct copy counts its rows' times and symbols here, not by reading them back.
+    if layout is not CopyLayout.STAGE and spec.time_column is not None:
+        time, symbol = value_of[spec.time_column], value_of["symbol"]
+        summary = f"min({time}), max({time}), json_group_array(DISTINCT {symbol})"
+    else:
+        summary = "NULL, NULL, NULL"
+
     def text_sql(escape: bool) -> str:
         line = line_sql(layout, escape)
         if aside:
@@ -126,8 +134,9 @@ def copy_text_sql(
         return (
             "SELECT group_concat(line, '\n') FILTER (WHERE NOT aside),"
             " count(*) FILTER (WHERE NOT aside),"
-            " group_concat(line, '\n') FILTER (WHERE aside), count(*) FILTER (WHERE aside)"
-            f" FROM (SELECT {line} AS line, aside FROM"
+            " group_concat(line, '\n') FILTER (WHERE aside), count(*) FILTER (WHERE aside),"
+            f" {summary}"
+            f" FROM (SELECT *, {line} AS line FROM"
             f" (SELECT *, {put_aside} AS aside FROM {checked.rows} WHERE {passes} LIMIT -1))"
         )
 
@@ -164,6 +173,10 @@ class CopyChunk:
     positions_done: int = 0
     aside_text: str = ""  # valid rows put aside, laid out for the stage
     aside_lines: int = 0
+    # Of the text's rows (both parts), for a direct copy: data times and symbols
+    first_time: str | None = None
+    last_time: str | None = None
+    symbols: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -201,12 +214,13 @@ def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
     """COPY text for the chunk's valid rows; model rows and rejections for the rest."""
     sql, params = task.sql, task.params
     with export.reading(task.table):
-        text, lines, aside, aside_lines = export.conn.execute(sql.plain, params).fetchone()
+        row = export.conn.execute(sql.plain, params).fetchone()
         if not (
-            _plain_is_exact(text, lines, sql.tabs_per_line)
-            and _plain_is_exact(aside, aside_lines, sql.tabs_per_aside_line)
+            _plain_is_exact(row[0], row[1], sql.tabs_per_line)
+            and _plain_is_exact(row[2], row[3], sql.tabs_per_aside_line)
         ):
-            text, lines, aside, aside_lines = export.conn.execute(sql.escaped, params).fetchone()
+            row = export.conn.execute(sql.escaped, params).fetchone()
+        text, lines, aside, aside_lines, first, last, symbols = row
         total = export.conn.execute(sql.count, params).fetchone()[0]
         chunk = CopyChunk(
             text=text or "",
@@ -214,6 +228,9 @@ def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
             positions_done=total,
             aside_text=aside or "",
             aside_lines=aside_lines,
+            first_time=first,
+            last_time=last,
+            symbols=json.loads(symbols) if lines + aside_lines and symbols else [],
         )
         if total != lines + aside_lines:
             invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
