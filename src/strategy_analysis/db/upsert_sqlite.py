@@ -1,10 +1,13 @@
 """Bulk upsert on SQLite: stage in a temporary table, classify, merge, all in SQL.
 
-A file import attaches the export and stages its valid rows with one
-``INSERT ... SELECT`` per chunk, so rows never travel through Python. The merge first
-writes the positions of new and changed rows (and the old values of changed ones) to a
-small temporary table with one join against the target; an unchanged re-import stops
-there, with nothing written. Then one ``INSERT ... ON CONFLICT DO UPDATE`` per table.
+A file import attaches the export, so rows never travel through Python. A new run's
+rows (and bars, until one collides with a stored bar) go straight into their table with
+one ``INSERT ... SELECT`` per chunk; otherwise only the rows that are new, differ from the
+stored ones or fail a check are staged, found by one join against the target, and the
+identical ones are only counted. The merge first writes the positions of new and changed
+rows (and the old values of changed ones) to a small temporary table with one join
+against the target; an unchanged re-import stops there, with nothing written. Then one
+``INSERT ... ON CONFLICT DO UPDATE`` per table.
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ class SqliteUpsert:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.conn = connection
         self.temp_tables: list[str] = []
+        # Tables inserted straight from the export: their result, for merge() to hand on.
+        self.inserted: dict[str, MergeResult] = {}
+        # Rows found identical to the stored ones and left out of the stage, per table, and
+        # the SQL that stages them after all (a repeated key needs every row to decide).
+        self.identical: dict[str, int] = {}
+        self.identical_sql: dict[str, tuple[str, dict[str, Any]]] = {}
         self.saved_cache = {
             schema: connection.execute(f"PRAGMA {schema}.cache_size").fetchone()[0]
             for schema in ("main", "temp")
@@ -81,10 +90,12 @@ class SqliteUpsert:
 
     def drop_stage(self, spec: TableSpec) -> None:
         """A merged table's stage is not needed any more: free its space now."""
-        for name in (stage_table(spec), _changed_table(spec)):
+        for name in (stage_table(spec), _changed_table(spec), f"unsettled_{spec.name}"):
             self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
             if name in self.temp_tables:
                 self.temp_tables.remove(name)
+        self.identical.pop(spec.name, None)
+        self.identical_sql.pop(spec.name, None)
 
     def drop_temp_tables(self) -> None:
         for name in self.temp_tables:
@@ -101,17 +112,13 @@ class SqliteUpsert:
         marks = ", ".join("?" for _ in range(len(spec.columns) + 1))
         self.conn.executemany(f"INSERT INTO temp.{stage_table(spec)} VALUES ({marks})", rows)
 
-    def stage_select(self, spec: TableSpec, select_sql: str, params: dict[str, Any]) -> int:
-        """Stage the rows of a SELECT over an attached export (pos first, then the columns)."""
-        cursor = self.conn.execute(f"INSERT INTO temp.{stage_table(spec)} {select_sql}", params)
-        return cursor.rowcount
-
     def unstage(self, spec: TableSpec, positions: list[int]) -> None:
         self.conn.executemany(
             f"DELETE FROM temp.{stage_table(spec)} WHERE pos = ?", [(p,) for p in positions]
         )
 
     def remove_duplicates(self, spec: TableSpec) -> list[Duplicate]:
+        self._stage_identical(spec)
         stage = f"temp.{stage_table(spec)}"
         keys = ", ".join(q(k) for k in spec.key)
         if (
@@ -132,6 +139,199 @@ class SqliteUpsert:
         return [
             Duplicate(r[0], r[1], r[2], dict(zip(spec.columns, r[3:], strict=True))) for r in rows
         ]
+
+    # -- a file attached as "src" -------------------------------------------------------
+
+    def params(
+        self,
+        run_id: str | None,
+        import_id: int | None = None,
+        sequence_offset: int = 0,
+        defaults: dict[str, str | None] | None = None,
+    ) -> dict[str, Any]:
+        """The parameters the merge and insert statements take (named as in upsert_base)."""
+        defaults = defaults or {}
+        return {
+            "run_id": run_id,
+            "import_id": import_id,
+            "sequence_offset": sequence_offset,
+            "default_strategy_id": defaults.get("strategy_id"),
+            "default_account_id": defaults.get("account_id"),
+            "now": datetime.now(UTC)
+            .replace(tzinfo=None)
+            .isoformat(sep=" ", timespec="microseconds"),
+        }
+
+    def may_insert_directly(self, spec: TableSpec, run_id: str | None) -> bool:
+        """Whether to try inserting the file's rows straight into the table: a run with
+        nothing stored, or bars (a bar that is stored already stops the attempt)."""
+        if spec.run_scoped:
+            return run_id is not None and (
+                self.conn.execute(
+                    f"SELECT 1 FROM main.{spec.name} WHERE run_id = ? LIMIT 1", (run_id,)
+                ).fetchone()
+                is None
+            )
+        return spec.name == "bars"
+
+    def begin_direct(self, spec: TableSpec) -> int:
+        """Start inserting ``spec``'s rows straight into its table; the rowid they follow."""
+        self.conn.execute("SAVEPOINT direct_insert")
+        row = self.conn.execute(f"SELECT max(rowid) FROM main.{spec.name}").fetchone()
+        return int(row[0] or 0)
+
+    def insert_all(self, spec: TableSpec, rows: str, ok: str, params: dict[str, Any]) -> int | None:
+        """Insert every row of ``rows`` (a chunk), the common case where all pass their
+        checks: the values are computed once and tested only where stored. None, with the
+        chunk undone, when a row fails (a NULL in a NOT NULL column, or ``ok`` over the
+        inserted rows): the chunk is for insert_checked then.
+
+        ``DuplicateKeysError`` when a key is stored already (or repeats): undo with
+        ``abandon_direct``.
+        """
+        since = self.conn.execute(f"SELECT max(rowid) FROM main.{spec.name}").fetchone()[0]
+        self.conn.execute("SAVEPOINT direct_chunk")
+        try:
+            inserted = self._insert(spec, self._insert_sql(spec, rows), params)
+        except sqlite3.IntegrityError as exc:
+            if "NOT NULL" not in str(exc):
+                raise
+            inserted = None
+        if inserted is not None:
+            failed = self.conn.execute(
+                f"SELECT 1 FROM main.{spec.name} s WHERE rowid > ? AND NOT {ok} LIMIT 1",
+                (since or 0,),
+            ).fetchone()
+            if failed is None:
+                self.conn.execute("RELEASE SAVEPOINT direct_chunk")
+                return inserted
+        self.conn.execute("ROLLBACK TO SAVEPOINT direct_chunk")
+        self.conn.execute("RELEASE SAVEPOINT direct_chunk")
+        return None
+
+    def insert_checked(self, spec: TableSpec, rows: str, ok: str, params: dict[str, Any]) -> int:
+        """Insert the rows of ``rows`` (computed once) that pass ``ok``; how many.
+
+        ``DuplicateKeysError`` as for insert_all.
+        """
+        return self._insert(spec, self._insert_sql(spec, rows, ok), params)
+
+    def _insert_sql(self, spec: TableSpec, rows: str, ok: str | None = None) -> str:
+        target, source = insert_columns(
+            spec,
+            run=":run_id",
+            sequence_offset=":sequence_offset",
+            now=":now",
+            values=staged_values(spec, _param),
+        )
+        where = f" WHERE {ok}" if ok else ""
+        return f"INSERT INTO main.{spec.name} ({target}) SELECT {source} FROM ({rows}) s{where}"
+
+    def end_direct(self, spec: TableSpec, since_rowid: int, params: dict[str, Any]) -> MergeResult:
+        """Insert the staged rows (those the model accepted) too, and keep the result of
+        the table for merge(): every row is new."""
+        stage = f"temp.{stage_table(spec)}"
+        self._insert(spec, new_run_sql(spec, _param, stage), params)
+        self.conn.execute(f"DELETE FROM {stage}")
+        result = MergeResult()
+        # The inserted rows follow every rowid the table had (SQLite's rowid choice).
+        time_column = q(spec.time_column) if spec.time_column else "NULL"
+        result.staged, result.first_time, result.last_time = self.conn.execute(
+            f"SELECT count(*), min({time_column}), max({time_column}) FROM main.{spec.name}"
+            " WHERE rowid > ?",
+            (since_rowid,),
+        ).fetchone()
+        result.inserted = result.staged
+        result.symbols.update(
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT DISTINCT symbol FROM main.{spec.name} WHERE rowid > ?", (since_rowid,)
+            )
+        )
+        self.conn.execute("RELEASE SAVEPOINT direct_insert")
+        self.inserted[spec.name] = result
+        return result
+
+    def abandon_direct(self, spec: TableSpec) -> None:
+        """Undo the rows inserted since begin_direct, and empty the stage."""
+        self.conn.execute("ROLLBACK TO SAVEPOINT direct_insert")
+        self.conn.execute("RELEASE SAVEPOINT direct_insert")
+        self.conn.execute(f"DELETE FROM temp.{stage_table(spec)}")
+
+    def _insert(self, spec: TableSpec, sql: str, params: dict[str, Any]) -> int:
+        try:
+            return self.conn.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" not in str(exc):
+                raise
+            raise DuplicateKeysError(spec.name) from exc
+
+    def _identical_sql(self, spec: TableSpec, rows: str, ok: str, identical: bool) -> str:
+        """Stage the rows of ``rows`` (as ``s``) that are identical to the stored ones under
+        the merge rules and pass ``ok``, or (``identical`` false) every other row."""
+        values = effective_values(spec, _param)
+        same = " AND ".join(f"t.{q(c)} IS {values[c]}" for c in compared_columns(spec))
+        first_key = f"t.{q(spec.key[0])}"
+        if identical:
+            condition = f"{first_key} IS NOT NULL AND {same} AND {ok}"
+        else:
+            condition = f"{first_key} IS NULL OR NOT ({same}) OR NOT {ok}"
+        columns = ", ".join(f"s.{q(c)}" for c in spec.columns)
+        return (
+            f"INSERT INTO temp.{stage_table(spec)} SELECT s.pos, {columns} FROM ({rows}) s"
+            f" LEFT JOIN main.{spec.name} t ON {key_join(spec, ':run_id')} WHERE {condition}"
+        )
+
+    def find_unsettled(
+        self,
+        spec: TableSpec,
+        raw_rows: str,
+        same: str,
+        probe: dict[str, str],
+        params: dict[str, Any],
+    ) -> int:
+        """List (in a temporary table, returned by positions_table) the rows of
+        ``raw_rows`` (as ``r``) that the raw comparison ``same`` with the stored row does
+        not settle as identical; how many. Those take stage_changed."""
+        positions = self.positions_table(spec)
+        self.conn.execute(f"DELETE FROM {positions}")
+        join = " AND ".join(f"t.{q(k)} = {probe[k]}" for k in spec.key)
+        if spec.run_scoped:
+            join += " AND t.run_id = :run_id"
+        return self.conn.execute(
+            f"INSERT INTO {positions} SELECT r.pos FROM ({raw_rows}) r"
+            f" LEFT JOIN main.{spec.name} t ON {join}"
+            f" WHERE t.{q(spec.key[0])} IS NULL OR NOT ({same})",
+            params,
+        ).rowcount
+
+    def positions_table(self, spec: TableSpec) -> str:
+        name = f"unsettled_{spec.name}"
+        if name not in self.temp_tables:
+            self._temp(name, "pos INTEGER PRIMARY KEY")
+        return f"temp.{name}"
+
+    def stage_changed(
+        self, spec: TableSpec, rows: str, ok: str, params: dict[str, Any], total: int
+    ) -> int:
+        """Stage the rows of ``rows`` that are new, differ from the stored ones or fail
+        ``ok``; the other ones of the ``total`` are only counted. How many were staged."""
+        staged = self.conn.execute(self._identical_sql(spec, rows, ok, False), params).rowcount
+        self.identical[spec.name] = self.identical.get(spec.name, 0) + total - staged
+        return staged
+
+    def keep_identical_sql(
+        self, spec: TableSpec, rows: str, ok: str, params: dict[str, Any]
+    ) -> None:
+        """How to stage the rows stage_changed left out (``params`` spanning the file)."""
+        self.identical_sql[spec.name] = (self._identical_sql(spec, rows, ok, True), params)
+
+    def _stage_identical(self, spec: TableSpec) -> None:
+        """A repeated key is decided over every row of the file, as if all were staged."""
+        if not self.identical.pop(spec.name, 0):
+            return
+        sql, params = self.identical_sql.pop(spec.name)
+        self.conn.execute(sql, params)
 
     def next_sequence(self, run_id: str) -> int:
         row = self.conn.execute(
@@ -156,7 +356,11 @@ class SqliteUpsert:
 
         Runs under a savepoint: a new run's plain INSERT fails on a repeated key, and the
         classification checks only the new and changed rows for repeats (usually none).
+        A table inserted straight from the file has its result already.
         """
+        inserted = self.inserted.pop(spec.name, None)
+        if inserted is not None:
+            return inserted
         self.conn.execute("SAVEPOINT merge_stage")
         try:
             result = self._merge(spec, run_id, import_id, sequence_offset, defaults or {})
@@ -180,31 +384,25 @@ class SqliteUpsert:
         result = MergeResult()
         stage = f"temp.{stage_table(spec)}"
         changed = _changed_table(spec)
-        params = {
-            "run_id": run_id,
-            "import_id": import_id,
-            "sequence_offset": sequence_offset,
-            "default_strategy_id": defaults.get("strategy_id"),
-            "default_account_id": defaults.get("account_id"),
-            "now": datetime.now(UTC)
-            .replace(tzinfo=None)
-            .isoformat(sep=" ", timespec="microseconds"),
-        }
+        params = self.params(run_id, import_id, sequence_offset, defaults)
         time_column = spec.time_column
         aggregates = (
             f"count(*), min({q(time_column)}), max({q(time_column)})"
             if time_column
             else "count(*), NULL, NULL"
         )
-        result.staged, result.first_time, result.last_time = self.conn.execute(
+        staged, result.first_time, result.last_time = self.conn.execute(
             f"SELECT {aggregates} FROM {stage}"
         ).fetchone()
-        if not result.staged:
+        # Rows left out of the stage as identical are unchanged ones; the run's data times
+        # cover them already, as they are stored.
+        result.staged = staged + self.identical.get(spec.name, 0)
+        if not staged:
             return result
         if self._nothing_stored(spec, params):
             # Nothing to compare against: insert all, no join, no conflict check.
             self.conn.execute(new_run_sql(spec, _param, stage), params)
-            result.inserted = result.staged
+            result.inserted = staged
             result.symbols.update(
                 r[0] for r in self.conn.execute(f"SELECT DISTINCT symbol FROM {stage}")
             )

@@ -9,6 +9,11 @@ the pydantic models accept with the same stored values; any other row (an offset
 timestamp, a number stored as text, an invalid value) goes through the pydantic model,
 which converts it or rejects it with the reason. The checks are narrower than the
 contract, never wider.
+
+A re-import compares the raw values with the stored ones first: ``same`` (over the raw
+``{r}`` and the stored ``{t}``) is true only when the check would pass and store exactly
+``{t}``, a cheaper test than computing the value; ``probe`` is the raw key in its stored
+form, to look the stored row up. Rows it does not settle take the full check.
 """
 
 from __future__ import annotations
@@ -27,10 +32,17 @@ REQUIRED = "{v} IS NOT NULL"
 OPTIONAL = "typeof({v}) <> 'blob'"
 
 
+# Without affinity on either side (the unary +), a value equals only a value of its own
+# storage class (an integer its equal real): text never equals a number.
+SAME = "+{t} IS +{r}"
+
+
 @dataclass(frozen=True)
 class Check:
     value: str
     ok: str  # a template over {v} (the value; {r}, the raw column, is also available)
+    same: str = SAME
+    probe: str = "+{r}"
 
 
 def _nonblank(c: str) -> str:
@@ -131,6 +143,16 @@ def _stored_instant(c: str, digits: int) -> str:
     return f"replace(substr({c}, 1, {20 + digits}), 'T', ' ') || '{'0' * (6 - digits)}'"
 
 
+# The raw value is the stored text, with a 'T' or a space, maybe a seventh digit and a Z.
+_SAME_TIMESTAMP = (
+    "({r} IS NULL AND {t} IS NULL) OR (typeof({r}) = 'text'"
+    " AND {t} = replace(substr({r}, 1, 26), 'T', ' ') AND CASE length(CAST({r} AS BLOB))"
+    f" WHEN 26 THEN 1 WHEN 27 THEN {{r}} GLOB '{'?' * 26}[0-9Zz]'"
+    f" WHEN 28 THEN {{r}} GLOB '{'?' * 26}[0-9][Zz]' ELSE 0 END)"
+)
+_PROBE_TIMESTAMP = "replace(substr({r}, 1, 26), 'T', ' ')"
+
+
 def timestamp(c: str, *, required: bool = True) -> Check:
     # GLOB patterns and substring ranges cost a fraction of parsing with datetime(). The
     # byte length picks the patterns to try and, as a pattern's length must equal it, also
@@ -148,8 +170,13 @@ def timestamp(c: str, *, required: bool = True) -> Check:
         f" CASE length(CAST({c} AS BLOB)) {' '.join(whens)} END END"
     )
     if required:
-        return Check(value, REQUIRED)
-    return Check(f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({value}, {BAD}) END", OPTIONAL)
+        return Check(value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP)
+    return Check(
+        f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({value}, {BAD}) END",
+        OPTIONAL,
+        _SAME_TIMESTAMP,
+        _PROBE_TIMESTAMP,
+    )
 
 
 def enumeration(c: str, aliases: dict[str, str]) -> Check:

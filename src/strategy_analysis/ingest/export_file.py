@@ -157,6 +157,43 @@ def checked_select(source: SourceTable, schema: str = "main") -> tuple[str, str,
     return valid, invalid, count
 
 
+@dataclass(frozen=True)
+class AttachedSelect:
+    """SQL over one table of an attached export; ``rows`` and the rest over a rowid range
+    (:lo, :hi)."""
+
+    # pos and the stored values, named as the platform's columns, of every row
+    every_row: str
+    ok: str  # whether a row of ``rows``, or of the stage or the table, as ``s`` passes
+    failing: str  # positions of the rows staged in the stage table whose checks fail
+    count: str  # how many rows the range holds
+    # pos and the raw values, named as the platform's columns
+    raw_rows: str
+    # whether a row of ``raw_rows`` as ``r`` would store exactly the stored row ``t``
+    same: str
+    probe: dict[str, str]  # key column -> the raw key (``r``) in its stored form
+
+    @property
+    def rows(self) -> str:
+        """A subquery SQLite may flatten: for a statement that uses each value once."""
+        return f"{self.every_row} WHERE rowid BETWEEN :lo AND :hi"
+
+    @property
+    def rows_once(self) -> str:
+        """``rows`` computed once per row however often a statement uses the values:
+        LIMIT keeps SQLite from flattening the subquery."""
+        return f"{self.rows} LIMIT -1"
+
+    def rows_once_at(self, positions: str) -> str:
+        """``rows_once`` of only the positions a table (``pos``) lists."""
+        return f"{self.every_row} WHERE rowid IN (SELECT pos FROM {positions}) LIMIT -1"
+
+    @property
+    def failing_rows(self) -> str:
+        """Positions of the rows of ``rows`` whose checks fail."""
+        return f"SELECT pos FROM ({self.rows_once}) s WHERE NOT {self.ok}"
+
+
 class ExportFile:
     """An export opened read-only. Use as a context manager, or call ``close()``."""
 
@@ -310,16 +347,18 @@ class ExportFile:
         """
         return checked_select(self.tables[table], schema)
 
-    def unchecked_select(self, table: str, stage: str, schema: str) -> tuple[str, str]:
-        """SQL that stages every row with its stored values (invalid ones NULL or a blob),
-        and SQL that then finds the staged rows that fail, by position.
+    def unchecked_select(self, table: str, stage: str, schema: str) -> AttachedSelect:
+        """SQL over the attached export (as ``schema``) that yields every row with its stored
+        values, invalid ones NULL or a blob, and how to tell the rows whose checks fail.
+        ``ok`` applies to the stored values as they are, in a stage or in the table.
 
-        Checking what is staged avoids a subquery per row; only for checks whose ``ok``
-        needs nothing but the value. Both take :lo and :hi; the first, the defaults.
+        The caller compares, stages or inserts the rows in SQL; only checks whose ``ok``
+        needs nothing but the value. Every statement takes :lo and :hi; ``rows`` also the
+        defaults.
         """
         source = self.tables[table]
         spec = source.spec
-        values, ok = [], []
+        values, ok, raws, same, probe = [], [], [], [], {}
         for column, stored, factory in zip(
             spec.record.COLUMNS, spec.columns, spec.checks, strict=True
         ):
@@ -327,19 +366,30 @@ class ExportFile:
             check = factory(raw)
             if "{r}" in check.ok:
                 raise ValueError(f"check of {table}.{column} needs the raw value")
-            values.append(check.value)
-            ok.append("(" + check.ok.format(v=f'"{stored}"') + ")")
+            values.append(f"{check.value} AS {quote(stored)}")
+            ok.append("(" + check.ok.format(v=f"s.{quote(stored)}") + ")")
+            raws.append(f"{raw} AS {quote(stored)}")
+            same.append(
+                "(" + check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}") + ")"
+            )
+            if stored in spec.key:
+                probe[stored] = check.probe.format(r=f"r.{quote(stored)}")
         if spec.name == "bars":
-            ok.append(bar_range_check({c: f'"{c}"' for c in spec.columns}))
-        rows = (
-            f"SELECT rowid, {', '.join(values)} FROM {schema}.{quote(source.name)}"
-            " WHERE rowid BETWEEN :lo AND :hi"
+            ok.append(bar_range_check({c: f"s.{quote(c)}" for c in spec.columns}))
+        passes = f"coalesce(({' AND '.join(ok)}), 0)"
+        name = f"{schema}.{quote(source.name)}"
+        return AttachedSelect(
+            every_row=f"SELECT rowid AS pos, {', '.join(values)} FROM {name}",
+            ok=passes,
+            failing=f"SELECT pos FROM {stage} s WHERE pos BETWEEN :lo AND :hi AND NOT {passes}",
+            count=f"SELECT count(*) FROM {name} WHERE rowid BETWEEN :lo AND :hi",
+            raw_rows=(
+                f"SELECT rowid AS pos, {', '.join(raws)} FROM {name}"
+                " WHERE rowid BETWEEN :lo AND :hi"
+            ),
+            same=" AND ".join(same),
+            probe=probe,
         )
-        failing = (
-            f"SELECT pos FROM {stage} WHERE pos BETWEEN :lo AND :hi"
-            f" AND NOT coalesce(({' AND '.join(ok)}), 0)"
-        )
-        return rows, failing
 
     def defaults(self) -> dict[str, str | None]:
         """Metadata values that fill empty strategy_id / account_id (1.1)."""

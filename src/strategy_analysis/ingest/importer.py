@@ -12,22 +12,22 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
 from ..db.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
-from ..db.upsert_base import FALLBACK_COLUMNS, stage_table
+from ..db.upsert_base import FALLBACK_COLUMNS, DuplicateKeysError, stage_table
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
 from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
 from .errors import ExportFileError
-from .export_file import ExportFile, quote
+from .export_file import AttachedSelect, ExportFile, quote
 from .import_records import earlier_import, file_sha256
 from .parallel_reader import read_in_order
 from .report import ImportReport, RejectedRecord
@@ -194,7 +194,7 @@ def _write_tables(
         writer.upsert.create_stage(spec)
     if attached:
         for spec in specs:
-            _stage_attached(export, spec, writer, progress)
+            _stage_attached(export, spec, writer, progress, run_id if spec.run_scoped else None)
             merge(spec)
     else:
         _copy_tables(export, writer, progress, specs, run_id, defaults)
@@ -312,28 +312,49 @@ def _table_chunks(
 
 
 def _stage_attached(
-    export: ExportFile, spec: TableSpec, writer: ImportWriter, progress: _Progress
+    export: ExportFile,
+    spec: TableSpec,
+    writer: ImportWriter,
+    progress: _Progress,
+    run_id: str | None,
 ) -> None:
-    """SQLite: stage every row straight from the attached export, in SQL; then take the
-    rows whose checks failed out of the stage and give them to the model."""
+    """SQLite: read a table straight from the attached export, in SQL. A new run's rows
+    (and bars) go into their table at once; otherwise, or when a key turns out stored or
+    repeated, only rows that are new, differ from the stored ones or fail a check are
+    staged. Rows whose checks failed go to the model."""
     bounds = export.rowid_range(spec.name)
     if bounds is None:
         return
     upsert = cast(SqliteUpsert, writer.upsert)
-    stage = f"temp.{stage_table(spec)}"
-    rows_sql, failing_sql = export.unchecked_select(spec.name, stage, schema="src")
-    low, high = bounds
+    select = export.unchecked_select(spec.name, f"temp.{stage_table(spec)}", schema="src")
+    params = {**upsert.params(run_id, defaults=export.defaults()), **export.sql_params(*bounds)}
+    reported = progress.done
     try:
-        for lo in range(low, high + 1, CHUNK_ROWS):
-            params = export.sql_params(lo, lo + CHUNK_ROWS - 1)
-            total = upsert.stage_select(spec, rows_sql, params)
-            failing = [r[0] for r in upsert.conn.execute(failing_sql, params)]
+        if upsert.may_insert_directly(spec, run_id):
+            try:
+                rejected = _insert_attached(export, spec, upsert, select, params, progress, bounds)
+            except DuplicateKeysError:
+                log.info("%s: %s has keys stored or repeated; staging", export.path.name, spec.name)
+            else:
+                writer.reject(rejected)
+                return
+        upsert.keep_identical_sql(spec, select.rows_once, select.ok, params)
+        for lo, hi in _ranges(bounds):
+            chunk_params = {**params, "lo": lo, "hi": hi}
+            total = upsert.conn.execute(select.count, chunk_params).fetchone()[0]
+            # The raw comparison settles most unchanged rows; the rest are checked in full.
+            upsert.find_unsettled(spec, select.raw_rows, select.same, select.probe, chunk_params)
+            rows = select.rows_once_at(upsert.positions_table(spec))
+            upsert.stage_changed(spec, rows, select.ok, chunk_params, total)
+            failing = [r[0] for r in upsert.conn.execute(select.failing, chunk_params)]
             if failing:
                 upsert.unstage(spec, failing)
                 chunk = export.validate_positions(spec.name, failing)
                 upsert.stage_rows(spec, chunk.rows)
                 writer.reject(chunk.rejected)
-            progress.advance(total)
+            # rows counted already by an abandoned direct insert are not counted again
+            reported += total
+            progress.advance(max(0, reported - progress.done))
     except sqlite3.DatabaseError as exc:
         # Errors reading the attached export (the platform's own database is not read here).
         if "malformed" in str(exc) or "not a database" in str(exc):
@@ -341,6 +362,48 @@ def _stage_attached(
                 f"{export.path.name} is corrupt: reading {spec.name} failed: {exc}"
             ) from None
         raise
+
+
+def _insert_attached(
+    export: ExportFile,
+    spec: TableSpec,
+    upsert: SqliteUpsert,
+    select: AttachedSelect,
+    params: dict[str, Any],
+    progress: _Progress,
+    bounds: tuple[int, int],
+) -> list[RejectedRecord]:
+    """Insert a table's rows straight into the platform's table, those the model accepts
+    included; its rejections. ``DuplicateKeysError``: nothing inserted (undone)."""
+    since = upsert.begin_direct(spec)
+    rejected: list[RejectedRecord] = []
+    try:
+        for lo, hi in _ranges(bounds):
+            chunk_params = {**params, "lo": lo, "hi": hi}
+            total = upsert.insert_all(spec, select.rows, select.ok, chunk_params)
+            if total is not None:
+                progress.advance(total)
+                continue
+            inserted = upsert.insert_checked(spec, select.rows_once, select.ok, chunk_params)
+            total = upsert.conn.execute(select.count, chunk_params).fetchone()[0]
+            if inserted < total:
+                failing = [r[0] for r in upsert.conn.execute(select.failing_rows, chunk_params)]
+                chunk = export.validate_positions(spec.name, failing)
+                upsert.stage_rows(spec, chunk.rows)
+                rejected.extend(chunk.rejected)
+            progress.advance(total)
+        upsert.end_direct(spec, since, params)
+    except DuplicateKeysError:
+        upsert.abandon_direct(spec)
+        raise
+    return rejected
+
+
+def _ranges(bounds: tuple[int, int]) -> Iterator[tuple[int, int]]:
+    """Rowid ranges of CHUNK_ROWS over ``bounds``."""
+    low, high = bounds
+    for lo in range(low, high + 1, CHUNK_ROWS):
+        yield lo, lo + CHUNK_ROWS - 1
 
 
 def _run_values(export: ExportFile, writer: ImportWriter) -> RunValues | None:
