@@ -1,0 +1,297 @@
+"""SQLite's file import reads the attached export in SQL, with two shortcuts: a new run's
+rows (and new bars) go straight into their tables, and a re-import compares raw values
+with the stored rows before checking in full. Each shortcut must give exactly what the
+plain path gives (stage every row, check it, merge): same counts, rejections, conflicts,
+stored rows and run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingest.export_factory import bar, execution, instrument, order, write_export
+from sqlalchemy import text
+
+from strategy_analysis.db.engine import make_engine
+from strategy_analysis.db.upsert_sqlite import SqliteUpsert
+from strategy_analysis.ingest import importer
+from strategy_analysis.ingest.importer import import_export_file
+
+META = {"schema_version": "1.1", "run_id": "r", "strategy_id": "S1", "account_id": "A1"}
+TABLES = {
+    "instruments": "symbol",
+    "bars": "symbol, timeframe, start_time",
+    "orders": "run_id, order_id",
+    "executions": "run_id, execution_id",
+    "runs": "run_id",
+}
+
+
+def _every_position(
+    self: SqliteUpsert,
+    spec: Any,
+    raw_rows: str,
+    same: str,
+    probe: dict[str, str],
+    params: dict[str, Any],
+) -> int:
+    """find_unsettled without the raw comparison: every row is checked in full."""
+    positions = self.positions_table(spec)
+    self.conn.execute(f"DELETE FROM {positions}")
+    sql = f"INSERT INTO {positions} SELECT r.pos FROM ({raw_rows}) r"
+    return self.conn.execute(sql, params).rowcount
+
+
+def _never_directly(self: SqliteUpsert, spec: Any, run_id: str | None) -> bool:
+    return False
+
+
+def _imports(
+    tmp_path: Path, template: Path, files: list[Path], name: str
+) -> tuple[list[Any], dict[str, list[Any]]]:
+    """Import ``files`` in turn into a fresh database: what each report and table holds."""
+    path = tmp_path / f"{name}.db"
+    shutil.copyfile(template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        reports = []
+        for file in files:
+            report = import_export_file(engine, file)
+            assert report.status == "succeeded", report.error
+            reports.append(
+                (
+                    {t: c.model_dump() for t, c in report.counts.items()},
+                    sorted((r.table, r.position, r.key, r.reason) for r in report.rejected),
+                    sorted(
+                        (c.table, c.key, str(c.old_values), str(c.new_values))
+                        for c in report.conflicts
+                    ),
+                    sorted(report.affected),
+                )
+            )
+        with engine.connect() as conn:
+            tables = {
+                table: [
+                    tuple(r)
+                    for r in conn.execute(
+                        text(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608
+                    )
+                ]
+                for table, order in TABLES.items()
+            }
+        for row_list in (tables["runs"], tables["instruments"]):
+            # when the import ran, not what it found
+            row_list[:] = [tuple(v for v in r if not _is_clock(v)) for r in row_list]
+    finally:
+        engine.dispose()
+    return reports, tables
+
+
+def _is_clock(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("20") and value[:4] >= "2026"
+
+
+def _assert_same_as_plain_path(
+    tmp_path: Path,
+    template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: list[Path],
+) -> tuple[list[Any], dict[str, list[Any]]]:
+    fast = _imports(tmp_path, template, files, "fast")
+    with monkeypatch.context() as patched:
+        patched.setattr(SqliteUpsert, "find_unsettled", _every_position)
+        patched.setattr(SqliteUpsert, "may_insert_directly", _never_directly)
+        plain = _imports(tmp_path, template, files, "plain")
+    assert fast[0] == plain[0]
+    assert fast[1] == plain[1]
+    return fast
+
+
+def _pairs() -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """(stored row, the row re-imported) whose raw values spell the stored ones
+    differently, or nearly so, or are of another type."""
+    times = [
+        "2025-01-06 10:00:00.5",
+        "2025-01-06T10:00:00.500000",
+        "2025-01-06T10:00:00.5000000Z",
+        "2025-01-06T10:00:00.5000001z",
+        "2025-01-06 10:00:00.500000Z",
+        "2025-01-06T10:00:00.500000+00:00",
+        "2025-01-06T11:00:00.5+01:00",
+        "2025-01-06T10:00:00.5000000ZZ",
+        "2025-01-06T10:00:00.500000x",
+        "2025-01-06T10:00:00.500000Zx",
+        "2025-01-06T10:00:00.5000000Z\x00",
+        "2025-01-06T10:00:00.500000\x00x",
+        "2025-01-06t10:00:00.5Z",
+        " 2025-01-06 10:00:00.5",
+        "2025-01-06 10:00:00.500000 ",
+    ]
+    executions = [
+        (execution(f"T{i}"), execution(f"T{i}", exec_time_utc=t)) for i, t in enumerate(times)
+    ]
+    executions += [
+        (execution("N1"), execution("N1", price=5000)),  # an integer equal to the real
+        (execution("N2"), execution("N2", price="5000.0")),  # text: the model decides
+        (execution("N3", fee=None), execution("N3", fee=None)),  # stored as 0.0
+        (execution("N4", strategy_id=None), execution("N4", strategy_id=None)),  # the order's
+        (execution("N5"), execution("N5", strategy_id="")),
+        (execution("N6"), execution("N6", side="Buy")),
+        (execution("N7"), execution("N7", fee_currency=None)),
+        (execution("N8"), execution("N8", liquidity_flag=b"TAKER")),
+        (execution("N9", symbol="42"), execution("N9", symbol=42)),
+        (execution("N10", symbol="1.5"), execution("N10", symbol=1.5)),
+        (execution("N11", fee=2.0), execution("N11", fee="2")),
+        (execution("N12"), execution("N12", price=5000.0000001)),
+    ]
+    orders = [
+        (order("O1"), order("O1")),
+        (order("O2"), order("O2", status="Filled")),
+        (order("O3"), order("O3", strategy_id=None)),
+        (order("O4"), order("O4", time_in_force=None)),
+        (order("O5"), order("O5", submit_time_utc="2025-01-06T10:00:00.0000000Z")),
+        (order("O6", meta_json='{"a": 1}'), order("O6", meta_json='{"a": 1}')),
+        (order("O7", meta_json='{"a": 1}'), order("O7", meta_json=' {"a": 1}')),
+        (order("O8", client_tag="7"), order("O8", client_tag=7)),
+    ]
+    bars = [
+        (bar(symbol="B1"), bar("2025-01-06 10:00:00", symbol="B1")),
+        (bar(symbol="B2"), bar("2025-01-06T10:00:00.0000000Z", symbol="B2")),
+        (bar(symbol="B3"), bar("2025-01-06T10:00:00Z", symbol="B3")),
+        (bar(symbol="B4"), bar(symbol="B4", open_interest=7)),
+        (bar(symbol="B5", end_time_utc="2025-01-06 10:01:00"),
+         bar(symbol="B5", end_time_utc="2025-01-06T10:01:00.0000000Z")),
+        (bar(symbol="B6"), bar(symbol="B6", volume="100")),
+    ]  # fmt: skip
+    return {"executions": executions, "orders": orders, "bars": bars}
+
+
+def test_reimport_of_other_spellings_matches_the_plain_path(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored once, then re-imported spelled otherwise: the raw comparison may settle a
+    row only where the checks would store it identically."""
+    pairs = _pairs()
+    first = write_export(
+        tmp_path / "first.sqlite",
+        metadata=META,
+        instruments=[instrument()],
+        **{t: [stored for stored, _ in p] for t, p in pairs.items()},
+    )
+    again = write_export(
+        tmp_path / "again.sqlite",
+        metadata=META,
+        instruments=[instrument()],
+        typed=False,
+        **{t: [other for _, other in p] for t, p in pairs.items()},
+    )
+    reports, _ = _assert_same_as_plain_path(
+        tmp_path, sqlite_template, monkeypatch, [first, again, again, first]
+    )
+    # the spellings are not all equal: some rows change, some are refused, most are not
+    counts = reports[1][0]["executions"]
+    assert counts["unchanged"] and counts["updated"] and counts["rejected"]
+
+
+def test_reimport_of_changed_and_repeated_keys_matches_the_plain_path(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_export(
+        tmp_path / "first.sqlite",
+        metadata=META,
+        orders=[order("O1", status="Working"), order("O2")],
+        executions=[execution("E1", price=1.0), execution("E2"), execution("E3")],
+        bars=[bar(), bar("2025-01-06 10:01:00")],
+    )
+    changed = write_export(
+        tmp_path / "changed.sqlite",
+        metadata=META,
+        orders=[order("O1", status="Filled"), order("O2", status="Working"), order("O3")],
+        executions=[
+            execution("E1", price=2.0),
+            execution("E1", price=3.0),
+            execution("E1", price=1.0),  # the last one wins: E1 stays as stored
+            execution("E2", fee=9.0),
+            execution("E3"),
+            execution("E4", side="Up"),
+        ],
+        bars=[bar(volume=5.0), bar("2025-01-06 10:01:00"), bar("2025-01-06 10:02:00")],
+    )
+    reports, tables = _assert_same_as_plain_path(
+        tmp_path, sqlite_template, monkeypatch, [first, changed]
+    )
+    counts, rejected, conflicts, _ = reports[1]
+    assert [(c["inserted"], c["updated"], c["unchanged"], c["rejected"])
+            for c in (counts["executions"], counts["orders"], counts["bars"])] == [
+        (0, 1, 2, 3), (1, 1, 1, 0), (1, 1, 1, 0)
+    ]  # fmt: skip
+    assert [r[1] for r in rejected if "duplicate key" in r[3]] == [1, 2]
+    assert [c[1] for c in conflicts] == ["E2"]
+    assert [(r[1], r[8]) for r in tables["executions"]] == [
+        ("E1", 1.0), ("E2", 5000.0), ("E3", 5000.0)
+    ]  # fmt: skip
+
+
+def test_new_run_with_invalid_and_repeated_rows_matches_the_plain_path(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two: some hold only valid rows (inserted whole), some a row that fails a
+    NOT NULL column, a blob in an optional column or the bar rule (checked row by row);
+    a key repeated in a later chunk undoes the table, which is then staged and merged."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    clean = write_export(
+        tmp_path / "clean.sqlite",
+        metadata=META,
+        orders=[order("O1"), order("O2", price="12.5"), order("O3"), order("O4", side="Up")],
+        executions=[
+            execution("E1"),
+            execution("E2"),
+            execution("E3", exec_time_utc=None),
+            execution("E4"),
+            execution("E5", fee_currency=5),
+            execution("E6", exec_time_utc="2025-01-06T11:00:00+01:00"),
+        ],
+        bars=[bar(), bar("2025-01-06 10:01:00", low=6000.0), bar("2025-01-06 10:02:00")],
+    )
+    repeated = write_export(
+        tmp_path / "repeated.sqlite",
+        metadata={**META, "run_id": "r2"},
+        executions=[execution("E1"), execution("E2"), execution("E3"), execution("E1")],
+        bars=[bar("2025-01-07 10:00:00"), bar("2025-01-07 10:00:00", volume=1.0)],
+    )
+    reports, tables = _assert_same_as_plain_path(
+        tmp_path, sqlite_template, monkeypatch, [clean, repeated]
+    )
+    assert reports[0][0]["executions"]["inserted"] == 5
+    assert reports[0][0]["executions"]["rejected"] == 1
+    assert reports[1][0]["executions"]["rejected"] == 1
+    assert len(tables["executions"]) == 8
+
+
+def test_new_run_rows_take_the_direct_insert(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut is taken: no row of a clean new run is staged."""
+    staged: list[str] = []
+    original = SqliteUpsert.stage_rows
+
+    def counting(self: SqliteUpsert, spec: Any, rows: Any) -> None:
+        rows = list(rows)
+        if rows:
+            staged.append(spec.name)
+        original(self, spec, rows)
+
+    monkeypatch.setattr(SqliteUpsert, "stage_rows", counting)
+    path = write_export(
+        tmp_path / "run.sqlite",
+        metadata=META,
+        orders=[order(f"O{i}") for i in range(5)],
+        executions=[execution(f"E{i}") for i in range(5)],
+        bars=[bar(f"2025-01-06 10:0{i}:00") for i in range(5)],
+    )
+    reports, tables = _imports(tmp_path, sqlite_template, [path], "direct")
+    assert [reports[0][0][t]["inserted"] for t in ("orders", "executions", "bars")] == [5, 5, 5]
+    assert staged == []
+    assert [r[13] for r in tables["executions"]] == [1, 2, 3, 4, 5]  # sequence: file order
