@@ -17,9 +17,11 @@ from sqlalchemy import text
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.upsert_sqlite import SqliteUpsert
 from strategy_analysis.ingest import importer
+from strategy_analysis.ingest.export_file import AttachedSelect
 from strategy_analysis.ingest.importer import import_export_file
 
 META = {"schema_version": "1.1", "run_id": "r", "strategy_id": "S1", "account_id": "A1"}
+O_TIME = "2025-01-06T10:00:00.5000000Z"
 TABLES = {
     "instruments": "symbol",
     "bars": "symbol, timeframe, start_time",
@@ -30,17 +32,12 @@ TABLES = {
 
 
 def _every_position(
-    self: SqliteUpsert,
-    spec: Any,
-    raw_rows: str,
-    same: str,
-    probe: dict[str, str],
-    params: dict[str, Any],
+    self: SqliteUpsert, spec: Any, select: AttachedSelect, params: dict[str, Any]
 ) -> int:
     """find_unsettled without the raw comparison: every row is checked in full."""
     positions = self.positions_table(spec)
     self.conn.execute(f"DELETE FROM {positions}")
-    sql = f"INSERT INTO {positions} SELECT r.pos FROM ({raw_rows}) r"
+    sql = f"INSERT INTO {positions} SELECT r.pos FROM ({select.raw_rows}) r"
     return self.conn.execute(sql, params).rowcount
 
 
@@ -111,7 +108,18 @@ def _assert_same_as_plain_path(
 
 def _pairs() -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
     """(stored row, the row re-imported) whose raw values spell the stored ones
-    differently, or nearly so, or are of another type."""
+    differently, or nearly so, or are of another type. Times are in .NET's "o" form
+    unless a row says otherwise, one the raw comparison settles."""
+
+    def ex(execution_id: str, **values: Any) -> dict[str, Any]:
+        return execution(execution_id, **{"exec_time_utc": O_TIME, **values})
+
+    def od(order_id: str, **values: Any) -> dict[str, Any]:
+        return order(order_id, **{"submit_time_utc": O_TIME, **values})
+
+    def br(start: str = O_TIME, **values: Any) -> dict[str, Any]:
+        return bar(start, **{"end_time_utc": "2025-01-06T10:01:00.0000000Z", **values})
+
     times = [
         "2025-01-06 10:00:00.5",
         "2025-01-06T10:00:00.500000",
@@ -129,41 +137,43 @@ def _pairs() -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
         " 2025-01-06 10:00:00.5",
         "2025-01-06 10:00:00.500000 ",
     ]
-    executions = [
-        (execution(f"T{i}"), execution(f"T{i}", exec_time_utc=t)) for i, t in enumerate(times)
-    ]
+    executions = [(ex(f"T{i}"), ex(f"T{i}", exec_time_utc=t)) for i, t in enumerate(times)]
     executions += [
-        (execution("N1"), execution("N1", price=5000)),  # an integer equal to the real
-        (execution("N2"), execution("N2", price="5000.0")),  # text: the model decides
-        (execution("N3", fee=None), execution("N3", fee=None)),  # stored as 0.0
-        (execution("N4", strategy_id=None), execution("N4", strategy_id=None)),  # the order's
-        (execution("N5"), execution("N5", strategy_id="")),
-        (execution("N6"), execution("N6", side="Buy")),
-        (execution("N7"), execution("N7", fee_currency=None)),
-        (execution("N8"), execution("N8", liquidity_flag=b"TAKER")),
-        (execution("N9", symbol="42"), execution("N9", symbol=42)),
-        (execution("N10", symbol="1.5"), execution("N10", symbol=1.5)),
-        (execution("N11", fee=2.0), execution("N11", fee="2")),
-        (execution("N12"), execution("N12", price=5000.0000001)),
+        (ex("N1"), ex("N1", price=5000)),  # an integer equal to the real
+        (ex("N2"), ex("N2", price="5000.0")),  # text: the model decides
+        (ex("N3", fee=None), ex("N3", fee=None)),  # stored as 0.0
+        (ex("N4", strategy_id=None), ex("N4", strategy_id=None)),  # the order's
+        (ex("N5"), ex("N5", strategy_id="")),
+        (ex("N6"), ex("N6", side="Buy")),
+        (ex("N7"), ex("N7", fee_currency=None)),
+        (ex("N8"), ex("N8", liquidity_flag=b"TAKER")),
+        (ex("N9", symbol="42"), ex("N9", symbol=42)),
+        (ex("N10", symbol="1.5"), ex("N10", symbol=1.5)),
+        (ex("N11", fee=2.0), ex("N11", fee="2")),
+        (ex("N12"), ex("N12", price=5000.0000001)),
+        (ex("N13", strategy_id="S9"), ex("N13", strategy_id="")),
+        (ex("N14", account_id="A9"), ex("N14", account_id=None)),
+        (ex("N15", order_id="O2"), ex("N15", order_id="O2", account_id=" ")),
     ]
     orders = [
-        (order("O1"), order("O1")),
-        (order("O2"), order("O2", status="Filled")),
-        (order("O3"), order("O3", strategy_id=None)),
-        (order("O4"), order("O4", time_in_force=None)),
-        (order("O5"), order("O5", submit_time_utc="2025-01-06T10:00:00.0000000Z")),
-        (order("O6", meta_json='{"a": 1}'), order("O6", meta_json='{"a": 1}')),
-        (order("O7", meta_json='{"a": 1}'), order("O7", meta_json=' {"a": 1}')),
-        (order("O8", client_tag="7"), order("O8", client_tag=7)),
+        (od("O1"), od("O1")),
+        (od("O2"), od("O2", status="Filled")),
+        (od("O3"), od("O3", strategy_id=None)),
+        (od("O4"), od("O4", time_in_force=None)),
+        (od("O5"), od("O5", submit_time_utc="2025-01-06T10:00:00.0000000Z")),
+        (od("O6", meta_json='{"a": 1}'), od("O6", meta_json='{"a": 1}')),
+        (od("O7", meta_json='{"a": 1}'), od("O7", meta_json=' {"a": 1}')),
+        (od("O8", client_tag="7"), od("O8", client_tag=7)),
+        (od("O9"), od("O9", status="New")),
     ]
     bars = [
-        (bar(symbol="B1"), bar("2025-01-06 10:00:00", symbol="B1")),
-        (bar(symbol="B2"), bar("2025-01-06T10:00:00.0000000Z", symbol="B2")),
-        (bar(symbol="B3"), bar("2025-01-06T10:00:00Z", symbol="B3")),
-        (bar(symbol="B4"), bar(symbol="B4", open_interest=7)),
-        (bar(symbol="B5", end_time_utc="2025-01-06 10:01:00"),
-         bar(symbol="B5", end_time_utc="2025-01-06T10:01:00.0000000Z")),
-        (bar(symbol="B6"), bar(symbol="B6", volume="100")),
+        (br(symbol="B1"), br("2025-01-06 10:00:00.500000", symbol="B1")),
+        (br(symbol="B2"), br("2025-01-06T10:00:00.5Z", symbol="B2")),
+        (br(symbol="B3"), br("2025-01-06T10:00:00.5000000z", symbol="B3")),
+        (br(symbol="B4"), br(symbol="B4", open_interest=7)),
+        (br(symbol="B5", end_time_utc="2025-01-06 10:01:00"),
+         br(symbol="B5", end_time_utc="2025-01-06T10:01:00.0000000Z")),
+        (br(symbol="B6"), br(symbol="B6", volume="100")),
     ]  # fmt: skip
     return {"executions": executions, "orders": orders, "bars": bars}
 

@@ -16,7 +16,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ingest.tables import TableSpec
 from .upsert_base import (
@@ -34,6 +34,9 @@ from .upsert_base import (
     stage_table,
     staged_values,
 )
+
+if TYPE_CHECKING:
+    from ..ingest.export_file import AttachedSelect
 
 log = logging.getLogger(__name__)
 
@@ -283,25 +286,34 @@ class SqliteUpsert:
         )
 
     def find_unsettled(
-        self,
-        spec: TableSpec,
-        raw_rows: str,
-        same: str,
-        probe: dict[str, str],
-        params: dict[str, Any],
+        self, spec: TableSpec, select: AttachedSelect, params: dict[str, Any]
     ) -> int:
-        """List (in a temporary table, returned by positions_table) the rows of
-        ``raw_rows`` (as ``r``) that the raw comparison ``same`` with the stored row does
-        not settle as identical; how many. Those take stage_changed."""
+        """List (in a temporary table, see positions_table) the rows of the export that
+        the raw comparison with the stored row does not settle as identical; how many.
+        Those take stage_changed."""
         positions = self.positions_table(spec)
         self.conn.execute(f"DELETE FROM {positions}")
-        join = " AND ".join(f"t.{q(k)} = {probe[k]}" for k in spec.key)
+        join = " AND ".join(f"t.{q(k)} = {select.probe[k]}" for k in spec.key)
         if spec.run_scoped:
             join += " AND t.run_id = :run_id"
+        same = dict(select.same)
+        if spec.name == "executions":
+            # An empty strategy or account is stored as the order's, or the run's default
+            # (upsert_base.staged_values): the common case where the export leaves it out.
+            for column in ("strategy_id", "account_id"):
+                fallback = (
+                    f"coalesce((SELECT o.{column} FROM orders o WHERE o.run_id = :run_id"
+                    f" AND o.order_id = r.order_id), :default_{column})"
+                )
+                same[column] = (
+                    f"{same[column]} OR (({select.raw_values[column]}) IS NULL"
+                    f" AND t.{column} IS {fallback})"
+                )
+        condition = " AND ".join(f"({same[c]})" for c in spec.columns)
         return self.conn.execute(
-            f"INSERT INTO {positions} SELECT r.pos FROM ({raw_rows}) r"
+            f"INSERT INTO {positions} SELECT r.pos FROM ({select.raw_rows}) r"
             f" LEFT JOIN main.{spec.name} t ON {join}"
-            f" WHERE t.{q(spec.key[0])} IS NULL OR NOT ({same})",
+            f" WHERE t.{q(spec.key[0])} IS NULL OR NOT ({condition})",
             params,
         ).rowcount
 

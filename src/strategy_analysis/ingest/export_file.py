@@ -169,8 +169,10 @@ class AttachedSelect:
     count: str  # how many rows the range holds
     # pos and the raw values, named as the platform's columns
     raw_rows: str
-    # whether a row of ``raw_rows`` as ``r`` would store exactly the stored row ``t``
-    same: str
+    # column -> whether the raw value of a row of ``raw_rows`` as ``r`` passes its check
+    # and is stored as exactly the stored row ``t``'s value
+    same: dict[str, str]
+    raw_values: dict[str, str]  # column -> the stored value (or NULL, BAD), over ``r``
     probe: dict[str, str]  # key column -> the raw key (``r``) in its stored form
 
     @property
@@ -358,7 +360,7 @@ class ExportFile:
         """
         source = self.tables[table]
         spec = source.spec
-        values, ok, raws, same, probe = [], [], [], [], {}
+        values, ok, raws, same, raw_values, probe = [], [], [], {}, {}, {}
         for column, stored, factory in zip(
             spec.record.COLUMNS, spec.columns, spec.checks, strict=True
         ):
@@ -369,9 +371,8 @@ class ExportFile:
             values.append(f"{check.value} AS {quote(stored)}")
             ok.append("(" + check.ok.format(v=f"s.{quote(stored)}") + ")")
             raws.append(f"{raw} AS {quote(stored)}")
-            same.append(
-                "(" + check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}") + ")"
-            )
+            same[stored] = check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}")
+            raw_values[stored] = factory(f"r.{quote(stored)}").value
             if stored in spec.key:
                 probe[stored] = check.probe.format(r=f"r.{quote(stored)}")
         if spec.name == "bars":
@@ -387,7 +388,8 @@ class ExportFile:
                 f"SELECT rowid AS pos, {', '.join(raws)} FROM {name}"
                 " WHERE rowid BETWEEN :lo AND :hi"
             ),
-            same=" AND ".join(same),
+            same=same,
+            raw_values=raw_values,
             probe=probe,
         )
 

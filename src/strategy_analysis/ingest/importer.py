@@ -343,7 +343,7 @@ def _stage_attached(
             chunk_params = {**params, "lo": lo, "hi": hi}
             total = upsert.conn.execute(select.count, chunk_params).fetchone()[0]
             # The raw comparison settles most unchanged rows; the rest are checked in full.
-            upsert.find_unsettled(spec, select.raw_rows, select.same, select.probe, chunk_params)
+            upsert.find_unsettled(spec, select, chunk_params)
             rows = select.rows_once_at(upsert.positions_table(spec))
             upsert.stage_changed(spec, rows, select.ok, chunk_params, total)
             failing = [r[0] for r in upsert.conn.execute(select.failing, chunk_params)]
