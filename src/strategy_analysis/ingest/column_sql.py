@@ -181,11 +181,12 @@ def timestamp(c: str, *, required: bool = True) -> Check:
 
 def enumeration(c: str, aliases: dict[str, str]) -> Check:
     whens = " ".join(f"WHEN '{alias}' THEN '{canonical}'" for alias, canonical in aliases.items())
-    # Canonical spellings first: they need no lower-cased, trimmed copy.
+    # Canonical spellings first: they need no lower-cased, trimmed copy, nor the type test
+    # (only a text equals a text literal).
     exact = " ".join(f"WHEN '{v}' THEN '{v}'" for v in sorted(set(aliases.values())))
     value = (
-        f"CASE WHEN typeof({c}) = 'text' THEN CASE {c} {exact}"
-        f" ELSE CASE lower(trim({c}, {_WS})) {whens} END END END"
+        f"CASE {c} {exact} ELSE CASE WHEN typeof({c}) = 'text'"
+        f" THEN CASE lower(trim({c}, {_WS})) {whens} END END END"
     )
     return Check(value, REQUIRED)
 

@@ -167,6 +167,7 @@ class AttachedSelect:
     ok: str  # whether a row of ``rows``, or of the stage or the table, as ``s`` passes
     failing: str  # positions of the rows staged in the stage table whose checks fail
     count: str  # how many rows the range holds
+    bounds: str  # the lowest and the highest rowid, each found in one index descent
     # pos and the raw values, named as the platform's columns
     raw_rows: str
     # column -> whether the raw value of a row of ``raw_rows`` as ``r`` passes its check
@@ -384,6 +385,7 @@ class ExportFile:
             ok=passes,
             failing=f"SELECT pos FROM {stage} s WHERE pos BETWEEN :lo AND :hi AND NOT {passes}",
             count=f"SELECT count(*) FROM {name} WHERE rowid BETWEEN :lo AND :hi",
+            bounds=f"SELECT (SELECT min(rowid) FROM {name}), (SELECT max(rowid) FROM {name})",
             raw_rows=(
                 f"SELECT rowid AS pos, {', '.join(raws)} FROM {name}"
                 " WHERE rowid BETWEEN :lo AND :hi"

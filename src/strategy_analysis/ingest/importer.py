@@ -322,14 +322,18 @@ def _stage_attached(
     (and bars) go into their table at once; otherwise, or when a key turns out stored or
     repeated, only rows that are new, differ from the stored ones or fail a check are
     staged. Rows whose checks failed go to the model."""
-    bounds = export.rowid_range(spec.name)
-    if bounds is None:
-        return
     upsert = cast(SqliteUpsert, writer.upsert)
     select = export.unchecked_select(spec.name, f"temp.{stage_table(spec)}", schema="src")
-    params = {**upsert.params(run_id, defaults=export.defaults()), **export.sql_params(*bounds)}
     reported = progress.done
     try:
+        low, high = upsert.conn.execute(select.bounds).fetchone()
+        if low is None:
+            return
+        bounds = (int(low), int(high))
+        params = {
+            **upsert.params(run_id, defaults=export.defaults()),
+            **export.sql_params(*bounds),
+        }
         if upsert.may_insert_directly(spec, run_id):
             try:
                 rejected = _insert_attached(export, spec, upsert, select, params, progress, bounds)
