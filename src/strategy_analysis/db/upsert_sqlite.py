@@ -183,34 +183,21 @@ class SqliteUpsert:
         row = self.conn.execute(f"SELECT max(rowid) FROM main.{spec.name}").fetchone()
         return int(row[0] or 0)
 
-    def insert_all(self, spec: TableSpec, rows: str, ok: str, params: dict[str, Any]) -> int | None:
+    def insert_all(self, spec: TableSpec, rows: str, params: dict[str, Any]) -> int | None:
         """Insert every row of ``rows`` (a chunk), the common case where all pass their
-        checks: the values are computed once and tested only where stored. None, with the
-        chunk undone, when a row fails (a NULL in a NOT NULL column, or ``ok`` over the
-        inserted rows): the chunk is for insert_checked then.
+        checks: the values are computed once, and end_direct tests them where stored.
+        None, the statement undone, when a NOT NULL column gets no value: the chunk is for
+        insert_checked then.
 
         ``DuplicateKeysError`` when a key is stored already (or repeats): undo with
         ``abandon_direct``.
         """
-        since = self.conn.execute(f"SELECT max(rowid) FROM main.{spec.name}").fetchone()[0]
-        self.conn.execute("SAVEPOINT direct_chunk")
         try:
-            inserted = self._insert(spec, self._insert_sql(spec, rows), params)
+            return self._insert(spec, self._insert_sql(spec, rows), params)
         except sqlite3.IntegrityError as exc:
             if "NOT NULL" not in str(exc):
                 raise
-            inserted = None
-        if inserted is not None:
-            failed = self.conn.execute(
-                f"SELECT 1 FROM main.{spec.name} s WHERE rowid > ? AND NOT {ok} LIMIT 1",
-                (since or 0,),
-            ).fetchone()
-            if failed is None:
-                self.conn.execute("RELEASE SAVEPOINT direct_chunk")
-                return inserted
-        self.conn.execute("ROLLBACK TO SAVEPOINT direct_chunk")
-        self.conn.execute("RELEASE SAVEPOINT direct_chunk")
-        return None
+            return None
 
     def insert_checked(self, spec: TableSpec, rows: str, ok: str, params: dict[str, Any]) -> int:
         """Insert the rows of ``rows`` (computed once) that pass ``ok``; how many.
@@ -230,20 +217,27 @@ class SqliteUpsert:
         where = f" WHERE {ok}" if ok else ""
         return f"INSERT INTO main.{spec.name} ({target}) SELECT {source} FROM ({rows}) s{where}"
 
-    def end_direct(self, spec: TableSpec, since_rowid: int, params: dict[str, Any]) -> MergeResult:
+    def end_direct(
+        self, spec: TableSpec, since_rowid: int, params: dict[str, Any], ok: str
+    ) -> MergeResult | None:
         """Insert the staged rows (those the model accepted) too, and keep the result of
-        the table for merge(): every row is new."""
+        the table for merge(): every row is new. None, with every row undone (the direct
+        insert still open), when a stored row fails ``ok``: a value insert_all stored
+        that no constraint refused (an optional one, the bar rule)."""
         stage = f"temp.{stage_table(spec)}"
         self._insert(spec, new_run_sql(spec, _param, stage), params)
         self.conn.execute(f"DELETE FROM {stage}")
         result = MergeResult()
         # The inserted rows follow every rowid the table had (SQLite's rowid choice).
-        time_column = q(spec.time_column) if spec.time_column else "NULL"
-        result.staged, result.first_time, result.last_time = self.conn.execute(
-            f"SELECT count(*), min({time_column}), max({time_column}) FROM main.{spec.name}"
-            " WHERE rowid > ?",
+        time_column = f"s.{q(spec.time_column)}" if spec.time_column else "NULL"
+        result.staged, result.first_time, result.last_time, failed = self.conn.execute(
+            f"SELECT count(*), min({time_column}), max({time_column}), total(NOT {ok})"
+            f" FROM main.{spec.name} s WHERE rowid > ?",
             (since_rowid,),
         ).fetchone()
+        if failed:
+            self.conn.execute("ROLLBACK TO SAVEPOINT direct_insert")
+            return None
         result.inserted = result.staged
         result.symbols.update(
             r[0]
