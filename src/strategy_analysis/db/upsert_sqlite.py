@@ -12,6 +12,7 @@ against the target; an unchanged re-import stops there, with nothing written. Th
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable
@@ -218,33 +219,32 @@ class SqliteUpsert:
         return f"INSERT INTO main.{spec.name} ({target}) SELECT {source} FROM ({rows}) s{where}"
 
     def end_direct(
-        self, spec: TableSpec, since_rowid: int, params: dict[str, Any], ok: str
+        self, spec: TableSpec, since_rowid: int, params: dict[str, Any], select: AttachedSelect
     ) -> MergeResult | None:
         """Insert the staged rows (those the model accepted) too, and keep the result of
         the table for merge(): every row is new. None, with every row undone (the direct
-        insert still open), when a stored row fails ``ok``: a value insert_all stored
+        insert still open), when a stored row fails its checks: a value insert_all stored
         that no constraint refused (an optional one, the bar rule)."""
+        not_null = frozenset(
+            row[1] for row in self.conn.execute(f"PRAGMA main.table_info({spec.name})") if row[3]
+        )
+        ok = select.ok_where(not_null)
         stage = f"temp.{stage_table(spec)}"
         self._insert(spec, new_run_sql(spec, _param, stage), params)
         self.conn.execute(f"DELETE FROM {stage}")
         result = MergeResult()
         # The inserted rows follow every rowid the table had (SQLite's rowid choice).
         time_column = f"s.{q(spec.time_column)}" if spec.time_column else "NULL"
-        result.staged, result.first_time, result.last_time, failed = self.conn.execute(
-            f"SELECT count(*), min({time_column}), max({time_column}), total(NOT {ok})"
-            f" FROM main.{spec.name} s WHERE rowid > ?",
+        result.staged, result.first_time, result.last_time, failed, symbols = self.conn.execute(
+            f"SELECT count(*), min({time_column}), max({time_column}), total(NOT {ok}),"
+            f" json_group_array(DISTINCT s.symbol) FROM main.{spec.name} s WHERE rowid > ?",
             (since_rowid,),
         ).fetchone()
         if failed:
             self.conn.execute("ROLLBACK TO SAVEPOINT direct_insert")
             return None
         result.inserted = result.staged
-        result.symbols.update(
-            r[0]
-            for r in self.conn.execute(
-                f"SELECT DISTINCT symbol FROM main.{spec.name} WHERE rowid > ?", (since_rowid,)
-            )
-        )
+        result.symbols.update(json.loads(symbols))
         self.conn.execute("RELEASE SAVEPOINT direct_insert")
         self.inserted[spec.name] = result
         return result

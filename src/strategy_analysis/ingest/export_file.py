@@ -164,7 +164,11 @@ class AttachedSelect:
 
     # pos and the stored values, named as the platform's columns, of every row
     every_row: str
-    ok: str  # whether a row of ``rows``, or of the stage or the table, as ``s`` passes
+    # whether a row of ``rows``, or of the stage or the table, as ``s`` passes: each
+    # column's test, and the rule across columns (or '1')
+    ok_terms: dict[str, str]
+    ok_rule: str
+    null_tests: frozenset[str]  # columns whose test is only that the value is not NULL
     failing: str  # positions of the rows staged in the stage table whose checks fail
     count: str  # how many rows the range holds
     bounds: str  # the lowest and the highest rowid, each found in one index descent
@@ -175,6 +179,15 @@ class AttachedSelect:
     same: dict[str, str]
     raw_values: dict[str, str]  # column -> the stored value (or NULL, BAD), over ``r``
     probe: dict[str, str]  # key column -> the raw key (``r``) in its stored form
+
+    @property
+    def ok(self) -> str:
+        return self.ok_where(frozenset())
+
+    def ok_where(self, not_null: frozenset[str]) -> str:
+        """``ok`` of stored rows whose ``not_null`` columns a NOT NULL constraint tested."""
+        terms = [t for c, t in self.ok_terms.items() if c not in (not_null & self.null_tests)]
+        return f"coalesce(({' AND '.join([*terms, self.ok_rule])}), 0)"
 
     @property
     def rows(self) -> str:
@@ -361,7 +374,8 @@ class ExportFile:
         """
         source = self.tables[table]
         spec = source.spec
-        values, ok, raws, same, raw_values, probe = [], [], [], {}, {}, {}
+        values, raws, ok, same, raw_values, probe = [], [], {}, {}, {}, {}
+        null_tests = set()
         for column, stored, factory in zip(
             spec.record.COLUMNS, spec.columns, spec.checks, strict=True
         ):
@@ -370,19 +384,24 @@ class ExportFile:
             if "{r}" in check.ok:
                 raise ValueError(f"check of {table}.{column} needs the raw value")
             values.append(f"{check.value} AS {quote(stored)}")
-            ok.append("(" + check.ok.format(v=f"s.{quote(stored)}") + ")")
+            ok[stored] = "(" + check.ok.format(v=f"s.{quote(stored)}") + ")"
+            if check.ok == REQUIRED:
+                null_tests.add(stored)
             raws.append(f"{raw} AS {quote(stored)}")
             same[stored] = check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}")
             raw_values[stored] = factory(f"r.{quote(stored)}").value
             if stored in spec.key:
                 probe[stored] = check.probe.format(r=f"r.{quote(stored)}")
+        rule = "1"
         if spec.name == "bars":
-            ok.append(bar_range_check({c: f"s.{quote(c)}" for c in spec.columns}))
-        passes = f"coalesce(({' AND '.join(ok)}), 0)"
+            rule = bar_range_check({c: f"s.{quote(c)}" for c in spec.columns})
         name = f"{schema}.{quote(source.name)}"
+        passes = f"coalesce(({' AND '.join([*ok.values(), rule])}), 0)"
         return AttachedSelect(
             every_row=f"SELECT rowid AS pos, {', '.join(values)} FROM {name}",
-            ok=passes,
+            ok_terms=ok,
+            ok_rule=rule,
+            null_tests=frozenset(null_tests),
             failing=f"SELECT pos FROM {stage} s WHERE pos BETWEEN :lo AND :hi AND NOT {passes}",
             count=f"SELECT count(*) FROM {name} WHERE rowid BETWEEN :lo AND :hi",
             bounds=f"SELECT (SELECT min(rowid) FROM {name}), (SELECT max(rowid) FROM {name})",

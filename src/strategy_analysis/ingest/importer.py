@@ -403,7 +403,7 @@ def _insert_attached(
                         rejected.extend(chunk.rejected)
                 if not checked:
                     progress.advance(total)
-            if upsert.end_direct(spec, since, params, select.ok) is not None:
+            if upsert.end_direct(spec, since, params, select) is not None:
                 return rejected
     except DuplicateKeysError:
         upsert.abandon_direct(spec)
