@@ -197,9 +197,17 @@ def test_reimport_of_other_spellings_matches_the_plain_path(
         typed=False,
         **{t: [other for _, other in p] for t, p in pairs.items()},
     )
-    reports, _ = _assert_same_as_plain_path(
-        tmp_path, sqlite_template, monkeypatch, [first, again, again, first]
+    # the same rows in another order: positions no longer match the stored sequences
+    shuffled = write_export(
+        tmp_path / "shuffled.sqlite",
+        metadata=META,
+        instruments=[instrument()],
+        **{t: [stored for stored, _ in p][::-1] for t, p in pairs.items()},
     )
+    reports, _ = _assert_same_as_plain_path(
+        tmp_path, sqlite_template, monkeypatch, [first, again, again, first, shuffled]
+    )
+    assert reports[4][0]["executions"]["unchanged"] == len(pairs["executions"])
     # the spellings are not all equal: some rows change, some are refused, most are not
     counts = reports[1][0]["executions"]
     assert counts["unchanged"] and counts["updated"] and counts["rejected"]

@@ -290,7 +290,12 @@ class SqliteUpsert:
         join = " AND ".join(f"t.{q(k)} = {select.probe[k]}" for k in spec.key)
         if spec.run_scoped:
             join += " AND t.run_id = :run_id"
-        same = dict(select.same)
+        if spec.name == "executions":
+            # A file's executions are stored in file order with their position as the
+            # sequence: looked up by position, in order, rather than by a random key. One
+            # stored there under another key, or none, leaves the row to the full check.
+            join = "t.run_id = :run_id AND t.sequence = r.pos + :sequence_offset"
+        same = dict(select.same)  # the key's included
         if spec.name == "executions":
             # An empty strategy or account is stored as the order's, or the run's default
             # (upsert_base.staged_values): the common case where the export leaves it out.
