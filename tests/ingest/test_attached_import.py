@@ -313,3 +313,27 @@ def test_new_run_rows_take_the_direct_insert(
     assert [reports[0][0][t]["inserted"] for t in ("orders", "executions", "bars")] == [5, 5, 5]
     assert staged == []
     assert [r[13] for r in tables["executions"]] == [1, 2, 3, 4, 5]  # sequence: file order
+
+
+def test_executions_sharing_a_sequence_are_compared_by_key(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """Sequences are not unique (a run fed by batches and by a file): a position that
+    finds several stored executions is checked in full, once."""
+    path = write_export(
+        tmp_path / "run.sqlite",
+        metadata=META,
+        executions=[execution(f"E{i}", exec_time_utc=O_TIME) for i in range(3)],
+    )
+    database = tmp_path / "shared.db"
+    shutil.copyfile(sqlite_template, database)
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert import_export_file(engine, path).status == "succeeded"
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE executions SET sequence = 1"))
+        report = import_export_file(engine, path)
+    finally:
+        engine.dispose()
+    assert report.status == "succeeded", report.error
+    assert report.counts["executions"].unchanged == 3

@@ -293,7 +293,8 @@ class SqliteUpsert:
         if spec.name == "executions":
             # A file's executions are stored in file order with their position as the
             # sequence: looked up by position, in order, rather than by a random key. One
-            # stored there under another key, or none, leaves the row to the full check.
+            # stored there under another key, or none, leaves the row to the full check;
+            # so do several (a sequence is not unique: the row is listed once).
             join = "t.run_id = :run_id AND t.sequence = r.pos + :sequence_offset"
         same = dict(select.same)  # the key's included
         if spec.name == "executions":
@@ -310,7 +311,7 @@ class SqliteUpsert:
                 )
         condition = " AND ".join(f"({same[c]})" for c in spec.columns)
         return self.conn.execute(
-            f"INSERT INTO {positions} SELECT r.pos FROM ({select.raw_rows}) r"
+            f"INSERT OR IGNORE INTO {positions} SELECT r.pos FROM ({select.raw_rows}) r"
             f" LEFT JOIN main.{spec.name} t ON {join}"
             f" WHERE t.{q(spec.key[0])} IS NULL OR NOT ({condition})",
             params,
