@@ -363,7 +363,7 @@ class ExportFile:
         """
         return checked_select(self.tables[table], schema)
 
-    def unchecked_select(self, table: str, stage: str, schema: str) -> AttachedSelect:
+    def attached_select(self, table: str, stage: str, schema: str) -> AttachedSelect:
         """SQL over the attached export (as ``schema``) that yields every row with its stored
         values, invalid ones NULL or a blob, and how to tell the rows whose checks fail.
         ``ok`` applies to the stored values as they are, in a stage or in the table.
@@ -375,7 +375,7 @@ class ExportFile:
         source = self.tables[table]
         spec = source.spec
         values, raws, ok, same, raw_values, probe = [], [], {}, {}, {}, {}
-        null_tests = set()
+        null_tests: set[str] = set()
         for column, stored, factory in zip(
             spec.record.COLUMNS, spec.columns, spec.checks, strict=True
         ):

@@ -323,7 +323,7 @@ def _stage_attached(
     repeated, only rows that are new, differ from the stored ones or fail a check are
     staged. Rows whose checks failed go to the model."""
     upsert = cast(SqliteUpsert, writer.upsert)
-    select = export.unchecked_select(spec.name, f"temp.{stage_table(spec)}", schema="src")
+    select = export.attached_select(spec.name, f"temp.{stage_table(spec)}", schema="src")
     reported = progress.done
     try:
         low, high = upsert.conn.execute(select.bounds).fetchone()
