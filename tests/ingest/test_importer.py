@@ -732,3 +732,38 @@ def test_data_times_and_affected_symbols_include_rows_the_model_converted(
         bars=[bar(symbol="NQ 12-25", start_time_utc="2025-01-06T11:59:00+01:00")],
     )
     assert import_export_file(engine, later).affected == [("r", "NQ 12-25")]
+
+
+def test_repeated_key_whose_last_copy_is_unchanged_keeps_the_stored_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    meta = {"schema_version": "1.1", "run_id": "r"}
+    first = write_export(
+        tmp_path / "a.sqlite",
+        metadata=meta,
+        orders=[order("O1"), order("O2")],
+        executions=[execution("E1", price=1.0), execution("E2", price=5.0)],
+    )
+    again = write_export(
+        tmp_path / "b.sqlite",
+        metadata=meta,
+        orders=[order("O1", client_tag="changed"), order("O2"), order("O1")],
+        executions=[
+            execution("E1", price=2.0),
+            execution("E2", price=5.0),
+            execution("E1", price=1.0),
+        ],
+    )
+    import_export_file(engine, first)
+    report = import_export_file(engine, again)
+    assert report.status == "succeeded", report.error
+    # the last record of a key wins: identical to what is stored, so nothing changes
+    assert table_counts(report, "executions") == (0, 0, 2, 1, 0)
+    assert table_counts(report, "orders") == (0, 0, 2, 1, 0)
+    assert [(r.table, r.position) for r in report.rejected if "duplicate key" in r.reason] == [
+        ("orders", 1),
+        ("executions", 1),
+    ]
+    found = dict(rows(engine, (Execution.execution_id, Execution.price), Execution.execution_id))
+    assert found == {"E1": 1.0, "E2": 5.0}
+    assert rows(engine, (Order.client_tag,), Order.order_id)[0][0] is None

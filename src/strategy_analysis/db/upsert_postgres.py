@@ -239,7 +239,7 @@ class PostgresUpsert:
                     "default_account_id": (defaults or {}).get("account_id"),
                 }
                 result = self._merge(cursor, spec, params)
-            except (errors.UniqueViolation, errors.CardinalityViolation) as exc:
+            except (errors.UniqueViolation, errors.CardinalityViolation, DuplicateKeysError) as exc:
                 cursor.execute("ROLLBACK TO SAVEPOINT merge_stage")
                 cursor.execute("RELEASE SAVEPOINT merge_stage")
                 raise DuplicateKeysError(spec.name) from exc
@@ -281,4 +281,17 @@ class PostgresUpsert:
                 result.symbols.add(symbol)
             elif kind == "point_value":
                 result.point_value_symbols.add(symbol)
+        if result.updated and result.unchanged and self._repeats(cursor, spec):
+            # A key given twice whose last copy is identical to the stored row (dropped as
+            # unchanged) while an earlier, changed copy was written: decide again without
+            # the earlier copies (the caller undoes this merge).
+            raise DuplicateKeysError(spec.name)
         return result
+
+    @staticmethod
+    def _repeats(cursor: Any, spec: TableSpec) -> bool:
+        keys = ", ".join(q(k) for k in spec.key)
+        cursor.execute(
+            f"SELECT 1 FROM {stage_table(spec)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+        )
+        return cursor.fetchone() is not None

@@ -71,6 +71,8 @@ class SqliteUpsert:
         # the SQL that stages them after all (a repeated key needs every row to decide).
         self.identical: dict[str, int] = {}
         self.identical_sql: dict[str, tuple[str, dict[str, Any]]] = {}
+        # table -> (raw rows of the whole file, key column -> raw key in stored form, params)
+        self.repeat_probes: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {}
         self.saved_cache = {
             schema: connection.execute(f"PRAGMA {schema}.cache_size").fetchone()[0]
             for schema in ("main", "temp")
@@ -338,6 +340,45 @@ class SqliteUpsert:
         """How to stage the rows stage_changed left out (``params`` spanning the file)."""
         self.identical_sql[spec.name] = (self._identical_sql(spec, rows, ok, True), params)
 
+    def keep_repeat_probe(
+        self, spec: TableSpec, raw_rows: str, probe: dict[str, str], params: dict[str, Any]
+    ) -> None:
+        """How to find, among the rows left out as identical, a key also given by a changed
+        row (``params`` spanning the file)."""
+        self.repeat_probes[spec.name] = (raw_rows, probe, params)
+
+    def _changed_key_repeats(self, spec: TableSpec, changed: str, stage: str) -> bool:
+        """Whether a changed row's key is given again elsewhere in the file: by another
+        staged row, or by a row left out of the stage as identical to the stored one (the
+        last copy of a key wins, so the merge must see every copy)."""
+        keys = [q(k) for k in spec.key]
+        existed = f"SELECT {', '.join(f's.{k}' for k in keys)} FROM temp.{changed} c"
+        existed += f" JOIN {stage} s ON s.pos = c.pos WHERE c.existed"
+        if self.conn.execute(f"{existed} LIMIT 1").fetchone() is None:
+            return False  # a new key: a repeat of it is among the new rows, checked already
+        staged_twice = f"SELECT 1 FROM {stage} GROUP BY {', '.join(keys)} HAVING count(*) > 1"
+        if self.conn.execute(f"{staged_twice} LIMIT 1").fetchone() is not None:
+            return True
+        if not self.identical.get(spec.name) or spec.name not in self.repeat_probes:
+            return False
+        raw_rows, probe, params = self.repeat_probes[spec.name]
+        table = f"repeat_keys_{spec.name}"
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        self.conn.execute(
+            f"CREATE TEMP TABLE {table} ({', '.join(keys)}, PRIMARY KEY ({', '.join(keys)}))"
+            " WITHOUT ROWID"
+        )
+        self.temp_tables.append(table)
+        self.conn.execute(f"INSERT OR IGNORE INTO temp.{table} {existed}")
+        join = " AND ".join(f"k.{q(k)} = {probe[k]}" for k in spec.key)
+        # CROSS JOIN: the file is scanned once, each row probing the few changed keys.
+        found = self.conn.execute(
+            f"SELECT 1 FROM ({raw_rows}) r CROSS JOIN temp.{table} k ON {join}"
+            f" GROUP BY {', '.join(f'k.{k}' for k in keys)} HAVING count(*) > 1 LIMIT 1",
+            params,
+        ).fetchone()
+        return found is not None
+
     def _stage_identical(self, spec: TableSpec) -> None:
         """A repeated key is decided over every row of the file, as if all were staged."""
         if not self.identical.pop(spec.name, 0):
@@ -439,7 +480,7 @@ class SqliteUpsert:
             f"SELECT 1 FROM temp.{changed} c JOIN {stage} s ON s.pos = c.pos"
             f" GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
         ).fetchone()
-        if repeated is not None:
+        if repeated is not None or self._changed_key_repeats(spec, changed, stage):
             raise DuplicateKeysError(spec.name)
         for existed, count in self.conn.execute(
             f"SELECT existed, count(*) FROM temp.{changed} GROUP BY existed"

@@ -343,6 +343,7 @@ def _stage_attached(
                 writer.reject(rejected)
                 return
         upsert.keep_identical_sql(spec, select.rows_once, select.ok, params)
+        upsert.keep_repeat_probe(spec, select.raw_rows, select.probe, params)
         for lo, hi in _ranges(bounds):
             chunk_params = {**params, "lo": lo, "hi": hi}
             total = upsert.conn.execute(select.count, chunk_params).fetchone()[0]
