@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.upsert_sqlite import SqliteUpsert
-from strategy_analysis.ingest import importer
+from strategy_analysis.ingest import attached_import
 from strategy_analysis.ingest.export_file import AttachedSelect
 from strategy_analysis.ingest.importer import import_export_file
 
@@ -258,7 +258,7 @@ def test_new_run_with_invalid_and_repeated_rows_matches_the_plain_path(
     """Chunks of two: some hold only valid rows (inserted whole), some a row that fails a
     NOT NULL column, a blob in an optional column or the bar rule (checked row by row);
     a key repeated in a later chunk undoes the table, which is then staged and merged."""
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 2)
     clean = write_export(
         tmp_path / "clean.sqlite",
         metadata=META,

@@ -22,7 +22,7 @@ from strategy_analysis.db.models import (
     Run,
     Strategy,
 )
-from strategy_analysis.ingest import importer
+from strategy_analysis.ingest import attached_import, copy_import
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.report import ImportReport
 
@@ -577,8 +577,8 @@ def test_dry_run_reports_without_writing(engine: Engine, tmp_path: Path) -> None
 def test_progress_is_reported(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
-    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 10)
+    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 10)
     path = write_export(
         tmp_path / "p.sqlite", orders=[order(f"O{i}") for i in range(35)], bars=[bar()]
     )
@@ -596,8 +596,8 @@ class Boom(RuntimeError):
 def test_failure_in_the_middle_leaves_no_partial_data(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
-    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 10)
+    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 10)
     path = write_export(
         tmp_path / "fail.sqlite",
         bars=[bar()],
@@ -672,8 +672,8 @@ def test_key_repeated_in_a_later_chunk_of_a_new_run(
 ) -> None:
     # Chunks of two rows: on PostgreSQL the first chunks of the new run are already copied
     # into the table when the repeat turns up; that is undone and the table merged.
-    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 2)
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 2)
+    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 2)
     path = write_export(
         tmp_path / "later.sqlite",
         executions=[
@@ -702,7 +702,7 @@ def test_data_times_and_affected_symbols_include_rows_the_model_converted(
 ) -> None:
     # An offset timestamp goes through the model; on PostgreSQL a new run's rows are
     # counted as they are copied, so those rows must count as well.
-    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 2)
+    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 2)
     path = write_export(
         tmp_path / "times.sqlite",
         metadata={"schema_version": "1.1", "run_id": "r"},

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from ingest.export_factory import bar, execution, order, write_export
 
-from strategy_analysis.ingest import importer
+from strategy_analysis.ingest import copy_import
 from strategy_analysis.ingest.copy_text import CopyLayout, chunk_tasks
 from strategy_analysis.ingest.errors import ExportFileError
 from strategy_analysis.ingest.export_file import ExportFile
@@ -90,8 +90,8 @@ def test_import_read_by_processes_stores_the_same_rows(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("the COPY reader is PostgreSQL's")
-    monkeypatch.setattr(importer, "PROCESS_READ_MIN_ROWS", 0)
-    monkeypatch.setattr(importer, "COPY_CHUNK_ROWS", 5)
+    monkeypatch.setattr(copy_import, "PROCESS_READ_MIN_ROWS", 0)
+    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 5)
     report = import_export_file(engine, _export(tmp_path))
     assert report.status == "succeeded", report.error
     counts = {t: (c.inserted, c.rejected) for t, c in report.counts.items()}

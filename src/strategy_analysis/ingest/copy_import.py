@@ -1,0 +1,136 @@
+"""A file import on PostgreSQL: every table's rows COPY'd, as text SQLite writes.
+
+A reader runs through the tables ahead of the database (``parallel_reader``), so the
+next chunks are checked and formatted while the database takes the current one. A table
+whose rows cannot collide with stored ones is copied into the table itself
+(``DirectCopy``); if that is undone (a key the file repeats), the table is staged and
+merged after all. Every other table is staged and merged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from ..db.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
+from ..db.upsert_base import FALLBACK_COLUMNS
+from ..db.upsert_postgres import PostgresUpsert
+from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
+from .export_file import ExportFile, quote
+from .parallel_reader import read_in_order
+from .progress import ImportProgress
+from .tables import TableSpec
+from .writer import ImportWriter
+
+log = logging.getLogger(__name__)
+
+# Rows per chunk of COPY text: the few chunks in flight stay small.
+COPY_CHUNK_ROWS = 25_000
+# Chunks read ahead of the database; from this many rows on, the export is read by
+# worker processes (they take a moment to start).
+READ_AHEAD = 6
+READ_PROCESSES = 2
+PROCESS_READ_MIN_ROWS = 200_000
+
+
+def copy_tables(
+    export: ExportFile,
+    writer: ImportWriter,
+    progress: ImportProgress,
+    specs: list[TableSpec],
+    run_id: str | None,
+    defaults: dict[str, str | None],
+) -> None:
+    """COPY the rows of ``specs``' tables, reporting progress and rejections."""
+    upsert = cast(PostgresUpsert, writer.upsert)
+    bar_symbols = _bar_symbols(export) if "bars" in export.tables else None
+    layouts = {
+        spec.name: direct_layout(upsert, spec, run_id, bar_symbols) or CopyLayout.STAGE
+        for spec in specs
+    }
+    direct: dict[str, DirectCopy | None] = {}  # None: staged (from the start, or undone)
+    undone: set[str] = set()
+    for spec, chunk in read_in_order(
+        export.path,
+        _table_chunks(export, specs, layouts, run_id),
+        processes=READ_PROCESSES if progress.total >= PROCESS_READ_MIN_ROWS else 0,
+        ahead=READ_AHEAD,
+    ):
+        name = spec.name
+        if chunk is None:
+            copier = direct.get(name)
+            if copier is not None:
+                try:
+                    writer.record_direct(spec, run_id, copier.finish(defaults))
+                    continue
+                except DirectCopyUndone as exc:
+                    _log_undone(export, exc)
+                    undone.add(name)
+            if name in undone:
+                _restage(export, spec, upsert)
+            writer.merge(spec, run_id if spec.run_scoped else None, defaults=defaults)
+            continue
+        if name not in direct:
+            layout = layouts[name]
+            direct[name] = (
+                None
+                if layout is CopyLayout.STAGE
+                else DirectCopy(upsert, spec, layout, run_id, bar_symbols)
+            )
+        copier = direct[name]
+        if copier is not None:
+            try:
+                copier.copy(chunk)
+            except DirectCopyUndone as exc:
+                _log_undone(export, exc)
+                direct[name] = None
+                undone.add(name)
+        elif name not in undone:
+            upsert.stage_copy_text(spec, chunk)
+        writer.reject(chunk.rejected)
+        progress.advance(chunk.positions_done)
+
+
+def _log_undone(export: ExportFile, exc: DirectCopyUndone) -> None:
+    log.info("%s: %s; merging the table instead", export.path.name, exc)
+
+
+def _bar_symbols(export: ExportFile) -> frozenset[str] | None:
+    """The export's bar symbols, or None if one is not text (the model may convert it)."""
+    source = export.tables["bars"]
+    column = source.columns.get("symbol")
+    if column is None:
+        return None
+    with export.reading("bars"):
+        rows = export.conn.execute(
+            f"SELECT DISTINCT typeof({quote(column)}), {quote(column)} FROM {quote(source.name)}"
+        ).fetchall()
+    if any(kind != "text" for kind, _ in rows):
+        return None
+    return frozenset(symbol for _, symbol in rows)
+
+
+def _restage(export: ExportFile, spec: TableSpec, upsert: PostgresUpsert) -> None:
+    """Stage a whole table again (its rejections are counted already), on a connection of
+    its own: the reader threads may be reading the next table."""
+    clear_stage(upsert, spec)
+    with ExportFile.open(export.path) as again:
+        for chunk in copy_chunks(again, spec.name, CopyLayout.STAGE, COPY_CHUNK_ROWS):
+            upsert.stage_copy_text(spec, chunk)
+
+
+def _table_chunks(
+    export: ExportFile,
+    specs: list[TableSpec],
+    layouts: dict[str, CopyLayout],
+    run_id: str | None,
+) -> list[tuple[TableSpec, ChunkTask | None]]:
+    """Each table's chunks, then (table, None) when the table is read."""
+    items: list[tuple[TableSpec, ChunkTask | None]] = []
+    for spec in specs:
+        layout = layouts[spec.name]
+        aside = FALLBACK_COLUMNS.get(spec.name, ()) if layout is not CopyLayout.STAGE else ()
+        tasks = chunk_tasks(export, spec.name, layout, COPY_CHUNK_ROWS, run_id, aside)
+        items.extend((spec, task) for task in tasks)
+        items.append((spec, None))
+    return items
