@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
+from ..db.batch_merge_postgres import PostgresBatchMerge, has_repeated_keys
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
@@ -141,11 +142,21 @@ def ingest_batch(
                     first_record=first,
                 )
             )
+        batch_merge = (
+            PostgresBatchMerge(writer.upsert.conn) if writer.dialect == "postgresql" else None
+        )
         for spec in TABLE_SPECS:
             if spec.name not in checked:
                 continue
             rows, rejected = checked[spec.name].result()
             writer.reject(rejected)
+            scope = run_id if spec.run_scoped else None
+            if batch_merge is not None and not has_repeated_keys(spec, rows):
+                result = batch_merge.merge(
+                    spec, rows, run_id=scope, import_id=writer.import_id, defaults=defaults
+                )
+                writer.note_result(spec, scope, result)
+                continue
             writer.upsert.create_stage(spec)
             writer.upsert.stage_rows(spec, rows)
             offset = 0

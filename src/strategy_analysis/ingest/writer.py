@@ -113,6 +113,10 @@ class ImportWriter:
 
     def _record(self, spec: TableSpec, run_id: str | None, result: MergeResult) -> None:
         self.upsert.drop_stage(spec)
+        self.note_result(spec, run_id, result)
+
+    def note_result(self, spec: TableSpec, run_id: str | None, result: MergeResult) -> None:
+        """Count a merged table's result in the report; note affected pairs and times."""
         counts = self.report.counts[spec.name]
         counts.inserted += result.inserted
         counts.updated += result.updated
