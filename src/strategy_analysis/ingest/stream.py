@@ -24,6 +24,7 @@ from ..db.batch_merge_postgres import PostgresBatchMerge, has_repeated_keys
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
+from .rebuild_hints import RebuildHints
 from .report import ImportReport, RejectedRecord
 from .run_identity import run_values
 from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
@@ -95,8 +96,13 @@ def ingest_batch(
     file_name: str | None = None,
     sha256: str | None = None,
     size_bytes: int | None = None,
+    rebuild_from: dict[tuple[str, str], int | None] | None = None,
 ) -> ImportReport:
-    """Validate and store one batch; ``BatchFormatError`` when the body has the wrong shape."""
+    """Validate and store one batch; ``BatchFormatError`` when the body has the wrong shape.
+
+    ``rebuild_from``, when given, receives for each affected (run, symbol) the time
+    (microseconds) from which its trades may have changed, None when all of them may.
+    """
     started = time.perf_counter()
     report = ImportReport(
         status="running", source=source, file_name=file_name, sha256=sha256, size_bytes=size_bytes
@@ -111,6 +117,7 @@ def ingest_batch(
     raw_run = batch.get("run") or {}
     info, problems = parse_run_info(raw_run)
     defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
+    hints = RebuildHints(info.run_id, defaults)
 
     def body(writer: ImportWriter) -> None:
         # The checks of the next tables run in a thread while this one writes to the
@@ -150,6 +157,8 @@ def ingest_batch(
                 continue
             rows, rejected = checked[spec.name].result()
             writer.reject(rejected)
+            if spec is EXECUTIONS:
+                hints.note_executions(rows)
             scope = run_id if spec.run_scoped else None
             if batch_merge is not None and not has_repeated_keys(spec, rows):
                 result = batch_merge.merge(
@@ -167,6 +176,8 @@ def ingest_batch(
             )
         if run_id is not None:
             writer.update_run_times(run_id)
+        hints.bar_ranges = dict(writer.bar_ranges)
+        hints.point_value_symbols = set(writer.point_value_symbols)
 
     try:
         run_in_transaction(engine, report, body, started=started)
@@ -177,6 +188,8 @@ def ingest_batch(
         failed("failed", f"{type(exc).__name__}: {exc}")
         raise
     report.duration_seconds = time.perf_counter() - started
+    if rebuild_from is not None:
+        rebuild_from.update(hints.since(report))
     (after_import or no_op)(report)
     return report
 

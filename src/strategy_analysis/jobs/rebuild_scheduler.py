@@ -6,6 +6,11 @@ redo the same work many times. Batches add their affected pairs here; a pair is 
 within about that delay), immediately when a batch closes the run. One thread runs the
 rebuilds, so a pair is never rebuilt twice at the same time; a pair dirtied again during
 its rebuild is rebuilt once more afterwards.
+
+A batch may say from when each pair's trades can have changed (``since``, microseconds):
+the pair is then rebuilt incrementally from there (trades/incremental.py), which keeps a
+long streamed run's rebuild as small as the data that arrived. Without it, or when any
+batch since the last rebuild gave None, the pair is rebuilt in full.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine
 
@@ -31,13 +36,21 @@ class RebuildScheduler:
         self.event_bus = event_bus
         self.debounce = max(0.0, debounce_seconds)
         self._due: dict[Pair, float] = {}
+        # Earliest change per dirty pair (None: rebuild in full).
+        self._since: dict[Pair, int | None] = {}
         self._cond = threading.Condition()
         self._stopping = False
         self._busy = False
         self._thread: threading.Thread | None = None
         self.rebuilds = 0
 
-    def add(self, pairs: Iterable[Pair], *, immediate: bool = False) -> None:
+    def add(
+        self,
+        pairs: Iterable[Pair],
+        *,
+        immediate: bool = False,
+        since: Mapping[Pair, int | None] | None = None,
+    ) -> None:
         now = time.monotonic()
         due_at = now if immediate else now + self.debounce
         with self._cond:
@@ -45,6 +58,11 @@ class RebuildScheduler:
                 pair = (str(run_id), str(symbol))
                 # Keep the earlier deadline: more batches do not postpone a rebuild.
                 self._due[pair] = min(self._due.get(pair, due_at), due_at)
+                moment = (since or {}).get(pair)
+                if pair in self._since:
+                    known = self._since[pair]
+                    moment = None if known is None or moment is None else min(known, moment)
+                self._since[pair] = moment
             self._cond.notify()
 
     def start(self) -> None:
@@ -62,7 +80,7 @@ class RebuildScheduler:
         with self._cond:
             return not self._due and not self._busy
 
-    def _take_due(self) -> list[Pair] | None:
+    def _take_due(self) -> dict[Pair, int | None] | None:
         with self._cond:
             while not self._stopping:
                 now = time.monotonic()
@@ -71,19 +89,19 @@ class RebuildScheduler:
                     for pair in ready:
                         del self._due[pair]
                     self._busy = True
-                    return ready
+                    return {pair: self._since.pop(pair, None) for pair in ready}
                 wait = min(self._due.values()) - now if self._due else None
                 self._cond.wait(wait)
             return None
 
     def _loop(self) -> None:
-        from ..trades.rebuild import rebuild_trades
+        from ..trades.incremental import rebuild_since
 
         while (pairs := self._take_due()) is not None:
             started = time.perf_counter()
             ok = run_guarded(
                 f"trade rebuild of {len(pairs)} (run, symbol) pairs",
-                lambda pairs=pairs: rebuild_trades(self.engine, pairs, event_bus=self.event_bus),
+                lambda pairs=pairs: rebuild_since(self.engine, pairs, event_bus=self.event_bus),
                 _already_logged,
             )
             with self._cond:

@@ -30,11 +30,14 @@ def ingest_stream_batch(
     from ..ingest.stream import ingest_batch
 
     immediate = closes_run(payload)
+    since: dict[tuple[str, str], int | None] = {}
 
     def schedule(report: ImportReport) -> None:
-        scheduler.add(report.affected, immediate=immediate)
+        scheduler.add(report.affected, immediate=immediate, since=since)
 
     # Batches of one process go in one at a time: sequence numbers of a run continue from
     # its stored maximum, which two concurrent batches would both read.
     with lock:
-        return ingest_batch(engine, payload, source="stream", after_import=schedule)
+        return ingest_batch(
+            engine, payload, source="stream", after_import=schedule, rebuild_from=since
+        )

@@ -123,18 +123,22 @@ _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
 
 
 def load_executions(
-    engine: Engine, run: RunContext, symbols: Iterable[str] | None = None
+    engine: Engine,
+    run: RunContext,
+    symbols: Iterable[str] | None = None,
+    after: int | None = None,
 ) -> ExecutionColumns:
-    """The run's executions of ``symbols`` (all when None), in time order.
+    """The run's executions of ``symbols`` (all when None), in time order; with ``after``
+    (microseconds) only those executed later than that.
 
     The account falls back to the order's, then the run's; the strategy likewise.
     """
     if symbols is not None and not set(symbols):
         return ExecutionColumns.empty()
     if engine.dialect.name == "postgresql":
-        return _load_executions_postgresql(engine, run, symbols)
+        return _load_executions_postgresql(engine, run, symbols, after)
     with engine.connect() as conn:
-        return _load_executions_rows(conn, run, symbols)
+        return _load_executions_rows(conn, run, symbols, after)
 
 
 def _text_times(values: Iterable[str | None]) -> np.ndarray:
@@ -143,7 +147,7 @@ def _text_times(values: Iterable[str | None]) -> np.ndarray:
 
 
 def _load_executions_rows(
-    conn: Connection, run: RunContext, symbols: Iterable[str] | None
+    conn: Connection, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
 ) -> ExecutionColumns:
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
     names = None if symbols is None else sorted(set(symbols))
@@ -152,6 +156,9 @@ def _load_executions_rows(
     if names is not None:
         where += " AND e.symbol IN (" + ", ".join("?" * len(names)) + ")"
         params += names
+    if after is not None:
+        where += " AND e.exec_time > ?"
+        params.append(bind_time(after, "sqlite"))
     account = _ACCOUNT_SQL.format(run_account="?")
     strategy = _STRATEGY_SQL.format(run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -198,15 +205,15 @@ _PRESENT = "\x1e"
 
 
 def _load_executions_postgresql(
-    engine: Engine, run: RunContext, symbols: Iterable[str] | None
+    engine: Engine, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
 ) -> ExecutionColumns:
     """One COPY of one row: every column aggregated into an array (numbers, binary) or into
     one separated text. Per-row COPY messages would cost a Python call each; this costs a
     handful for the whole run. Texts that hold the separator are read again, cut by length."""
-    columns = _copy_executions(engine, run, symbols, separated=True)
+    columns = _copy_executions(engine, run, symbols, after, separated=True)
     if columns is None:
         log.debug("run %s: an execution text holds %r; read cut by lengths", run.run_id, _SEPARATOR)
-        columns = _copy_executions(engine, run, symbols, separated=False)
+        columns = _copy_executions(engine, run, symbols, after, separated=False)
         assert columns is not None
     return columns
 
@@ -226,7 +233,11 @@ def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.nda
 
 
 def _copy_executions(
-    engine: Engine, run: RunContext, symbols: Iterable[str] | None, separated: bool
+    engine: Engine,
+    run: RunContext,
+    symbols: Iterable[str] | None,
+    after: int | None,
+    separated: bool,
 ) -> ExecutionColumns | None:
     names = None if symbols is None else sorted(set(symbols))
     with engine.connect() as conn:
@@ -238,6 +249,8 @@ def _copy_executions(
         where = f"e.run_id = {literal(run.run_id)}"
         if names is not None:
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
+        if after is not None:
+            where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
         account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
         strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
         texts = [

@@ -1,0 +1,269 @@
+"""Incremental rebuild of a streamed run: only the trades that new executions can change.
+
+Executions appended at the end of an (account, symbol) change nothing before the last
+point where that position was flat: the trades closed before it keep their ids (trade
+ids are deterministic), prices, lots and excursions. So for a pair whose data changed
+only from time ``since`` on (new executions, new or revised bars), each account keeps
+its stored trades that closed before ``since``, minus any that share their exit instant
+with a later trade's entry (a fill that crosses zero, or a new entry at the same time),
+and the rest is rebuilt from the executions after the last kept exit. The run's
+statistics are then computed from all its stored trades, as a full rebuild does.
+
+Anything the cut cannot see (a changed execution, a new point value, an order that
+fills in an execution's account) must go through the full rebuild: the caller gives
+``since`` = None for such pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, Engine, bindparam, text
+
+from ..events import EventBus
+from .builder import build_trades
+from .columns import NO_TIME, TRADE_FIELDS, BuiltTrades, ExecutionColumns
+from .excursions import compute_excursions
+from .reading import (
+    BarReads,
+    RunContext,
+    load_executions,
+    load_trade_metrics,
+    point_values,
+    run_contexts,
+)
+from .rebuild import (
+    ANALYSIS_UPDATED,
+    EQUITY_POINTS_STORED,
+    RebuildResult,
+    _Clock,
+    rebuild_trades,
+)
+from .run_lock import run_lock
+from .sql_time import micros_expression
+from .statistics import compute_equity_curve, compute_statistics
+from .writing import (
+    STORED_LOT_FIELDS,
+    NumberedLots,
+    bulk_insert,
+    large_write_cache,
+    store_statistics,
+)
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class StoredTrade:
+    trade_id: str
+    account_id: str | None
+    closed: bool
+    entry_time: int
+    exit_time: int
+
+
+def _stored_trades(conn: Connection, run_id: str, symbol: str) -> list[StoredTrade]:
+    dialect = conn.dialect.name
+    rows = conn.execute(
+        text(
+            f"SELECT trade_id, account_id, status, {micros_expression('entry_time', dialect)},"
+            f" {micros_expression('exit_time', dialect)}"
+            " FROM trades WHERE run_id = :run_id AND symbol = :symbol"
+        ),
+        {"run_id": run_id, "symbol": symbol},
+    )
+    return [
+        StoredTrade(
+            trade_id=r[0],
+            account_id=r[1],
+            closed=r[2] == "CLOSED",
+            entry_time=int(r[3]),
+            exit_time=NO_TIME if r[4] is None else int(r[4]),
+        )
+        for r in rows
+    ]
+
+
+def keep_before(trades: list[StoredTrade], since: int) -> tuple[set[str], dict[str | None, int]]:
+    """(ids of the trades to keep, per account the exit time after which to rebuild).
+
+    An account with no trade to keep is absent from the cuts: all of its executions are
+    rebuilt.
+    """
+    by_account: dict[str | None, list[StoredTrade]] = defaultdict(list)
+    for trade in trades:
+        by_account[trade.account_id].append(trade)
+    kept: set[str] = set()
+    cuts: dict[str | None, int] = {}
+    for account, own in by_account.items():
+        candidates = [t for t in own if t.closed and t.exit_time < since]
+        later_entries = {t.entry_time for t in own if not (t.closed and t.exit_time < since)}
+        candidates.sort(key=lambda t: t.exit_time)
+        latest_entry = max((t.entry_time for t in candidates), default=NO_TIME)
+        while candidates:
+            cut = candidates[-1].exit_time
+            # A trade entered at the instant the last kept one exits may have been opened
+            # by the same fill: cut before that instant instead.
+            if cut in later_entries or latest_entry > cut:
+                later_entries.add(candidates.pop().entry_time)
+                latest_entry = max((t.entry_time for t in candidates), default=NO_TIME)
+                continue
+            cuts[account] = cut
+            kept.update(t.trade_id for t in candidates)
+            break
+    return kept, cuts
+
+
+def _delete_trades(conn: Connection, trade_ids: list[str]) -> None:
+    if not trade_ids:
+        return
+    for table in ("trade_lots", "trades"):
+        conn.execute(
+            text(f"DELETE FROM {table} WHERE trade_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": trade_ids},
+        )
+
+
+def _suffix(
+    engine: Engine,
+    run: RunContext,
+    symbol: str,
+    cuts: dict[str | None, int],
+    accounts: set[str | None],
+) -> ExecutionColumns:
+    """Executions of ``symbol`` after each account's cut (all of an account without one).
+
+    An account with no stored trade has only executions newer than any cut (each stored
+    execution belongs to a stored trade), so the read starts at the earliest cut unless a
+    stored account has none.
+    """
+    after = min(cuts.values()) if cuts and accounts <= set(cuts) else None
+    executions = load_executions(engine, run, [symbol], after=after)
+    if not cuts or len(executions) == 0:
+        return executions
+    bound = np.array([cuts.get(a, NO_TIME) for a in executions.account_id.tolist()], dtype=np.int64)
+    keep = executions.exec_time > bound
+    return executions if keep.all() else executions.take(np.flatnonzero(keep))
+
+
+def rebuild_since(
+    engine: Engine,
+    since: Mapping[Pair, int | None],
+    *,
+    event_bus: EventBus | None = None,
+) -> RebuildResult:
+    """Rebuild each (run, symbol) from its ``since`` time (microseconds) on; a run with a
+    pair whose ``since`` is None is rebuilt in full (those pairs and the others given)."""
+    by_run: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for (run_id, symbol), moment in since.items():
+        by_run[str(run_id)][str(symbol)] = moment
+    full = [
+        (run_id, symbol)
+        for run_id, symbols in by_run.items()
+        if any(m is None for m in symbols.values())
+        for symbol in symbols
+    ]
+    result = rebuild_trades(engine, full, event_bus=event_bus) if full else RebuildResult()
+    partial = {
+        run_id: symbols
+        for run_id, symbols in by_run.items()
+        if all(m is not None for m in symbols.values())
+    }
+    if not partial:
+        return result
+    with engine.connect() as conn:
+        contexts = run_contexts(conn, partial)
+    for run_id in sorted(partial):
+        context = contexts.get(run_id)
+        if context is None:
+            log.warning("run %s no longer exists: its trades are not rebuilt", run_id)
+            continue
+        moments = {symbol: int(m) for symbol, m in partial[run_id].items() if m is not None}
+        _rebuild_run_since(engine, context, moments, result, event_bus)
+    return result
+
+
+def _rebuild_run_since(
+    engine: Engine,
+    run: RunContext,
+    since: dict[str, int],
+    result: RebuildResult,
+    event_bus: EventBus | None,
+) -> None:
+    symbols = sorted(since)
+    with run_lock(engine, run.run_id):
+        clock = _Clock(result)
+        parts: list[BuiltTrades] = []
+        replaced: list[str] = []
+        executions_read = 0
+        with engine.connect() as conn:
+            values = point_values(conn, symbols)
+            stored = {symbol: _stored_trades(conn, run.run_id, symbol) for symbol in symbols}
+        for symbol in symbols:
+            kept, cuts = keep_before(stored[symbol], since[symbol])
+            accounts = {t.account_id for t in stored[symbol]}
+            replaced.extend(t.trade_id for t in stored[symbol] if t.trade_id not in kept)
+            executions = _suffix(engine, run, symbol, cuts, accounts)
+            executions_read += len(executions)
+            clock.lap("load")
+            built = build_trades(executions, values, run.run_id, run.strategy_id)
+            clock.lap("build")
+            # No symbols: bars are read for the built trades' span only (load_bars).
+            bars = BarReads(engine, run.run_id, ()).for_trades(built)
+            result.bars += sum(len(b) for b in bars.values())
+            clock.lap("load")
+            compute_excursions(built, bars).assign_to(built)
+            clock.lap("excursions")
+            parts.append(built)
+
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+            _delete_trades(conn, replaced)
+            with large_write_cache(conn):
+                for built in parts:
+                    bulk_insert(conn, "trades", TRADE_FIELDS, built)
+                    bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
+            clock.lap("write")
+            metrics = load_trade_metrics(conn, run.run_id)
+            statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
+            document = {
+                "statistics": statistics,
+                "equity": compute_equity_curve(metrics, max_points=EQUITY_POINTS_STORED),
+                "equity_points_total": (statistics["total_trades"] + 1)
+                if statistics["total_trades"]
+                else 0,
+            }
+            store_statistics(conn, run.run_id, document)
+            run_trades = len(metrics.closed)
+        clock.lap("statistics")
+
+    result.pairs += len(symbols)
+    result.runs.append(run.run_id)
+    result.executions += executions_read
+    result.trades += sum(len(b) for b in parts)
+    result.lots += sum(len(b.lots) for b in parts)
+    log.info(
+        "run %s: %d trades of %s rebuilt from %d executions (%d stored trades replaced)",
+        run.run_id,
+        sum(len(b) for b in parts),
+        ", ".join(symbols),
+        executions_read,
+        len(replaced),
+    )
+    if event_bus is not None:
+        event_bus.publish(
+            ANALYSIS_UPDATED,
+            strategy_id=run.strategy_id,
+            run_id=run.run_id,
+            trades=run_trades,
+            symbols=symbols,
+        )
