@@ -10,8 +10,10 @@ import pytest
 from ingest.export_factory import execution, order
 from ingest.test_column_checks import CASES, _rows
 
-from strategy_analysis.ingest.batch_checks import check_records
+from strategy_analysis.ingest.batch_checks import check_records, sql_check_records
+from strategy_analysis.ingest.demo_export import demo_batches
 from strategy_analysis.ingest.export_file import validate_raw
+from strategy_analysis.ingest.record_checks import python_checks
 from strategy_analysis.ingest.stream import _validated
 from strategy_analysis.ingest.tables import SPECS_BY_NAME
 
@@ -77,3 +79,31 @@ def test_meta_json_object_is_stored_as_the_model_stores_it() -> None:
     assert rows[0] == validate_raw(SPECS_BY_NAME["orders"], 0, items[0], DEFAULTS)[0]
     # a blank strategy falls back to the run's default, as in the model
     assert rows[1][3] == "META-S"
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_python_checks_are_the_sql_checks_narrowed(table: str) -> None:
+    """A record the Python checks accept, the SQL checks accept with the same stored row."""
+    spec = SPECS_BY_NAME[table]
+    items = [
+        i
+        for i in _batch_records(table)
+        if not (isinstance(i, dict) and any(isinstance(v, bytes) for v in i.values()))
+    ]
+    assert python_checks(spec) is not None
+    fast, _ = check_records(spec, items, DEFAULTS)
+    by_sql = {row[0]: row for row in sql_check_records(spec, items, DEFAULTS)[0]}
+    assert fast
+    for row in fast:
+        assert by_sql.get(row[0]) == row, items[row[0]]
+
+
+def test_python_checks_take_every_clean_demo_record() -> None:
+    batches = list(demo_batches(executions=3000, seed=3, batch_size=1000))
+    for batch in batches:
+        for name in ("instruments", "bars", "orders", "executions"):
+            items = batch.get(name) or []
+            spec = SPECS_BY_NAME[name]
+            fast, for_models = check_records(spec, items, DEFAULTS)
+            assert for_models == []
+            assert fast == sql_check_records(spec, items, DEFAULTS)[0]

@@ -1,6 +1,10 @@
-"""Set-wise checks of a stream batch's records, the fast path of ``ingest_batch``.
+"""Checks of a stream batch's records, the fast path of ``ingest_batch``.
 
-The records go into a table of an in-memory SQLite database, untyped, so each value keeps
+Plain values are checked in Python (``record_checks``); a record with any other value
+goes to the pydantic models, which convert it or reject it with the reason. A table
+whose column checks have no Python twin takes the SQL checks below.
+
+SQL checks: the records go into a table of an in-memory SQLite database, untyped, so each value keeps
 its JSON type, and the file reader's column checks (``column_sql``) select the valid ones
 as stored values in one statement. Only the records those checks do not accept go through
 the pydantic models, which convert them or reject them with the reason. Values SQLite
@@ -15,6 +19,7 @@ import sqlite3
 from typing import Any
 
 from .export_file import SourceTable, checked_select, quote
+from .record_checks import UNSURE, bar_range_ok, python_checks
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TableSpec
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -47,6 +52,29 @@ def check_records(
     spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
 ) -> tuple[list[tuple[Any, ...]], list[int]]:
     """(valid rows as (position, *stored values), positions the models must decide)."""
+    checks = python_checks(spec)
+    if checks is None:
+        return sql_check_records(spec, items, defaults)
+    pairs = list(zip(spec.record.COLUMNS, checks, strict=True))
+    bars = spec.name == "bars"
+    rows: list[tuple[Any, ...]] = []
+    for_models: list[int] = []
+    for position, item in enumerate(items):
+        if type(item) is not dict:
+            for_models.append(position)
+            continue
+        row = [check(item.get(column), defaults) for column, check in pairs]
+        if any(value is UNSURE for value in row) or (bars and not bar_range_ok(row)):
+            for_models.append(position)
+        else:
+            rows.append((position, *row))
+    return rows, for_models
+
+
+def sql_check_records(
+    spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
+) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """``check_records`` by the file reader's SQL checks, in an in-memory SQLite table."""
     columns = spec.record.COLUMNS
     json_column = columns.index("meta_json") if "meta_json" in columns else None
     staged: list[list[Any]] = []

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -48,9 +48,6 @@ class ImportWriter:
         self.bar_ranges: dict[str, tuple[datetime, datetime]] = {}
         self.first_time: datetime | None = None
         self.last_time: datetime | None = None
-
-    def _insert(self, table: Any) -> Any:
-        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     # -- rows -----------------------------------------------------------------------------
 
@@ -153,25 +150,17 @@ class ImportWriter:
 
     def ensure_run(self, values: RunValues) -> None:
         """Create or update the strategy and the run; nothing is written when unchanged."""
-        strategy = self._insert(Strategy.__table__).values(
-            strategy_id=values.strategy_id,
-            name=values.strategy_name,
-            version=values.strategy_version,
-            created_at=utc_now(),
-            updated_at=utc_now(),
-        )
-        keep = {
-            c: func.coalesce(strategy.excluded[c], Strategy.__table__.c[c])
-            for c in ("name", "version")
-        }
+        now = utc_now()
         self.conn.execute(
-            strategy.on_conflict_do_update(
-                index_elements=["strategy_id"],
-                set_={**keep, "updated_at": strategy.excluded.updated_at},
-                where=or_(*(v.is_distinct_from(Strategy.__table__.c[c]) for c, v in keep.items())),
-            )
+            _strategy_upsert(self.dialect),
+            {
+                "strategy_id": values.strategy_id,
+                "name": values.strategy_name,
+                "version": values.strategy_version,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        table = Run.__table__
         fields = {
             "strategy_id": values.strategy_id,
             "strategy_name": values.strategy_name,
@@ -187,33 +176,18 @@ class ImportWriter:
             "reported_net_pnl": values.reported_net_pnl,
             "reported_trade_count": values.reported_trade_count,
         }
-        row = {**fields, "status": values.status or "RUNNING"}
-        stmt = self._insert(table).values(
-            run_id=values.run_id, created_at=utc_now(), updated_at=utc_now(), **row
-        )
         # None means "not said by this import": keep what is stored.
-        given = {c: stmt.excluded[c] for c, v in fields.items() if v is not None}
-        if "status" in given:
-            # A closed run stays closed: a late or re-sent RUNNING batch does not reopen it.
-            given["status"] = case(
-                (
-                    and_(
-                        stmt.excluded.status == "RUNNING",
-                        table.c.status.in_(("COMPLETED", "FAILED")),
-                    ),
-                    table.c.status,
-                ),
-                else_=stmt.excluded.status,
-            )
-        if given:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["run_id"],
-                set_={**given, "updated_at": stmt.excluded.updated_at},
-                where=or_(*(v.is_distinct_from(table.c[c]) for c, v in given.items())),
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["run_id"])
-        self.conn.execute(stmt)
+        given = tuple(c for c, v in fields.items() if v is not None)
+        self.conn.execute(
+            _run_upsert(self.dialect, given),
+            {
+                **fields,
+                "status": values.status or "RUNNING",
+                "run_id": values.run_id,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
         if values.run_id not in self.report.run_ids:
             self.report.run_ids.append(values.run_id)
 
@@ -280,3 +254,73 @@ class ImportWriter:
             rows = self.conn.execute(select(Run.run_id).where(traded))
             self.affected.update((run_id, symbol) for (run_id,) in rows)
         self.report.affected = sorted(self.affected)
+
+
+# The upserts' SQL depends only on the dialect and on which run fields an import gives:
+# built once each, so a stream of small batches does not rebuild them per batch.
+_UPSERTS: dict[tuple[str, tuple[str, ...] | None], Any] = {}
+_RUN_FIELDS = (
+    "strategy_id",
+    "strategy_name",
+    "strategy_version",
+    "parameters",
+    "mode",
+    "status",
+    "account_id",
+    "exporter",
+    "schema_version",
+    "metadata",
+    "created_utc",
+    "reported_net_pnl",
+    "reported_trade_count",
+)
+
+
+def _insert_for(dialect: str, table: Any) -> Any:
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+def _strategy_upsert(dialect: str) -> Any:
+    key = (dialect, None)
+    if key not in _UPSERTS:
+        table = Strategy.__table__
+        names = ("strategy_id", "name", "version", "created_at", "updated_at")
+        strategy = _insert_for(dialect, table).values({c: bindparam(c) for c in names})
+        keep = {c: func.coalesce(strategy.excluded[c], table.c[c]) for c in ("name", "version")}
+        _UPSERTS[key] = strategy.on_conflict_do_update(
+            index_elements=["strategy_id"],
+            set_={**keep, "updated_at": strategy.excluded.updated_at},
+            where=or_(*(v.is_distinct_from(table.c[c]) for c, v in keep.items())),
+        )
+    return _UPSERTS[key]
+
+
+def _run_upsert(dialect: str, given_fields: tuple[str, ...]) -> Any:
+    key = (dialect, given_fields)
+    if key not in _UPSERTS:
+        table = Run.__table__
+        names = ("run_id", "created_at", "updated_at", *_RUN_FIELDS)
+        stmt = _insert_for(dialect, table).values({c: bindparam(c) for c in names})
+        given = {c: stmt.excluded[c] for c in given_fields}
+        if "status" in given:
+            # A closed run stays closed: a late or re-sent RUNNING batch does not reopen it.
+            given["status"] = case(
+                (
+                    and_(
+                        stmt.excluded.status == "RUNNING",
+                        table.c.status.in_(("COMPLETED", "FAILED")),
+                    ),
+                    table.c.status,
+                ),
+                else_=stmt.excluded.status,
+            )
+        if given:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["run_id"],
+                set_={**given, "updated_at": stmt.excluded.updated_at},
+                where=or_(*(v.is_distinct_from(table.c[c]) for c, v in given.items())),
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["run_id"])
+        _UPSERTS[key] = stmt
+    return _UPSERTS[key]

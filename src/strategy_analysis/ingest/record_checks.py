@@ -1,0 +1,194 @@
+"""The column checks of a stream batch in plain Python: the common, clean values only.
+
+Each check gives the stored value of a raw JSON value, or ``UNSURE`` when the value is
+anything but the plain case (blank-led text, a non-canonical timestamp, an unusual
+spelling, a JSON text, a bool...); a record with an unsure value goes to the SQL checks
+and the pydantic models as before. So these checks are narrower than the SQL ones
+(``column_sql``), never wider, and a value they accept is stored exactly as the SQL
+checks store it (tests/ingest/test_batch_checks.py compares them).
+
+A batch has a few hundred records: opening an in-memory SQLite database, inserting them
+and running the SQL checks costs more than these per-value calls.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
+from . import column_sql as cs
+from . import tables as t
+
+UNSURE = object()
+_WS = " \t\n\r\x0b\x0c"
+_INT64 = (-(2**63), 2**63 - 1)
+# The canonical head (date, 'T' or ' ', time), 0-7 fractional digits, at most one Z.
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]{1,7}))?[Zz]?"
+)
+
+Check = Callable[[Any, dict[str, str | None]], Any]
+
+
+def _text_or_none(value: str) -> str | None:
+    """The text, None when blank (only whitespace or empty), as the SQL check decides."""
+    if (value and value[0] > " ") or value.strip(_WS):
+        return value
+    return None
+
+
+def _text(value: Any, defaults: dict[str, str | None]) -> Any:
+    if type(value) is str:
+        text = _text_or_none(value)
+        return UNSURE if text is None else text
+    return UNSURE
+
+
+def _optional_text(value: Any, defaults: dict[str, str | None]) -> Any:
+    if value is None:
+        return None
+    return _text_or_none(value) if type(value) is str else UNSURE
+
+
+def _or_fallback(value: Any, fallback: str | None) -> Any:
+    if value is None:
+        text = None
+    elif type(value) is str:
+        text = _text_or_none(value)
+    else:
+        return UNSURE
+    if text is None:
+        text = fallback
+    return UNSURE if text is None else text
+
+
+def _with_default(column: str) -> Check:
+    def check(value: Any, defaults: dict[str, str | None]) -> Any:
+        return _or_fallback(value, defaults.get(column))
+
+    return check
+
+
+def _gtc(value: Any, defaults: dict[str, str | None]) -> Any:
+    return _or_fallback(value, "GTC")
+
+
+def _number(minimum: str = "", required: bool = True, missing: Any = UNSURE) -> Check:
+    def check(value: Any, defaults: dict[str, str | None]) -> Any:
+        kind = type(value)
+        if kind is float:
+            if not math.isfinite(value):
+                return UNSURE
+        elif kind is int:
+            if not _INT64[0] <= value <= _INT64[1]:
+                return UNSURE
+            value = float(value)
+        elif value is None and not required:
+            return missing
+        else:
+            return UNSURE
+        if (minimum == "> 0" and not value > 0) or (minimum == ">= 0" and not value >= 0):
+            return UNSURE
+        return value
+
+    return check
+
+
+def _timestamp(required: bool = True) -> Check:
+    def check(value: Any, defaults: dict[str, str | None]) -> Any:
+        if value is None and not required:
+            return None
+        if type(value) is not str:
+            return UNSURE
+        match = _TIMESTAMP.fullmatch(value)
+        if match is None:
+            return UNSURE
+        year, month, day, hour, minute, second, fraction = match.groups()
+        try:
+            datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+        except ValueError:
+            return UNSURE
+        head = value[:10] + " " + value[11:19]
+        return f"{head}.{(fraction or '')[:6].ljust(6, '0')}"
+
+    return check
+
+
+def _enumeration(aliases: dict[str, str]) -> Check:
+    canonical = frozenset(aliases.values())
+
+    def check(value: Any, defaults: dict[str, str | None]) -> Any:
+        if type(value) is not str:
+            return UNSURE
+        if value in canonical:
+            return value
+        # SQLite's lower() folds ASCII only.
+        if not value.isascii():
+            return UNSURE
+        return aliases.get(value.strip(_WS).lower(), UNSURE)
+
+    return check
+
+
+def _json_object(value: Any, defaults: dict[str, str | None]) -> Any:
+    if value is None:
+        return None
+    if type(value) is dict:
+        # The model stores an object as this exact text.
+        try:
+            return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            return UNSURE
+    if type(value) is str and value[:1] == "{":
+        # Kept as sent when it is an object; strict JSON only (no NaN or Infinity).
+        try:
+            parsed = json.loads(value, parse_constant=_refuse)
+        except (ValueError, RecursionError):
+            return UNSURE
+        return value if type(parsed) is dict else UNSURE
+    return UNSURE
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_BY_FACTORY: dict[Any, Check] = {
+    cs.required_text: _text,
+    cs.optional_text: _optional_text,
+    t._strategy_default: _with_default("strategy_id"),
+    t._account_default: _with_default("account_id"),
+    t._gtc: _gtc,
+    cs.number: _number(),
+    t._positive: _number("> 0"),
+    t._non_negative: _number(">= 0"),
+    t._opt_num: _number(required=False, missing=None),
+    t._opt_positive: _number("> 0", required=False, missing=None),
+    cs.fee: _number(">= 0", required=False, missing=0.0),
+    cs.timestamp: _timestamp(),
+    t._opt_timestamp: _timestamp(required=False),
+    cs.side: _enumeration(SIDE_ALIASES),
+    cs.order_type: _enumeration(ORDER_TYPE_ALIASES),
+    cs.status: _enumeration(STATUS_ALIASES),
+    cs.json_object_text: _json_object,
+}
+
+
+def python_checks(spec: t.TableSpec) -> list[Check] | None:
+    """One check per record column, or None when a column's check has no Python twin."""
+    checks = [_BY_FACTORY.get(factory) for factory in spec.checks]
+    if any(check is None for check in checks):
+        return None
+    return checks  # type: ignore[return-value]
+
+
+def bar_range_ok(row: list[Any]) -> bool:
+    """The bar rule across columns (tables.bar_range_check) on a bar's stored values."""
+    _, _, start, end, open_, high, low, close = row[:8]
+    return low <= min(open_, close) and high >= max(open_, close) and (end is None or end >= start)
