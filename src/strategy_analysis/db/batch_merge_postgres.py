@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..ingest.tables import TableSpec
@@ -65,8 +66,21 @@ def _batch_sql(spec: TableSpec) -> str:
     return f"WITH {stage}, {statement[len('WITH ') :]}"
 
 
+@dataclass
+class PendingMerge:
+    """A merge statement sent (in pipeline mode, maybe not yet answered) and its result."""
+
+    result: MergeResult
+    cursor: Any = None
+
+
 class PostgresBatchMerge:
-    """Merges small row lists into their tables on one psycopg connection (its transaction)."""
+    """Merges small row lists into their tables on one psycopg connection (its transaction).
+
+    ``send`` only queues the statement when the connection is in pipeline mode, so the
+    caller can check the next table's records while the server merges this one; ``collect``
+    reads the answer once the pipeline has synced.
+    """
 
     def __init__(self, connection: Any) -> None:
         self.conn = connection
@@ -82,9 +96,22 @@ class PostgresBatchMerge:
         defaults: dict[str, str | None] | None = None,
     ) -> MergeResult:
         """Merge ``rows`` (position, then the stored values; keys distinct) into the table."""
-        result = MergeResult(staged=len(rows))
+        return self.collect(
+            self.send(spec, rows, run_id=run_id, import_id=import_id, defaults=defaults)
+        )
+
+    def send(
+        self,
+        spec: TableSpec,
+        rows: Sequence[tuple[Any, ...]],
+        *,
+        run_id: str | None,
+        import_id: int,
+        defaults: dict[str, str | None] | None = None,
+    ) -> PendingMerge:
+        pending = PendingMerge(MergeResult(staged=len(rows)))
         if not rows:
-            return result
+            return pending
         columns = list(zip(*rows, strict=True))
         params: dict[str, Any] = {
             "run_id": run_id,
@@ -104,13 +131,21 @@ class PostgresBatchMerge:
             # Stored timestamps are fixed-width text: the text order is the time order.
             times = [t for t in columns[1 + spec.columns.index(spec.time_column)] if t is not None]
             if times:
-                result.first_time, result.last_time = min(times), max(times)
+                pending.result.first_time, pending.result.last_time = min(times), max(times)
         sql = self._sql.get(spec.name)
         if sql is None:
             sql = self._sql[spec.name] = _batch_sql(spec)
-        with self.conn.cursor() as cursor:
-            # Not prepared: a generic plan cannot see the run, and probes its rows blindly.
-            cursor.execute(sql, params, prepare=False)
+        pending.cursor = self.conn.cursor()
+        # Not prepared: a generic plan cannot see the run, and probes its rows blindly.
+        pending.cursor.execute(sql, params, prepare=False)
+        return pending
+
+    @staticmethod
+    def collect(pending: PendingMerge) -> MergeResult:
+        result = pending.result
+        if pending.cursor is None:
+            return result
+        with pending.cursor as cursor:
             for kind, inserted, symbol, count in cursor.fetchall():
                 if kind == "up":
                     if inserted:

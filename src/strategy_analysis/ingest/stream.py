@@ -14,13 +14,13 @@ import json
 import logging
 import time
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
-from ..db.batch_merge_postgres import PostgresBatchMerge, has_repeated_keys
+from ..db.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
@@ -120,17 +120,6 @@ def ingest_batch(
     hints = RebuildHints(info.run_id, defaults)
 
     def body(writer: ImportWriter) -> None:
-        # The checks of the next tables run in a thread while this one writes to the
-        # database: SQLite's checks and the database round trips both release the GIL.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-checks") as pool:
-            checked = {
-                spec.name: pool.submit(_validated, spec, batch[spec.name], defaults)
-                for spec in TABLE_SPECS
-                if batch.get(spec.name)
-            }
-            write(writer, checked)
-
-    def write(writer: ImportWriter, checked: dict[str, Future[Checked]]) -> None:
         if sum(len(batch.get(name) or []) for name in BATCH_LISTS) <= SMALL_BATCH_RECORDS:
             writer.upsert.prefer_key_lookups()
         writer.rejected.extend(
@@ -149,35 +138,66 @@ def ingest_batch(
                     first_record=first,
                 )
             )
-        batch_merge = (
-            PostgresBatchMerge(writer.upsert.conn) if writer.dialect == "postgresql" else None
-        )
-        for spec in TABLE_SPECS:
-            if spec.name not in checked:
-                continue
-            rows, rejected = checked[spec.name].result()
-            writer.reject(rejected)
-            if spec is EXECUTIONS:
-                hints.note_executions(rows)
-            scope = run_id if spec.run_scoped else None
-            if batch_merge is not None and not has_repeated_keys(spec, rows):
-                result = batch_merge.merge(
-                    spec, rows, run_id=scope, import_id=writer.import_id, defaults=defaults
-                )
-                writer.note_result(spec, scope, result)
-                continue
-            writer.upsert.create_stage(spec)
-            writer.upsert.stage_rows(spec, rows)
-            offset = 0
-            if spec is EXECUTIONS:
-                offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]
-            writer.merge(
-                spec, run_id if spec.run_scoped else None, sequence_offset=offset, defaults=defaults
-            )
+        specs = [spec for spec in TABLE_SPECS if batch.get(spec.name)]
+        if writer.dialect == "postgresql":
+            write_pipelined(writer, specs)
+        else:
+            for spec in specs:
+                write_staged(writer, spec, checked(writer, spec))
         if run_id is not None:
             writer.update_run_times(run_id)
         hints.bar_ranges = dict(writer.bar_ranges)
         hints.point_value_symbols = set(writer.point_value_symbols)
+
+    def checked(writer: ImportWriter, spec: TableSpec) -> list[tuple[Any, ...]]:
+        rows, rejected = _validated(spec, batch[spec.name], defaults)
+        writer.reject(rejected)
+        if spec is EXECUTIONS:
+            hints.note_executions(rows)
+        return rows
+
+    def write_pipelined(writer: ImportWriter, specs: list[TableSpec]) -> None:
+        """PostgreSQL: each table's merge statement is queued in pipeline mode and the
+        next table's records are checked while the server runs it; a table that repeats
+        a key leaves the pipeline for the staged merge (COPY cannot be pipelined)."""
+        merge = PostgresBatchMerge(writer.upsert.conn)
+        sent: list[tuple[TableSpec, PendingMerge]] = []
+        with ExitStack() as pipeline:
+            in_pipeline = False
+            for spec in specs:
+                rows = checked(writer, spec)
+                scope = info.run_id if spec.run_scoped else None
+                if has_repeated_keys(spec, rows):
+                    pipeline.close()  # syncs: the statements sent so far are answered
+                    in_pipeline = False
+                    write_staged(writer, spec, rows)
+                    continue
+                if not in_pipeline:
+                    pipeline.enter_context(writer.upsert.conn.pipeline())
+                    in_pipeline = True
+                sent.append(
+                    (
+                        spec,
+                        merge.send(
+                            spec, rows, run_id=scope, import_id=writer.import_id, defaults=defaults
+                        ),
+                    )
+                )
+        for spec, pending in sent:
+            writer.note_result(
+                spec, info.run_id if spec.run_scoped else None, merge.collect(pending)
+            )
+
+    def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
+        run_id = info.run_id
+        writer.upsert.create_stage(spec)
+        writer.upsert.stage_rows(spec, rows)
+        offset = 0
+        if spec is EXECUTIONS:
+            offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]
+        writer.merge(
+            spec, run_id if spec.run_scoped else None, sequence_offset=offset, defaults=defaults
+        )
 
     try:
         run_in_transaction(engine, report, body, started=started)
