@@ -65,7 +65,8 @@ def run_in_transaction(
                 body(writer)
                 write_rejections(conn, import_id, writer.rejected)
                 report.rejected = writer.rejected[:REPORT_LIST_LIMIT]
-                report.conflicts = read_conflicts(conn, import_id)
+                # The merges counted their conflicts: no query when there are none.
+                report.conflicts = read_conflicts(conn, import_id) if report.conflict_total else []
                 writer.finish_affected()
                 report.status = "dry_run" if dry_run else "succeeded"
                 if started is not None:

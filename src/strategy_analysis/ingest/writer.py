@@ -10,7 +10,19 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -192,20 +204,21 @@ class ImportWriter:
             self.report.run_ids.append(values.run_id)
 
     def update_run_times(self, run_id: str) -> None:
+        """Widen the run's data time to this import's, in one statement (none if inside)."""
         if self.first_time is None or self.last_time is None:
             return
         first, last = self.first_time, self.last_time
-        current = self.conn.execute(
-            select(Run.first_data_time, Run.last_data_time).where(Run.run_id == run_id)
-        ).one()
-        new_first = first if current[0] is None else min(current[0], first)
-        new_last = last if current[1] is None else max(current[1], last)
-        if (new_first, new_last) != (current[0], current[1]):
-            self.conn.execute(
-                update(Run)
-                .where(Run.run_id == run_id)
-                .values(first_data_time=new_first, last_data_time=new_last, updated_at=utc_now())
+        earlier = or_(Run.first_data_time.is_(None), Run.first_data_time > first)
+        later = or_(Run.last_data_time.is_(None), Run.last_data_time < last)
+        self.conn.execute(
+            update(Run)
+            .where(Run.run_id == run_id, or_(earlier, later))
+            .values(
+                first_data_time=case((earlier, first), else_=Run.first_data_time),
+                last_data_time=case((later, last), else_=Run.last_data_time),
+                updated_at=utc_now(),
             )
+        )
 
     def _note_bar_range(self, symbols: set[str], first: Any, last: Any) -> None:
         first_at, last_at = _as_datetime(first), _as_datetime(last)
@@ -220,7 +233,7 @@ class ImportWriter:
     def _runs_covered_by_new_bars(self) -> set[tuple[str, str]]:
         """(run, symbol) pairs whose excursions may change because bars of the symbol
         arrived or changed within the run's data time (bars may come after their trades)."""
-        pairs: set[tuple[str, str]] = set()
+        queries = []
         for symbol, (first, last) in self.bar_ranges.items():
             traded = (
                 select(Execution.run_id)
@@ -229,15 +242,18 @@ class ImportWriter:
             )
             # Bars are known by their start; one that starts before a run's first fill may
             # still contain it: a day of slack covers the longest named timeframe ('1d').
-            rows = self.conn.execute(
-                select(Run.run_id).where(
+            queries.append(
+                select(Run.run_id, literal(symbol, String).label("symbol")).where(
                     Run.first_data_time <= last + timedelta(days=1),
                     Run.last_data_time >= first - timedelta(days=1),
                     traded,
                 )
             )
-            pairs.update((run_id, symbol) for (run_id,) in rows)
-        return pairs
+        if not queries:
+            return set()
+        # One round trip for all the symbols.
+        rows = self.conn.execute(queries[0] if len(queries) == 1 else union_all(*queries))
+        return {(run_id, symbol) for run_id, symbol in rows}
 
     def finish_affected(self) -> None:
         """Affected (run, symbol) pairs, including every run that trades a re-valued symbol
