@@ -63,8 +63,10 @@ def check_records(
         if type(item) is not dict:
             for_models.append(position)
             continue
-        row = [check(item.get(column), defaults) for column, check in pairs]
-        if any(value is UNSURE for value in row) or (bars and not bar_range_ok(row)):
+        get = item.get
+        row = [check(get(column), defaults) for column, check in pairs]
+        # ``in`` compares by identity first: no value equals the UNSURE marker otherwise.
+        if UNSURE in row or (bars and not bar_range_ok(row)):
             for_models.append(position)
         else:
             rows.append((position, *row))

@@ -14,10 +14,10 @@ and running the SQL checks costs more than these per-value calls.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
@@ -80,24 +80,38 @@ def _gtc(value: Any, defaults: dict[str, str | None]) -> Any:
 
 
 def _number(minimum: str = "", required: bool = True, missing: Any = UNSURE) -> Check:
+    positive = minimum == "> 0"
+    non_negative = minimum == ">= 0"
+    low, high = _INT64
+
     def check(value: Any, defaults: dict[str, str | None]) -> Any:
         kind = type(value)
         if kind is float:
-            if not math.isfinite(value):
+            if value - value != 0:  # NaN or infinity
                 return UNSURE
         elif kind is int:
-            if not _INT64[0] <= value <= _INT64[1]:
+            if not low <= value <= high:
                 return UNSURE
             value = float(value)
         elif value is None and not required:
             return missing
         else:
             return UNSURE
-        if (minimum == "> 0" and not value > 0) or (minimum == ">= 0" and not value >= 0):
+        if (positive and not value > 0) or (non_negative and not value >= 0):
             return UNSURE
         return value
 
     return check
+
+
+@lru_cache(maxsize=4096)
+def _real_date(text: str) -> bool:
+    """``YYYY-MM-DD`` (digits) names a real day; a stream's times share a few days."""
+    try:
+        date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
 
 
 def _timestamp(required: bool = True) -> Check:
@@ -109,10 +123,9 @@ def _timestamp(required: bool = True) -> Check:
         match = _TIMESTAMP.fullmatch(value)
         if match is None:
             return UNSURE
-        year, month, day, hour, minute, second, fraction = match.groups()
-        try:
-            datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
-        except ValueError:
+        _, _, _, hour, minute, second, fraction = match.groups()
+        # Two-digit fields compare as text.
+        if hour > "23" or minute > "59" or second > "59" or not _real_date(value[:10]):
             return UNSURE
         head = value[:10] + " " + value[11:19]
         return f"{head}.{(fraction or '')[:6].ljust(6, '0')}"
