@@ -14,12 +14,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from strategy_analysis.ingest.stream import ingest_batch
-from strategy_analysis.trades.incremental import StoredTrade, keep_before, rebuild_since
+from strategy_analysis.trades import incremental
+from strategy_analysis.trades.incremental import (
+    CutNotFound,
+    StoredTrade,
+    keep_before,
+    rebuild_since,
+)
 from strategy_analysis.trades.rebuild import rebuild_trades
 
 START = datetime(2025, 1, 6, 14, 0, tzinfo=UTC)
@@ -94,6 +101,7 @@ def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
     return [tuple(r) for r in trades], [tuple(r) for r in lots], statistics
 
 
+@pytest.mark.parametrize("recent", [incremental.RECENT_CLOSED, 1])
 @settings(
     max_examples=40,
     deadline=None,
@@ -110,6 +118,8 @@ def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
 )
 def test_incremental_equals_full_rebuild(
     engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    recent: int,
     drawn: list[tuple[Any, ...]],
     cuts: list[int],
     shuffle: Any,
@@ -118,6 +128,8 @@ def test_incremental_equals_full_rebuild(
     retry: bool,
     change: bool,
 ) -> None:
+    # recent=1: the cut must often fall back to the full rebuild (CutNotFound)
+    monkeypatch.setattr(incremental, "RECENT_CLOSED", recent)
     run_id = f"inc-{uuid.uuid4().hex[:12]}"
     run = {"run_id": run_id, "strategy_id": "S", "account_id": "A1", "mode": "live"}
     executions, bars = _stream(drawn)
@@ -143,9 +155,9 @@ def test_incremental_equals_full_rebuild(
         if since:
             rebuild_since(engine, since)
 
-    incremental = _snapshot(engine, run_id)
+    streamed = _snapshot(engine, run_id)
     rebuild_trades(engine, run_id=run_id)
-    assert incremental == _snapshot(engine, run_id)
+    assert streamed == _snapshot(engine, run_id)
 
 
 def test_a_streamed_run_rebuilds_only_its_tail(engine: Engine) -> None:
@@ -178,7 +190,10 @@ def test_the_cut_avoids_an_instant_shared_with_a_later_entry() -> None:
         StoredTrade("t4", "A", False, 50, -1),
         StoredTrade("u1", "B", True, 5, 15),
     ]
-    assert keep_before(trades, 45) == ({"t1", "t2", "t3", "u1"}, {"A": 40, "B": 15})
-    assert keep_before(trades, 35) == ({"t1", "u1"}, {"A": 10, "B": 15})
-    assert keep_before(trades, 25) == ({"t1", "u1"}, {"A": 10, "B": 15})
-    assert keep_before(trades, 10) == (set(), {})
+    assert keep_before(trades, 45) == ({"t4"}, {"A": 40, "B": 15})
+    assert keep_before(trades, 35) == ({"t2", "t3", "t4"}, {"A": 10, "B": 15})
+    assert keep_before(trades, 25) == ({"t2", "t3", "t4"}, {"A": 10, "B": 15})
+    assert keep_before(trades, 10) == ({"t1", "t2", "t3", "t4", "u1"}, {})
+    # only the last closed trade of A was read, and it cannot be kept
+    with pytest.raises(CutNotFound):
+        keep_before([t for t in trades if t.trade_id != "t1"], 35, recent=1)

@@ -44,7 +44,7 @@ from .rebuild import (
     rebuild_trades,
 )
 from .run_lock import run_lock
-from .sql_time import micros_expression
+from .sql_time import bind_time, micros_expression
 from .statistics import compute_equity_curve, compute_statistics
 from .writing import (
     STORED_LOT_FIELDS,
@@ -68,15 +68,36 @@ class StoredTrade:
     exit_time: int
 
 
-def _stored_trades(conn: Connection, run_id: str, symbol: str) -> list[StoredTrade]:
+# Closed trades read per account before ``since``: the cut needs the last few (more only
+# when many trades share their exit instant with a later entry: then a full rebuild).
+RECENT_CLOSED = 16
+
+
+class CutNotFound(Exception):
+    """No flat point among the recent closed trades of an account: rebuild in full."""
+
+
+def _stored_trades(conn: Connection, run_id: str, symbol: str, since: int) -> list[StoredTrade]:
+    """The pair's trades a rebuild from ``since`` may replace (open, or closed at or after
+    it) and, per account, the last RECENT_CLOSED closed before it."""
     dialect = conn.dialect.name
+    before = "status = 'CLOSED' AND exit_time < :since"
     rows = conn.execute(
         text(
-            f"SELECT trade_id, account_id, status, {micros_expression('entry_time', dialect)},"
-            f" {micros_expression('exit_time', dialect)}"
-            " FROM trades WHERE run_id = :run_id AND symbol = :symbol"
+            f"SELECT trade_id, account_id, status, entry, exit_ FROM (SELECT trade_id,"
+            f" account_id, status, {micros_expression('entry_time', dialect)} AS entry,"
+            f" {micros_expression('exit_time', dialect)} AS exit_,"
+            f" CASE WHEN {before} THEN row_number() OVER (PARTITION BY account_id,"
+            f" CASE WHEN {before} THEN 1 ELSE 0 END ORDER BY exit_time DESC) END AS recent"
+            " FROM trades WHERE run_id = :run_id AND symbol = :symbol) AS t"
+            " WHERE recent IS NULL OR recent <= :recent"
         ),
-        {"run_id": run_id, "symbol": symbol},
+        {
+            "run_id": run_id,
+            "symbol": symbol,
+            "since": bind_time(since, dialect),
+            "recent": RECENT_CLOSED,
+        },
     )
     return [
         StoredTrade(
@@ -90,34 +111,43 @@ def _stored_trades(conn: Connection, run_id: str, symbol: str) -> list[StoredTra
     ]
 
 
-def keep_before(trades: list[StoredTrade], since: int) -> tuple[set[str], dict[str | None, int]]:
-    """(ids of the trades to keep, per account the exit time after which to rebuild).
+def keep_before(
+    trades: list[StoredTrade], since: int, recent: int | None = None
+) -> tuple[set[str], dict[str | None, int]]:
+    """(ids of the given trades to replace, per account the exit time after which to
+    rebuild). ``trades`` holds every trade not closed before ``since`` and at least the
+    last ``recent`` (None: all) closed before it of each account.
 
     An account with no trade to keep is absent from the cuts: all of its executions are
-    rebuilt.
+    rebuilt. CutNotFound when an account's ``recent`` closed trades all had to go.
     """
     by_account: dict[str | None, list[StoredTrade]] = defaultdict(list)
     for trade in trades:
         by_account[trade.account_id].append(trade)
-    kept: set[str] = set()
+    replaced: set[str] = set()
     cuts: dict[str | None, int] = {}
     for account, own in by_account.items():
         candidates = [t for t in own if t.closed and t.exit_time < since]
-        later_entries = {t.entry_time for t in own if not (t.closed and t.exit_time < since)}
+        later = [t for t in own if not (t.closed and t.exit_time < since)]
+        replaced.update(t.trade_id for t in later)
+        later_entries = {t.entry_time for t in later}
+        fetched = len(candidates)
         candidates.sort(key=lambda t: t.exit_time)
-        latest_entry = max((t.entry_time for t in candidates), default=NO_TIME)
         while candidates:
             cut = candidates[-1].exit_time
             # A trade entered at the instant the last kept one exits may have been opened
             # by the same fill: cut before that instant instead.
-            if cut in later_entries or latest_entry > cut:
-                later_entries.add(candidates.pop().entry_time)
-                latest_entry = max((t.entry_time for t in candidates), default=NO_TIME)
+            if cut in later_entries:
+                dropped = candidates.pop()
+                later_entries.add(dropped.entry_time)
+                replaced.add(dropped.trade_id)
                 continue
             cuts[account] = cut
-            kept.update(t.trade_id for t in candidates)
             break
-    return kept, cuts
+        else:
+            if recent is not None and fetched >= recent:
+                raise CutNotFound(account)
+    return replaced, cuts
 
 
 def _delete_trades(conn: Connection, trade_ids: list[str]) -> None:
@@ -187,7 +217,16 @@ def rebuild_since(
             log.warning("run %s no longer exists: its trades are not rebuilt", run_id)
             continue
         moments = {symbol: int(m) for symbol, m in partial[run_id].items() if m is not None}
-        _rebuild_run_since(engine, context, moments, result, event_bus)
+        try:
+            _rebuild_run_since(engine, context, moments, result, event_bus)
+        except CutNotFound:
+            log.info("run %s: no recent flat point, rebuilt in full", run_id)
+            full_run = rebuild_trades(engine, [(run_id, s) for s in moments], event_bus=event_bus)
+            result.pairs += full_run.pairs
+            result.runs += full_run.runs
+            result.executions += full_run.executions
+            result.trades += full_run.trades
+            result.lots += full_run.lots
     return result
 
 
@@ -206,11 +245,11 @@ def _rebuild_run_since(
         executions_read = 0
         with engine.connect() as conn:
             values = point_values(conn, symbols)
-            stored = {symbol: _stored_trades(conn, run.run_id, symbol) for symbol in symbols}
+            stored = {s: _stored_trades(conn, run.run_id, s, since[s]) for s in symbols}
         for symbol in symbols:
-            kept, cuts = keep_before(stored[symbol], since[symbol])
+            dropped, cuts = keep_before(stored[symbol], since[symbol], RECENT_CLOSED)
             accounts = {t.account_id for t in stored[symbol]}
-            replaced.extend(t.trade_id for t in stored[symbol] if t.trade_id not in kept)
+            replaced.extend(sorted(dropped))
             executions = _suffix(engine, run, symbol, cuts, accounts)
             executions_read += len(executions)
             clock.lap("load")

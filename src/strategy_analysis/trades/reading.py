@@ -609,6 +609,8 @@ def load_trade_metrics(
 ) -> StoredTradeMetrics:
     dialect = _dialect(conn)
     excluded = sorted(set(exclude_symbols))
+    if dialect == "postgresql":
+        return _load_trade_metrics_postgresql(conn, run_id, excluded)
     where = " AND symbol NOT IN :excluded" if excluded else ""
     statement = text(
         f"""
@@ -636,6 +638,45 @@ def load_trade_metrics(
         **{
             name: np.array(values, dtype=np.float64)
             for name, values in zip(METRIC_FIELDS[4:], columns[4:], strict=True)
+        },
+    )
+
+
+def _load_trade_metrics_postgresql(
+    conn: Connection, run_id: str, excluded: list[str]
+) -> StoredTradeMetrics:
+    """One binary COPY of one row, a column per array: no Python object per trade."""
+    dbapi = conn.connection.driver_connection
+
+    def literal(value: Any) -> str:
+        return pg_sql.Literal(value).as_string(dbapi)
+
+    where = f"run_id = {literal(run_id)}"
+    if excluded:
+        where += " AND symbol NOT IN (" + ", ".join(literal(s) for s in excluded) + ")"
+    # The same values as the row query: times as microseconds, NULL numbers as NaN.
+    floats = ", ".join(f"array_agg(COALESCE({name}, 'NaN')::float8)" for name in METRIC_FIELDS[4:])
+    data = _copy_out(
+        dbapi,
+        "SELECT array_agg((status = 'CLOSED')::int4),"
+        f" array_agg({micros_expression('entry_time', 'postgresql')}),"
+        f" array_agg(COALESCE({micros_expression('exit_time', 'postgresql')}, 0)),"
+        f" array_agg(COALESCE(exit_sequence, 0)::int8), {floats} FROM trades WHERE {where}",
+        binary=True,
+    )
+    fields = decode_single_row(data)
+    kinds = (INT4, INT8, INT8, INT8) + (FLOAT8,) * (len(METRIC_FIELDS) - 4)
+    closed, entry, exit_, sequence, *numbers = (
+        decode_array(field, kind) for field, kind in zip(fields, kinds, strict=True)
+    )
+    return StoredTradeMetrics(
+        closed=closed.astype(bool),
+        entry_time=entry.astype(np.int64),
+        exit_time=exit_.astype(np.int64),
+        exit_sequence=sequence.astype(np.int64),
+        **{
+            name: values.astype(np.float64)
+            for name, values in zip(METRIC_FIELDS[4:], numbers, strict=True)
         },
     )
 
