@@ -16,6 +16,7 @@ batch since the last rebuild gave None, the pair is rebuilt in full.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -26,6 +27,8 @@ from ..events import EventBus
 from .boundary import run_guarded
 
 log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 Pair = tuple[str, str]
 
@@ -66,6 +69,10 @@ class RebuildScheduler:
             self._cond.notify()
 
     def start(self) -> None:
+        # A rebuild computes in Python for a while; a batch waiting on the database
+        # needs the GIL back when its answer arrives, and by default gets it only after
+        # up to 5 ms, several times per batch.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
         self._thread = threading.Thread(target=self._loop, name="trade-rebuild", daemon=True)
         self._thread.start()
 
