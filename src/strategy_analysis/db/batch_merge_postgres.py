@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ingest.tables import TableSpec
-from .upsert_base import NUMERIC_COLUMNS, MergeResult, q, stage_table
-from .upsert_postgres import merge_sql
+from .upsert_base import NUMERIC_COLUMNS, MergeResult, new_run_sql, q, stage_table
+from .upsert_postgres import _param, merge_sql
 
 
 def _cast(spec: TableSpec, column: str) -> str:
@@ -42,8 +42,8 @@ def has_repeated_keys(spec: TableSpec, rows: Sequence[tuple[Any, ...]]) -> bool:
     return len(keys) != len(rows)
 
 
-def _batch_sql(spec: TableSpec) -> str:
-    """merge_sql over a CTE that unpacks the batch's columns (named like the stage)."""
+def _stage_cte(spec: TableSpec) -> str:
+    """A CTE named like the stage table that unpacks the batch's column arrays."""
     names = ", ".join(q(c) for c in spec.columns)
     elements = ", ".join(
         f"json_array_elements_text(%(c{i})s::json)" for i in range(len(spec.columns) + 1)
@@ -57,19 +57,40 @@ def _batch_sql(spec: TableSpec) -> str:
             " + (SELECT coalesce(max(e.sequence), 0) + 1 FROM executions e"
             " WHERE e.run_id = %(run_id)s::text)"
         )
-    stage = (
+    return (
         f"{stage_table(spec)} AS (SELECT {position} AS pos, {values}"
         f" FROM ROWS FROM ({elements}) AS u(pos, {names}))"
     )
+
+
+def _merge_batch_sql(spec: TableSpec) -> str:
+    """merge_sql (classify, record conflicts, upsert, count) over the batch's CTE."""
     statement = merge_sql(spec)
     assert statement.startswith("WITH ")
-    return f"WITH {stage}, {statement[len('WITH ') :]}"
+    return f"WITH {_stage_cte(spec)}, {statement[len('WITH ') :]}"
+
+
+def _insert_new_sql(spec: TableSpec) -> str:
+    """Insert the rows whose key is not stored (as a new run's rows are inserted) and count
+    them per symbol. A stream's rows are nearly all new: they skip the classifying probe.
+    When some were stored, ``merge_sql`` then runs over the whole batch: the rows just
+    inserted equal their stored twins, so only the stored ones can count as changed."""
+    stage = stage_table(spec)
+    conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
+    return (
+        f"WITH {_stage_cte(spec)}, ins AS ({new_run_sql(spec, _param, stage)}"
+        f" ON CONFLICT ({conflict_key}) DO NOTHING RETURNING symbol)"
+        " SELECT symbol, count(*) FROM ins GROUP BY symbol"
+    )
 
 
 @dataclass
 class PendingMerge:
-    """A merge statement sent (in pipeline mode, maybe not yet answered) and its result."""
+    """A statement sent (in pipeline mode, maybe not yet answered) and its result so far."""
 
+    spec: TableSpec
+    rows: Sequence[tuple[Any, ...]]
+    params: dict[str, Any]  # all but the columns
     result: MergeResult
     cursor: Any = None
 
@@ -77,14 +98,15 @@ class PendingMerge:
 class PostgresBatchMerge:
     """Merges small row lists into their tables on one psycopg connection (its transaction).
 
-    ``send`` only queues the statement when the connection is in pipeline mode, so the
-    caller can check the next table's records while the server merges this one; ``collect``
-    reads the answer once the pipeline has synced.
+    ``send`` inserts the new rows; in pipeline mode it only queues the statement, so the
+    caller can check the next table's records while the server inserts. ``finish``, once
+    the pipeline has synced (outside pipeline mode), reads the answer and, when some rows
+    were stored already (a retry, a changed record), merges the batch by ``merge_sql``.
     """
 
     def __init__(self, connection: Any) -> None:
         self.conn = connection
-        self._sql: dict[str, str] = {}
+        self._sql: dict[tuple[str, str], str] = {}
 
     def merge(
         self,
@@ -96,9 +118,28 @@ class PostgresBatchMerge:
         defaults: dict[str, str | None] | None = None,
     ) -> MergeResult:
         """Merge ``rows`` (position, then the stored values; keys distinct) into the table."""
-        return self.collect(
+        return self.finish(
             self.send(spec, rows, run_id=run_id, import_id=import_id, defaults=defaults)
         )
+
+    def _statement(self, kind: str, spec: TableSpec) -> str:
+        key = (kind, spec.name)
+        if key not in self._sql:
+            build = _insert_new_sql if kind == "insert" else _merge_batch_sql
+            self._sql[key] = build(spec)
+        return self._sql[key]
+
+    @staticmethod
+    def _columns(spec: TableSpec, rows: Sequence[tuple[Any, ...]]) -> dict[str, str]:
+        """Each column as one JSON array (parameters c0, c1, ...), unpacked by the server:
+        psycopg would dump an array parameter element by element in Python."""
+        columns = {}
+        for i, values in enumerate(zip(*rows, strict=True)):
+            if i and spec.columns[i - 1] in NUMERIC_COLUMNS:
+                # Stored numbers are doubles: JSON carries their shortest round-trip text.
+                values = tuple(None if v is None else float(v) for v in values)
+            columns[f"c{i}"] = json.dumps(values, allow_nan=False, ensure_ascii=False)
+        return columns
 
     def send(
         self,
@@ -109,54 +150,62 @@ class PostgresBatchMerge:
         import_id: int,
         defaults: dict[str, str | None] | None = None,
     ) -> PendingMerge:
-        pending = PendingMerge(MergeResult(staged=len(rows)))
+        pending = PendingMerge(spec, rows, {}, MergeResult(staged=len(rows)))
         if not rows:
             return pending
-        columns = list(zip(*rows, strict=True))
-        params: dict[str, Any] = {
+        if spec.time_column is not None:
+            index = 1 + spec.columns.index(spec.time_column)
+            # Stored timestamps are fixed-width text: the text order is the time order.
+            times = [row[index] for row in rows if row[index] is not None]
+            if times:
+                pending.result.first_time, pending.result.last_time = min(times), max(times)
+        pending.params = {
             "run_id": run_id,
             "import_id": import_id,
             "sequence_offset": 0,
             "default_strategy_id": (defaults or {}).get("strategy_id"),
             "default_account_id": (defaults or {}).get("account_id"),
         }
-        # Each column travels as one JSON array, unpacked by the server: psycopg would
-        # dump an array parameter element by element in Python.
-        for i, values in enumerate(columns):
-            if i and spec.columns[i - 1] in NUMERIC_COLUMNS:
-                # Stored numbers are doubles: JSON carries their shortest round-trip text.
-                values = tuple(None if v is None else float(v) for v in values)
-            params[f"c{i}"] = json.dumps(values, allow_nan=False, ensure_ascii=False)
-        if spec.time_column is not None:
-            # Stored timestamps are fixed-width text: the text order is the time order.
-            times = [t for t in columns[1 + spec.columns.index(spec.time_column)] if t is not None]
-            if times:
-                pending.result.first_time, pending.result.last_time = min(times), max(times)
-        sql = self._sql.get(spec.name)
-        if sql is None:
-            sql = self._sql[spec.name] = _batch_sql(spec)
+        # Instruments: few, and the point value rule lives in merge_sql.
+        kind = "merge" if spec.name == "instruments" else "insert"
         pending.cursor = self.conn.cursor()
         # Not prepared: a generic plan cannot see the run, and probes its rows blindly.
-        pending.cursor.execute(sql, params, prepare=False)
+        params = {**pending.params, **self._columns(spec, rows)}
+        pending.cursor.execute(self._statement(kind, spec), params, prepare=False)
         return pending
 
-    @staticmethod
-    def collect(pending: PendingMerge) -> MergeResult:
+    def finish(self, pending: PendingMerge) -> MergeResult:
         result = pending.result
         if pending.cursor is None:
             return result
         with pending.cursor as cursor:
-            for kind, inserted, symbol, count in cursor.fetchall():
-                if kind == "up":
-                    if inserted:
-                        result.inserted += count
-                    else:
-                        result.updated += count
-                    result.symbols.add(symbol)
-                elif kind == "conflicts":
-                    result.conflicts += count
-                elif kind == "old":
-                    result.symbols.add(symbol)
-                elif kind == "point_value":
-                    result.point_value_symbols.add(symbol)
+            answer = cursor.fetchall()
+        if pending.spec.name == "instruments":
+            _count_merge(result, answer)
+            return result
+        for symbol, count in answer:
+            result.inserted += count
+            result.symbols.add(symbol)
+        if result.inserted < len(pending.rows):
+            params = {**pending.params, **self._columns(pending.spec, pending.rows)}
+            with self.conn.cursor() as cursor:
+                cursor.execute(self._statement("merge", pending.spec), params, prepare=False)
+                _count_merge(result, cursor.fetchall())
         return result
+
+
+def _count_merge(result: MergeResult, rows: list[tuple[Any, ...]]) -> None:
+    """Add merge_sql's answer (kind, inserted, symbol, count) to ``result``."""
+    for kind, inserted, symbol, count in rows:
+        if kind == "up":
+            if inserted:
+                result.inserted += count
+            else:
+                result.updated += count
+            result.symbols.add(symbol)
+        elif kind == "conflicts":
+            result.conflicts += count
+        elif kind == "old":
+            result.symbols.add(symbol)
+        elif kind == "point_value":
+            result.point_value_symbols.add(symbol)

@@ -157,36 +157,41 @@ def ingest_batch(
         return rows
 
     def write_pipelined(writer: ImportWriter, specs: list[TableSpec]) -> None:
-        """PostgreSQL: each table's merge statement is queued in pipeline mode and the
-        next table's records are checked while the server runs it; a table that repeats
-        a key leaves the pipeline for the staged merge (COPY cannot be pipelined)."""
+        """PostgreSQL: each table's insert statement is queued in pipeline mode and the
+        next table's records are checked while the server runs it. The orders are merged
+        whole before the executions are sent (an execution may take its order's account);
+        a table that repeats a key takes the staged merge (COPY cannot be pipelined)."""
         merge = PostgresBatchMerge(writer.upsert.conn)
-        sent: list[tuple[TableSpec, PendingMerge]] = []
+        sent: list[PendingMerge] = []
+
+        def finish_sent() -> None:
+            for pending in sent:
+                scope = info.run_id if pending.spec.run_scoped else None
+                writer.note_result(pending.spec, scope, merge.finish(pending))
+            sent.clear()
+
         with ExitStack() as pipeline:
             in_pipeline = False
             for spec in specs:
                 rows = checked(writer, spec)
-                scope = info.run_id if spec.run_scoped else None
-                if has_repeated_keys(spec, rows):
+                repeated = has_repeated_keys(spec, rows)
+                if in_pipeline and (repeated or spec is EXECUTIONS):
                     pipeline.close()  # syncs: the statements sent so far are answered
                     in_pipeline = False
+                    finish_sent()
+                if repeated:
                     write_staged(writer, spec, rows)
                     continue
                 if not in_pipeline:
                     pipeline.enter_context(writer.upsert.conn.pipeline())
                     in_pipeline = True
+                scope = info.run_id if spec.run_scoped else None
                 sent.append(
-                    (
-                        spec,
-                        merge.send(
-                            spec, rows, run_id=scope, import_id=writer.import_id, defaults=defaults
-                        ),
+                    merge.send(
+                        spec, rows, run_id=scope, import_id=writer.import_id, defaults=defaults
                     )
                 )
-        for spec, pending in sent:
-            writer.note_result(
-                spec, info.run_id if spec.run_scoped else None, merge.collect(pending)
-            )
+        finish_sent()
 
     def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
         run_id = info.run_id
