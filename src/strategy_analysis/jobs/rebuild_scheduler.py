@@ -41,6 +41,9 @@ class RebuildScheduler:
         self._due: dict[Pair, float] = {}
         # Earliest change per dirty pair (None: rebuild in full).
         self._since: dict[Pair, int | None] = {}
+        # Pairs whose last rebuild failed: their stored trades may miss any change since
+        # an earlier rebuild, so the next one is full.
+        self._failed: set[Pair] = set()
         self._cond = threading.Condition()
         self._stopping = False
         self._busy = False
@@ -62,6 +65,9 @@ class RebuildScheduler:
                 # Keep the earlier deadline: more batches do not postpone a rebuild.
                 self._due[pair] = min(self._due.get(pair, due_at), due_at)
                 moment = (since or {}).get(pair)
+                if pair in self._failed:
+                    self._failed.discard(pair)
+                    moment = None
                 if pair in self._since:
                     known = self._since[pair]
                     moment = None if known is None or moment is None else min(known, moment)
@@ -113,6 +119,8 @@ class RebuildScheduler:
             )
             with self._cond:
                 self._busy = False
+                if not ok:
+                    self._failed.update(pairs)
             self.rebuilds += 1
             if ok:
                 log.info(

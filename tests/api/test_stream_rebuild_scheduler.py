@@ -1,0 +1,80 @@
+"""The debounced rebuild of stream batches: which ``since`` each pair is rebuilt from."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from strategy_analysis.events import EventBus
+from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
+from strategy_analysis.trades import incremental
+
+PAIR = ("run-1", "ES")
+
+
+class Recorder(list):
+    """The ``since`` maps the rebuild was called with; fails ``failures`` times first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, engine: Any, since: Any, *, event_bus: Any = None) -> None:
+        with self.lock:
+            self.append(dict(since))
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("database went away")
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr(incremental, "rebuild_since", recorder)
+    return recorder
+
+
+def _settle(scheduler: RebuildScheduler, count: int, calls: list[Any]) -> None:
+    deadline = time.monotonic() + 5
+    while (len(calls) < count or not scheduler.idle()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(calls) == count
+
+
+def test_the_earliest_since_wins_and_none_means_full(calls: Recorder) -> None:
+    scheduler = RebuildScheduler(None, EventBus(), debounce_seconds=0.2)  # type: ignore[arg-type]
+    scheduler.start()
+    try:
+        scheduler.add([PAIR], since={PAIR: 100})
+        scheduler.add([PAIR], since={PAIR: 50})
+        scheduler.add([PAIR], since={PAIR: 70}, immediate=True)
+        _settle(scheduler, 1, calls)
+        assert calls[-1] == {PAIR: 50}
+
+        scheduler.add([PAIR], since={PAIR: 10})
+        scheduler.add([PAIR], immediate=True)  # a batch that gave no since
+        _settle(scheduler, 2, calls)
+        assert calls[-1] == {PAIR: None}
+    finally:
+        scheduler.stop()
+
+
+def test_after_a_failed_rebuild_the_next_one_is_full(calls: Recorder) -> None:
+    calls.failures = 1
+    scheduler = RebuildScheduler(None, EventBus(), debounce_seconds=0.0)  # type: ignore[arg-type]
+    scheduler.start()
+    try:
+        scheduler.add([PAIR], since={PAIR: 100}, immediate=True)
+        _settle(scheduler, 1, calls)
+        scheduler.add([PAIR], since={PAIR: 200}, immediate=True)
+        _settle(scheduler, 2, calls)
+        assert calls == [{PAIR: 100}, {PAIR: None}]
+        scheduler.add([PAIR], since={PAIR: 300}, immediate=True)
+        _settle(scheduler, 3, calls)
+        assert calls[-1] == {PAIR: 300}
+    finally:
+        scheduler.stop()
