@@ -20,7 +20,7 @@ from typing import Any
 
 from ..ingest.tables import TableSpec
 from .upsert_base import NUMERIC_COLUMNS, MergeResult, new_run_sql, q, stage_table
-from .upsert_postgres import _param, merge_sql
+from .upsert_postgres import merge_sql, pg_param
 
 
 def _cast(spec: TableSpec, column: str) -> str:
@@ -78,7 +78,7 @@ def _insert_new_sql(spec: TableSpec) -> str:
     stage = stage_table(spec)
     conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
     return (
-        f"WITH {_stage_cte(spec)}, ins AS ({new_run_sql(spec, _param, stage)}"
+        f"WITH {_stage_cte(spec)}, ins AS ({new_run_sql(spec, pg_param, stage)}"
         f" ON CONFLICT ({conflict_key}) DO NOTHING RETURNING symbol)"
         " SELECT symbol, count(*) FROM ins GROUP BY symbol"
     )
