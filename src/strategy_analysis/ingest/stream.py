@@ -1,5 +1,7 @@
 """Stream batches (export-format.md section 2): validated by the same record models and
-merged by the same bulk upsert as files.
+merged under the same rules as files. On SQLite through the file import's staged upsert;
+on PostgreSQL each table by one statement over column arrays (db/batch_merge_postgres.py),
+pipelined while the next table's records are checked.
 
 A batch's executions keep their order: each gets sequence = (largest sequence of the run
 so far) + 1 + its index in the batch, so sequences keep growing across batches; an
