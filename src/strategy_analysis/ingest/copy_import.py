@@ -1,7 +1,7 @@
 """A file import on PostgreSQL: every table's rows COPY'd, as text SQLite writes.
 
-A reader runs through the tables ahead of the database (``parallel_reader``), so the
-next chunks are checked and formatted while the database takes the current one. A table
+A reader thread runs through the tables ahead of the database (``read_ahead``), so
+the next chunks are checked and formatted while the database takes the current one. A table
 whose rows cannot collide with stored ones is copied into the table itself
 (``DirectCopy``); if that is undone (a key the file repeats), the table is staged and
 merged after all. Every other table is staged and merged.
@@ -17,8 +17,8 @@ from ..db.upsert_base import FALLBACK_COLUMNS
 from ..db.upsert_postgres import PostgresUpsert
 from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
 from .export_file import ExportFile, quote
-from .parallel_reader import read_in_order
 from .progress import ImportProgress
+from .read_ahead import read_in_order
 from .tables import TableSpec
 from .writer import ImportWriter
 
@@ -26,11 +26,8 @@ log = logging.getLogger(__name__)
 
 # Rows per chunk of COPY text: the few chunks in flight stay small.
 COPY_CHUNK_ROWS = 25_000
-# Chunks read ahead of the database; from this many rows on, the export is read by
-# worker processes (they take a moment to start).
+# Chunks read ahead of the database.
 READ_AHEAD = 6
-READ_PROCESSES = 2
-PROCESS_READ_MIN_ROWS = 200_000
 
 
 def copy_tables(
@@ -53,7 +50,6 @@ def copy_tables(
     for spec, chunk in read_in_order(
         export.path,
         _table_chunks(export, specs, layouts, run_id),
-        processes=READ_PROCESSES if progress.total >= PROCESS_READ_MIN_ROWS else 0,
         ahead=READ_AHEAD,
     ):
         name = spec.name

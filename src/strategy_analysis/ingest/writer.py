@@ -226,9 +226,10 @@ class ImportWriter:
             return
         for symbol in symbols:
             known = self.bar_ranges.get(symbol)
-            if known is not None:
-                first_at, last_at = min(known[0], first_at), max(known[1], last_at)
-            self.bar_ranges[symbol] = (first_at, last_at)
+            if known is None:
+                self.bar_ranges[symbol] = (first_at, last_at)
+            else:  # widened for this symbol only
+                self.bar_ranges[symbol] = (min(known[0], first_at), max(known[1], last_at))
 
     def _runs_covered_by_new_bars(self) -> set[tuple[str, str]]:
         """(run, symbol) pairs whose excursions may change because bars of the symbol
