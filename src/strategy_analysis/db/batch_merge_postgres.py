@@ -20,15 +20,7 @@ from typing import Any
 
 from ..ingest.tables import TableSpec
 from .upsert_base import NUMERIC_COLUMNS, MergeResult, new_run_sql, q, stage_table
-from .upsert_postgres import merge_sql, pg_param
-
-
-def _cast(spec: TableSpec, column: str) -> str:
-    if column in spec.timestamp_columns:
-        return "timestamptz"
-    if column in NUMERIC_COLUMNS:
-        return "float8"
-    return "text"
+from .upsert_postgres import column_type, count_merge, merge_sql, pg_param
 
 
 def has_repeated_keys(spec: TableSpec, rows: Sequence[tuple[Any, ...]]) -> bool:
@@ -48,7 +40,7 @@ def _stage_cte(spec: TableSpec) -> str:
     elements = ", ".join(
         f"json_array_elements_text(%(c{i})s::json)" for i in range(len(spec.columns) + 1)
     )
-    values = ", ".join(f"u.{q(c)}::{_cast(spec, c)}" for c in spec.columns)
+    values = ", ".join(f"u.{q(c)}::{column_type(spec, c)}" for c in spec.columns)
     position = "u.pos::bigint"
     if spec.name == "executions":
         # merge_sql numbers new executions pos + sequence_offset (passed as 0): the
@@ -181,7 +173,7 @@ class PostgresBatchMerge:
         with pending.cursor as cursor:
             answer = cursor.fetchall()
         if pending.spec.name == "instruments":
-            _count_merge(result, answer)
+            count_merge(result, answer)
             return result
         for symbol, count in answer:
             result.inserted += count
@@ -190,22 +182,5 @@ class PostgresBatchMerge:
             params = {**pending.params, **self._columns(pending.spec, pending.rows)}
             with self.conn.cursor() as cursor:
                 cursor.execute(self._statement("merge", pending.spec), params, prepare=False)
-                _count_merge(result, cursor.fetchall())
+                count_merge(result, cursor.fetchall())
         return result
-
-
-def _count_merge(result: MergeResult, rows: list[tuple[Any, ...]]) -> None:
-    """Add merge_sql's answer (kind, inserted, symbol, count) to ``result``."""
-    for kind, inserted, symbol, count in rows:
-        if kind == "up":
-            if inserted:
-                result.inserted += count
-            else:
-                result.updated += count
-            result.symbols.add(symbol)
-        elif kind == "conflicts":
-            result.conflicts += count
-        elif kind == "old":
-            result.symbols.add(symbol)
-        elif kind == "point_value":
-            result.point_value_symbols.add(symbol)

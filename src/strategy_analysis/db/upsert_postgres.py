@@ -63,7 +63,8 @@ def pg_param(name: str) -> str:
     return f"%({name})s::{_PARAM_TYPES.get(name, 'text')}"
 
 
-def _type(spec: TableSpec, column: str) -> str:
+def column_type(spec: TableSpec, column: str) -> str:
+    """The PostgreSQL type a staged column has."""
     if column in spec.timestamp_columns:
         return "timestamptz"
     if column in NUMERIC_COLUMNS:
@@ -129,6 +130,23 @@ def merge_sql(spec: TableSpec) -> str:
     return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(tail)
 
 
+def count_merge(result: MergeResult, rows: list[tuple[Any, ...]]) -> None:
+    """Add merge_sql's answer (kind, inserted, symbol, count) to ``result``."""
+    for kind, inserted, symbol, count in rows:
+        if kind == "up":
+            if inserted:
+                result.inserted += count
+            else:
+                result.updated += count
+            result.symbols.add(symbol)
+        elif kind == "conflicts":
+            result.conflicts += count
+        elif kind == "old":
+            result.symbols.add(symbol)
+        elif kind == "point_value":
+            result.point_value_symbols.add(symbol)
+
+
 class PostgresUpsert:
     """Stages and merges the tables of one import on one psycopg connection (its transaction)."""
 
@@ -158,7 +176,7 @@ class PostgresUpsert:
         self.conn.execute(f"DROP TABLE IF EXISTS {stage_table(spec)}")
 
     def create_stage(self, spec: TableSpec) -> None:
-        columns = ", ".join(f"{q(c)} {_type(spec, c)}" for c in spec.columns)
+        columns = ", ".join(f"{q(c)} {column_type(spec, c)}" for c in spec.columns)
         self.conn.execute(
             f"CREATE TEMP TABLE {stage_table(spec)} (pos bigint, {columns}) ON COMMIT DROP"
         )
@@ -268,19 +286,7 @@ class PostgresUpsert:
             result.symbols.update(r[0] for r in cursor.fetchall())
             return result
         cursor.execute(merge_sql(spec), params)
-        for kind, inserted, symbol, count in cursor.fetchall():
-            if kind == "up":
-                if inserted:
-                    result.inserted += count
-                else:
-                    result.updated += count
-                result.symbols.add(symbol)
-            elif kind == "conflicts":
-                result.conflicts += count
-            elif kind == "old":
-                result.symbols.add(symbol)
-            elif kind == "point_value":
-                result.point_value_symbols.add(symbol)
+        count_merge(result, cursor.fetchall())
         if result.updated and result.unchanged and self._repeats(cursor, spec):
             # A key given twice whose last copy is identical to the stored row (dropped as
             # unchanged) while an earlier, changed copy was written: decide again without

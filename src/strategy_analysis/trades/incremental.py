@@ -38,20 +38,18 @@ from .reading import (
 )
 from .rebuild import (
     ANALYSIS_UPDATED,
-    EQUITY_POINTS_STORED,
+    Clock,
     RebuildResult,
-    _Clock,
     rebuild_trades,
+    store_run_statistics,
 )
 from .run_lock import run_lock
 from .sql_time import bind_time, micros_expression
-from .statistics import compute_equity_curve, compute_statistics
 from .writing import (
     STORED_LOT_FIELDS,
     NumberedLots,
     bulk_insert,
     large_write_cache,
-    store_statistics,
 )
 
 log = logging.getLogger(__name__)
@@ -239,7 +237,7 @@ def _rebuild_run_since(
 ) -> None:
     symbols = sorted(since)
     with run_lock(engine, run.run_id):
-        clock = _Clock(result)
+        clock = Clock(result)
         parts: list[BuiltTrades] = []
         replaced: list[str] = []
         executions_read = 0
@@ -273,16 +271,7 @@ def _rebuild_run_since(
                     bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
             clock.lap("write")
             metrics = load_trade_metrics(conn, run.run_id)
-            statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
-            document = {
-                "statistics": statistics,
-                "equity": compute_equity_curve(metrics, max_points=EQUITY_POINTS_STORED),
-                "equity_points_total": (statistics["total_trades"] + 1)
-                if statistics["total_trades"]
-                else 0,
-            }
-            store_statistics(conn, run.run_id, document)
-            run_trades = len(metrics.closed)
+            run_trades = store_run_statistics(conn, run, metrics)
         clock.lap("statistics")
 
     result.pairs += len(symbols)

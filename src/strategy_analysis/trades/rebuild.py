@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ..events import EventBus
 from .builder import build_trades
@@ -24,6 +24,7 @@ from .excursions import compute_excursions
 from .reading import (
     BarReads,
     RunContext,
+    StoredTradeMetrics,
     all_run_ids,
     concat_metrics,
     existing_pairs,
@@ -76,7 +77,7 @@ class RebuildResult:
         )
 
 
-class _Clock:
+class Clock:
     def __init__(self, result: RebuildResult) -> None:
         self.result = result
         self.last = time.perf_counter()
@@ -85,6 +86,19 @@ class _Clock:
         now = time.perf_counter()
         self.result.timings[phase] += now - self.last
         self.last = now
+
+
+def store_run_statistics(conn: Connection, run: RunContext, metrics: StoredTradeMetrics) -> int:
+    """Compute and store the run's statistics and equity curve; its closed trades."""
+    statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
+    total = statistics["total_trades"]
+    document = {
+        "statistics": statistics,
+        "equity": compute_equity_curve(metrics, max_points=EQUITY_POINTS_STORED),
+        "equity_points_total": total + 1 if total else 0,
+    }
+    store_statistics(conn, run.run_id, document)
+    return len(metrics.closed)
 
 
 def _group_by_run(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -162,7 +176,7 @@ def _rebuild_run(
     # Held from the first read to the commit: a rebuild that started earlier, on older
     # executions, can never overwrite the result of a later one.
     with run_lock(engine, run.run_id):
-        clock = _Clock(result)
+        clock = Clock(result)
         with engine.connect() as conn:
             values = point_values(conn, symbols)
         bar_reads = BarReads(engine, run.run_id, symbols)
@@ -186,16 +200,7 @@ def _rebuild_run(
             clock.lap("write")
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])
-            statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
-            document = {
-                "statistics": statistics,
-                "equity": compute_equity_curve(metrics, max_points=EQUITY_POINTS_STORED),
-                "equity_points_total": (statistics["total_trades"] + 1)
-                if statistics["total_trades"]
-                else 0,
-            }
-            store_statistics(conn, run.run_id, document)
-            run_trades = len(metrics.closed)
+            run_trades = store_run_statistics(conn, run, metrics)
         clock.lap("statistics")
 
     result.pairs += len(symbols)
