@@ -767,3 +767,29 @@ def test_repeated_key_whose_last_copy_is_unchanged_keeps_the_stored_row(
     found = dict(rows(engine, (Execution.execution_id, Execution.price), Execution.execution_id))
     assert found == {"E1": 1.0, "E2": 5.0}
     assert rows(engine, (Order.client_tag,), Order.order_id)[0][0] is None
+
+
+def test_text_with_a_nul_character(engine: Engine, tmp_path: Path) -> None:
+    path = write_export(
+        tmp_path / "nul.sqlite",
+        orders=[order("O1"), order("O2", client_tag="tag\x00cut")],
+        executions=[execution("E1", fee_currency="US\x00D"), execution("E2")],
+    )
+    report = import_export_file(engine, path)
+    assert report.status == "succeeded", report.error
+    if engine.dialect.name == "postgresql":
+        # PostgreSQL text cannot hold NUL: the record is refused, never cut short.
+        assert table_counts(report, "orders") == (1, 0, 0, 1, 0)
+        assert table_counts(report, "executions") == (1, 0, 0, 1, 0)
+        reasons = {(r.table, r.position): r.reason for r in report.rejected}
+        assert "NUL" in reasons[("orders", 2)] and "client_tag" in reasons[("orders", 2)]
+        assert "fee_currency" in reasons[("executions", 1)]
+        with Session(engine) as session:
+            stored = session.scalars(select(ImportRejection).order_by(ImportRejection.id))
+            records = {r.record_key: r.record for r in stored}
+        assert records["O2"]["client_tag"] == "tag\\0cut"
+        assert records["E1"]["fee_currency"] == "US\\0D"
+    else:
+        assert table_counts(report, "orders") == (2, 0, 0, 0, 0)
+        tags = rows(engine, (Order.client_tag,), Order.order_id)
+        assert tags == [(None,), ("tag\x00cut",)]

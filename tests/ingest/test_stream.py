@@ -208,3 +208,19 @@ def test_bars_after_their_trades_make_the_covered_runs_affected(engine: Engine) 
         after_import=seen.append,
     )
     assert seen == [] or seen[0].affected == []
+
+
+def test_text_with_a_nul_character(engine: Engine) -> None:
+    report = ingest_batch(
+        engine,
+        batch(executions=[execution("E1", fee_currency="US\x00D"), execution("E2")]),
+    )
+    assert report.status == "succeeded", report.error
+    counts = report.counts["executions"]
+    if engine.dialect.name == "postgresql":
+        assert (counts.inserted, counts.rejected) == (1, 1)
+        [rejected] = report.rejected
+        assert (rejected.position, rejected.key) == (0, "E1")
+        assert "NUL" in rejected.reason and rejected.record["fee_currency"] == "US\\0D"
+    else:
+        assert (counts.inserted, counts.rejected) == (2, 0)

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..db.upsert_base import NUMERIC_COLUMNS
 from .export_file import ExportFile, SourceTable, checked_rows, quote
+from .nul_text import refuse_nul_text
 from .report import RejectedRecord
 
 # NULL in the COPY text: no stored value is an empty string (blank text is NULL), and
@@ -103,7 +104,14 @@ def copy_text_sql(
     checked = checked_rows(source)
     columns = list(zip(spec.columns, checked.values, checked.required, strict=True))
     exact = [_EXACT_NUMBERS.format(v=v) for c, v, _ in columns if c in NUMERIC_COLUMNS]
-    passes = f"coalesce(({' AND '.join([checked.condition, *exact])}), 0)"
+    # printf would end a text at a NUL character; such a row goes to the model (and is
+    # refused below: PostgreSQL text cannot hold NUL).
+    whole = [
+        f"coalesce(instr({v}, char(0)), 0) = 0"
+        for c, v, _ in columns
+        if c not in NUMERIC_COLUMNS and c not in spec.timestamp_columns
+    ]
+    passes = f"coalesce(({' AND '.join([checked.condition, *exact, *whole])}), 0)"
     value_of = dict(zip(spec.columns, checked.values, strict=True))
     put_aside = " OR ".join(f"{value_of[c]} IS NULL" for c in aside) or "0"
 
@@ -235,7 +243,8 @@ def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
         if total != lines + aside_lines:
             invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
             slow = export.validate_positions(task.table, invalid)
-            chunk.rows, chunk.rejected = slow.rows, slow.rejected
+            chunk.rows, chunk.rejected = refuse_nul_text(export.tables[task.table].spec, slow.rows)
+            chunk.rejected += slow.rejected
     return chunk
 
 

@@ -26,6 +26,7 @@ from ..db.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repe
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
+from .nul_text import refuse_nul_text
 from .rebuild_hints import RebuildHints
 from .report import ImportReport, RejectedRecord
 from .run_identity import run_values
@@ -154,6 +155,9 @@ def ingest_batch(
     def checked(writer: ImportWriter, spec: TableSpec) -> list[tuple[Any, ...]]:
         rows, rejected = _validated(spec, batch[spec.name], defaults)
         writer.reject(rejected)
+        if writer.dialect == "postgresql":
+            rows, refused = refuse_nul_text(spec, rows)
+            writer.reject(refused)
         if spec is EXECUTIONS:
             hints.note_executions(rows)
         return rows
