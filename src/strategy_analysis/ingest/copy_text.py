@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 
 from ..db.upsert_base import NUMERIC_COLUMNS
+from . import column_sql as cs
 from .export_file import ExportFile, SourceTable, checked_rows, quote
 from .nul_text import refuse_nul_text
 from .report import RejectedRecord
@@ -26,6 +27,8 @@ from .report import RejectedRecord
 # NULL in the COPY text: no stored value is an empty string (blank text is NULL), and
 # printf renders NULL as ''. A row from the model goes through a COPY of its own.
 COPY_NULL = ""
+# Checks whose stored text is a canonical spelling or valid JSON: never a NUL character.
+_NUL_FREE_CHECKS = frozenset({cs.side, cs.order_type, cs.status, cs.json_object_text})
 # Where SQLite's '%!.17g' round-trips every double (checked over millions of values).
 _EXACT_NUMBERS = "({v} IS NULL OR (abs({v}) < 1e18 AND ({v} = 0 OR abs({v}) > 1e-18)))"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
@@ -105,11 +108,13 @@ def copy_text_sql(
     columns = list(zip(spec.columns, checked.values, checked.required, strict=True))
     exact = [_EXACT_NUMBERS.format(v=v) for c, v, _ in columns if c in NUMERIC_COLUMNS]
     # printf would end a text at a NUL character; such a row goes to the model (and is
-    # refused below: PostgreSQL text cannot hold NUL).
+    # refused: PostgreSQL text cannot hold NUL). Canonical spellings and JSON hold none.
     whole = [
         f"coalesce(instr({v}, char(0)), 0) = 0"
-        for c, v, _ in columns
-        if c not in NUMERIC_COLUMNS and c not in spec.timestamp_columns
+        for (c, v, _), check in zip(columns, spec.checks, strict=True)
+        if c not in NUMERIC_COLUMNS
+        and c not in spec.timestamp_columns
+        and check not in _NUL_FREE_CHECKS
     ]
     passes = f"coalesce(({' AND '.join([checked.condition, *exact, *whole])}), 0)"
     value_of = dict(zip(spec.columns, checked.values, strict=True))
