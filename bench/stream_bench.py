@@ -40,6 +40,7 @@ from sqlalchemy import make_url  # noqa: E402
 from strategy_analysis.db.engine import make_engine  # noqa: E402
 from strategy_analysis.db.migrations import upgrade_database  # noqa: E402
 from strategy_analysis.ingest.demo_export import demo_batches  # noqa: E402
+from strategy_analysis.ingest.stream import decode_batch_body, report_json  # noqa: E402
 
 DEFAULT_PG = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -241,9 +242,9 @@ def bench_in_process(database_url: str, bodies: list[bytes], seconds: float) -> 
             if time.perf_counter() - started >= seconds:
                 break
             t0 = time.perf_counter()
-            payload = json.loads(body)
+            payload = decode_batch_body(body)
             report = ingest_stream_batch(engine, payload, scheduler=scheduler, lock=lock)
-            json.dumps(report.model_dump(mode="json")).encode()
+            report_json(report)
             latencies.append(time.perf_counter() - t0)
             sent += len(payload.get("executions") or [])
         elapsed = time.perf_counter() - started

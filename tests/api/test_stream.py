@@ -155,6 +155,32 @@ def test_rejected_records_report_position_key_and_reason(live_server):
         assert imports[0]["source"] == "stream" and imports[0]["rejected_count"] == 1
 
 
+def test_nan_and_huge_numbers_get_a_verdict_per_record(live_server):
+    # NaN and a 20-digit integer are read as the json module reads them: each record gets
+    # its own verdict, the batch is not refused as "not JSON".
+    record = (
+        '{{"execution_id": "{id}", "order_id": "o1", "symbol": "ES", "side": "Buy",'
+        ' "exec_time_utc": "2025-01-06 14:30:00", "price": {price}, "quantity": 1}}'
+    )
+    body = (
+        '{"schema_version": "1.1", "run": {"run_id": "r-nan", "strategy_id": "S",'
+        ' "account_id": "A"}, "executions": ['
+        + ", ".join(
+            record.format(id=i, price=p)
+            for i, p in (("nan", "NaN"), ("big", "12345678901234567890123"), ("ok", "100.5"))
+        )
+        + "]}"
+    )
+    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+        answer = client.post(
+            "/api/ingest/stream", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["counts"]["executions"]["inserted"] == 2
+    assert [(r["key"], r["position"]) for r in report["rejected"]] == [("nan", 0)]
+
+
 @pytest.mark.parametrize("body", [{"run": "x"}, {"executions": "nope"}, {"executions": [1]}])
 def test_wrong_batch_shapes_are_422(live_server, body):
     answer = _post(httpx.Client(base_url=live_server.base_url, timeout=30), body)

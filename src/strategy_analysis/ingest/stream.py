@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
 from ..db.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
 from .batch_checks import check_records
@@ -239,9 +241,24 @@ def read_batch_file(
             f"{path.name} decompresses to more than {max_decompressed_bytes} bytes"
         )
     try:
-        return json.loads(data)
+        return decode_batch_body(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BatchFormatError(f"{path.name} does not hold JSON: {exc}") from None
+
+
+def report_json(report: ImportReport) -> bytes:
+    """A batch's answer as JSON (what the endpoint sends)."""
+    return orjson.dumps(report.model_dump(mode="json"))
+
+
+def decode_batch_body(body: bytes) -> Any:
+    """The JSON of a batch body: by orjson, or by the json module for what orjson refuses
+    (NaN, integers beyond 64 bits, ...), so each record still gets its own verdict.
+    ``ValueError`` (or ``UnicodeDecodeError``) when it is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def ingest_batch_file(

@@ -5,17 +5,17 @@ The import worker and the debounced stream rebuild start with the app (lifespan)
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from ...ingest.errors import BatchFormatError
 from ...ingest.report import ImportReport
+from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
 from ...jobs.rebuild_scheduler import RebuildScheduler
 from ...jobs.worker import ImportWorker
@@ -151,8 +151,8 @@ async def stream(request: Request) -> Any:
         max_decompressed=state.settings.max_decompressed_bytes,
     )
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = decode_batch_body(body)
+    except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError included
         raise ApiError(f"body is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise UnprocessableError(
@@ -168,7 +168,7 @@ async def stream(request: Request) -> Any:
         )
     except BatchFormatError as exc:
         raise UnprocessableError(str(exc)) from None
-    return JSONResponse(status_code=200, content=report.model_dump(mode="json"))
+    return Response(report_json(report), media_type="application/json")
 
 
 @router.get(
