@@ -13,10 +13,12 @@ a key takes the staged path, whose savepoint and duplicate listing handle it.
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from ..ingest.tables import TableSpec
 from .upsert_base import NUMERIC_COLUMNS, MergeResult, new_run_sql, q, stage_table
@@ -130,7 +132,10 @@ class PostgresBatchMerge:
             if i and spec.columns[i - 1] in NUMERIC_COLUMNS:
                 # Stored numbers are doubles: JSON carries their shortest round-trip text.
                 values = tuple(None if v is None else float(v) for v in values)
-            columns[f"c{i}"] = json.dumps(values, allow_nan=False, ensure_ascii=False)
+                if any(v is not None and not math.isfinite(v) for v in values):
+                    # the checks let no such number through; orjson would write null
+                    raise ValueError(f"{spec.name}.{spec.columns[i - 1]}: a number is not finite")
+            columns[f"c{i}"] = orjson.dumps(values).decode()
         return columns
 
     def send(
