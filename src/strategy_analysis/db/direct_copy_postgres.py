@@ -10,13 +10,11 @@ there at the end, with the merge's fallbacks (its order's value, then the run's 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from psycopg import errors
 
 from ..ingest.copy_text import CopyChunk, CopyLayout
 from ..ingest.tables import TableSpec
+from .types import stored_instant
 from .upsert_base import FALLBACK_COLUMNS, MergeResult, new_run_sql, q, stage_table
 from .upsert_postgres import PostgresUpsert, copy_chunk, pg_param
 
@@ -103,13 +101,13 @@ class DirectCopy:
         result, spec = self.result, self.spec
         result.inserted += chunk.lines + chunk.aside_lines + len(chunk.rows)
         result.symbols.update(chunk.symbols)
-        times = [_instant(chunk.first_time), _instant(chunk.last_time)]
+        times = [stored_instant(chunk.first_time), stored_instant(chunk.last_time)]
         if chunk.rows:
             symbol = 1 + spec.columns.index("symbol")
             result.symbols.update(row[symbol] for row in chunk.rows)
             if spec.time_column is not None:
                 column = 1 + spec.columns.index(spec.time_column)
-                times += [_instant(row[column]) for row in chunk.rows]
+                times += [stored_instant(row[column]) for row in chunk.rows]
         known = [t for t in times if t is not None]
         if known:
             result.first_time = min([*known, result.first_time or known[0]])
@@ -133,13 +131,6 @@ class DirectCopy:
             cursor.execute(f"RELEASE SAVEPOINT {self.savepoint}")
         self.result.staged = self.result.inserted
         return self.result
-
-
-def _instant(value: Any) -> datetime | None:
-    """A stored timestamp (text from SQLite, or a datetime from the model) as UTC."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value) + "+00:00")
 
 
 def clear_stage(upsert: PostgresUpsert, spec: TableSpec) -> None:

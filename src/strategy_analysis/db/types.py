@@ -14,6 +14,13 @@ from sqlalchemy.types import TypeDecorator
 SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
+def stored_instant(value: Any) -> datetime | None:
+    """A timestamp as the import stages it (that text, or a datetime) as an aware UTC instant."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value) + "+00:00")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """An instant in UTC: timestamptz on PostgreSQL, fixed-width text on SQLite.
 

@@ -107,12 +107,11 @@ def _bar_symbols(export: ExportFile) -> frozenset[str] | None:
 
 
 def _restage(export: ExportFile, spec: TableSpec, upsert: PostgresUpsert) -> None:
-    """Stage a whole table again (its rejections are counted already), on a connection of
-    its own: the reader threads may be reading the next table."""
+    """Stage a whole table again (its rejections are counted already). The reader thread
+    reads on a connection of its own, so the export's is free here."""
     clear_stage(upsert, spec)
-    with ExportFile.open(export.path) as again:
-        for chunk in copy_chunks(again, spec.name, CopyLayout.STAGE, COPY_CHUNK_ROWS):
-            upsert.stage_copy_text(spec, chunk)
+    for chunk in copy_chunks(export, spec.name, CopyLayout.STAGE, COPY_CHUNK_ROWS):
+        upsert.stage_copy_text(spec, chunk)
 
 
 def _table_chunks(

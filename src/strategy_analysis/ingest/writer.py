@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..db.models import Execution, Run, Strategy, utc_now
+from ..db.types import stored_instant
 from ..db.upsert_base import DuplicateKeysError, MergeResult
 from ..db.upsert_postgres import PostgresUpsert
 from ..db.upsert_sqlite import SqliteUpsert
@@ -35,12 +36,6 @@ from .run_identity import RunValues
 from .tables import TableSpec
 
 log = logging.getLogger(__name__)
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value) + "+00:00")
 
 
 class ImportWriter:
@@ -152,7 +147,7 @@ class ImportWriter:
 
     def _note_data_times(self, first: Any, last: Any) -> None:
         for value in (first, last):
-            moment = _as_datetime(value)
+            moment = stored_instant(value)
             if moment is None:
                 continue
             self.first_time = moment if self.first_time is None else min(self.first_time, moment)
@@ -221,7 +216,7 @@ class ImportWriter:
         )
 
     def _note_bar_range(self, symbols: set[str], first: Any, last: Any) -> None:
-        first_at, last_at = _as_datetime(first), _as_datetime(last)
+        first_at, last_at = stored_instant(first), stored_instant(last)
         if first_at is None or last_at is None:
             return
         for symbol in symbols:

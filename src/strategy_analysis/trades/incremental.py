@@ -37,9 +37,9 @@ from .reading import (
     run_contexts,
 )
 from .rebuild import (
-    ANALYSIS_UPDATED,
     Clock,
     RebuildResult,
+    publish_analysis_updated,
     rebuild_trades,
     store_run_statistics,
 )
@@ -287,11 +287,4 @@ def _rebuild_run_since(
         executions_read,
         len(replaced),
     )
-    if event_bus is not None:
-        event_bus.publish(
-            ANALYSIS_UPDATED,
-            strategy_id=run.strategy_id,
-            run_id=run.run_id,
-            trades=run_trades,
-            symbols=symbols,
-        )
+    publish_analysis_updated(event_bus, run, run_trades, symbols)

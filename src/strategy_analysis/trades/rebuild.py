@@ -101,6 +101,20 @@ def store_run_statistics(conn: Connection, run: RunContext, metrics: StoredTrade
     return len(metrics.closed)
 
 
+def publish_analysis_updated(
+    event_bus: EventBus | None, run: RunContext, run_trades: int, symbols: Iterable[str]
+) -> None:
+    """Tell listeners (the web app, over SSE) that the run's analysis was rebuilt."""
+    if event_bus is not None:
+        event_bus.publish(
+            ANALYSIS_UPDATED,
+            strategy_id=run.strategy_id,
+            run_id=run.run_id,
+            trades=run_trades,
+            symbols=sorted(symbols),
+        )
+
+
 def _group_by_run(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     by_run: dict[str, set[str]] = defaultdict(set)
     for run_id, symbol in pairs:
@@ -215,11 +229,4 @@ def _rebuild_run(
         ", ".join(sorted(symbols)),
         len(executions),
     )
-    if event_bus is not None:
-        event_bus.publish(
-            ANALYSIS_UPDATED,
-            strategy_id=run.strategy_id,
-            run_id=run.run_id,
-            trades=run_trades,
-            symbols=sorted(symbols),
-        )
+    publish_analysis_updated(event_bus, run, run_trades, symbols)
