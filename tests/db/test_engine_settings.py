@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import text
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_sessions_are_utc_without_jit(engine: Any) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL session settings")
     with engine.connect() as conn:
         assert conn.execute(text("SHOW TimeZone")).scalar_one() == "UTC"
         assert conn.execute(text("SHOW jit")).scalar_one() == "off"

@@ -99,8 +99,6 @@ def _outcome(engine: Engine, staged: bool, monkeypatch: pytest.MonkeyPatch) -> l
 
 @pytest.fixture
 def second_engine(engine: Engine, postgres_server: Any) -> Iterator[Engine]:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the array merge is PostgreSQL's")
     other = make_engine(postgres_server.create(postgres_server.template))
     try:
         yield other
@@ -108,6 +106,7 @@ def second_engine(engine: Engine, postgres_server: Any) -> Iterator[Engine]:
         other.dispose()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # the array merge's
 def test_array_merge_equals_staged_merge(
     engine: Engine, second_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
