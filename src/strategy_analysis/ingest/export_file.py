@@ -71,6 +71,12 @@ def check_header(path: Path) -> int:
     return size
 
 
+def rowid_bounds_sql(table: str) -> str:
+    """The lowest and the highest rowid of ``table`` (quoted), each by one index descent:
+    ``min(rowid), max(rowid)`` in one SELECT scans the table."""
+    return f"SELECT (SELECT min(rowid) FROM {table}), (SELECT max(rowid) FROM {table})"
+
+
 def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return "x'" + value.hex() + "'"
@@ -327,9 +333,7 @@ class ExportFile:
     def rowid_range(self, table: str) -> tuple[int, int] | None:
         source = self.tables[table]
         with self.reading(table):
-            low, high = self.conn.execute(
-                f"SELECT min(rowid), max(rowid) FROM {quote(source.name)}"
-            ).fetchone()
+            low, high = self.conn.execute(rowid_bounds_sql(quote(source.name))).fetchone()
         return None if low is None else (int(low), int(high))
 
     def first_raw(self, table: str) -> dict[str, Any] | None:
@@ -404,7 +408,7 @@ class ExportFile:
             null_tests=frozenset(null_tests),
             failing=f"SELECT pos FROM {stage} s WHERE pos BETWEEN :lo AND :hi AND NOT {passes}",
             count=f"SELECT count(*) FROM {name} WHERE rowid BETWEEN :lo AND :hi",
-            bounds=f"SELECT (SELECT min(rowid) FROM {name}), (SELECT max(rowid) FROM {name})",
+            bounds=rowid_bounds_sql(name),
             raw_rows=(
                 f"SELECT rowid AS pos, {', '.join(raws)} FROM {name}"
                 " WHERE rowid BETWEEN :lo AND :hi"
