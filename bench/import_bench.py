@@ -265,13 +265,16 @@ class PostgresDatabase:
 
 
 def pg_rows_written(database_url: str) -> int:
-    """Rows inserted + updated + deleted so far in the platform's data tables."""
+    """Rows inserted + updated + deleted so far in the platform's data tables (the
+    partitions of bars, orders and executions included)."""
+    tables = list(TABLES) + ["runs", "strategies"]
     with psycopg.connect(_libpq(database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_stat_clear_snapshot()")
         row = conn.execute(
-            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
-            "FROM pg_stat_user_tables WHERE relname = ANY(%s)",
-            (list(TABLES) + ["runs", "strategies"],),
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
+            " WHERE relname = ANY(%s) OR relid IN (SELECT inhrelid FROM pg_inherits"
+            " WHERE inhparent::regclass::text = ANY(%s))",
+            (tables, tables),
         ).fetchone()
     return int(row[0]) if row else 0
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from strategy_analysis.config import Settings
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Base
+from strategy_analysis.db.partitions_postgres import not_a_partition
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,6 +25,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=not_a_partition(connection),
     )
     with context.begin_transaction():
         context.run_migrations()

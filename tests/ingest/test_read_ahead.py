@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +37,15 @@ def _items(path: Path) -> list[tuple[str, Any]]:
     return items
 
 
-def test_chunks_come_back_in_order_with_their_end_markers(tmp_path: Path) -> None:
+# 0: a reader thread; 2: two reader processes (large files)
+READERS = pytest.mark.parametrize("processes", [0, 2])
+
+
+@READERS
+def test_chunks_come_back_in_order_with_their_end_markers(tmp_path: Path, processes: int) -> None:
     path = _export(tmp_path)
     items = _items(path)
-    chunks = list(read_in_order(path, items, ahead=3))
+    chunks = list(read_in_order(path, items, ahead=3, processes=processes))
     assert [key for key, _ in chunks] == [key for key, _ in items]
     assert [c is None for _, c in chunks] == [t is None for _, t in items]
     lines = {t: sum(c.lines for k, c in chunks if k == t and c) for t in ("bars", "orders")}
@@ -45,16 +55,65 @@ def test_chunks_come_back_in_order_with_their_end_markers(tmp_path: Path) -> Non
     assert sum(len(c.rejected) for k, c in chunks if k == "executions" and c) == 1
 
 
-def test_a_reading_error_reaches_the_consumer(tmp_path: Path) -> None:
+@READERS
+def test_a_reading_error_reaches_the_consumer(tmp_path: Path, processes: int) -> None:
     path = _export(tmp_path)
     items = _items(path)
     path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)  # damaged after planning
     with pytest.raises(ExportFileError):
-        list(read_in_order(path, items))
+        list(read_in_order(path, items, processes=processes))
 
 
-def test_stopping_early_shuts_the_readers_down(tmp_path: Path) -> None:
+@READERS
+def test_stopping_early_shuts_the_readers_down(tmp_path: Path, processes: int) -> None:
     path = _export(tmp_path)
-    reading = read_in_order(path, _items(path), ahead=2)
+    reading = read_in_order(path, _items(path), ahead=2, processes=processes)
     next(reading)
     reading.close()  # no hang, and the reader's connection is closed
+    assert multiprocessing.active_children() == []
+
+
+def test_reader_processes_die_with_their_parent(tmp_path: Path) -> None:
+    """A killed importer (a server's SIGKILL) leaves no reader process reading on."""
+    path = _export(tmp_path)
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from strategy_analysis.ingest.export_file import ExportFile\n"
+        "from strategy_analysis.ingest.copy_text import CopyLayout, chunk_tasks\n"
+        "from strategy_analysis.ingest.read_ahead import read_in_order\n"
+        "if __name__ == '__main__':\n"
+        "    path = Path(sys.argv[1])\n"
+        "    with ExportFile.open(path) as export:\n"
+        "        items = [('bars', t) for t in chunk_tasks(export, 'bars', CopyLayout.STAGE, 4)]\n"
+        "    reading = read_in_order(path, items, processes=2)\n"
+        "    next(reading)\n"
+        "    import multiprocessing\n"
+        "    print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    (tmp_path / "importer.py").write_text(script)
+    parent = subprocess.Popen(
+        [sys.executable, str(tmp_path / "importer.py"), str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    children = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(children) == 2
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in children)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead: only its exit status is left
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[-1][0] != "Z"

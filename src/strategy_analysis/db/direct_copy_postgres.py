@@ -6,6 +6,10 @@ The copy runs under a savepoint. A key the file repeats undoes it (``DirectCopyU
 and the importer stages and merges the table after all. An execution without strategy or
 account comes laid out for the stage (``copy_text``'s rows put aside) and is inserted from
 there at the end, with the merge's fallbacks (its order's value, then the run's default).
+
+A large table goes into a partition of its own (``partitions_postgres``), created under
+the savepoint and filled with ``COPY FREEZE``; its indexes are built when the table is
+read, and it is attached when the import ends.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from psycopg import errors
 
 from ..ingest.copy_text import CopyChunk, CopyLayout
 from ..ingest.tables import TableSpec
+from .partitions_postgres import PARTITION_ERRORS, OwnPartition
 from .types import stored_instant
 from .upsert_base import FALLBACK_COLUMNS, MergeResult, new_run_sql, q, stage_table
 from .upsert_postgres import PostgresUpsert, copy_chunk, pg_param
@@ -53,8 +58,11 @@ class DirectCopy:
         layout: CopyLayout,
         run_id: str | None,
         bar_symbols: frozenset[str] | None = None,
+        *,
+        own_partition: bool = False,
     ) -> None:
         self.conn = upsert.conn
+        self.upsert = upsert
         self.spec = spec
         self.layout = layout
         self.run_id = run_id
@@ -62,12 +70,24 @@ class DirectCopy:
         self.aside = FALLBACK_COLUMNS.get(spec.name, ())
         self.staged = 0
         self.result = MergeResult()
-        columns = ", ".join(q(c) for c in layout.columns(spec.columns))
-        self.target = f"{spec.name} ({columns})"
+        self.columns = ", ".join(q(c) for c in layout.columns(spec.columns))
+        self.table = spec.name
         stage_columns = ", ".join(q(c) for c in CopyLayout.STAGE.columns(spec.columns))
         self.stage = f"{stage_table(spec)} ({stage_columns})"
         self.savepoint = f"direct_{spec.name}"
         self.conn.execute(f"SAVEPOINT {self.savepoint}")
+        self.partition: OwnPartition | None = None
+        if own_partition:
+            keys = [run_id] if spec.run_scoped and run_id is not None else self.bar_symbols
+            try:
+                self.partition = OwnPartition(self.conn, spec.name, keys)
+            except PARTITION_ERRORS:
+                raise self._undo("another import created the partition meanwhile") from None
+            self.table = self.partition.name
+
+    @property
+    def target(self) -> str:
+        return f"{self.table} ({self.columns})"
 
     def _undo(self, why: str) -> DirectCopyUndone:
         self.conn.execute(f"ROLLBACK TO SAVEPOINT {self.savepoint}")
@@ -87,9 +107,19 @@ class DirectCopy:
             if any(row[symbol] not in self.bar_symbols for row in direct_rows):
                 # A symbol the collision check did not cover.
                 raise self._undo("a bar's symbol was not checked for stored bars")
+        # Rows copied into a table this savepoint created can be stored frozen.
+        options = "FREEZE" if self.partition is not None else None
         with self.conn.cursor() as cursor:
             try:
-                copy_chunk(cursor, self.target, self.layout, chunk.text, direct_rows, self.run_id)
+                copy_chunk(
+                    cursor,
+                    self.target,
+                    self.layout,
+                    chunk.text,
+                    direct_rows,
+                    self.run_id,
+                    options=options,
+                )
                 copy_chunk(cursor, self.stage, CopyLayout.STAGE, chunk.aside_text, staged_rows)
             except errors.UniqueViolation:
                 raise self._undo("a key repeats") from None
@@ -114,7 +144,8 @@ class DirectCopy:
             result.last_time = max([*known, result.last_time or known[0]])
 
     def finish(self, defaults: dict[str, str | None]) -> MergeResult:
-        """Insert what was put aside and release the savepoint: every row is new."""
+        """Insert what was put aside, build an own partition's indexes and release the
+        savepoint: every row is new."""
         params = {
             "run_id": self.run_id,
             "sequence_offset": 0,
@@ -123,12 +154,21 @@ class DirectCopy:
         }
         spec = self.spec
         with self.conn.cursor() as cursor:
-            if self.staged:
-                try:
-                    cursor.execute(new_run_sql(spec, pg_param, stage_table(spec)), params)
-                except errors.UniqueViolation:
-                    raise self._undo("a key repeats") from None
+            try:
+                if self.staged:
+                    # The fallbacks read the run's orders through their parent table.
+                    self.upsert.pending.attach_all()
+                    cursor.execute(
+                        new_run_sql(spec, pg_param, stage_table(spec), target=self.table), params
+                    )
+                if self.partition is not None:
+                    self.partition.build_indexes()
+                    self.partition.analyze()
+            except PARTITION_ERRORS:
+                raise self._undo("a key repeats") from None
             cursor.execute(f"RELEASE SAVEPOINT {self.savepoint}")
+        if self.partition is not None:
+            self.upsert.pending.add(self.partition)
         self.result.staged = self.result.inserted
         return self.result
 

@@ -93,6 +93,8 @@ class Bar(Base):
     """Market data, shared by all runs."""
 
     __tablename__ = "bars"
+    # PostgreSQL: new symbols of a large import get a partition of their own (partitions.py).
+    __table_args__ = ({"postgresql_partition_by": "LIST (symbol)"},)
 
     symbol: Mapped[str] = mapped_column(String(200), primary_key=True)
     timeframe: Mapped[str] = mapped_column(String(50), primary_key=True)
@@ -108,6 +110,8 @@ class Bar(Base):
 
 class Order(Base):
     __tablename__ = "orders"
+    # PostgreSQL: a large import of a new run gets a partition of its own (partitions.py).
+    __table_args__ = ({"postgresql_partition_by": "LIST (run_id)"},)
 
     # No foreign key to runs: its per-row check keeps COPY from batching a new run's rows.
     run_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -137,6 +141,8 @@ class Execution(Base):
         Index(None, "run_id", "symbol", "exec_time", "sequence"),
         # A stream batch continues its run's sequence from the stored maximum.
         Index(None, "run_id", "sequence"),
+        # PostgreSQL: a large import of a new run gets a partition of its own (partitions.py).
+        {"postgresql_partition_by": "LIST (run_id)"},
     )
 
     # No foreign key to runs (as for orders).

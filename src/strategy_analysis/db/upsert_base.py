@@ -147,16 +147,19 @@ def nothing_stored_sql(
     return None
 
 
-def new_run_sql(spec: TableSpec, param: Callable[[str], str], stage: str) -> str:
-    """Nothing stored to compare with (a new run, new bars): insert everything staged."""
-    target, source = insert_columns(
+def new_run_sql(
+    spec: TableSpec, param: Callable[[str], str], stage: str, target: str | None = None
+) -> str:
+    """Nothing stored to compare with (a new run, new bars): insert everything staged
+    (into ``target``, a table of the same columns, if given)."""
+    columns, source = insert_columns(
         spec,
         run=param("run_id"),
         sequence_offset=param("sequence_offset"),
         now="NULL",
         values=staged_values(spec, param),
     )
-    return f"INSERT INTO {spec.name} ({target}) SELECT {source} FROM {stage} s"
+    return f"INSERT INTO {target or spec.name} ({columns}) SELECT {source} FROM {stage} s"
 
 
 class DuplicateKeysError(Exception):

@@ -2,7 +2,8 @@
 
 The merge statement drops unchanged rows with a join against the target before
 ``INSERT ... ON CONFLICT DO UPDATE``, so a re-import of unchanged data writes nothing and
-locks nothing; ``xmax = 0`` in ``RETURNING`` tells an inserted row from an updated one.
+locks nothing; the classification (a stored twin or none) tells an inserted row from an
+updated one (``RETURNING xmax`` is not allowed on a partitioned table).
 The conflict list (old and new values) is written by the same statement.
 """
 
@@ -16,6 +17,7 @@ from psycopg import errors
 
 from ..ingest.copy_text import COPY_NULL, CopyChunk, CopyLayout
 from ..ingest.tables import TableSpec
+from .partitions_postgres import PendingAttaches
 from .upsert_base import (
     NUMERIC_COLUMNS,
     Duplicate,
@@ -34,6 +36,10 @@ from .upsert_base import (
 
 log = logging.getLogger(__name__)
 
+# A stage this large is analyzed before its merge: the planner then sizes the join from
+# real row counts and widths, not from a temporary table's guesses.
+ANALYZED_STAGE_ROWS = 10_000
+
 
 def copy_chunk(
     cursor: Any,
@@ -42,15 +48,21 @@ def copy_chunk(
     text: str,
     rows: list[tuple[Any, ...]],
     run_id: str | None = None,
+    *,
+    options: str | None = None,
 ) -> None:
     """COPY lines of text, then model rows (pos, values), into ``target`` (its columns in
-    ``layout``); the text's NULL is ``COPY_NULL``, so the rows go through a COPY of their own."""
+    ``layout``); the text's NULL is ``COPY_NULL``, so the rows go through a COPY of their own.
+    ``options`` are further COPY options (``FREEZE``)."""
+    more = f", {options}" if options else ""
     if text:
-        with cursor.copy(f"COPY {target} FROM STDIN (NULL '{COPY_NULL}')") as copy:
+        with cursor.copy(f"COPY {target} FROM STDIN (NULL '{COPY_NULL}'{more})") as copy:
             copy.write(text)
             copy.write("\n")
     if rows:
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        with cursor.copy(
+            f"COPY {target} FROM STDIN ({options})" if options else f"COPY {target} FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(layout.row(row, run_id))
 
@@ -115,9 +127,10 @@ def merge_sql(spec: TableSpec) -> str:
     parts.append(
         f"up AS (INSERT INTO {spec.name} ({target_columns}) SELECT {source_columns} FROM src s"
         f" ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}"
-        " RETURNING (xmax = 0) AS inserted, symbol)"
+        " RETURNING 1)"
     )
-    tail.insert(0, "SELECT 'up', inserted, symbol, count(*) FROM up GROUP BY inserted, symbol")
+    # Every classified row is written: the ones with no stored twin are the inserts.
+    tail.insert(0, "SELECT 'up', NOT existed, symbol, count(*) FROM src GROUP BY existed, symbol")
     if "symbol" in compared:
         tail.append(
             "SELECT 'old', NULL, old_symbol, count(*) FROM src WHERE existed GROUP BY old_symbol"
@@ -156,6 +169,8 @@ class PostgresUpsert:
         # The classification joins a whole stage against the run's stored rows: a hash
         # that fits in memory avoids spilling batches to temporary files.
         self.conn.execute("SET LOCAL work_mem = '128MB'")
+        # Own partitions of this import, attached at its end or before a merge.
+        self.pending = PendingAttaches()
 
     def release(self) -> None:
         """Temporary tables go with the transaction (ON COMMIT DROP)."""
@@ -246,6 +261,8 @@ class PostgresUpsert:
         Duplicates are rare, so instead of grouping every stage by its key first, the merge
         runs under a savepoint and a unique or cardinality violation undoes it.
         """
+        # The merge reads through the parent tables (stored rows, an order's fallbacks).
+        self.pending.attach_all()
         with self.conn.cursor() as cursor:
             cursor.execute("SAVEPOINT merge_stage")
             try:
@@ -285,6 +302,8 @@ class PostgresUpsert:
             cursor.execute(f"SELECT DISTINCT symbol FROM {stage}")
             result.symbols.update(r[0] for r in cursor.fetchall())
             return result
+        if result.staged >= ANALYZED_STAGE_ROWS:
+            cursor.execute(f"ANALYZE {stage}")
         cursor.execute(merge_sql(spec), params)
         count_merge(result, cursor.fetchall())
         if result.updated and result.unchanged and self._repeats(cursor, spec):

@@ -1,7 +1,8 @@
 """A file import on PostgreSQL: every table's rows COPY'd, as text SQLite writes.
 
-A reader thread runs through the tables ahead of the database (``read_ahead``), so
-the next chunks are checked and formatted while the database takes the current one. A table
+Readers run through the tables ahead of the database (``read_ahead``: a thread, or two
+processes for a large file), so the next chunks are checked and formatted while the
+database takes the current one. A table
 whose rows cannot collide with stored ones is copied into the table itself
 (``DirectCopy``); if that is undone (a key the file repeats), the table is staged and
 merged after all. Every other table is staged and merged.
@@ -10,8 +11,10 @@ merged after all. Every other table is staged and merged.
 from __future__ import annotations
 
 import logging
+import os
 from typing import cast
 
+from ..db import partitions_postgres
 from ..db.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
 from ..db.upsert_base import FALLBACK_COLUMNS
 from ..db.upsert_postgres import PostgresUpsert
@@ -28,6 +31,10 @@ log = logging.getLogger(__name__)
 COPY_CHUNK_ROWS = 25_000
 # Chunks read ahead of the database.
 READ_AHEAD = 6
+# Files with at least this many rows are read by reader processes, one per core up to
+# two (starting one costs about half a second of CPU).
+PROCESS_READING_MIN_ROWS = 200_000
+MAX_READER_PROCESSES = 2
 
 
 def copy_tables(
@@ -40,6 +47,8 @@ def copy_tables(
 ) -> None:
     """COPY the rows of ``specs``' tables, reporting progress and rejections."""
     upsert = cast(PostgresUpsert, writer.upsert)
+    # Bars last: while the database builds the executions' indexes, the readers read bars.
+    specs = sorted(specs, key=lambda spec: spec.name == "bars")
     bar_symbols = _bar_symbols(export) if "bars" in export.tables else None
     layouts = {
         spec.name: direct_layout(upsert, spec, run_id, bar_symbols) or CopyLayout.STAGE
@@ -51,6 +60,7 @@ def copy_tables(
         export.path,
         _table_chunks(export, specs, layouts, run_id),
         ahead=READ_AHEAD,
+        processes=_reader_processes(export, specs),
     ):
         name = spec.name
         if chunk is None:
@@ -68,11 +78,8 @@ def copy_tables(
             continue
         if name not in direct:
             layout = layouts[name]
-            direct[name] = (
-                None
-                if layout is CopyLayout.STAGE
-                else DirectCopy(upsert, spec, layout, run_id, bar_symbols)
-            )
+            # None from the first chunk on: staged like any other table.
+            direct[name] = _direct_copy(export, upsert, spec, layout, run_id, bar_symbols)
         copier = direct[name]
         if copier is not None:
             try:
@@ -85,6 +92,34 @@ def copy_tables(
             upsert.stage_copy_text(spec, chunk)
         writer.reject(chunk.rejected)
         progress.advance(chunk.positions_done)
+    upsert.pending.attach_all()
+
+
+def _direct_copy(
+    export: ExportFile,
+    upsert: PostgresUpsert,
+    spec: TableSpec,
+    layout: CopyLayout,
+    run_id: str | None,
+    bar_symbols: frozenset[str] | None,
+) -> DirectCopy | None:
+    """The copier of a table copied straight into place (None: staged), into a partition
+    of its own when the table is large."""
+    if layout is CopyLayout.STAGE:
+        return None
+    own = export.count(spec.name) >= partitions_postgres.OWN_PARTITION_MIN_ROWS
+    try:
+        return DirectCopy(upsert, spec, layout, run_id, bar_symbols, own_partition=own)
+    except DirectCopyUndone as exc:
+        _log_undone(export, exc)
+        return None
+
+
+def _reader_processes(export: ExportFile, specs: list[TableSpec]) -> int:
+    rows = sum(export.count(spec.name) for spec in specs)
+    if rows < PROCESS_READING_MIN_ROWS:
+        return 0
+    return min(MAX_READER_PROCESSES, os.cpu_count() or 1)
 
 
 def _log_undone(export: ExportFile, exc: DirectCopyUndone) -> None:
