@@ -87,13 +87,16 @@ def other_engine(postgres_server: Any) -> Any:
     eng.dispose()
 
 
-def test_same_rows_and_report_as_the_default_partition(
+def test_large_file_path_gives_the_same_rows_and_report(
     engine: Engine, other_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Own partitions and reader processes (a large file's path) against the default
+    partition and a reader thread."""
     path = tmp_path / "demo.sqlite"
     write_demo_export(path, executions=3_000, seed=3)
     shared = import_export_file(other_engine, path)
     monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 1)
+    monkeypatch.setattr(copy_import, "PROCESS_READING_MIN_ROWS", 1)
     monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 700)  # several chunks per table
     owned = import_export_file(engine, path)
     assert owned.status == shared.status == "succeeded", owned.error
