@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 # Rows per chunk of COPY text: the few chunks in flight stay small.
 COPY_CHUNK_ROWS = 25_000
-# Chunks read ahead of the database.
-READ_AHEAD = 6
+# Chunks read ahead of the database: enough for the readers to go on while the database
+# builds an own partition's indexes (a few seconds), few enough to stay small in memory.
+READ_AHEAD = 24
 # Files with at least this many rows are read by reader processes, one per core up to
 # two (starting one costs about half a second of CPU).
 PROCESS_READING_MIN_ROWS = 200_000
