@@ -148,9 +148,6 @@ class PendingAttaches:
     def add(self, partition: OwnPartition) -> None:
         self._waiting.append(partition)
 
-    def __bool__(self) -> bool:
-        return bool(self._waiting)
-
     def attach_all(self) -> None:
         while self._waiting:
             self._waiting.pop(0).attach()
