@@ -255,3 +255,31 @@ def test_downgrade_keeps_the_rows_of_own_partitions(
     upgrade_database(database_url)
     assert stored(engine) == before
     assert sorted(partition_rows(engine)) == [f"{t}_default" for t in sorted(DATA_TABLES)]
+
+
+def test_default_partitions_stay_readable_until_the_import_ends(
+    engine: Engine, tmp_path: Path, own_partitions: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attaching locks a DEFAULT partition until the commit: the attaches come last, also
+    when executions take their fallbacks from the run's (not yet attached) orders."""
+    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 5)
+    path = write_export(
+        tmp_path / "late.sqlite",
+        orders=[order("O1", strategy_id="FromOrder")],
+        executions=[execution("E1", strategy_id=None), execution("E2")],
+        bars=[bar(f"2025-01-06 10:{m:02d}:00") for m in range(20)],  # read last
+    )
+    readable: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        if done > 10:  # bars being copied: orders and executions are read and indexed
+            with engine.connect() as other:
+                other.execute(text("SET lock_timeout = '200ms'"))
+                for table in ("orders_default", "executions_default", "bars_default"):
+                    other.execute(text(f"SELECT count(*) FROM {table}"))
+                readable.append(True)
+
+    report = import_export_file(engine, path, progress=progress)
+    assert report.status == "succeeded", report.error
+    assert readable
+    assert stored(engine)["executions"][0][3] == "FromOrder"

@@ -156,11 +156,11 @@ class DirectCopy:
         with self.conn.cursor() as cursor:
             try:
                 if self.staged:
-                    # The fallbacks read the run's orders through their parent table.
-                    self.upsert.pending.attach_all()
-                    cursor.execute(
-                        new_run_sql(spec, pg_param, stage_table(spec), target=self.table), params
-                    )
+                    # The fallbacks read the run's orders, from their own partition if they
+                    # have one not attached yet (attaching now would lock the DEFAULT one).
+                    orders = self.upsert.pending.table_holding("orders")
+                    sql = new_run_sql(spec, pg_param, stage_table(spec), self.table, orders)
+                    cursor.execute(sql, params)
                 if self.partition is not None:
                     self.partition.build_indexes()
                     self.partition.analyze()

@@ -8,7 +8,7 @@ million rows into three indexes of one big table costs about twice as much.
 
 All of it runs in the import's transaction: a failed import leaves no table behind.
 Attaching locks the DEFAULT partition until the commit, so the attaches wait for the end
-of the import (``PendingAttaches``) unless a statement needs to read through the parent.
+of the import (``PendingAttaches``) unless a merge needs to read through the parent.
 """
 
 from __future__ import annotations
@@ -140,13 +140,20 @@ class OwnPartition:
 
 class PendingAttaches:
     """Own partitions whose indexes are built, attached together when the import ends or
-    before a statement reads through their parent tables."""
+    before a merge reads through their parent tables."""
 
     def __init__(self) -> None:
         self._waiting: list[OwnPartition] = []
 
     def add(self, partition: OwnPartition) -> None:
         self._waiting.append(partition)
+
+    def table_holding(self, table: str) -> str:
+        """Where this import's new rows of ``table`` are: a waiting partition, or the table."""
+        for partition in self._waiting:
+            if partition.table == table:
+                return partition.name
+        return table
 
     def attach_all(self) -> None:
         while self._waiting:

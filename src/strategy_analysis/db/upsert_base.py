@@ -56,18 +56,21 @@ def key_join(spec: TableSpec, run_param: str, left: str = "t", right: str = "s")
     return " AND ".join(parts)
 
 
-def staged_values(spec: TableSpec, param: Callable[[str], str]) -> dict[str, str]:
+def staged_values(
+    spec: TableSpec, param: Callable[[str], str], orders: str = "orders"
+) -> dict[str, str]:
     """SQL of each column's value as staged (``s``), with an execution's fallbacks.
 
     An execution's empty strategy/account falls back to its order's, then to the run's
-    (Metadata) default; the order is looked up only for an empty value. ``param`` renders
-    a bound parameter name in the dialect's style.
+    (Metadata) default; the order is looked up only for an empty value, in ``orders``
+    (the run's own partition while it is not attached yet). ``param`` renders a bound
+    parameter name in the dialect's style.
     """
     values = {c: f"s.{q(c)}" for c in spec.columns}
     if spec.name == "executions":
         for column in FALLBACK_COLUMNS[spec.name]:
             values[column] = (
-                f"coalesce(s.{column}, (SELECT o.{column} FROM orders o"
+                f"coalesce(s.{column}, (SELECT o.{column} FROM {orders} o"
                 f" WHERE o.run_id = {param('run_id')} AND o.order_id = s.order_id),"
                 f" {param('default_' + column)})"
             )
@@ -148,16 +151,20 @@ def nothing_stored_sql(
 
 
 def new_run_sql(
-    spec: TableSpec, param: Callable[[str], str], stage: str, target: str | None = None
+    spec: TableSpec,
+    param: Callable[[str], str],
+    stage: str,
+    target: str | None = None,
+    orders: str = "orders",
 ) -> str:
     """Nothing stored to compare with (a new run, new bars): insert everything staged
-    (into ``target``, a table of the same columns, if given)."""
+    (into ``target``, a table of the same columns, if given; fallbacks from ``orders``)."""
     columns, source = insert_columns(
         spec,
         run=param("run_id"),
         sequence_offset=param("sequence_offset"),
         now="NULL",
-        values=staged_values(spec, param),
+        values=staged_values(spec, param, orders),
     )
     return f"INSERT INTO {target or spec.name} ({columns}) SELECT {source} FROM {stage} s"
 
