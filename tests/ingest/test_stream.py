@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from strategy_analysis.db.models import Execution, ImportRecord, Order, Run
+from strategy_analysis.ingest import writer
 from strategy_analysis.ingest.demo_export import demo_batches
 from strategy_analysis.ingest.errors import BatchFormatError
 from strategy_analysis.ingest.report import ImportReport
@@ -187,11 +188,17 @@ def test_gzip_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
         ingest_batch_file(engine, path, max_decompressed_bytes=1_000_000)
 
 
-def test_bars_after_their_trades_make_the_covered_runs_affected(engine: Engine) -> None:
+def test_bars_after_their_trades_make_the_covered_runs_affected(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "TRADED_PROBES_PER_QUERY", 1)  # a statement per probe
     ingest_batch(engine, batch(executions=[execution("E1"), execution("E2", symbol="NQ 12-25")]))
     other = {"run_id": "other", "strategy_id": "S1", "mode": "live"}
     late = [execution("E9", exec_time_utc="2025-02-01 10:00:00")]
     ingest_batch(engine, batch(run=other, executions=late))
+    # in the bars' time, but trading another symbol
+    nq_only = {"run_id": "nq-only", "strategy_id": "S1", "mode": "live"}
+    ingest_batch(engine, batch(run=nq_only, executions=[execution("E5", symbol="NQ 12-25")]))
     seen: list[ImportReport] = []
     # Bars only, in a batch of their own (no run), covering live-1's ES fill only.
     ingest_batch(
