@@ -271,15 +271,11 @@ class ImportWriter:
         and every run whose time the new or changed bars cover."""
         if self.bar_ranges:
             self.affected |= self._runs_covered_by_new_bars()
-        for symbol in sorted(self.point_value_symbols):
+        if self.point_value_symbols:
             # Per run, a probe of the (run_id, symbol, ...) index, not a scan of executions.
-            traded = (
-                select(Execution.run_id)
-                .where(Execution.run_id == Run.run_id, Execution.symbol == symbol)
-                .exists()
-            )
-            rows = self.conn.execute(select(Run.run_id).where(traded))
-            self.affected.update((run_id, symbol) for (run_id,) in rows)
+            runs = self.conn.execute(select(Run.run_id)).scalars().all()
+            symbols = sorted(self.point_value_symbols)
+            self.affected |= self._traded([(r, symbol) for symbol in symbols for r in runs])
         self.report.affected = sorted(self.affected)
 
 

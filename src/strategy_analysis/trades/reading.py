@@ -110,13 +110,15 @@ def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
     return " AND e.symbol IN :symbols", {"symbols": sorted(set(symbols))}
 
 
+# The order is looked up by the run as a value, not as e.run_id: on PostgreSQL the
+# planner then looks into that run's partition of orders alone, not into every one.
 _ACCOUNT_SQL = """COALESCE(e.account_id,
                         (SELECT o.account_id FROM orders o
-                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
+                          WHERE o.run_id = {run} AND o.order_id = e.order_id),
                         {run_account})"""
 _STRATEGY_SQL = """COALESCE(e.strategy_id,
                         (SELECT o.strategy_id FROM orders o
-                          WHERE o.run_id = e.run_id AND o.order_id = e.order_id),
+                          WHERE o.run_id = {run} AND o.order_id = e.order_id),
                         {run_strategy})"""
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
@@ -152,15 +154,16 @@ def _load_executions_rows(
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
-    params: list[Any] = [run.account_id, run.strategy_id, run.run_id]
+    # the placeholders in order: account's (run, default), strategy's, the run's rows
+    params: list[Any] = [run.run_id, run.account_id, run.run_id, run.strategy_id, run.run_id]
     if names is not None:
         where += " AND e.symbol IN (" + ", ".join("?" * len(names)) + ")"
         params += names
     if after is not None:
         where += " AND e.exec_time > ?"
         params.append(bind_time(after, "sqlite"))
-    account = _ACCOUNT_SQL.format(run_account="?")
-    strategy = _STRATEGY_SQL.format(run_strategy="?")
+    account = _ACCOUNT_SQL.format(run="?", run_account="?")
+    strategy = _STRATEGY_SQL.format(run="?", run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute(
@@ -251,8 +254,10 @@ def _copy_executions(
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
         if after is not None:
             where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
-        account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
-        strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
+        account = _ACCOUNT_SQL.format(run=literal(run.run_id), run_account=literal(run.account_id))
+        strategy = _STRATEGY_SQL.format(
+            run=literal(run.run_id), run_strategy=literal(run.strategy_id)
+        )
         texts = [
             ("execution_id", False),
             ("account", True),
