@@ -78,6 +78,23 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def add_other_partitions(url: str, count: int) -> None:
+    """Partitions of ``count`` other large runs (and bar symbols), as large imports leave
+    them, so the batches run against a database that holds many partitions."""
+    if count <= 0 or not url.startswith("postgresql"):
+        return
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        for i in range(count):
+            for table, value in (
+                ("orders", f"other-{i}"),
+                ("executions", f"other-{i}"),
+                ("bars", f"OTHER{i}"),
+            ):
+                conn.execute(
+                    f"CREATE TABLE {table}_other{i} PARTITION OF {table} FOR VALUES IN ('{value}')"
+                )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -270,6 +287,12 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--other-partitions",
+        type=int,
+        default=0,
+        help="PostgreSQL: partitions of this many other large runs in the database",
+    )
     args = parser.parse_args()
 
     print(f"preparing {args.executions:,} executions in batches of {args.batch_size} ...")
@@ -280,8 +303,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="stream-bench-") as tmp:
         workdir = Path(tmp)
         with fresh_database(args.database, workdir) as url:
+            add_other_partitions(url, args.other_partitions)
             baseline = bench_in_process(url, bodies[:-1], baseline_seconds)
         with fresh_database(args.database, workdir) as url:
+            add_other_partitions(url, args.other_partitions)
             with running_server(url, workdir) as base:
                 result = bench_http(base, bodies, batches, args.seconds)
 
