@@ -226,6 +226,9 @@ class ExportFile:
         self.tables: dict[str, SourceTable] = {}
         self.metadata: dict[str, Any] = {}
         self.schema_version = "1.0"
+        # Row counts, each read once: an import asks for them for progress, for its
+        # readers and per table (the file is opened read-only).
+        self._counts: dict[str, int] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> ExportFile:
@@ -326,9 +329,11 @@ class ExportFile:
         source = self.tables.get(table)
         if source is None:
             return 0
-        with self.reading(table):
-            sql = f"SELECT count(*) FROM {quote(source.name)}"
-            return int(self.conn.execute(sql).fetchone()[0])
+        if table not in self._counts:
+            with self.reading(table):
+                sql = f"SELECT count(*) FROM {quote(source.name)}"
+                self._counts[table] = int(self.conn.execute(sql).fetchone()[0])
+        return self._counts[table]
 
     def rowid_range(self, table: str) -> tuple[int, int] | None:
         source = self.tables[table]
