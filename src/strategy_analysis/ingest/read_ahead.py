@@ -12,7 +12,6 @@ so a killed server leaves none behind.
 from __future__ import annotations
 
 import ctypes
-import logging
 import multiprocessing
 import os
 import signal
@@ -26,8 +25,6 @@ from typing import TypeVar
 
 from .copy_text import ChunkTask, CopyChunk, read_chunk
 from .export_file import ExportFile
-
-log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 _PR_SET_PDEATHSIG = 1
