@@ -20,6 +20,7 @@ from typing import Any
 
 from ..db.upsert_base import NUMERIC_COLUMNS
 from . import column_sql as cs
+from .c_copy_lines import CPlan, c_plan
 from .export_file import ExportFile, SourceTable, checked_rows, quote
 from .nul_text import refuse_nul_text
 from .report import RejectedRecord
@@ -93,6 +94,7 @@ class CopyTextSql:
     count: str  # rows in the range
     tabs_per_line: int
     tabs_per_aside_line: int
+    c_plan: CPlan  # the same lines from the C reader
 
 
 def copy_text_sql(
@@ -160,6 +162,7 @@ def copy_text_sql(
         count=f"SELECT count(*) FROM {quote(source.name)} WHERE rowid BETWEEN :lo AND :hi",
         tabs_per_line=len(layout.columns(spec.columns)) - 1,
         tabs_per_aside_line=len(spec.columns),
+        c_plan=c_plan(source, layout, aside),
     )
 
 
@@ -226,6 +229,19 @@ def chunk_tasks(
 def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
     """COPY text for the chunk's valid rows; model rows and rejections for the rest."""
     sql, params = task.sql, task.params
+    reader = export.c_reader()
+    fast = reader.lines(sql.c_plan, params) if reader is not None else None
+    if fast is not None:
+        return CopyChunk(
+            text=fast.text,
+            lines=fast.lines,
+            positions_done=fast.lines + fast.aside_lines,
+            aside_text=fast.aside_text,
+            aside_lines=fast.aside_lines,
+            first_time=fast.first_time,
+            last_time=fast.last_time,
+            symbols=fast.symbols if fast.lines + fast.aside_lines else [],
+        )
     with export.reading(task.table):
         row = export.conn.execute(sql.plain, params).fetchone()
         if not (

@@ -20,6 +20,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS
+from . import c_copy_lines
+from .c_copy_lines import CReader
 from .column_sql import REQUIRED
 from .errors import ExportFileError
 from .report import RejectedRecord
@@ -229,6 +231,7 @@ class ExportFile:
         # Row counts, each read once: an import asks for them for progress, for its
         # readers and per table (the file is opened read-only).
         self._counts: dict[str, int] = {}
+        self._c_reader: CReader | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> ExportFile:
@@ -259,7 +262,17 @@ class ExportFile:
         self.close()
 
     def close(self) -> None:
+        if self._c_reader is not None:
+            self._c_reader.close()
+            self._c_reader = None
         self.conn.close()
+
+    def c_reader(self) -> CReader | None:
+        """The C reader's connection to this file (opened on first use); None without the
+        compiled module."""
+        if self._c_reader is None and c_copy_lines.available():
+            self._c_reader = CReader(self.path)
+        return self._c_reader
 
     def _discover(self) -> None:
         names = {

@@ -172,3 +172,19 @@ def bar_range_check(values: dict[str, str]) -> str:
     return (
         f"({low} <= min({o}, {c}) AND {h} >= max({o}, {c}) AND ({end} IS NULL OR {end} >= {start}))"
     )
+
+
+# The checks the C reader (``_copy_lines``) makes itself, by its letter for each; any other
+# check is computed in SQL and handed to it checked (S: required, s: optional).
+C_CHECK_KINDS: dict[CheckFactory, str] = {
+    cs.required_text: "T",
+    cs.optional_text: "t",
+    cs.number: "N",
+    _opt_num: "n",
+    _positive: "P",
+    _opt_positive: "p",
+    _non_negative: "Z",
+    cs.fee: "F",
+    cs.timestamp: "D",
+    _opt_timestamp: "d",
+}

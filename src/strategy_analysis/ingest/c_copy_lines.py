@@ -1,0 +1,132 @@
+"""The C fast path of the COPY text (``_copy_lines.c``): its plan per table and its reader.
+
+The C code checks text, numbers and timestamps itself, a subset of ``column_sql``'s
+checks, and formats the line in one pass; every other column's check (enumerations,
+Metadata defaults, JSON) is computed by SQLite in its SELECT. A chunk holding any value the
+C code is not sure of (an offset, a number stored as text, a NinjaTrader spelling it is
+handed unchecked...) is refused whole and takes the SQL path, so the result is always the
+SQL path's, only faster. Without the compiled module (no compiler at install time) every
+chunk takes the SQL path.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .column_sql import REQUIRED
+
+if TYPE_CHECKING:
+    from .copy_text import CopyLayout
+    from .export_file import SourceTable
+
+log = logging.getLogger(__name__)
+
+try:
+    from . import _copy_lines
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _copy_lines = None
+
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_LAYOUT_CODES = {"stage": 0, "table": 1, "run_table": 2, "run_table_sequenced": 3}
+
+
+def available() -> bool:
+    return _copy_lines is not None
+
+
+@dataclass(frozen=True)
+class CPlan:
+    """What the C reader runs for one table in one layout."""
+
+    sql: str  # pos, then one value per column (raw, or checked in SQL), over :lo, :hi
+    kinds: str  # one letter per column (tables.C_CHECK_KINDS; S/s: checked in SQL)
+    layout: int
+    time_index: int  # the column whose min and max a direct copy reports; -1: none
+    symbol_index: int
+    bar_rule: bool
+    aside: bytes  # 1 for a column whose NULL puts the row aside (laid out for the stage)
+
+    def prefix(self, run_id: str | None) -> str:
+        """The run id field that starts a run table's line."""
+        if self.layout < 2:
+            return ""
+        text = run_id or ""
+        for raw, escaped in _ESCAPES:
+            text = text.replace(raw, escaped)
+        return text + "\t"
+
+
+def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> CPlan:
+    from .export_file import quote
+    from .tables import C_CHECK_KINDS
+
+    spec = source.spec
+    values, kinds = [], []
+    for column, factory in zip(spec.record.COLUMNS, spec.checks, strict=True):
+        raw = quote(source.columns[column]) if column in source.columns else "NULL"
+        kind = C_CHECK_KINDS.get(factory)
+        if kind is None:
+            check = factory(raw)
+            kind = "S" if check.ok == REQUIRED else "s"
+            values.append(check.value)
+        else:
+            values.append(raw)
+        kinds.append(kind)
+    sql = (
+        f"SELECT rowid, {', '.join(values)} FROM {quote(source.name)}"
+        " WHERE rowid BETWEEN :lo AND :hi"
+    )
+    direct = layout.value != "stage"
+    time_index = (
+        spec.columns.index(spec.time_column) if direct and spec.time_column is not None else -1
+    )
+    symbol_index = spec.columns.index("symbol") if time_index >= 0 else -1
+    return CPlan(
+        sql=sql,
+        kinds="".join(kinds),
+        layout=_LAYOUT_CODES[layout.value],
+        time_index=time_index,
+        symbol_index=symbol_index,
+        bar_rule=spec.name == "bars",
+        aside=bytes(1 if c in aside else 0 for c in spec.columns),
+    )
+
+
+@dataclass
+class CLines:
+    text: str
+    lines: int
+    aside_text: str
+    aside_lines: int
+    first_time: str | None
+    last_time: str | None
+    symbols: list[str]
+
+
+class CReader:
+    """The C reader's own read-only connection to an export."""
+
+    def __init__(self, path: Path) -> None:
+        assert _copy_lines is not None
+        self._reader = _copy_lines.Reader(f"{path.resolve().as_uri()}?mode=ro")
+
+    def lines(self, plan: CPlan, params: dict[str, Any]) -> CLines | None:
+        """The chunk's lines, or None: the chunk takes the SQL path."""
+        got = self._reader.lines(
+            plan.sql,
+            params,
+            plan.kinds,
+            plan.prefix(params.get("run_id")),
+            plan.layout,
+            plan.time_index,
+            plan.symbol_index,
+            int(plan.bar_rule),
+            plan.aside,
+        )
+        return None if got is None else CLines(*got)
+
+    def close(self) -> None:
+        self._reader.close()
