@@ -69,7 +69,7 @@ static const double POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
  * is PostgreSQL's parse of the decimal), otherwise 17 significant digits. */
 static int buf_double(Buf *b, double x) {
     char tmp[40];
-    if (fabs(x) < 1e15 && !(x == 0 && signbit(x))) {
+    if (fabs(x) < 1e15) { /* -0.0 prints as 0, as SQLite prints it */
         for (int k = 0; k <= 8; k++) {
             double m = x * POW10[k];
             if (fabs(m) >= 9007199254740992.0) break;
