@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from strategy_analysis.db import partitions_postgres
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.migrations import downgrade_database, upgrade_database
-from strategy_analysis.ingest import copy_import
+from strategy_analysis.ingest import c_copy_lines, copy_import
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.stream import ingest_batch
@@ -96,7 +96,7 @@ def test_large_file_path_gives_the_same_rows_and_report(
     write_demo_export(path, executions=3_000, seed=3)
     shared = import_export_file(other_engine, path)
     monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 1)
-    monkeypatch.setattr(copy_import, "PROCESS_READING_MIN_ROWS", 1)
+    monkeypatch.setattr(copy_import, "_reader_processes", lambda export, specs: 2)
     monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 700)  # several chunks per table
     owned = import_export_file(engine, path)
     assert owned.status == shared.status == "succeeded", owned.error
@@ -108,6 +108,21 @@ def test_large_file_path_gives_the_same_rows_and_report(
         assert partitions[f"{table}_default"] == 0
         assert own(partitions, table) == [counts(owned)[table][0]]
     assert all(own(partition_rows(other_engine), t) == [] for t in DATA_TABLES)
+
+
+def test_the_sql_reader_stores_what_the_c_reader_stores(
+    engine: Engine, other_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the compiled reader (a build with no compiler) an import stores the same."""
+    path = tmp_path / "demo.sqlite"
+    write_demo_export(path, executions=3_000, seed=5)
+    with_c = import_export_file(engine, path)
+    monkeypatch.setattr(c_copy_lines, "_copy_lines", None)
+    assert not c_copy_lines.available()
+    without_c = import_export_file(other_engine, path)
+    assert with_c.status == without_c.status == "succeeded", without_c.error
+    assert counts(with_c) == counts(without_c)
+    assert stored(engine) == stored(other_engine)
 
 
 def test_small_tables_stay_in_the_default_partition(engine: Engine, tmp_path: Path) -> None:
