@@ -9,10 +9,14 @@ RUN npm run build
 FROM python:3.11-slim-bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini cli.py ./
+COPY pyproject.toml setup.py README.md alembic.ini cli.py ./
 COPY src/ src/
 COPY migrations/ migrations/
-RUN pip install --no-cache-dir -e . && useradd --create-home app && mkdir -p /data/uploads && chown app /data /data/uploads
+# gcc and the SQLite headers build the export reader's C fast path (ingest/_copy_lines.c).
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libsqlite3-dev \
+    && pip install --no-cache-dir -e . \
+    && apt-get purge -y gcc && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home app && mkdir -p /data/uploads && chown app /data /data/uploads
 COPY --from=frontend /app/frontend/dist frontend/dist
 USER app
 ENV DATABASE_URL=sqlite:////data/trading_data.db UPLOAD_DIR=/data/uploads HOST=0.0.0.0 PORT=8000

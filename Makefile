@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NPM_INSTALLED := frontend/node_modules/.installed
 FRONTEND_BUILT := frontend/dist/index.html
+C_READER := src/strategy_analysis/ingest/_copy_lines$(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -18,13 +19,18 @@ test: install frontend test-deps lint
 	npm run --prefix frontend test
 	$(PY) -m pytest
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(C_READER)
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml setup.py
+	bash scripts/install-build-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The export reader's C fast path, rebuilt when its source changes (pip builds it first).
+$(C_READER): src/strategy_analysis/ingest/_copy_lines.c setup.py | $(INSTALLED)
+	$(PY) setup.py -q build_ext --inplace
 
 frontend: $(FRONTEND_BUILT)
 

@@ -3,9 +3,9 @@
 The C code checks text, numbers and timestamps itself, a subset of ``column_sql``'s
 checks, and formats the line in one pass; every other column's check (enumerations,
 Metadata defaults, JSON) is computed by SQLite in its SELECT. A chunk holding any value the
-C code is not sure of (an offset, a number stored as text, a NinjaTrader spelling it is
-handed unchecked...) is refused whole and takes the SQL path, so the result is always the
-SQL path's, only faster. Without the compiled module (no compiler at install time) every
+C code is not sure of (a timestamp with an offset, a number stored as text, an invalid
+value) is refused whole and takes the SQL path, so the stored rows are always the SQL
+path's (numbers written with fewer digits, the same doubles), only faster. Without the compiled module (no compiler at install time) every
 chunk takes the SQL path.
 """
 

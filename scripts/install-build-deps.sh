@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what builds the export reader's C fast path (a C compiler, the SQLite headers)
+# when missing. Without them the package still installs; imports take the slower SQL path.
+set -euo pipefail
+
+packages=()
+command -v gcc >/dev/null 2>&1 || packages+=(gcc libc6-dev)
+[ -e /usr/include/sqlite3.h ] || packages+=(libsqlite3-dev)
+
+if [ ${#packages[@]} -eq 0 ]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "warning: missing ${packages[*]} (no apt-get): the C reader will not be built" >&2
+  exit 0
+fi
+echo "installing build dependencies: ${packages[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}"
