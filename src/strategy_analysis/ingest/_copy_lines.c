@@ -328,18 +328,18 @@ static int row_values(sqlite3_stmt *stmt, const char *kinds, Py_ssize_t ncols, i
     return 1;
 }
 
-/* lines(sql, params, kinds, prefix, layout, time_index, symbol_index, bar_rule, aside)
+/* lines(sql, params, kinds, run_id, layout, time_index, symbol_index, bar_rule, aside)
  * -> None (the chunk takes the SQL path) or (text, lines, aside_text, aside_lines, first,
  * last, symbols). layout (copy_text.CopyLayout): 0 stage (pos, values), 1 table (values),
- * 2 run table (prefix, values), 3 sequenced (prefix, values, pos). An aside line is laid
+ * 2 run table (run_id, values), 3 sequenced (run_id, values, pos). An aside line is laid
  * out for the stage. */
 static PyObject *reader_lines(Reader *self, PyObject *args) {
-    const char *sql, *kinds, *prefix, *aside_mask;
-    Py_ssize_t nkinds, nprefix, naside;
+    const char *sql, *kinds, *run_id, *aside_mask;
+    Py_ssize_t nkinds, nrun_id, naside;
     PyObject *params;
     int layout, time_index, symbol_index, bar_rule;
-    if (!PyArg_ParseTuple(args, "sO!s#s#iiiis#", &sql, &PyDict_Type, &params, &kinds, &nkinds,
-                          &prefix, &nprefix, &layout, &time_index, &symbol_index, &bar_rule,
+    if (!PyArg_ParseTuple(args, "sO!s#z#iiiis#", &sql, &PyDict_Type, &params, &kinds, &nkinds,
+                          &run_id, &nrun_id, &layout, &time_index, &symbol_index, &bar_rule,
                           &aside_mask, &naside))
         return NULL;
     if (naside != nkinds) {
@@ -360,8 +360,16 @@ static PyObject *reader_lines(Reader *self, PyObject *args) {
         sqlite3_finalize(stmt);
         Py_RETURN_NONE;
     }
-    Buf text = {0}, aside_text = {0};
+    Buf text = {0}, aside_text = {0}, prefix = {0};
     RowState st = {0};
+    /* a run table's line starts with the run id, escaped once for the chunk */
+    if (layout >= 2 && (buf_escaped(&prefix, (const unsigned char *)(run_id ? run_id : ""),
+                                    run_id ? (size_t)nrun_id : 0) ||
+                        buf_char(&prefix, '\t'))) {
+        sqlite3_finalize(stmt);
+        free(prefix.data);
+        return PyErr_NoMemory();
+    }
     long long lines = 0, aside_lines = 0;
     int status = 1, rc = SQLITE_DONE;
     Py_BEGIN_ALLOW_THREADS
@@ -375,7 +383,7 @@ static PyObject *reader_lines(Reader *self, PyObject *args) {
         if (out->len && buf_char(out, '\n')) { status = -1; break; }
         int stage = aside || layout == 0;
         if (stage && (buf_int(out, pos) || buf_char(out, '\t'))) { status = -1; break; }
-        if (!stage && layout >= 2 && buf_put(out, prefix, (size_t)nprefix)) { status = -1; break; }
+        if (!stage && layout >= 2 && buf_put(out, prefix.data, prefix.len)) { status = -1; break; }
         if (aside) aside_lines++;
         else lines++;
         if (buf_put(out, st.line.data, st.line.len)) { status = -1; break; }
@@ -419,6 +427,7 @@ static PyObject *reader_lines(Reader *self, PyObject *args) {
     }
     free(text.data);
     free(aside_text.data);
+    free(prefix.data);
     free(st.line.data);
     for (size_t i = 0; i < st.nsymbols; i++) free(st.symbols[i]);
     free(st.symbols);

@@ -5,13 +5,12 @@ checks, and formats the line in one pass; every other column's check (enumeratio
 Metadata defaults, JSON) is computed by SQLite in its SELECT. A chunk holding any value the
 C code is not sure of (a timestamp with an offset, a number stored as text, an invalid
 value) is refused whole and takes the SQL path, so the stored rows are always the SQL
-path's (numbers written with fewer digits, the same doubles), only faster. Without the compiled module (no compiler at install time) every
-chunk takes the SQL path.
+path's (numbers written with fewer digits, the same doubles), only faster. Without the
+compiled module (no compiler at install time) every chunk takes the SQL path.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,14 +21,11 @@ if TYPE_CHECKING:
     from .copy_text import CopyLayout
     from .export_file import SourceTable
 
-log = logging.getLogger(__name__)
-
 try:
     from . import _copy_lines
 except ImportError:  # pragma: no cover - a build without a C compiler
     _copy_lines = None
 
-_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 _LAYOUT_CODES = {"stage": 0, "table": 1, "run_table": 2, "run_table_sequenced": 3}
 
 
@@ -48,15 +44,6 @@ class CPlan:
     symbol_index: int
     bar_rule: bool
     aside: bytes  # 1 for a column whose NULL puts the row aside (laid out for the stage)
-
-    def prefix(self, run_id: str | None) -> str:
-        """The run id field that starts a run table's line."""
-        if self.layout < 2:
-            return ""
-        text = run_id or ""
-        for raw, escaped in _ESCAPES:
-            text = text.replace(raw, escaped)
-        return text + "\t"
 
 
 def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> CPlan:
@@ -119,7 +106,7 @@ class CReader:
             plan.sql,
             params,
             plan.kinds,
-            plan.prefix(params.get("run_id")),
+            params.get("run_id"),
             plan.layout,
             plan.time_index,
             plan.symbol_index,

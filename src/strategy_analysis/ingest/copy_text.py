@@ -240,7 +240,7 @@ def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
             aside_lines=fast.aside_lines,
             first_time=fast.first_time,
             last_time=fast.last_time,
-            symbols=fast.symbols if fast.lines + fast.aside_lines else [],
+            symbols=fast.symbols,
         )
     with export.reading(task.table):
         row = export.conn.execute(sql.plain, params).fetchone()
