@@ -14,8 +14,4 @@ if ! command -v apt-get >/dev/null 2>&1; then
   echo "warning: missing ${packages[*]} (no apt-get): the C reader will not be built" >&2
   exit 0
 fi
-echo "installing build dependencies: ${packages[*]}"
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}"
+bash "$(dirname "$0")/apt-install.sh" "build dependencies" "${packages[@]}"

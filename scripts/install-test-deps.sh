@@ -14,8 +14,4 @@ command -v mono >/dev/null 2>&1 || packages+=(mono-runtime)
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi
-echo "installing test dependencies: ${packages[*]}"
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}"
+bash "$(dirname "$0")/apt-install.sh" "test dependencies" "${packages[@]}"
