@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NPM_INSTALLED := frontend/node_modules/.installed
 FRONTEND_BUILT := frontend/dist/index.html
-C_READER := src/strategy_analysis/ingest/_copy_lines$(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+EXT_SUFFIX := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+C_SOURCES := $(wildcard src/strategy_analysis/ingest/_*.c)
+C_MODULES := $(C_SOURCES:.c=$(EXT_SUFFIX))
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -19,7 +21,7 @@ test: install frontend test-deps lint
 	npm run --prefix frontend test
 	$(PY) -m pytest
 
-install: $(INSTALLED) $(C_READER)
+install: $(INSTALLED) $(C_MODULES)
 
 $(INSTALLED): pyproject.toml setup.py
 	bash scripts/install-build-deps.sh
@@ -28,8 +30,9 @@ $(INSTALLED): pyproject.toml setup.py
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The export reader's C fast path, rebuilt when its source changes (pip builds it first).
-$(C_READER): src/strategy_analysis/ingest/_copy_lines.c setup.py | $(INSTALLED)
+# The C fast paths (export reader, stream checks), rebuilt when a source changes (pip
+# builds them first).
+$(C_MODULES): $(C_SOURCES) setup.py | $(INSTALLED)
 	$(PY) setup.py -q build_ext --inplace
 
 frontend: $(FRONTEND_BUILT)

@@ -1,16 +1,24 @@
-"""The C part of the package: the export reader's fast path (optional: without a compiler
-the importer uses its SQL path)."""
+"""The C part of the package, optional: without a compiler the package still installs and
+the importer and the stream take their Python and SQL paths."""
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
+        # the export reader's fast path
         Extension(
             "strategy_analysis.ingest._copy_lines",
             sources=["src/strategy_analysis/ingest/_copy_lines.c"],
             libraries=["sqlite3"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        # the stream batch's column checks
+        Extension(
+            "strategy_analysis.ingest._record_checks",
+            sources=["src/strategy_analysis/ingest/_record_checks.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

@@ -10,7 +10,12 @@ import pytest
 from ingest.export_factory import execution, order
 from ingest.test_column_checks import CASES, _rows
 
-from strategy_analysis.ingest.batch_checks import check_records, sql_check_records
+from strategy_analysis.ingest import batch_checks
+from strategy_analysis.ingest.batch_checks import (
+    check_records,
+    python_check_records,
+    sql_check_records,
+)
 from strategy_analysis.ingest.demo_export import demo_batches
 from strategy_analysis.ingest.export_file import validate_raw
 from strategy_analysis.ingest.record_checks import python_checks
@@ -107,3 +112,51 @@ def test_python_checks_take_every_clean_demo_record() -> None:
             fast, for_models = check_records(spec, items, DEFAULTS)
             assert for_models == []
             assert fast == sql_check_records(spec, items, DEFAULTS)[0]
+
+
+def test_the_c_checks_are_built() -> None:
+    """The C twin is part of the build: a broken build must not fall back silently."""
+    assert batch_checks._record_checks is not None
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_c_checks_equal_the_python_checks(table: str) -> None:
+    """Same rows (values and their types), same records left to the models."""
+    spec = SPECS_BY_NAME[table]
+    items = [
+        i
+        for i in _batch_records(table)
+        if not (isinstance(i, dict) and any(isinstance(v, bytes) for v in i.values()))
+    ]
+    for defaults in (DEFAULTS, {"strategy_id": None, "account_id": "RUN-A"}):
+        in_c = check_records(spec, items, defaults)
+        in_python = python_check_records(spec, items, defaults)
+        assert in_c == in_python
+        assert [[type(v) for v in row] for row in in_c[0]] == [
+            [type(v) for v in row] for row in in_python[0]
+        ]
+        assert in_c[0] and in_c[1]
+
+
+def test_c_checks_take_the_plain_timestamps_and_numbers() -> None:
+    spec = SPECS_BY_NAME["executions"]
+    times = [
+        "2024-02-29T23:59:59",
+        "2025-01-06 10:00:00.1234567z",
+        "2025-01-06T10:00:00.5Z",
+        "2023-02-29T10:00:00",  # not a day
+        "2025-01-06T24:00:00",
+        "2025-01-06T10:00:00.",
+        "2025-01-06T10:00:00.12345678",
+        "0000-01-06T10:00:00",
+        "２025-01-06T10:00:00",
+    ]
+    items = [execution(f"E{i}", exec_time_utc=t, quantity=2**53 + 1) for i, t in enumerate(times)]
+    rows, for_models = check_records(spec, items, DEFAULTS)
+    assert [row[7] for row in rows] == [
+        "2024-02-29 23:59:59.000000",
+        "2025-01-06 10:00:00.123456",
+        "2025-01-06 10:00:00.500000",
+    ]
+    assert all(row[9] == float(2**53 + 1) and type(row[9]) is float for row in rows)
+    assert for_models == list(range(3, len(times)))

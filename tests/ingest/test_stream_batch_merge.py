@@ -11,7 +11,7 @@ import pytest
 from ingest.export_factory import bar, execution, instrument, order
 from sqlalchemy import Engine, text
 
-from strategy_analysis.db.batch_merge_postgres import has_repeated_keys
+from strategy_analysis.db.batch_merge_postgres import PostgresBatchMerge, has_repeated_keys
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.ingest import stream
 from strategy_analysis.ingest.stream import ingest_batch
@@ -66,10 +66,23 @@ def _batches() -> list[dict[str, Any]]:
     return [first, first, changed, changed, terminal, repeated, closing, closing]
 
 
-def _outcome(engine: Engine, staged: bool, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def _outcome(
+    engine: Engine, staged: bool, monkeypatch: pytest.MonkeyPatch, early_errors: bool = False
+) -> list[Any]:
     with monkeypatch.context() as patch:
         if staged:
             patch.setattr(stream, "has_repeated_keys", lambda spec, rows: True)
+        if early_errors:
+            # A stored key's error arrives while the next table is sent, not at the sync.
+            send = PostgresBatchMerge.send
+
+            def send_and_sync(self: PostgresBatchMerge, *args: Any, **kwargs: Any) -> Any:
+                pending = send(self, *args, **kwargs)
+                with self.conn.pipeline() as pipeline:
+                    pipeline.sync()
+                return pending
+
+            patch.setattr(PostgresBatchMerge, "send", send_and_sync)
         reports = [ingest_batch(engine, b) for b in _batches()]
     seen: list[Any] = [
         (
@@ -116,6 +129,18 @@ def test_array_merge_equals_staged_merge(
     counts = fast[2][1]
     assert counts["executions"]["conflicts"] == 1 and counts["bars"]["updated"] == 1
     assert fast[5][2], "the repeated keys are listed as rejected"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_stored_key_found_early_loses_no_table(
+    engine: Engine, second_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain INSERT of a group fails on a stored key; whether the error comes at the
+    sync or while a later table of the group is sent, every table is merged again."""
+    early = _outcome(engine, staged=False, monkeypatch=monkeypatch, early_errors=True)
+    staged = _outcome(second_engine, staged=True, monkeypatch=monkeypatch)
+    assert early == staged
+    assert early[2][1]["orders"]["updated"] == 1
 
 
 def test_repeated_keys_are_found() -> None:

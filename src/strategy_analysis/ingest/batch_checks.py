@@ -1,8 +1,9 @@
 """Checks of a stream batch's records, the fast path of ``ingest_batch``.
 
-Plain values are checked in Python (``record_checks``); a record with any other value
-goes to the pydantic models, which convert it or reject it with the reason. A table
-whose column checks have no Python twin takes the SQL checks below.
+Plain values are checked in C (``_record_checks.c``), or in Python (``record_checks``)
+where the module is not built; a record with any other value goes to the pydantic models,
+which convert it or reject it with the reason. A table whose column checks have no Python
+twin takes the SQL checks below.
 
 SQL checks: the records go into a table of an in-memory SQLite database, untyped, so each value keeps
 its JSON type, and the file reader's column checks (``column_sql``) select the valid ones
@@ -19,8 +20,13 @@ import sqlite3
 from typing import Any
 
 from .export_file import SourceTable, checked_select, quote
-from .record_checks import UNSURE, bar_range_ok, python_checks
+from .record_checks import BAR_RULE_VALUES, UNSURE, bar_range_ok, c_checks, python_checks
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TableSpec
+
+try:
+    from . import _record_checks
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _record_checks = None
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -52,6 +58,26 @@ def check_records(
     spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
 ) -> tuple[list[tuple[Any, ...]], list[int]]:
     """(valid rows as (position, *stored values), positions the models must decide)."""
+    plan = c_checks(spec) if _record_checks is not None else None
+    if plan is not None:
+        kinds, arguments = plan
+        bar_rule = BAR_RULE_VALUES if spec.name == "bars" else None
+        return _record_checks.check_records(  # type: ignore[union-attr]
+            items if type(items) is list else list(items),
+            spec.record.COLUMNS,
+            kinds,
+            arguments,
+            UNSURE,
+            dict(defaults),
+            bar_rule,
+        )
+    return python_check_records(spec, items, defaults)
+
+
+def python_check_records(
+    spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
+) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """``check_records`` by the Python checks (the C module's twin), else by SQL."""
     checks = python_checks(spec)
     if checks is None:
         return sql_check_records(spec, items, defaults)

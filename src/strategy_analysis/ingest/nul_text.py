@@ -11,11 +11,17 @@ from .tables import TableSpec
 
 Row = tuple[Any, ...]  # (position, stored values in spec.columns order)
 
+try:
+    from ._record_checks import any_nul_text
+except ImportError:  # pragma: no cover - a build without a C compiler
+
+    def any_nul_text(rows: list[Row]) -> bool:
+        return "\0" in "".join(v for row in rows for v in row if type(v) is str)
+
 
 def refuse_nul_text(spec: TableSpec, rows: list[Row]) -> tuple[list[Row], list[RejectedRecord]]:
     """``rows`` less those with a NUL character in a text value, and their rejections."""
-    texts = [v for row in rows for v in row if type(v) is str]
-    if "\0" not in "".join(texts):
+    if not any_nul_text(rows):
         return rows, []
     kept, refused = [], []
     for row in rows:

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
@@ -172,33 +172,53 @@ def _refuse(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_BY_FACTORY: dict[Any, Check] = {
-    cs.required_text: _text,
-    cs.optional_text: _optional_text,
-    t._strategy_default: _with_default("strategy_id"),
-    t._account_default: _with_default("account_id"),
-    t._gtc: _gtc,
-    cs.number: _number(),
-    t._positive: _number("> 0"),
-    t._non_negative: _number(">= 0"),
-    t._opt_num: _number(required=False, missing=None),
-    t._opt_positive: _number("> 0", required=False, missing=None),
-    cs.fee: _number(">= 0", required=False, missing=0.0),
-    cs.timestamp: _timestamp(),
-    t._opt_timestamp: _timestamp(required=False),
-    cs.side: _enumeration(SIDE_ALIASES),
-    cs.order_type: _enumeration(ORDER_TYPE_ALIASES),
-    cs.status: _enumeration(STATUS_ALIASES),
-    cs.json_object_text: _json_object,
+# Each check, and what its C twin (_record_checks.c) runs: a kind letter and its argument.
+_ENUMERATIONS = {
+    cs.side: SIDE_ALIASES,
+    cs.order_type: ORDER_TYPE_ALIASES,
+    cs.status: STATUS_ALIASES,
+}
+_BY_FACTORY: dict[Any, tuple[Check, str, Any]] = {
+    cs.required_text: (_text, "T", None),
+    cs.optional_text: (_optional_text, "t", None),
+    t._strategy_default: (_with_default("strategy_id"), "F", "strategy_id"),
+    t._account_default: (_with_default("account_id"), "F", "account_id"),
+    t._gtc: (_gtc, "C", "GTC"),
+    cs.number: (_number(), "N", None),
+    t._positive: (_number("> 0"), "P", None),
+    t._non_negative: (_number(">= 0"), "Z", None),
+    t._opt_num: (_number(required=False, missing=None), "n", None),
+    t._opt_positive: (_number("> 0", required=False, missing=None), "p", None),
+    cs.fee: (_number(">= 0", required=False, missing=0.0), "f", None),
+    cs.timestamp: (_timestamp(), "D", None),
+    t._opt_timestamp: (_timestamp(required=False), "d", None),
+    **{
+        factory: (_enumeration(aliases), "E", (frozenset(aliases.values()), aliases))
+        for factory, aliases in _ENUMERATIONS.items()
+    },
+    cs.json_object_text: (_json_object, "X", _json_object),
 }
 
 
 def python_checks(spec: t.TableSpec) -> list[Check] | None:
     """One check per record column, or None when a column's check has no Python twin."""
-    checks = [_BY_FACTORY.get(factory) for factory in spec.checks]
-    if any(check is None for check in checks):
+    entries = [_BY_FACTORY.get(factory) for factory in spec.checks]
+    if any(entry is None for entry in entries):
         return None
-    return checks  # type: ignore[return-value]
+    return [entry[0] for entry in entries]  # type: ignore[index]
+
+
+@cache
+def c_checks(spec: t.TableSpec) -> tuple[str, tuple[Any, ...]] | None:
+    """The C twin's (kinds, arguments) for the table, None when a column has no twin."""
+    entries = [_BY_FACTORY.get(factory) for factory in spec.checks]
+    if any(entry is None for entry in entries):
+        return None
+    return "".join(e[1] for e in entries), tuple(e[2] for e in entries)  # type: ignore[index]
+
+
+# The value indexes bar_range_ok reads: start, end, open, high, low, close.
+BAR_RULE_VALUES = (2, 3, 4, 5, 6, 7)
 
 
 def bar_range_ok(row: list[Any]) -> bool:

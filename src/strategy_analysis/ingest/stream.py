@@ -16,12 +16,12 @@ import json
 import logging
 import time
 import zlib
-from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
 from ..db.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
@@ -42,6 +42,7 @@ BATCH_LISTS = tuple(spec.name for spec in TABLE_SPECS)
 DEFAULT_MAX_DECOMPRESSED_BYTES = 200 * 1024**2
 # Up to this many records a batch is merged by key lookups, not by a hash of the run's rows.
 SMALL_BATCH_RECORDS = 50_000
+NEW_ROWS_SAVEPOINT = "stream_new_rows"
 
 
 def check_batch(payload: Any) -> dict[str, Any]:
@@ -165,41 +166,72 @@ def ingest_batch(
         return rows
 
     def write_pipelined(writer: ImportWriter, specs: list[TableSpec]) -> None:
-        """PostgreSQL: each table's insert statement is queued in pipeline mode and the
-        next table's records are checked while the server runs it. The orders are merged
-        whole before the executions are sent (an execution may take its order's account);
-        a table that repeats a key takes the staged merge (COPY cannot be pipelined)."""
+        """PostgreSQL: the orders are merged whole before the executions are sent (an
+        execution may take its order's account); each group's statements are queued in
+        pipeline mode and the next table's records are checked while the server runs
+        them."""
         merge = PostgresBatchMerge(writer.upsert.conn)
+        before = [spec for spec in specs if spec is not EXECUTIONS]
+        for group in (before, [spec for spec in specs if spec is EXECUTIONS]):
+            if group:
+                write_group(writer, merge, group)
+
+    def write_group(
+        writer: ImportWriter, merge: PostgresBatchMerge, group: list[TableSpec]
+    ) -> None:
+        """A stream's rows are nearly always new: they go in by plain INSERTs behind a
+        savepoint. When one table's key is stored already (a retried batch, a changed
+        record) the group rolls back to the savepoint and is merged by the statements that
+        compare with what is stored. A table that repeats a key takes the staged merge
+        (COPY cannot be pipelined)."""
+        conn = writer.upsert.conn
+        todo = list(group)
+        planned: list[tuple[TableSpec, list[tuple[Any, ...]]]] = []
+        staged: list[tuple[TableSpec, list[tuple[Any, ...]]]] = []
         sent: list[PendingMerge] = []
 
-        def finish_sent() -> None:
+        def send_all(all_new: bool) -> None:
+            """Send the tables checked so far, then check and send the rest."""
             for pending in sent:
-                scope = info.run_id if pending.spec.run_scoped else None
-                writer.note_result(pending.spec, scope, merge.finish(pending))
+                if pending.cursor is not None:
+                    pending.cursor.close()
             sent.clear()
-
-        with ExitStack() as pipeline:
-            in_pipeline = False
-            for spec in specs:
+            for spec, rows in planned:
+                sent.append(send(spec, rows, all_new))
+            while todo:
+                spec = todo.pop(0)
                 rows = checked(writer, spec)
-                repeated = has_repeated_keys(spec, rows)
-                if in_pipeline and (repeated or spec is EXECUTIONS):
-                    pipeline.close()  # syncs: the statements sent so far are answered
-                    in_pipeline = False
-                    finish_sent()
-                if repeated:
-                    write_staged(writer, spec, rows)
+                if has_repeated_keys(spec, rows):
+                    staged.append((spec, rows))
                     continue
-                if not in_pipeline:
-                    pipeline.enter_context(writer.upsert.conn.pipeline())
-                    in_pipeline = True
-                scope = info.run_id if spec.run_scoped else None
-                sent.append(
-                    merge.send(
-                        spec, rows, run_id=scope, import_id=writer.import_id, defaults=defaults
-                    )
-                )
-        finish_sent()
+                planned.append((spec, rows))
+                sent.append(send(spec, rows, all_new))
+
+        def send(spec: TableSpec, rows: list[tuple[Any, ...]], all_new: bool) -> PendingMerge:
+            scope = info.run_id if spec.run_scoped else None
+            return merge.send(
+                spec,
+                rows,
+                run_id=scope,
+                import_id=writer.import_id,
+                defaults=defaults,
+                all_new=all_new,
+            )
+
+        try:
+            with conn.pipeline():
+                conn.execute(f"SAVEPOINT {NEW_ROWS_SAVEPOINT}")
+                send_all(all_new=True)
+        except psycopg.errors.UniqueViolation:
+            # raised at the sync, or while a later table was sent
+            conn.execute(f"ROLLBACK TO SAVEPOINT {NEW_ROWS_SAVEPOINT}")
+            with conn.pipeline():
+                send_all(all_new=False)
+        for pending in sent:
+            scope = info.run_id if pending.spec.run_scoped else None
+            writer.note_result(pending.spec, scope, merge.finish(pending))
+        for spec, rows in staged:
+            write_staged(writer, spec, rows)
 
     def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
         run_id = info.run_id

@@ -1,0 +1,362 @@
+/* The stream batch's column checks (record_checks.py) in C: the same plain cases, the same
+ * stored values, for a batch's list of JSON objects in one call.
+ *
+ * check_records(items, columns, kinds, args, unsure, defaults, bar_rule)
+ *   items     list of decoded JSON records
+ *   columns   tuple of str, the record columns in stored order
+ *   kinds     str, one letter per column (record_checks.C_KINDS)
+ *   args      tuple, one argument per column (a defaults key, a fallback text, an
+ *             enumeration's (canonical, aliases), a Python check), or None
+ *   unsure    the UNSURE marker a Python check returns
+ *   defaults  dict handed to Python checks and read by 'F' columns
+ *   bar_rule  None, or the value indexes (start, end, open, high, low, close)
+ * returns (rows, for_models): rows as (position, *stored values), and the positions whose
+ * record holds a value these checks are not sure of (the models decide those).
+ *
+ * any_nul_text(rows) tells whether a text value in the rows holds a NUL character.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+/* A value the checks are not sure of: the record goes to the models. */
+static PyObject UNSURE_SENTINEL_OBJECT;
+#define UNSURE (&UNSURE_SENTINEL_OBJECT)
+
+static int is_ws(Py_UCS4 c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == 0x0c;
+}
+
+/* Whether the text holds only the blanks SQL's trim removes (or nothing). */
+static int blank(PyObject *text) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_ws(PyUnicode_READ(kind, data, i))) return 0;
+    }
+    return 1;
+}
+
+/* New reference, UNSURE (borrowed, not counted) or NULL on error. */
+static PyObject *text_or_fallback(PyObject *value, PyObject *fallback, int required,
+                                  int optional) {
+    if (value == Py_None) {
+        if (optional) Py_RETURN_NONE;
+        if (fallback != NULL && fallback != Py_None) {
+            Py_INCREF(fallback);
+            return fallback;
+        }
+        return UNSURE;
+    }
+    if (!PyUnicode_CheckExact(value)) return UNSURE;
+    if (!blank(value)) {
+        Py_INCREF(value);
+        return value;
+    }
+    if (optional) Py_RETURN_NONE;
+    if (required || fallback == NULL || fallback == Py_None) return UNSURE;
+    Py_INCREF(fallback);
+    return fallback;
+}
+
+/* kind: N any, P > 0, Z >= 0 (required); n any, p > 0 (None allowed); f fee (>= 0, None
+ * is 0). */
+static PyObject *number(PyObject *value, char kind) {
+    double v;
+    if (PyFloat_CheckExact(value)) {
+        v = PyFloat_AS_DOUBLE(value);
+        if (!isfinite(v)) return UNSURE;
+    } else if (PyLong_CheckExact(value)) {
+        int overflow = 0;
+        long long n = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (overflow) return UNSURE;
+        if (n == -1 && PyErr_Occurred()) return NULL;
+        v = (double)n;
+    } else if (value == Py_None) {
+        if (kind == 'n' || kind == 'p') Py_RETURN_NONE;
+        if (kind == 'f') return PyFloat_FromDouble(0.0);
+        return UNSURE;
+    } else {
+        return UNSURE;
+    }
+    if ((kind == 'P' || kind == 'p') && !(v > 0)) return UNSURE;
+    if ((kind == 'Z' || kind == 'f') && !(v >= 0)) return UNSURE;
+    if (PyFloat_CheckExact(value)) {
+        Py_INCREF(value);
+        return value;
+    }
+    return PyFloat_FromDouble(v);
+}
+
+static int digits(const char *s, int n) {
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+    }
+    return 1;
+}
+
+static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+static int real_date(int year, int month, int day) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (year < 1 || month < 1 || month > 12 || day < 1) return 0;
+    int last = days[month - 1];
+    if (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) last = 29;
+    return day <= last;
+}
+
+/* The canonical head (date, 'T' or ' ', time), 0-7 fractional digits, at most one Z;
+ * stored as 'YYYY-MM-DD HH:MM:SS.ffffff'. */
+static PyObject *timestamp(PyObject *value, int required) {
+    if (value == Py_None && !required) Py_RETURN_NONE;
+    if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_ASCII(value)) return UNSURE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+    const char *s = (const char *)PyUnicode_DATA(value);
+    if (n < 19 || n > 28) return UNSURE;
+    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2) ||
+        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+        return UNSURE;
+    Py_ssize_t i = 19, fraction = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && fraction < 7 && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            fraction++;
+        }
+        if (fraction == 0) return UNSURE;
+    }
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) i++;
+    if (i != n) return UNSURE;
+    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + two(s + 2);
+    if (two(s + 11) > 23 || two(s + 14) > 59 || two(s + 17) > 59 ||
+        !real_date(year, two(s + 5), two(s + 8)))
+        return UNSURE;
+    char out[26];
+    memcpy(out, s, 10);
+    out[10] = ' ';
+    memcpy(out + 11, s + 11, 8);
+    out[19] = '.';
+    for (int k = 0; k < 6; k++) out[20 + k] = k < fraction ? s[20 + k] : '0';
+    return PyUnicode_FromStringAndSize(out, 26);
+}
+
+/* args: (canonical set, aliases dict keyed by the stripped, ASCII-lowered spelling). */
+static PyObject *enumeration(PyObject *value, PyObject *arg) {
+    if (!PyUnicode_CheckExact(value)) return UNSURE;
+    PyObject *canonical = PyTuple_GET_ITEM(arg, 0);
+    int found = PySet_Contains(canonical, value);
+    if (found < 0) return NULL;
+    if (found) {
+        Py_INCREF(value);
+        return value;
+    }
+    if (!PyUnicode_IS_ASCII(value)) return UNSURE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value), start = 0, end = n;
+    const char *s = (const char *)PyUnicode_DATA(value);
+    while (start < end && is_ws((unsigned char)s[start])) start++;
+    while (end > start && is_ws((unsigned char)s[end - 1])) end--;
+    char small[64];
+    char *folded = end - start <= (Py_ssize_t)sizeof small ? small : PyMem_Malloc(end - start);
+    if (folded == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t k = start; k < end; k++) {
+        char c = s[k];
+        folded[k - start] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    PyObject *key = PyUnicode_FromStringAndSize(folded, end - start);
+    if (folded != small) PyMem_Free(folded);
+    if (key == NULL) return NULL;
+    PyObject *stored = PyDict_GetItemWithError(PyTuple_GET_ITEM(arg, 1), key);
+    Py_DECREF(key);
+    if (stored == NULL) return PyErr_Occurred() ? NULL : UNSURE;
+    Py_INCREF(stored);
+    return stored;
+}
+
+static PyObject *python_check(PyObject *value, PyObject *check, PyObject *unsure,
+                              PyObject *defaults) {
+    PyObject *result = PyObject_CallFunctionObjArgs(check, value, defaults, NULL);
+    if (result == unsure) {
+        Py_DECREF(result);
+        return UNSURE;
+    }
+    return result;
+}
+
+static PyObject *check_value(char kind, PyObject *value, PyObject *arg, PyObject *unsure,
+                             PyObject *defaults) {
+    switch (kind) {
+    case 'T':
+        return text_or_fallback(value, NULL, 1, 0);
+    case 't':
+        return text_or_fallback(value, NULL, 0, 1);
+    case 'F': {
+        PyObject *fallback = PyDict_GetItemWithError(defaults, arg);
+        if (fallback == NULL && PyErr_Occurred()) return NULL;
+        return text_or_fallback(value, fallback, 0, 0);
+    }
+    case 'C':
+        return text_or_fallback(value, arg, 0, 0);
+    case 'N': case 'P': case 'Z': case 'n': case 'p': case 'f':
+        return number(value, kind);
+    case 'D':
+        return timestamp(value, 1);
+    case 'd':
+        return timestamp(value, 0);
+    case 'E':
+        return enumeration(value, arg);
+    case 'X':
+        return python_check(value, arg, unsure, defaults);
+    }
+    PyErr_Format(PyExc_ValueError, "unknown check kind %c", kind);
+    return NULL;
+}
+
+/* low <= min(open, close), high >= max(open, close), end missing or >= start. */
+static int bar_range_ok(PyObject *row, const Py_ssize_t *at) {
+    for (int k = 2; k < 6; k++) {
+        if (!PyFloat_CheckExact(PyTuple_GET_ITEM(row, at[k]))) return 0;
+    }
+    PyObject *end = PyTuple_GET_ITEM(row, at[1]);
+    double open = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(row, at[2]));
+    double high = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(row, at[3]));
+    double low = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(row, at[4]));
+    double close = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(row, at[5]));
+    if (!(low <= open && low <= close && high >= open && high >= close)) return 0;
+    if (end == Py_None) return 1;
+    return PyUnicode_Compare(end, PyTuple_GET_ITEM(row, at[0])) >= 0;
+}
+
+static PyObject *check_records(PyObject *self, PyObject *args) {
+    PyObject *items, *columns, *kinds_text, *column_args, *unsure, *defaults, *bar_rule;
+    if (!PyArg_ParseTuple(args, "O!O!UO!OO!O", &PyList_Type, &items, &PyTuple_Type, &columns,
+                          &kinds_text, &PyTuple_Type, &column_args, &unsure, &PyDict_Type,
+                          &defaults, &bar_rule))
+        return NULL;
+    Py_ssize_t width = PyTuple_GET_SIZE(columns);
+    if (!PyUnicode_IS_ASCII(kinds_text) || PyUnicode_GET_LENGTH(kinds_text) != width ||
+        PyTuple_GET_SIZE(column_args) != width) {
+        PyErr_SetString(PyExc_ValueError, "one kind and one argument per column");
+        return NULL;
+    }
+    const char *kinds = (const char *)PyUnicode_DATA(kinds_text);
+    Py_ssize_t bar_at[6];
+    int bars = bar_rule != Py_None;
+    if (bars) {
+        if (!PyTuple_Check(bar_rule) || PyTuple_GET_SIZE(bar_rule) != 6) {
+            PyErr_SetString(PyExc_ValueError, "bar_rule: six value indexes");
+            return NULL;
+        }
+        for (int k = 0; k < 6; k++) {
+            bar_at[k] = 1 + PyLong_AsSsize_t(PyTuple_GET_ITEM(bar_rule, k));
+            if (bar_at[k] < 1 || bar_at[k] > width) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bar_rule: bad index");
+                return NULL;
+            }
+        }
+    }
+    PyObject *rows = PyList_New(0), *for_models = PyList_New(0);
+    if (rows == NULL || for_models == NULL) goto fail;
+    Py_ssize_t count = PyList_GET_SIZE(items);
+    for (Py_ssize_t position = 0; position < count; position++) {
+        PyObject *item = PyList_GET_ITEM(items, position);
+        int sure = PyDict_CheckExact(item);
+        PyObject *row = NULL;
+        if (sure) {
+            row = PyTuple_New(width + 1);
+            if (row == NULL) goto fail;
+            PyObject *pos = PyLong_FromSsize_t(position);
+            if (pos == NULL) {
+                Py_DECREF(row);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(row, 0, pos);
+            for (Py_ssize_t c = 0; c < width; c++) {
+                PyObject *value = PyDict_GetItemWithError(item, PyTuple_GET_ITEM(columns, c));
+                if (value == NULL) {
+                    if (PyErr_Occurred()) {
+                        Py_DECREF(row);
+                        goto fail;
+                    }
+                    value = Py_None;
+                }
+                PyObject *stored = check_value(kinds[c], value, PyTuple_GET_ITEM(column_args, c),
+                                               unsure, defaults);
+                if (stored == NULL) {
+                    Py_DECREF(row);
+                    goto fail;
+                }
+                if (stored == UNSURE) {
+                    sure = 0;
+                    break;
+                }
+                PyTuple_SET_ITEM(row, c + 1, stored);
+            }
+            if (sure && bars && !bar_range_ok(row, bar_at)) sure = 0;
+            if (sure && PyErr_Occurred()) {
+                Py_DECREF(row);
+                goto fail;
+            }
+        }
+        int appended;
+        if (sure) {
+            appended = PyList_Append(rows, row);
+        } else {
+            PyObject *pos = PyLong_FromSsize_t(position);
+            appended = pos == NULL ? -1 : PyList_Append(for_models, pos);
+            Py_XDECREF(pos);
+        }
+        /* a row left incomplete holds NULL slots, which tuple deallocation skips */
+        Py_XDECREF(row);
+        if (appended < 0) goto fail;
+    }
+    PyObject *result = PyTuple_Pack(2, rows, for_models);
+    Py_DECREF(rows);
+    Py_DECREF(for_models);
+    return result;
+fail:
+    Py_XDECREF(rows);
+    Py_XDECREF(for_models);
+    return NULL;
+}
+
+static PyObject *any_nul_text(PyObject *self, PyObject *rows) {
+    PyObject *all = PySequence_Fast(rows, "rows must be a sequence");
+    if (all == NULL) return NULL;
+    int found = 0;
+    for (Py_ssize_t r = 0; r < PySequence_Fast_GET_SIZE(all) && !found; r++) {
+        PyObject *row = PySequence_Fast(PySequence_Fast_GET_ITEM(all, r), "a row must be a sequence");
+        if (row == NULL) {
+            found = -1;
+            break;
+        }
+        for (Py_ssize_t c = 0; c < PySequence_Fast_GET_SIZE(row) && !found; c++) {
+            PyObject *value = PySequence_Fast_GET_ITEM(row, c);
+            if (!PyUnicode_Check(value)) continue;
+            Py_ssize_t at = PyUnicode_FindChar(value, 0, 0, PyUnicode_GET_LENGTH(value), 1);
+            found = at == -2 ? -1 : at >= 0;
+        }
+        Py_DECREF(row);
+    }
+    Py_DECREF(all);
+    if (found < 0) return NULL;
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef methods[] = {
+    {"check_records", check_records, METH_VARARGS,
+     "check_records(items, columns, kinds, args, unsure, defaults, bar_rule) -> (rows, "
+     "for_models)"},
+    {"any_nul_text", any_nul_text, METH_O,
+     "any_nul_text(rows) -> whether a text value holds a NUL character"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_record_checks",
+    "The stream batch's column checks in C (record_checks.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__record_checks(void) { return PyModule_Create(&module); }
