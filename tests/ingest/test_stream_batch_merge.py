@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from strategy_analysis.db.batch_merge_postgres import PostgresBatchMerge, has_repeated_keys
 from strategy_analysis.db.engine import make_engine
-from strategy_analysis.ingest import stream
+from strategy_analysis.ingest import stream_postgres
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.ingest.tables import BARS, EXECUTIONS
 
@@ -71,7 +71,7 @@ def _outcome(
 ) -> list[Any]:
     with monkeypatch.context() as patch:
         if staged:
-            patch.setattr(stream, "has_repeated_keys", lambda spec, rows: True)
+            patch.setattr(stream_postgres, "has_repeated_keys", lambda spec, rows: True)
         if early_errors:
             # A stored key's error arrives while the next table is sent, not at the sync.
             send = PostgresBatchMerge.send

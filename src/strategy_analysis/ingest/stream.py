@@ -1,7 +1,7 @@
 """Stream batches (export-format.md section 2): validated by the same record models and
 merged under the same rules as files. On SQLite through the file import's staged upsert;
-on PostgreSQL each table by one statement over column arrays (db/batch_merge_postgres.py),
-pipelined while the next table's records are checked.
+on PostgreSQL each table by one statement over column arrays, pipelined while the next
+table's records are checked (stream_postgres.py).
 
 A batch's executions keep their order: each gets sequence = (largest sequence of the run
 so far) + 1 + its index in the batch, so sequences keep growing across batches; an
@@ -21,10 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
-from ..db.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
@@ -32,6 +30,7 @@ from .nul_text import refuse_nul_text
 from .rebuild_hints import RebuildHints
 from .report import ImportReport, RejectedRecord
 from .run_identity import run_values
+from .stream_postgres import PostgresBatchWriter
 from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
 from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
 from .writer import ImportWriter
@@ -42,7 +41,6 @@ BATCH_LISTS = tuple(spec.name for spec in TABLE_SPECS)
 DEFAULT_MAX_DECOMPRESSED_BYTES = 200 * 1024**2
 # Up to this many records a batch is merged by key lookups, not by a hash of the run's rows.
 SMALL_BATCH_RECORDS = 50_000
-NEW_ROWS_SAVEPOINT = "stream_new_rows"
 
 
 def check_batch(payload: Any) -> dict[str, Any]:
@@ -125,9 +123,13 @@ def ingest_batch(
     defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
     hints = RebuildHints(info.run_id, defaults)
 
-    def body(writer: ImportWriter) -> None:
-        if sum(len(batch.get(name) or []) for name in BATCH_LISTS) <= SMALL_BATCH_RECORDS:
+    small = sum(len(batch.get(name) or []) for name in BATCH_LISTS) <= SMALL_BATCH_RECORDS
+
+    def before_merges(writer: ImportWriter) -> None:
+        if small:
             writer.upsert.prefer_key_lookups()
+
+    def body(writer: ImportWriter) -> None:
         writer.rejected.extend(
             RejectedRecord(table="run", key=key, reason=reason) for key, reason in problems
         )
@@ -146,8 +148,11 @@ def ingest_batch(
             )
         specs = [spec for spec in TABLE_SPECS if batch.get(spec.name)]
         if writer.dialect == "postgresql":
-            write_pipelined(writer, specs)
+            PostgresBatchWriter(
+                writer, run_id, defaults, checked, write_staged, partial(before_merges, writer)
+            ).write(specs)
         else:
+            before_merges(writer)
             for spec in specs:
                 write_staged(writer, spec, checked(writer, spec))
         if run_id is not None:
@@ -164,74 +169,6 @@ def ingest_batch(
         if spec is EXECUTIONS:
             hints.note_executions(rows)
         return rows
-
-    def write_pipelined(writer: ImportWriter, specs: list[TableSpec]) -> None:
-        """PostgreSQL: the orders are merged whole before the executions are sent (an
-        execution may take its order's account); each group's statements are queued in
-        pipeline mode and the next table's records are checked while the server runs
-        them."""
-        merge = PostgresBatchMerge(writer.upsert.conn)
-        before = [spec for spec in specs if spec is not EXECUTIONS]
-        for group in (before, [spec for spec in specs if spec is EXECUTIONS]):
-            if group:
-                write_group(writer, merge, group)
-
-    def write_group(
-        writer: ImportWriter, merge: PostgresBatchMerge, group: list[TableSpec]
-    ) -> None:
-        """A stream's rows are nearly always new: they go in by plain INSERTs behind a
-        savepoint. When one table's key is stored already (a retried batch, a changed
-        record) the group rolls back to the savepoint and is merged by the statements that
-        compare with what is stored. A table that repeats a key takes the staged merge
-        (COPY cannot be pipelined)."""
-        conn = writer.upsert.conn
-        todo = list(group)
-        planned: list[tuple[TableSpec, list[tuple[Any, ...]]]] = []
-        staged: list[tuple[TableSpec, list[tuple[Any, ...]]]] = []
-        sent: list[PendingMerge] = []
-
-        def send_all(all_new: bool) -> None:
-            """Send the tables checked so far, then check and send the rest."""
-            for pending in sent:
-                if pending.cursor is not None:
-                    pending.cursor.close()
-            sent.clear()
-            for spec, rows in planned:
-                sent.append(send(spec, rows, all_new))
-            while todo:
-                spec = todo.pop(0)
-                rows = checked(writer, spec)
-                if has_repeated_keys(spec, rows):
-                    staged.append((spec, rows))
-                    continue
-                planned.append((spec, rows))
-                sent.append(send(spec, rows, all_new))
-
-        def send(spec: TableSpec, rows: list[tuple[Any, ...]], all_new: bool) -> PendingMerge:
-            scope = info.run_id if spec.run_scoped else None
-            return merge.send(
-                spec,
-                rows,
-                run_id=scope,
-                import_id=writer.import_id,
-                defaults=defaults,
-                all_new=all_new,
-            )
-
-        try:
-            with conn.pipeline():
-                conn.execute(f"SAVEPOINT {NEW_ROWS_SAVEPOINT}")
-                send_all(all_new=True)
-        except psycopg.errors.UniqueViolation:
-            # raised at the sync, or while a later table was sent
-            conn.execute(f"ROLLBACK TO SAVEPOINT {NEW_ROWS_SAVEPOINT}")
-            with conn.pipeline():
-                send_all(all_new=False)
-        for pending in sent:
-            scope = info.run_id if pending.spec.run_scoped else None
-            writer.note_result(pending.spec, scope, merge.finish(pending))
-        for spec, rows in staged:
-            write_staged(writer, spec, rows)
 
     def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
         run_id = info.run_id
