@@ -23,10 +23,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from sqlalchemy import make_url  # noqa: E402
 
 from strategy_analysis.db.engine import make_engine  # noqa: E402
 from strategy_analysis.db.migrations import upgrade_database  # noqa: E402
-from strategy_analysis.ingest.demo_export import demo_batches  # noqa: E402
+from strategy_analysis.ingest.demo_export import DEFAULT_SYMBOLS, demo_batches  # noqa: E402
 from strategy_analysis.ingest.stream import decode_batch_body, report_json  # noqa: E402
 
 DEFAULT_PG = os.environ.get(
@@ -173,16 +175,58 @@ def closing_batch(batch: dict[str, Any]) -> dict[str, Any]:
     return closing
 
 
-def prepare(executions: int, batch_size: int) -> list[dict[str, Any]]:
-    return list(demo_batches(executions=executions, seed=1, batch_size=batch_size))
+def prepare(executions: int, batch_size: int, streams: int) -> list[list[dict[str, Any]]]:
+    """One list of batches per stream: stream k is its own strategy run on its own
+    symbols (as several strategies streaming to one server), the first one the demo's."""
+    per_stream = executions // streams
+    prepared = []
+    for k in range(streams):
+        symbols = [
+            s._replace(symbol=s.symbol if k == 0 else f"{s.symbol} #{k}") for s in DEFAULT_SYMBOLS
+        ]
+        prepared.append(
+            list(
+                demo_batches(
+                    executions=per_stream,
+                    seed=1 + k,
+                    batch_size=batch_size,
+                    symbols=symbols,
+                )
+            )
+        )
+    return prepared
 
 
-def bench_http(base: str, bodies: list[bytes], batches: list[dict], seconds: float) -> dict:
+def _concurrently(work: list[Any]) -> list[Any]:
+    """Run each callable in its own thread; their results in order (or the first error)."""
+    results: list[Any] = [None] * len(work)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            results[index] = work[index]()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _post_for(
+    base: str, bodies: list[bytes], batches: list[dict], seconds: float, started: float
+) -> tuple[list[float], int, int]:
+    """One stream: its batches one after the other until ``seconds`` have passed; the
+    latencies, the executions sent and the index of the first batch not sent."""
     latencies: list[float] = []
     sent = 0
+    index = 0
     with httpx.Client(base_url=base, timeout=60) as client:
-        started = time.perf_counter()
-        index = 0
         while index < len(bodies) - 1 and time.perf_counter() - started < seconds:
             t0 = time.perf_counter()
             answer = client.post(
@@ -191,11 +235,27 @@ def bench_http(base: str, bodies: list[bytes], batches: list[dict], seconds: flo
                 headers={"Content-Type": "application/json"},
             )
             latencies.append(time.perf_counter() - t0)
-            if answer.status_code != 200:
+            if answer.status_code != 200 or answer.json()["status"] != "succeeded":
                 raise RuntimeError(f"batch {index}: {answer.status_code} {answer.text[:300]}")
             sent += len(batches[index].get("executions") or [])
             index += 1
-        final = closing_batch(batches[index])
+    return latencies, sent, index
+
+
+def bench_http(
+    base: str, bodies: list[list[bytes]], batches: list[list[dict]], seconds: float
+) -> dict:
+    started = time.perf_counter()
+    streamed = _concurrently(
+        [
+            partial(_post_for, base, bodies[k], batches[k], seconds, started)
+            for k in range(len(bodies))
+        ]
+    )
+    latencies = [latency for stream in streamed for latency in stream[0]]
+    sent = sum(stream[1] for stream in streamed)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        final = closing_batch(batches[0][streamed[0][2]])
         body = json.dumps(final).encode()
         t0 = time.perf_counter()
         answer = client.post(
@@ -232,16 +292,15 @@ def bench_http(base: str, bodies: list[bytes], batches: list[dict], seconds: flo
     }
 
 
-def bench_in_process(database_url: str, bodies: list[bytes], seconds: float) -> dict:
+def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: float) -> dict:
     """The server's work without HTTP: decode the body, ingest it through the same service
-    call (one batch at a time, the debounced trade rebuild running in its thread), encode
-    the report as the answer."""
-    import threading
-
+    call (each stream's batches one at a time, the streams side by side in threads as the
+    server's threadpool runs them, the debounced trade rebuild running in its thread),
+    encode the report as the answer."""
     from strategy_analysis.config import Settings
     from strategy_analysis.events import EventBus
     from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
-    from strategy_analysis.services.stream_ingest import ingest_stream_batch
+    from strategy_analysis.services.stream_ingest import RunLocks, ingest_stream_batch
 
     # The prepared batches are millions of objects the server process does not hold: keep
     # the garbage collector from walking them on every full collection.
@@ -250,25 +309,34 @@ def bench_in_process(database_url: str, bodies: list[bytes], seconds: float) -> 
     engine = make_engine(database_url)
     scheduler = RebuildScheduler(engine, EventBus(), Settings().rebuild_debounce_seconds)
     scheduler.start()
-    lock = threading.Lock()
-    latencies: list[float] = []
-    sent = 0
-    try:
-        started = time.perf_counter()
-        for body in bodies:
+    locks = RunLocks()
+
+    def stream(own: list[bytes], started: float) -> tuple[list[float], int]:
+        latencies: list[float] = []
+        sent = 0
+        for body in own:
             if time.perf_counter() - started >= seconds:
                 break
             t0 = time.perf_counter()
             payload = decode_batch_body(body)
-            report = ingest_stream_batch(engine, payload, scheduler=scheduler, lock=lock)
+            report = ingest_stream_batch(engine, payload, scheduler=scheduler, locks=locks)
             report_json(report)
             latencies.append(time.perf_counter() - t0)
+            if report.status != "succeeded":
+                raise RuntimeError(f"in-process batch: {report.status} {report.error}")
             sent += len(payload.get("executions") or [])
+        return latencies, sent
+
+    try:
+        started = time.perf_counter()
+        streamed = _concurrently([partial(stream, own, started) for own in bodies])
         elapsed = time.perf_counter() - started
     finally:
         scheduler.stop()
         engine.dispose()
         gc.unfreeze()
+    latencies = [latency for stream_latencies, _ in streamed for latency in stream_latencies]
+    sent = sum(count for _, count in streamed)
     return {
         "batches": len(latencies),
         "executions": sent,
@@ -293,30 +361,46 @@ def main() -> int:
         default=0,
         help="PostgreSQL: partitions of this many other large runs in the database",
     )
+    parser.add_argument(
+        "--streams",
+        default="1,4",
+        help="comma-separated numbers of concurrent streams to measure, each its own run on "
+        "its own symbols (default 1,4: one live strategy, then four side by side)",
+    )
     args = parser.parse_args()
+    for streams in (int(n) for n in args.streams.split(",")):
+        measure(args, streams)
+    return 0
 
-    print(f"preparing {args.executions:,} executions in batches of {args.batch_size} ...")
-    batches = prepare(args.executions, args.batch_size)
-    bodies = [json.dumps(batch).encode() for batch in batches]
-    print(f"{len(batches)} batches, {sum(map(len, bodies)) / 1e6:.1f} MB of JSON")
+
+def measure(args: argparse.Namespace, streams: int) -> None:
+    title = "one stream" if streams == 1 else f"{streams} concurrent streams (runs)"
+    print(
+        f"\n--- {title}: preparing {args.executions:,} executions in batches of "
+        f"{args.batch_size} ..."
+    )
+    batches = prepare(args.executions, args.batch_size, streams)
+    bodies = [[json.dumps(batch).encode() for batch in own] for own in batches]
+    megabytes = sum(len(body) for own in bodies for body in own) / 1e6
+    print(f"{sum(map(len, batches))} batches, {megabytes:.1f} MB of JSON")
     baseline_seconds = min(args.seconds, 10.0)
     with tempfile.TemporaryDirectory(prefix="stream-bench-") as tmp:
         workdir = Path(tmp)
         with fresh_database(args.database, workdir) as url:
             add_other_partitions(url, args.other_partitions)
-            baseline = bench_in_process(url, bodies[:-1], baseline_seconds)
+            baseline = bench_in_process(url, [own[:-1] for own in bodies], baseline_seconds)
         with fresh_database(args.database, workdir) as url:
             add_other_partitions(url, args.other_partitions)
             with running_server(url, workdir) as base:
                 result = bench_http(base, bodies, batches, args.seconds)
 
     rows = [
-        ("in-process, no HTTP (baseline)", baseline, None),
-        (f"HTTP POST /api/ingest/stream ({args.database})", result, result),
+        ("in-process, no HTTP (baseline)", baseline),
+        (f"HTTP POST /api/ingest/stream ({args.database})", result),
     ]
     print()
     print(f"{'':42} {'batches':>8} {'executions':>11} {'exec/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    for label, row, _ in rows:
+    for label, row in rows:
         print(
             f"{label:42} {row['batches']:>8} {row['executions']:>11,} {row['rate']:>9,.0f} "
             f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f}"
@@ -343,9 +427,12 @@ def main() -> int:
         ),
     ]
     print()
+    if streams != 1:
+        # The targets are for one live strategy's stream; this shows how several scale.
+        print("  (several streams at once: the targets are checked for one stream)")
+        return
     for name, value, target, ok in checks:
         print(f"  {name:16} {value:>12,.3f}   target {target:<10} {'met' if ok else 'NOT met'}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -161,16 +161,17 @@ class ImportWriter:
     def ensure_run(self, values: RunValues) -> None:
         """Create or update the strategy and the run; nothing is written when unchanged."""
         now = utc_now()
-        self.conn.execute(
-            _strategy_upsert(self.dialect),
-            {
-                "strategy_id": values.strategy_id,
-                "name": values.strategy_name,
-                "version": values.strategy_version,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
+        strategy = {
+            "strategy_id": values.strategy_id,
+            "name": values.strategy_name,
+            "version": values.strategy_version,
+            "created_at": now,
+            "updated_at": now,
+        }
+        insert_new, changed = _strategy_upsert(self.dialect)
+        self.conn.execute(insert_new, strategy)
+        # Writes nothing for a strategy just inserted or unchanged.
+        self.conn.execute(changed, {f"new_{k}": v for k, v in strategy.items()})
         fields = {
             "strategy_id": values.strategy_id,
             "strategy_name": values.strategy_name,
@@ -303,18 +304,30 @@ def _insert_for(dialect: str, table: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
-def _strategy_upsert(dialect: str) -> Any:
+def _strategy_upsert(dialect: str) -> tuple[Any, Any]:
+    """Insert the strategy if new, then update it only if a field changed. Not one
+    ON CONFLICT DO UPDATE: that locks the row even when its WHERE leaves it unchanged, so
+    the batches of several runs of one strategy would wait for each other's commit."""
     key = (dialect, None)
     if key not in _UPSERTS:
         table = Strategy.__table__
         names = ("strategy_id", "name", "version", "created_at", "updated_at")
-        strategy = _insert_for(dialect, table).values({c: bindparam(c) for c in names})
-        keep = {c: func.coalesce(strategy.excluded[c], table.c[c]) for c in ("name", "version")}
-        _UPSERTS[key] = strategy.on_conflict_do_update(
-            index_elements=["strategy_id"],
-            set_={**keep, "updated_at": strategy.excluded.updated_at},
-            where=or_(*(v.is_distinct_from(table.c[c]) for c, v in keep.items())),
+        insert_new = (
+            _insert_for(dialect, table)
+            .values({c: bindparam(c) for c in names})
+            .on_conflict_do_nothing(index_elements=["strategy_id"])
         )
+        # An UPDATE's parameters may not be named like its columns: "new_<column>".
+        keep = {c: func.coalesce(bindparam(f"new_{c}"), table.c[c]) for c in ("name", "version")}
+        changed = (
+            update(table)
+            .where(
+                table.c.strategy_id == bindparam("new_strategy_id"),
+                or_(*(v.is_distinct_from(table.c[c]) for c, v in keep.items())),
+            )
+            .values({**keep, "updated_at": bindparam("new_updated_at")})
+        )
+        _UPSERTS[key] = (insert_new, changed)
     return _UPSERTS[key]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,10 +15,37 @@ from ..jobs.rebuild_scheduler import RebuildScheduler
 CLOSING_STATUSES = frozenset({"COMPLETED", "FAILED"})
 
 
+class RunLocks:
+    """One lock per run: the batches of one run go in one at a time (sequence numbers of a
+    run continue from its stored maximum, which two concurrent batches would both read);
+    batches of different runs go in side by side."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str | None, threading.Lock] = {}
+
+    @contextmanager
+    def hold(self, run_id: str | None) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(run_id, threading.Lock())
+        with lock:
+            yield
+
+
 def closes_run(payload: Any) -> bool:
     run = payload.get("run") if isinstance(payload, dict) else None
     status = run.get("status") if isinstance(run, dict) else None
     return isinstance(status, str) and status.strip().upper() in CLOSING_STATUSES
+
+
+def batch_run_id(payload: Any) -> str | None:
+    """The run a batch names, for its lock; spellings the batch checks may tell apart
+    (a trailing Unicode space) share a lock, which only serialises more."""
+    run = payload.get("run") if isinstance(payload, dict) else None
+    run_id = run.get("run_id") if isinstance(run, dict) else None
+    if run_id is None or isinstance(run_id, bool):
+        return None
+    return str(run_id).strip() or None
 
 
 def ingest_stream_batch(
@@ -24,7 +53,7 @@ def ingest_stream_batch(
     payload: Any,
     *,
     scheduler: RebuildScheduler,
-    lock: threading.Lock,
+    locks: RunLocks,
 ) -> ImportReport:
     """Raises BatchFormatError for a body that is not a batch object."""
     from ..ingest.stream import ingest_batch
@@ -35,9 +64,7 @@ def ingest_stream_batch(
     def schedule(report: ImportReport) -> None:
         scheduler.add(report.affected, immediate=immediate, since=since)
 
-    # Batches of one process go in one at a time: sequence numbers of a run continue from
-    # its stored maximum, which two concurrent batches would both read.
-    with lock:
+    with locks.hold(batch_run_id(payload)):
         return ingest_batch(
             engine, payload, source="stream", after_import=schedule, rebuild_from=since
         )

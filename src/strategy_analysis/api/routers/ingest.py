@@ -6,7 +6,6 @@ The import worker and the debounced stream rebuild start with the app (lifespan)
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
@@ -164,7 +163,7 @@ async def stream(request: Request) -> Any:
             state.engine,
             payload,
             scheduler=state.rebuild_scheduler,
-            lock=state.stream_lock,
+            locks=state.stream_locks,
         )
     except BatchFormatError as exc:
         raise UnprocessableError(str(exc)) from None
@@ -193,7 +192,7 @@ def get_job(request: Request, session: SessionDep, job_id: Annotated[Ident, Path
 
 def _start_background(app: FastAPI) -> None:
     state = app.state
-    state.stream_lock = threading.Lock()
+    state.stream_locks = stream_ingest.RunLocks()
     state.rebuild_scheduler = RebuildScheduler(
         state.engine, state.event_bus, state.settings.rebuild_debounce_seconds
     )
