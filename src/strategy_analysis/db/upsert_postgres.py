@@ -165,10 +165,12 @@ class PostgresUpsert:
 
     def __init__(self, connection: Any) -> None:
         self.conn = connection
-        self.conn.execute("SET LOCAL TIME ZONE 'UTC'")
-        # The classification joins a whole stage against the run's stored rows: a hash
-        # that fits in memory avoids spilling batches to temporary files.
-        self.conn.execute("SET LOCAL work_mem = '128MB'")
+        # Stored times are UTC text. The classification joins a whole stage against the
+        # run's stored rows: a hash that fits in memory avoids spilling batches to
+        # temporary files. One round trip for both (a stream batch pays it each time).
+        self.conn.execute(
+            "SELECT set_config('TimeZone', 'UTC', true), set_config('work_mem', '128MB', true)"
+        )
         # Own partitions of this import, attached at its end or before a merge.
         self.pending = PendingAttaches()
 

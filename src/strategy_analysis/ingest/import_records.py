@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
@@ -32,19 +32,24 @@ def earlier_import(engine: Engine, sha256: str) -> int | None:
         ).scalar()
 
 
+# Built once: a stream writes a record per batch, and building the statement per call
+# costs more than running it.
+_START = insert(ImportRecord).returning(ImportRecord.id)
+_FINISH = update(ImportRecord).where(ImportRecord.id == bindparam("record_id"))
+
+
 def start_record(conn: Connection, report: ImportReport, job_id: str | None) -> int:
     return conn.execute(
-        insert(ImportRecord)
-        .values(
-            source=report.source,
-            file_name=report.file_name,
-            sha256=report.sha256,
-            size_bytes=report.size_bytes,
-            schema_version=report.schema_version,
-            status="running",
-            job_id=job_id,
-        )
-        .returning(ImportRecord.id)
+        _START,
+        {
+            "source": report.source,
+            "file_name": report.file_name,
+            "sha256": report.sha256,
+            "size_bytes": report.size_bytes,
+            "schema_version": report.schema_version,
+            "status": "running",
+            "job_id": job_id,
+        },
     ).scalar_one()
 
 
@@ -83,9 +88,7 @@ def write_rejections(conn: Connection, import_id: int, rejected: list[RejectedRe
 
 
 def finish_record(conn: Connection, import_id: int, report: ImportReport) -> None:
-    conn.execute(
-        update(ImportRecord).where(ImportRecord.id == import_id).values(**_record_values(report))
-    )
+    conn.execute(_FINISH, {"record_id": import_id, **_record_values(report)})
 
 
 def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:

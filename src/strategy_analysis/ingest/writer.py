@@ -206,17 +206,14 @@ class ImportWriter:
         """Widen the run's data time to this import's, in one statement (none if inside)."""
         if self.first_time is None or self.last_time is None:
             return
-        first, last = self.first_time, self.last_time
-        earlier = or_(Run.first_data_time.is_(None), Run.first_data_time > first)
-        later = or_(Run.last_data_time.is_(None), Run.last_data_time < last)
         self.conn.execute(
-            update(Run)
-            .where(Run.run_id == run_id, or_(earlier, later))
-            .values(
-                first_data_time=case((earlier, first), else_=Run.first_data_time),
-                last_data_time=case((later, last), else_=Run.last_data_time),
-                updated_at=utc_now(),
-            )
+            _run_times_update(),
+            {
+                "times_run_id": run_id,
+                "first": self.first_time,
+                "last": self.last_time,
+                "now": utc_now(),
+            },
         )
 
     def _note_bar_range(self, symbols: set[str], first: Any, last: Any) -> None:
@@ -302,6 +299,27 @@ _RUN_FIELDS = (
 
 def _insert_for(dialect: str, table: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+def _run_times_update() -> Any:
+    key = ("any", ("run_times",))
+    if key not in _UPSERTS:
+        first, last = (
+            bindparam("first", type_=Run.first_data_time.type),
+            bindparam("last", type_=Run.last_data_time.type),
+        )
+        earlier = or_(Run.first_data_time.is_(None), Run.first_data_time > first)
+        later = or_(Run.last_data_time.is_(None), Run.last_data_time < last)
+        _UPSERTS[key] = (
+            update(Run)
+            .where(Run.run_id == bindparam("times_run_id"), or_(earlier, later))
+            .values(
+                first_data_time=case((earlier, first), else_=Run.first_data_time),
+                last_data_time=case((later, last), else_=Run.last_data_time),
+                updated_at=bindparam("now", type_=Run.updated_at.type),
+            )
+        )
+    return _UPSERTS[key]
 
 
 def _strategy_upsert(dialect: str) -> tuple[Any, Any]:
