@@ -5,7 +5,8 @@ probe, savepoint, merge, DROP) costs seven round trips and catalog writes per ta
 the rows travel as one JSON array per column and a CTE named like the stage table unnests
 them, so the file import's merge statement (``merge_sql``: classify against the target,
 record conflicts, upsert, count) runs over them unchanged, in one round trip. The next
-execution sequence of the run is read inside the same statement.
+execution sequence of the run is read inside the same statement. Rows expected to be new
+go in by a plain INSERT over the same CTE (``all_new``), which a stored key fails.
 
 The caller checks for repeated keys first (``has_repeated_keys``): a batch that repeats
 a key takes the staged path, whose savepoint and duplicate listing handle it.

@@ -295,7 +295,7 @@ static PyObject *check_records(PyObject *self, PyObject *args) {
                 PyTuple_SET_ITEM(row, c + 1, stored);
             }
             if (sure && bars && !bar_range_ok(row, bar_at)) sure = 0;
-            if (sure && PyErr_Occurred()) {
+            if (PyErr_Occurred()) {
                 Py_DECREF(row);
                 goto fail;
             }
