@@ -78,3 +78,18 @@ def test_after_a_failed_rebuild_the_next_one_is_full(calls: Recorder) -> None:
         assert calls[-1] == {PAIR: 300}
     finally:
         scheduler.stop()
+
+
+def test_a_closing_batch_is_rebuilt_before_other_due_pairs(calls: Recorder) -> None:
+    """Several runs streaming keep the rebuild busy: the pairs of a batch that closes its
+    run go first, the other due pairs right after."""
+    scheduler = RebuildScheduler(None, EventBus(), debounce_seconds=0.0)  # type: ignore[arg-type]
+    other = [("run-2", "ES"), ("run-3", "NQ")]
+    scheduler.add(other, since={pair: 5 for pair in other})
+    scheduler.add([PAIR], since={PAIR: 7}, immediate=True)
+    scheduler.start()
+    try:
+        _settle(scheduler, 2, calls)
+        assert calls == [{PAIR: 7}, {pair: 5 for pair in other}]
+    finally:
+        scheduler.stop()

@@ -3,7 +3,8 @@
 A strategy streams many small batches; rebuilding a (run, symbol) after each one would
 redo the same work many times. Batches add their affected pairs here; a pair is rebuilt
 ``debounce`` seconds after it first became dirty (so a steady stream still sees its trades
-within about that delay), immediately when a batch closes the run. One thread runs the
+within about that delay), immediately when a batch closes the run, and then before the
+other due pairs (several runs streaming keep the thread busy). One thread runs the
 rebuilds, so a pair is never rebuilt twice at the same time; a pair dirtied again during
 its rebuild is rebuilt once more afterwards.
 
@@ -41,6 +42,8 @@ class RebuildScheduler:
         self._due: dict[Pair, float] = {}
         # Earliest change per dirty pair (None: rebuild in full).
         self._since: dict[Pair, int | None] = {}
+        # Pairs of batches that closed their run: rebuilt before the other due pairs.
+        self._urgent: set[Pair] = set()
         # Pairs whose last rebuild failed: their stored trades may miss any change since
         # an earlier rebuild, so the next one is full.
         self._failed: set[Pair] = set()
@@ -64,6 +67,8 @@ class RebuildScheduler:
                 pair = (str(run_id), str(symbol))
                 # Keep the earlier deadline: more batches do not postpone a rebuild.
                 self._due[pair] = min(self._due.get(pair, due_at), due_at)
+                if immediate:
+                    self._urgent.add(pair)
                 moment = (since or {}).get(pair)
                 if pair in self._failed:
                     self._failed.discard(pair)
@@ -98,7 +103,11 @@ class RebuildScheduler:
             while not self._stopping:
                 now = time.monotonic()
                 ready = [pair for pair, due in self._due.items() if due <= now]
+                urgent = [pair for pair in ready if pair in self._urgent]
+                if urgent:
+                    ready = urgent
                 if ready:
+                    self._urgent.difference_update(ready)
                     for pair in ready:
                         del self._due[pair]
                     self._busy = True
