@@ -5,8 +5,8 @@ redo the same work many times. Batches add their affected pairs here; a pair is 
 ``debounce`` seconds after it first became dirty (so a steady stream still sees its trades
 within about that delay), immediately when a batch closes the run, and then before the
 other due pairs (several runs streaming keep the thread busy). One thread runs the
-rebuilds, so a pair is never rebuilt twice at the same time; a pair dirtied again during
-its rebuild is rebuilt once more afterwards.
+rebuilds, one run's pairs at a time, so a pair is never rebuilt twice at the same time;
+a pair dirtied again during its rebuild is rebuilt once more afterwards.
 
 A batch may say from when each pair's trades can have changed (``since``, microseconds):
 the pair is then rebuilt incrementally from there (trades/incremental.py), which keeps a
@@ -107,6 +107,10 @@ class RebuildScheduler:
                 if urgent:
                     ready = urgent
                 if ready:
+                    # One run at a time: a closing batch waits for one run's rebuild at
+                    # most, not for every run that came due with it.
+                    run_id = min(ready, key=lambda pair: self._due[pair])[0]
+                    ready = [pair for pair in ready if pair[0] == run_id]
                     self._urgent.difference_update(ready)
                     for pair in ready:
                         del self._due[pair]
