@@ -100,6 +100,7 @@ def test_run_locks_serialise_one_run_only() -> None:
     first.join(5)
     assert order_seen.index("out R2") < order_seen.index("out R1")  # R2 did not wait
     assert order_seen.index("in R1", 1) > order_seen.index("out R1")  # the second R1 did
+    assert len(locks) == 0  # no lock is kept for runs that are not streaming
 
 
 def test_batch_run_id_names_the_lock() -> None:
