@@ -153,3 +153,19 @@ def test_repeated_keys_are_found() -> None:
     executions = [(0, "E1") + (None,) * 11, (1, "E2") + (None,) * 11, (2, "E1") + (None,) * 11]
     assert has_repeated_keys(EXECUTIONS, executions)
     assert not has_repeated_keys(EXECUTIONS, executions[:2])
+
+
+def test_column_arrays_carry_doubles_and_refuse_what_json_cannot_hold() -> None:
+    row = (0, "E1", "O1", "S1", "A1", "ES", "BUY", "2025-01-06 10:00:00.000000")
+    rows = [
+        row + (5000.25, 2, 0.0, None, None),
+        row + (-0.0, 1.0, None, None, None),
+    ]
+    columns = PostgresBatchMerge._columns(EXECUTIONS, rows)
+    price, quantity, fee = (
+        columns[f"c{1 + EXECUTIONS.columns.index(c)}"] for c in ("price", "quantity", "fee")
+    )
+    assert (price, quantity, fee) == ("[5000.25,-0.0]", "[2.0,1.0]", "[0.0,null]")
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="not finite"):
+            PostgresBatchMerge._columns(EXECUTIONS, [row + (bad, 1.0, 0.0, None, None)])

@@ -25,6 +25,8 @@ from ..ingest.tables import TableSpec
 from .upsert_base import NUMERIC_COLUMNS, MergeResult, new_run_sql, q, stage_table
 from .upsert_postgres import column_type, count_merge, merge_sql, pg_param
 
+_FLOAT_OR_NONE = frozenset({float, type(None)})
+
 
 def has_repeated_keys(spec: TableSpec, rows: Sequence[tuple[Any, ...]]) -> bool:
     """Whether two rows (position first, then the stored values) share a key."""
@@ -138,8 +140,11 @@ class PostgresBatchMerge:
         for i, values in enumerate(zip(*rows, strict=True)):
             if i and spec.columns[i - 1] in NUMERIC_COLUMNS:
                 # Stored numbers are doubles: JSON carries their shortest round-trip text.
-                values = tuple(None if v is None else float(v) for v in values)
-                if any(v is not None and not math.isfinite(v) for v in values):
+                # The checks give floats already; the loops here run in C (filter(None)
+                # drops 0.0 too, which is finite).
+                if not set(map(type, values)) <= _FLOAT_OR_NONE:
+                    values = tuple(None if v is None else float(v) for v in values)
+                if not all(map(math.isfinite, filter(None, values))):
                     # the checks let no such number through; orjson would write null
                     raise ValueError(f"{spec.name}.{spec.columns[i - 1]}: a number is not finite")
             columns[f"c{i}"] = orjson.dumps(values).decode()
