@@ -149,7 +149,7 @@ def ingest_batch(
         specs = [spec for spec in TABLE_SPECS if batch.get(spec.name)]
         if writer.dialect == "postgresql":
             PostgresBatchWriter(
-                writer, run_id, defaults, checked, write_staged, partial(before_merges, writer)
+                writer, run_id, defaults, checked, write_staged, before_merges
             ).write(specs)
         else:
             before_merges(writer)

@@ -37,7 +37,7 @@ class PostgresBatchWriter:
         defaults: dict[str, str | None],
         checked: Callable[[ImportWriter, TableSpec], Rows],
         write_staged: Callable[[ImportWriter, TableSpec, Rows], None],
-        before_merges: Callable[[], None],
+        before_merges: Callable[[ImportWriter], None],
     ) -> None:
         self.writer = writer
         self.conn = writer.upsert.conn
@@ -48,7 +48,8 @@ class PostgresBatchWriter:
         self._write_staged = write_staged
         self._before_merges = before_merges
         self.todo: list[TableSpec] = []
-        self.done: list[tuple[TableSpec, Rows]] = []  # checked, in table order
+        # checked, in table order, and whether the table repeats a key
+        self.done: list[tuple[TableSpec, Rows, bool]] = []
 
     def write(self, specs: list[TableSpec]) -> None:
         self.todo = list(specs)
@@ -57,8 +58,8 @@ class PostgresBatchWriter:
             with self.conn.pipeline():
                 self.conn.execute(f"SAVEPOINT {NEW_ROWS_SAVEPOINT}")
                 while self.todo:
-                    spec, rows = self._check_next()
-                    if has_repeated_keys(spec, rows):
+                    spec, rows, repeated = self._check_next()
+                    if repeated:
                         raise _RepeatedKey
                     sent.append(self._send(spec, rows, all_new=True))
         except (psycopg.errors.UniqueViolation, _RepeatedKey):
@@ -69,16 +70,16 @@ class PostgresBatchWriter:
             self.conn.execute(f"ROLLBACK TO SAVEPOINT {NEW_ROWS_SAVEPOINT}")
             while self.todo:
                 self._check_next()
-            self._before_merges()
+            self._before_merges(self.writer)
             self._write_merged()
             return
         self._note(sent)
 
-    def _check_next(self) -> tuple[TableSpec, Rows]:
+    def _check_next(self) -> tuple[TableSpec, Rows, bool]:
         spec = self.todo.pop(0)
         rows = self._checked(self.writer, spec)
-        self.done.append((spec, rows))
-        return spec, rows
+        self.done.append((spec, rows, has_repeated_keys(spec, rows)))
+        return self.done[-1]
 
     def _send(self, spec: TableSpec, rows: Rows, all_new: bool) -> PendingMerge:
         return self.merge.send(
@@ -96,21 +97,16 @@ class PostgresBatchWriter:
             self.writer.note_result(pending.spec, scope, self.merge.finish(pending))
 
     def _write_merged(self) -> None:
-        """Each table merged with what is stored, in table order; the statements up to the
-        executions are pipelined and answered (merged whole) before the executions go."""
+        """Each table merged with what is stored, in table order, one statement at a time
+        (the rare path); the tables before the executions are answered (merged whole)
+        before the executions go."""
         sent: list[PendingMerge] = []
-
-        def answer() -> None:
-            self._note(sent)
-            sent.clear()
-
-        for spec, rows in self.done:
-            repeated = has_repeated_keys(spec, rows)
+        for spec, rows, repeated in self.done:
             if repeated or spec is EXECUTIONS:
-                answer()
+                self._note(sent)
+                sent = []
             if repeated:
                 self._write_staged(self.writer, spec, rows)
                 continue
-            with self.conn.pipeline():
-                sent.append(self._send(spec, rows, all_new=False))
-        answer()
+            sent.append(self._send(spec, rows, all_new=False))
+        self._note(sent)
