@@ -1,4 +1,5 @@
-"""One rebuild of a run at a time, across threads and (on PostgreSQL) across processes."""
+"""One rebuild of a run at a time, across threads and (on PostgreSQL) across processes;
+``RunLocks``, the locks per run of this process, serve stream batches too."""
 
 from __future__ import annotations
 
@@ -8,13 +9,38 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
 
-_registry_lock = threading.Lock()
-_thread_locks: dict[str, threading.Lock] = {}
+
+class RunLocks:
+    """One lock per run, in this process: what holds one run's lock waits for nobody
+    holding another's. A run's lock lives while something holds it or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str | None, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, run_id: str | None) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(run_id, (threading.Lock(), 0))
+            self._locks[run_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[run_id]
+                if users == 1:
+                    del self._locks[run_id]
+                else:
+                    self._locks[run_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        """Runs whose lock is held or awaited."""
+        with self._guard:
+            return len(self._locks)
 
 
-def _thread_lock(run_id: str) -> threading.Lock:
-    with _registry_lock:
-        return _thread_locks.setdefault(run_id, threading.Lock())
+_rebuild_locks = RunLocks()
 
 
 @contextmanager
@@ -25,7 +51,7 @@ def run_lock(engine: Engine, run_id: str) -> Iterator[None]:
     (on an autocommit connection, so it holds no transaction open) makes other processes
     wait too. SQLite allows one writer at a time anyway.
     """
-    with _thread_lock(run_id):
+    with _rebuild_locks.hold(run_id):
         if engine.dialect.name != "postgresql":
             yield
             return
