@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -301,25 +302,22 @@ def _insert_for(dialect: str, table: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
+@cache
 def _run_times_update() -> Any:
-    key = ("any", ("run_times",))
-    if key not in _UPSERTS:
-        first, last = (
-            bindparam("first", type_=Run.first_data_time.type),
-            bindparam("last", type_=Run.last_data_time.type),
+    """Widen a run's data times (the same statement on every dialect)."""
+    first = bindparam("first", type_=Run.first_data_time.type)
+    last = bindparam("last", type_=Run.last_data_time.type)
+    earlier = or_(Run.first_data_time.is_(None), Run.first_data_time > first)
+    later = or_(Run.last_data_time.is_(None), Run.last_data_time < last)
+    return (
+        update(Run)
+        .where(Run.run_id == bindparam("times_run_id"), or_(earlier, later))
+        .values(
+            first_data_time=case((earlier, first), else_=Run.first_data_time),
+            last_data_time=case((later, last), else_=Run.last_data_time),
+            updated_at=bindparam("now", type_=Run.updated_at.type),
         )
-        earlier = or_(Run.first_data_time.is_(None), Run.first_data_time > first)
-        later = or_(Run.last_data_time.is_(None), Run.last_data_time < last)
-        _UPSERTS[key] = (
-            update(Run)
-            .where(Run.run_id == bindparam("times_run_id"), or_(earlier, later))
-            .values(
-                first_data_time=case((earlier, first), else_=Run.first_data_time),
-                last_data_time=case((later, last), else_=Run.last_data_time),
-                updated_at=bindparam("now", type_=Run.updated_at.type),
-            )
-        )
-    return _UPSERTS[key]
+    )
 
 
 def _strategy_upsert(dialect: str) -> tuple[Any, Any]:
