@@ -4,11 +4,12 @@
  * check_records(items, columns, kinds, args, unsure, defaults, bar_rule)
  *   items     list of decoded JSON records
  *   columns   tuple of str, the record columns in stored order
- *   kinds     str, one letter per column (record_checks.C_KINDS)
+ *   kinds     str, one letter per column (record_checks.c_checks: the file reader's
+ *             letters, tables.C_CHECK_KINDS, and R C E X for the stream's own checks)
  *   args      tuple, one argument per column (a defaults key, a fallback text, an
  *             enumeration's (canonical, aliases), a Python check), or None
  *   unsure    the UNSURE marker a Python check returns
- *   defaults  dict handed to Python checks and read by 'F' columns
+ *   defaults  dict handed to Python checks and read by 'R' columns
  *   bar_rule  None, or the value indexes (start, end, open, high, low, close)
  * returns (rows, for_models): rows as (position, *stored values), and the positions whose
  * record holds a value these checks are not sure of (the models decide those).
@@ -61,7 +62,7 @@ static PyObject *text_or_fallback(PyObject *value, PyObject *fallback, int requi
     return fallback;
 }
 
-/* kind: N any, P > 0, Z >= 0 (required); n any, p > 0 (None allowed); f fee (>= 0, None
+/* kind: N any, P > 0, Z >= 0 (required); n any, p > 0 (None allowed); F fee (>= 0, None
  * is 0). */
 static PyObject *number(PyObject *value, char kind) {
     double v;
@@ -76,13 +77,13 @@ static PyObject *number(PyObject *value, char kind) {
         v = (double)n;
     } else if (value == Py_None) {
         if (kind == 'n' || kind == 'p') Py_RETURN_NONE;
-        if (kind == 'f') return PyFloat_FromDouble(0.0);
+        if (kind == 'F') return PyFloat_FromDouble(0.0);
         return UNSURE;
     } else {
         return UNSURE;
     }
     if ((kind == 'P' || kind == 'p') && !(v > 0)) return UNSURE;
-    if ((kind == 'Z' || kind == 'f') && !(v >= 0)) return UNSURE;
+    if ((kind == 'Z' || kind == 'F') && !(v >= 0)) return UNSURE;
     if (PyFloat_CheckExact(value)) {
         Py_INCREF(value);
         return value;
@@ -192,14 +193,14 @@ static PyObject *check_value(char kind, PyObject *value, PyObject *arg, PyObject
         return text_or_fallback(value, NULL, 1, 0);
     case 't':
         return text_or_fallback(value, NULL, 0, 1);
-    case 'F': {
+    case 'R': {
         PyObject *fallback = PyDict_GetItemWithError(defaults, arg);
         if (fallback == NULL && PyErr_Occurred()) return NULL;
         return text_or_fallback(value, fallback, 0, 0);
     }
     case 'C':
         return text_or_fallback(value, arg, 0, 0);
-    case 'N': case 'P': case 'Z': case 'n': case 'p': case 'f':
+    case 'N': case 'P': case 'Z': case 'n': case 'p': case 'F':
         return number(value, kind);
     case 'D':
         return timestamp(value, 1);

@@ -174,31 +174,40 @@ def _refuse(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-# Each check, and what its C twin (_record_checks.c) runs: a kind letter and its argument.
 _ENUMERATIONS = {
     cs.side: SIDE_ALIASES,
     cs.order_type: ORDER_TYPE_ALIASES,
     cs.status: STATUS_ALIASES,
 }
-_BY_FACTORY: dict[Any, tuple[Check, str, Any]] = {
-    cs.required_text: (_text, "T", None),
-    cs.optional_text: (_optional_text, "t", None),
-    t._strategy_default: (_with_default("strategy_id"), "F", "strategy_id"),
-    t._account_default: (_with_default("account_id"), "F", "account_id"),
-    t._gtc: (_gtc, "C", "GTC"),
-    cs.number: (_number(), "N", None),
-    t._positive: (_number("> 0"), "P", None),
-    t._non_negative: (_number(">= 0"), "Z", None),
-    t._opt_num: (_number(required=False, missing=None), "n", None),
-    t._opt_positive: (_number("> 0", required=False, missing=None), "p", None),
-    cs.fee: (_number(">= 0", required=False, missing=0.0), "f", None),
-    cs.timestamp: (_timestamp(), "D", None),
-    t._opt_timestamp: (_timestamp(required=False), "d", None),
+# Each check, and the argument its C twin (_record_checks.c) takes.
+_BY_FACTORY: dict[Any, tuple[Check, Any]] = {
+    cs.required_text: (_text, None),
+    cs.optional_text: (_optional_text, None),
+    t._strategy_default: (_with_default("strategy_id"), "strategy_id"),
+    t._account_default: (_with_default("account_id"), "account_id"),
+    t._gtc: (_gtc, "GTC"),
+    cs.number: (_number(), None),
+    t._positive: (_number("> 0"), None),
+    t._non_negative: (_number(">= 0"), None),
+    t._opt_num: (_number(required=False, missing=None), None),
+    t._opt_positive: (_number("> 0", required=False, missing=None), None),
+    cs.fee: (_number(">= 0", required=False, missing=0.0), None),
+    cs.timestamp: (_timestamp(), None),
+    t._opt_timestamp: (_timestamp(required=False), None),
     **{
-        factory: (_enumeration(aliases), "E", (frozenset(aliases.values()), aliases))
+        factory: (_enumeration(aliases), (frozenset(aliases.values()), aliases))
         for factory, aliases in _ENUMERATIONS.items()
     },
-    cs.json_object_text: (_json_object, "X", _json_object),
+    cs.json_object_text: (_json_object, _json_object),
+}
+# The C twin's letter for a check the file reader's C code (tables.C_CHECK_KINDS) does not
+# make: a run default (R), a constant fallback (C), an enumeration (E), a Python call (X).
+_STREAM_KINDS: dict[Any, str] = {
+    t._strategy_default: "R",
+    t._account_default: "R",
+    t._gtc: "C",
+    **dict.fromkeys(_ENUMERATIONS, "E"),
+    cs.json_object_text: "X",
 }
 
 
@@ -213,10 +222,10 @@ def python_checks(spec: t.TableSpec) -> list[Check] | None:
 @cache
 def c_checks(spec: t.TableSpec) -> tuple[str, tuple[Any, ...]] | None:
     """The C twin's (kinds, arguments) for the table, None when a column has no twin."""
-    entries = [_BY_FACTORY.get(factory) for factory in spec.checks]
-    if any(entry is None for entry in entries):
+    if any(factory not in _BY_FACTORY for factory in spec.checks):
         return None
-    return "".join(e[1] for e in entries), tuple(e[2] for e in entries)  # type: ignore[index]
+    kinds = "".join(t.C_CHECK_KINDS.get(f) or _STREAM_KINDS[f] for f in spec.checks)
+    return kinds, tuple(_BY_FACTORY[factory][1] for factory in spec.checks)
 
 
 # The value indexes bar_range_ok reads: start, end, open, high, low, close.
