@@ -30,10 +30,12 @@ $(INSTALLED): pyproject.toml setup.py
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The C fast paths (export reader, stream checks), rebuilt when a source changes (pip
-# builds them first).
-$(C_MODULES): $(C_SOURCES) setup.py | $(INSTALLED)
+# The C fast paths (export reader, stream checks), each rebuilt when its source changes
+# (pip builds them first). build_ext skips a module that is up to date: touch it, so make
+# does not run build_ext again next time.
+$(C_MODULES): %$(EXT_SUFFIX): %.c setup.py | $(INSTALLED)
 	$(PY) setup.py -q build_ext --inplace
+	touch $@
 
 frontend: $(FRONTEND_BUILT)
 
