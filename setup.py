@@ -9,6 +9,7 @@ setup(
         Extension(
             "strategy_analysis.ingest._copy_lines",
             sources=["src/strategy_analysis/ingest/_copy_lines.c"],
+            depends=["src/strategy_analysis/ingest/_timestamp_text.h"],
             libraries=["sqlite3"],
             extra_compile_args=["-O2"],
             optional=True,
@@ -17,6 +18,7 @@ setup(
         Extension(
             "strategy_analysis.ingest._record_checks",
             sources=["src/strategy_analysis/ingest/_record_checks.c"],
+            depends=["src/strategy_analysis/ingest/_timestamp_text.h"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

@@ -21,6 +21,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "_timestamp_text.h"
+
 /* A value the checks are not sure of: the record goes to the models. */
 static PyObject UNSURE_SENTINEL_OBJECT;
 #define UNSURE (&UNSURE_SENTINEL_OBJECT)
@@ -91,56 +93,15 @@ static PyObject *number(PyObject *value, char kind) {
     return PyFloat_FromDouble(v);
 }
 
-static int digits(const char *s, int n) {
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-    }
-    return 1;
-}
-
-static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
-
-static int real_date(int year, int month, int day) {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (year < 1 || month < 1 || month > 12 || day < 1) return 0;
-    int last = days[month - 1];
-    if (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) last = 29;
-    return day <= last;
-}
-
 /* The canonical head (date, 'T' or ' ', time), 0-7 fractional digits, at most one Z;
- * stored as 'YYYY-MM-DD HH:MM:SS.ffffff'. */
+ * stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (the rule is the export reader's). */
 static PyObject *timestamp(PyObject *value, int required) {
     if (value == Py_None && !required) Py_RETURN_NONE;
     if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_ASCII(value)) return UNSURE;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
-    const char *s = (const char *)PyUnicode_DATA(value);
-    if (n < 19 || n > 28) return UNSURE;
-    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2) ||
-        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+    char out[27];
+    if (!timestamp_text((const unsigned char *)PyUnicode_DATA(value),
+                        (size_t)PyUnicode_GET_LENGTH(value), out))
         return UNSURE;
-    Py_ssize_t i = 19, fraction = 0;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && fraction < 7 && s[i] >= '0' && s[i] <= '9') {
-            i++;
-            fraction++;
-        }
-        if (fraction == 0) return UNSURE;
-    }
-    if (i < n && (s[i] == 'Z' || s[i] == 'z')) i++;
-    if (i != n) return UNSURE;
-    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + two(s + 2);
-    if (two(s + 11) > 23 || two(s + 14) > 59 || two(s + 17) > 59 ||
-        !real_date(year, two(s + 5), two(s + 8)))
-        return UNSURE;
-    char out[26];
-    memcpy(out, s, 10);
-    out[10] = ' ';
-    memcpy(out + 11, s + 11, 8);
-    out[19] = '.';
-    for (int k = 0; k < 6; k++) out[20 + k] = k < fraction ? s[20 + k] : '0';
     return PyUnicode_FromStringAndSize(out, 26);
 }
 
