@@ -31,6 +31,8 @@ def _batch_records(table: str) -> list[Any]:
     factory, _, variations = CASES[table]
     variations = {column: [*values, *JSON_ONLY] for column, values in variations.items()}
     rows: list[Any] = _rows(factory(), variations)
+    # bytes cannot come from JSON
+    rows = [r for r in rows if not any(isinstance(v, bytes) for v in r.values())]
     return [*rows, "not an object", None, [1, 2]]
 
 
@@ -38,12 +40,6 @@ def _batch_records(table: str) -> list[Any]:
 def test_batch_checks_agree_with_the_models(table: str) -> None:
     spec = SPECS_BY_NAME[table]
     items = _batch_records(table)
-    # bytes cannot come from JSON
-    items = [
-        i
-        for i in items
-        if not (isinstance(i, dict) and any(isinstance(v, bytes) for v in i.values()))
-    ]
     fast, for_models = check_records(spec, items, DEFAULTS)
     fast_positions = {row[0] for row in fast}
     assert fast_positions.isdisjoint(for_models)
@@ -90,11 +86,7 @@ def test_meta_json_object_is_stored_as_the_model_stores_it() -> None:
 def test_python_checks_are_the_sql_checks_narrowed(table: str) -> None:
     """A record the Python checks accept, the SQL checks accept with the same stored row."""
     spec = SPECS_BY_NAME[table]
-    items = [
-        i
-        for i in _batch_records(table)
-        if not (isinstance(i, dict) and any(isinstance(v, bytes) for v in i.values()))
-    ]
+    items = _batch_records(table)
     assert python_checks(spec) is not None
     fast, _ = check_records(spec, items, DEFAULTS)
     by_sql = {row[0]: row for row in sql_check_records(spec, items, DEFAULTS)[0]}
@@ -123,11 +115,7 @@ def test_the_c_checks_are_built() -> None:
 def test_c_checks_equal_the_python_checks(table: str) -> None:
     """Same rows (values and their types), same records left to the models."""
     spec = SPECS_BY_NAME[table]
-    items = [
-        i
-        for i in _batch_records(table)
-        if not (isinstance(i, dict) and any(isinstance(v, bytes) for v in i.values()))
-    ]
+    items = _batch_records(table)
     for defaults in (DEFAULTS, {"strategy_id": None, "account_id": "RUN-A"}):
         in_c = check_records(spec, items, defaults)
         in_python = python_check_records(spec, items, defaults)
