@@ -23,10 +23,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -199,23 +199,8 @@ def prepare(executions: int, batch_size: int, streams: int) -> list[list[dict[st
 
 def _concurrently(work: list[Any]) -> list[Any]:
     """Run each callable in its own thread; their results in order (or the first error)."""
-    results: list[Any] = [None] * len(work)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            results[index] = work[index]()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        return list(pool.map(lambda call: call(), work))
 
 
 def _post_for(
@@ -300,7 +285,8 @@ def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: floa
     from strategy_analysis.config import Settings
     from strategy_analysis.events import EventBus
     from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
-    from strategy_analysis.services.stream_ingest import RunLocks, ingest_stream_batch
+    from strategy_analysis.services.stream_ingest import ingest_stream_batch
+    from strategy_analysis.trades.run_lock import RunLocks
 
     # The prepared batches are millions of objects the server process does not hold: keep
     # the garbage collector from walking them on every full collection.

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, text
 from strategy_analysis.events import EventBus
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
-from strategy_analysis.services.stream_ingest import RunLocks, batch_run_id, ingest_stream_batch
+from strategy_analysis.services.stream_ingest import batch_run_id, ingest_stream_batch
+from strategy_analysis.trades.run_lock import RunLocks
 
 
 def _batch(run_id: str, name: str = "Stacked", n: int = 1, **run: Any) -> dict[str, Any]:
