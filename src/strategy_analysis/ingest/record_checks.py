@@ -234,5 +234,5 @@ BAR_RULE_VALUES = (2, 3, 4, 5, 6, 7)
 
 def bar_range_ok(row: list[Any]) -> bool:
     """The bar rule across columns (tables.bar_range_check) on a bar's stored values."""
-    _, _, start, end, open_, high, low, close = row[:8]
+    start, end, open_, high, low, close = (row[i] for i in BAR_RULE_VALUES)
     return low <= min(open_, close) and high >= max(open_, close) and (end is None or end >= start)
