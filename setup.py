@@ -14,6 +14,15 @@ setup(
             extra_compile_args=["-O2"],
             optional=True,
         ),
+        # SQL functions of the platform's SQLite connections (the timestamp check)
+        Extension(
+            "strategy_analysis.db._sqlite_functions",
+            sources=["src/strategy_analysis/db/_sqlite_functions.c"],
+            depends=["src/strategy_analysis/ingest/_timestamp_text.h"],
+            libraries=["sqlite3"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
         # the stream batch's column checks
         Extension(
             "strategy_analysis.ingest._record_checks",

@@ -1,8 +1,8 @@
 """SQLite's file import reads the attached export in SQL, with two shortcuts: a new run's
 rows (and new bars) go straight into their tables, and a re-import compares raw values
-with the stored rows before checking in full. Each shortcut must give exactly what the
-plain path gives (stage every row, check it, merge): same counts, rejections, conflicts,
-stored rows and run."""
+with the stored rows before checking in full; timestamps are checked by a C function
+(db.sqlite_functions). Each must give exactly what the plain path gives (stage every row,
+check it in SQL, merge): same counts, rejections, conflicts, stored rows and run."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from ingest.export_factory import bar, execution, instrument, order, write_export
 from sqlalchemy import text
 
+from strategy_analysis.db import sqlite_functions
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.upsert_sqlite import SqliteUpsert
 from strategy_analysis.ingest import attached_import
@@ -100,6 +101,7 @@ def _assert_same_as_plain_path(
     with monkeypatch.context() as patched:
         patched.setattr(SqliteUpsert, "find_unsettled", _every_position)
         patched.setattr(SqliteUpsert, "may_insert_directly", _never_directly)
+        patched.setattr(sqlite_functions, "available", lambda connection: False)
         plain = _imports(tmp_path, template, files, "plain")
     assert fast[0] == plain[0]
     assert fast[1] == plain[1]

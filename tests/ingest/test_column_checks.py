@@ -284,15 +284,20 @@ CALENDAR_EDGES = [
 ]
 
 
-def test_timestamp_check_agrees_with_the_model_on_calendar_edges() -> None:
+@pytest.mark.parametrize("functions", [False, True], ids=["sql", "c-function"])
+def test_timestamp_check_agrees_with_the_model_on_calendar_edges(functions: bool) -> None:
     """Accepted values are stored as the model stores them; every real instant in the
-    canonical layout (offsets and blanks aside) takes the fast path."""
+    canonical layout (offsets and blanks aside) takes the fast path. The same holds for
+    the check in SQL and for its C function (db.sqlite_functions)."""
     import sqlite3
 
     from strategy_analysis.contract.timestamps import normalise_timestamp
+    from strategy_analysis.db import sqlite_functions
     from strategy_analysis.ingest import column_sql
 
+    assert sqlite_functions.install()
     conn = sqlite3.connect(":memory:")
+    assert sqlite_functions.available(conn)
     conn.execute("CREATE TABLE t (v)")
     conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in CALENDAR_EDGES])
     checks = {
@@ -301,7 +306,9 @@ def test_timestamp_check_agrees_with_the_model_on_calendar_edges() -> None:
     }
     fast: dict[bool, list[str]] = {}
     for required, check in checks.items():
-        rows = conn.execute(f"SELECT v, {check.value} FROM t ORDER BY rowid").fetchall()
+        value = check.value_on(functions)
+        assert ("sa_timestamp_text" in value) is functions
+        rows = conn.execute(f"SELECT v, {value} FROM t ORDER BY rowid").fetchall()
         fast[required] = [raw for raw, value in rows if isinstance(value, str)]
         for raw, value in rows:
             if isinstance(value, str):
@@ -321,3 +328,24 @@ def test_timestamp_check_agrees_with_the_model_on_calendar_edges() -> None:
     assert fast[True] == expected_fast
     assert "2024-02-29 10:00:00" in expected_fast
     assert "2025-11-31 10:00:00.5" not in expected_fast
+
+
+def test_timestamp_function_stores_what_the_sql_check_stores() -> None:
+    """The C function and the SQL expression give the same value for every value of
+    every storage class, the blob and the NUL character included."""
+    import sqlite3
+
+    from strategy_analysis.db import sqlite_functions
+    from strategy_analysis.ingest import column_sql
+
+    sqlite_functions.install()
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (v)")
+    values = [*CALENDAR_EDGES, *TRICKY_TIMES, b"2025-01-06 10:00:00", 2.5, -1, "\u00e9" * 10]
+    conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
+    for required in (True, False):
+        check = column_sql.timestamp('"v"', required=required)
+        assert check.c_value is not None
+        rows = conn.execute(f"SELECT v, {check.value}, {check.c_value} FROM t").fetchall()
+        for raw, in_sql, in_c in rows:
+            assert in_c == in_sql and type(in_c) is type(in_sql), (raw, required)

@@ -8,9 +8,14 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import sqlite_functions
+
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
+    # Takes effect on a new, empty file only: a bulk import writes (and checkpoints)
+    # a quarter as many pages as with the default 4 KiB.
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -21,6 +26,8 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-unt
 def make_engine(database_url: str, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
     """Create the engine for ``database_url`` with the platform's per-dialect settings."""
     if database_url.startswith("sqlite"):
+        # before the first connection: each gets the functions as it opens
+        sqlite_functions.install()
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )

@@ -43,6 +43,12 @@ class Check:
     ok: str  # a template over {v} (the value; {r}, the raw column, is also available)
     same: str = SAME
     probe: str = "+{r}"
+    # ``value`` by the SQL functions in C (db.sqlite_functions), on a connection that has them
+    c_value: str | None = None
+
+    def value_on(self, functions: bool) -> str:
+        """``value`` for a connection with (``functions``) or without the C functions."""
+        return self.c_value if functions and self.c_value else self.value
 
 
 def _nonblank(c: str) -> str:
@@ -169,14 +175,15 @@ def timestamp(c: str, *, required: bool = True) -> Check:
         f"CASE WHEN typeof({c}) = 'text' AND {_real_instant(c)} THEN"
         f" CASE length(CAST({c} AS BLOB)) {' '.join(whens)} END END"
     )
+    # The same rule in C (_timestamp_text.h), a tenth of the cost.
+    c_value = f"sa_timestamp_text({c})"
     if required:
-        return Check(value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP)
-    return Check(
-        f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({value}, {BAD}) END",
-        OPTIONAL,
-        _SAME_TIMESTAMP,
-        _PROBE_TIMESTAMP,
-    )
+        return Check(value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, c_value)
+
+    def optional(v: str) -> str:
+        return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({v}, {BAD}) END"
+
+    return Check(optional(value), OPTIONAL, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, optional(c_value))
 
 
 def enumeration(c: str, aliases: dict[str, str]) -> Check:

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS
+from ..db import sqlite_functions
 from . import c_copy_lines
 from .c_copy_lines import CReader
 from .column_sql import REQUIRED
@@ -129,14 +130,17 @@ class CheckedRows:
     required: tuple[bool, ...]  # per value: never NULL in a row that passes
 
 
-def checked_rows(source: SourceTable, schema: str = "main") -> CheckedRows:
+def checked_rows(
+    source: SourceTable, schema: str = "main", functions: bool = False
+) -> CheckedRows:
+    """``functions``: the connection has the SQL functions in C (db.sqlite_functions)."""
     spec = source.spec
     inner, ok, required = [], [], []
     for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
         raw = quote(source.columns[column]) if column in source.columns else "NULL"
         check = factory(raw)
         required.append(check.ok == REQUIRED)
-        inner.append(f"{check.value} AS v{i}")
+        inner.append(f"{check.value_on(functions)} AS v{i}")
         if "{r}" in check.ok:
             inner.append(f"{raw} AS r{i}")
         ok.append("(" + check.ok.format(v=f"v{i}", r=f"r{i}") + ")")
@@ -151,13 +155,15 @@ def checked_rows(source: SourceTable, schema: str = "main") -> CheckedRows:
     return CheckedRows(rows, " AND ".join(ok), values, tuple(required))
 
 
-def checked_select(source: SourceTable, schema: str = "main") -> tuple[str, str, str]:
+def checked_select(
+    source: SourceTable, schema: str = "main", functions: bool = False
+) -> tuple[str, str, str]:
     """SQL of (valid rows as stored values, positions of the rows that need the model, the
     number of rows) of a table whose rowid is the record's position.
 
     Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
     """
-    checked = checked_rows(source, schema)
+    checked = checked_rows(source, schema, functions)
     condition = f"coalesce(({checked.condition}), 0)"
     valid = f"SELECT pos, {', '.join(checked.values)} FROM {checked.rows} WHERE {condition}"
     invalid = f"SELECT pos FROM {checked.rows} WHERE NOT {condition}"
@@ -232,11 +238,14 @@ class ExportFile:
         # readers and per table (the file is opened read-only).
         self._counts: dict[str, int] = {}
         self._c_reader: CReader | None = None
+        # whether this connection has the SQL functions in C (db.sqlite_functions)
+        self.functions = sqlite_functions.available(conn)
 
     @classmethod
     def open(cls, path: str | Path) -> ExportFile:
         path = Path(path)
         size = check_header(path)
+        sqlite_functions.install()
         try:
             # check_same_thread off: a reader thread may read ahead (one thread at a time).
             conn = sqlite3.connect(
@@ -383,9 +392,11 @@ class ExportFile:
 
         Both take :lo and :hi (rowid range) and the Metadata defaults as parameters.
         """
-        return checked_select(self.tables[table], schema)
+        return checked_select(self.tables[table], schema, self.functions)
 
-    def attached_select(self, table: str, stage: str, schema: str) -> AttachedSelect:
+    def attached_select(
+        self, table: str, stage: str, schema: str, functions: bool = False
+    ) -> AttachedSelect:
         """SQL over the attached export (as ``schema``) that yields every row with its stored
         values, invalid ones NULL or a blob, and how to tell the rows whose checks fail.
         ``ok`` applies to the stored values as they are, in a stage or in the table.
@@ -405,13 +416,13 @@ class ExportFile:
             check = factory(raw)
             if "{r}" in check.ok:
                 raise ValueError(f"check of {table}.{column} needs the raw value")
-            values.append(f"{check.value} AS {quote(stored)}")
+            values.append(f"{check.value_on(functions)} AS {quote(stored)}")
             ok[stored] = "(" + check.ok.format(v=f"s.{quote(stored)}") + ")"
             if check.ok == REQUIRED:
                 null_tests.add(stored)
             raws.append(f"{raw} AS {quote(stored)}")
             same[stored] = check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}")
-            raw_values[stored] = factory(f"r.{quote(stored)}").value
+            raw_values[stored] = factory(f"r.{quote(stored)}").value_on(functions)
             if stored in spec.key:
                 probe[stored] = check.probe.format(r=f"r.{quote(stored)}")
         rule = "1"
