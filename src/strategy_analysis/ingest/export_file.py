@@ -239,7 +239,7 @@ class ExportFile:
         self._counts: dict[str, int] = {}
         self._c_reader: CReader | None = None
         # whether this connection has the SQL functions in C (db.sqlite_functions)
-        self.functions = sqlite_functions.available(conn)
+        self.functions = False
 
     @classmethod
     def open(cls, path: str | Path) -> ExportFile:
@@ -256,6 +256,7 @@ class ExportFile:
         export = cls(path, size, conn)
         try:
             export._discover()
+            export.functions = sqlite_functions.available(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise ExportFileError(f"{path.name} is corrupt or not a database: {exc}") from None
