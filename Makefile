@@ -30,9 +30,9 @@ $(INSTALLED): pyproject.toml setup.py
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The C fast paths (export reader, stream checks, SQLite functions), each rebuilt when its source changes
-# (pip builds them first). build_ext skips a module that is up to date: touch it, so make
-# does not run build_ext again next time.
+# The C fast paths (export reader, stream checks, SQLite functions), each rebuilt when its
+# source changes (pip builds them first). build_ext skips a module that is up to date:
+# touch it, so make does not run build_ext again next time.
 $(C_MODULES): %$(EXT_SUFFIX): %.c $(wildcard src/strategy_analysis/ingest/_*.h) setup.py | $(INSTALLED)
 	$(PY) setup.py -q build_ext --inplace
 	touch $@

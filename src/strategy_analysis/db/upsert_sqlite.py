@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..ingest.tables import TableSpec
+from . import sqlite_functions
 from .upsert_base import (
     Duplicate,
     DuplicateKeysError,
@@ -79,6 +80,8 @@ class SqliteUpsert:
         }
         connection.execute(f"PRAGMA main.cache_size = -{self.MAIN_CACHE_KIB}")
         connection.execute(f"PRAGMA temp.cache_size = -{self.TEMP_CACHE_KIB}")
+        # whether statements may use the SQL functions in C (the timestamp check)
+        self.functions = sqlite_functions.available(connection)
 
     def prefer_key_lookups(self) -> None:
         """SQLite joins a small stage to the target by key already."""

@@ -14,7 +14,6 @@ from typing import Any, cast
 
 from sqlalchemy import Connection
 
-from ..db import sqlite_functions
 from ..db.upsert_base import DuplicateKeysError, stage_table
 from ..db.upsert_sqlite import SqliteUpsert
 from .errors import ExportFileError
@@ -61,8 +60,8 @@ def stage_attached(
     repeated, only rows that are new, differ from the stored ones or fail a check are
     staged. Rows whose checks failed go to the model."""
     upsert = cast(SqliteUpsert, writer.upsert)
-    functions = sqlite_functions.available(upsert.conn)
-    select = export.attached_select(spec.name, f"temp.{stage_table(spec)}", "src", functions)
+    stage = f"temp.{stage_table(spec)}"
+    select = export.attached_select(spec.name, stage, "src", upsert.functions)
     reported = progress.done
     try:
         low, high = upsert.conn.execute(select.bounds).fetchone()
