@@ -55,6 +55,9 @@ TRICKY_NUMBERS: list[Any] = [
     -0.0,
     123456789.12345679,
     5e-324,
+    # abs() of the smallest integer overflows in SQLite
+    -9223372036854775808,
+    9223372036854775807,
 ]
 TRICKY_TEXT: list[Any] = [
     "X1",
@@ -330,22 +333,40 @@ def test_timestamp_check_agrees_with_the_model_on_calendar_edges(functions: bool
     assert "2025-11-31 10:00:00.5" not in expected_fast
 
 
-def test_timestamp_function_stores_what_the_sql_check_stores() -> None:
-    """The C function and the SQL expression give the same value for every value of
-    every storage class, the blob and the NUL character included."""
+def test_c_functions_store_what_the_sql_checks_store() -> None:
+    """Every check with a C form (db.sqlite_functions) gives exactly its SQL expression's
+    value and type, for values of every storage class: blobs, NUL characters, white space
+    of every kind, non-ASCII text, the extreme integers and reals."""
     import sqlite3
 
     from strategy_analysis.db import sqlite_functions
     from strategy_analysis.ingest import column_sql
 
-    sqlite_functions.install()
+    assert sqlite_functions.install()
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (v)")
-    values = [*CALENDAR_EDGES, *TRICKY_TIMES, b"2025-01-06 10:00:00", 2.5, -1, "\u00e9" * 10]
+    values = [
+        *CALENDAR_EDGES, *TRICKY_TIMES, *TRICKY_NUMBERS, *TRICKY_TEXT,
+        b"2025-01-06 10:00:00", b"", b"x", 2.5, -1, "\u00e9" * 10, "\x00", " \x00", "\x00 ",
+        " \t\n\r\x0b\x0c", "\x0b", "\x0c x", "\x1f", "\x08", "\u00a0", "\u3000", "\x7f",
+        -1.5, -0.0, 0.0, 1e-320, -1e308, 1.7976931348623157e308, float("-inf"),
+    ]  # fmt: skip
     conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
-    for required in (True, False):
-        check = column_sql.timestamp('"v"', required=required)
-        assert check.c_value is not None
+    checks = {
+        "timestamp": column_sql.timestamp('"v"'),
+        "optional timestamp": column_sql.timestamp('"v"', required=False),
+        "required text": column_sql.required_text('"v"'),
+        "optional text": column_sql.optional_text('"v"'),
+        "text with default": column_sql.text_with_default('"v"', "'D'"),
+        "text or literal": column_sql.text_or_literal('"v"', "GTC"),
+        "fee": column_sql.fee('"v"'),
+    }
+    for minimum in ("", "> 0", ">= 0"):
+        for required in (True, False):
+            name = f"number {minimum or 'any'} {'required' if required else 'optional'}"
+            checks[name] = column_sql.number('"v"', minimum=minimum, required=required)
+    for name, check in checks.items():
+        assert check.c_value is not None and "sa_" in check.c_value, name
         rows = conn.execute(f"SELECT v, {check.value}, {check.c_value} FROM t").fetchall()
         for raw, in_sql, in_c in rows:
-            assert in_c == in_sql and type(in_c) is type(in_sql), (raw, required)
+            assert in_c == in_sql and type(in_c) is type(in_sql), (name, raw, in_sql, in_c)

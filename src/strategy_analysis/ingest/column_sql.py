@@ -57,7 +57,7 @@ def _nonblank(c: str) -> str:
 
 
 def required_text(c: str) -> Check:
-    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED)
+    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED, c_value=f"sa_text({c})")
 
 
 def _text_or_null(c: str) -> str:
@@ -69,46 +69,63 @@ def optional_text(c: str) -> Check:
     value = (
         f"CASE typeof({c}) WHEN 'text' THEN {_text_or_null(c)} WHEN 'null' THEN NULL ELSE {BAD} END"
     )
-    return Check(value, OPTIONAL)
+    return Check(value, OPTIONAL, c_value=f"sa_optional_text({c})")
 
 
 def text_with_default(c: str, default: str) -> Check:
     """Required text that a Metadata value (a bound parameter) fills when blank."""
-    value = (
-        f"CASE typeof({c}) WHEN 'text' THEN COALESCE({_text_or_null(c)}, {default})"
-        f" WHEN 'null' THEN {default} END"
-    )
-    return Check(value, REQUIRED)
+
+    def value(text: str) -> str:
+        return (
+            f"CASE typeof({c}) WHEN 'text' THEN COALESCE({text}, {default})"
+            f" WHEN 'null' THEN {default} END"
+        )
+
+    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(f"sa_text({c})"))
 
 
 def text_or_literal(c: str, literal: str) -> Check:
-    value = (
-        f"CASE typeof({c}) WHEN 'text' THEN COALESCE({_text_or_null(c)}, '{literal}')"
-        f" WHEN 'null' THEN '{literal}' END"
-    )
-    return Check(value, REQUIRED)
+    def value(text: str) -> str:
+        return (
+            f"CASE typeof({c}) WHEN 'text' THEN COALESCE({text}, '{literal}')"
+            f" WHEN 'null' THEN '{literal}' END"
+        )
+
+    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(f"sa_text({c})"))
 
 
 def _finite(c: str, extra: str = "") -> str:
-    return f"(typeof({c}) IN ('integer', 'real') AND abs({c}) <= {_MAX_DOUBLE}{extra})"
+    # abs() of the smallest integer overflows (an error): an integer is finite anyway.
+    return (
+        f"(CASE typeof({c}) WHEN 'integer' THEN 1 WHEN 'real' THEN abs({c}) <= {_MAX_DOUBLE}"
+        f" ELSE 0 END{extra})"
+    )
+
+
+# sa_real's codes for the minimums
+_MINIMUM_CODES = {"": 0, "> 0": 1, ">= 0": 2}
 
 
 def number(c: str, *, minimum: str = "", required: bool = True) -> Check:
     """``minimum``: '' (any finite), '> 0' or '>= 0'."""
     extra = f" AND {c} {minimum}" if minimum else ""
+    real = f"sa_real({c}, {_MINIMUM_CODES[minimum]})"
     if required:
-        return Check(f"CASE WHEN {_finite(c, extra)} THEN CAST({c} AS REAL) END", REQUIRED)
+        value = f"CASE WHEN {_finite(c, extra)} THEN CAST({c} AS REAL) END"
+        return Check(value, REQUIRED, c_value=real)
     value = (
         f"CASE WHEN {c} IS NULL THEN NULL WHEN {_finite(c, extra)} THEN CAST({c} AS REAL)"
         f" ELSE {BAD} END"
     )
-    return Check(value, OPTIONAL)
+    c_value = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({real}, {BAD}) END"
+    return Check(value, OPTIONAL, c_value=c_value)
 
 
 def fee(c: str) -> Check:
     finite = _finite(c, f" AND {c} >= 0")
     value = f"CASE WHEN {c} IS NULL THEN 0.0 WHEN {finite} THEN CAST({c} AS REAL) END"
-    return Check(value, REQUIRED)
+    c_value = f"CASE WHEN {c} IS NULL THEN 0.0 ELSE sa_real({c}, 2) END"
+    return Check(value, REQUIRED, c_value=c_value)
 
 
 _DIGIT = "[0-9]"

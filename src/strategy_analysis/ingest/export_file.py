@@ -130,9 +130,7 @@ class CheckedRows:
     required: tuple[bool, ...]  # per value: never NULL in a row that passes
 
 
-def checked_rows(
-    source: SourceTable, schema: str = "main", functions: bool = False
-) -> CheckedRows:
+def checked_rows(source: SourceTable, schema: str = "main", functions: bool = False) -> CheckedRows:
     """``functions``: the connection has the SQL functions in C (db.sqlite_functions)."""
     spec = source.spec
     inner, ok, required = [], [], []
