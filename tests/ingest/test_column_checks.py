@@ -336,7 +336,8 @@ def test_timestamp_check_agrees_with_the_model_on_calendar_edges(functions: bool
 def test_c_functions_store_what_the_sql_checks_store() -> None:
     """Every check with a C form (db.sqlite_functions) gives exactly its SQL expression's
     value and type, for values of every storage class: blobs, NUL characters, white space
-    of every kind, non-ASCII text, the extreme integers and reals."""
+    of every kind, non-ASCII text, the extreme integers and reals. Its strict form (for
+    the direct insert) gives the same, or fails the statement where the value is BAD."""
     import sqlite3
 
     from strategy_analysis.db import sqlite_functions
@@ -365,8 +366,21 @@ def test_c_functions_store_what_the_sql_checks_store() -> None:
         for required in (True, False):
             name = f"number {minimum or 'any'} {'required' if required else 'optional'}"
             checks[name] = column_sql.number('"v"', minimum=minimum, required=required)
+    checks["json object"] = column_sql.json_object_text('"v"')
     for name, check in checks.items():
-        assert check.c_value is not None and "sa_" in check.c_value, name
-        rows = conn.execute(f"SELECT v, {check.value}, {check.c_value} FROM t").fetchall()
-        for raw, in_sql, in_c in rows:
+        c_value = check.value_on(True)
+        assert c_value != check.value or name == "json object", name
+        rows = conn.execute(f"SELECT rowid, v, {check.value}, {c_value} FROM t").fetchall()
+        strict = check.strict_on(True)
+        assert strict is not None, name
+        assert check.strict_on(False) is None, name
+        for rowid, raw, in_sql, in_c in rows:
             assert in_c == in_sql and type(in_c) is type(in_sql), (name, raw, in_sql, in_c)
+            # The strict form fails the statement exactly where the value would be BAD.
+            sql = f"SELECT {strict} FROM t WHERE rowid = ?"
+            if isinstance(in_c, bytes):
+                with pytest.raises(sqlite3.OperationalError, match="^sa_invalid:"):
+                    conn.execute(sql, (rowid,)).fetchone()
+            else:
+                (in_strict,) = conn.execute(sql, (rowid,)).fetchone()
+                assert in_strict == in_c and type(in_strict) is type(in_c), (name, raw)

@@ -6,6 +6,9 @@
  * sa_text(x), sa_optional_text(x), sa_real(x, minimum): the values of column_sql's text and
  * number checks (required_text, optional_text, number), exactly as their SQL forms give
  * them; one call instead of the half dozen function calls of each SQL form.
+ * sa_invalid(): fails the statement (an error naming it). In place of the BAD blob an
+ * optional value's check gives, it stops an insert at the first such value, so the rows
+ * inserted need not be read back to find one.
  *
  * install() registers them with sqlite3_auto_extension, so every connection this process
  * opens afterwards has them. That reaches Python's sqlite3 connections only when its
@@ -31,6 +34,8 @@ static void timestamp_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **ar
         sqlite3_result_text(ctx, out, 26, SQLITE_TRANSIENT);
 }
 
+static void invalid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* Whether a text holds a character other than ASCII white space (column_sql._WS). */
 static int nonblank(sqlite3_value *value, int *nomem) {
     const unsigned char *s = sqlite3_value_text(value);
@@ -55,7 +60,8 @@ static void text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (nomem) sqlite3_result_error_nomem(ctx);
 }
 
-/* As sa_text for a text and NULL for NULL; any other type is the BAD blob x'00'. */
+/* As sa_text for a text and NULL for NULL; any other type is the BAD blob x'00', or an
+ * error when the second argument is 1 (as sa_invalid()). */
 static void optional_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     static const char bad[1] = {0};
     switch (sqlite3_value_type(argv[0])) {
@@ -65,7 +71,10 @@ static void optional_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **arg
         text_fn(ctx, argc, argv);
         return;
     default:
-        sqlite3_result_blob(ctx, bad, 1, SQLITE_STATIC);
+        if (argc > 1 && sqlite3_value_int(argv[1]))
+            invalid_fn(ctx, 0, NULL);
+        else
+            sqlite3_result_blob(ctx, bad, 1, SQLITE_STATIC);
     }
 }
 
@@ -92,24 +101,34 @@ static void real_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_double(ctx, d);
 }
 
+static void invalid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_error(ctx, "sa_invalid: a value failed its check", -1);
+}
+
 static int register_functions(sqlite3 *db, char **error, const void *api) {
     (void)error;
     (void)api;
+    const int pure = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     static const struct {
         const char *name;
         int args;
         void (*fn)(sqlite3_context *, int, sqlite3_value **);
+        int deterministic;
     } functions[] = {
-        {"sa_timestamp_text", 1, timestamp_text_fn},
-        {"sa_text", 1, text_fn},
-        {"sa_optional_text", 1, optional_text_fn},
-        {"sa_real", 2, real_fn},
+        {"sa_timestamp_text", 1, timestamp_text_fn, 1},
+        {"sa_text", 1, text_fn, 1},
+        {"sa_optional_text", 1, optional_text_fn, 1},
+        {"sa_optional_text", 2, optional_text_fn, 0},
+        {"sa_real", 2, real_fn, 1},
+        /* not deterministic: never evaluated ahead as a constant, only where reached */
+        {"sa_invalid", 0, invalid_fn, 0},
     };
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
-        int rc = sqlite3_create_function_v2(
-            db, functions[i].name, functions[i].args,
-            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, functions[i].fn, NULL,
-            NULL, NULL);
+        int flags = functions[i].deterministic ? pure : SQLITE_UTF8 | SQLITE_INNOCUOUS;
+        int rc = sqlite3_create_function_v2(db, functions[i].name, functions[i].args, flags,
+                                            NULL, functions[i].fn, NULL, NULL, NULL);
         if (rc != SQLITE_OK) return rc;
     }
     return SQLITE_OK;

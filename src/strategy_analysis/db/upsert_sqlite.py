@@ -192,8 +192,8 @@ class SqliteUpsert:
     def insert_all(self, spec: TableSpec, rows: str, params: dict[str, Any]) -> int | None:
         """Insert every row of ``rows`` (a chunk), the common case where all pass their
         checks: the values are computed once, and end_direct tests them where stored.
-        None, the statement undone, when a NOT NULL column gets no value: the chunk is for
-        insert_checked then.
+        None, the statement undone, when a NOT NULL column gets no value, or ``rows``
+        (``strict_rows``) fails at a value: the chunk is for insert_checked then.
 
         ``DuplicateKeysError`` when a key is stored already (or repeats): undo with
         ``abandon_direct``.
@@ -202,6 +202,10 @@ class SqliteUpsert:
             return self._insert(spec, self._insert_sql(spec, rows), params)
         except sqlite3.IntegrityError as exc:
             if "NOT NULL" not in str(exc):
+                raise
+            return None
+        except sqlite3.OperationalError as exc:
+            if not str(exc).startswith("sa_invalid:"):
                 raise
             return None
 
@@ -224,16 +228,23 @@ class SqliteUpsert:
         return f"INSERT INTO main.{spec.name} ({target}) SELECT {source} FROM ({rows}) s{where}"
 
     def end_direct(
-        self, spec: TableSpec, since_rowid: int, params: dict[str, Any], select: AttachedSelect
+        self,
+        spec: TableSpec,
+        since_rowid: int,
+        params: dict[str, Any],
+        select: AttachedSelect,
+        strict: bool = False,
     ) -> MergeResult | None:
         """Insert the staged rows (those the model accepted) too, and keep the result of
         the table for merge(): every row is new. None, with every row undone (the direct
         insert still open), when a stored row fails its checks: a value insert_all stored
-        that no constraint refused (an optional one, the bar rule)."""
+        that no constraint refused (an optional one, the bar rule). ``strict``: inserted
+        from ``strict_rows``, which stored no such optional value: only the rule is left."""
         not_null = frozenset(
             row[1] for row in self.conn.execute(f"PRAGMA main.table_info({spec.name})") if row[3]
         )
-        ok = select.ok_where(not_null)
+        ok = select.ok_rule if strict else select.ok_where(not_null)
+        failing = f"total(NOT coalesce({ok}, 0))" if ok != "1" else "0"
         stage = f"temp.{stage_table(spec)}"
         self._insert(spec, new_run_sql(spec, _param, stage), params)
         self.conn.execute(f"DELETE FROM {stage}")
@@ -241,7 +252,7 @@ class SqliteUpsert:
         # The inserted rows follow every rowid the table had (SQLite's rowid choice).
         time_column = f"s.{q(spec.time_column)}" if spec.time_column else "NULL"
         result.staged, result.first_time, result.last_time, failed, symbols = self.conn.execute(
-            f"SELECT count(*), min({time_column}), max({time_column}), total(NOT {ok}),"
+            f"SELECT count(*), min({time_column}), max({time_column}), {failing},"
             f" json_group_array(DISTINCT s.symbol) FROM main.{spec.name} s WHERE rowid > ?",
             (since_rowid,),
         ).fetchone()

@@ -119,16 +119,21 @@ def _insert_attached(
     """Insert a table's rows straight into the platform's table, those the model accepts
     included; its rejections. ``DuplicateKeysError``: nothing inserted (undone).
 
-    Every chunk is inserted whole, unless a NOT NULL column gets no value; a value only
-    ``ok`` refuses turns up at the end, and the table is inserted again with the checks
-    in the WHERE (the rare file with such a value pays twice)."""
+    Every chunk is inserted whole, unless a NOT NULL column gets no value or (the C
+    functions at hand) an optional value fails its check; a value only ``ok`` refuses
+    turns up at the end, and the table is inserted again with the checks in the WHERE
+    (the rare file with such a value pays twice)."""
     since = upsert.begin_direct(spec)
+    # Where it can, the insert fails at an optional value that fails its check, instead
+    # of storing BAD for end_direct to find.
+    strict = select.strict_rows is not None
+    rows = select.strict_rows or select.rows
     try:
         for checked in (False, True):
             rejected: list[RejectedRecord] = []
             for lo, hi in _ranges(bounds):
                 chunk_params = {**params, "lo": lo, "hi": hi}
-                total = None if checked else upsert.insert_all(spec, select.rows, chunk_params)
+                total = None if checked else upsert.insert_all(spec, rows, chunk_params)
                 if total is None:
                     inserted = upsert.insert_checked(
                         spec, select.rows_once, select.ok, chunk_params
@@ -142,7 +147,7 @@ def _insert_attached(
                         rejected.extend(chunk.rejected)
                 if not checked:
                     progress.advance(total)
-            if upsert.end_direct(spec, since, params, select) is not None:
+            if upsert.end_direct(spec, since, params, select, strict) is not None:
                 return rejected
     except DuplicateKeysError:
         upsert.abandon_direct(spec)

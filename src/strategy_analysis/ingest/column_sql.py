@@ -45,10 +45,25 @@ class Check:
     probe: str = "+{r}"
     # ``value`` by the SQL functions in C (db.sqlite_functions), on a connection that has them
     c_value: str | None = None
+    # an optional column's ``c_value`` that fails the statement (sa_invalid) where
+    # ``c_value`` gives BAD
+    c_strict: str | None = None
 
     def value_on(self, functions: bool) -> str:
         """``value`` for a connection with (``functions``) or without the C functions."""
         return self.c_value if functions and self.c_value else self.value
+
+    def strict_on(self, functions: bool) -> str | None:
+        """The value where no stored value can be BAD: a failing optional value fails the
+        statement instead. None when there is no such form (no C functions)."""
+        if not functions:
+            return None
+        if self.ok == REQUIRED:
+            return self.value_on(functions)
+        return self.c_strict
+
+
+_INVALID = "sa_invalid()"
 
 
 def _nonblank(c: str) -> str:
@@ -69,7 +84,9 @@ def optional_text(c: str) -> Check:
     value = (
         f"CASE typeof({c}) WHEN 'text' THEN {_text_or_null(c)} WHEN 'null' THEN NULL ELSE {BAD} END"
     )
-    return Check(value, OPTIONAL, c_value=f"sa_optional_text({c})")
+    return Check(
+        value, OPTIONAL, c_value=f"sa_optional_text({c})", c_strict=f"sa_optional_text({c}, 1)"
+    )
 
 
 def text_with_default(c: str, default: str) -> Check:
@@ -117,8 +134,11 @@ def number(c: str, *, minimum: str = "", required: bool = True) -> Check:
         f"CASE WHEN {c} IS NULL THEN NULL WHEN {_finite(c, extra)} THEN CAST({c} AS REAL)"
         f" ELSE {BAD} END"
     )
-    c_value = f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({real}, {BAD}) END"
-    return Check(value, OPTIONAL, c_value=c_value)
+
+    def c_value(bad: str) -> str:
+        return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({real}, {bad}) END"
+
+    return Check(value, OPTIONAL, c_value=c_value(BAD), c_strict=c_value(_INVALID))
 
 
 def fee(c: str) -> Check:
@@ -197,10 +217,17 @@ def timestamp(c: str, *, required: bool = True) -> Check:
     if required:
         return Check(value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, c_value)
 
-    def optional(v: str) -> str:
-        return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({v}, {BAD}) END"
+    def optional(v: str, bad: str = BAD) -> str:
+        return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({v}, {bad}) END"
 
-    return Check(optional(value), OPTIONAL, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, optional(c_value))
+    return Check(
+        optional(value),
+        OPTIONAL,
+        _SAME_TIMESTAMP,
+        _PROBE_TIMESTAMP,
+        optional(c_value),
+        optional(c_value, _INVALID),
+    )
 
 
 def enumeration(c: str, aliases: dict[str, str]) -> Check:
@@ -229,9 +256,12 @@ def status(c: str) -> Check:
 
 def json_object_text(c: str) -> Check:
     valid = f"json_valid({c}) AND json_type({c}) = 'object'"
-    value = (
-        f"CASE typeof({c}) WHEN 'null' THEN NULL WHEN 'text' THEN"
-        f" CASE WHEN unicode({c}) <= 32 AND trim({c}, {_WS}) = '' THEN NULL"
-        f" WHEN {valid} THEN {c} ELSE {BAD} END ELSE {BAD} END"
-    )
-    return Check(value, OPTIONAL)
+
+    def value(bad: str) -> str:
+        return (
+            f"CASE typeof({c}) WHEN 'null' THEN NULL WHEN 'text' THEN"
+            f" CASE WHEN unicode({c}) <= 32 AND trim({c}, {_WS}) = '' THEN NULL"
+            f" WHEN {valid} THEN {c} ELSE {bad} END ELSE {bad} END"
+        )
+
+    return Check(value(BAD), OPTIONAL, c_strict=value(_INVALID))

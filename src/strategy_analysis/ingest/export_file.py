@@ -176,6 +176,9 @@ class AttachedSelect:
 
     # pos and the stored values, named as the platform's columns, of every row
     every_row: str
+    # ``every_row`` failing the statement at a value that fails its check, where the
+    # connection has the C functions: rows inserted by it need not be checked again
+    strict_row: str | None
     # whether a row of ``rows``, or of the stage or the table, as ``s`` passes: each
     # column's test, and the rule across columns (or '1')
     ok_terms: dict[str, str]
@@ -205,6 +208,11 @@ class AttachedSelect:
     def rows(self) -> str:
         """A subquery SQLite may flatten: for a statement that uses each value once."""
         return f"{self.every_row} WHERE rowid BETWEEN :lo AND :hi"
+
+    @property
+    def strict_rows(self) -> str | None:
+        """``rows`` by ``strict_row``."""
+        return f"{self.strict_row} WHERE rowid BETWEEN :lo AND :hi" if self.strict_row else None
 
     @property
     def rows_once(self) -> str:
@@ -407,6 +415,7 @@ class ExportFile:
         source = self.tables[table]
         spec = source.spec
         values, raws, ok, same, raw_values, probe = [], [], {}, {}, {}, {}
+        strict: list[str] | None = []
         null_tests: set[str] = set()
         for column, stored, factory in zip(
             spec.record.COLUMNS, spec.columns, spec.checks, strict=True
@@ -416,6 +425,11 @@ class ExportFile:
             if "{r}" in check.ok:
                 raise ValueError(f"check of {table}.{column} needs the raw value")
             values.append(f"{check.value_on(functions)} AS {quote(stored)}")
+            strict_value = check.strict_on(functions)
+            if strict is not None and strict_value is not None:
+                strict.append(f"{strict_value} AS {quote(stored)}")
+            else:
+                strict = None
             ok[stored] = "(" + check.ok.format(v=f"s.{quote(stored)}") + ")"
             if check.ok == REQUIRED:
                 null_tests.add(stored)
@@ -431,6 +445,7 @@ class ExportFile:
         passes = f"coalesce(({' AND '.join([*ok.values(), rule])}), 0)"
         return AttachedSelect(
             every_row=f"SELECT rowid AS pos, {', '.join(values)} FROM {name}",
+            strict_row=f"SELECT rowid AS pos, {', '.join(strict)} FROM {name}" if strict else None,
             ok_terms=ok,
             ok_rule=rule,
             null_tests=frozenset(null_tests),
