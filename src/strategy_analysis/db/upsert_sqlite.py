@@ -233,17 +233,16 @@ class SqliteUpsert:
         since_rowid: int,
         params: dict[str, Any],
         select: AttachedSelect,
-        strict: bool = False,
     ) -> MergeResult | None:
         """Insert the staged rows (those the model accepted) too, and keep the result of
         the table for merge(): every row is new. None, with every row undone (the direct
         insert still open), when a stored row fails its checks: a value insert_all stored
-        that no constraint refused (an optional one, the bar rule). ``strict``: inserted
-        from ``strict_rows``, which stored no such optional value: only the rule is left."""
+        that no constraint refused (an optional one, the bar rule). Rows inserted from
+        ``strict_rows`` (where it exists) hold no such optional value: only the rule is left."""
         not_null = frozenset(
             row[1] for row in self.conn.execute(f"PRAGMA main.table_info({spec.name})") if row[3]
         )
-        ok = select.ok_rule if strict else select.ok_where(not_null)
+        ok = select.ok_rule if select.strict_rows else select.ok_where(not_null)
         failing = f"total(NOT coalesce({ok}, 0))" if ok != "1" else "0"
         stage = f"temp.{stage_table(spec)}"
         self._insert(spec, new_run_sql(spec, _param, stage), params)

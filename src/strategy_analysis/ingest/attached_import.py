@@ -126,7 +126,6 @@ def _insert_attached(
     since = upsert.begin_direct(spec)
     # Where it can, the insert fails at an optional value that fails its check, instead
     # of storing BAD for end_direct to find.
-    strict = select.strict_rows is not None
     rows = select.strict_rows or select.rows
     try:
         for checked in (False, True):
@@ -147,7 +146,7 @@ def _insert_attached(
                         rejected.extend(chunk.rejected)
                 if not checked:
                     progress.advance(total)
-            if upsert.end_direct(spec, since, params, select, strict) is not None:
+            if upsert.end_direct(spec, since, params, select) is not None:
                 return rejected
     except DuplicateKeysError:
         upsert.abandon_direct(spec)
