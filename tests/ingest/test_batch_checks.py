@@ -82,6 +82,35 @@ def test_meta_json_object_is_stored_as_the_model_stores_it() -> None:
     assert rows[1][3] == "META-S"
 
 
+# meta_json text where a fast JSON parser and the json module may part ways.
+EDGE_JSON_TEXT = [
+    '{"a": "\\ud800"}',  # an escaped lone surrogate
+    '{"big": 123456789012345678901234567890}',
+    '{"x": 1e999}',
+    '{"x": -0.0, "y": 1E+2}',
+    '{"a": Infinity}',
+    '{"a": 1} {"b": 2}',
+    '{"a": 1}  \n',
+    '{"a": "tab\there"}',  # a raw control character inside a string
+    '{"a": 1, "a": 2}',
+    '{"d": ' * 600 + "1" + "}" * 600,
+    '{"d": ' * 5000 + "1" + "}" * 5000,
+]
+
+
+@pytest.mark.parametrize("text", EDGE_JSON_TEXT)
+def test_meta_json_text_checks_agree_with_the_model(text: str) -> None:
+    spec = SPECS_BY_NAME["orders"]
+    items = [order("O1", meta_json=text)]
+    fast, for_models = check_records(spec, items, DEFAULTS)
+    assert (fast, for_models) == python_check_records(spec, items, DEFAULTS)
+    expected, _ = validate_raw(spec, 0, items[0], DEFAULTS)
+    if fast:
+        assert fast == [expected]
+    else:
+        assert for_models == [0]
+
+
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_python_checks_are_the_sql_checks_narrowed(table: str) -> None:
     """A record the Python checks accept, the SQL checks accept with the same stored row."""

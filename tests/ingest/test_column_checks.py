@@ -79,7 +79,19 @@ TRICKY_TEXT: list[Any] = [
 ]
 TRICKY_SIDES: list[Any] = ["BUY", "buy", " Sell ", "BuyToCover", "SellShort", "short", "", None, 1]
 TRICKY_STATUS: list[Any] = ["Working", "PartFilled", "Cancelled", "FILLED", "done", None]
-TRICKY_JSON: list[Any] = ['{"a": 1}', "[1]", "{bad", "", "  ", None, '{"n": NaN}', 5]
+TRICKY_JSON: list[Any] = [
+    '{"a": 1}',
+    "[1]",
+    "{bad",
+    "",
+    "  ",
+    None,
+    '{"n": NaN}',
+    5,
+    '{"x": 1e999}',
+    '{"big": 123456789012345678901234567890}',
+    '{"d": ' * 5000 + "1" + "}" * 5000,
+]
 
 
 def _rows(base: dict[str, Any], variations: dict[str, list[Any]]) -> list[dict[str, Any]]:

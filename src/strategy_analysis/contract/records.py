@@ -117,6 +117,8 @@ def _json_object_text(value: object) -> str | None:
         parsed = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(parsed, dict):
         raise ValueError("must be a JSON object")
     return text

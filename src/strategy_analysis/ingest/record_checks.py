@@ -22,6 +22,8 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
+import orjson
+
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
 from . import column_sql as cs
 from . import tables as t
@@ -162,6 +164,12 @@ def _json_object(value: Any, defaults: dict[str, str | None]) -> Any:
             return UNSURE
     if type(value) is str and value[:1] == "{":
         # Kept as sent when it is an object; strict JSON only (no NaN or Infinity).
+        # orjson accepts strict JSON only, so what it parses json.loads accepts too; what
+        # it refuses (a lone surrogate, a huge integer) json.loads decides.
+        try:
+            return value if type(orjson.loads(value)) is dict else UNSURE
+        except orjson.JSONDecodeError:
+            pass
         try:
             parsed = json.loads(value, parse_constant=_refuse)
         except (ValueError, RecursionError):
