@@ -167,13 +167,12 @@ def _json_object(value: Any, defaults: dict[str, str | None]) -> Any:
         # orjson accepts strict JSON only, so what it parses json.loads accepts too; what
         # it refuses (a lone surrogate, a huge integer) json.loads decides.
         try:
-            return value if type(orjson.loads(value)) is dict else UNSURE
+            parsed = orjson.loads(value)
         except orjson.JSONDecodeError:
-            pass
-        try:
-            parsed = json.loads(value, parse_constant=_refuse)
-        except (ValueError, RecursionError):
-            return UNSURE
+            try:
+                parsed = json.loads(value, parse_constant=_refuse)
+            except (ValueError, RecursionError):
+                return UNSURE
         return value if type(parsed) is dict else UNSURE
     return UNSURE
 
