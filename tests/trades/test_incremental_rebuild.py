@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 
+from strategy_analysis.db.models import Instrument
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.trades import incremental
 from strategy_analysis.trades.incremental import (
@@ -27,7 +28,9 @@ from strategy_analysis.trades.incremental import (
     keep_before,
     rebuild_since,
 )
+from strategy_analysis.trades.reading import METRIC_FIELDS
 from strategy_analysis.trades.rebuild import rebuild_trades
+from strategy_analysis.trades.run_trades import RunTradesCache, load_run_trades
 
 START = datetime(2025, 1, 6, 14, 0, tzinfo=UTC)
 ACCOUNTS = ("A1", "A2")
@@ -101,6 +104,7 @@ def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
     return [tuple(r) for r in trades], [tuple(r) for r in lots], statistics
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["read", "cached"])
 @pytest.mark.parametrize("recent", [incremental.RECENT_CLOSED, 1])
 @settings(
     max_examples=40,
@@ -120,6 +124,7 @@ def test_incremental_equals_full_rebuild(
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
     recent: int,
+    cached: bool,
     drawn: list[tuple[Any, ...]],
     cuts: list[int],
     shuffle: Any,
@@ -147,13 +152,15 @@ def test_incremental_equals_full_rebuild(
         batches.append({"schema_version": "1.1", "run": run, "executions": [moved]})
     batches[-1] = {**batches[-1], "run": {**run, "status": "COMPLETED"}}
 
+    # cached: the run's stored trades kept between rebuilds, as the stream's scheduler does
+    cache = RunTradesCache() if cached else None
     for batch in batches:
         since: dict[tuple[str, str], int | None] = {}
         report = ingest_batch(engine, batch, rebuild_from=since)
         assert report.status == "succeeded", report.error
         assert set(since) == set(report.affected)
         if since:
-            rebuild_since(engine, since)
+            rebuild_since(engine, since, cache=cache)
 
     streamed = _snapshot(engine, run_id)
     rebuild_trades(engine, run_id=run_id)
@@ -197,3 +204,70 @@ def test_the_cut_avoids_an_instant_shared_with_a_later_entry() -> None:
     # only the last closed trade of A was read, and it cannot be kept
     with pytest.raises(CutNotFound):
         keep_before([t for t in trades if t.trade_id != "t1"], 35, recent=1)
+
+
+def _tail_batches(run: dict[str, Any], rounds: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    drawn = [("A1", "ES", side, 1, 10, n) for n in range(rounds) for side in ("BUY", "SELL")]
+    executions, bars = _stream(drawn)
+    batches = [
+        {"schema_version": "1.1", "run": run, "executions": executions[start : start + 3]}
+        for start in range(0, len(executions), 3)
+    ]
+    return {"schema_version": "1.1", "run": run, "bars": bars}, batches
+
+
+def _metrics(trades: Any) -> dict[str, list[Any]]:
+    """The kept or read trades by id, comparable whatever their order."""
+    order = sorted(range(len(trades)), key=lambda i: trades.trade_id[i])
+    columns = {
+        "symbol": trades.symbol,
+        "account_id": trades.account_id,
+        **{name: getattr(trades.metrics, name) for name in METRIC_FIELDS},
+    }
+    return {
+        "trade_id": [trades.trade_id[i] for i in order],
+        **{name: [repr(column[i]) for i in order] for name, column in columns.items()},
+    }
+
+
+def test_the_kept_trades_are_the_stored_ones(engine: Engine) -> None:
+    """Consecutive rebuilds use the trades the previous one kept, and those equal what
+    the database holds."""
+    run = {"run_id": "kept", "strategy_id": "S", "account_id": "A1"}
+    bar_batch, batches = _tail_batches(run, 10)
+    ingest_batch(engine, bar_batch)
+    cache = RunTradesCache()
+    for batch in batches:
+        since: dict[tuple[str, str], int | None] = {}
+        ingest_batch(engine, batch, rebuild_from=since)
+        rebuild_since(engine, since, cache=cache)
+    assert cache.misses == 1 and cache.hits == len(batches) - 1
+    with engine.connect() as conn:
+        kept, stored = cache.current(conn, "kept"), load_run_trades(conn, "kept")
+    assert cache.hits == len(batches)
+    assert len(stored) == 10
+    assert _metrics(kept) == _metrics(stored)
+
+
+def test_kept_trades_of_a_run_rebuilt_elsewhere_are_not_used(engine: Engine) -> None:
+    """Another rebuild (a full one here; another process's alike) stores a new token: the
+    kept trades, priced with the old point value, must not feed the next statistics."""
+    run = {"run_id": "elsewhere", "strategy_id": "S", "account_id": "A1"}
+    bar_batch, batches = _tail_batches(run, 8)
+    ingest_batch(engine, bar_batch)
+    cache = RunTradesCache()
+    for batch in batches[:-1]:
+        since: dict[tuple[str, str], int | None] = {}
+        ingest_batch(engine, batch, rebuild_from=since)
+        rebuild_since(engine, since, cache=cache)
+    with engine.begin() as conn:
+        conn.execute(insert(Instrument).values(symbol="ES", point_value=50.0))
+    rebuild_trades(engine, run_id="elsewhere")
+    misses = cache.misses
+    since = {}
+    ingest_batch(engine, batches[-1], rebuild_from=since)
+    rebuild_since(engine, since, cache=cache)
+    assert cache.misses == misses + 1
+    streamed = _snapshot(engine, "elsewhere")
+    rebuild_trades(engine, run_id="elsewhere")
+    assert streamed == _snapshot(engine, "elsewhere")

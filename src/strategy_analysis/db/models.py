@@ -239,6 +239,9 @@ class RunStatistics(Base):
         ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
     )
     statistics: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    # New with every rebuild of the run's trades: tells a process whether the trades it
+    # kept in memory are still the stored ones (trades/run_trades.py).
+    rebuild_token: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 

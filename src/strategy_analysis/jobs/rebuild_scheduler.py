@@ -10,7 +10,8 @@ a pair dirtied again during its rebuild is rebuilt once more afterwards.
 
 A batch may say from when each pair's trades can have changed (``since``, microseconds):
 the pair is then rebuilt incrementally from there (trades/incremental.py), which keeps a
-long streamed run's rebuild as small as the data that arrived. Without it, or when any
+long streamed run's rebuild as small as the data that arrived (the run's stored trades,
+which its statistics need, stay in memory between rebuilds). Without it, or when any
 batch since the last rebuild gave None, the pair is rebuilt in full.
 """
 
@@ -25,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Engine
 
 from ..events import EventBus
+from ..trades.run_trades import RunTradesCache
 from .boundary import run_guarded
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,9 @@ class RebuildScheduler:
         self._busy = False
         self._thread: threading.Thread | None = None
         self.rebuilds = 0
+        # The stored trades of the runs rebuilt last: a streamed run's next incremental
+        # rebuild does not read them all again.
+        self.run_trades = RunTradesCache()
 
     def add(
         self,
@@ -127,7 +132,9 @@ class RebuildScheduler:
             started = time.perf_counter()
             ok = run_guarded(
                 f"trade rebuild of {len(pairs)} (run, symbol) pairs",
-                lambda pairs=pairs: rebuild_since(self.engine, pairs, event_bus=self.event_bus),
+                lambda pairs=pairs: rebuild_since(
+                    self.engine, pairs, event_bus=self.event_bus, cache=self.run_trades
+                ),
                 _already_logged,
             )
             with self._cond:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, text
@@ -28,14 +27,7 @@ from ..events import EventBus
 from .builder import build_trades
 from .columns import NO_TIME, TRADE_FIELDS, BuiltTrades, ExecutionColumns
 from .excursions import compute_excursions
-from .reading import (
-    BarReads,
-    RunContext,
-    load_executions,
-    load_trade_metrics,
-    point_values,
-    run_contexts,
-)
+from .reading import BarReads, RunContext, load_executions, point_values, run_contexts
 from .rebuild import (
     Clock,
     RebuildResult,
@@ -44,7 +36,7 @@ from .rebuild import (
     store_run_statistics,
 )
 from .run_lock import run_lock
-from .sql_time import bind_time, micros_expression
+from .run_trades import RunTradesCache, StoredTrade, new_rebuild_token
 from .writing import (
     STORED_LOT_FIELDS,
     NumberedLots,
@@ -57,56 +49,13 @@ log = logging.getLogger(__name__)
 Pair = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class StoredTrade:
-    trade_id: str
-    account_id: str | None
-    closed: bool
-    entry_time: int
-    exit_time: int
-
-
-# Closed trades read per account before ``since``: the cut needs the last few (more only
-# when many trades share their exit instant with a later entry: then a full rebuild).
+# Closed trades looked at per account before ``since``: the cut needs the last few (more
+# only when many trades share their exit instant with a later entry: then a full rebuild).
 RECENT_CLOSED = 16
 
 
 class CutNotFound(Exception):
     """No flat point among the recent closed trades of an account: rebuild in full."""
-
-
-def _stored_trades(conn: Connection, run_id: str, symbol: str, since: int) -> list[StoredTrade]:
-    """The pair's trades a rebuild from ``since`` may replace (open, or closed at or after
-    it) and, per account, the last RECENT_CLOSED closed before it."""
-    dialect = conn.dialect.name
-    before = "status = 'CLOSED' AND exit_time < :since"
-    rows = conn.execute(
-        text(
-            f"SELECT trade_id, account_id, status, entry, exit_ FROM (SELECT trade_id,"
-            f" account_id, status, {micros_expression('entry_time', dialect)} AS entry,"
-            f" {micros_expression('exit_time', dialect)} AS exit_,"
-            f" CASE WHEN {before} THEN row_number() OVER (PARTITION BY account_id,"
-            f" CASE WHEN {before} THEN 1 ELSE 0 END ORDER BY exit_time DESC) END AS recent"
-            " FROM trades WHERE run_id = :run_id AND symbol = :symbol) AS t"
-            " WHERE recent IS NULL OR recent <= :recent"
-        ),
-        {
-            "run_id": run_id,
-            "symbol": symbol,
-            "since": bind_time(since, dialect),
-            "recent": RECENT_CLOSED,
-        },
-    )
-    return [
-        StoredTrade(
-            trade_id=r[0],
-            account_id=r[1],
-            closed=r[2] == "CLOSED",
-            entry_time=int(r[3]),
-            exit_time=NO_TIME if r[4] is None else int(r[4]),
-        )
-        for r in rows
-    ]
 
 
 def keep_before(
@@ -187,9 +136,12 @@ def rebuild_since(
     since: Mapping[Pair, int | None],
     *,
     event_bus: EventBus | None = None,
+    cache: RunTradesCache | None = None,
 ) -> RebuildResult:
     """Rebuild each (run, symbol) from its ``since`` time (microseconds) on; a run with a
-    pair whose ``since`` is None is rebuilt in full (those pairs and the others given)."""
+    pair whose ``since`` is None is rebuilt in full (those pairs and the others given).
+
+    ``cache`` keeps each run's stored trades for the next call (run_trades.py)."""
     by_run: dict[str, dict[str, int | None]] = defaultdict(dict)
     for (run_id, symbol), moment in since.items():
         by_run[str(run_id)][str(symbol)] = moment
@@ -216,7 +168,7 @@ def rebuild_since(
             continue
         moments = {symbol: int(m) for symbol, m in partial[run_id].items() if m is not None}
         try:
-            _rebuild_run_since(engine, context, moments, result, event_bus)
+            _rebuild_run_since(engine, context, moments, result, event_bus, cache)
         except CutNotFound:
             log.info("run %s: no recent flat point, rebuilt in full", run_id)
             full_run = rebuild_trades(engine, [(run_id, s) for s in moments], event_bus=event_bus)
@@ -234,8 +186,10 @@ def _rebuild_run_since(
     since: dict[str, int],
     result: RebuildResult,
     event_bus: EventBus | None,
+    cache: RunTradesCache | None,
 ) -> None:
     symbols = sorted(since)
+    kept = cache if cache is not None else RunTradesCache()
     with run_lock(engine, run.run_id):
         clock = Clock(result)
         parts: list[BuiltTrades] = []
@@ -243,10 +197,11 @@ def _rebuild_run_since(
         executions_read = 0
         with engine.connect() as conn:
             values = point_values(conn, symbols)
-            stored = {s: _stored_trades(conn, run.run_id, s, since[s]) for s in symbols}
+            run_trades = kept.current(conn, run.run_id)
         for symbol in symbols:
-            dropped, cuts = keep_before(stored[symbol], since[symbol], RECENT_CLOSED)
-            accounts = {t.account_id for t in stored[symbol]}
+            stored = run_trades.replaceable(symbol, since[symbol], RECENT_CLOSED)
+            dropped, cuts = keep_before(stored, since[symbol], RECENT_CLOSED)
+            accounts = {t.account_id for t in stored}
             replaced.extend(sorted(dropped))
             executions = _suffix(engine, run, symbol, cuts, accounts)
             executions_read += len(executions)
@@ -261,6 +216,7 @@ def _rebuild_run_since(
             clock.lap("excursions")
             parts.append(built)
 
+        token = new_rebuild_token()
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
@@ -270,8 +226,9 @@ def _rebuild_run_since(
                     bulk_insert(conn, "trades", TRADE_FIELDS, built)
                     bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
             clock.lap("write")
-            metrics = load_trade_metrics(conn, run.run_id)
-            run_trades = store_run_statistics(conn, run, metrics)
+            run_trades = run_trades.replaced(set(replaced), parts)
+            closed_trades = store_run_statistics(conn, run, run_trades.metrics, token)
+        kept.keep(run.run_id, token, run_trades)
         clock.lap("statistics")
 
     result.pairs += len(symbols)
@@ -287,4 +244,4 @@ def _rebuild_run_since(
         executions_read,
         len(replaced),
     )
-    publish_analysis_updated(event_bus, run, run_trades, symbols)
+    publish_analysis_updated(event_bus, run, closed_trades, symbols)

@@ -194,7 +194,7 @@ def _load_executions_rows(
     )
 
 
-def _copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
+def copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
     options = " (FORMAT BINARY)" if binary else ""
     with dbapi.cursor() as cursor:
         with cursor.copy(f"COPY ({statement}) TO STDOUT{options}") as copy:
@@ -277,7 +277,7 @@ def _copy_executions(
                 f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))"
                 for name, _ in texts
             )
-        data = _copy_out(
+        data = copy_out(
             dbapi,
             f"""
             SELECT array_agg(side), array_agg(price), array_agg(quantity), array_agg(fee),
@@ -422,7 +422,7 @@ def _copy_bars_postgresql(
         first_entry=first_entry,
         last_exit=last_exit,
     )
-    data = _copy_out(
+    data = copy_out(
         dbapi,
         "SELECT array_agg(start_time), array_agg(COALESCE(end_time, '-infinity')),"
         " array_agg(high::float8), array_agg(low::float8) FROM (SELECT * FROM bars"
@@ -661,7 +661,7 @@ def _load_trade_metrics_postgresql(
         where += " AND symbol NOT IN (" + ", ".join(literal(s) for s in excluded) + ")"
     # The same values as the row query: times as microseconds, NULL numbers as NaN.
     floats = ", ".join(f"array_agg(COALESCE({name}, 'NaN')::float8)" for name in METRIC_FIELDS[4:])
-    data = _copy_out(
+    data = copy_out(
         dbapi,
         "SELECT array_agg((status = 'CLOSED')::int4),"
         f" array_agg({micros_expression('entry_time', 'postgresql')}),"

@@ -88,8 +88,11 @@ class Clock:
         self.last = now
 
 
-def store_run_statistics(conn: Connection, run: RunContext, metrics: StoredTradeMetrics) -> int:
-    """Compute and store the run's statistics and equity curve; its closed trades."""
+def store_run_statistics(
+    conn: Connection, run: RunContext, metrics: StoredTradeMetrics, token: str | None = None
+) -> int:
+    """Compute and store the run's statistics and equity curve (with the rebuild's
+    ``token``, a new one if None); its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -97,7 +100,7 @@ def store_run_statistics(conn: Connection, run: RunContext, metrics: StoredTrade
         "equity": compute_equity_curve(metrics, max_points=EQUITY_POINTS_STORED),
         "equity_points_total": total + 1 if total else 0,
     }
-    store_statistics(conn, run.run_id, document)
+    store_statistics(conn, run.run_id, document, token)
     return len(metrics.closed)
 
 

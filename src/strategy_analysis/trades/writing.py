@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -335,14 +336,27 @@ def replace_trades(
     _refresh_planner_statistics(conn, {"trades": trade_rows})
 
 
-def store_statistics(conn: Connection, run_id: str, document: dict[str, Any]) -> None:
+def store_statistics(
+    conn: Connection, run_id: str, document: dict[str, Any], token: str | None = None
+) -> None:
+    """Store the run's statistics document with ``token`` (a new one if None): call it in
+    the transaction that writes the run's trades (run_trades.py relies on that)."""
     now = datetime.now(UTC)
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(RunStatistics).values(run_id=run_id, statistics=document, updated_at=now)
+    statement = insert(RunStatistics).values(
+        run_id=run_id,
+        statistics=document,
+        rebuild_token=token or uuid.uuid4().hex,
+        updated_at=now,
+    )
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=[RunStatistics.run_id],
-            set_={"statistics": statement.excluded.statistics, "updated_at": now},
+            set_={
+                "statistics": statement.excluded.statistics,
+                "rebuild_token": statement.excluded.rebuild_token,
+                "updated_at": now,
+            },
         )
     )
     # updated_at keeps its value: a rebuild is not a change of the run's own data.
