@@ -60,6 +60,21 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def children(self) -> set[int]:
+        """The processes the server started (Linux: read from /proc)."""
+        assert self.process is not None
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == self.process.pid:
+                found.add(int(entry.name))
+        return found
+
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.kill()

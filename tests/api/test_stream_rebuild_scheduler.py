@@ -23,7 +23,9 @@ class Recorder(list):
         self.failures = 0
         self.lock = threading.Lock()
 
-    def __call__(self, engine: Any, since: Any, *, event_bus: Any = None) -> None:
+    def __call__(
+        self, engine: Any, since: Any, *, event_bus: Any = None, cache: Any = None
+    ) -> None:
         with self.lock:
             self.append(dict(since))
             if self.failures:

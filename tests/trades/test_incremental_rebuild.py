@@ -133,7 +133,7 @@ def test_incremental_equals_full_rebuild(
     retry: bool,
     change: bool,
 ) -> None:
-    # recent=1: the cut must often fall back to the full rebuild (CutNotFound)
+    # recent=1: the cut must often look at every closed trade of the pair (CutNotFound)
     monkeypatch.setattr(incremental, "RECENT_CLOSED", recent)
     run_id = f"inc-{uuid.uuid4().hex[:12]}"
     run = {"run_id": run_id, "strategy_id": "S", "account_id": "A1", "mode": "live"}

@@ -7,6 +7,7 @@ the run, merges staged tables and keeps the report's counts and affected runs.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -170,6 +171,25 @@ class ImportWriter:
             "updated_at": now,
         }
         insert_new, changed = _strategy_upsert(self.dialect)
+        with self._pipelined():
+            self._upsert_strategy_and_run(values, strategy, insert_new, changed, now)
+        if values.run_id not in self.report.run_ids:
+            self.report.run_ids.append(values.run_id)
+
+    def _pipelined(self) -> AbstractContextManager[Any]:
+        """PostgreSQL: statements that return no rows go in one round trip."""
+        if self.dialect == "postgresql":
+            return self.conn.connection.driver_connection.pipeline()
+        return nullcontext()
+
+    def _upsert_strategy_and_run(
+        self,
+        values: RunValues,
+        strategy: dict[str, Any],
+        insert_new: Any,
+        changed: Any,
+        now: datetime,
+    ) -> None:
         self.conn.execute(insert_new, strategy)
         # Writes nothing for a strategy just inserted or unchanged.
         self.conn.execute(changed, {f"new_{k}": v for k, v in strategy.items()})
@@ -200,8 +220,6 @@ class ImportWriter:
                 "updated_at": now,
             },
         )
-        if values.run_id not in self.report.run_ids:
-            self.report.run_ids.append(values.run_id)
 
     def update_run_times(self, run_id: str) -> None:
         """Widen the run's data time to this import's, in one statement (none if inside)."""

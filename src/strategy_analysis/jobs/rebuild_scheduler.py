@@ -21,7 +21,8 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -36,11 +37,24 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 Pair = tuple[str, str]
 
 
+Rebuild = Callable[[Mapping[Pair, "int | None"], EventBus], Any]
+
+
 class RebuildScheduler:
-    def __init__(self, engine: Engine, event_bus: EventBus, debounce_seconds: float) -> None:
+    """``rebuild(since, event_bus)`` does the work: by default in this process's thread;
+    the server gives a child process on PostgreSQL (rebuild_process.py)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        event_bus: EventBus,
+        debounce_seconds: float,
+        rebuild: Rebuild | None = None,
+    ) -> None:
         self.engine = engine
         self.event_bus = event_bus
         self.debounce = max(0.0, debounce_seconds)
+        self._rebuild = rebuild
         self._due: dict[Pair, float] = {}
         # Earliest change per dirty pair (None: rebuild in full).
         self._since: dict[Pair, int | None] = {}
@@ -125,16 +139,20 @@ class RebuildScheduler:
                 self._cond.wait(wait)
             return None
 
-    def _loop(self) -> None:
-        from ..trades.incremental import rebuild_since
+    def _rebuild_here(self, since: Mapping[Pair, int | None], event_bus: EventBus) -> Any:
+        from ..trades import incremental
 
+        return incremental.rebuild_since(
+            self.engine, since, event_bus=event_bus, cache=self.run_trades
+        )
+
+    def _loop(self) -> None:
+        rebuild = self._rebuild or self._rebuild_here
         while (pairs := self._take_due()) is not None:
             started = time.perf_counter()
             ok = run_guarded(
                 f"trade rebuild of {len(pairs)} (run, symbol) pairs",
-                lambda pairs=pairs: rebuild_since(
-                    self.engine, pairs, event_bus=self.event_bus, cache=self.run_trades
-                ),
+                lambda pairs=pairs: rebuild(pairs, self.event_bus),
                 _already_logged,
             )
             with self._cond:

@@ -50,12 +50,12 @@ Pair = tuple[str, str]
 
 
 # Closed trades looked at per account before ``since``: the cut needs the last few (more
-# only when many trades share their exit instant with a later entry: then a full rebuild).
+# only when many trades share their exit instant with a later entry: then all of them).
 RECENT_CLOSED = 16
 
 
 class CutNotFound(Exception):
-    """No flat point among the recent closed trades of an account: rebuild in full."""
+    """No flat point among the recent closed trades of an account: look at all of them."""
 
 
 def keep_before(
@@ -167,16 +167,7 @@ def rebuild_since(
             log.warning("run %s no longer exists: its trades are not rebuilt", run_id)
             continue
         moments = {symbol: int(m) for symbol, m in partial[run_id].items() if m is not None}
-        try:
-            _rebuild_run_since(engine, context, moments, result, event_bus, cache)
-        except CutNotFound:
-            log.info("run %s: no recent flat point, rebuilt in full", run_id)
-            full_run = rebuild_trades(engine, [(run_id, s) for s in moments], event_bus=event_bus)
-            result.pairs += full_run.pairs
-            result.runs += full_run.runs
-            result.executions += full_run.executions
-            result.trades += full_run.trades
-            result.lots += full_run.lots
+        _rebuild_run_since(engine, context, moments, result, event_bus, cache)
     return result
 
 
@@ -200,7 +191,15 @@ def _rebuild_run_since(
             run_trades = kept.current(conn, run.run_id)
         for symbol in symbols:
             stored = run_trades.replaceable(symbol, since[symbol], RECENT_CLOSED)
-            dropped, cuts = keep_before(stored, since[symbol], RECENT_CLOSED)
+            try:
+                dropped, cuts = keep_before(stored, since[symbol], RECENT_CLOSED)
+            except CutNotFound:
+                # Reversals through zero all the way back: every closed trade is looked at.
+                log.info(
+                    "run %s, %s: no recent flat point, the cut looks further", run.run_id, symbol
+                )
+                stored = run_trades.replaceable(symbol, since[symbol], None)
+                dropped, cuts = keep_before(stored, since[symbol])
             accounts = {t.account_id for t in stored}
             replaced.extend(sorted(dropped))
             executions = _suffix(engine, run, symbol, cuts, accounts)

@@ -53,9 +53,9 @@ class RunTrades:
     def __len__(self) -> int:
         return len(self.trade_id)
 
-    def replaceable(self, symbol: str, since: int, recent: int) -> list[StoredTrade]:
+    def replaceable(self, symbol: str, since: int, recent: int | None) -> list[StoredTrade]:
         """The trades of ``symbol`` a rebuild from ``since`` may replace (open, or closed
-        at or after it) and, per account, the last ``recent`` closed before it."""
+        at or after it) and, per account, the last ``recent`` (None: all) closed before it."""
         rows = np.flatnonzero(self.symbol == symbol)
         closed = self.metrics.closed[rows]
         before = closed & (self.metrics.exit_time[rows] < since)
@@ -64,7 +64,7 @@ class RunTrades:
         accounts = self.account_id[candidates]
         for account in set(accounts.tolist()):
             own = candidates[[a == account for a in accounts.tolist()]]
-            if len(own) > recent:
+            if recent is not None and len(own) > recent:
                 # A position's trades follow each other: exit order is entry order.
                 own = own[np.argsort(self.metrics.exit_time[own], kind="stable")[-recent:]]
             chosen.append(own)

@@ -1,0 +1,136 @@
+"""The stream's trade rebuilds in a process of their own (PostgreSQL).
+
+A rebuild computes in Python for a good part of its time. In the server's process it
+holds the GIL that stream batches need back after each round trip to the database, so
+every batch answered while a rebuild runs is slower; in a child process it runs on the
+other core instead. The child keeps its engine and its RunTradesCache from one rebuild
+to the next; the events a rebuild publishes come back with its result and are published
+on the server's bus. Rebuilds of one run still exclude each other across processes
+(PostgreSQL advisory locks, trades/run_lock.py), which is why SQLite keeps them in the
+server's process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..events import EventBus
+from ..trades.rebuild import RebuildResult
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]
+PARENT_CHECK_SECONDS = 0.5
+
+# Set in the child by _start_child.
+_engine: Any = None
+_cache: Any = None
+
+
+class _CollectedEvents:
+    """The child's stand-in for the event bus: what a rebuild publishes, for the parent."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, event_type: str, **data: Any) -> None:
+        self.events.append((event_type, data))
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A server killed outright (SIGKILL) cannot stop its child: the child notices that
+    # it was handed to another parent and ends.
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _start_child(database_url: str, log_level: int, parent: int) -> None:
+    global _engine, _cache
+    from ..db.engine import make_engine
+    from ..trades.run_trades import RunTradesCache
+
+    threading.Thread(
+        target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True
+    ).start()
+
+    logging.basicConfig(
+        level=log_level,
+        format="%(asctime)s %(levelname)s %(name)s [rebuild process]: %(message)s",
+        stream=sys.stderr,
+    )
+    _engine = make_engine(database_url)
+    _cache = RunTradesCache()
+
+
+def _ready() -> bool:
+    return _engine is not None
+
+
+def _rebuild_in_child(
+    since: dict[Pair, int | None],
+) -> tuple[RebuildResult, list[tuple[str, dict[str, Any]]]]:
+    from ..trades.incremental import rebuild_since
+
+    events = _CollectedEvents()
+    result = rebuild_since(_engine, since, event_bus=events, cache=_cache)  # type: ignore[arg-type]
+    return result, events.events
+
+
+class ProcessRebuilds:
+    """``rebuild(since, event_bus)`` for the RebuildScheduler, run in one child process
+    (started with ``spawn``: the server has threads, which ``fork`` would not carry)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._pool: ProcessPoolExecutor | None = None
+        self._guard = threading.Lock()
+
+    def start(self) -> None:
+        """Start the child now, so the first rebuild does not wait for its imports."""
+        self._executor().submit(_ready)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._guard:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_child,
+                    initargs=(
+                        self.database_url,
+                        logging.getLogger().getEffectiveLevel(),
+                        os.getpid(),
+                    ),
+                )
+            return self._pool
+
+    def __call__(self, since: Mapping[Pair, int | None], event_bus: EventBus) -> RebuildResult:
+        pool = self._executor()
+        try:
+            result, events = pool.submit(_rebuild_in_child, dict(since)).result()
+        except BrokenProcessPool:
+            # The child died (killed, out of memory): the next rebuild starts a new one.
+            with self._guard:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        for event_type, data in events:
+            event_bus.publish(event_type, **data)
+        return result
+
+    def stop(self) -> None:
+        with self._guard:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,103 @@
+"""The stream's rebuilds in a child process: same trades, events on the server's bus,
+and a child that dies is replaced by the next rebuild."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from live_server import LiveServer
+from sqlalchemy import Engine, text
+
+from strategy_analysis.events import Event, EventBus
+from strategy_analysis.ingest.stream import ingest_batch
+from strategy_analysis.jobs.rebuild_process import ProcessRebuilds
+from strategy_analysis.trades.rebuild import ANALYSIS_UPDATED, rebuild_trades
+
+RUN = {"run_id": "child", "strategy_id": "S", "account_id": "A1"}
+
+
+def _batch(first: int) -> dict[str, Any]:
+    executions = [
+        {
+            "execution_id": f"E{n}",
+            "order_id": f"O{n}",
+            "symbol": "ES",
+            "side": "BUY" if n % 2 == 0 else "SELL",
+            "exec_time_utc": f"2025-01-06T14:{n // 60:02d}:{n % 60:02d}Z",
+            "price": 100.0 + n,
+            "quantity": 1.0,
+        }
+        for n in range(first, first + 4)
+    ]
+    return {"schema_version": "1.1", "run": RUN, "executions": executions}
+
+
+def _trades(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT * FROM trades WHERE run_id = 'child' ORDER BY trade_id")
+            )
+        ]
+
+
+@pytest.fixture
+def rebuilds(engine: Engine) -> Any:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the server rebuilds in a child process on PostgreSQL only")
+    process = ProcessRebuilds(engine.url.render_as_string(hide_password=False))
+    process.start()
+    yield process
+    process.stop()
+
+
+def test_a_child_rebuild_publishes_on_the_servers_bus(engine: Engine, rebuilds: Any) -> None:
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.subscribe(seen.append)
+    for first in (0, 4):
+        since: dict[tuple[str, str], int | None] = {}
+        ingest_batch(engine, _batch(first), rebuild_from=since)
+        result = rebuilds(since, bus)
+        assert result.runs == ["child"]
+    assert [(e.type, e.data["run_id"], e.data["trades"]) for e in seen] == [
+        (ANALYSIS_UPDATED, "child", 2),
+        (ANALYSIS_UPDATED, "child", 4),
+    ]
+    streamed = _trades(engine)
+    rebuild_trades(engine, run_id="child")
+    assert len(streamed) == 4 and streamed == _trades(engine)
+
+
+def test_a_child_that_died_is_replaced(engine: Engine, rebuilds: Any) -> None:
+    since: dict[tuple[str, str], int | None] = {}
+    ingest_batch(engine, _batch(0), rebuild_from=since)
+    rebuilds(since, EventBus())
+    for pid in list(rebuilds._executor()._processes):
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(Exception, match="terminated abruptly"):
+        rebuilds(since, EventBus())
+    since = {}
+    ingest_batch(engine, _batch(4), rebuild_from=since)
+    assert rebuilds(since, EventBus()).trades > 0
+    assert len(_trades(engine)) == 4
+
+
+def test_the_child_ends_with_a_killed_server(live_server: LiveServer) -> None:
+    if not live_server.database_url.startswith("postgresql"):
+        pytest.skip("the server rebuilds in a child process on PostgreSQL only")
+    deadline = time.monotonic() + 30
+    while not (children := live_server.children()):
+        assert time.monotonic() < deadline, "the server started no rebuild process"
+        time.sleep(0.1)
+    live_server.kill()
+    deadline = time.monotonic() + 10
+    while alive := {pid for pid in children if Path(f"/proc/{pid}").exists()}:
+        assert time.monotonic() < deadline, f"processes {alive} outlived the killed server"
+        time.sleep(0.1)
