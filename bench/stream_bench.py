@@ -286,10 +286,12 @@ def bench_http(
 def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: float) -> dict:
     """The server's work without HTTP: decode the body, ingest it through the same service
     call (each stream's batches one at a time, the streams side by side in threads as the
-    server's threadpool runs them, the debounced trade rebuild running in its thread),
+    server's threadpool runs them, the debounced trade rebuild running as in the server:
+    in a child process on PostgreSQL, in a thread on SQLite),
     encode the report as the answer."""
     from strategy_analysis.config import Settings
     from strategy_analysis.events import EventBus
+    from strategy_analysis.jobs.rebuild_process import ProcessRebuilds
     from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
     from strategy_analysis.services.stream_ingest import ingest_stream_batch
     from strategy_analysis.trades.run_lock import RunLocks
@@ -299,7 +301,13 @@ def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: floa
     gc.collect()
     gc.freeze()
     engine = make_engine(database_url)
-    scheduler = RebuildScheduler(engine, EventBus(), Settings().rebuild_debounce_seconds)
+    # As the server does: on PostgreSQL the rebuilds run in a child process.
+    rebuilds = ProcessRebuilds(database_url) if engine.dialect.name == "postgresql" else None
+    if rebuilds is not None:
+        rebuilds.start()
+    scheduler = RebuildScheduler(
+        engine, EventBus(), Settings().rebuild_debounce_seconds, rebuild=rebuilds
+    )
     scheduler.start()
     locks = RunLocks()
 
@@ -325,6 +333,8 @@ def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: floa
         elapsed = time.perf_counter() - started
     finally:
         scheduler.stop()
+        if rebuilds is not None:
+            rebuilds.stop()
         engine.dispose()
         gc.unfreeze()
     latencies = [latency for stream_latencies, _ in streamed for latency in stream_latencies]

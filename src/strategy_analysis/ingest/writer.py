@@ -170,29 +170,6 @@ class ImportWriter:
             "created_at": now,
             "updated_at": now,
         }
-        insert_new, changed = _strategy_upsert(self.dialect)
-        with self._pipelined():
-            self._upsert_strategy_and_run(values, strategy, insert_new, changed, now)
-        if values.run_id not in self.report.run_ids:
-            self.report.run_ids.append(values.run_id)
-
-    def _pipelined(self) -> AbstractContextManager[Any]:
-        """PostgreSQL: statements that return no rows go in one round trip."""
-        if self.dialect == "postgresql":
-            return self.conn.connection.driver_connection.pipeline()
-        return nullcontext()
-
-    def _upsert_strategy_and_run(
-        self,
-        values: RunValues,
-        strategy: dict[str, Any],
-        insert_new: Any,
-        changed: Any,
-        now: datetime,
-    ) -> None:
-        self.conn.execute(insert_new, strategy)
-        # Writes nothing for a strategy just inserted or unchanged.
-        self.conn.execute(changed, {f"new_{k}": v for k, v in strategy.items()})
         fields = {
             "strategy_id": values.strategy_id,
             "strategy_name": values.strategy_name,
@@ -210,16 +187,29 @@ class ImportWriter:
         }
         # None means "not said by this import": keep what is stored.
         given = tuple(c for c, v in fields.items() if v is not None)
-        self.conn.execute(
-            _run_upsert(self.dialect, given),
-            {
-                **fields,
-                "status": values.status or "RUNNING",
-                "run_id": values.run_id,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
+        insert_new, changed = _strategy_upsert(self.dialect)
+        with self._pipelined():
+            self.conn.execute(insert_new, strategy)
+            # Writes nothing for a strategy just inserted or unchanged.
+            self.conn.execute(changed, {f"new_{k}": v for k, v in strategy.items()})
+            self.conn.execute(
+                _run_upsert(self.dialect, given),
+                {
+                    **fields,
+                    "status": values.status or "RUNNING",
+                    "run_id": values.run_id,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        if values.run_id not in self.report.run_ids:
+            self.report.run_ids.append(values.run_id)
+
+    def _pipelined(self) -> AbstractContextManager[Any]:
+        """PostgreSQL: statements that return no rows go in one round trip."""
+        if self.dialect == "postgresql":
+            return self.conn.connection.driver_connection.pipeline()
+        return nullcontext()
 
     def update_run_times(self, run_id: str) -> None:
         """Widen the run's data time to this import's, in one statement (none if inside)."""

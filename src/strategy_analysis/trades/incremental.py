@@ -226,7 +226,7 @@ def _rebuild_run_since(
                     bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
             clock.lap("write")
             run_trades = run_trades.replaced(set(replaced), parts)
-            closed_trades = store_run_statistics(conn, run, run_trades.metrics, token)
+            trade_count = store_run_statistics(conn, run, run_trades.metrics, token)
         kept.keep(run.run_id, token, run_trades)
         clock.lap("statistics")
 
@@ -243,4 +243,4 @@ def _rebuild_run_since(
         executions_read,
         len(replaced),
     )
-    publish_analysis_updated(event_bus, run, closed_trades, symbols)
+    publish_analysis_updated(event_bus, run, trade_count, symbols)

@@ -65,7 +65,6 @@ class RunTrades:
         for account in set(accounts.tolist()):
             own = candidates[[a == account for a in accounts.tolist()]]
             if recent is not None and len(own) > recent:
-                # A position's trades follow each other: exit order is entry order.
                 own = own[np.argsort(self.metrics.exit_time[own], kind="stable")[-recent:]]
             chosen.append(own)
         picked = np.concatenate(chosen)
