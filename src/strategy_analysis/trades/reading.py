@@ -7,7 +7,7 @@ one range query per symbol for its bars; rows go straight into numpy arrays.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -609,32 +609,17 @@ METRIC_FIELDS = (
 )
 
 
-def load_trade_metrics(
-    conn: Connection, run_id: str, exclude_symbols: Iterable[str] = ()
-) -> StoredTradeMetrics:
-    dialect = _dialect(conn)
-    excluded = sorted(set(exclude_symbols))
-    if dialect == "postgresql":
-        return _load_trade_metrics_postgresql(conn, run_id, excluded)
-    where = " AND symbol NOT IN :excluded" if excluded else ""
-    statement = text(
-        f"""
-        SELECT status, {micros_expression("entry_time", dialect)},
-               COALESCE({micros_expression("exit_time", dialect)}, 0),
-               COALESCE(exit_sequence, 0),
-               pnl_net, commission, mae, mfe, etd
-          FROM trades WHERE run_id = :run_id{where}
-        """
+def metric_columns_sql(dialect: str) -> str:
+    """The SELECT list of a row query for StoredTradeMetrics (see metrics_from_columns)."""
+    return (
+        f"status, {micros_expression('entry_time', dialect)},"
+        f" COALESCE({micros_expression('exit_time', dialect)}, 0), COALESCE(exit_sequence, 0),"
+        " pnl_net, commission, mae, mfe, etd"
     )
-    params: dict[str, Any] = {"run_id": run_id}
-    if excluded:
-        statement = statement.bindparams(bindparam("excluded", expanding=True))
-        params["excluded"] = excluded
-    rows = conn.execute(statement, params).fetchall()
-    if not rows:
-        columns: list[Any] = [[] for _ in METRIC_FIELDS]
-    else:
-        columns = list(zip(*rows, strict=True))
+
+
+def metrics_from_columns(columns: Sequence[Sequence[Any]]) -> StoredTradeMetrics:
+    """StoredTradeMetrics from the columns of rows selected by metric_columns_sql."""
     return StoredTradeMetrics(
         closed=np.array([s == "CLOSED" for s in columns[0]], dtype=bool),
         entry_time=np.array(columns[1], dtype=np.int64),
@@ -647,29 +632,20 @@ def load_trade_metrics(
     )
 
 
-def _load_trade_metrics_postgresql(
-    conn: Connection, run_id: str, excluded: list[str]
-) -> StoredTradeMetrics:
-    """One binary COPY of one row, a column per array: no Python object per trade."""
-    dbapi = conn.connection.driver_connection
-
-    def literal(value: Any) -> str:
-        return pg_sql.Literal(value).as_string(dbapi)
-
-    where = f"run_id = {literal(run_id)}"
-    if excluded:
-        where += " AND symbol NOT IN (" + ", ".join(literal(s) for s in excluded) + ")"
-    # The same values as the row query: times as microseconds, NULL numbers as NaN.
+def metric_arrays_sql() -> str:
+    """PostgreSQL: the metrics as one array per column (see metrics_from_arrays), the same
+    values as the row query: times as microseconds, NULL numbers as NaN."""
     floats = ", ".join(f"array_agg(COALESCE({name}, 'NaN')::float8)" for name in METRIC_FIELDS[4:])
-    data = copy_out(
-        dbapi,
-        "SELECT array_agg((status = 'CLOSED')::int4),"
+    return (
+        "array_agg((status = 'CLOSED')::int4),"
         f" array_agg({micros_expression('entry_time', 'postgresql')}),"
         f" array_agg(COALESCE({micros_expression('exit_time', 'postgresql')}, 0)),"
-        f" array_agg(COALESCE(exit_sequence, 0)::int8), {floats} FROM trades WHERE {where}",
-        binary=True,
+        f" array_agg(COALESCE(exit_sequence, 0)::int8), {floats}"
     )
-    fields = decode_single_row(data)
+
+
+def metrics_from_arrays(fields: Sequence[memoryview | None]) -> StoredTradeMetrics:
+    """StoredTradeMetrics from the binary fields of the arrays of metric_arrays_sql."""
     kinds = (INT4, INT8, INT8, INT8) + (FLOAT8,) * (len(METRIC_FIELDS) - 4)
     closed, entry, exit_, sequence, *numbers = (
         decode_array(field, kind) for field, kind in zip(fields, kinds, strict=True)
@@ -684,6 +660,42 @@ def _load_trade_metrics_postgresql(
             for name, values in zip(METRIC_FIELDS[4:], numbers, strict=True)
         },
     )
+
+
+def load_trade_metrics(
+    conn: Connection, run_id: str, exclude_symbols: Iterable[str] = ()
+) -> StoredTradeMetrics:
+    dialect = _dialect(conn)
+    excluded = sorted(set(exclude_symbols))
+    if dialect == "postgresql":
+        return _load_trade_metrics_postgresql(conn, run_id, excluded)
+    where = " AND symbol NOT IN :excluded" if excluded else ""
+    statement = text(
+        f"SELECT {metric_columns_sql(dialect)} FROM trades WHERE run_id = :run_id{where}"
+    )
+    params: dict[str, Any] = {"run_id": run_id}
+    if excluded:
+        statement = statement.bindparams(bindparam("excluded", expanding=True))
+        params["excluded"] = excluded
+    rows = conn.execute(statement, params).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
+    return metrics_from_columns(columns)
+
+
+def _load_trade_metrics_postgresql(
+    conn: Connection, run_id: str, excluded: list[str]
+) -> StoredTradeMetrics:
+    """One binary COPY of one row, a column per array: no Python object per trade."""
+    dbapi = conn.connection.driver_connection
+
+    def literal(value: Any) -> str:
+        return pg_sql.Literal(value).as_string(dbapi)
+
+    where = f"run_id = {literal(run_id)}"
+    if excluded:
+        where += " AND symbol NOT IN (" + ", ".join(literal(s) for s in excluded) + ")"
+    data = copy_out(dbapi, f"SELECT {metric_arrays_sql()} FROM trades WHERE {where}", binary=True)
+    return metrics_from_arrays(decode_single_row(data))
 
 
 def concat_metrics(parts: list[Any]) -> StoredTradeMetrics:

@@ -22,9 +22,16 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, text
 
 from .columns import NO_TIME, BuiltTrades
-from .pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row, split_text
-from .reading import METRIC_FIELDS, StoredTradeMetrics, copy_out
-from .sql_time import micros_expression
+from .pg_binary_copy import INT4, decode_array, decode_single_row, split_text
+from .reading import (
+    METRIC_FIELDS,
+    StoredTradeMetrics,
+    copy_out,
+    metric_arrays_sql,
+    metric_columns_sql,
+    metrics_from_arrays,
+    metrics_from_columns,
+)
 
 
 @dataclass(frozen=True)
@@ -149,31 +156,19 @@ def load_run_trades(conn: Connection, run_id: str) -> RunTrades:
         return _load_run_trades_postgresql(conn, run_id)
     rows = conn.execute(
         text(
-            f"""
-            SELECT trade_id, symbol, account_id, status,
-                   {micros_expression("entry_time", "sqlite")},
-                   COALESCE({micros_expression("exit_time", "sqlite")}, 0),
-                   COALESCE(exit_sequence, 0), pnl_net, commission, mae, mfe, etd
-              FROM trades WHERE run_id = :run_id
-            """
+            f"SELECT trade_id, symbol, account_id, {metric_columns_sql('sqlite')}"
+            " FROM trades WHERE run_id = :run_id"
         ),
         {"run_id": run_id},
     ).fetchall()
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(12)]
+    columns: list[Any] = (
+        list(zip(*rows, strict=True)) if rows else [[] for _ in range(3 + len(METRIC_FIELDS))]
+    )
     return RunTrades(
         trade_id=_objects(columns[0]),
         symbol=_objects(columns[1]),
         account_id=_objects(columns[2]),
-        metrics=StoredTradeMetrics(
-            closed=np.array([s == "CLOSED" for s in columns[3]], dtype=bool),
-            entry_time=np.array(columns[4], dtype=np.int64),
-            exit_time=np.array(columns[5], dtype=np.int64),
-            exit_sequence=np.array(columns[6], dtype=np.int64),
-            **{
-                name: np.array(values, dtype=np.float64)
-                for name, values in zip(METRIC_FIELDS[4:], columns[7:], strict=True)
-            },
-        ),
+        metrics=metrics_from_columns(columns[3:]),
     )
 
 
@@ -192,37 +187,18 @@ def _load_run_trades_postgresql(conn: Connection, run_id: str) -> RunTrades:
         f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))"
         for name in ("trade_id", "symbol", "account_id")
     )
-    floats = ", ".join(f"array_agg(COALESCE({name}, 'NaN')::float8)" for name in METRIC_FIELDS[4:])
     data = copy_out(
-        dbapi,
-        f"SELECT {texts}, array_agg((status = 'CLOSED')::int4),"
-        f" array_agg({micros_expression('entry_time', 'postgresql')}),"
-        f" array_agg(COALESCE({micros_expression('exit_time', 'postgresql')}, 0)),"
-        f" array_agg(COALESCE(exit_sequence, 0)::int8), {floats} FROM trades WHERE {where}",
-        binary=True,
+        dbapi, f"SELECT {texts}, {metric_arrays_sql()} FROM trades WHERE {where}", binary=True
     )
     fields = decode_single_row(data)
     trade_id, symbol, account_id = (
         split_text(fields[2 * j], decode_array(fields[2 * j + 1], INT4)) for j in range(3)
     )
-    kinds = (INT4, INT8, INT8, INT8) + (FLOAT8,) * (len(METRIC_FIELDS) - 4)
-    closed, entry, exit_, sequence, *numbers = (
-        decode_array(field, kind) for field, kind in zip(fields[6:], kinds, strict=True)
-    )
     return RunTrades(
         trade_id=trade_id,
         symbol=symbol,
         account_id=account_id,
-        metrics=StoredTradeMetrics(
-            closed=closed.astype(bool),
-            entry_time=entry.astype(np.int64),
-            exit_time=exit_.astype(np.int64),
-            exit_sequence=sequence.astype(np.int64),
-            **{
-                name: values.astype(np.float64)
-                for name, values in zip(METRIC_FIELDS[4:], numbers, strict=True)
-            },
-        ),
+        metrics=metrics_from_arrays(fields[6:]),
     )
 
 
