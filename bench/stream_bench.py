@@ -291,7 +291,6 @@ def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: floa
     encode the report as the answer."""
     from strategy_analysis.config import Settings
     from strategy_analysis.events import EventBus
-    from strategy_analysis.jobs.rebuild_process import ProcessRebuilds
     from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
     from strategy_analysis.services.stream_ingest import ingest_stream_batch
     from strategy_analysis.trades.run_lock import RunLocks
@@ -302,12 +301,7 @@ def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: floa
     gc.freeze()
     engine = make_engine(database_url)
     # As the server does: on PostgreSQL the rebuilds run in a child process.
-    rebuilds = ProcessRebuilds(database_url) if engine.dialect.name == "postgresql" else None
-    if rebuilds is not None:
-        rebuilds.start()
-    scheduler = RebuildScheduler(
-        engine, EventBus(), Settings().rebuild_debounce_seconds, rebuild=rebuilds
-    )
+    scheduler = RebuildScheduler.for_engine(engine, EventBus(), Settings().rebuild_debounce_seconds)
     scheduler.start()
     locks = RunLocks()
 
@@ -333,8 +327,6 @@ def bench_in_process(database_url: str, bodies: list[list[bytes]], seconds: floa
         elapsed = time.perf_counter() - started
     finally:
         scheduler.stop()
-        if rebuilds is not None:
-            rebuilds.stop()
         engine.dispose()
         gc.unfreeze()
     latencies = [latency for stream_latencies, _ in streamed for latency in stream_latencies]

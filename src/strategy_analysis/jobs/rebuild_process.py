@@ -23,10 +23,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from sqlalchemy import Engine
+
 from ..events import EventBus
 from ..trades.rebuild import RebuildResult
-
-log = logging.getLogger(__name__)
 
 Pair = tuple[str, str]
 PARENT_CHECK_SECONDS = 0.5
@@ -94,6 +94,14 @@ class ProcessRebuilds:
         self.database_url = database_url
         self._pool: ProcessPoolExecutor | None = None
         self._guard = threading.Lock()
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> ProcessRebuilds | None:
+        """A child process for the engine's PostgreSQL database; None on SQLite, whose
+        rebuild lock holds within one process only (trades/run_lock.py)."""
+        if engine.dialect.name != "postgresql":
+            return None
+        return cls(engine.url.render_as_string(hide_password=False))
 
     def start(self) -> None:
         """Start the child now, so the first rebuild does not wait for its imports."""

@@ -21,14 +21,14 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine
 
 from ..events import EventBus
 from ..trades.run_trades import RunTradesCache
 from .boundary import run_guarded
+from .rebuild_process import ProcessRebuilds
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +37,21 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 Pair = tuple[str, str]
 
 
-Rebuild = Callable[[Mapping[Pair, "int | None"], EventBus], Any]
-
-
 class RebuildScheduler:
-    """``rebuild(since, event_bus)`` does the work: by default in this process's thread;
-    the server gives a child process on PostgreSQL (rebuild_process.py)."""
+    """The rebuilds run in this process's thread, or, given ``process``, in that child
+    process, which starts and stops with the scheduler (``for_engine`` chooses)."""
 
     def __init__(
         self,
         engine: Engine,
         event_bus: EventBus,
         debounce_seconds: float,
-        rebuild: Rebuild | None = None,
+        process: ProcessRebuilds | None = None,
     ) -> None:
         self.engine = engine
         self.event_bus = event_bus
         self.debounce = max(0.0, debounce_seconds)
-        self._rebuild = rebuild
+        self.process = process
         self._due: dict[Pair, float] = {}
         # Earliest change per dirty pair (None: rebuild in full).
         self._since: dict[Pair, int | None] = {}
@@ -68,9 +65,18 @@ class RebuildScheduler:
         self._busy = False
         self._thread: threading.Thread | None = None
         self.rebuilds = 0
-        # The stored trades of the runs rebuilt last: a streamed run's next incremental
-        # rebuild does not read them all again.
-        self.run_trades = RunTradesCache()
+        # The stored trades of the runs rebuilt last (in this process; a child process
+        # keeps its own): a streamed run's next incremental rebuild does not read them all
+        # again.
+        self.run_trades = RunTradesCache() if process is None else None
+
+    @classmethod
+    def for_engine(
+        cls, engine: Engine, event_bus: EventBus, debounce_seconds: float
+    ) -> RebuildScheduler:
+        """As the server runs it: on PostgreSQL the rebuilds go to a child process, off
+        the GIL the stream batches need; on SQLite they stay here (rebuild_process.py)."""
+        return cls(engine, event_bus, debounce_seconds, ProcessRebuilds.for_engine(engine))
 
     def add(
         self,
@@ -103,6 +109,8 @@ class RebuildScheduler:
         # needs the GIL back when its answer arrives, and by default gets it only after
         # up to 5 ms, several times per batch.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+        if self.process is not None:
+            self.process.start()
         self._thread = threading.Thread(target=self._loop, name="trade-rebuild", daemon=True)
         self._thread.start()
 
@@ -112,6 +120,8 @@ class RebuildScheduler:
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self.process is not None:
+            self.process.stop()
 
     def idle(self) -> bool:
         with self._cond:
@@ -139,20 +149,22 @@ class RebuildScheduler:
                 self._cond.wait(wait)
             return None
 
-    def _rebuild_here(self, since: Mapping[Pair, int | None], event_bus: EventBus) -> Any:
+    def _rebuild(self, since: Mapping[Pair, int | None]) -> None:
+        if self.process is not None:
+            self.process(since, self.event_bus)
+            return
         from ..trades import incremental
 
-        return incremental.rebuild_since(
-            self.engine, since, event_bus=event_bus, cache=self.run_trades
+        incremental.rebuild_since(
+            self.engine, since, event_bus=self.event_bus, cache=self.run_trades
         )
 
     def _loop(self) -> None:
-        rebuild = self._rebuild or self._rebuild_here
         while (pairs := self._take_due()) is not None:
             started = time.perf_counter()
             ok = run_guarded(
                 f"trade rebuild of {len(pairs)} (run, symbol) pairs",
-                lambda pairs=pairs: rebuild(pairs, self.event_bus),
+                lambda pairs=pairs: self._rebuild(pairs),
                 _already_logged,
             )
             with self._cond:

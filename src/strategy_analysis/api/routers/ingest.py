@@ -16,7 +16,6 @@ from ...ingest.errors import BatchFormatError
 from ...ingest.report import ImportReport
 from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
-from ...jobs.rebuild_process import ProcessRebuilds
 from ...jobs.rebuild_scheduler import RebuildScheduler
 from ...jobs.worker import ImportWorker
 from ...services import stream_ingest, uploads
@@ -194,19 +193,8 @@ def get_job(request: Request, session: SessionDep, job_id: Annotated[Ident, Path
 def _start_background(app: FastAPI) -> None:
     state = app.state
     state.stream_locks = stream_ingest.RunLocks()
-    # PostgreSQL: the stream's rebuilds run in a child process, off the batches' GIL.
-    state.rebuild_process = (
-        ProcessRebuilds(state.engine.url.render_as_string(hide_password=False))
-        if state.engine.dialect.name == "postgresql"
-        else None
-    )
-    if state.rebuild_process is not None:
-        state.rebuild_process.start()
-    state.rebuild_scheduler = RebuildScheduler(
-        state.engine,
-        state.event_bus,
-        state.settings.rebuild_debounce_seconds,
-        rebuild=state.rebuild_process,
+    state.rebuild_scheduler = RebuildScheduler.for_engine(
+        state.engine, state.event_bus, state.settings.rebuild_debounce_seconds
     )
     state.rebuild_scheduler.start()
     state.import_worker = ImportWorker(
@@ -220,8 +208,6 @@ def _start_background(app: FastAPI) -> None:
 def _stop_background(app: FastAPI) -> None:
     app.state.import_worker.stop()
     app.state.rebuild_scheduler.stop()
-    if app.state.rebuild_process is not None:
-        app.state.rebuild_process.stop()
 
 
 def setup(app: FastAPI) -> None:
