@@ -71,8 +71,13 @@ def _nonblank(c: str) -> str:
     return f"(typeof({c}) = 'text' AND (unicode({c}) > 32 OR trim({c}, {_WS}) <> ''))"
 
 
+def _c_text(c: str) -> str:
+    """The text, NULL when blank or not a text: with the C test (see _sqlite_functions.c)."""
+    return f"CASE WHEN sa_nonblank({c}) THEN {c} END"
+
+
 def required_text(c: str) -> Check:
-    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED, c_value=f"sa_text({c})")
+    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED, c_value=_c_text(c))
 
 
 def _text_or_null(c: str) -> str:
@@ -84,9 +89,14 @@ def optional_text(c: str) -> Check:
     value = (
         f"CASE typeof({c}) WHEN 'text' THEN {_text_or_null(c)} WHEN 'null' THEN NULL ELSE {BAD} END"
     )
-    return Check(
-        value, OPTIONAL, c_value=f"sa_optional_text({c})", c_strict=f"sa_optional_text({c}, 1)"
-    )
+
+    def c_value(bad: str) -> str:
+        return (
+            f"CASE WHEN sa_nonblank({c}) THEN {c} WHEN typeof({c}) IN ('text', 'null')"
+            f" THEN NULL ELSE {bad} END"
+        )
+
+    return Check(value, OPTIONAL, c_value=c_value(BAD), c_strict=c_value(_INVALID))
 
 
 def text_with_default(c: str, default: str) -> Check:
@@ -98,7 +108,7 @@ def text_with_default(c: str, default: str) -> Check:
             f" WHEN 'null' THEN {default} END"
         )
 
-    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(f"sa_text({c})"))
+    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(_c_text(c)))
 
 
 def text_or_literal(c: str, literal: str) -> Check:
@@ -108,7 +118,7 @@ def text_or_literal(c: str, literal: str) -> Check:
             f" WHEN 'null' THEN '{literal}' END"
         )
 
-    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(f"sa_text({c})"))
+    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(_c_text(c)))
 
 
 def _finite(c: str, extra: str = "") -> str:
