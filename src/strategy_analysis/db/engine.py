@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import sqlite_functions
+from .wal_checkpoints import WalCheckpointer
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -32,6 +33,11 @@ def make_engine(database_url: str, **kwargs) -> Engine:  # type: ignore[no-untyp
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _configure_sqlite)
+        path = engine.url.database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            checkpointer = WalCheckpointer(path)
+            event.listen(engine, "connect", checkpointer.on_connect)
+            event.listen(engine, "engine_disposed", checkpointer.stop)
         return engine
     engine = create_engine(database_url, pool_pre_ping=True, **kwargs)
 
