@@ -96,3 +96,26 @@ def test_a_database_file_that_is_gone_is_not_created_again(tmp_path: Path) -> No
     finally:
         checkpointer.stop()
     assert not path.exists()
+
+
+def test_a_failing_checkpoint_is_logged_once_per_change(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "broken.db"
+    path.write_bytes(b"this is not an SQLite database" * 1000)
+    wal = Path(f"{path}-wal")
+    wal.write_bytes(b"")
+    checkpointer = wal_checkpoints.WalCheckpointer(str(path), interval=0.01)
+    caplog.set_level("WARNING", logger=wal_checkpoints.__name__)
+    checkpointer.start()
+    try:
+        assert _wait_for(lambda: len(caplog.records) >= 1)
+        time.sleep(0.2)  # the WAL did not change: no second warning
+        assert len(caplog.records) == 1
+        wal.write_bytes(b"x")  # it changed: tried, and logged, again
+        assert _wait_for(lambda: len(caplog.records) >= 2)
+    finally:
+        checkpointer.stop()
+    # a file that is not a database fails as it is opened
+    assert all("broken.db" in r.getMessage() for r in caplog.records)
+    assert "not a database" in caplog.records[0].getMessage()
