@@ -68,7 +68,7 @@ class WalCheckpointer:
         try:
             stat = os.stat(self.wal_path)
         except FileNotFoundError:
-            return None
+            return None  # no WAL: nothing to copy (the last connection removed it)
         return stat.st_size, stat.st_mtime_ns
 
     def _run(self) -> None:
@@ -92,10 +92,13 @@ class WalCheckpointer:
     def _connect(self) -> sqlite3.Connection | None:
         # mode=rw: a database file that is gone is not created again
         uri = f"{Path(self.path).resolve().as_uri()}?mode=rw"
+        conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
+            if conn is not None:  # opened, but not a database it can use
+                conn.close()
             log.warning("WAL checkpoints of %s: cannot open it: %s", self.path, exc)
             return None
         return conn
