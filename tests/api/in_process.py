@@ -10,7 +10,7 @@ from typing import Any
 
 with warnings.catch_warnings():
     # Starlette would rather drive its test client with httpx2; httpx is the project's client.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
 from strategy_analysis.api.app import create_app
