@@ -17,24 +17,12 @@ from live_server import LiveServer
 
 from strategy_analysis.api.trusted_hosts import TrustedHosts
 
+from .factories import one_fill_batch
+
 PROTOTYPE = Path(__file__).resolve().parents[1] / "fixtures" / "prototype-export-1.0.sqlite"
 EVIL = "http://evil.example"
 BATCH = json.dumps(
-    {
-        "schema_version": "1.1",
-        "run": {"run_id": "r-cross", "strategy_id": "S", "status": "RUNNING"},
-        "executions": [
-            {
-                "execution_id": "e1",
-                "order_id": "o1",
-                "symbol": "ES",
-                "side": "Buy",
-                "exec_time_utc": "2025-01-06 14:30:00",
-                "price": 100,
-                "quantity": 1,
-            }
-        ],
-    }
+    one_fill_batch({"run_id": "r-cross", "strategy_id": "S", "status": "RUNNING"})
 ).encode()
 
 

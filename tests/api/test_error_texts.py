@@ -15,6 +15,7 @@ from sqlalchemy import Engine, insert, text
 
 from strategy_analysis.db.models import ImportRecord, Job
 
+from .factories import one_fill_batch
 from .in_process import app_client, settings_for
 
 PROTOTYPE = Path(__file__).resolve().parents[1] / "fixtures" / "prototype-export-1.0.sqlite"
@@ -54,26 +55,8 @@ def _assert_clean(error: str | None) -> None:
 
 
 def _batch() -> dict:
-    return {
-        "schema_version": "1.1",
-        "run": {
-            "run_id": "run-with-private-values",
-            "strategy_id": SECRET,
-            "strategy_name": SECRET,
-            "status": "RUNNING",
-        },
-        "executions": [
-            {
-                "execution_id": "e1",
-                "order_id": "o1",
-                "symbol": "ES",
-                "side": "Buy",
-                "exec_time_utc": "2025-01-06 14:30:00",
-                "price": 100,
-                "quantity": 1,
-            }
-        ],
-    }
+    run = {"run_id": "run-with-private-values", "strategy_id": SECRET, "strategy_name": SECRET}
+    return one_fill_batch({**run, "status": "RUNNING"})
 
 
 def test_a_stream_batch_the_database_refuses(database_url, engine, tmp_path) -> None:

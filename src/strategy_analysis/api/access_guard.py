@@ -93,8 +93,6 @@ class AccessGuard:
             )
         media_type = _media_type(headers.get("content-type"))
         if _has_body(headers) and media_type not in WRITE_MEDIA_TYPES:
-            return 415, (
-                f"a request body must be application/json or multipart/form-data, "
-                f"not {media_type or 'without a Content-Type'}"
-            )
+            given = f"not {media_type}" if media_type else "and this one has no Content-Type"
+            return 415, f"a write's body must be application/json or multipart/form-data, {given}"
         return None
