@@ -10,6 +10,7 @@ of them (0.0.0.0 or ::), and otherwise the address it listens on and loopback.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -49,8 +50,19 @@ class TrustedHosts:
         else:
             self.names.add(_split_host(bound_host)[0])
         self.origins = {origin.strip().lower().rstrip("/") for origin in allowed_origins}
+        # Every request asks; the few Host and Origin values a server sees repeat.
+        self._host_verdicts = functools.lru_cache(maxsize=256)(self._judge_host)
+        self._origin_verdicts = functools.lru_cache(maxsize=256)(self._judge_origin)
 
     def allows_host(self, host_header: str | None) -> bool:
+        return self._host_verdicts(host_header)
+
+    def allows_origin(self, origin: str, host_header: str | None) -> bool:
+        """True when ``origin`` is the page of this server (same name and port as the Host
+        the request was sent to) or one of ALLOWED_ORIGINS; ``null`` never is."""
+        return self._origin_verdicts(origin, host_header)
+
+    def _judge_host(self, host_header: str | None) -> bool:
         if self.any_host:
             return True
         if not host_header:
@@ -64,9 +76,7 @@ class TrustedHosts:
             return False
         return self.all_interfaces
 
-    def allows_origin(self, origin: str, host_header: str | None) -> bool:
-        """True when ``origin`` is the page of this server (same name and port as the Host
-        the request was sent to) or one of ALLOWED_ORIGINS; ``null`` never is."""
+    def _judge_origin(self, origin: str, host_header: str | None) -> bool:
         if origin.strip().lower().rstrip("/") in self.origins:
             return True
         if not host_header:
