@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
+from ..db.errors import is_transient
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
@@ -101,11 +102,14 @@ def ingest_batch(
     sha256: str | None = None,
     size_bytes: int | None = None,
     rebuild_from: dict[tuple[str, str], int | None] | None = None,
+    retryable: bool = False,
 ) -> ImportReport:
     """Validate and store one batch; ``BatchFormatError`` when the body has the wrong shape.
 
     ``rebuild_from``, when given, receives for each affected (run, symbol) the time
     (microseconds) from which its trades may have changed, None when all of them may.
+    ``retryable``: a transient database error (db/errors.py) is raised, for the caller to
+    try again, instead of failing the batch.
     """
     started = time.perf_counter()
     report = ImportReport(
@@ -184,6 +188,8 @@ def ingest_batch(
     try:
         run_in_transaction(engine, report, body, started=started)
     except IMPORT_ERRORS as exc:
+        if retryable and is_transient(exc):
+            raise
         log.exception("stream batch failed")
         return failed("failed", f"{type(exc).__name__}: {exc}")
     except BaseException as exc:
@@ -238,8 +244,10 @@ def ingest_batch_file(
     file_name: str | None = None,
     after_import: AfterImport | None = None,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    retryable: bool = False,
 ) -> ImportReport:
-    """Import a gzip-compressed JSON batch (a ``.json.gz`` upload)."""
+    """Import a gzip-compressed JSON batch (a ``.json.gz`` upload); ``retryable`` as for
+    ``ingest_batch``."""
     path = Path(path)
     raw = path.read_bytes()
     try:
@@ -265,4 +273,5 @@ def ingest_batch_file(
         file_name=file_name or path.name,
         sha256=hashlib.sha256(raw).hexdigest(),
         size_bytes=len(raw),
+        retryable=retryable,
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from ..db.errors import DATABASE_ERRORS, error_text
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,10 @@ def _attempt(what: str, work: Callable[[], None]) -> str | None:
         work()
     except Exception as exc:  # noqa: BLE001 - the background job boundary (see module doc)
         log.exception("%s failed", what)
-        return f"{type(exc).__name__}: {exc}"
+        # A database error's text without its SQL and parameters: the message is shown.
+        return (
+            error_text(exc) if isinstance(exc, DATABASE_ERRORS) else f"{type(exc).__name__}: {exc}"
+        )
     return None
 
 
