@@ -5,6 +5,7 @@ import { EquityChart } from "../components/charts/EquityChart";
 import { PnlHistogram } from "../components/charts/PnlHistogram";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { StatusBadge } from "../components/common/StatusBadge";
+import { AnalysisFailedBanner } from "../components/runs/AnalysisFailed";
 import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
 import { StatCards } from "../components/dashboard/StatCards";
 import { RunPicker } from "../components/runs/RunPicker";
@@ -51,6 +52,7 @@ export default function DashboardPage() {
         <span style={{ flex: 1 }} />
         <RunPicker strategyId={r.strategy_id} runId={r.run_id} />
       </div>
+      <AnalysisFailedBanner run={r} />
       <RunBody runId={r.run_id} tradeCount={r.counts.trades} />
       <div className="grid-2" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="params-title">
