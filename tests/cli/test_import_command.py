@@ -142,3 +142,50 @@ def test_progress_bar_appears_only_after_the_delay() -> None:
     slow(1, 2)
     slow.close()
     assert quiet.getvalue() == ""
+
+
+def test_a_rebuild_that_fails_after_the_import_exits_3_and_marks_the_run(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from strategy_analysis.db.models import Execution
+    from strategy_analysis.services.runs_query import get_run
+
+    path = write_export(
+        tmp_path / "run.sqlite",
+        orders=[order("o1")],
+        executions=[execution("x1", order_id="o1")],
+    )
+    assert main(["import", "--file", str(path), "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_ids"][0]
+    engine = make_engine(cli_env)
+    try:
+        with engine.begin() as conn:  # an execution no import accepts, as a broken row
+            conn.execute(
+                insert(Execution).values(
+                    run_id=run_id, execution_id="poison", order_id="o1", symbol="ES 12-25",
+                    side="SELL", exec_time=datetime(2025, 1, 6, 15, tzinfo=UTC), price=1.0,
+                    quantity=0.0, fee=0.0, sequence=99,
+                )
+            )  # fmt: skip
+        changed = write_export(
+            tmp_path / "more.sqlite",
+            orders=[order("o1"), order("o2")],
+            executions=[execution("x1", order_id="o1"), execution("x2", order_id="o2")],
+        )
+        assert main(["import", "--file", str(changed)]) == import_command.EXIT_REBUILD_FAILED
+        captured = capsys.readouterr()
+        assert "1 new executions" in captured.out
+        assert captured.err.startswith("error: the import succeeded, but the trades could not")
+        assert "quantity must be finite and > 0" in captured.err
+        with engine.connect() as conn:
+            run = get_run(conn, run_id)
+            assert run is not None and run["analysis_status"] == "failed"
+            assert "poison" in run["analysis_error"]
+            imports = conn.execute(select(ImportRecord.status)).scalars().all()
+        assert imports == ["succeeded", "succeeded"]
+    finally:
+        engine.dispose()

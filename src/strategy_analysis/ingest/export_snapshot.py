@@ -48,6 +48,14 @@ class FileState:
     wal: tuple[int, int] | None
 
     @classmethod
+    def current(cls, path: Path) -> FileState | None:
+        """The file's state; None when it cannot be read (the import then says why)."""
+        try:
+            return cls.of(path)
+        except OSError:
+            return None
+
+    @classmethod
     def of(cls, path: Path, descriptor: int | None = None) -> FileState:
         """The state of the file at ``path``; its header read through ``descriptor`` when
         given (see importer.py: a descriptor of the export must not be closed)."""

@@ -127,7 +127,7 @@ def _import_from(
                 )
                 read(copy, unchanged=None)
         else:
-            read(location, unchanged=FileState.of(location.path))
+            read(location, unchanged=FileState.current(location.path))
     except ExportChangedError as exc:
         if not from_snapshot:
             raise
@@ -159,11 +159,15 @@ def _read_and_import(
     unchanged: FileState | None,
 ) -> None:
     """Open the export, hash it and import it. With ``unchanged`` (the file's state before
-    it was opened), ExportChangedError when it is no longer the file's state."""
+    it was opened, None for a private copy or a file that cannot be read),
+    ExportChangedError when it is no longer the file's state."""
     # The hash reads this descriptor, open until the export's connections are closed:
     # closing any descriptor of a file drops the process's POSIX locks on it, and with
     # them the read locks SQLite holds against a writer.
-    descriptor = os.open(location.path, os.O_RDONLY)
+    try:
+        descriptor = os.open(location.path, os.O_RDONLY)
+    except OSError as exc:
+        raise ExportFileError(f"cannot read {location.name}: {exc.strerror or exc}") from None
     try:
         with (
             ExportFile.open(location) as export,
