@@ -101,9 +101,10 @@ def test_a_wal_mode_upload_without_its_wal_is_refused_with_the_reason(
 def test_a_wal_mode_upload_with_its_records_in_the_file_imports_and_warns(
     client, demo_file, tmp_path
 ):
-    exported = tmp_path / "closed.sqlite"
+    exported = tmp_path / "exporter" / "closed.sqlite"
+    exported.parent.mkdir()
     open_wal_export(demo_file, exported).close()  # closing moves the records into the file
-    assert sidecars(tmp_path) == []
+    assert sidecars(exported.parent) == []
     job = wait_job(client, upload(client, exported).json()["job_id"])
     assert job["status"] == "succeeded", job
     assert job["report"]["counts"]["executions"]["inserted"] == 2000
