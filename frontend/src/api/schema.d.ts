@@ -318,7 +318,7 @@ export interface paths {
         };
         /**
          * Live events (server-sent events)
-         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_finished` {job_id, status, import_id} and `analysis_updated` {strategy_id, run_id, trades}, each with JSON data; a comment heartbeat every 15 s.
+         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` {job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, `analysis_updated` {strategy_id, run_id, trades, symbols} and `analysis_failed` {strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the trades of its last good rebuild), each with JSON data; a comment heartbeat every 15 s.
          */
         get: operations["events-stream"];
         put?: never;
