@@ -227,21 +227,25 @@ class ImportWorker:
                 self._phase, self._imported = REBUILD_PHASE, report
                 # A retried import may have committed in an attempt whose answer was lost.
                 resumed = job.attempts > 1 or import_attempts > 1
-                self._retrying(
-                    job, REBUILD_PHASE, lambda _last: self._rebuild(report, resumed=resumed)
-                )
+                try:
+                    self._retrying(
+                        job, REBUILD_PHASE, lambda _last: self._rebuild(report, resumed=resumed)
+                    )
+                except RebuildFailed as failed:
+                    # Each failed run is marked as such; the import stays committed.
+                    imported, error = False, f"{REBUILD_PHASE} failed: {failed}"
         except WorkerStopping:
             queue.requeue(self.engine, job.job_id)
             log.info("job %s queued again: the server is stopping", job.job_id)
             return
+        if not imported and error is None:
+            error = f"import {report.status if report else 'failed'}"
         self._finish(
             job,
             status="succeeded" if imported else "failed",
-            failed_phase=None if imported else IMPORT_PHASE,
+            failed_phase=None if imported else self._phase,
             report=report,
-            error=None
-            if imported
-            else (error or f"import {report.status if report else 'failed'}"),
+            error=None if imported else error,
         )
         path.unlink(missing_ok=True)
         log.info("job %s finished: %s", job.job_id, "succeeded" if imported else error)

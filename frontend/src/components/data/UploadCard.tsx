@@ -199,7 +199,7 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
       {status === "failed" && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
           {rebuildFailed
-            ? `The import succeeded, but the trades could not be rebuilt: ${current.error ?? "no reason given"}`
+            ? `The import succeeded, but the trades could not be rebuilt: ${(current.error ?? "no reason given").replace(/^rebuild failed: /, "")}`
             : (current.error ?? "the import failed")}
         </div>
       )}
