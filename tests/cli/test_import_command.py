@@ -255,7 +255,7 @@ def test_a_wal_left_by_a_stopped_exporter_is_read_and_no_shm_is_added(
     assert sidecars(folder) == ["crashed.sqlite-wal"]
 
 
-# Appends executions to an export in transactions of 500, every few milliseconds, until
+# Appends executions to an export in transactions of 2000, every millisecond or so, until
 # its standard input closes (a strategy's exporter at work, rollback journal).
 _WRITER = """
 import sqlite3, sys, threading, time
@@ -271,11 +271,11 @@ while not done.is_set():
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(
         f"INSERT INTO Executions ({names}) SELECT {picked} FROM Executions"
-        " WHERE rowid BETWEEN 1 AND 500", (n,)
+        " WHERE rowid BETWEEN 1 AND 2000", (n,)
     )
     conn.execute("COMMIT")
     n += 1
-    time.sleep(0.003)
+    time.sleep(0.001)
 print(n, flush=True)
 """
 
@@ -287,7 +287,7 @@ def test_an_export_being_written_is_imported_from_a_consistent_snapshot(
     folder = tmp_path / "exports"
     folder.mkdir()
     path = folder / "busy.sqlite"
-    write_demo_export(path, executions=100_000, seed=22)
+    write_demo_export(path, executions=200_000, seed=22)
     writer = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(path)],
         stdin=subprocess.PIPE,
@@ -309,8 +309,8 @@ def test_an_export_being_written_is_imported_from_a_consistent_snapshot(
     report = ImportReport.model_validate_json(out)
     assert any("a snapshot of it" in warning for warning in report.warnings)
     executions = report.counts["executions"]
-    # One committed state of the file: the original rows and whole batches of 500.
+    # One committed state of the file: the original rows and whole batches of 2000.
     assert executions.rejected == 0
-    assert executions.inserted >= 100_000 and (executions.inserted - 100_000) % 500 == 0
+    assert executions.inserted >= 200_000 and (executions.inserted - 200_000) % 2000 == 0
     assert count(cli_env, Execution) == executions.inserted
     assert sidecars(folder) == []

@@ -26,12 +26,10 @@ from .c_copy_lines import CReader
 from .column_sql import REQUIRED
 from .errors import ExportFileError
 from .report import RejectedRecord
-from .sqlite_header import SQLITE_HEADER, read_header, sidecar
+from .sqlite_header import read_header, sidecar
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TABLE_SPECS, TableSpec, bar_range_check
 
 log = logging.getLogger(__name__)
-
-__all__ = ["SQLITE_HEADER", "ExportFile", "ExportLocation", "check_header"]
 
 DATA_TABLES = ("bars", "orders", "executions")
 

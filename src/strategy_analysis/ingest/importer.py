@@ -32,7 +32,7 @@ from .import_records import descriptor_sha256, earlier_import
 from .progress import ImportProgress, Progress
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
-from .sqlite_header import read_header
+from .sqlite_header import HEADER_BYTES, SqliteHeader
 from .tables import TABLE_SPECS, TableSpec
 from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
 from .writer import ImportWriter
@@ -177,7 +177,7 @@ def _read_and_import(
             report.schema_version = export.schema_version
             digest = hashing.submit(descriptor_sha256, descriptor)
             if lone_copy:
-                _check_wal_alone(export, report)
+                _check_wal_alone(export, report, descriptor)
 
             def identify() -> None:
                 if report.sha256 is None:
@@ -205,10 +205,10 @@ def _check_unchanged(location: ExportLocation, before: FileState, descriptor: in
         raise ExportChangedError(f"{location.name} changed while it was read")
 
 
-def _check_wal_alone(export: ExportFile, report: ImportReport) -> None:
+def _check_wal_alone(export: ExportFile, report: ImportReport, descriptor: int) -> None:
     """An upload of a WAL-mode file: what its exporter had not yet moved from the -wal
     into the file is not in the upload."""
-    header = read_header(export.path)
+    header = SqliteHeader.parse(os.pread(descriptor, HEADER_BYTES, 0))
     if header is None or not header.wal_mode:
         return
     if not any(export.count(table) for table in DATA_TABLES):

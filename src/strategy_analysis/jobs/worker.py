@@ -154,12 +154,11 @@ class ImportWorker:
         job = self._claimed
         if job is None:
             return  # no job was claimed: the log says what failed
-        imported = self._imported
         self._finish(
             job,
             status="failed",
             failed_phase=self._phase,
-            report=imported,
+            report=self._imported,
             error=f"{self._phase} failed: {message}",
         )
         if job.stored_path:
