@@ -182,3 +182,21 @@ def test_a_failed_rebuild_after_an_upload_fails_the_job_in_its_rebuild_phase(
     finally:
         engine.dispose()
     assert statuses == ["succeeded"] and executions == 2001
+
+
+def test_a_point_value_change_whose_rebuild_fails_is_stored_and_names_the_run(live_server):
+    run_id = "priced"
+    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+        post_fill(client, run_id, 0)
+        poison(live_server.database_url, run_id, "ES", T0 + timedelta(minutes=1))
+        answer = client.put("/api/instruments/ES", json={"point_value": 50, "tick_size": 0.25})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["instrument"]["point_value"] == 50
+        assert list(body["failed_runs"]) == [run_id]
+        assert "quantity must be finite and > 0" in body["failed_runs"][run_id]
+        assert run_of(client, run_id)["analysis_status"] == "failed"
+        listed_instrument = next(
+            i for i in client.get("/api/instruments").json() if i["symbol"] == "ES"
+        )
+        assert listed_instrument["point_value"] == 50

@@ -299,7 +299,7 @@ export interface paths {
         get?: never;
         /**
          * Set an instrument's point value and tick size
-         * @description Creates or updates the instrument; every run's trades of the symbol are rebuilt before the answer (PnL, excursions and statistics use the new point value).
+         * @description Creates or updates the instrument; every run's trades of the symbol are rebuilt before the answer (PnL, excursions and statistics use the new point value). A run whose rebuild fails is listed in `failed_runs` with the reason (its analysis shows as failed); the instrument is stored all the same.
          */
         put: operations["instruments-put"];
         post?: never;
@@ -866,6 +866,7 @@ export interface components {
         /**
          * InstrumentUpdated
          * @example {
+         *       "failed_runs": {},
          *       "instrument": {
          *         "configured": true,
          *         "currency": "USD",
@@ -890,6 +891,13 @@ export interface components {
              * @description Trades of the symbol after the rebuild
              */
             trades: number;
+            /**
+             * Failed Runs
+             * @description Runs whose rebuild failed, with the reason: they keep the trades of their last good rebuild and show their analysis as failed
+             */
+            failed_runs?: {
+                [key: string]: string;
+            };
         };
         /**
          * JobOut
