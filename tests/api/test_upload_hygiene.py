@@ -3,6 +3,7 @@ why not, and name the user's file in their messages."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import sys
@@ -124,3 +125,12 @@ def test_refusals_name_the_users_file_not_the_servers_copy(client, demo_file, tm
     assert dry.status_code == 422
     assert "my export.sqlite is truncated" in dry.json()["detail"]
     assert ".upload" not in dry.json()["detail"]
+
+
+def test_a_gzip_batch_refusal_names_the_users_file(client, tmp_path):
+    batch = tmp_path / "batch.json.gz"
+    batch.write_bytes(gzip.compress(b'{"schema_version": "1.1", "run": '))
+    job = wait_job(client, upload(client, batch, name="my batch.json.gz").json()["job_id"])
+    assert job["status"] == "failed" and job["failed_phase"] == "import"
+    assert job["error"].startswith("my batch.json.gz does not hold JSON"), job["error"]
+    assert uploads(tmp_path) == []

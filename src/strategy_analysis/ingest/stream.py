@@ -203,22 +203,24 @@ def ingest_batch(
 
 
 def read_batch_file(
-    path: Path, max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    path: Path,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    name: str | None = None,
 ) -> Any:
-    """The JSON batch inside a ``.json.gz`` file; ``BatchFormatError`` when it is not one."""
+    """The JSON batch inside a ``.json.gz`` file; ``BatchFormatError`` when it is not one.
+    ``name`` names the file in messages (the user's name of an upload)."""
+    name = name or path.name
     try:
         with gzip.open(path, "rb") as handle:
             data = handle.read(max_decompressed_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise BatchFormatError(f"{path.name} is not a gzip file: {exc}") from None
+        raise BatchFormatError(f"{name} is not a gzip file: {exc}") from None
     if len(data) > max_decompressed_bytes:
-        raise BatchFormatError(
-            f"{path.name} decompresses to more than {max_decompressed_bytes} bytes"
-        )
+        raise BatchFormatError(f"{name} decompresses to more than {max_decompressed_bytes} bytes")
     try:
         return decode_batch_body(data)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BatchFormatError(f"{path.name} does not hold JSON: {exc}") from None
+        raise BatchFormatError(f"{name} does not hold JSON: {exc}") from None
 
 
 def report_json(report: ImportReport) -> bytes:
@@ -251,7 +253,7 @@ def ingest_batch_file(
     path = Path(path)
     raw = path.read_bytes()
     try:
-        payload = read_batch_file(path, max_decompressed_bytes)
+        payload = read_batch_file(path, max_decompressed_bytes, file_name)
     except BatchFormatError as exc:
         started = time.perf_counter()
         report = ImportReport(
