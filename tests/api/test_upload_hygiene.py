@@ -118,9 +118,9 @@ def test_refusals_name_the_users_file_not_the_servers_copy(client, demo_file, tm
     cut = tmp_path / "cut.sqlite"
     cut.write_bytes(demo_file.read_bytes()[: demo_file.stat().st_size // 3])
     job = wait_job(client, upload(client, cut, name="my export.sqlite").json()["job_id"])
-    assert job["status"] == "failed" and job["failed_phase"] == "import"
     assert job["error"].startswith("my export.sqlite is truncated"), job["error"]
     assert ".upload" not in job["error"]
+    assert job["status"] == "failed" and job["failed_phase"] == "import"
     dry = upload(client, cut, name="my export.sqlite", dry_run="true")
     assert dry.status_code == 422
     assert "my export.sqlite is truncated" in dry.json()["detail"]
@@ -131,6 +131,6 @@ def test_a_gzip_batch_refusal_names_the_users_file(client, tmp_path):
     batch = tmp_path / "batch.json.gz"
     batch.write_bytes(gzip.compress(b'{"schema_version": "1.1", "run": '))
     job = wait_job(client, upload(client, batch, name="my batch.json.gz").json()["job_id"])
-    assert job["status"] == "failed" and job["failed_phase"] == "import"
     assert job["error"].startswith("my batch.json.gz does not hold JSON"), job["error"]
+    assert job["status"] == "failed" and job["failed_phase"] == "import"
     assert uploads(tmp_path) == []
