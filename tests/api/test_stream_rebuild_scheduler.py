@@ -103,35 +103,22 @@ def test_a_closing_batch_is_rebuilt_before_other_due_pairs(calls: Recorder) -> N
         scheduler.stop()
 
 
-def test_a_transient_failure_is_tried_again_without_a_new_batch(
-    calls: Recorder, engine: Engine
+@pytest.mark.parametrize(("failures", "attempts"), [(2, 3), (10, 2)])
+def test_transient_failures_are_tried_again_without_a_new_batch_up_to_the_attempts(
+    calls: Recorder, engine: Engine, failures: int, attempts: int
 ) -> None:
-    calls.failures = 2
+    calls.failures = failures
     calls.error = sqlite3.OperationalError("database is locked")
-    retry = RetryPolicy(attempts=3, first_delay=0.05)
+    retry = RetryPolicy(attempts=attempts, first_delay=0.05)
     scheduler = RebuildScheduler(engine, EventBus(), debounce_seconds=0.0, retry=retry)
     scheduler.start()
     try:
         scheduler.add([PAIR], since={PAIR: 100}, immediate=True)
-        _settle(scheduler, 3, calls)
-        # Tried again in full, as after any failure; the third attempt succeeded.
-        assert calls == [{PAIR: 100}, {PAIR: None}, {PAIR: None}]
+        made = min(failures + 1, attempts)
+        _settle(scheduler, made, calls)
+        # Tried again in full, as after any failure.
+        assert calls == [{PAIR: 100}] + [{PAIR: None}] * (made - 1)
         time.sleep(0.3)
-        assert len(calls) == 3
-    finally:
-        scheduler.stop()
-
-
-def test_transient_failures_stop_after_the_attempts(calls: Recorder, engine: Engine) -> None:
-    calls.failures = 10
-    calls.error = sqlite3.OperationalError("database is locked")
-    retry = RetryPolicy(attempts=2, first_delay=0.05)
-    scheduler = RebuildScheduler(engine, EventBus(), debounce_seconds=0.0, retry=retry)
-    scheduler.start()
-    try:
-        scheduler.add([PAIR], since={PAIR: 100}, immediate=True)
-        _settle(scheduler, 2, calls)
-        time.sleep(0.3)
-        assert len(calls) == 2 and scheduler.idle()
+        assert len(calls) == made and scheduler.idle()
     finally:
         scheduler.stop()
