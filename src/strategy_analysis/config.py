@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     rebuild_debounce_seconds: float = Field(
         default=1.0, description="Delay that groups stream batches into one trade rebuild."
     )
+    job_retry_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Attempts of an upload job's import, and of a rebuild, while the database "
+        "fails transiently (connection lost, lock not granted in time).",
+    )
+    job_retry_delay_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Wait before the second attempt; it doubles for each further attempt, "
+        "up to 60 s.",
+    )
     frontend_dir: Path | None = Field(
         default=None, description="Built web app to serve at /; default frontend/dist if present."
     )

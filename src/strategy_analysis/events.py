@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Event:
-    # job_progress | job_finished | analysis_updated | import_finished
+    # job_progress | job_retrying | job_finished | analysis_updated | analysis_failed
     type: str
     data: dict[str, Any]
     time: datetime = field(default_factory=lambda: datetime.now(UTC))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from strategy_analysis.events import EventBus
 from strategy_analysis.jobs.rebuild_scheduler import RebuildScheduler
+from strategy_analysis.jobs.retry import RetryPolicy
 from strategy_analysis.trades import incremental
 
 PAIR = ("run-1", "ES")
@@ -21,6 +24,7 @@ class Recorder(list):
     def __init__(self) -> None:
         super().__init__()
         self.failures = 0
+        self.error: Exception = RuntimeError("database went away")
         self.lock = threading.Lock()
 
     def __call__(
@@ -30,7 +34,7 @@ class Recorder(list):
             self.append(dict(since))
             if self.failures:
                 self.failures -= 1
-                raise RuntimeError("database went away")
+                raise self.error
 
 
 @pytest.fixture
@@ -95,5 +99,26 @@ def test_a_closing_batch_is_rebuilt_before_other_due_pairs(calls: Recorder) -> N
         assert calls[0] == {PAIR: 7}
         # one run at a time, the earliest due first
         assert calls[1:] == [{pair: 5} for pair in other]
+    finally:
+        scheduler.stop()
+
+
+@pytest.mark.parametrize(("failures", "attempts"), [(2, 3), (10, 2)])
+def test_transient_failures_are_tried_again_without_a_new_batch_up_to_the_attempts(
+    calls: Recorder, engine: Engine, failures: int, attempts: int
+) -> None:
+    calls.failures = failures
+    calls.error = sqlite3.OperationalError("database is locked")
+    retry = RetryPolicy(attempts=attempts, first_delay=0.05)
+    scheduler = RebuildScheduler(engine, EventBus(), debounce_seconds=0.0, retry=retry)
+    scheduler.start()
+    try:
+        scheduler.add([PAIR], since={PAIR: 100}, immediate=True)
+        made = min(failures + 1, attempts)
+        _settle(scheduler, made, calls)
+        # Tried again in full, as after any failure.
+        assert calls == [{PAIR: 100}] + [{PAIR: None}] * (made - 1)
+        time.sleep(0.3)
+        assert len(calls) == made and scheduler.idle()
     finally:
         scheduler.stop()

@@ -1,21 +1,30 @@
-"""``cli.py import``: exit codes and output, on both databases."""
+"""``cli.py import``: exit codes and output, on both databases; exports in WAL mode and
+exports being written."""
 
 from __future__ import annotations
 
 import argparse
 import io
 import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from ingest.export_factory import execution, order, write_export
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from wal_exports import open_wal_export, sidecars
 
 from strategy_analysis.cli import import_command
 from strategy_analysis.config import Settings
 from strategy_analysis.db.engine import make_engine
-from strategy_analysis.db.models import ImportRecord, Order, Trade
+from strategy_analysis.db.models import Execution, ImportRecord, Order, Trade
+from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.ingest.report import ImportReport
+from strategy_analysis.services.runs_query import get_run
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -142,3 +151,166 @@ def test_progress_bar_appears_only_after_the_delay() -> None:
     slow(1, 2)
     slow.close()
     assert quiet.getvalue() == ""
+
+
+def test_a_rebuild_that_fails_after_the_import_exits_3_and_marks_the_run(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_export(
+        tmp_path / "run.sqlite",
+        orders=[order("o1")],
+        executions=[execution("x1", order_id="o1")],
+    )
+    assert main(["import", "--file", str(path), "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_ids"][0]
+    engine = make_engine(cli_env)
+    try:
+        with engine.begin() as conn:  # an execution no import accepts, as a broken row
+            conn.execute(
+                insert(Execution).values(
+                    run_id=run_id, execution_id="poison", order_id="o1", symbol="ES 12-25",
+                    side="SELL", exec_time=datetime(2025, 1, 6, 15, tzinfo=UTC), price=1.0,
+                    quantity=0.0, fee=0.0, sequence=99,
+                )
+            )  # fmt: skip
+        changed = write_export(
+            tmp_path / "more.sqlite",
+            orders=[order("o1"), order("o2")],
+            executions=[execution("x1", order_id="o1"), execution("x2", order_id="o2")],
+        )
+        assert main(["import", "--file", str(changed)]) == import_command.EXIT_REBUILD_FAILED
+        captured = capsys.readouterr()
+        assert "1 new executions" in captured.out
+        assert captured.err.startswith("error: the import succeeded, but the trades could not")
+        assert "quantity must be finite and > 0" in captured.err
+        with engine.connect() as conn:
+            run = get_run(conn, run_id)
+            assert run is not None and run["analysis_status"] == "failed"
+            assert "poison" in run["analysis_error"]
+            imports = conn.execute(select(ImportRecord.status)).scalars().all()
+        assert imports == ["succeeded", "succeeded"]
+    finally:
+        engine.dispose()
+
+
+# -- exports in WAL mode, and exports another process is writing: every record they hold
+# is read, consistently, and no -wal or -shm is left beside them.
+
+DEMO_EXECUTIONS = 2000
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    write_demo_export(path, executions=DEMO_EXECUTIONS, seed=21)
+    return path
+
+
+def test_a_closed_wal_mode_export_leaves_no_wal_or_shm_beside_it(
+    cli_env: str, demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    open_wal_export(demo_file, folder / "wal.sqlite").close()
+    assert sidecars(folder) == []
+    assert main(["import", "--file", str(folder / "wal.sqlite")]) == 0
+    assert "Imported" in capsys.readouterr().out
+    assert count(cli_env, Execution) == DEMO_EXECUTIONS
+    assert sidecars(folder) == []
+
+
+def test_an_export_whose_exporter_is_open_is_read_with_its_wal(
+    cli_env: str, demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    writer = open_wal_export(demo_file, folder / "live.sqlite")
+    try:
+        assert main(["import", "--file", str(folder / "live.sqlite")]) == 0
+        out = capsys.readouterr().out
+        assert "live.sqlite was being written by another process: a snapshot" in out
+        assert count(cli_env, Execution) == DEMO_EXECUTIONS
+        assert sidecars(folder) == ["live.sqlite-shm", "live.sqlite-wal"]  # the writer's
+    finally:
+        writer.close()
+    assert sidecars(folder) == []
+
+
+def test_a_wal_left_by_a_stopped_exporter_is_read_and_no_shm_is_added(
+    cli_env: str, demo_file: Path, tmp_path: Path
+) -> None:
+    exporter = tmp_path / "exporter"
+    exporter.mkdir()
+    writer = open_wal_export(demo_file, exporter / "crashed.sqlite")
+    try:
+        # What an exporter that died leaves: the file and its -wal, no connection.
+        folder = tmp_path / "exports"
+        folder.mkdir()
+        shutil.copyfile(exporter / "crashed.sqlite", folder / "crashed.sqlite")
+        shutil.copyfile(exporter / "crashed.sqlite-wal", folder / "crashed.sqlite-wal")
+    finally:
+        writer.close()
+    assert main(["import", "--file", str(folder / "crashed.sqlite")]) == 0
+    assert count(cli_env, Execution) == DEMO_EXECUTIONS
+    assert sidecars(folder) == ["crashed.sqlite-wal"]
+
+
+# Appends executions to an export in transactions of 2000, every millisecond or so, until
+# its standard input closes (a strategy's exporter at work, rollback journal).
+_WRITER = """
+import sqlite3, sys, threading, time
+conn = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+columns = [row[1] for row in conn.execute("PRAGMA table_info(Executions)")]
+names = ", ".join(columns)
+picked = ", ".join("'w' || ? || '-' || execution_id" if c == "execution_id" else c for c in columns)
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+n = 0
+print("writing", flush=True)
+while not done.is_set():
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        f"INSERT INTO Executions ({names}) SELECT {picked} FROM Executions"
+        " WHERE rowid BETWEEN 1 AND 2000", (n,)
+    )
+    conn.execute("COMMIT")
+    n += 1
+    time.sleep(0.001)
+print(n, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_an_export_being_written_is_imported_from_a_consistent_snapshot(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    path = folder / "busy.sqlite"
+    write_demo_export(path, executions=200_000, seed=22)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+        code = main(["import", "--file", str(path), "--json"])
+    finally:
+        assert writer.stdin is not None
+        writer.stdin.close()
+        batches = int(writer.stdout.readline())
+        writer.wait(30)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "malformed" not in out
+    assert batches > 0, "the writer wrote nothing while the file was imported"
+    report = ImportReport.model_validate_json(out)
+    assert any("a snapshot of it" in warning for warning in report.warnings)
+    executions = report.counts["executions"]
+    # One committed state of the file: the original rows and whole batches of 2000.
+    assert executions.rejected == 0
+    assert executions.inserted >= 200_000 and (executions.inserted - 200_000) % 2000 == 0
+    assert count(cli_env, Execution) == executions.inserted
+    assert sidecars(folder) == []

@@ -97,3 +97,42 @@ def test_unknown_run_fails(cli_env, capsys):
 def test_nothing_to_rebuild(cli_env, capsys):
     assert main(["rebuild"]) == 0
     assert capsys.readouterr().out == "nothing to rebuild: no executions\n"
+
+
+def analysis_of(session_factory, run_id):
+    from strategy_analysis.services.runs_query import get_run
+
+    with session_scope(session_factory) as s:
+        run = get_run(s.connection(), run_id)
+    return {key: value for key, value in run.items() if key.startswith("analysis_")}
+
+
+def test_a_run_whose_rebuild_fails_is_marked_and_the_others_are_rebuilt(
+    cli_env, session_factory, capsys
+):
+    # A quantity of 0 no import accepts, written straight into the database.
+    seed(session_factory, "R1", [("ES", "BUY", 1, 10.0), ("ES", "SELL", 0, 11.0)])
+    seed(session_factory, "R2", [("ES", "BUY", 1, 10.0), ("ES", "SELL", 1, 12.0)])
+    assert main(["rebuild"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == (
+        "rebuilt 1 (run, symbol) pairs in 1 runs: 1 trades, 1 lot matches from 2 executions"
+    )
+    assert captured.err == (
+        "error: cannot rebuild the trades of run R1: ExecutionDataError: execution 'R1-1' "
+        "(ES): quantity must be finite and > 0\n"
+    )
+    failed = analysis_of(session_factory, "R1")
+    assert failed["analysis_status"] == "failed"
+    assert failed["analysis_error"] == (
+        "ExecutionDataError: execution 'R1-1' (ES): quantity must be finite and > 0"
+    )
+    assert failed["analysis_failed_symbols"] == ["ES"] and failed["analysis_failed_at"]
+    assert analysis_of(session_factory, "R2")["analysis_status"] == "built"
+
+    with session_scope(session_factory) as s:
+        s.get(Execution, ("R1", "R1-1")).quantity = 1.0
+    assert main(["rebuild", "--run", "R1"]) == 0
+    assert capsys.readouterr().err == ""
+    cured = analysis_of(session_factory, "R1")
+    assert cured["analysis_status"] == "built" and cured["analysis_error"] is None

@@ -241,3 +241,52 @@ def test_stop_ends_a_pass_after_the_current_file(
     outcomes = watcher.poll(stop)
     assert [o.source_path.name for o in outcomes] == ["a.sqlite"]
     assert sorted(p.name for p in inbox.glob("*.sqlite")) == ["b.sqlite", "c.sqlite"]
+
+
+def settle_and_poll(watcher: FolderWatcher, seconds: float = 0.3) -> list[WatchOutcome]:
+    """A pass after the files seen so far had time to settle."""
+    watcher.poll()
+    time.sleep(seconds)
+    return watcher.poll()
+
+
+def test_a_copy_that_stalls_is_waited_for_until_its_header_says_it_is_complete(
+    engine: Engine, inbox: Path, demo_file: Path
+) -> None:
+    data = demo_file.read_bytes()
+    watcher = FolderWatcher(engine, inbox, settle_seconds=0.1)
+    with (inbox / "run.sqlite").open("wb") as copy:
+        copy.write(data[: len(data) // 3])  # the copy stalls here, longer than --settle
+        copy.flush()
+        assert settle_and_poll(watcher) == []
+        assert settle_and_poll(watcher) == []
+        assert (inbox / "run.sqlite").exists() and not (inbox / "failed").exists()
+        copy.write(data[len(data) // 3 :])
+    (outcome,) = settle_and_poll(watcher)
+    assert outcome.status == "succeeded", outcome.report.error
+    assert outcome.path == inbox / "processed" / "run.sqlite"
+    assert execution_count(engine) == 400
+
+
+def test_a_file_that_changes_in_failed_comes_back_and_is_imported(
+    engine: Engine, inbox: Path, demo_file: Path
+) -> None:
+    data = demo_file.read_bytes()
+    # A short wait for incomplete files: the stalled copy is tried and fails meanwhile.
+    watcher = FolderWatcher(engine, inbox, settle_seconds=0.1, incomplete_seconds=0.2)
+    with (inbox / "run.sqlite").open("wb") as copy:
+        copy.write(data[: len(data) // 3])
+        copy.flush()
+        (refused,) = settle_and_poll(watcher)
+        assert refused.status == "refused" and "truncated" in (refused.report.error or "")
+        assert refused.path == inbox / "failed" / "run.sqlite"
+        assert refused.report_path.exists()
+        # The copy goes on, into the file now in failed/.
+        copy.write(data[len(data) // 3 :])
+    watcher.poll()  # it changed in failed/: back to the folder
+    assert (inbox / "run.sqlite").exists()
+    assert not refused.path.exists() and not refused.report_path.exists()
+    (outcome,) = settle_and_poll(watcher)
+    assert outcome.status == "succeeded", outcome.report.error
+    assert outcome.path == inbox / "processed" / "run.sqlite"
+    assert execution_count(engine) == 400

@@ -1,4 +1,4 @@
-// Server-sent events from /api/events: job progress, job finished, analysis updated.
+// Server-sent events from /api/events: job progress, job finished, analysis updated or failed.
 import { useQueryClient } from "@tanstack/react-query";
 import { useApiKeyState } from "./apiKey";
 import { openEventStream } from "./eventStream";
@@ -18,6 +18,14 @@ export interface AnalysisUpdatedEvent {
   strategy_id: string;
   run_id: string;
   trades: number | null;
+}
+
+export interface AnalysisFailedEvent {
+  strategy_id: string | null;
+  run_id: string;
+  symbols: string[];
+  error: string;
+  failed_at: string;
 }
 
 export interface Toast {
@@ -98,6 +106,13 @@ export function EventsProvider({ children }: { children: ReactNode }) {
       onOpen: () => setConnected(true),
       onClose: () => setConnected(false),
       onEvent: (event) => handlers[event.type]?.(event.data),
+    });
+    source.addEventListener("analysis_failed", (e) => {
+      const data = parse<AnalysisFailedEvent>(e);
+      if (!data) return;
+      // The run's banner shows the failure and its reason.
+      void queryClient.invalidateQueries({ queryKey: ["runs"] });
+      void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
     });
     const pending = timers.current;
     return () => {

@@ -70,7 +70,7 @@ export interface paths {
         };
         /**
          * An import job
-         * @description Status `queued`, `running`, `succeeded` or `failed`, progress (rows done of total), and the report or the error once finished.
+         * @description Status `queued`, `running`, `succeeded` or `failed`, progress (rows done of total), and the report or the error once finished. A failed job's `failed_phase` says whether its import failed (nothing of the file was stored) or the trade rebuild after it (the import was committed: its report is there, and the runs show their analysis as failed). Transient database errors are retried before a job fails.
          */
         get: operations["ingest-job-get"];
         put?: never;
@@ -299,7 +299,7 @@ export interface paths {
         get?: never;
         /**
          * Set an instrument's point value and tick size
-         * @description Creates or updates the instrument; every run's trades of the symbol are rebuilt before the answer (PnL, excursions and statistics use the new point value).
+         * @description Creates or updates the instrument; every run's trades of the symbol are rebuilt before the answer (PnL, excursions and statistics use the new point value). A run whose rebuild fails is listed in `failed_runs` with the reason (its analysis shows as failed); the instrument is stored all the same.
          */
         put: operations["instruments-put"];
         post?: never;
@@ -318,7 +318,7 @@ export interface paths {
         };
         /**
          * Live events (server-sent events)
-         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_finished` {job_id, status, import_id} and `analysis_updated` {strategy_id, run_id, trades}, each with JSON data; a comment heartbeat every 15 s.
+         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` {job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, `analysis_updated` {strategy_id, run_id, trades, symbols} and `analysis_failed` {strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the trades of its last good rebuild), each with JSON data; a comment heartbeat every 15 s.
          */
         get: operations["events-stream"];
         put?: never;
@@ -813,6 +813,8 @@ export interface components {
             ][];
             /** Duplicate Of */
             duplicate_of?: number | null;
+            /** Warnings */
+            warnings?: string[];
         };
         /**
          * InstrumentIn
@@ -864,6 +866,7 @@ export interface components {
         /**
          * InstrumentUpdated
          * @example {
+         *       "failed_runs": {},
          *       "instrument": {
          *         "configured": true,
          *         "currency": "USD",
@@ -888,6 +891,13 @@ export interface components {
              * @description Trades of the symbol after the rebuild
              */
             trades: number;
+            /**
+             * Failed Runs
+             * @description Runs whose rebuild failed, with the reason: they keep the trades of their last good rebuild and show their analysis as failed
+             */
+            failed_runs?: {
+                [key: string]: string;
+            };
         };
         /**
          * JobOut
@@ -916,6 +926,11 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * Failed Phase
+             * @description Of a failed job: `import` (nothing of the file was stored) or `rebuild` (the import succeeded and its report is here; the trades of its runs could not be rebuilt, and the runs show their analysis as failed)
+             */
+            failed_phase?: ("import" | "rebuild") | null;
             /**
              * Created At
              * Format: date-time
@@ -1058,6 +1073,8 @@ export interface components {
          * RunOut
          * @example {
          *       "account_id": "Sim101",
+         *       "analysis_failed_symbols": [],
+         *       "analysis_status": "built",
          *       "analysis_updated_at": "2025-01-06T22:01:02Z",
          *       "counts": {
          *         "executions": 96,
@@ -1139,8 +1156,32 @@ export interface components {
              * @example 2025-01-06T14:30:00.250000Z
              */
             updated_at: string;
-            /** Analysis Updated At */
+            /**
+             * Analysis Updated At
+             * @description When a rebuild last stored the run's trades and statistics
+             */
             analysis_updated_at: string | null;
+            /**
+             * Analysis Status
+             * @description `failed` when the last rebuild of some of the run's trades failed: the trades and statistics shown are those of an earlier rebuild and may miss the data that arrived since (`analysis_error` says why). A later rebuild that succeeds clears it.
+             * @enum {string}
+             */
+            analysis_status: "not_built" | "built" | "failed";
+            /**
+             * Analysis Error
+             * @description Why the last failed rebuild failed
+             */
+            analysis_error: string | null;
+            /**
+             * Analysis Failed At
+             * @description When the last failed rebuild failed
+             */
+            analysis_failed_at: string | null;
+            /**
+             * Analysis Failed Symbols
+             * @description The symbols whose trades could not be rebuilt
+             */
+            analysis_failed_symbols: string[];
             counts: components["schemas"]["RunCounts"];
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
@@ -1151,6 +1192,8 @@ export interface components {
          *       "items": [
          *         {
          *           "account_id": "Sim101",
+         *           "analysis_failed_symbols": [],
+         *           "analysis_status": "built",
          *           "analysis_updated_at": "2025-01-06T22:01:02Z",
          *           "counts": {
          *             "executions": 96,

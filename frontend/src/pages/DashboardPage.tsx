@@ -5,6 +5,7 @@ import { EquityChart } from "../components/charts/EquityChart";
 import { PnlHistogram } from "../components/charts/PnlHistogram";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { StatusBadge } from "../components/common/StatusBadge";
+import { AnalysisFailedBanner } from "../components/runs/AnalysisFailed";
 import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
 import { StatCards } from "../components/dashboard/StatCards";
 import { RunPicker } from "../components/runs/RunPicker";
@@ -51,7 +52,8 @@ export default function DashboardPage() {
         <span style={{ flex: 1 }} />
         <RunPicker strategyId={r.strategy_id} runId={r.run_id} />
       </div>
-      <RunBody runId={r.run_id} tradeCount={r.counts.trades} />
+      <AnalysisFailedBanner run={r} />
+      <RunBody runId={r.run_id} tradeCount={r.counts.trades} analysisFailed={r.analysis_status === "failed"} />
       <div className="grid-2" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="params-title">
           <h2 id="params-title">Parameters</h2>
@@ -92,11 +94,14 @@ export default function DashboardPage() {
   );
 }
 
-function RunBody({ runId, tradeCount }: { runId: string; tradeCount: number }) {
+function RunBody({ runId, tradeCount, analysisFailed }: { runId: string; tradeCount: number; analysisFailed: boolean }) {
   const stats = useRunStats(runId);
   if (stats.isPending) return <Loading rows={6} />;
   if (stats.isError) return <ErrorState error={stats.error} retry={() => void stats.refetch()} />;
   const s = stats.data.statistics;
+  if (!s && analysisFailed) {
+    return <Empty title="No statistics: the rebuild of this run failed">The reason is above.</Empty>;
+  }
   if (!s) {
     return (
       <Empty title={tradeCount ? "Statistics are being built" : "No trades in this run"}>

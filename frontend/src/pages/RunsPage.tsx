@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { useRuns, useStrategies } from "../api/queries";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { StatusBadge } from "../components/common/StatusBadge";
+import { AnalysisFailedNote, AnalysisFailedSummary } from "../components/runs/AnalysisFailed";
 import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, pnlClass } from "../format";
 
 /** Strategy -> runs: the runs of the chosen strategy side by side. */
@@ -86,6 +87,7 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
 
   return (
     <section aria-label={`Runs of ${strategyId}`}>
+      <AnalysisFailedSummary runs={items} />
       <div className="table-wrap">
         <table className="data" data-testid="runs-table">
           <thead>
@@ -122,6 +124,7 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
                       {r.mode && <span className="dim">{r.mode}</span>}
                       {r.account_id && <span className="faint">{r.account_id}</span>}
                     </div>
+                    <AnalysisFailedNote run={r} />
                   </td>
                   <td className="num dim">
                     {fmtDate(r.first_data_time)} → {fmtDate(r.last_data_time)}

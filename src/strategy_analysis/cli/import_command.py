@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Engine
-
 from ..config import Settings
 from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
@@ -20,6 +18,7 @@ REJECTED_SHOWN = 10
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_REFUSED = 2
+EXIT_REBUILD_FAILED = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,9 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="import one export file (SQLite, schema 1.0 or 1.1)",
         description=(
             "Imports an export file: new records are inserted, changed ones updated under "
-            "the contract's rules, identical ones left alone. Prints what was found. Exit "
-            f"code {EXIT_OK} on success (also with rejected records), {EXIT_REFUSED} when "
-            f"the file is refused, {EXIT_FAILED} when the import fails."
+            "the contract's rules, identical ones left alone, then the trades of the runs it "
+            "touched are rebuilt. Prints what was found. A file another process is still "
+            "writing is read from a snapshot. Exit code "
+            f"{EXIT_OK} on success (also with rejected records), {EXIT_REFUSED} when the "
+            f"file is refused, {EXIT_FAILED} when the import fails, {EXIT_REBUILD_FAILED} "
+            "when the import succeeded but the trades could not be rebuilt (the runs show "
+            "their analysis as failed)."
         ),
     )
     parser.add_argument("--file", required=True, type=Path, help="the export file")
@@ -67,12 +70,6 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _after_import_hook(engine: Engine):  # type: ignore[no-untyped-def]
-    from ..trades.rebuild import after_import_hook
-
-    return after_import_hook(engine)
-
-
 def format_report(report: ImportReport) -> str:
     """The human summary: per table counts, the first rejected records, the totals."""
     if report.status in ("refused", "failed"):
@@ -96,30 +93,43 @@ def format_report(report: ImportReport) -> str:
             key = f" {r.key}" if r.key else ""
             lines.append(f"  {r.table} {where}{key}: {r.reason}")
     lines.append(report.summary())
+    lines.extend(f"Note: {warning}" for warning in report.warnings)
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ..trades.analysis_failures import RebuildFailed
+    from ..trades.rebuild import after_import_hook
+
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    rebuild_error = None
     try:
-        report = import_export_file(
-            engine,
-            args.file,
-            source="cli",
-            dry_run=args.dry_run,
-            progress=bar,
-            after_import=_after_import_hook(engine),
-        )
+        try:
+            report = import_export_file(
+                engine, args.file, source="cli", dry_run=args.dry_run, progress=bar
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        try:
+            after_import_hook(engine)(report)
+        except RebuildFailed as failed:
+            rebuild_error = str(failed)
     finally:
-        if bar is not None:
-            bar.close()
         engine.dispose()
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
         print(format_report(report))
+    if rebuild_error is not None:
+        print(
+            f"error: the import succeeded, but the trades could not be rebuilt ({rebuild_error});"
+            " the runs show their analysis as failed",
+            file=sys.stderr,
+        )
+        return EXIT_REBUILD_FAILED
     if report.status == "refused":
         return EXIT_REFUSED
     if report.status == "failed":

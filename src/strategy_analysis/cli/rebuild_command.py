@@ -8,8 +8,8 @@ import sys
 from ..config import Settings
 from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
-from ..trades.builder import ExecutionDataError
-from ..trades.rebuild import PHASES, UnknownRunError, rebuild_trades
+from ..trades.analysis_failures import RebuildFailed
+from ..trades.rebuild import PHASES, RebuildResult, UnknownRunError, rebuild_trades
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Rebuilds the round-trip trades, FIFO lot matches, excursions and run statistics "
             "of one run (--run) or of every run. Imports do this automatically; use it after "
-            "changing data by hand."
+            "changing data by hand. A run whose rebuild fails is shown as such (its analysis "
+            "failed, with the reason) and the others are still rebuilt; the exit code is "
+            "then 1."
         ),
     )
     parser.add_argument("--run", metavar="RUN_ID", default=None, help="only this run")
@@ -29,17 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
+    failed: RebuildFailed | None = None
     try:
         result = rebuild_trades(engine, run_id=args.run)
     except UnknownRunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except ExecutionDataError as exc:
-        print(f"error: cannot rebuild trades: {exc}", file=sys.stderr)
-        return 1
+    except RebuildFailed as exc:
+        failed = exc
+        result = exc.result or RebuildResult()
     finally:
         engine.dispose()
-    if not result.runs:
+    if not result.runs and failed is None:
         print("nothing to rebuild: no executions")
         return 0
     print(
@@ -50,4 +53,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"time {result.seconds:.2f}s: "
         + ", ".join(f"{phase} {result.timings[phase]:.2f}s" for phase in PHASES)
     )
+    if failed is not None:
+        for run_id, reason in failed.failures.items():
+            print(f"error: cannot rebuild the trades of run {run_id}: {reason}", file=sys.stderr)
+        return 1
     return 0

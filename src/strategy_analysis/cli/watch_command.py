@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Imports each complete export file dropped into DIR, then moves it to "
             "DIR/processed/ or DIR/failed/ beside a JSON report. A file imported before "
-            "(same sha256) is not imported again."
+            "(same sha256) is not imported again. A file still being copied (shorter than "
+            "its SQLite header says) is waited for; one that changes in DIR/failed/ after "
+            "it failed is tried again."
         ),
     )
     parser.add_argument("--dir", required=True, type=Path, help="folder to watch")
@@ -37,6 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--poll", type=float, default=0.5, help="seconds between checks (default 0.5)"
+    )
+    parser.add_argument(
+        "--wait-incomplete",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long a file shorter than its SQLite header says (a copy that stalled) is "
+        "waited for before it is tried anyway (default 600)",
     )
     parser.add_argument(
         "--once",
@@ -61,7 +71,11 @@ def _print_outcome(outcome: WatchOutcome) -> None:
         text = f"already imported (import {report.duplicate_of}), skipped"
     else:
         text = report.summary()
-    print(f"{outcome.source_path.name}: {report.status} -> {outcome.path}\n  {text}", flush=True)
+    notes = "".join(f"\n  Note: {warning}" for warning in report.warnings)
+    print(
+        f"{outcome.source_path.name}: {report.status} -> {outcome.path}\n  {text}{notes}",
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -74,6 +88,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         on_outcome=_print_outcome,
         settle_seconds=args.settle,
         poll_seconds=args.poll,
+        incomplete_seconds=args.wait_incomplete,
     )
     try:
         if args.once:

@@ -245,6 +245,21 @@ class RunStatistics(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
+class AnalysisFailure(Base):
+    """A (run, symbol) whose last trade rebuild failed: its stored trades and the run's
+    statistics are those of an earlier rebuild. A later rebuild of the pair that succeeds
+    removes the row."""
+
+    __tablename__ = "analysis_failures"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    symbol: Mapped[str] = mapped_column(String(200), primary_key=True)
+    error: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
 class ImportRecord(Base):
     """One import (file, upload, watched folder or stream batch) and its report."""
 
@@ -317,6 +332,8 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(20), default="import")
     # queued | running | succeeded | failed
     status: Mapped[str] = mapped_column(String(20), default="queued")
+    # import | rebuild: the phase that failed a failed job (None for every other job)
+    failed_phase: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()

@@ -33,7 +33,7 @@ def attach(conn: Connection, export: ExportFile) -> bool:
     if conn.dialect.name != "sqlite":
         return False
     dbapi = conn.connection.driver_connection
-    dbapi.execute("ATTACH DATABASE ? AS src", (f"{export.path.resolve().as_uri()}?mode=ro",))
+    dbapi.execute("ATTACH DATABASE ? AS src", (export.location.uri,))
     return True
 
 
@@ -76,7 +76,7 @@ def stage_attached(
             try:
                 rejected = _insert_attached(export, spec, upsert, select, params, progress, bounds)
             except DuplicateKeysError:
-                log.info("%s: %s has keys stored or repeated; staging", export.path.name, spec.name)
+                log.info("%s: %s has keys stored or repeated; staging", export.name, spec.name)
             else:
                 writer.reject(rejected)
                 return
@@ -102,7 +102,7 @@ def stage_attached(
         # Errors reading the attached export (the platform's own database is not read here).
         if "malformed" in str(exc) or "not a database" in str(exc):
             raise ExportFileError(
-                f"{export.path.name} is corrupt: reading {spec.name} failed: {exc}"
+                f"{export.name} is corrupt: reading {spec.name} failed: {exc}"
             ) from None
         raise
 

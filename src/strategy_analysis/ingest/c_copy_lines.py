@@ -12,7 +12,6 @@ compiled module (no compiler at install time) every chunk takes the SQL path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .column_sql import REQUIRED
@@ -96,9 +95,9 @@ class CLines:
 class CReader:
     """The C reader's own read-only connection to an export."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, uri: str) -> None:
         assert _copy_lines is not None
-        self._reader = _copy_lines.Reader(f"{path.resolve().as_uri()}?mode=ro")
+        self._reader = _copy_lines.Reader(uri)
 
     def lines(self, plan: CPlan, params: dict[str, Any]) -> CLines | None:
         """The chunk's lines, or None: the chunk takes the SQL path."""

@@ -61,7 +61,7 @@ def copy_tables(
     direct: dict[str, DirectCopy | None] = {}  # None: staged (from the start, or undone)
     undone: set[str] = set()
     for spec, chunk in read_in_order(
-        export.path,
+        export.location,
         _table_chunks(export, specs, layouts, run_id),
         ahead=READ_AHEAD,
         processes=_reader_processes(export, specs),
@@ -129,7 +129,7 @@ def _reader_processes(export: ExportFile, specs: list[TableSpec]) -> int:
 
 
 def _log_undone(export: ExportFile, exc: DirectCopyUndone) -> None:
-    log.info("%s: %s; merging the table instead", export.path.name, exc)
+    log.info("%s: %s; merging the table instead", export.name, exc)
 
 
 def _bar_symbols(export: ExportFile) -> frozenset[str] | None:

@@ -26,11 +26,11 @@ from .c_copy_lines import CReader
 from .column_sql import REQUIRED
 from .errors import ExportFileError
 from .report import RejectedRecord
+from .sqlite_header import read_header, sidecar
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TABLE_SPECS, TableSpec, bar_range_check
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 DATA_TABLES = ("bars", "orders", "executions")
 
 
@@ -52,26 +52,54 @@ class Chunk:
     positions_done: int = 0
 
 
-def check_header(path: Path) -> int:
-    """Refuse a file that is not SQLite or is shorter than its header says; returns its size."""
+def check_header(path: Path, name: str | None = None) -> int:
+    """Refuse a file that is not SQLite or is shorter than its header says; returns its size.
+    ``name`` is the file's name in messages (the user's, for a copy of their file)."""
+    name = name or path.name
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
-            header = handle.read(100)
+        header = read_header(path)
     except OSError as exc:
-        raise ExportFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
-        raise ExportFileError(f"{path.name} is not a SQLite database (no SQLite header)")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    page_count = int.from_bytes(header[28:32], "big")
-    # The page count in the header is valid when the change counter matches (SQLite 3.7+).
-    if header[24:28] == header[92:96] and page_count and page_size * page_count > size:
+        raise ExportFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if header is None:
+        raise ExportFileError(f"{name} is not a SQLite database (no SQLite header)")
+    declared = header.declared_size
+    if declared is not None and declared > size:
         raise ExportFileError(
-            f"{path.name} is truncated: its header says {page_size * page_count} bytes,"
-            f" the file has {size}"
+            f"{name} is truncated: its header says {declared} bytes, the file has {size}"
         )
     return size
+
+
+@dataclass(frozen=True)
+class ExportLocation:
+    """Where an export is read and how: every connection to it (the reader's, the C
+    reader's, the platform database's ATTACH, reader processes) opens ``uri``."""
+
+    path: Path
+    # The file's name in messages: the user's, also when ``path`` is a copy of their file.
+    name: str
+    # Read without locks and without SQLite's -wal/-shm files: a file nothing writes (a
+    # private copy, or a WAL-mode file without its -wal, which a read-only connection
+    # would create beside it and leave behind).
+    immutable: bool = False
+
+    @classmethod
+    def of(cls, path: str | Path, name: str | None = None) -> ExportLocation:
+        """How to read the file at ``path`` where it lies: a WAL-mode file with no -wal
+        beside it is the whole database, read immutable."""
+        path = Path(path)
+        try:
+            header = read_header(path)
+        except OSError:
+            header = None  # ExportFile.open says why it cannot be read
+        wal_alone = header is not None and header.wal_mode and not sidecar(path, "-wal").exists()
+        return cls(path, name or path.name, immutable=wal_alone)
+
+    @property
+    def uri(self) -> str:
+        mode = "immutable=1" if self.immutable else "mode=ro"
+        return f"{self.path.resolve().as_uri()}?{mode}"
 
 
 def rowid_bounds_sql(table: str) -> str:
@@ -233,8 +261,10 @@ class AttachedSelect:
 class ExportFile:
     """An export opened read-only. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: Path, size_bytes: int, conn: sqlite3.Connection) -> None:
-        self.path = path
+    def __init__(self, location: ExportLocation, size_bytes: int, conn: sqlite3.Connection) -> None:
+        self.location = location
+        self.path = location.path
+        self.name = location.name
         self.size_bytes = size_bytes
         self.conn = conn
         self.tables: dict[str, SourceTable] = {}
@@ -248,24 +278,32 @@ class ExportFile:
         self.functions = False
 
     @classmethod
-    def open(cls, path: str | Path) -> ExportFile:
-        path = Path(path)
-        size = check_header(path)
+    def open(cls, where: str | Path | ExportLocation) -> ExportFile:
+        """Open the export at a path (read where it lies, ExportLocation.of) or at a
+        location."""
+        location = where if isinstance(where, ExportLocation) else ExportLocation.of(where)
+        size = check_header(location.path, location.name)
         sqlite_functions.install()
         try:
             # check_same_thread off: a reader thread may read ahead (one thread at a time).
-            conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-            )
+            conn = sqlite3.connect(location.uri, uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise ExportFileError(f"{path.name} cannot be opened as SQLite: {exc}") from None
-        export = cls(path, size, conn)
+            raise ExportFileError(f"{location.name} cannot be opened as SQLite: {exc}") from None
+        export = cls(location, size, conn)
         try:
             export._discover()
             export.functions = sqlite_functions.available(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ExportFileError(
+                    f"{location.name} is locked by another process writing it: import it "
+                    "once its exporter has closed it"
+                ) from None
+            raise ExportFileError(f"{location.name} is corrupt or not a database: {exc}") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise ExportFileError(f"{path.name} is corrupt or not a database: {exc}") from None
+            raise ExportFileError(f"{location.name} is corrupt or not a database: {exc}") from None
         except BaseException:
             conn.close()
             raise
@@ -287,7 +325,7 @@ class ExportFile:
         """The C reader's connection to this file (opened on first use); None without the
         compiled module."""
         if self._c_reader is None and c_copy_lines.available():
-            self._c_reader = CReader(self.path)
+            self._c_reader = CReader(self.location.uri)
         return self._c_reader
 
     def _discover(self) -> None:
@@ -302,7 +340,7 @@ class ExportFile:
             version = str(version).strip()
             if version not in SUPPORTED_SCHEMA_VERSIONS:
                 raise ExportFileError(
-                    f"unsupported schema_version {version!r} in {self.path.name}"
+                    f"unsupported schema_version {version!r} in {self.name}"
                     f" (supported: {', '.join(SUPPORTED_SCHEMA_VERSIONS)})"
                 )
             self.schema_version = version
@@ -319,13 +357,13 @@ class ExportFile:
                 self.conn.execute(f"SELECT rowid FROM {quote(actual)} LIMIT 0")
             except sqlite3.OperationalError:
                 raise ExportFileError(
-                    f"table {actual} in {self.path.name} has no rowid: its row order is unknown"
+                    f"table {actual} in {self.name} has no rowid: its row order is unknown"
                 ) from None
             self.tables[spec.name] = SourceTable(spec, actual, present)
         if not any(t in self.tables for t in DATA_TABLES):
             found = ", ".join(sorted(names.values())) or "none"
             raise ExportFileError(
-                f"{self.path.name} is not an export: it has none of the tables Bars, Orders,"
+                f"{self.name} is not an export: it has none of the tables Bars, Orders,"
                 f" Executions (tables found: {found})"
             )
 
@@ -335,7 +373,7 @@ class ExportFile:
             for row in self.conn.execute(f"PRAGMA table_info({quote(table)})")
         }
         if "key" not in columns or "value" not in columns:
-            log.warning("%s: Metadata table has no key/value columns; ignored", self.path.name)
+            log.warning("%s: Metadata table has no key/value columns; ignored", self.name)
             return
         sql = f"SELECT {quote(columns['key'])}, {quote(columns['value'])} FROM {quote(table)} ORDER BY rowid"
         for key, value in self.conn.execute(sql):
@@ -351,7 +389,7 @@ class ExportFile:
             yield
         except sqlite3.DatabaseError as exc:
             raise ExportFileError(
-                f"{self.path.name} is corrupt: reading {table} failed: {exc}"
+                f"{self.name} is corrupt: reading {table} failed: {exc}"
             ) from None
 
     def count(self, table: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,17 @@ def file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def descriptor_sha256(descriptor: int) -> str:
+    """The sha256 of the file open as ``descriptor``, read from its start; the descriptor
+    stays open (its owner closes it)."""
+    digest = hashlib.sha256()
+    offset = 0
+    while block := os.pread(descriptor, 1 << 20, offset):
+        digest.update(block)
+        offset += len(block)
     return digest.hexdigest()
 
 

@@ -10,9 +10,12 @@ hands to the trade rebuild.
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -20,14 +23,17 @@ from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
 from ..db.error_text import describe_error
+from ..db.errors import is_transient
 from .attached_import import attach, detach, stage_attached
 from .copy_import import copy_tables
 from .errors import ExportFileError
-from .export_file import ExportFile
-from .import_records import earlier_import, file_sha256
+from .export_file import DATA_TABLES, ExportFile, ExportLocation
+from .export_snapshot import ExportChangedError, FileState, being_written, snapshot
+from .import_records import descriptor_sha256, earlier_import
 from .progress import ImportProgress, Progress
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
+from .sqlite_header import HEADER_BYTES, SqliteHeader
 from .tables import TABLE_SPECS, TableSpec
 from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
 from .writer import ImportWriter
@@ -45,48 +51,178 @@ def import_export_file(
     progress: Progress | None = None,
     job_id: str | None = None,
     after_import: AfterImport | None = None,
+    lone_copy: bool = False,
+    retryable: bool = False,
 ) -> ImportReport:
-    """Import the export at ``path``; the report says what happened (also when refused)."""
+    """Import the export at ``path``; the report says what happened (also when refused).
+
+    ``file_name`` names the file in the report and its messages (the user's name of an
+    upload stored under a server-made one). ``lone_copy``: the file was copied without
+    the files beside it (an upload), so a WAL-mode file's -wal did not come with it.
+    ``retryable``: a transient database error (db/errors.py) is raised, for the caller to
+    try again, instead of failing the import.
+
+    A file that another process is writing is read from a snapshot (export_snapshot.py):
+    at once when a -journal or -wal beside it says so, else when it changed while it was
+    read (that attempt is rolled back).
+    """
     started = time.perf_counter()
-    path = Path(path)
-    report = ImportReport(status="running", source=source, file_name=file_name or path.name)
-    failed = partial(unsuccessful, engine, report, dry_run=dry_run, job_id=job_id, started=started)
-    try:
-        export = ExportFile.open(path)
-    except ExportFileError as exc:
-        return failed("refused", str(exc))
-    # The file is hashed in a thread (hashlib releases the GIL) while it is imported.
-    with export, ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing:
-        report.size_bytes = export.size_bytes
-        report.schema_version = export.schema_version
-        digest = hashing.submit(file_sha256, path)
-
-        def identify() -> None:
-            if report.sha256 is None:
-                report.sha256 = digest.result()
-                report.duplicate_of = earlier_import(engine, report.sha256)
-
-        def failed_after(status: str, error: str) -> ImportReport:
-            if report.sha256 is None and digest.exception() is None:
-                report.sha256 = digest.result()
-            return failed(status, error)
-
+    location = ExportLocation.of(path, file_name)
+    attempt = partial(
+        _import_from,
+        engine,
+        location,
+        source=source,
+        dry_run=dry_run,
+        progress=progress,
+        job_id=job_id,
+        lone_copy=lone_copy,
+        retryable=retryable,
+        started=started,
+    )
+    if being_written(location.path):
+        report = attempt(from_snapshot=True)
+    else:
         try:
-            _import(engine, export, report, dry_run, progress, job_id, started, identify)
-        except ExportFileError as exc:
-            return failed_after("refused", str(exc))
-        except IMPORT_ERRORS as exc:
-            log.exception("import of %s failed", path)
-            return failed_after("failed", describe_error(exc))
-        except BaseException as exc:
-            # A bug or an interruption: the transaction is rolled back; keep the record of it.
-            failed_after("failed", describe_error(exc))
-            raise
+            report = attempt(from_snapshot=False)
+        except ExportChangedError as exc:
+            log.info("%s; reading a snapshot of it", exc)
+            report = attempt(from_snapshot=True)
     report.duration_seconds = time.perf_counter() - started
+    if report.status in ("refused", "failed"):
+        return report
     log.info("%s: %s (%.2fs)", report.file_name, report.summary(), report.duration_seconds)
     if report.status == "succeeded":
         (after_import or no_op)(report)
     return report
+
+
+def _import_from(
+    engine: Engine,
+    location: ExportLocation,
+    *,
+    from_snapshot: bool,
+    source: str,
+    dry_run: bool,
+    progress: Progress | None,
+    job_id: str | None,
+    lone_copy: bool,
+    retryable: bool,
+    started: float,
+) -> ImportReport:
+    """One attempt, in place (ExportChangedError when the file changed meanwhile) or from
+    a snapshot."""
+    report = ImportReport(status="running", source=source, file_name=location.name)
+    failed = partial(unsuccessful, engine, report, dry_run=dry_run, job_id=job_id, started=started)
+    read = partial(
+        _read_and_import, engine, report=report, progress=progress, dry_run=dry_run,
+        job_id=job_id, lone_copy=lone_copy, started=started,
+    )  # fmt: skip
+    try:
+        if from_snapshot:
+            with snapshot(location) as copy:
+                report.warnings.append(
+                    f"{location.name} was being written by another process: a snapshot of it "
+                    f"taken at {datetime.now(UTC):%H:%M:%S} UTC was imported; records written "
+                    "after that are not"
+                )
+                read(copy, unchanged=None)
+        else:
+            read(location, unchanged=FileState.current(location.path))
+    except ExportChangedError as exc:
+        if not from_snapshot:
+            raise
+        return failed("refused", str(exc))
+    except ExportFileError as exc:
+        return failed("refused", str(exc))
+    except IMPORT_ERRORS as exc:
+        if retryable and is_transient(exc):
+            raise
+        log.exception("import of %s failed", location.name)
+        return failed("failed", describe_error(exc))
+    except BaseException as exc:
+        # A bug or an interruption: the transaction is rolled back; keep the record of it.
+        failed("failed", describe_error(exc))
+        raise
+    return report
+
+
+def _read_and_import(
+    engine: Engine,
+    location: ExportLocation,
+    *,
+    report: ImportReport,
+    progress: Progress | None,
+    dry_run: bool,
+    job_id: str | None,
+    lone_copy: bool,
+    started: float,
+    unchanged: FileState | None,
+) -> None:
+    """Open the export, hash it and import it. With ``unchanged`` (the file's state before
+    it was opened, None for a private copy or a file that cannot be read),
+    ExportChangedError when it is no longer the file's state."""
+    # The hash reads this descriptor, open until the export's connections are closed:
+    # closing any descriptor of a file drops the process's POSIX locks on it, and with
+    # them the read locks SQLite holds against a writer.
+    try:
+        descriptor = os.open(location.path, os.O_RDONLY)
+    except OSError as exc:
+        raise ExportFileError(f"cannot read {location.name}: {exc.strerror or exc}") from None
+    try:
+        with (
+            ExportFile.open(location) as export,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing,
+        ):
+            report.size_bytes = export.size_bytes
+            report.schema_version = export.schema_version
+            digest = hashing.submit(descriptor_sha256, descriptor)
+            if lone_copy:
+                _check_wal_alone(export, report, descriptor)
+
+            def identify() -> None:
+                if report.sha256 is None:
+                    report.sha256 = digest.result()
+                    report.duplicate_of = earlier_import(engine, report.sha256)
+                if unchanged is not None:
+                    _check_unchanged(location, unchanged, descriptor)
+
+            try:
+                _import(engine, export, report, dry_run, progress, job_id, started, identify)
+            except (ExportFileError, sqlite3.DatabaseError) as exc:
+                # A read that failed because a writer changed the file under it.
+                if unchanged is not None and not isinstance(exc, ExportChangedError):
+                    _check_unchanged(location, unchanged, descriptor)
+                raise
+            finally:
+                if report.sha256 is None and digest.exception() is None:
+                    report.sha256 = digest.result()
+    finally:
+        os.close(descriptor)
+
+
+def _check_unchanged(location: ExportLocation, before: FileState, descriptor: int) -> None:
+    if FileState.of(location.path, descriptor) != before:
+        raise ExportChangedError(f"{location.name} changed while it was read")
+
+
+def _check_wal_alone(export: ExportFile, report: ImportReport, descriptor: int) -> None:
+    """An upload of a WAL-mode file: what its exporter had not yet moved from the -wal
+    into the file is not in the upload."""
+    header = SqliteHeader.parse(os.pread(descriptor, HEADER_BYTES, 0))
+    if header is None or not header.wal_mode:
+        return
+    if not any(export.count(table) for table in DATA_TABLES):
+        raise ExportFileError(
+            f"{export.name} is in WAL mode and holds no records: they are still in its -wal "
+            "file, which was not uploaded. Close the exporter (or run PRAGMA "
+            "wal_checkpoint(TRUNCATE) on the file) and upload it again, or import it with "
+            "`cli.py import` from the folder that holds its -wal"
+        )
+    report.warnings.append(
+        f"{export.name} is in WAL mode: records its exporter had not yet moved from its -wal "
+        "file into the file are not part of the upload (close the exporter before uploading)"
+    )
 
 
 def _import(
@@ -170,7 +306,7 @@ def _run_values(export: ExportFile, writer: ImportWriter) -> RunValues | None:
         if run_id is None:
             return None
         if export.schema_version != "1.0":
-            log.warning("%s: schema 1.1 without a run_id; derived %s", export.path.name, run_id)
+            log.warning("%s: schema 1.1 without a run_id; derived %s", export.name, run_id)
     return run_values(
         info,
         run_id=run_id,

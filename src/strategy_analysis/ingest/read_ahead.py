@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .copy_text import ChunkTask, CopyChunk, read_chunk
-from .export_file import ExportFile
+from .export_file import ExportFile, ExportLocation
 
 K = TypeVar("K")
 _PR_SET_PDEATHSIG = 1
@@ -41,15 +41,15 @@ def _start_reader_process(parent: int) -> None:
         os._exit(1)
 
 
-def _read_in_process(path: str, task: ChunkTask) -> CopyChunk:
+def _read_in_process(location: Path | ExportLocation, task: ChunkTask) -> CopyChunk:
     # Opened by the first task, so a damaged file fails that task with its reason.
     if not _process_export:
-        _process_export.append(ExportFile.open(Path(path)))
+        _process_export.append(ExportFile.open(location))
     return read_chunk(_process_export[0], task)
 
 
 def read_in_order(
-    path: Path,
+    location: Path | ExportLocation,
     items: Iterable[tuple[K, ChunkTask | None]],
     *,
     ahead: int = 6,
@@ -63,7 +63,7 @@ def read_in_order(
 
     def read(task: ChunkTask) -> CopyChunk:
         if not opened:
-            opened.append(ExportFile.open(path))
+            opened.append(ExportFile.open(location))
         return read_chunk(opened[0], task)
 
     pool: Executor
@@ -75,7 +75,7 @@ def read_in_order(
             initializer=_start_reader_process,
             initargs=(os.getpid(),),
         )
-        reader = partial(_read_in_process, str(path))
+        reader = partial(_read_in_process, location)
     else:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-reader")
         reader = read

@@ -64,6 +64,9 @@ class ImportReport(BaseModel):
     affected: list[tuple[str, str]] = Field(default_factory=list)
     # id of an earlier succeeded import of a file with the same sha256
     duplicate_of: int | None = None
+    # What the user should know about how the file was read (a snapshot of a file being
+    # written, a WAL-mode upload without its -wal).
+    warnings: list[str] = Field(default_factory=list)
 
     @property
     def rejected_total(self) -> int:

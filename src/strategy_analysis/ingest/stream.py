@@ -24,6 +24,7 @@ import orjson
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
 from ..db.error_text import describe_error
+from ..db.errors import is_transient
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
@@ -102,11 +103,14 @@ def ingest_batch(
     sha256: str | None = None,
     size_bytes: int | None = None,
     rebuild_from: dict[tuple[str, str], int | None] | None = None,
+    retryable: bool = False,
 ) -> ImportReport:
     """Validate and store one batch; ``BatchFormatError`` when the body has the wrong shape.
 
     ``rebuild_from``, when given, receives for each affected (run, symbol) the time
     (microseconds) from which its trades may have changed, None when all of them may.
+    ``retryable``: a transient database error (db/errors.py) is raised, for the caller to
+    try again, instead of failing the batch.
     """
     started = time.perf_counter()
     report = ImportReport(
@@ -185,6 +189,8 @@ def ingest_batch(
     try:
         run_in_transaction(engine, report, body, started=started)
     except IMPORT_ERRORS as exc:
+        if retryable and is_transient(exc):
+            raise
         log.exception("stream batch failed")
         return failed("failed", describe_error(exc))
     except BaseException as exc:
@@ -198,22 +204,24 @@ def ingest_batch(
 
 
 def read_batch_file(
-    path: Path, max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    path: Path,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    name: str | None = None,
 ) -> Any:
-    """The JSON batch inside a ``.json.gz`` file; ``BatchFormatError`` when it is not one."""
+    """The JSON batch inside a ``.json.gz`` file; ``BatchFormatError`` when it is not one.
+    ``name`` names the file in messages (the user's name of an upload)."""
+    name = name or path.name
     try:
         with gzip.open(path, "rb") as handle:
             data = handle.read(max_decompressed_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise BatchFormatError(f"{path.name} is not a gzip file: {exc}") from None
+        raise BatchFormatError(f"{name} is not a gzip file: {exc}") from None
     if len(data) > max_decompressed_bytes:
-        raise BatchFormatError(
-            f"{path.name} decompresses to more than {max_decompressed_bytes} bytes"
-        )
+        raise BatchFormatError(f"{name} decompresses to more than {max_decompressed_bytes} bytes")
     try:
         return decode_batch_body(data)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BatchFormatError(f"{path.name} does not hold JSON: {exc}") from None
+        raise BatchFormatError(f"{name} does not hold JSON: {exc}") from None
 
 
 def report_json(report: ImportReport) -> bytes:
@@ -239,12 +247,14 @@ def ingest_batch_file(
     file_name: str | None = None,
     after_import: AfterImport | None = None,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    retryable: bool = False,
 ) -> ImportReport:
-    """Import a gzip-compressed JSON batch (a ``.json.gz`` upload)."""
+    """Import a gzip-compressed JSON batch (a ``.json.gz`` upload); ``retryable`` as for
+    ``ingest_batch``."""
     path = Path(path)
     raw = path.read_bytes()
     try:
-        payload = read_batch_file(path, max_decompressed_bytes)
+        payload = read_batch_file(path, max_decompressed_bytes, file_name)
     except BatchFormatError as exc:
         started = time.perf_counter()
         report = ImportReport(
@@ -266,4 +276,5 @@ def ingest_batch_file(
         file_name=file_name or path.name,
         sha256=hashlib.sha256(raw).hexdigest(),
         size_bytes=len(raw),
+        retryable=retryable,
     )

@@ -1,9 +1,12 @@
 """The folder watcher: imports every export file that appears in a directory.
 
 A file is imported once it is complete: its size and modification time have not changed
-for ``settle_seconds``, SQLite has no journal beside it and no other connection holds a
-write lock on it. After the import the file moves to ``processed/`` (or ``failed/`` when
-it was refused or failed) with a JSON report beside it. A file whose sha256 matches an
+for ``settle_seconds``, it is as long as its SQLite header says (a copy that stalls is
+waited for, up to ``incomplete_seconds``), SQLite has no journal beside it and no other
+connection holds a write lock on it. After the import the file moves to ``processed/``
+(or ``failed/`` when it was refused or failed) with a JSON report beside it. A file this
+watcher moved to ``failed/`` that changes there afterwards (a copy that went on into the
+moved file) comes back to the folder and is tried again. A file whose sha256 matches an
 earlier succeeded import is not imported again, across restarts too: the check is made
 against ``import_records``, not against memory.
 
@@ -28,10 +31,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ..db.error_text import describe_error
+from ..trades.analysis_failures import RebuildFailed
 from .errors import ExportFileError
 from .import_records import earlier_import, file_sha256, record_failure
 from .importer import import_export_file
 from .report import ImportReport
+from .sqlite_header import read_header
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +94,18 @@ def sqlite_write_locked(path: Path) -> bool:
     return False
 
 
+def missing_bytes(path: Path) -> int:
+    """How many bytes the file lacks of the size its SQLite header gives (0 when it is
+    complete, not SQLite, or its header does not say)."""
+    try:
+        header = read_header(path)
+        size = path.stat().st_size
+    except OSError:
+        return 0
+    declared = header.declared_size if header is not None else None
+    return max(0, declared - size) if declared is not None else 0
+
+
 def is_candidate(path: Path) -> bool:
     name = path.name
     return not (name.startswith((".", "~")) or name.lower().endswith(_IGNORED_SUFFIXES))
@@ -143,6 +160,7 @@ class FolderWatcher:
         rescan_seconds: float = 10.0,
         retry_seconds: float = 30.0,
         max_attempts: int = 3,
+        incomplete_seconds: float = 600.0,
         importer: Importer = import_export_file,
     ) -> None:
         self.engine = engine
@@ -156,7 +174,10 @@ class FolderWatcher:
         self.rescan_seconds = rescan_seconds
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
+        self.incomplete_seconds = incomplete_seconds
         self._importer = importer
+        # Files this watcher moved to failed/: their state then, and their name before.
+        self._failed_moves: dict[Path, tuple[tuple[int, int], str]] = {}
         self._pending: dict[Path, _Pending | None] = {}
         self._lock = threading.Lock()
         self._last_scan = float("-inf")
@@ -189,6 +210,7 @@ class FolderWatcher:
         """
         if time.monotonic() - self._last_scan >= self.rescan_seconds:
             self.scan()
+        self._take_back_changed_failures()
         outcomes = []
         for path in self._ready_files():
             if stop is not None and stop.is_set():
@@ -221,6 +243,10 @@ class FolderWatcher:
                     self._pending[path] = _Pending(stat.st_size, stat.st_mtime_ns, now, attempts)
                 continue
             if now - state.stable_since < self.settle_seconds or now < state.retry_at:
+                continue
+            missing = missing_bytes(path)
+            if missing and now - state.stable_since < self.incomplete_seconds:
+                log.debug("%s: %d bytes short of its SQLite header's size", path.name, missing)
                 continue
             if sqlite_write_locked(path):
                 log.debug("%s: still being written (SQLite lock or journal)", path.name)
@@ -255,13 +281,26 @@ class FolderWatcher:
         if earlier is not None:
             return self._record_duplicate(path, sha256, earlier, started)
         log.info("importing %s (%d bytes)", path.name, path.stat().st_size)
-        return self._importer(
-            self.engine,
-            path,
-            source="watch",
-            file_name=path.name,
-            after_import=self.after_import,
+        rebuild_errors: list[str] = []
+
+        def rebuild(report: ImportReport) -> None:
+            # The file is imported whether or not its trades can be rebuilt: a failed
+            # rebuild is shown on its runs, and noted in the file's report.
+            if self.after_import is None:
+                return
+            try:
+                self.after_import(report)
+            except RebuildFailed as failed:
+                rebuild_errors.append(str(failed))
+
+        report = self._importer(
+            self.engine, path, source="watch", file_name=path.name, after_import=rebuild
         )
+        report.warnings.extend(
+            f"the trades could not be rebuilt ({error}); the runs show their analysis as failed"
+            for error in rebuild_errors
+        )
+        return report
 
     def _record_duplicate(
         self, path: Path, sha256: str, earlier: int, started: float
@@ -321,6 +360,9 @@ class FolderWatcher:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             target = target_dir / f"{path.stem}-{stamp}{path.suffix}"
         path.replace(target)
+        if target_dir == self.failed_dir:
+            stat = target.stat()
+            self._failed_moves[target] = ((stat.st_size, stat.st_mtime_ns), path.name)
         report_path = target.with_name(target.name + ".json")
         document = report.model_dump(mode="json")
         document["moved_to"] = str(target)
@@ -333,6 +375,26 @@ class FolderWatcher:
             report.error or "ok",
         )
         return WatchOutcome(source_path=path, path=target, report_path=report_path, report=report)
+
+    def _take_back_changed_failures(self) -> None:
+        """A file moved to failed/ that changed since (a copy still writing into it) is
+        moved back, its report removed, to be imported once it is complete."""
+        for target, (moved_state, name) in list(self._failed_moves.items()):
+            try:
+                stat = target.stat()
+            except FileNotFoundError:
+                del self._failed_moves[target]
+                continue
+            if (stat.st_size, stat.st_mtime_ns) == moved_state:
+                continue
+            back = self.directory / name
+            if back.exists():
+                continue  # the name is taken again: try once it is free
+            del self._failed_moves[target]
+            target.replace(back)
+            target.with_name(target.name + ".json").unlink(missing_ok=True)
+            log.info("%s changed in %s after it failed: trying it again", name, FAILED_DIR)
+            self.notify(back)
 
     # -- the loop --------------------------------------------------------------------
 

@@ -207,6 +207,7 @@ def finish_job(
     job_id: str,
     *,
     status: str,
+    failed_phase: str | None = None,
     report: dict[str, Any] | None = None,
     error: str | None = None,
     import_id: int | None = None,
@@ -214,6 +215,7 @@ def finish_job(
 ) -> None:
     values: dict[str, Any] = {
         "status": status,
+        "failed_phase": failed_phase,
         "finished_at": utc_now(),
         "report": report,
         "error": error,

@@ -4,8 +4,8 @@ A rebuild computes in Python for a good part of its time. In the server's proces
 holds the GIL that stream batches need back after each round trip to the database, so
 every batch answered while a rebuild runs is slower; in a child process it runs on the
 other core instead. The child keeps its engine and its RunTradesCache from one rebuild
-to the next; the events a rebuild publishes come back with its result and are published
-on the server's bus. Rebuilds of one run still exclude each other across processes
+to the next; the events a rebuild publishes come back with its result (or with its
+RebuildFailed, which the server then raises) and are published on the server's bus. Rebuilds of one run still exclude each other across processes
 (PostgreSQL advisory locks, trades/run_lock.py), which is why SQLite keeps them in the
 server's process.
 """
@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..events import EventBus
+from ..trades.analysis_failures import RebuildFailed
 from ..trades.rebuild import RebuildResult
 
 Pair = tuple[str, str]
@@ -78,11 +79,15 @@ def _ready() -> bool:
 
 def _rebuild_in_child(
     since: dict[Pair, int | None],
-) -> tuple[RebuildResult, list[tuple[str, dict[str, Any]]]]:
+) -> tuple[RebuildResult | RebuildFailed, list[tuple[str, dict[str, Any]]]]:
     from ..trades.incremental import rebuild_since
 
     events = _CollectedEvents()
-    result = rebuild_since(_engine, since, event_bus=events, cache=_cache)  # type: ignore[arg-type]
+    try:
+        result = rebuild_since(_engine, since, event_bus=events, cache=_cache)  # type: ignore[arg-type]
+    except RebuildFailed as failed:
+        # Returned, not raised: its analysis_failed events must reach the server too.
+        return failed, events.events
     return result, events.events
 
 
@@ -135,6 +140,8 @@ class ProcessRebuilds:
             raise
         for event_type, data in events:
             event_bus.publish(event_type, **data)
+        if isinstance(result, RebuildFailed):
+            raise result
         return result
 
     def stop(self) -> None:

@@ -13,6 +13,11 @@ the pair is then rebuilt incrementally from there (trades/incremental.py), which
 long streamed run's rebuild as small as the data that arrived (the run's stored trades,
 which its statistics need, stay in memory between rebuilds). Without it, or when any
 batch since the last rebuild gave None, the pair is rebuilt in full.
+
+A rebuild that fails is recorded on its runs (trades/analysis_failures.py), also when it
+fails outside any one run (the database out of reach, the child process killed); its
+pairs are rebuilt in full next time. A transient failure (db/errors.py) makes them due
+again after the RetryPolicy's pause, up to its attempts.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Engine
 
 from ..events import EventBus
+from ..trades.analysis_failures import RebuildFailed, record_failures
 from ..trades.run_trades import RunTradesCache
 from .boundary import run_guarded
 from .rebuild_process import ProcessRebuilds
+from .retry import RetryPolicy, worth_retrying
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +54,17 @@ class RebuildScheduler:
         event_bus: EventBus,
         debounce_seconds: float,
         process: ProcessRebuilds | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.engine = engine
         self.event_bus = event_bus
         self.debounce = max(0.0, debounce_seconds)
         self.process = process
+        self.retry = retry or RetryPolicy()
+        # Transient failures in a row per pair (reset by a successful rebuild).
+        self._retries: dict[Pair, int] = {}
+        # What failed the rebuild in progress.
+        self._failure: BaseException | None = None
         self._due: dict[Pair, float] = {}
         # Earliest change per dirty pair (None: rebuild in full).
         self._since: dict[Pair, int | None] = {}
@@ -72,11 +85,16 @@ class RebuildScheduler:
 
     @classmethod
     def for_engine(
-        cls, engine: Engine, event_bus: EventBus, debounce_seconds: float
+        cls,
+        engine: Engine,
+        event_bus: EventBus,
+        debounce_seconds: float,
+        retry: RetryPolicy | None = None,
     ) -> RebuildScheduler:
         """As the server runs it: on PostgreSQL the rebuilds go to a child process, off
         the GIL the stream batches need; on SQLite they stay here (rebuild_process.py)."""
-        return cls(engine, event_bus, debounce_seconds, ProcessRebuilds.for_engine(engine))
+        process = ProcessRebuilds.for_engine(engine)
+        return cls(engine, event_bus, debounce_seconds, process, retry)
 
     def add(
         self,
@@ -159,18 +177,54 @@ class RebuildScheduler:
             self.engine, since, event_bus=self.event_bus, cache=self.run_trades
         )
 
+    def _rebuild_noting_failure(self, since: Mapping[Pair, int | None]) -> None:
+        self._failure = None
+        try:
+            self._rebuild(since)
+        except BaseException as exc:
+            self._failure = exc
+            raise
+
+    def _record_failure(self, pairs: Mapping[Pair, int | None], message: str) -> None:
+        if isinstance(self._failure, RebuildFailed):
+            return  # recorded on each of its runs already
+        record_failures(self.engine, pairs, message, self.event_bus)
+
+    def _after_failure(self, pairs: Mapping[Pair, int | None]) -> None:
+        """Under the condition: rebuild the pairs in full next time, and soon again when
+        the failure was transient (until the attempts are spent)."""
+        self._failed.update(pairs)
+        failure = self._failure
+        if failure is None or not worth_retrying(failure):
+            return
+        due_at = time.monotonic()
+        for pair in pairs:
+            failed = self._retries.get(pair, 0) + 1
+            self._retries[pair] = failed
+            if failed >= self.retry.attempts:
+                log.warning("rebuild of %s failed %d times in a row: not tried again", pair, failed)
+                continue
+            pair_due = due_at + self.retry.delay(failed)
+            self._due[pair] = min(self._due.get(pair, pair_due), pair_due)
+            self._since[pair] = None  # in full, as _failed would make it
+            self._failed.discard(pair)
+        self._cond.notify()
+
     def _loop(self) -> None:
         while (pairs := self._take_due()) is not None:
             started = time.perf_counter()
             ok = run_guarded(
                 f"trade rebuild of {len(pairs)} (run, symbol) pairs",
-                lambda pairs=pairs: self._rebuild(pairs),
-                _already_logged,
+                lambda pairs=pairs: self._rebuild_noting_failure(pairs),
+                lambda message, pairs=pairs: self._record_failure(pairs, message),
             )
             with self._cond:
                 self._busy = False
-                if not ok:
-                    self._failed.update(pairs)
+                if ok:
+                    for pair in pairs:
+                        self._retries.pop(pair, None)
+                else:
+                    self._after_failure(pairs)
             self.rebuilds += 1
             if ok:
                 log.info(
@@ -178,7 +232,3 @@ class RebuildScheduler:
                     len(pairs),
                     time.perf_counter() - started,
                 )
-
-
-def _already_logged(_message: str) -> None:
-    return None

@@ -3,6 +3,12 @@
 It resumes jobs a stopped server left behind, reports progress (in memory for every
 dialect, on the job's row on PostgreSQL, and as ``job_progress`` events), rebuilds the
 affected trades after a successful import, and publishes ``job_finished``.
+
+A transient database error (the connection lost, a lock not granted in time) fails an
+attempt, not the job: the import, or the rebuild after it, is tried again after a pause
+(``job_retrying`` events), up to the RetryPolicy's attempts. The uploaded file is kept
+until the job has succeeded or failed for good. A failed job says which phase failed:
+when the rebuild fails, the import stays committed and its report stays on the job.
 """
 
 from __future__ import annotations
@@ -12,18 +18,26 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from ..db.error_text import describe_error
+from ..db.errors import DATABASE_ERRORS
 from ..events import EventBus
 from ..ingest.errors import BatchFormatError, ExportFileError
 from ..ingest.report import ImportReport
 from ..services.file_kinds import FileKind, sniff_file
+from ..trades.analysis_failures import RebuildFailed
 from . import queue
 from .boundary import run_guarded
+from .retry import RetryPolicy, worth_retrying
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Job rows are written at most this often while an import runs (PostgreSQL only: on
 # SQLite the import holds the single write lock, so progress stays in memory).
@@ -33,6 +47,8 @@ PROGRESS_EVENT_SECONDS = 0.25
 # dead process left running (PostgreSQL).
 POLL_SECONDS = 1.0
 RECOVER_SECONDS = 30.0
+IMPORT_PHASE = "import"
+REBUILD_PHASE = "rebuild"
 
 
 class WorkerStopping(Exception):
@@ -62,10 +78,18 @@ class _Progress:
 
 
 class ImportWorker:
-    def __init__(self, engine: Engine, event_bus: EventBus, *, max_decompressed_bytes: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        event_bus: EventBus,
+        *,
+        max_decompressed_bytes: int,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self.engine = engine
         self.max_decompressed_bytes = max_decompressed_bytes
         self.event_bus = event_bus
+        self.retry = retry or RetryPolicy()
         self.postgres = engine.dialect.name == "postgresql"
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = threading.Event()
@@ -74,6 +98,10 @@ class ImportWorker:
         # job_id -> (done, total) of the jobs this process is running or ran.
         self.progress: dict[str, tuple[int, int | None]] = {}
         self.current_job: str | None = None
+        # The phase of the current job and, once its import succeeded, the import's report
+        # (a failure of the rebuild keeps it on the job).
+        self._phase = IMPORT_PHASE
+        self._imported: ImportReport | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="import-worker", daemon=True)
@@ -97,6 +125,7 @@ class ImportWorker:
         self._recovered_once = False
         while not self.stopping.is_set():
             self._claimed: queue.ClaimedJob | None = None
+            self._phase, self._imported = IMPORT_PHASE, None
             ok = run_guarded("import worker", self._step, self._record_failure)
             claimed = self._claimed
             if claimed is not None:
@@ -126,16 +155,47 @@ class ImportWorker:
         job = self._claimed
         if job is None:
             return  # no job was claimed: the log says what failed
-        queue.finish_job(
-            self.engine,
-            job.job_id,
+        self._finish(
+            job,
             status="failed",
-            error=message,
-            progress=self.progress.get(job.job_id),
+            failed_phase=self._phase,
+            report=self._imported,
+            error=f"{self._phase} failed: {message}",
         )
-        self.event_bus.publish("job_finished", job_id=job.job_id, status="failed", import_id=None)
         if job.stored_path:
             Path(job.stored_path).unlink(missing_ok=True)
+
+    def _finish(
+        self,
+        job: queue.ClaimedJob,
+        *,
+        status: str,
+        failed_phase: str | None,
+        report: ImportReport | None,
+        error: str | None,
+    ) -> None:
+        import_id = report.import_id if report is not None else None
+        self._retrying(
+            job,
+            "recording its end",
+            lambda _last: queue.finish_job(
+                self.engine,
+                job.job_id,
+                status=status,
+                failed_phase=failed_phase,
+                report=report.model_dump(mode="json") if report is not None else None,
+                error=error,
+                import_id=import_id,
+                progress=self.progress.get(job.job_id),
+            ),
+        )
+        self.event_bus.publish(
+            "job_finished",
+            job_id=job.job_id,
+            status=status,
+            failed_phase=failed_phase,
+            import_id=import_id,
+        )
 
     def _run(self, job: queue.ClaimedJob) -> None:
         self.current_job = job.job_id
@@ -147,41 +207,80 @@ class ImportWorker:
         if not path.is_file():
             raise JobAbandoned(f"the uploaded file of job {job.job_id} is gone ({path.name})")
         log.info("job %s: importing %s (attempt %d)", job.job_id, job.file_name, job.attempts)
+        import_attempts = 0
+
+        def import_once(last: bool) -> ImportReport:
+            nonlocal import_attempts
+            import_attempts += 1
+            return self._import(job, path, retryable=not last)
+
         try:
-            report = self._import(job, path)
+            try:
+                report: ImportReport | None = self._retrying(job, IMPORT_PHASE, import_once)
+            except (ExportFileError, BatchFormatError) as exc:
+                report, error = None, str(exc)
+            else:
+                error = report.error
+            imported = report is not None and report.status in ("succeeded", "duplicate")
+            if imported:
+                assert report is not None
+                self._phase, self._imported = REBUILD_PHASE, report
+                # A retried import may have committed in an attempt whose answer was lost.
+                resumed = job.attempts > 1 or import_attempts > 1
+                try:
+                    self._retrying(
+                        job, REBUILD_PHASE, lambda _last: self._rebuild(report, resumed=resumed)
+                    )
+                except RebuildFailed as failed:
+                    # Each failed run is marked as such; the import stays committed.
+                    imported, error = False, f"{REBUILD_PHASE} failed: {failed}"
         except WorkerStopping:
             queue.requeue(self.engine, job.job_id)
             log.info("job %s queued again: the server is stopping", job.job_id)
             return
-        except (ExportFileError, BatchFormatError) as exc:
-            report = None
-            error: str | None = str(exc)
-        else:
-            error = report.error
-        succeeded = report is not None and report.status in ("succeeded", "duplicate")
-        if succeeded:
-            self._rebuild(report, resumed=job.attempts > 1)
-        queue.finish_job(
-            self.engine,
-            job.job_id,
-            status="succeeded" if succeeded else "failed",
-            report=report.model_dump(mode="json") if report is not None else None,
-            error=None
-            if succeeded
-            else (error or f"import {report.status if report else 'failed'}"),
-            import_id=report.import_id if report is not None else None,
-            progress=self.progress.get(job.job_id),
-        )
-        self.event_bus.publish(
-            "job_finished",
-            job_id=job.job_id,
-            status="succeeded" if succeeded else "failed",
-            import_id=report.import_id if report is not None else None,
+        if not imported and error is None:
+            error = f"import {report.status if report else 'failed'}"
+        self._finish(
+            job,
+            status="succeeded" if imported else "failed",
+            failed_phase=None if imported else self._phase,
+            report=report,
+            error=None if imported else error,
         )
         path.unlink(missing_ok=True)
-        log.info("job %s finished: %s", job.job_id, "succeeded" if succeeded else error)
+        log.info("job %s finished: %s", job.job_id, "succeeded" if imported else error)
 
-    def _import(self, job: queue.ClaimedJob, path: Path) -> ImportReport:
+    def _retrying(self, job: queue.ClaimedJob, what: str, work: Callable[[bool], T]) -> T:
+        """``work(last)`` (``last``: no attempt follows) until it succeeds, fails for
+        good, or failed transiently ``self.retry.attempts`` times; WorkerStopping when the
+        server stops during a pause."""
+        attempt = 1
+        while True:
+            last = attempt >= self.retry.attempts
+            try:
+                return work(last)
+            except (RebuildFailed, *DATABASE_ERRORS) as exc:
+                if last or not worth_retrying(exc):
+                    raise
+                delay = self.retry.delay(attempt)
+                log.warning(
+                    "job %s: %s, attempt %d of %d, failed (%s): trying again in %.1f s",
+                    job.job_id, what, attempt, self.retry.attempts, describe_error(exc), delay,
+                )  # fmt: skip
+                self.event_bus.publish(
+                    "job_retrying",
+                    job_id=job.job_id,
+                    phase=what,
+                    attempt=attempt,
+                    attempts=self.retry.attempts,
+                    delay_seconds=delay,
+                    error=describe_error(exc),
+                )
+                if self.stopping.wait(delay):
+                    raise WorkerStopping(f"server stopping during job {job.job_id}") from exc
+                attempt += 1
+
+    def _import(self, job: queue.ClaimedJob, path: Path, *, retryable: bool) -> ImportReport:
         from ..ingest.importer import import_export_file
         from ..ingest.stream import ingest_batch_file
 
@@ -195,6 +294,8 @@ class ImportWorker:
                 file_name=job.file_name,
                 progress=progress,
                 job_id=job.job_id,
+                lone_copy=True,
+                retryable=retryable,
             )
         return ingest_batch_file(
             self.engine,
@@ -202,6 +303,7 @@ class ImportWorker:
             source=job.source,
             file_name=job.file_name,
             max_decompressed_bytes=self.max_decompressed_bytes,
+            retryable=retryable,
         )
 
     def _rebuild(self, report: ImportReport, *, resumed: bool) -> None:

@@ -88,21 +88,27 @@ def set_instrument(
     tick_size: float | None,
     currency: str | None,
     event_bus: EventBus | None,
-) -> tuple[dict[str, Any], int, int]:
+) -> tuple[dict[str, Any], int, int, dict[str, str]]:
     """Upsert the instrument (committed), then rebuild the symbol's trades in every run.
 
-    Returns (instrument, runs trading the symbol, trades of the symbol)."""
+    Returns (instrument, runs trading the symbol, trades of the symbol, the runs whose
+    rebuild failed with the reason: each is marked failed, see trades/analysis_failures.py)."""
+    from ..trades.analysis_failures import RebuildFailed
     from ..trades.rebuild import rebuild_symbol
 
     with engine.begin() as conn:
         instrument = upsert_instrument(
             conn, symbol, point_value=point_value, tick_size=tick_size, currency=currency
         )
-    rebuild_symbol(engine, symbol, event_bus=event_bus)
+    failed: dict[str, str] = {}
+    try:
+        rebuild_symbol(engine, symbol, event_bus=event_bus)
+    except RebuildFailed as exc:
+        failed = exc.failures
     with engine.connect() as conn:
         runs, trades = conn.execute(
             select(func.count(func.distinct(Trade.run_id)), func.count()).where(
                 Trade.symbol == symbol
             )
         ).one()
-    return instrument, runs, trades
+    return instrument, runs, trades, failed

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from ..db.models import Execution, Order, Run, RunStatistics, Strategy, Trade
+from ..db.models import AnalysisFailure, Execution, Order, Run, RunStatistics, Strategy, Trade
 
 SUMMARY_KEYS = ("total_trades", "net_profit", "profit_factor", "percent_profitable", "max_drawdown")
 
@@ -65,6 +65,36 @@ def _summaries(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, Any]
     return summaries
 
 
+def _analysis(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Each run's analysis state: ``failed`` while a (run, symbol) rebuild failure stands
+    (the most recent one's reason and time, and the symbols whose trades are stale),
+    ``built`` once a rebuild stored its statistics, else ``not_built``."""
+    run_ids = [row["run_id"] for row in rows]
+    failures: dict[str, list[Any]] = {}
+    if run_ids:
+        query = (
+            select(AnalysisFailure.run_id, AnalysisFailure.symbol, AnalysisFailure.error,
+                   AnalysisFailure.failed_at)
+            .where(AnalysisFailure.run_id.in_(run_ids))
+            .order_by(AnalysisFailure.run_id, AnalysisFailure.failed_at.desc(),
+                      AnalysisFailure.symbol)
+        )  # fmt: skip
+        for failure in conn.execute(query):
+            failures.setdefault(failure.run_id, []).append(failure)
+    for row in rows:
+        failed = failures.get(row["run_id"])
+        if failed:
+            latest = failed[0]
+            row["analysis_status"] = "failed"
+            row["analysis_error"] = latest.error
+            row["analysis_failed_at"] = latest.failed_at
+            row["analysis_failed_symbols"] = sorted({f.symbol for f in failed if f.symbol})
+        else:
+            row["analysis_status"] = "built" if row["analysis_updated_at"] else "not_built"
+            row["analysis_error"] = row["analysis_failed_at"] = None
+            row["analysis_failed_symbols"] = []
+
+
 def statistics_of(document: dict[str, Any] | None) -> dict[str, Any] | None:
     """The statistics part of a run_statistics document ({"statistics": ..., "equity": ...})."""
     if not document:
@@ -80,6 +110,7 @@ def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str,
     for row in rows:
         row["counts"] = counts[row["run_id"]]
         row["summary"] = summaries.get(row["run_id"])
+    _analysis(conn, rows)
     return rows
 
 

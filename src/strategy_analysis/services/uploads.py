@@ -59,7 +59,7 @@ def dry_run(engine: Engine, *, path: Path, kind: FileKind, file_name: str | None
     try:
         if kind is FileKind.SQLITE:
             report = import_export_file(
-                engine, path, source="upload", file_name=file_name, dry_run=True
+                engine, path, source="upload", file_name=file_name, dry_run=True, lone_copy=True
             )
         else:
             raise RefusedFileError(

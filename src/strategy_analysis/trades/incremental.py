@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from ..events import EventBus
+from .analysis_failures import RebuildFailed, RunFailures, clear_failures
 from .builder import build_trades
 from .columns import NO_TIME, TRADE_FIELDS, BuiltTrades, ExecutionColumns
 from .excursions import compute_excursions
@@ -141,7 +142,8 @@ def rebuild_since(
     """Rebuild each (run, symbol) from its ``since`` time (microseconds) on; a run with a
     pair whose ``since`` is None is rebuilt in full (those pairs and the others given).
 
-    ``cache`` keeps each run's stored trades for the next call (run_trades.py)."""
+    ``cache`` keeps each run's stored trades for the next call (run_trades.py). A run
+    whose rebuild fails does not stop the others: RebuildFailed at the end names it."""
     by_run: dict[str, dict[str, int | None]] = defaultdict(dict)
     for (run_id, symbol), moment in since.items():
         by_run[str(run_id)][str(symbol)] = moment
@@ -151,23 +153,32 @@ def rebuild_since(
         if any(m is None for m in symbols.values())
         for symbol in symbols
     ]
-    result = rebuild_trades(engine, full, event_bus=event_bus) if full else RebuildResult()
+    failures = RunFailures(engine, event_bus)
+    result = RebuildResult()
+    if full:
+        try:
+            result = rebuild_trades(engine, full, event_bus=event_bus)
+        except RebuildFailed as failed:
+            failures.merge(failed)
+            result = failed.result
     partial = {
         run_id: symbols
         for run_id, symbols in by_run.items()
         if all(m is not None for m in symbols.values())
     }
-    if not partial:
-        return result
-    with engine.connect() as conn:
-        contexts = run_contexts(conn, partial)
+    contexts: dict[str, RunContext] = {}
+    if partial:
+        with engine.connect() as conn:
+            contexts = run_contexts(conn, partial)
     for run_id in sorted(partial):
         context = contexts.get(run_id)
         if context is None:
             log.warning("run %s no longer exists: its trades are not rebuilt", run_id)
             continue
         moments = {symbol: int(m) for symbol, m in partial[run_id].items() if m is not None}
-        _rebuild_run_since(engine, context, moments, result, event_bus, cache)
+        with failures.guard(run_id, context.strategy_id, moments):
+            _rebuild_run_since(engine, context, moments, result, event_bus, cache)
+    failures.raise_if_any(result)
     return result
 
 
@@ -227,6 +238,7 @@ def _rebuild_run_since(
             clock.lap("write")
             run_trades = run_trades.replaced(set(replaced), parts)
             trade_count = store_run_statistics(conn, run, run_trades.metrics, token)
+            clear_failures(conn, run.run_id, symbols)
         kept.keep(run.run_id, token, run_trades)
         clock.lap("statistics")
 

@@ -4,7 +4,9 @@ Per run: read its executions (one query), build the trades in memory, read the b
 time span needs, compute excursions, then in ONE transaction replace the trades and lot
 matches of the rebuilt (run, symbol) pairs and store the run's statistics and equity
 curve. A reader sees the old trades or the new ones, never a mixture. When the
-transaction commits, ``analysis_updated`` is published on the event bus.
+transaction commits, ``analysis_updated`` is published on the event bus. A run whose
+rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
+rebuilt; the call then raises RebuildFailed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from ..events import EventBus
+from .analysis_failures import RunFailures, clear_failures
 from .builder import build_trades
 from .excursions import compute_excursions
 from .reading import (
@@ -137,6 +140,7 @@ def rebuild_trades(
     Pairs of runs that no longer exist are skipped. An unknown ``run_id`` given alone
     raises UnknownRunError. Without pairs, runs that have no executions get their (empty)
     statistics too, so a run that reports trades but sent no fills shows the mismatch.
+    RebuildFailed, after every other run was rebuilt, names the runs whose rebuild failed.
     """
     with engine.connect() as conn:
         if pairs is None:
@@ -150,13 +154,16 @@ def rebuild_trades(
             by_run = _group_by_run((r, s) for r, s in pairs if run_id is None or r == run_id)
         contexts = run_contexts(conn, by_run)
     result = RebuildResult()
+    failures = RunFailures(engine, event_bus)
     for rid in sorted(by_run):
         context = contexts.get(rid)
         if context is None:
             log.warning("run %s no longer exists: its trades are not rebuilt", rid)
             continue
-        _rebuild_run(engine, context, by_run[rid], result, event_bus)
+        with failures.guard(rid, context.strategy_id, by_run[rid]):
+            _rebuild_run(engine, context, by_run[rid], result, event_bus, whole_run=pairs is None)
     log.info(result.summary())
+    failures.raise_if_any(result)
     return result
 
 
@@ -189,6 +196,8 @@ def _rebuild_run(
     symbols: set[str],
     result: RebuildResult,
     event_bus: EventBus | None,
+    *,
+    whole_run: bool,
 ) -> None:
     # Held from the first read to the commit: a rebuild that started earlier, on older
     # executions, can never overwrite the result of a later one.
@@ -218,6 +227,7 @@ def _rebuild_run(
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])
             run_trades = store_run_statistics(conn, run, metrics)
+            clear_failures(conn, run.run_id, None if whole_run else symbols)
         clock.lap("statistics")
 
     result.pairs += len(symbols)

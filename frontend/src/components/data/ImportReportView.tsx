@@ -34,6 +34,11 @@ export function ImportReportView({ report: raw, compact = false }: { report: Imp
           This file was already imported (import #{report.duplicate_of}); importing again changes nothing.
         </div>
       )}
+      {report.warnings.map((warning) => (
+        <div key={warning} className="badge warn" role="note" style={{ alignSelf: "flex-start", whiteSpace: "normal" }}>
+          {warning}
+        </div>
+      ))}
       {report.error && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
           {report.error}
@@ -188,6 +193,7 @@ export function normalizeReport(r: ImportReport): FullReport {
     error: r.error ?? null,
     duration_seconds: r.duration_seconds ?? 0,
     duplicate_of: r.duplicate_of ?? null,
+    warnings: r.warnings ?? [],
   };
 }
 

@@ -166,6 +166,8 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
   const rowsTotal = progress?.total ?? current.progress_total;
   const report = (current.report ?? null) as ImportReport | null;
   const runIds = report?.run_ids ?? [];
+  // The import was committed; the rebuild after it failed (the runs say so too).
+  const rebuildFailed = status === "failed" && current.failed_phase === "rebuild";
   return (
     <div data-testid="job" data-job-status={status}>
       <div className="row" style={{ marginBottom: 6 }}>
@@ -179,7 +181,7 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
           </span>
         )}
         {current.import_id != null && <Link to={`/imports/${current.import_id}`}>Import details</Link>}
-        {status === "succeeded" &&
+        {(status === "succeeded" || rebuildFailed) &&
           runIds.map((runId) => (
             <Link key={runId} to={`/runs/${encodeURIComponent(runId)}`}>
               Dashboard{runIds.length > 1 ? ` (${runId})` : ""} →
@@ -196,10 +198,12 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
       )}
       {status === "failed" && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
-          {current.error ?? "the import failed"}
+          {rebuildFailed
+            ? `The import succeeded, but the trades could not be rebuilt: ${(current.error ?? "no reason given").replace(/^rebuild failed: /, "")}`
+            : (current.error ?? "the import failed")}
         </div>
       )}
-      {status === "succeeded" && report && <ImportReportView report={report} compact />}
+      {(status === "succeeded" || rebuildFailed) && report && <ImportReportView report={report} compact />}
     </div>
   );
 }

@@ -1,8 +1,10 @@
 """GET /api/events: server-sent events from the in-process event bus.
 
-Events: ``job_progress`` {job_id, done, total}, ``job_finished`` {job_id, status,
-import_id}, ``analysis_updated`` {strategy_id, run_id, trades}. Data is JSON. A comment
-line goes out every ``HEARTBEAT_SECONDS`` so proxies keep the connection open.
+Events: ``job_progress`` {job_id, done, total}, ``job_retrying`` {job_id, phase, attempt,
+attempts, delay_seconds, error}, ``job_finished`` {job_id, status, failed_phase,
+import_id}, ``analysis_updated`` {strategy_id, run_id, trades, symbols},
+``analysis_failed`` {strategy_id, run_id, symbols, error, failed_at}. Data is JSON. A
+comment line goes out every ``HEARTBEAT_SECONDS`` so proxies keep the connection open.
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ def format_event(event: Event) -> str:
     "/events",
     operation_id="events-stream",
     summary="Live events (server-sent events)",
-    description="`text/event-stream` of `job_progress` {job_id, done, total}, `job_finished` "
-    "{job_id, status, import_id} and `analysis_updated` {strategy_id, run_id, trades}, each "
-    "with JSON data; a comment heartbeat every 15 s.",
+    description="`text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` "
+    "{job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: "
+    "the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, "
+    "`analysis_updated` {strategy_id, run_id, trades, symbols} and `analysis_failed` "
+    "{strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the "
+    "trades of its last good rebuild), each with JSON data; a comment heartbeat every 15 s.",
     response_class=StreamingResponse,
     responses={
         200: {

@@ -17,6 +17,7 @@ from ...ingest.report import ImportReport
 from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
 from ...jobs.rebuild_scheduler import RebuildScheduler
+from ...jobs.retry import RetryPolicy
 from ...jobs.worker import ImportWorker
 from ...services import stream_ingest, uploads
 from ..deps import SessionDep, WriteAccess
@@ -100,14 +101,20 @@ async def upload(
         finally:
             received.path.unlink(missing_ok=True)
         return JSONResponse(status_code=200, content=report.model_dump(mode="json"))
-    queued = await run_in_threadpool(
-        uploads.enqueue_upload,
-        engine,
-        path=received.path,
-        file_name=received.file_name,
-        sha256=received.sha256,
-        size_bytes=received.size_bytes,
-    )
+    try:
+        queued = await run_in_threadpool(
+            uploads.enqueue_upload,
+            engine,
+            path=received.path,
+            file_name=received.file_name,
+            sha256=received.sha256,
+            size_bytes=received.size_bytes,
+        )
+    except BaseException:
+        # Not queued (the database busy or down, the client gone): no job will ever
+        # import or remove the file.
+        received.path.unlink(missing_ok=True)
+        raise
     request.app.state.import_worker.notify()
     job = JobOut.model_validate(queued.job)
     message = (
@@ -178,7 +185,10 @@ async def stream(request: Request) -> Any:
     operation_id="ingest-job-get",
     summary="An import job",
     description="Status `queued`, `running`, `succeeded` or `failed`, progress (rows done "
-    "of total), and the report or the error once finished.",
+    "of total), and the report or the error once finished. A failed job's `failed_phase` "
+    "says whether its import failed (nothing of the file was stored) or the trade rebuild "
+    "after it (the import was committed: its report is there, and the runs show their "
+    "analysis as failed). Transient database errors are retried before a job fails.",
     responses=error_responses(404, 422, 503),
 )
 def get_job(request: Request, session: SessionDep, job_id: Annotated[Ident, Path()]) -> JobOut:
@@ -196,14 +206,16 @@ def get_job(request: Request, session: SessionDep, job_id: Annotated[Ident, Path
 def _start_background(app: FastAPI) -> None:
     state = app.state
     state.stream_locks = stream_ingest.RunLocks()
+    retry = RetryPolicy.from_settings(state.settings)
     state.rebuild_scheduler = RebuildScheduler.for_engine(
-        state.engine, state.event_bus, state.settings.rebuild_debounce_seconds
+        state.engine, state.event_bus, state.settings.rebuild_debounce_seconds, retry
     )
     state.rebuild_scheduler.start()
     state.import_worker = ImportWorker(
         state.engine,
         state.event_bus,
         max_decompressed_bytes=state.settings.max_decompressed_bytes,
+        retry=retry,
     )
     state.import_worker.start()
 

@@ -34,7 +34,9 @@ def list_instruments(session: SessionDep) -> list[InstrumentOut]:
     operation_id="instruments-put",
     summary="Set an instrument's point value and tick size",
     description="Creates or updates the instrument; every run's trades of the symbol are "
-    "rebuilt before the answer (PnL, excursions and statistics use the new point value).",
+    "rebuilt before the answer (PnL, excursions and statistics use the new point value). "
+    "A run whose rebuild fails is listed in `failed_runs` with the reason (its analysis "
+    "shows as failed); the instrument is stored all the same.",
     dependencies=[WriteAccess],
     responses=error_responses(401, 422, 503),
 )
@@ -44,7 +46,7 @@ def put_instrument(
     symbol: Annotated[Ident, Path(description="e.g. `ES 12-25` (URL-encoded)")],
     body: InstrumentIn,
 ) -> InstrumentUpdated:
-    instrument, runs, trades = instruments.set_instrument(
+    instrument, runs, trades, failed = instruments.set_instrument(
         engine,
         symbol,
         point_value=body.point_value,
@@ -53,7 +55,7 @@ def put_instrument(
         event_bus=event_bus,
     )
     return InstrumentUpdated.model_validate(
-        {"instrument": instrument, "rebuilt_runs": runs, "trades": trades}
+        {"instrument": instrument, "rebuilt_runs": runs, "trades": trades, "failed_runs": failed}
     )
 
 

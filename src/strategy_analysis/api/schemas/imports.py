@@ -121,6 +121,7 @@ _JOB_EXAMPLE = {
     "job_id": "0b6f3c9e-1d2a-4e5f-8a7b-6c5d4e3f2a1b",
     "kind": "import",
     "status": "running",
+    "failed_phase": None,
     "created_at": "2025-01-06T22:01:00Z",
     "started_at": "2025-01-06T22:01:00Z",
     "finished_at": None,
@@ -143,6 +144,12 @@ class JobOut(BaseModel):
     job_id: str
     kind: str
     status: JobStatus
+    failed_phase: Literal["import", "rebuild"] | None = Field(
+        default=None,
+        description="Of a failed job: `import` (nothing of the file was stored) or `rebuild` "
+        "(the import succeeded and its report is here; the trades of its runs could not be "
+        "rebuilt, and the runs show their analysis as failed)",
+    )
     created_at: UtcTime
     started_at: UtcTime | None
     finished_at: UtcTime | None

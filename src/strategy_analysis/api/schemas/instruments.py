@@ -65,6 +65,7 @@ class InstrumentUpdated(BaseModel):
                     },
                     "rebuilt_runs": 2,
                     "trades": 84,
+                    "failed_runs": {},
                 }
             ]
         }
@@ -73,3 +74,8 @@ class InstrumentUpdated(BaseModel):
     instrument: InstrumentOut
     rebuilt_runs: int = Field(description="Runs whose trades of this symbol were rebuilt")
     trades: int = Field(description="Trades of the symbol after the rebuild")
+    failed_runs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Runs whose rebuild failed, with the reason: they keep the trades of "
+        "their last good rebuild and show their analysis as failed",
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,6 +70,10 @@ _RUN_EXAMPLE = {
     "created_at": "2025-01-06T22:01:00Z",
     "updated_at": "2025-01-06T22:01:00Z",
     "analysis_updated_at": "2025-01-06T22:01:02Z",
+    "analysis_status": "built",
+    "analysis_error": None,
+    "analysis_failed_at": None,
+    "analysis_failed_symbols": [],
     "counts": {"orders": 120, "executions": 96, "trades": 42},
     "summary": {
         "total_trades": 42,
@@ -101,7 +105,20 @@ class RunOut(BaseModel):
     last_data_time: UtcTime | None
     created_at: UtcTime
     updated_at: UtcTime
-    analysis_updated_at: UtcTime | None
+    analysis_updated_at: UtcTime | None = Field(
+        description="When a rebuild last stored the run's trades and statistics"
+    )
+    analysis_status: Literal["not_built", "built", "failed"] = Field(
+        description="`failed` when the last rebuild of some of the run's trades failed: the "
+        "trades and statistics shown are those of an earlier rebuild and may miss the data "
+        "that arrived since (`analysis_error` says why). A later rebuild that succeeds "
+        "clears it."
+    )
+    analysis_error: str | None = Field(description="Why the last failed rebuild failed")
+    analysis_failed_at: UtcTime | None = Field(description="When the last failed rebuild failed")
+    analysis_failed_symbols: list[str] = Field(
+        description="The symbols whose trades could not be rebuilt"
+    )
     counts: RunCounts
     summary: RunSummary | None = Field(description="Null until the run's trades are built")
 

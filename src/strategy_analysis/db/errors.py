@@ -1,0 +1,54 @@
+"""Database errors as the platform tells them apart: transient ones (worth another attempt)
+and the rest (the text a user sees of either is error_text.describe_error).
+
+A transient error is one the same work may not meet again a moment later: the connection
+was lost (the server restarted, an administrator ended the backend), a lock was not
+granted in time, a serializable transaction or a deadlock was rolled back, SQLite's write
+lock stayed held beyond the busy timeout.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+# Errors a database call raises, wrapped by SQLAlchemy or straight from a driver.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
+
+# SQLSTATEs of PostgreSQL errors that a later attempt may not meet.
+TRANSIENT_SQLSTATES = frozenset(
+    {
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "55P03",  # lock_not_available (lock_timeout)
+        "53300",  # too_many_connections
+        "57P01",  # admin_shutdown (pg_terminate_backend, fast shutdown)
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now (starting up, shutting down)
+    }
+)
+# SQLite: another connection holds the lock beyond the busy timeout.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    return exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` is a database error that another attempt may not meet."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    error = _driver_error(exc)
+    if isinstance(error, psycopg.Error):
+        state = error.sqlstate
+        if state is None:
+            # Raised by the client, not the server: the connection is gone or unusable.
+            return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
+        return state in TRANSIENT_SQLSTATES or state.startswith("08")
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error).lower()
+        return any(text in message for text in _SQLITE_BUSY)
+    return False
