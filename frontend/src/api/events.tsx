@@ -101,18 +101,18 @@ export function EventsProvider({ children }: { children: ReactNode }) {
         ]);
         dismissLater(id);
       },
+      analysis_failed: (text) => {
+        const data = parse<AnalysisFailedEvent>(text);
+        if (!data) return;
+        // The run's banner shows the failure and its reason.
+        void queryClient.invalidateQueries({ queryKey: ["runs"] });
+        void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
+      },
     };
     const close = openEventStream("/api/events", {
       onOpen: () => setConnected(true),
       onClose: () => setConnected(false),
       onEvent: (event) => handlers[event.type]?.(event.data),
-    });
-    source.addEventListener("analysis_failed", (e) => {
-      const data = parse<AnalysisFailedEvent>(e);
-      if (!data) return;
-      // The run's banner shows the failure and its reason.
-      void queryClient.invalidateQueries({ queryKey: ["runs"] });
-      void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
     });
     const pending = timers.current;
     return () => {
