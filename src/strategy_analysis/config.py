@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     rebuild_debounce_seconds: float = Field(
         default=1.0, description="Delay that groups stream batches into one trade rebuild."
     )
+    event_retention_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long events are kept for clients that reconnect (seconds).",
+    )
     frontend_dir: Path | None = Field(
         default=None, description="Built web app to serve at /; default frontend/dist if present."
     )

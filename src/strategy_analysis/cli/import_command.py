@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Engine
-
 from ..config import Settings
 from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
 from ..ingest.importer import import_export_file
 from ..ingest.report import TABLES, ImportReport
+from ..jobs.shared_events import SharedEventBus, publish_import_finished
+from ..trades.rebuild import after_import_hook
 
 REJECTED_SHOWN = 10
 EXIT_OK = 0
@@ -67,12 +67,6 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _after_import_hook(engine: Engine):  # type: ignore[no-untyped-def]
-    from ..trades.rebuild import after_import_hook
-
-    return after_import_hook(engine)
-
-
 def format_report(report: ImportReport) -> str:
     """The human summary: per table counts, the first rejected records, the totals."""
     if report.status in ("refused", "failed"):
@@ -102,6 +96,8 @@ def format_report(report: ImportReport) -> str:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
+    # The servers on this database announce the import and its analysis to their clients.
+    events = SharedEventBus(engine)
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
     try:
         report = import_export_file(
@@ -110,8 +106,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             source="cli",
             dry_run=args.dry_run,
             progress=bar,
-            after_import=_after_import_hook(engine),
+            after_import=after_import_hook(engine, events),
         )
+        publish_import_finished(events, report)
     finally:
         if bar is not None:
             bar.close()

@@ -8,6 +8,7 @@ import sys
 from ..config import Settings
 from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
+from ..jobs.shared_events import SharedEventBus
 from ..trades.builder import ExecutionDataError
 from ..trades.rebuild import PHASES, UnknownRunError, rebuild_trades
 
@@ -30,7 +31,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        result = rebuild_trades(engine, run_id=args.run)
+        # Each rebuilt run is announced to the clients of the servers on this database.
+        result = rebuild_trades(engine, run_id=args.run, event_bus=SharedEventBus(engine))
     except UnknownRunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -62,8 +62,17 @@ class _Progress:
 
 
 class ImportWorker:
-    def __init__(self, engine: Engine, event_bus: EventBus, *, max_decompressed_bytes: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        event_bus: EventBus,
+        *,
+        max_decompressed_bytes: int,
+        upload_store: str | None = None,
+    ) -> None:
         self.engine = engine
+        # The uploads folder this process reads: it claims only jobs whose file is there.
+        self.upload_store = upload_store
         self.max_decompressed_bytes = max_decompressed_bytes
         self.event_bus = event_bus
         self.postgres = engine.dialect.name == "postgresql"
@@ -114,7 +123,7 @@ class ImportWorker:
             queue.requeue_abandoned(self.engine, everything_running=not self._recovered_once)
             self._recovered_once = True
             self._next_recovery = now + RECOVER_SECONDS
-        claimed = queue.claim_next(self.engine, self.worker_id)
+        claimed = queue.claim_next(self.engine, self.worker_id, self.upload_store)
         if claimed is None:
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()

@@ -17,6 +17,7 @@ from ...ingest.report import ImportReport
 from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
 from ...jobs.rebuild_scheduler import RebuildScheduler
+from ...jobs.upload_store import upload_store_id
 from ...jobs.worker import ImportWorker
 from ...services import stream_ingest, uploads
 from ..deps import SessionDep, WriteAccess
@@ -107,6 +108,7 @@ async def upload(
         file_name=received.file_name,
         sha256=received.sha256,
         size_bytes=received.size_bytes,
+        upload_store=request.app.state.upload_store,
     )
     request.app.state.import_worker.notify()
     job = JobOut.model_validate(queued.job)
@@ -197,10 +199,12 @@ def _start_background(app: FastAPI) -> None:
         state.engine, state.event_bus, state.settings.rebuild_debounce_seconds
     )
     state.rebuild_scheduler.start()
+    state.upload_store = upload_store_id(state.settings.upload_dir)
     state.import_worker = ImportWorker(
         state.engine,
         state.event_bus,
         max_decompressed_bytes=state.settings.max_decompressed_bytes,
+        upload_store=state.upload_store,
     )
     state.import_worker.start()
 
