@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
+from .stream_sessions import StreamSession
 
 
 def file_sha256(path: Path) -> str:
@@ -38,7 +39,10 @@ _START = insert(ImportRecord).returning(ImportRecord.id)
 _FINISH = update(ImportRecord).where(ImportRecord.id == bindparam("record_id"))
 
 
-def start_record(conn: Connection, report: ImportReport, job_id: str | None) -> int:
+def start_record(
+    conn: Connection, report: ImportReport, job_id: str | None, session_id: int | None = None
+) -> int:
+    """The import's record, ``running``; ``session_id``: a stream batch's session."""
     return conn.execute(
         _START,
         {
@@ -49,6 +53,7 @@ def start_record(conn: Connection, report: ImportReport, job_id: str | None) -> 
             "schema_version": report.schema_version,
             "status": "running",
             "job_id": job_id,
+            "session_id": session_id,
         },
     ).scalar_one()
 
@@ -60,6 +65,8 @@ def _record_values(report: ImportReport) -> dict[str, Any]:
         "sha256": report.sha256,
         "schema_version": report.schema_version,
         "run_ids": report.run_ids,
+        # The history's run column and filter: an export file holds one run.
+        "run_id": report.run_ids[0] if report.run_ids else None,
         "counts": {table: counts.model_dump() for table, counts in report.counts.items()},
         "rejected_count": report.rejected_total,
         "conflict_count": report.conflict_total,
@@ -111,10 +118,19 @@ def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
     ]
 
 
-def record_failure(engine: Engine, report: ImportReport, job_id: str | None) -> int:
-    """A refused or failed import, in its own transaction (the import's own was rolled back)."""
+def record_failure(
+    engine: Engine,
+    report: ImportReport,
+    job_id: str | None,
+    session: StreamSession | None = None,
+) -> int:
+    """A refused or failed import, in its own transaction (the import's own was rolled
+    back); a stream batch's is counted on its ``session``."""
     with engine.begin() as conn:
-        import_id = start_record(conn, report, job_id)
+        session_id = None if session is None else session.open(conn, report.schema_version)
+        import_id = start_record(conn, report, job_id, session_id)
         write_rejections(conn, import_id, report.rejected[:REPORT_LIST_LIMIT])
         finish_record(conn, import_id, report)
+        if session is not None:
+            session.add_failure(conn, report)
     return import_id
