@@ -46,6 +46,8 @@ POLL_SECONDS = 0.2
 # stop flag; how long it waits before connecting again after a failure.
 LISTEN_SECONDS = 1.0
 RECONNECT_SECONDS = 1.0
+# How long start() waits for the PostgreSQL listener's first LISTEN.
+START_SECONDS = 10.0
 PRUNE_SECONDS = 60.0
 READ_LIMIT = 1000
 STORE_ERRORS = (SQLAlchemyError, psycopg.Error, sqlite3.Error, OSError)
@@ -78,6 +80,7 @@ class SharedEventBus(EventBus):
         self._next_prune = 0.0
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._listening = threading.Event()
         self._thread: threading.Thread | None = None
 
     # --- publishing -------------------------------------------------------------------
@@ -152,6 +155,9 @@ class SharedEventBus(EventBus):
         target = self._listen_postgres if self.postgres else self._poll_sqlite
         self._thread = threading.Thread(target=target, name="event-listener", daemon=True)
         self._thread.start()
+        # Notifications sent before LISTEN are not delivered: progress would miss them.
+        if self.postgres and not self._listening.wait(START_SECONDS):
+            log.warning("the event listener is not listening yet: it goes on trying")
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
@@ -188,6 +194,7 @@ class SharedEventBus(EventBus):
     def _listen(self, conninfo: str) -> None:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
             conn.execute(f"LISTEN {event_log.CHANNEL}")
+            self._listening.set()
             # What committed while no connection listened (first start, a reconnect).
             self._catch_up()
             while not self._stopping.is_set():
