@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -27,27 +28,31 @@ class SseClient:
         self.error: BaseException | None = None
         self._cond = threading.Condition()
         self._closing = False
-        self._client = httpx.Client(timeout=httpx.Timeout(30.0, read=None))
-        headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
-        self._thread = threading.Thread(
-            target=self._read, args=(f"{base_url}/api/events", headers), daemon=True
-        )
+        url = urlsplit(base_url)
+        self._conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self._conn.request("GET", "/api/events", headers=headers)
+        response = self._conn.getresponse()
+        assert response.status == 200, response.read()
+        self._conn.sock.settimeout(None)
+        self._thread = threading.Thread(target=self._read, args=(response,), daemon=True)
         self._thread.start()
 
-    def _read(self, url: str, headers: dict[str, str]) -> None:
+    def _read(self, response: http.client.HTTPResponse) -> None:
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
-                response.raise_for_status()
-                fields: dict[str, str] = {}
-                for line in response.iter_lines():
-                    if line == "":
-                        if "event" in fields:
-                            self._add(fields)
-                        fields = {}
-                    elif not line.startswith(":"):
-                        name, _, value = line.partition(":")
-                        fields[name] = value[1:] if value.startswith(" ") else value
-        except (httpx.HTTPError, RuntimeError) as exc:
+            fields: dict[str, str] = {}
+            while line := response.readline():
+                text = line.decode().rstrip("\r\n")
+                if text == "":
+                    if "event" in fields:
+                        self._add(fields)
+                    fields = {}
+                elif not text.startswith(":"):
+                    name, _, value = text.partition(":")
+                    fields[name] = value[1:] if value.startswith(" ") else value
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             if not self._closing:
                 self.error = exc
         finally:
@@ -90,7 +95,10 @@ class SseClient:
 
     def close(self) -> None:
         self._closing = True
-        self._client.close()
+        if self._conn.sock is not None:
+            # Wakes the reading thread at once (closing alone leaves it in recv).
+            self._conn.sock.shutdown(socket.SHUT_RDWR)
+        self._conn.close()
         self._thread.join(10)
 
     def __enter__(self) -> SseClient:
