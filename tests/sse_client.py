@@ -98,8 +98,8 @@ class SseClient:
         if self._conn.sock is not None:
             # Wakes the reading thread at once (closing alone leaves it in recv).
             self._conn.sock.shutdown(socket.SHUT_RDWR)
-        self._conn.close()
         self._thread.join(10)
+        self._conn.close()
 
     def __enter__(self) -> SseClient:
         return self
