@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.export_factory import execution, order, write_export
 from sqlalchemy import Engine
 
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.services.imports_query import get_import, list_imports
-
-from ingest.export_factory import execution, order, write_export
 
 
 def _batch(run_id: str, first: int, count: int, *, status: str = "RUNNING", **extra: Any) -> dict:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -99,7 +99,11 @@ def test_progress_is_not_stored(engine: Engine, listening: SharedEventBus) -> No
     heard = Heard(listening)
     listening.publish("job_progress", job_id="j", done=1, total=2)
     [event] = heard.wait(lambda seen: len(seen) >= 1)
-    assert (event.type, event.id, event.data) == ("job_progress", None, {"job_id": "j", "done": 1, "total": 2})
+    assert (event.type, event.id, event.data) == (
+        "job_progress",
+        None,
+        {"job_id": "j", "done": 1, "total": 2},
+    )
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(StoredEvent)).scalar_one() == 0
 
@@ -113,7 +117,11 @@ def test_progress_of_another_process_crosses_on_postgresql_only(
     events = heard.wait(lambda seen: any(e.type == "job_finished" for e in seen))
     kinds = [e.type for e in events]
     # SQLite: one server per file, and the CLI draws its own progress bar.
-    expected = ["job_progress", "job_finished"] if engine.dialect.name == "postgresql" else ["job_finished"]
+    expected = (
+        ["job_progress", "job_finished"]
+        if engine.dialect.name == "postgresql"
+        else ["job_finished"]
+    )
     assert kinds == expected
 
 
@@ -126,7 +134,9 @@ def test_a_replay_gives_what_was_missed_or_says_some_are_gone(
 
     replay = listening.replay(first.id)
     assert not replay.missed_some
-    assert [(e.id, e.data["run_id"]) for e in replay.events] == [(e.id, e.data["run_id"]) for e in missed]
+    assert [(e.id, e.data["run_id"]) for e in replay.events] == [
+        (e.id, e.data["run_id"]) for e in missed
+    ]
     assert replay.newest_id == missed[-1].id
 
     fresh = listening.replay(None)

@@ -73,9 +73,7 @@ class SharedEventBus(EventBus):
         super().__init__()
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
-        self.retention = (
-            None if retention_seconds is None else timedelta(seconds=retention_seconds)
-        )
+        self.retention = None if retention_seconds is None else timedelta(seconds=retention_seconds)
         self.last_id = 0
         self._next_prune = 0.0
         self._wake = threading.Event()

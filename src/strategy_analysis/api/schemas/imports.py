@@ -37,9 +37,7 @@ _IMPORT_EXAMPLE = {
 
 ImportKind = Literal["import", "stream_session", "stream_batch"]
 ImportSource = Literal["upload", "cli", "watch", "stream"]
-ImportStatus = Literal[
-    "running", "succeeded", "failed", "refused", "duplicate", "live", "closed"
-]
+ImportStatus = Literal["running", "succeeded", "failed", "refused", "duplicate", "live", "closed"]
 
 
 class TableCountsOut(BaseModel):
