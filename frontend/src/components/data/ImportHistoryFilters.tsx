@@ -24,20 +24,7 @@ export function ImportHistoryFilters({
   const set = (patch: Partial<ImportFilters>) => onChange({ ...filters, ...patch });
   return (
     <div className="filters" role="group" aria-label="Filter the import history" style={{ display: "flex", gap: 12, marginBottom: 8 }}>
-      <label>
-        Source{" "}
-        <select
-          value={filters.source ?? ""}
-          onChange={(e) => set({ source: (e.target.value || undefined) as ImportFilters["source"] })}
-        >
-          <option value="">all</option>
-          {SOURCES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Source" value={filters.source} options={SOURCES} onChange={(source) => set({ source })} />
       <label>
         Run{" "}
         <select value={filters.run_id ?? ""} onChange={(e) => set({ run_id: e.target.value || undefined })}>
@@ -52,21 +39,35 @@ export function ImportHistoryFilters({
           ))}
         </select>
       </label>
-      <label>
-        Status{" "}
-        <select
-          value={filters.status ?? ""}
-          onChange={(e) => set({ status: (e.target.value || undefined) as ImportFilters["status"] })}
-        >
-          <option value="">all</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Status" value={filters.status} options={STATUSES} onChange={(status) => set({ status })} />
     </div>
+  );
+}
+
+/** A select of a few fixed values, "all" being none of them. */
+function Choice<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: T | undefined;
+  options: T[];
+  onChange: (value: T | undefined) => void;
+}) {
+  return (
+    <label>
+      {label}{" "}
+      <select value={value ?? ""} onChange={(e) => onChange(options.find((o) => o === e.target.value))}>
+        <option value="">all</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
