@@ -67,7 +67,14 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_import_records_session_id_id"), "import_records", ["session_id", "id"]
     )
-    op.create_index(op.f("ix_import_records_run_id"), "import_records", ["run_id"])
+    op.create_index(
+        "ix_import_records_history_run",
+        "import_records",
+        ["run_id"],
+        unique=False,
+        sqlite_where=sa.text("session_id IS NULL"),
+        postgresql_where=sa.text("session_id IS NULL"),
+    )
 
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("upload_store", sa.String(length=36), nullable=True))
@@ -76,7 +83,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_column("upload_store")
-    op.drop_index(op.f("ix_import_records_run_id"), table_name="import_records")
+    op.drop_index("ix_import_records_history_run", table_name="import_records")
     op.drop_index(op.f("ix_import_records_session_id_id"), table_name="import_records")
     op.drop_index("ix_import_records_history", table_name="import_records")
     with op.batch_alter_table("import_records", schema=None) as batch_op:

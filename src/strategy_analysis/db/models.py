@@ -267,7 +267,14 @@ class ImportRecord(Base):
             postgresql_where=text("session_id IS NULL"),
         ),
         Index(None, "session_id", "id"),
-        Index(None, "run_id"),
+        # The history's run filter and a batch's look-up of its live session; without
+        # the batches, whose number grows with every one a stream sends.
+        Index(
+            "ix_import_records_history_run",
+            "run_id",
+            sqlite_where=text("session_id IS NULL"),
+            postgresql_where=text("session_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

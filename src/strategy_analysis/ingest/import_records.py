@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
-from .stream_sessions import StreamSession
+
+if TYPE_CHECKING:
+    from .stream_sessions import StreamSession
 
 
 def file_sha256(path: Path) -> str:
@@ -58,7 +60,8 @@ def start_record(
     ).scalar_one()
 
 
-def _record_values(report: ImportReport) -> dict[str, Any]:
+def record_values(report: ImportReport) -> dict[str, Any]:
+    """What a finished import's record holds."""
     return {
         "finished_at": datetime.now(UTC),
         "status": report.status,
@@ -95,7 +98,7 @@ def write_rejections(conn: Connection, import_id: int, rejected: list[RejectedRe
 
 
 def finish_record(conn: Connection, import_id: int, report: ImportReport) -> None:
-    conn.execute(_FINISH, {"record_id": import_id, **_record_values(report)})
+    conn.execute(_FINISH, {"record_id": import_id, **record_values(report)})
 
 
 def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
@@ -127,10 +130,13 @@ def record_failure(
     """A refused or failed import, in its own transaction (the import's own was rolled
     back); a stream batch's is counted on its ``session``."""
     with engine.begin() as conn:
-        session_id = None if session is None else session.open(conn, report.schema_version)
-        import_id = start_record(conn, report, job_id, session_id)
+        if session is None:
+            import_id = start_record(conn, report, job_id)
+        else:
+            import_id = session.start(conn, report, job_id)
         write_rejections(conn, import_id, report.rejected[:REPORT_LIST_LIMIT])
-        finish_record(conn, import_id, report)
-        if session is not None:
-            session.add_failure(conn, report)
+        if session is None:
+            finish_record(conn, import_id, report)
+        else:
+            session.finish_failure(conn, import_id, report)
     return import_id

@@ -64,10 +64,10 @@ def run_in_transaction(
                 if conn.dialect.name == "sqlite":
                     # Take the write lock now, not halfway through the import.
                     conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-                session_id = None
-                if session is not None:
-                    session_id = session.open(conn, report.schema_version)
-                import_id = start_record(conn, report, job_id, session_id)
+                if session is None:
+                    import_id = start_record(conn, report, job_id)
+                else:
+                    import_id = session.start(conn, report, job_id)
                 writer = ImportWriter(conn, import_id, report)
                 body(writer)
                 write_rejections(conn, import_id, writer.rejected)
@@ -78,9 +78,10 @@ def run_in_transaction(
                 report.status = "dry_run" if dry_run else "succeeded"
                 if started is not None:
                     report.duration_seconds = time.perf_counter() - started
-                finish_record(conn, import_id, report)
-                if session is not None:
-                    session.add(conn, report)
+                if session is None:
+                    finish_record(conn, import_id, report)
+                else:
+                    session.finish(conn, import_id, report)
                 if dry_run:
                     trans.rollback()
                 else:
