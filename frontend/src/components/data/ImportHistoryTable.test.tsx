@@ -60,10 +60,9 @@ describe("ImportHistoryTable", () => {
     expect(second.getByText("failed")).toHaveClass("bad");
   });
 
-  it("links each import to its details and its run", () => {
+  it("links each import to its details", () => {
     renderTable([entry(7)]);
-    const links = screen.getAllByRole("link");
-    expect(links.map((l) => l.getAttribute("href"))).toEqual(["/imports/7", "/runs/r"]);
+    expect(screen.getByRole("link")).toHaveAttribute("href", "/imports/7");
   });
 
   it("tells uploads of one name apart by size and short sha256, with strategy and run", () => {
@@ -76,7 +75,7 @@ describe("ImportHistoryTable", () => {
     expect(older!.getByText("2.0 KB · sha 99ffee0011")).toBeInTheDocument();
     expect(newer!.getByText("S")).toBeInTheDocument();
     expect(older!.getByText("Other")).toBeInTheDocument();
-    expect(older!.getByRole("link", { name: "r2" })).toHaveAttribute("href", "/runs/r2");
+    expect(older!.getByText("r2")).toBeInTheDocument();
   });
 
   it("shows a stream session as one row with its batches and last batch time", () => {

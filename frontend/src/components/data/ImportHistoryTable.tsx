@@ -54,11 +54,7 @@ export function ImportHistoryTable({
                   {imp.strategy_id ?? <span className="faint">—</span>}
                 </td>
                 <td className="mono" title={imp.run_id ?? undefined} style={{ maxWidth: 160, overflow: "hidden", textOverflow: "ellipsis" }}>
-                  {imp.run_id ? (
-                    <Link to={`/runs/${encodeURIComponent(imp.run_id)}`}>{imp.run_id}</Link>
-                  ) : (
-                    <span className="faint">—</span>
-                  )}
+                  {imp.run_id ?? <span className="faint">—</span>}
                 </td>
                 <td className="r num">{fmtInt(records)}</td>
                 <td className="r num">{fmtInt(totals.inserted)}</td>
