@@ -3,14 +3,16 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // The API runs on another port during `npm run dev`; in production FastAPI serves dist/.
+// The proxy keeps the browser's Host (localhost:5173), which the server's Origin check
+// compares with the page's origin: rewriting it would make every write cross-origin.
 const apiTarget = process.env.API_URL ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
   plugins: [react()],
   server: {
     proxy: {
-      "/api": { target: apiTarget, changeOrigin: true },
-      "/openapi.json": { target: apiTarget, changeOrigin: true },
+      "/api": { target: apiTarget, changeOrigin: false },
+      "/openapi.json": { target: apiTarget, changeOrigin: false },
     },
   },
   build: {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from strategy_analysis.config import Settings
@@ -28,3 +30,19 @@ def test_env_file_and_postgres_url(monkeypatch: pytest.MonkeyPatch, tmp_path) ->
 def test_blank_api_key_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_KEY", "")
     assert Settings().api_key is None
+
+
+def test_host_and_origin_lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_HOSTS", " trading.example ,, 10.0.0.5:8000")
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://trading.example")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.allowed_hosts == ["trading.example", "10.0.0.5:8000"]
+    assert settings.allowed_origins == ["https://trading.example"]
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = {line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")}
+    documented = " ".join(table)
+    missing = [name for name in Settings.model_fields if f"`{name.upper()}`" not in documented]
+    assert not missing, f"settings missing from README.md's table: {missing}"

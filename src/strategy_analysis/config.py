@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///trading_data.db"
 
@@ -19,6 +21,21 @@ class Settings(BaseSettings):
     )
     api_key: str | None = Field(
         default=None, description="When set, write endpoints need X-API-Key."
+    )
+    protect_reads: bool | None = Field(
+        default=None,
+        description="Reads need X-API-Key too (every endpoint but /api/health). Unset: on "
+        "when API_KEY is set and the server listens beyond loopback.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names (comma-separated) the server answers to besides loopback and "
+        "the address it listens on; * for any.",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (comma-separated, e.g. https://trading.example.com) whose pages "
+        "may write besides the server's own.",
     )
     upload_dir: Path = Field(default=Path("uploads"), description="Where uploads are stored.")
     host: str = "127.0.0.1"
@@ -55,3 +72,27 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def reads_need_key(self) -> bool:
+        """Whether every endpoint but /api/health asks for X-API-Key (writes always do)."""
+        if self.api_key is None:
+            return False
+        return self.protect_reads if self.protect_reads is not None else not is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -198,3 +198,22 @@ def seed_run(engine: Engine) -> dict[str, Any]:
         conn.execute(insert(Bar), bars)
         conn.execute(insert(RunStatistics), [{"run_id": RUN_ID, "statistics": statistics}])
     return {"trades": trades, "executions": executions, "lots": lots, "statistics": statistics}
+
+
+def one_fill_batch(run: dict[str, Any]) -> dict[str, Any]:
+    """A stream batch (export-format.md section 2) of ``run`` with one execution."""
+    return {
+        "schema_version": "1.1",
+        "run": run,
+        "executions": [
+            {
+                "execution_id": "e1",
+                "order_id": "o1",
+                "symbol": "ES",
+                "side": "Buy",
+                "exec_time_utc": "2025-01-06 14:30:00",
+                "price": 100,
+                "quantity": 1,
+            }
+        ],
+    }

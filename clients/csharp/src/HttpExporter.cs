@@ -41,6 +41,7 @@ namespace StrategyAnalysis.Export
         /// <summary>Wait before the second attempt; it doubles per attempt up to MaxBackoff, with random jitter.</summary>
         public TimeSpan InitialBackoff { get; set; }
 
+        /// <summary>The longest wait between two attempts, a server's Retry-After included.</summary>
         public TimeSpan MaxBackoff { get; set; }
 
         /// <summary>
@@ -80,9 +81,12 @@ namespace StrategyAnalysis.Export
 
     /// <summary>
     /// Sends the run to the platform while it runs: one HttpClient, X-API-Key, gzip bodies.
-    /// Time-outs, connection failures, 408, 429 and 5xx are retried with exponential backoff
-    /// and jitter (the server treats a repeated batch as unchanged); after MaxAttempts, or on
-    /// any other 4xx, the batch goes to the fallback sink so an outage loses nothing. Batches
+    /// A batch counts as delivered only when the answer is 2xx and its report says
+    /// "status": "succeeded"; any other 2xx answer stored nothing. Such answers, time-outs,
+    /// connection failures, 408, 429 and 5xx are retried with exponential backoff and jitter,
+    /// waiting at least what a Retry-After asks (the server treats a repeated batch as
+    /// unchanged); after MaxAttempts, or on any other 4xx, the batch goes to the fallback
+    /// sink so an outage loses nothing. Batches
     /// that went to the fallback because the server was unreachable are replayed to it, in
     /// order, when it answers again (see ReplayLimit).
     /// </summary>
@@ -325,6 +329,7 @@ namespace StrategyAnalysis.Export
             byte[] body = Encoding.UTF8.GetBytes(ExportJson.Batch(current, batch, ExporterClass));
             if (options.Gzip) body = Compress(body);
 
+            TimeSpan? retryAfter = null;
             for (int attempt = 1; attempt <= attempts; attempt++)
             {
                 if (cancel.IsCancellationRequested)
@@ -335,13 +340,13 @@ namespace StrategyAnalysis.Export
                 if (attempt > 1)
                 {
                     Interlocked.Increment(ref retries);
-                    if (cancel.WaitHandle.WaitOne(Backoff(attempt - 1)))
+                    if (cancel.WaitHandle.WaitOne(Wait(attempt - 1, retryAfter)))
                     {
                         problem = "shutting down";
                         return false;
                     }
                 }
-                Outcome outcome = Post(body, cancel, out problem, out error);
+                Outcome outcome = Post(body, cancel, out problem, out error, out retryAfter);
                 if (outcome == Outcome.Accepted)
                 {
                     Interlocked.Increment(ref batchesSent);
@@ -376,10 +381,12 @@ namespace StrategyAnalysis.Export
 
         private enum Outcome { Accepted, Retry, Refused }
 
-        private Outcome Post(byte[] body, CancellationToken cancel, out string problem, out Exception error)
+        /// <param name="retryAfter">The wait a 429 or 503 answer asked for (Retry-After), else null.</param>
+        private Outcome Post(byte[] body, CancellationToken cancel, out string problem, out Exception error, out TimeSpan? retryAfter)
         {
             problem = null;
             error = null;
+            retryAfter = null;
             Interlocked.Increment(ref requests);
             using (CancellationTokenSource attempt = CancellationTokenSource.CreateLinkedTokenSource(cancel))
             using (HttpRequestMessage request = new HttpRequestMessage(HttpMethod.Post, streamUri))
@@ -401,10 +408,19 @@ namespace StrategyAnalysis.Export
                         Observe(status, answer);
                         if (response.IsSuccessStatusCode)
                         {
-                            CountRejected(answer);
+                            Dictionary<string, object> report = StoredReport(answer);
+                            if (report == null)
+                            {
+                                // The server (or a proxy on the way) did not say it stored the batch.
+                                problem = "HTTP " + status.ToString(CultureInfo.InvariantCulture)
+                                    + " without a succeeded report: " + Shorten(answer);
+                                return Outcome.Retry;
+                            }
+                            CountRejected(report, answer);
                             return Outcome.Accepted;
                         }
                         problem = "HTTP " + status.ToString(CultureInfo.InvariantCulture) + " " + Shorten(answer);
+                        if (status == 503 || status == 429) retryAfter = RetryAfter(response);
                         bool retry = status >= 500 || status == (int)HttpStatusCode.RequestTimeout || status == 429;
                         return retry ? Outcome.Retry : Outcome.Refused;
                     }
@@ -432,13 +448,52 @@ namespace StrategyAnalysis.Export
             }
         }
 
-        private TimeSpan Backoff(int retry)
+        /// <summary>
+        /// The wait before retry number <paramref name="retry"/>: the backoff, or what the
+        /// server asked for when that is longer; never more than MaxBackoff.
+        /// </summary>
+        private TimeSpan Wait(int retry, TimeSpan? retryAfter)
         {
             double baseMs = options.InitialBackoff.TotalMilliseconds * Math.Pow(2, retry - 1);
             baseMs = Math.Min(baseMs, options.MaxBackoff.TotalMilliseconds);
             double factor;
             lock (jitter) { factor = 0.5 + jitter.NextDouble() * 0.5; }
-            return TimeSpan.FromMilliseconds(baseMs * factor);
+            double ms = baseMs * factor;
+            if (retryAfter.HasValue)
+            {
+                ms = Math.Min(Math.Max(ms, retryAfter.Value.TotalMilliseconds), options.MaxBackoff.TotalMilliseconds);
+            }
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        /// <summary>Retry-After as seconds or as an HTTP date; null when absent or unreadable.</summary>
+        private static TimeSpan? RetryAfter(HttpResponseMessage response)
+        {
+            RetryConditionHeaderValue header = response.Headers.RetryAfter;
+            if (header == null) return null;
+            if (header.Delta.HasValue) return header.Delta.Value;
+            if (header.Date.HasValue)
+            {
+                TimeSpan wait = header.Date.Value - DateTimeOffset.UtcNow;
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// The stream report of an answer whose "status" is "succeeded"; null for anything
+        /// else (another status, not JSON, not an object): the batch was not stored.
+        /// </summary>
+        private static Dictionary<string, object> StoredReport(string answer)
+        {
+            if (string.IsNullOrEmpty(answer)) return null;
+            object parsed;
+            try { parsed = JsonReader.Parse(answer); }
+            catch (FormatException) { return null; }
+            Dictionary<string, object> report = parsed as Dictionary<string, object>;
+            object status;
+            if (report == null || !report.TryGetValue("status", out status)) return null;
+            return string.Equals(status as string, "succeeded", StringComparison.Ordinal) ? report : null;
         }
 
         /// <param name="replayable">The server was unreachable (not refusing): keep a copy for replay.</param>
@@ -517,15 +572,11 @@ namespace StrategyAnalysis.Export
         /// The answer reports rejected records per table; their shape is the server's, so count
         /// both numeric "rejected" fields and lists named "rejected", and keep the larger.
         /// </summary>
-        private void CountRejected(string answer)
+        private void CountRejected(Dictionary<string, object> report, string answer)
         {
-            if (string.IsNullOrEmpty(answer)) return;
-            object parsed;
-            try { parsed = JsonReader.Parse(answer); }
-            catch (FormatException) { return; }
             double numbers = 0;
             double listed = 0;
-            SumRejected(parsed, ref numbers, ref listed);
+            SumRejected(report, ref numbers, ref listed);
             long rejected = (long)Math.Max(numbers, listed);
             if (rejected <= 0) return;
             Interlocked.Add(ref recordsRejected, rejected);

@@ -1,6 +1,8 @@
-// An HTTP endpoint in front of the real server that misbehaves on purpose: answers 503,
-// forwards a request and then holds the answer past the client's time-out, or never
-// answers. Without a target it answers like a server that stores everything.
+// An HTTP endpoint in front of the real server that misbehaves on purpose: answers 503
+// (with or without Retry-After), answers 200 for a batch it did not store (a failed
+// report, or no report at all), forwards a request and then holds the answer past the
+// client's time-out, or never answers. Without a target it answers like a server that
+// stores everything.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -13,7 +15,16 @@ using System.Threading;
 
 namespace StrategyAnalysis.Export.Tests
 {
-    internal enum ProxyAction { Forward, ForwardThenStall, Hang, Status503, Status422 }
+    internal enum ProxyAction
+    {
+        Forward, ForwardThenStall, Hang, Status503, Status422,
+        /// <summary>503 with the proxy's RetryAfter header.</summary>
+        Status503RetryAfter,
+        /// <summary>200 with a report that says the batch failed (nothing stored).</summary>
+        Status200Failed,
+        /// <summary>200 with a body that is no report (a captive portal, a broken proxy).</summary>
+        Status200NotJson,
+    }
 
     internal sealed class SeenRequest
     {
@@ -25,6 +36,8 @@ namespace StrategyAnalysis.Export.Tests
         public string ApiKey;
         public byte[] Body;
         public ProxyAction Action;
+        /// <summary>When the proxy got the request (UTC).</summary>
+        public DateTime ReceivedUtc;
         /// <summary>Status and body the real server answered (when forwarded).</summary>
         public int UpstreamStatus;
         public string UpstreamAnswer;
@@ -75,6 +88,9 @@ namespace StrategyAnalysis.Export.Tests
             loop.IsBackground = true;
             loop.Start();
         }
+
+        /// <summary>The Retry-After value of Status503RetryAfter (seconds or an HTTP date).</summary>
+        public string RetryAfter { get; set; }
 
         public int Port { get; private set; }
         public string BaseUrl { get; private set; }
@@ -128,6 +144,7 @@ namespace StrategyAnalysis.Export.Tests
                 HttpListenerRequest request = context.Request;
                 SeenRequest r = new SeenRequest();
                 r.Number = Interlocked.Increment(ref count);
+                r.ReceivedUtc = DateTime.UtcNow;
                 r.Method = request.HttpMethod;
                 r.Path = request.Url.PathAndQuery;
                 r.ContentEncoding = request.Headers["Content-Encoding"];
@@ -149,6 +166,17 @@ namespace StrategyAnalysis.Export.Tests
                     case ProxyAction.Status422:
                         Answer(context, 422, "{\"detail\":\"refused (test proxy)\"}");
                         return;
+                    case ProxyAction.Status503RetryAfter:
+                        context.Response.AddHeader("Retry-After", RetryAfter ?? "1");
+                        Answer(context, 503, "{\"detail\":\"busy, retry later (test proxy)\"}");
+                        return;
+                    case ProxyAction.Status200Failed:
+                        Answer(context, 200, "{\"status\":\"failed\",\"error\":\"OperationalError: database is locked (test proxy)\","
+                            + "\"counts\":{\"executions\":{\"inserted\":0,\"rejected\":0}},\"rejected\":[]}");
+                        return;
+                    case ProxyAction.Status200NotJson:
+                        Answer(context, 200, "<html><body>Sign in to the network (test proxy)</body></html>");
+                        return;
                     case ProxyAction.Hang:
                         stopped.WaitOne();
                         return;
@@ -158,7 +186,7 @@ namespace StrategyAnalysis.Export.Tests
                 if (target == null)
                 {
                     status = 200;
-                    answer = "{\"executions\":{\"inserted\":0,\"rejected\":0}}";
+                    answer = "{\"status\":\"succeeded\",\"counts\":{\"executions\":{\"inserted\":0,\"rejected\":0}},\"rejected\":[]}";
                 }
                 else
                 {

@@ -31,6 +31,10 @@ namespace StrategyAnalysis.Export.Tests
             T.Section("HttpExporter: a refused batch (4xx) is not retried and goes to the fallback", delegate { HttpRefused(workDir); });
             T.Section("HttpExporter: a replayed batch the server refuses stays in the file; the rest goes on", delegate { HttpReplayRefused(workDir); });
             T.Section("shutdown while the server hangs: the rest goes to the fallback file in time", delegate { HttpHangsAtShutdown(workDir); });
+            T.Section("HttpExporter: a 200 without a succeeded report stored nothing: retried", HttpNotStoredIsRetried);
+            T.Section("HttpExporter: a batch answered 200 failed until the attempts run out goes to the fallback file",
+                delegate { HttpNotStoredGoesToFallback(workDir); });
+            T.Section("HttpExporter: waits what a 503's Retry-After asks, at most MaxBackoff", HttpRetryAfter);
         }
 
         private static void Formats()
@@ -585,6 +589,99 @@ namespace StrategyAnalysis.Export.Tests
                     "every execution is in the fallback file");
                 T.Equal(ExportFormat.Number(data.NetPnl), (string)Sqlite.Scalar(path, "SELECT value FROM Metadata WHERE key = 'reported_net_pnl'"),
                     "the file was completed with the reported PnL");
+            }
+        }
+
+        private static void HttpNotStoredIsRetried()
+        {
+            // 1 begin; 2: 200 with "status": "failed"; 3: 200 with an HTML page; 4: the batch is
+            // taken; 5 complete.
+            Func<int, ProxyAction> script = delegate(int n)
+            {
+                if (n == 2) return ProxyAction.Status200Failed;
+                return n == 3 ? ProxyAction.Status200NotJson : ProxyAction.Forward;
+            };
+            using (FaultProxy server = new FaultProxy(null, script, TimeSpan.Zero))
+            {
+                List<string> log = new List<string>();
+                HttpExporterOptions options = QuickOptions(server.BaseUrl);
+                options.Log = delegate(string m) { lock (log) log.Add(m); T.Info(m); };
+                HttpExporter http = new HttpExporter(options);
+                RunInfo run = Feed.NewRun("not-stored");
+                http.Begin(run);
+                http.Write(OneOfEach());
+                http.Complete(run);
+                http.Dispose();
+                List<SeenRequest> seen = server.Seen;
+                T.Equal(5, seen.Count, "begin, 200 failed, 200 not JSON, the batch again, complete");
+                T.Equal(2L, http.Retries, "both 200 answers were retried");
+                T.Equal(3L, http.BatchesSent, "begin, the batch and complete were taken");
+                T.Equal((long)OneOfEach().Count, http.RecordsSent, "the batch's records counted once, when stored");
+                T.Equal(0L, http.BatchesToFallback, "nothing went to a fallback");
+                T.Equal(seen[1].Text(), seen[3].Text(), "the retry sends the very same batch");
+                T.Equal(seen[2].Text(), seen[3].Text(), "after either answer");
+                bool named = false;
+                lock (log) foreach (string m in log) named |= m.Contains("without a succeeded report") && m.Contains("database is locked");
+                T.Check(named, "the log names the failed report");
+            }
+        }
+
+        private static void HttpNotStoredGoesToFallback(string workDir)
+        {
+            // Every answer after the first says the batch failed: the batch is tried
+            // MaxAttempts times, then kept in the file; Complete tries once more and keeps its
+            // own batch there too.
+            string path = Path.Combine(workDir, "offline-not-stored.sqlite");
+            using (FaultProxy server = new FaultProxy(null, delegate(int n) { return n == 1 ? ProxyAction.Forward : ProxyAction.Status200Failed; }, TimeSpan.Zero))
+            {
+                HttpExporterOptions options = QuickOptions(server.BaseUrl);
+                options.MaxAttempts = 3;
+                options.Fallback = new SqliteExporter(Sqlite.Factory(path), path);
+                HttpExporter http = new HttpExporter(options);
+                RunInfo run = Feed.NewRun("not-stored-fallback");
+                http.Begin(run);
+                http.Write(OneOfEach());
+                http.Complete(run);
+                http.Dispose();
+                T.Equal(5, server.Seen.Count, "begin, the batch three times, Complete's one more try");
+                T.Equal(2L, http.Retries, "the batch was retried up to MaxAttempts");
+                T.Equal(1L, http.BatchesSent, "only the begin was taken");
+                T.Equal(1L, http.BatchesToFallback, "the batch went to the fallback");
+                T.Equal(0L, http.RecordsLost, "nothing was lost");
+                T.Check(http.FallbackNeedsUpload, "the file holds what the server does not have");
+                T.Equal(4L, (long)Sqlite.Scalar(path, "SELECT (SELECT count(*) FROM Executions) + (SELECT count(*) FROM Orders) + "
+                    + "(SELECT count(*) FROM Bars) + (SELECT count(*) FROM Instruments)"), "the file holds the whole batch");
+                T.Equal(run.RunId, (string)Sqlite.Scalar(path, "SELECT value FROM Metadata WHERE key = 'run_id'"), "under the run's id");
+            }
+        }
+
+        private static void HttpRetryAfter()
+        {
+            // 2: 503 asking for 1 s; 4: 503 asking for an hour, capped at MaxBackoff (1.5 s).
+            Func<int, ProxyAction> script = delegate(int n) { return n == 2 || n == 4 ? ProxyAction.Status503RetryAfter : ProxyAction.Forward; };
+            using (FaultProxy server = new FaultProxy(null, script, TimeSpan.Zero))
+            {
+                HttpExporterOptions options = QuickOptions(server.BaseUrl);
+                options.MaxBackoff = TimeSpan.FromSeconds(1.5);
+                HttpExporter http = new HttpExporter(options);
+                RunInfo run = Feed.NewRun("retry-after");
+                server.RetryAfter = "1";
+                http.Begin(run);
+                http.Write(OneOfEach());
+                server.RetryAfter = "3600";
+                http.Write(OneOfEach());
+                http.Complete(run);
+                http.Dispose();
+                List<SeenRequest> seen = server.Seen;
+                T.Equal(6, seen.Count, "begin, 503, the batch, 503, the batch, complete");
+                if (seen.Count < 6) return;
+                double first = (seen[2].ReceivedUtc - seen[1].ReceivedUtc).TotalMilliseconds;
+                double second = (seen[4].ReceivedUtc - seen[3].ReceivedUtc).TotalMilliseconds;
+                T.Check(first >= 950 && first < 1450, "waited the 1 s asked for, not the 50 ms backoff ("
+                    + first.ToString("0", CultureInfo.InvariantCulture) + " ms)");
+                T.Check(second >= 1400 && second < 3000, "an hour asked for waits MaxBackoff (1.5 s) ("
+                    + second.ToString("0", CultureInfo.InvariantCulture) + " ms)");
+                T.Equal(4L, http.BatchesSent, "begin, both batches and complete were taken");
             }
         }
     }

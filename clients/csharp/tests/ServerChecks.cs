@@ -34,6 +34,7 @@ namespace StrategyAnalysis.Export.Tests
                 T.Section("stream a run through InMemoryExportBuffer and HttpExporter", Stream);
                 T.Section("the same data as a SqliteExporter file, uploaded: the same trades", File);
                 T.Section("a server that answers 503 twice, then times out once, loses nothing", Flaky);
+                T.Section("answers that stored nothing (200 failed, 503 with Retry-After) lose nothing", NotStored);
                 T.Section("server down: the SQLite fallback file uploads with the same result", Down);
                 T.Section("an outage mid-run: the missed batches are replayed in order when the server is back",
                     delegate { Outage(true); });
@@ -265,6 +266,49 @@ namespace StrategyAnalysis.Export.Tests
                 CheckRun(run.RunId, true);
                 TradeChecks.MatchGenerated(trades, data, "flaky");
                 if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "flaky vs stream");
+            }
+        }
+
+        /// <summary>
+        /// Request 2 is answered 200 with a failed report and 3 with 503 Retry-After: 1, without
+        /// reaching the server; 6 to 8 are answered 200 failed, so that batch goes to the file
+        /// after its three attempts and is replayed with the next one.
+        /// </summary>
+        private static void NotStored()
+        {
+            Func<int, ProxyAction> script = delegate(int n)
+            {
+                if (n == 2 || (n >= 6 && n <= 8)) return ProxyAction.Status200Failed;
+                return n == 3 ? ProxyAction.Status503RetryAfter : ProxyAction.Forward;
+            };
+            string fallback = Path.Combine(workDir, "not-stored-fallback.sqlite");
+            using (FaultProxy proxy = new FaultProxy(baseUrl, script, TimeSpan.Zero))
+            {
+                proxy.RetryAfter = "1";
+                HttpExporterOptions options = Options(proxy.BaseUrl, fallback);
+                options.MaxAttempts = 3;
+                options.ServerRetryInterval = TimeSpan.Zero;
+                RunInfo run = Feed.NewRun("not-stored");
+                Outcome o = StreamRun(run, options);
+                T.Check(o.Complete, "Complete: nothing lost");
+                T.Equal(4, proxy.CountOf(ProxyAction.Status200Failed), "the proxy answered 200 failed four times");
+                T.Equal(4L, o.Http.Retries, "each of them and the 503 retried (two for each batch)");
+                T.Equal(1L, o.Http.BatchesToFallback, "the batch failed three times went to the file");
+                T.Equal(1L, o.Http.BatchesReplayed, "and was replayed to the server");
+                T.Check(!o.Http.FallbackNeedsUpload, "the file need not be uploaded");
+                List<SeenRequest> seen = proxy.Seen;
+                if (seen.Count > 8)
+                {
+                    double waited = (seen[3].ReceivedUtc - seen[2].ReceivedUtc).TotalMilliseconds;
+                    T.Check(waited >= 950, "the retry after the 503 waited the 1 s asked for ("
+                        + waited.ToString("0", CultureInfo.InvariantCulture) + " ms)");
+                    T.Equal(seen[1].Text(), seen[3].Text(), "the batch answered 200 failed was sent again unchanged");
+                    T.Equal(seen[5].Text(), seen[8].Text(), "the batch replayed from the file is the one that failed");
+                }
+                List<Dictionary<string, object>> trades = TradesOf(run.RunId);
+                CheckRun(run.RunId, true);
+                TradeChecks.MatchGenerated(trades, data, "not stored");
+                if (streamedTrades != null) TradeChecks.SameTrades(streamedTrades, trades, "not stored vs stream");
             }
         }
 

@@ -1,5 +1,6 @@
 // The typed API client (openapi-fetch over the generated schema.d.ts).
 import createClient, { type Middleware } from "openapi-fetch";
+import { reportUnauthorized, storedApiKey } from "./apiKey";
 import type { paths } from "./schema";
 
 /** An answer with a non-2xx status; `message` is the server's `detail`. */
@@ -12,27 +13,18 @@ export class ApiError extends Error {
   }
 }
 
-const API_KEY_STORAGE = "strategy-analysis.api-key";
-
-/** The X-API-Key a user entered (write endpoints need it when the server sets API_KEY). */
-export function storedApiKey(): string | null {
-  try {
-    return window.localStorage.getItem(API_KEY_STORAGE);
-  } catch {
-    return null;
-  }
-}
-
-export function storeApiKey(key: string | null): void {
-  if (key) window.localStorage.setItem(API_KEY_STORAGE, key);
-  else window.localStorage.removeItem(API_KEY_STORAGE);
-}
+export { storeApiKey, storedApiKey } from "./apiKey";
 
 const apiKeyMiddleware: Middleware = {
   onRequest({ request }) {
+    // Every request: the server may guard reads too (PROTECT_READS).
     const key = storedApiKey();
-    if (key && request.method !== "GET") request.headers.set("X-API-Key", key);
+    if (key) request.headers.set("X-API-Key", key);
     return request;
+  },
+  onResponse({ response }) {
+    if (response.status === 401) reportUnauthorized();
+    return response;
   },
 };
 

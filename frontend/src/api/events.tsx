@@ -1,8 +1,10 @@
 // Server-sent events from /api/events: job progress, job finished, imports, analysis updated.
-// Every server and command on the database publishes them; the browser's EventSource
-// reconnects with Last-Event-ID by itself and the server replays what it missed, or sends
-// `resync` when it no longer has all of it (then every query is reloaded).
+// Every server and command on the database publishes them; the stream reconnects with
+// Last-Event-ID (eventStream.ts) and the server replays what it missed, or sends `resync`
+// when it no longer has all of it (then every query is reloaded).
 import { useQueryClient } from "@tanstack/react-query";
+import { useApiKeyState } from "./apiKey";
+import { openEventStream } from "./eventStream";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 export interface JobProgressEvent {
@@ -63,9 +65,11 @@ export function EventsProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const timers = useRef(new Map<string, number>());
 
+  // Opened again with the new key once the user gave one.
+  const { version: keyVersion } = useApiKeyState();
+
   useEffect(() => {
-    if (typeof EventSource === "undefined") return undefined;
-    const source = new EventSource("/api/events");
+    if (typeof fetch === "undefined" || typeof ReadableStream === "undefined") return undefined;
     const dismissLater = (id: string) => {
       const old = timers.current.get(id);
       if (old) window.clearTimeout(old);
@@ -77,55 +81,60 @@ export function EventsProvider({ children }: { children: ReactNode }) {
         }, TOAST_MS),
       );
     };
-    source.onopen = () => setConnected(true);
-    source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
-    source.addEventListener("job_progress", (e) => {
-      const data = parse<JobProgressEvent>(e);
-      if (data) setJobProgress((m) => ({ ...m, [data.job_id]: data }));
-    });
-    source.addEventListener("job_finished", (e) => {
-      const data = parse<JobFinishedEvent>(e);
-      if (!data) return;
-      setJobFinished((m) => ({ ...m, [data.job_id]: data }));
-      void queryClient.invalidateQueries({ queryKey: ["job", data.job_id] });
-      void queryClient.invalidateQueries({ queryKey: ["imports"] });
-      void queryClient.invalidateQueries({ queryKey: ["instruments"] });
-    });
-    // An import by the CLI, the watched folder or another server.
-    source.addEventListener("import_finished", () => {
-      void queryClient.invalidateQueries({ queryKey: ["imports"] });
-      void queryClient.invalidateQueries({ queryKey: ["instruments"] });
-    });
-    source.addEventListener("instrument_updated", () => {
-      void queryClient.invalidateQueries({ queryKey: ["instruments"] });
-    });
-    // Some events were missed for good (the server no longer keeps them): reload everything.
-    source.addEventListener("resync", () => {
-      void queryClient.invalidateQueries();
-    });
-    source.addEventListener("analysis_updated", (e) => {
-      const data = parse<AnalysisUpdatedEvent>(e);
-      if (!data) return;
-      // Every view of the run may be stale now.
-      void queryClient.invalidateQueries({ queryKey: ["strategies"] });
-      void queryClient.invalidateQueries({ queryKey: ["runs"] });
-      void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
-      void queryClient.invalidateQueries({ queryKey: ["trades"] });
-      void queryClient.invalidateQueries({ queryKey: ["trade"] });
-      // A stream session's entry in the history grows with its run.
-      void queryClient.invalidateQueries({ queryKey: ["imports"] });
-      // One toast per run: a later update replaces the earlier one.
-      const toast = analysisToast(data);
-      setToasts((list) => [...list.filter((t) => t.id !== toast.id), toast]);
-      dismissLater(toast.id);
+    const handlers: Record<string, (data: string) => void> = {
+      job_progress: (text) => {
+        const data = parse<JobProgressEvent>(text);
+        if (data) setJobProgress((m) => ({ ...m, [data.job_id]: data }));
+      },
+      job_finished: (text) => {
+        const data = parse<JobFinishedEvent>(text);
+        if (!data) return;
+        setJobFinished((m) => ({ ...m, [data.job_id]: data }));
+        void queryClient.invalidateQueries({ queryKey: ["job", data.job_id] });
+        void queryClient.invalidateQueries({ queryKey: ["imports"] });
+        void queryClient.invalidateQueries({ queryKey: ["instruments"] });
+      },
+      analysis_updated: (text) => {
+        const data = parse<AnalysisUpdatedEvent>(text);
+        if (!data) return;
+        // Every view of the run may be stale now.
+        void queryClient.invalidateQueries({ queryKey: ["strategies"] });
+        void queryClient.invalidateQueries({ queryKey: ["runs"] });
+        void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
+        void queryClient.invalidateQueries({ queryKey: ["trades"] });
+        void queryClient.invalidateQueries({ queryKey: ["trade"] });
+        // A stream session's entry in the history grows with its run.
+        void queryClient.invalidateQueries({ queryKey: ["imports"] });
+        // One toast per run: a later update replaces the earlier one.
+        const toast = analysisToast(data);
+        setToasts((list) => [...list.filter((t) => t.id !== toast.id), toast]);
+        dismissLater(toast.id);
+      },
+      // An import by the CLI, the watched folder or another server.
+      import_finished: () => {
+        void queryClient.invalidateQueries({ queryKey: ["imports"] });
+        void queryClient.invalidateQueries({ queryKey: ["instruments"] });
+      },
+      instrument_updated: () => {
+        void queryClient.invalidateQueries({ queryKey: ["instruments"] });
+      },
+      // Some events were missed for good (the server no longer keeps them): reload everything.
+      resync: () => {
+        void queryClient.invalidateQueries();
+      },
+    };
+    const close = openEventStream("/api/events", {
+      onOpen: () => setConnected(true),
+      onClose: () => setConnected(false),
+      onEvent: (event) => handlers[event.type]?.(event.data),
     });
     const pending = timers.current;
     return () => {
-      source.close();
+      close();
       for (const t of pending.values()) window.clearTimeout(t);
       pending.clear();
     };
-  }, [queryClient]);
+  }, [queryClient, keyVersion]);
 
   const value = useMemo<EventsState>(
     () => ({
@@ -140,9 +149,9 @@ export function EventsProvider({ children }: { children: ReactNode }) {
   return <EventsContext.Provider value={value}>{children}</EventsContext.Provider>;
 }
 
-function parse<T>(event: Event): T | null {
+function parse<T>(data: string): T | null {
   try {
-    return JSON.parse((event as MessageEvent<string>).data) as T;
+    return JSON.parse(data) as T;
   } catch {
     return null;
   }

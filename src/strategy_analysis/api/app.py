@@ -15,10 +15,20 @@ from ..config import Settings
 from ..db.engine import make_engine, make_session_factory
 from ..jobs.shared_events import SharedEventBus
 from . import health
+from .access_guard import AccessGuard
 from .errors import install_error_handlers
 from .frontend import mount_frontend
 
 log = logging.getLogger(__name__)
+
+DESCRIPTION = """Ingest strategy exports, rebuild round-trip trades, statistics and charts.
+
+With `API_KEY` set, every write needs the header `X-API-Key`, and so does every read but
+`GET /api/health` when reads are protected (`PROTECT_READS`; on by default when the server
+listens beyond loopback): 401 without it. A request whose `Host` is not one of the server's
+names (`ALLOWED_HOSTS`) is refused with 400; a write from a page of another origin
+(`Origin`, `ALLOWED_ORIGINS`) with 403; a write whose body is not `application/json` or
+`multipart/form-data` with 415."""
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -49,7 +59,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="Strategy Analysis Platform",
         version=__version__,
-        description="Ingest strategy exports, rebuild round-trip trades, statistics and charts.",
+        description=DESCRIPTION,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -57,6 +67,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.on_startup = []
     app.state.on_shutdown = []
     install_error_handlers(app)
+    app.add_middleware(AccessGuard, settings=settings)
     app.include_router(health.router)
     _include_resource_routers(app)
     mount_frontend(app, settings.frontend_dir or _default_frontend_dir())

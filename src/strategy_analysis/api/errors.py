@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
+from ..db.error_text import describe_error
+
 
 class ApiError(Exception):
     status_code = 400
@@ -61,7 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
         # The database refused a value the parameter checks let through (out of range).
         return JSONResponse(
-            status_code=422, content={"detail": f"value refused by the database: {exc.orig}"}
+            status_code=422,
+            content={"detail": f"value refused by the database: {describe_error(exc)}"},
         )
 
     @app.exception_handler(OperationalError)

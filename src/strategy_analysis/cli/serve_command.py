@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import sys
 
-from ..config import Settings
+from ..config import Settings, is_loopback
 from ..db.migrations import upgrade_database
 
 log = logging.getLogger(__name__)
@@ -25,15 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -41,6 +31,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    # The app's defaults (reads protected, trusted hosts) follow where it really listens.
+    settings = settings.model_copy(update={"host": host, "port": port})
     if not is_loopback(host) and settings.api_key is None and not args.insecure:
         print(
             f"refusing to listen on {host} without an API_KEY: set API_KEY, "
@@ -48,8 +40,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    if settings.protect_reads and settings.api_key is None:
+        print("PROTECT_READS needs an API_KEY: set API_KEY", file=sys.stderr)
+        return 2
     upgrade_database(settings.database_url)
     app = create_app(settings)
-    print(f"Serving on http://{host}:{port}/ ({settings.database_url.split(':', 1)[0]})")
+    access = (
+        "reads and writes need X-API-Key"
+        if settings.reads_need_key
+        else ("writes need X-API-Key" if settings.api_key else "no API_KEY")
+    )
+    print(f"Serving on http://{host}:{port}/ ({settings.database_url.split(':', 1)[0]}; {access})")
     uvicorn.run(app, host=host, port=port, log_level="info")
     return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
+from ..db.error_text import describe_error
 from .attached_import import attach, detach, stage_attached
 from .copy_import import copy_tables
 from .errors import ExportFileError
@@ -76,10 +77,10 @@ def import_export_file(
             return failed_after("refused", str(exc))
         except IMPORT_ERRORS as exc:
             log.exception("import of %s failed", path)
-            return failed_after("failed", f"{type(exc).__name__}: {exc}")
+            return failed_after("failed", describe_error(exc))
         except BaseException as exc:
             # A bug or an interruption: the transaction is rolled back; keep the record of it.
-            failed_after("failed", f"{type(exc).__name__}: {exc}")
+            failed_after("failed", describe_error(exc))
             raise
     report.duration_seconds = time.perf_counter() - started
     log.info("%s: %s (%.2fs)", report.file_name, report.summary(), report.duration_seconds)

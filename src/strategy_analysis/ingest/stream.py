@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
+from ..db.error_text import describe_error
 from .batch_checks import check_records
 from .errors import BatchFormatError
 from .export_file import jsonable, validate_raw
@@ -189,9 +190,9 @@ def ingest_batch(
         run_in_transaction(engine, report, body, started=started, session=session)
     except IMPORT_ERRORS as exc:
         log.exception("stream batch failed")
-        return failed("failed", f"{type(exc).__name__}: {exc}")
+        return failed("failed", describe_error(exc))
     except BaseException as exc:
-        failed("failed", f"{type(exc).__name__}: {exc}")
+        failed("failed", describe_error(exc))
         raise
     report.duration_seconds = time.perf_counter() - started
     if rebuild_from is not None:

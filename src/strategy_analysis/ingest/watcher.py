@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from ..db.error_text import describe_error
 from .errors import ExportFileError
 from .import_records import earlier_import, file_sha256, record_failure
 from .importer import import_export_file
@@ -304,7 +305,7 @@ class FolderWatcher:
             source="watch",
             file_name=path.name,
             size_bytes=path.stat().st_size,
-            error=f"{type(exc).__name__}: {exc} (after {attempts} attempts)",
+            error=f"{describe_error(exc)} (after {attempts} attempts)",
         )
         try:
             return self._move_with_report(path, self.failed_dir, report)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from ..db.error_text import describe_error
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ def _attempt(what: str, work: Callable[[], None]) -> str | None:
         work()
     except Exception as exc:  # noqa: BLE001 - the background job boundary (see module doc)
         log.exception("%s failed", what)
-        return f"{type(exc).__name__}: {exc}"
+        return describe_error(exc)
     return None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import Connection
 
+from ..db.error_text import clean_error_text
 from ..db.models import ImportRecord, Job, utc_now
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,13 @@ def create_job(
 
 def get_job(conn: Connection, job_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(*_job_cols).where(jobs.c.job_id == job_id)).mappings().first()
-    return dict(row) if row else None
+    if row is None:
+        return None
+    job = dict(row)
+    job["error"] = clean_error_text(job["error"])
+    if isinstance(job["report"], dict) and job["report"].get("error") is not None:
+        job["report"] = {**job["report"], "error": clean_error_text(job["report"]["error"])}
+    return job
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 
+from ..db.error_text import clean_error_text
 from ..db.models import ImportConflict, ImportRecord, ImportRejection, Run
 
 _record_cols = list(ImportRecord.__table__.c)
@@ -29,6 +30,7 @@ def _out(row: Any) -> dict[str, Any]:
     data["import_id"] = data.pop("id")
     data["run_ids"] = data.get("run_ids") or []
     data["counts"] = data.get("counts") or {}
+    data["error"] = clean_error_text(data.get("error"))
     data["kind"] = _kind(data)
     return data
 

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLink, useMatch } from "react-router-dom";
 import { EventsProvider, useEventsConnected } from "../../api/events";
+import { ApiKeyDialog } from "../auth/ApiKeyDialog";
 import { Toasts } from "./Toasts";
 
 export function AppShell({ children }: { children: ReactNode }) {
@@ -13,6 +14,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </main>
       </div>
       <Toasts />
+      <ApiKeyDialog />
     </EventsProvider>
   );
 }

@@ -143,9 +143,12 @@ async def upload(
 )
 async def stream(request: Request) -> Any:
     state = request.app.state
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    if content_type.lower() not in ("application/json", ""):
-        raise UnsupportedMediaError(f"expected application/json, got {content_type!r}")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type.lower() != "application/json":
+        # A body without a type is what another origin's page can send unasked.
+        raise UnsupportedMediaError(
+            f"expected Content-Type application/json, got {content_type or 'none'!r}"
+        )
     body = await read_body(
         request,
         max_bytes=state.settings.max_stream_body_bytes,
