@@ -106,7 +106,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
+def running_server(
+    database_url: str,
+    workdir: Path,
+    started: list[subprocess.Popen[bytes]] | None = None,
+    **env: str,
+) -> Iterator[str]:
+    """``python cli.py serve`` on a free port; its base URL. ``started`` gets its process."""
     port = free_port()
     log = (workdir / f"server-{port}.log").open("wb")
     process = subprocess.Popen(
@@ -121,6 +127,8 @@ def running_server(database_url: str, workdir: Path, **env: str) -> Iterator[str
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    if started is not None:
+        started.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from strategy_analysis.config import Settings
 from strategy_analysis.db.engine import make_engine
@@ -11,6 +11,8 @@ from strategy_analysis.db.models import Base
 from strategy_analysis.db.partitions_postgres import not_a_partition
 
 config = context.config
+# The advisory lock key that serialises schema upgrades on PostgreSQL.
+MIGRATION_LOCK = 0x5A_4D16_0001
 target_metadata = Base.metadata
 
 
@@ -28,6 +30,10 @@ def _run(connection: Connection) -> None:
         include_name=not_a_partition(connection),
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several servers starting on one database: one upgrades, the others wait and
+            # then find the schema current (the version is read after the lock).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         description="Wait before the second attempt; it doubles for each further attempt, "
         "up to 60 s.",
     )
+    event_retention_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long events are kept for clients that reconnect (seconds).",
+    )
     frontend_dir: Path | None = Field(
         default=None, description="Built web app to serve at /; default frontend/dist if present."
     )

@@ -67,13 +67,20 @@ def test_a_stream_batch_the_database_refuses(database_url, engine, tmp_path) -> 
         assert answer.status_code != 200 or answer.json()["status"] == "failed"
         for leak in LEAKS[:-1]:
             assert leak not in answer.text, f"{leak!r} in the answer {answer.text}"
-        (record,) = client.get("/api/imports").json()["items"]
+        # The history shows the run's stream session, which keeps its failed batch's error.
+        (session,) = client.get("/api/imports").json()["items"]
+        assert session["kind"] == "stream_session" and session["batch_count"] == 1
+        _assert_clean(session["error"])
+        batches = client.get("/api/imports", params={"session_id": session["import_id"]})
+        (record,) = batches.json()["items"]
         assert record["status"] == "failed"
         _assert_clean(record["error"])
         _assert_clean(client.get(f"/api/imports/{record['import_id']}").json()["error"])
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT error FROM import_records")).scalar_one()
-    _assert_clean(stored)
+        stored = conn.execute(text("SELECT error FROM import_records")).scalars().all()
+    assert len(stored) == 2
+    for error in stored:
+        _assert_clean(error)
 
 
 def test_an_upload_job_the_database_refuses(database_url, engine, tmp_path) -> None:

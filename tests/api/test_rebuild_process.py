@@ -1,5 +1,5 @@
-"""The stream's rebuilds in a child process: same trades, events on the server's bus,
-and a child that dies is replaced by the next rebuild."""
+"""The stream's rebuilds in a child process: same trades, events that reach the server's
+bus through the event log, and a child that dies is replaced by the next rebuild."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 from live_server import LiveServer
 from sqlalchemy import Engine, text
 
-from strategy_analysis.events import Event, EventBus
+from strategy_analysis.events import Event
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.jobs.rebuild_process import ProcessRebuilds
+from strategy_analysis.jobs.shared_events import SharedEventBus
 from strategy_analysis.trades.rebuild import ANALYSIS_UPDATED, rebuild_trades
 
 RUN = {"run_id": "child", "strategy_id": "S", "account_id": "A1"}
@@ -58,19 +59,27 @@ def rebuilds(engine: Engine) -> Any:
     process.stop()
 
 
-def test_a_child_rebuild_publishes_on_the_servers_bus(engine: Engine, rebuilds: Any) -> None:
-    bus = EventBus()
+def test_a_child_rebuild_is_heard_on_the_servers_bus(engine: Engine, rebuilds: Any) -> None:
+    bus = SharedEventBus(engine)
     seen: list[Event] = []
     bus.subscribe(seen.append)
-    for first in (0, 4):
-        since: dict[tuple[str, str], int | None] = {}
-        ingest_batch(engine, _batch(first), rebuild_from=since)
-        result = rebuilds(since, bus)
-        assert result.runs == ["child"]
+    bus.start()
+    try:
+        for first in (0, 4):
+            since: dict[tuple[str, str], int | None] = {}
+            ingest_batch(engine, _batch(first), rebuild_from=since)
+            result = rebuilds(since)
+            assert result.runs == ["child"]
+        deadline = time.monotonic() + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        bus.stop()
     assert [(e.type, e.data["run_id"], e.data["trades"]) for e in seen] == [
         (ANALYSIS_UPDATED, "child", 2),
         (ANALYSIS_UPDATED, "child", 4),
     ]
+    assert all(e.id is not None for e in seen)  # stored by the child, read by the server
     streamed = _trades(engine)
     rebuild_trades(engine, run_id="child")
     assert len(streamed) == 4 and streamed == _trades(engine)
@@ -79,14 +88,14 @@ def test_a_child_rebuild_publishes_on_the_servers_bus(engine: Engine, rebuilds: 
 def test_a_child_that_died_is_replaced(engine: Engine, rebuilds: Any) -> None:
     since: dict[tuple[str, str], int | None] = {}
     ingest_batch(engine, _batch(0), rebuild_from=since)
-    rebuilds(since, EventBus())
+    rebuilds(since)
     for pid in list(rebuilds._executor()._processes):
         os.kill(pid, signal.SIGKILL)
     with pytest.raises(Exception, match="terminated abruptly"):
-        rebuilds(since, EventBus())
+        rebuilds(since)
     since = {}
     ingest_batch(engine, _batch(4), rebuild_from=since)
-    assert rebuilds(since, EventBus()).trades > 0
+    assert rebuilds(since).trades > 0
     assert len(_trades(engine)) == 4
 
 

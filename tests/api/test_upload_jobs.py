@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.jobs.upload_store import MARKER
 
 from .jobs_client import all_trades, upload, wait_job
 
@@ -55,7 +56,7 @@ def test_upload_job_then_trades(client, demo_file, tmp_path):
     detail = client.get(f"/api/imports/{job['import_id']}").json()
     assert detail["status"] == "succeeded" and detail["rejected_total"] == 0
     # The stored upload is removed once imported.
-    assert list((tmp_path / "uploads").iterdir()) == []
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [MARKER]
 
 
 def test_duplicate_upload_is_recognised(client, demo_file):
@@ -84,7 +85,7 @@ def test_dry_run_writes_nothing(client, demo_file, tmp_path):
     assert report["counts"]["orders"]["inserted"] > 0 and report["import_id"] is None
     assert client.get("/api/runs").json()["total"] == 0
     assert client.get("/api/trades").json()["total"] == 0
-    assert list((tmp_path / "uploads").iterdir()) == []
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [MARKER]
 
 
 def test_prototype_export_imports(client):

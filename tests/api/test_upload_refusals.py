@@ -8,12 +8,17 @@ import httpx
 import pytest
 from live_server import LiveServer
 
+from strategy_analysis.jobs.upload_store import MARKER
+
 SQLITE_HEAD = b"SQLite format 3\x00"
 
 
 def _uploads(workdir):
+    """The stored uploads (not the folder's id, which the server keeps there)."""
     folder = workdir / "uploads"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.name != MARKER)
 
 
 @pytest.mark.parametrize(

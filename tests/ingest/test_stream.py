@@ -71,9 +71,18 @@ def test_batch_is_stored_with_counts_and_rejections(engine: Engine) -> None:
     assert rejected[("executions", 2)].key == "E3"
     with Session(engine) as s:
         run = s.get(Run, "live-1")
-        record = s.scalars(select(ImportRecord)).one()
+        record = s.get(ImportRecord, report.import_id)
+        assert record is not None and record.session_id is not None
+        stream_session = s.get(ImportRecord, record.session_id)
     assert run is not None and (run.status, run.mode, run.strategy_id) == ("RUNNING", "live", "S1")
     assert (record.source, record.status, record.rejected_count) == ("stream", "succeeded", 3)
+    # The batch is the first of its run's stream session, which adds up its counts.
+    assert stream_session is not None
+    assert (stream_session.status, stream_session.batch_count, stream_session.rejected_count) == (
+        "live",
+        1,
+        3,
+    )
 
 
 def test_sequence_grows_across_batches_and_resent_keeps_its_own(engine: Engine) -> None:

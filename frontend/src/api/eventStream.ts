@@ -1,10 +1,14 @@
 // Server-sent events read with fetch, so the request carries X-API-Key like every other:
 // EventSource cannot send headers, and a key in the URL would land in logs and history.
+// As EventSource does, a reconnect sends the id of the last event read (Last-Event-ID),
+// and the server replays what came meanwhile.
 import { reportUnauthorized, storedApiKey } from "./apiKey";
 
 export interface ServerEvent {
   type: string;
   data: string;
+  /** The event's `id:` field, when it had one. */
+  id?: string;
 }
 
 export interface EventStreamHandlers {
@@ -33,6 +37,7 @@ export function parseEvents(buffer: string): { events: ServerEvent[]; rest: stri
 
 function parseBlock(block: string): ServerEvent | null {
   let type = "message";
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split("\n")) {
     if (line === "" || line.startsWith(":")) continue; // a comment (heartbeat)
@@ -42,8 +47,10 @@ function parseBlock(block: string): ServerEvent | null {
     const value = raw.startsWith(" ") ? raw.slice(1) : raw;
     if (field === "event") type = value;
     else if (field === "data") data.push(value);
+    else if (field === "id") id = value;
   }
-  return data.length > 0 ? { type, data: data.join("\n") } : null;
+  if (data.length === 0) return null;
+  return id === undefined ? { type, data: data.join("\n") } : { type, data: data.join("\n"), id };
 }
 
 /**
@@ -52,12 +59,21 @@ function parseBlock(block: string): ServerEvent | null {
  */
 export function openEventStream(url: string, handlers: EventStreamHandlers): () => void {
   const abort = new AbortController();
+  let lastEventId: string | undefined;
+  const onEvent = (event: ServerEvent) => {
+    if (event.id !== undefined) lastEventId = event.id;
+    handlers.onEvent(event);
+  };
   const run = async () => {
     for (let failures = 0; !abort.signal.aborted; ) {
       const key = storedApiKey();
       try {
         const response = await fetch(url, {
-          headers: { Accept: "text/event-stream", ...(key ? { "X-API-Key": key } : {}) },
+          headers: {
+            Accept: "text/event-stream",
+            ...(key ? { "X-API-Key": key } : {}),
+            ...(lastEventId !== undefined ? { "Last-Event-ID": lastEventId } : {}),
+          },
           cache: "no-store",
           signal: abort.signal,
         });
@@ -69,7 +85,7 @@ export function openEventStream(url: string, handlers: EventStreamHandlers): () 
         if (response.ok && response.body) {
           failures = 0;
           handlers.onOpen();
-          await readEvents(response.body, handlers.onEvent);
+          await readEvents(response.body, onEvent);
         }
       } catch {
         // The connection failed or broke off: reconnect below unless closed.

@@ -1,4 +1,7 @@
-// Server-sent events from /api/events: job progress, job finished, analysis updated or failed.
+// Server-sent events from /api/events: job progress, job finished, imports, analysis
+// updated or failed. Every server and command on the database publishes them; the stream
+// reconnects with Last-Event-ID (eventStream.ts) and the server replays what it missed, or
+// sends `resync` when it no longer has all of it (then every query is reloaded).
 import { useQueryClient } from "@tanstack/react-query";
 import { useApiKeyState } from "./apiKey";
 import { openEventStream } from "./eventStream";
@@ -17,6 +20,8 @@ export interface JobFinishedEvent {
 export interface AnalysisUpdatedEvent {
   strategy_id: string;
   run_id: string;
+  /** The run's own name, when the server sends one. */
+  run_name?: string | null;
   trades: number | null;
 }
 
@@ -32,7 +37,20 @@ export interface Toast {
   id: string;
   strategyId: string;
   runId: string;
+  /** What the toast calls the run: its name, else its id. */
+  runLabel: string;
   trades: number | null;
+}
+
+/** The toast of an analysis_updated event: one per run, naming its strategy and run. */
+export function analysisToast(data: AnalysisUpdatedEvent): Toast {
+  return {
+    id: `analysis-${data.run_id}`,
+    strategyId: data.strategy_id,
+    runId: data.run_id,
+    runLabel: data.run_name || data.run_id,
+    trades: data.trades ?? null,
+  };
 }
 
 interface EventsState {
@@ -93,13 +111,24 @@ export function EventsProvider({ children }: { children: ReactNode }) {
         void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
         void queryClient.invalidateQueries({ queryKey: ["trades"] });
         void queryClient.invalidateQueries({ queryKey: ["trade"] });
+        // A stream session's entry in the history grows with its run.
+        void queryClient.invalidateQueries({ queryKey: ["imports"] });
         // One toast per run: a later update replaces the earlier one.
-        const id = `analysis-${data.run_id}`;
-        setToasts((list) => [
-          ...list.filter((t) => t.id !== id),
-          { id, strategyId: data.strategy_id, runId: data.run_id, trades: data.trades ?? null },
-        ]);
-        dismissLater(id);
+        const toast = analysisToast(data);
+        setToasts((list) => [...list.filter((t) => t.id !== toast.id), toast]);
+        dismissLater(toast.id);
+      },
+      // An import by the CLI, the watched folder or another server.
+      import_finished: () => {
+        void queryClient.invalidateQueries({ queryKey: ["imports"] });
+        void queryClient.invalidateQueries({ queryKey: ["instruments"] });
+      },
+      instrument_updated: () => {
+        void queryClient.invalidateQueries({ queryKey: ["instruments"] });
+      },
+      // Some events were missed for good (the server no longer keeps them): reload everything.
+      resync: () => {
+        void queryClient.invalidateQueries();
       },
       analysis_failed: (text) => {
         const data = parse<AnalysisFailedEvent>(text);

@@ -5,10 +5,18 @@ import { api, unwrap } from "./client";
 
 export const TRADES_PAGE_SIZE = 100;
 
-export function useImports(offset: number, limit: number) {
+/** Narrows the import history; `session_id` lists one stream session's batches. */
+export interface ImportFilters {
+  source?: "upload" | "cli" | "watch" | "stream";
+  run_id?: string;
+  status?: "running" | "succeeded" | "failed" | "refused" | "duplicate" | "live" | "closed";
+  session_id?: number;
+}
+
+export function useImports(offset: number, limit: number, filters: ImportFilters = {}) {
   return useQuery({
-    queryKey: ["imports", offset, limit],
-    queryFn: () => unwrap(api.GET("/api/imports", { params: { query: { offset, limit } } })),
+    queryKey: ["imports", offset, limit, filters],
+    queryFn: () => unwrap(api.GET("/api/imports", { params: { query: { offset, limit, ...filters } } })),
     placeholderData: keepPreviousData,
     staleTime: 5_000,
   });

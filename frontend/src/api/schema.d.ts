@@ -90,7 +90,7 @@ export interface paths {
         };
         /**
          * Import history
-         * @description Every import (upload, CLI, watched folder, stream batch), newest first.
+         * @description Every import, newest first: each file (upload, CLI, watched folder) and one entry per stream session, a run's stream batches with their counts added up (`kind` stream_session). With `session_id`: that session's batches. `source`, `run_id` and `status` narrow the list.
          */
         get: operations["imports-list"];
         put?: never;
@@ -110,7 +110,7 @@ export interface paths {
         };
         /**
          * One import with its rejected records and conflicts
-         * @description `limit`/`offset` page both lists; `rejected_total` and `conflicts_total` count all of them.
+         * @description `limit`/`offset` page both lists; `rejected_total` and `conflicts_total` count all of them. A stream session's are those of its batches.
          */
         get: operations["imports-get"];
         put?: never;
@@ -318,7 +318,7 @@ export interface paths {
         };
         /**
          * Live events (server-sent events)
-         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` {job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, `analysis_updated` {strategy_id, run_id, trades, symbols} and `analysis_failed` {strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the trades of its last good rebuild), each with JSON data; a comment heartbeat every 15 s.
+         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` {job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, `import_finished` {import_id, source, file_name, status, run_ids, job_id}, `analysis_updated` {strategy_id, run_id, trades, symbols}, `analysis_failed` {strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the trades of its last good rebuild) and `instrument_updated` {symbol, point_value, tick_size, currency}, each with JSON data, from every server and command on the database. Every event but `job_progress` has an `id`: reconnecting with the header `Last-Event-ID` (or `last_event_id`) replays the events missed since, then sends `connected` {last_event_id}; when some are no longer kept it sends `resync` instead (reload). A comment heartbeat every 15 s.
          */
         get: operations["events-stream"];
         put?: never;
@@ -494,6 +494,11 @@ export interface components {
             /** Sequence */
             sequence: number;
         };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
         /** Health */
         Health: {
             /**
@@ -548,6 +553,7 @@ export interface components {
          *       "finished_at": "2025-01-06T22:01:02Z",
          *       "import_id": 7,
          *       "job_id": "0b6f3c9e-1d2a-4e5f-8a7b-6c5d4e3f2a1b",
+         *       "kind": "import",
          *       "rejected": [
          *         {
          *           "key": "e-12",
@@ -562,6 +568,7 @@ export interface components {
          *       ],
          *       "rejected_count": 1,
          *       "rejected_total": 1,
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
          *       "run_ids": [
          *         "6f1c2d3e-0000-4000-8000-000000000001"
          *       ],
@@ -569,7 +576,8 @@ export interface components {
          *       "sha256": "9f2c...",
          *       "size_bytes": 1048576,
          *       "source": "upload",
-         *       "status": "succeeded"
+         *       "status": "succeeded",
+         *       "strategy_id": "StackedImbalance"
          *     }
          */
         ImportDetail: {
@@ -598,7 +606,7 @@ export interface components {
             schema_version: string | null;
             /**
              * Status
-             * @description running | succeeded | failed | refused | duplicate
+             * @description running | succeeded | failed | refused | duplicate; a stream session: live (batches may come) | closed (a batch closed its run)
              */
             status: string;
             /** Run Ids */
@@ -611,12 +619,49 @@ export interface components {
             rejected_count: number;
             /** Conflict Count */
             conflict_count: number;
-            /** Error */
+            /**
+             * Error
+             * @description Why the import failed; a stream session: its last failed batch's error
+             */
             error: string | null;
-            /** Duration Seconds */
+            /**
+             * Duration Seconds
+             * @description Time the import took; a stream session: its batches' time added up
+             */
             duration_seconds: number | null;
             /** Job Id */
             job_id: string | null;
+            /**
+             * Kind
+             * @description import (a file), stream_session (a run's stream batches as one entry: its counts are theirs added up) or stream_batch (one batch of a session)
+             * @enum {string}
+             */
+            kind: "import" | "stream_session" | "stream_batch";
+            /**
+             * Run Id
+             * @description The run imported (a file's, a session's)
+             */
+            run_id: string | null;
+            /**
+             * Strategy Id
+             * @description The run's strategy
+             */
+            strategy_id: string | null;
+            /**
+             * Session Id
+             * @description A stream batch: the import_id of its session
+             */
+            session_id: number | null;
+            /**
+             * Batch Count
+             * @description A stream session: its batches so far
+             */
+            batch_count: number | null;
+            /**
+             * Last Batch At
+             * @description A stream session: when its last batch arrived (created_at: its first)
+             */
+            last_batch_at: string | null;
             /** Rejected */
             rejected: components["schemas"]["RejectionOut"][];
             /** Rejected Total */
@@ -652,7 +697,9 @@ export interface components {
          *       "finished_at": "2025-01-06T22:01:02Z",
          *       "import_id": 7,
          *       "job_id": "0b6f3c9e-1d2a-4e5f-8a7b-6c5d4e3f2a1b",
+         *       "kind": "import",
          *       "rejected_count": 1,
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
          *       "run_ids": [
          *         "6f1c2d3e-0000-4000-8000-000000000001"
          *       ],
@@ -660,7 +707,8 @@ export interface components {
          *       "sha256": "9f2c...",
          *       "size_bytes": 1048576,
          *       "source": "upload",
-         *       "status": "succeeded"
+         *       "status": "succeeded",
+         *       "strategy_id": "StackedImbalance"
          *     }
          */
         ImportOut: {
@@ -689,7 +737,7 @@ export interface components {
             schema_version: string | null;
             /**
              * Status
-             * @description running | succeeded | failed | refused | duplicate
+             * @description running | succeeded | failed | refused | duplicate; a stream session: live (batches may come) | closed (a batch closed its run)
              */
             status: string;
             /** Run Ids */
@@ -702,12 +750,49 @@ export interface components {
             rejected_count: number;
             /** Conflict Count */
             conflict_count: number;
-            /** Error */
+            /**
+             * Error
+             * @description Why the import failed; a stream session: its last failed batch's error
+             */
             error: string | null;
-            /** Duration Seconds */
+            /**
+             * Duration Seconds
+             * @description Time the import took; a stream session: its batches' time added up
+             */
             duration_seconds: number | null;
             /** Job Id */
             job_id: string | null;
+            /**
+             * Kind
+             * @description import (a file), stream_session (a run's stream batches as one entry: its counts are theirs added up) or stream_batch (one batch of a session)
+             * @enum {string}
+             */
+            kind: "import" | "stream_session" | "stream_batch";
+            /**
+             * Run Id
+             * @description The run imported (a file's, a session's)
+             */
+            run_id: string | null;
+            /**
+             * Strategy Id
+             * @description The run's strategy
+             */
+            strategy_id: string | null;
+            /**
+             * Session Id
+             * @description A stream batch: the import_id of its session
+             */
+            session_id: number | null;
+            /**
+             * Batch Count
+             * @description A stream session: its batches so far
+             */
+            batch_count: number | null;
+            /**
+             * Last Batch At
+             * @description A stream session: when its last batch arrived (created_at: its first)
+             */
+            last_batch_at: string | null;
         };
         /**
          * ImportPage
@@ -737,7 +822,9 @@ export interface components {
          *           "finished_at": "2025-01-06T22:01:02Z",
          *           "import_id": 7,
          *           "job_id": "0b6f3c9e-1d2a-4e5f-8a7b-6c5d4e3f2a1b",
+         *           "kind": "import",
          *           "rejected_count": 1,
+         *           "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
          *           "run_ids": [
          *             "6f1c2d3e-0000-4000-8000-000000000001"
          *           ],
@@ -745,7 +832,8 @@ export interface components {
          *           "sha256": "9f2c...",
          *           "size_bytes": 1048576,
          *           "source": "upload",
-         *           "status": "succeeded"
+         *           "status": "succeeded",
+         *           "strategy_id": "StackedImbalance"
          *         }
          *       ],
          *       "limit": 50,
@@ -1743,6 +1831,19 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ValidationError */
+        ValidationError: {
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+            /** Input */
+            input?: unknown;
+            /** Context */
+            ctx?: Record<string, never>;
+        };
         /** BarRecord */
         BarRecord: {
             /** Symbol */
@@ -2307,6 +2408,14 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description Only this source */
+                source?: ("upload" | "cli" | "watch" | "stream") | null;
+                /** @description Only imports of this run */
+                run_id?: string | null;
+                /** @description Only this status */
+                status?: ("running" | "succeeded" | "failed" | "refused" | "duplicate" | "live" | "closed") | null;
+                /** @description The batches of this stream session */
+                session_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -2860,8 +2969,14 @@ export interface operations {
     };
     "events-stream": {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description As the header, for clients without it */
+                last_event_id?: number | null;
+            };
+            header?: {
+                /** @description The id of the last event received */
+                "Last-Event-ID"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2874,10 +2989,20 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example event: analysis_updated
+                     * @example id: 42
+                     *     event: analysis_updated
                      *     data: {"strategy_id":"StackedImbalance","run_id":"6f1c...","trades":42}
                      */
                     "text/event-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -4,6 +4,7 @@ import { useImports } from "../api/queries";
 import { Pager } from "../components/common/Pager";
 import { ErrorState, Loading } from "../components/common/States";
 import { DropZone } from "../components/data/DropZone";
+import { filtersFromParams, filtersToParams, ImportHistoryFilters } from "../components/data/ImportHistoryFilters";
 import { ImportHistoryTable } from "../components/data/ImportHistoryTable";
 import { InstrumentsPanel } from "../components/data/InstrumentsPanel";
 import { UploadCard } from "../components/data/UploadCard";
@@ -20,7 +21,8 @@ export function DataPage() {
   const nextId = useRef(1);
   const [params, setParams] = useSearchParams();
   const offset = Math.max(0, Number(params.get("offset") ?? 0) || 0);
-  const history = useImports(offset, HISTORY_PAGE);
+  const filters = filtersFromParams(params);
+  const history = useImports(offset, HISTORY_PAGE, filters);
 
   const addFiles = useCallback((files: File[]) => {
     setUploads((list) => [...files.map((file) => ({ id: nextId.current++, file })), ...list]);
@@ -42,6 +44,7 @@ export function DataPage() {
       )}
       <section className="panel" style={{ marginTop: 16 }} aria-labelledby="history-title">
         <h2 id="history-title">Import history</h2>
+        <ImportHistoryFilters filters={filters} onChange={(f) => setParams(filtersToParams(f))} />
         {history.isPending ? (
           <Loading />
         ) : history.isError ? (
@@ -53,7 +56,7 @@ export function DataPage() {
               offset={offset}
               limit={HISTORY_PAGE}
               total={history.data.total}
-              onOffset={(o) => setParams(o ? { offset: String(o) } : {})}
+              onOffset={(o) => setParams({ ...filtersToParams(filters), ...(o ? { offset: String(o) } : {}) })}
             />
           </>
         )}

@@ -4,6 +4,7 @@ import type { ImportReport } from "../api/types";
 import { ErrorState, Loading } from "../components/common/States";
 import { importDuration } from "../components/data/ImportHistoryTable";
 import { ImportReportView } from "../components/data/ImportReportView";
+import { StreamSessionBatches } from "../components/data/StreamSessionBatches";
 import { fmtDuration, fmtInt, fmtTime } from "../format";
 
 export function ImportPage() {
@@ -32,7 +33,7 @@ function ImportDetailView({ importId }: { importId: number }) {
       ) : (
         <>
           <div className="page-head">
-            <h1>{imp.data.file_name ?? `Import #${importId}`}</h1>
+            <h1>{importTitle(imp.data)}</h1>
             <span className="sub num">{fmtTime(imp.data.created_at)} UTC</span>
           </div>
           <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 1fr) minmax(0, 2fr)" }}>
@@ -50,6 +51,24 @@ function ImportDetailView({ importId }: { importId: number }) {
                 </dd>
                 <dt>Job</dt>
                 <dd className="mono">{imp.data.job_id ?? "—"}</dd>
+                {imp.data.kind === "stream_session" && (
+                  <>
+                    <dt>Batches</dt>
+                    <dd className="num">{fmtInt(imp.data.batch_count ?? 0)}</dd>
+                    <dt>Last batch</dt>
+                    <dd className="num">{fmtTime(imp.data.last_batch_at)}</dd>
+                  </>
+                )}
+                {imp.data.session_id != null && (
+                  <>
+                    <dt>Session</dt>
+                    <dd>
+                      <Link to={`/imports/${imp.data.session_id}`}>stream session #{imp.data.session_id}</Link>
+                    </dd>
+                  </>
+                )}
+                <dt>Strategy</dt>
+                <dd className="mono">{imp.data.strategy_id ?? "—"}</dd>
                 <dt>Runs</dt>
                 <dd>
                   {imp.data.run_ids.length === 0
@@ -75,6 +94,7 @@ function ImportDetailView({ importId }: { importId: number }) {
               )}
             </section>
           </div>
+          {imp.data.kind === "stream_session" && <StreamSessionBatches sessionId={importId} />}
         </>
       )}
     </div>
@@ -82,6 +102,12 @@ function ImportDetailView({ importId }: { importId: number }) {
 }
 
 type ImportDetailData = NonNullable<ReturnType<typeof useImport>["data"]>;
+
+function importTitle(d: ImportDetailData): string {
+  if (d.kind === "stream_session") return `Stream session of run ${d.run_id ?? "(market data)"}`;
+  if (d.kind === "stream_batch") return `Stream batch #${d.import_id}`;
+  return d.file_name ?? `Import #${d.import_id}`;
+}
 
 function toReport(d: ImportDetailData): ImportReport {
   return {

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from .. import __version__
 from ..config import Settings
 from ..db.engine import make_engine, make_session_factory
-from ..events import EventBus
+from ..jobs.shared_events import SharedEventBus
 from . import health
 from .access_guard import AccessGuard
 from .errors import install_error_handlers
@@ -39,6 +39,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         own_engine = engine is None
         app.state.engine = engine or make_engine(settings.database_url)
         app.state.session_factory = make_session_factory(app.state.engine)
+        # Every process's events (workers, the rebuild process, the CLI) reach this
+        # server's clients through the database.
+        app.state.event_bus = SharedEventBus(
+            app.state.engine, retention_seconds=settings.event_retention_seconds
+        )
+        app.state.event_bus.start()
         for start in app.state.on_startup:
             start(app)
         try:
@@ -46,6 +52,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         finally:
             for stop in reversed(app.state.on_shutdown):
                 stop(app)
+            app.state.event_bus.stop()
             if own_engine:
                 app.state.engine.dispose()
 
@@ -56,7 +63,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.event_bus = EventBus()
     # Routers that need background workers append their start/stop callables here.
     app.state.on_startup = []
     app.state.on_shutdown = []

@@ -13,6 +13,8 @@ from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
 from ..ingest.importer import import_export_file
 from ..ingest.report import TABLES, ImportReport
+from ..jobs.shared_events import SharedEventBus, publish_import_finished
+from ..trades.rebuild import after_import_hook
 
 REJECTED_SHOWN = 10
 EXIT_OK = 0
@@ -99,10 +101,11 @@ def format_report(report: ImportReport) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ..trades.analysis_failures import RebuildFailed
-    from ..trades.rebuild import after_import_hook
 
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
+    # The servers on this database announce the import and its analysis to their clients.
+    events = SharedEventBus(engine)
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
     rebuild_error = None
     try:
@@ -114,9 +117,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if bar is not None:
                 bar.close()
         try:
-            after_import_hook(engine)(report)
+            after_import_hook(engine, events)(report)
         except RebuildFailed as failed:
             rebuild_error = str(failed)
+        publish_import_finished(events, report)
     finally:
         engine.dispose()
     if args.json:

@@ -8,6 +8,7 @@ import sys
 from ..config import Settings
 from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
+from ..jobs.shared_events import SharedEventBus
 from ..trades.analysis_failures import RebuildFailed
 from ..trades.rebuild import PHASES, RebuildResult, UnknownRunError, rebuild_trades
 
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     failed: RebuildFailed | None = None
     try:
-        result = rebuild_trades(engine, run_id=args.run)
+        # Each rebuilt run is announced to the clients of the servers on this database.
+        result = rebuild_trades(engine, run_id=args.run, event_bus=SharedEventBus(engine))
     except UnknownRunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
 from ..events import EventBus
 from ..ingest.watcher import FolderWatcher, WatchOutcome
+from ..jobs.shared_events import SharedEventBus, publish_import_finished
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,14 +79,24 @@ def _print_outcome(outcome: WatchOutcome) -> None:
     )
 
 
+def _outcome_hook(events: EventBus):  # type: ignore[no-untyped-def]
+    def on_outcome(outcome: WatchOutcome) -> None:
+        _print_outcome(outcome)
+        publish_import_finished(events, outcome.report)
+
+    return on_outcome
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
+    # The servers on this database announce each import and its analysis to their clients.
+    events = SharedEventBus(engine)
     watcher = FolderWatcher(
         engine,
         args.dir,
-        after_import=_after_import_hook(engine, EventBus()),
-        on_outcome=_print_outcome,
+        after_import=_after_import_hook(engine, events),
+        on_outcome=_outcome_hook(events),
         settle_seconds=args.settle,
         poll_seconds=args.poll,
         incomplete_seconds=args.wait_incomplete,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -261,10 +262,35 @@ class AnalysisFailure(Base):
 
 
 class ImportRecord(Base):
-    """One import (file, upload, watched folder or stream batch) and its report."""
+    """One import (file, upload, watched folder or stream batch) and its report.
+
+    A run's stream batches are gathered in a stream session: a record of its own
+    (``batch_count`` set, status ``live`` until a batch closes the run, then ``closed``)
+    that adds up its batches' counts; each batch's record points to it by ``session_id``.
+    The history lists the records without a ``session_id``: files and sessions.
+    """
 
     __tablename__ = "import_records"
-    __table_args__ = (Index(None, "created_at"),)
+    __table_args__ = (
+        Index(None, "created_at"),
+        # The history: newest first among files and sessions, never walking the batches.
+        Index(
+            "ix_import_records_history",
+            "created_at",
+            "id",
+            sqlite_where=text("session_id IS NULL"),
+            postgresql_where=text("session_id IS NULL"),
+        ),
+        Index(None, "session_id", "id"),
+        # The history's run filter and a batch's look-up of its live session; without
+        # the batches, whose number grows with every one a stream sends.
+        Index(
+            "ix_import_records_history_run",
+            "run_id",
+            sqlite_where=text("session_id IS NULL"),
+            postgresql_where=text("session_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -285,6 +311,13 @@ class ImportRecord(Base):
     error: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     job_id: Mapped[str | None] = mapped_column(String(36))
+    # The run the import is about (a file's run, a stream session's and its batches').
+    run_id: Mapped[str | None] = mapped_column(String(200))
+    # A stream batch: its session's record.
+    session_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A stream session: its batches so far, and when the last one arrived.
+    batch_count: Mapped[int | None] = mapped_column(Integer)
+    last_batch_at: Mapped[datetime | None] = mapped_column()
 
 
 class ImportRejection(Base):
@@ -349,3 +382,21 @@ class Job(Base):
     report: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     error: Mapped[str | None] = mapped_column(Text)
     import_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Which uploads folder holds the file (jobs/upload_store.py): only a process that
+    # reads the same folder claims the job.
+    upload_store: Mapped[str | None] = mapped_column(String(36))
+
+
+class StoredEvent(Base):
+    """An event for the web app (analysis updated, import finished, ...), written by
+    whichever process produced it and kept for a retention window, so every server's
+    clients hear it and a client that reconnects gets what it missed (jobs/shared_events.py).
+    The id is the server-sent event's id; AUTOINCREMENT on SQLite: never reused."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "created_at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)

@@ -6,12 +6,15 @@ import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
+
+if TYPE_CHECKING:
+    from .stream_sessions import StreamSession
 
 
 def file_sha256(path: Path) -> str:
@@ -50,7 +53,10 @@ _START = insert(ImportRecord).returning(ImportRecord.id)
 _FINISH = update(ImportRecord).where(ImportRecord.id == bindparam("record_id"))
 
 
-def start_record(conn: Connection, report: ImportReport, job_id: str | None) -> int:
+def start_record(
+    conn: Connection, report: ImportReport, job_id: str | None, session_id: int | None = None
+) -> int:
+    """The import's record, ``running``; ``session_id``: a stream batch's session."""
     return conn.execute(
         _START,
         {
@@ -61,17 +67,21 @@ def start_record(conn: Connection, report: ImportReport, job_id: str | None) -> 
             "schema_version": report.schema_version,
             "status": "running",
             "job_id": job_id,
+            "session_id": session_id,
         },
     ).scalar_one()
 
 
-def _record_values(report: ImportReport) -> dict[str, Any]:
+def record_values(report: ImportReport) -> dict[str, Any]:
+    """What a finished import's record holds."""
     return {
         "finished_at": datetime.now(UTC),
         "status": report.status,
         "sha256": report.sha256,
         "schema_version": report.schema_version,
         "run_ids": report.run_ids,
+        # The history's run column and filter: an export file holds one run.
+        "run_id": report.run_ids[0] if report.run_ids else None,
         "counts": {table: counts.model_dump() for table, counts in report.counts.items()},
         "rejected_count": report.rejected_total,
         "conflict_count": report.conflict_total,
@@ -100,7 +110,7 @@ def write_rejections(conn: Connection, import_id: int, rejected: list[RejectedRe
 
 
 def finish_record(conn: Connection, import_id: int, report: ImportReport) -> None:
-    conn.execute(_FINISH, {"record_id": import_id, **_record_values(report)})
+    conn.execute(_FINISH, {"record_id": import_id, **record_values(report)})
 
 
 def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
@@ -123,10 +133,22 @@ def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
     ]
 
 
-def record_failure(engine: Engine, report: ImportReport, job_id: str | None) -> int:
-    """A refused or failed import, in its own transaction (the import's own was rolled back)."""
+def record_failure(
+    engine: Engine,
+    report: ImportReport,
+    job_id: str | None,
+    session: StreamSession | None = None,
+) -> int:
+    """A refused or failed import, in its own transaction (the import's own was rolled
+    back); a stream batch's is counted on its ``session``."""
     with engine.begin() as conn:
-        import_id = start_record(conn, report, job_id)
+        if session is None:
+            import_id = start_record(conn, report, job_id)
+        else:
+            import_id = session.start(conn, report, job_id)
         write_rejections(conn, import_id, report.rejected[:REPORT_LIST_LIMIT])
-        finish_record(conn, import_id, report)
+        if session is None:
+            finish_record(conn, import_id, report)
+        else:
+            session.finish_failure(conn, import_id, report)
     return import_id

@@ -33,6 +33,7 @@ from .rebuild_hints import RebuildHints
 from .report import ImportReport, RejectedRecord
 from .run_identity import run_values
 from .stream_postgres import PostgresBatchWriter
+from .stream_sessions import StreamSession
 from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
 from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
 from .writer import ImportWriter
@@ -125,6 +126,9 @@ def ingest_batch(
     report.schema_version = str(batch.get("schema_version") or "1.1").strip()
     raw_run = batch.get("run") or {}
     info, problems = parse_run_info(raw_run)
+    # A stream's batches make one entry of the import history (an upload makes its own).
+    session = StreamSession(info.run_id, info.status) if source == "stream" else None
+    failed = partial(failed, session=session)
     defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
     hints = RebuildHints(info.run_id, defaults)
 
@@ -187,7 +191,7 @@ def ingest_batch(
         )
 
     try:
-        run_in_transaction(engine, report, body, started=started)
+        run_in_transaction(engine, report, body, started=started, session=session)
     except IMPORT_ERRORS as exc:
         if retryable and is_transient(exc):
             raise

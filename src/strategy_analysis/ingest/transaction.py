@@ -24,6 +24,7 @@ from .import_records import (
     write_rejections,
 )
 from .report import REPORT_LIST_LIMIT, ImportReport
+from .stream_sessions import StreamSession
 from .writer import ImportWriter
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,11 @@ def run_in_transaction(
     prepare: Callable[[Connection], None] | None = None,
     cleanup: Callable[[Connection], None] | None = None,
     started: float | None = None,
+    session: StreamSession | None = None,
 ) -> None:
-    """Run ``body`` with a writer in one transaction; commit, or roll back for a dry run."""
+    """Run ``body`` with a writer in one transaction; commit, or roll back for a dry run.
+
+    ``session``: a stream batch's session, which the batch's counts are added to."""
     with engine.connect() as conn:
         if prepare is not None:
             prepare(conn)
@@ -60,7 +64,10 @@ def run_in_transaction(
                 if conn.dialect.name == "sqlite":
                     # Take the write lock now, not halfway through the import.
                     conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-                import_id = start_record(conn, report, job_id)
+                if session is None:
+                    import_id = start_record(conn, report, job_id)
+                else:
+                    import_id = session.start(conn, report, job_id)
                 writer = ImportWriter(conn, import_id, report)
                 body(writer)
                 write_rejections(conn, import_id, writer.rejected)
@@ -71,7 +78,10 @@ def run_in_transaction(
                 report.status = "dry_run" if dry_run else "succeeded"
                 if started is not None:
                     report.duration_seconds = time.perf_counter() - started
-                finish_record(conn, import_id, report)
+                if session is None:
+                    finish_record(conn, import_id, report)
+                else:
+                    session.finish(conn, import_id, report)
                 if dry_run:
                     trans.rollback()
                 else:
@@ -97,8 +107,10 @@ def unsuccessful(
     dry_run: bool,
     job_id: str | None,
     started: float,
+    session: StreamSession | None = None,
 ) -> ImportReport:
-    """Mark ``report`` refused or failed and record it (not for a dry run)."""
+    """Mark ``report`` refused or failed and record it (not for a dry run); a stream
+    batch's on its ``session``."""
     report.status = status
     report.error = error
     report.import_id = None
@@ -109,7 +121,7 @@ def unsuccessful(
     log.warning("import of %s %s: %s", report.file_name or report.source, status, error)
     if not dry_run:
         try:
-            report.import_id = record_failure(engine, report, job_id)
+            report.import_id = record_failure(engine, report, job_id, session)
         except IMPORT_ERRORS:
             log.exception("could not record the %s import of %s", status, report.file_name)
     return report

@@ -2,7 +2,8 @@
 
 Claiming is one ``UPDATE ... WHERE job_id = (SELECT ... FOR UPDATE SKIP LOCKED)`` on
 PostgreSQL, so several server processes can share one database; on SQLite the statement is
-atomic under the database's write lock. On PostgreSQL the claiming worker also holds a
+atomic under the database's write lock. A worker claims only the jobs whose file is in its
+own uploads folder (jobs/upload_store.py). On PostgreSQL the claiming worker also holds a
 session-level advisory lock on the job for as long as it runs it: a ``running`` job whose
 lock can be taken belongs to a process that died, and is queued again.
 """
@@ -43,6 +44,7 @@ def create_job(
     size_bytes: int,
     source: str = "upload",
     kind: str = "import",
+    upload_store: str | None = None,
 ) -> dict[str, Any]:
     values = {
         "job_id": str(uuid.uuid4()),
@@ -56,6 +58,7 @@ def create_job(
         "source": source,
         "progress_done": 0,
         "attempts": 0,
+        "upload_store": upload_store,
     }
     conn.execute(jobs.insert().values(**values))
     return get_job(conn, values["job_id"])  # type: ignore[return-value]
@@ -95,11 +98,17 @@ class ClaimedJob:
             self.lock_conn = None
 
 
-def claim_next(engine: Engine, worker_id: str) -> ClaimedJob | None:
-    """Mark the oldest queued job running for this worker and return it (or None)."""
+def claim_next(
+    engine: Engine, worker_id: str, upload_store: str | None = None
+) -> ClaimedJob | None:
+    """Mark the oldest queued job running for this worker and return it (or None): of
+    the jobs whose file is in the uploads folder ``upload_store``, or that name none."""
+    readable = jobs.c.upload_store.is_(None)
+    if upload_store is not None:
+        readable = readable | (jobs.c.upload_store == upload_store)
     oldest = (
         select(jobs.c.job_id)
-        .where(jobs.c.status == "queued")
+        .where(jobs.c.status == "queued", readable)
         .order_by(jobs.c.created_at, jobs.c.job_id)
         .limit(1)
         .with_for_update(skip_locked=True)

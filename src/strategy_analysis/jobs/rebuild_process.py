@@ -4,8 +4,9 @@ A rebuild computes in Python for a good part of its time. In the server's proces
 holds the GIL that stream batches need back after each round trip to the database, so
 every batch answered while a rebuild runs is slower; in a child process it runs on the
 other core instead. The child keeps its engine and its RunTradesCache from one rebuild
-to the next; the events a rebuild publishes come back with its result (or with its
-RebuildFailed, which the server then raises) and are published on the server's bus. Rebuilds of one run still exclude each other across processes
+to the next; the events a rebuild publishes go to the database's event log from the child
+(jobs/shared_events.py), as soon as each run's rebuild commits; a rebuild that fails comes
+back as its RebuildFailed, which the server raises. Rebuilds of one run still exclude each other across processes
 (PostgreSQL advisory locks, trades/run_lock.py), which is why SQLite keeps them in the
 server's process.
 """
@@ -25,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..events import EventBus
 from ..trades.analysis_failures import RebuildFailed
 from ..trades.rebuild import RebuildResult
 
@@ -35,16 +35,7 @@ PARENT_CHECK_SECONDS = 0.5
 # Set in the child by _start_child.
 _engine: Any = None
 _cache: Any = None
-
-
-class _CollectedEvents:
-    """The child's stand-in for the event bus: what a rebuild publishes, for the parent."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def publish(self, event_type: str, **data: Any) -> None:
-        self.events.append((event_type, data))
+_events: Any = None
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -56,9 +47,10 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _start_child(database_url: str, log_level: int, parent: int) -> None:
-    global _engine, _cache
+    global _engine, _cache, _events
     from ..db.engine import make_engine
     from ..trades.run_trades import RunTradesCache
+    from .shared_events import SharedEventBus
 
     threading.Thread(
         target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True
@@ -71,28 +63,26 @@ def _start_child(database_url: str, log_level: int, parent: int) -> None:
     )
     _engine = make_engine(database_url)
     _cache = RunTradesCache()
+    _events = SharedEventBus(_engine)
 
 
 def _ready() -> bool:
     return _engine is not None
 
 
-def _rebuild_in_child(
-    since: dict[Pair, int | None],
-) -> tuple[RebuildResult | RebuildFailed, list[tuple[str, dict[str, Any]]]]:
+def _rebuild_in_child(since: dict[Pair, int | None]) -> RebuildResult | RebuildFailed:
     from ..trades.incremental import rebuild_since
 
-    events = _CollectedEvents()
     try:
-        result = rebuild_since(_engine, since, event_bus=events, cache=_cache)  # type: ignore[arg-type]
+        return rebuild_since(_engine, since, event_bus=_events, cache=_cache)
     except RebuildFailed as failed:
-        # Returned, not raised: its analysis_failed events must reach the server too.
-        return failed, events.events
-    return result, events.events
+        # Returned, not raised: the server raises it (its analysis_failed events are in
+        # the event log already).
+        return failed
 
 
 class ProcessRebuilds:
-    """``rebuild(since, event_bus)`` for the RebuildScheduler, run in one child process
+    """``rebuild(since)`` for the RebuildScheduler, run in one child process
     (started with ``spawn``: the server has threads, which ``fork`` would not carry)."""
 
     def __init__(self, database_url: str) -> None:
@@ -127,10 +117,11 @@ class ProcessRebuilds:
                 )
             return self._pool
 
-    def __call__(self, since: Mapping[Pair, int | None], event_bus: EventBus) -> RebuildResult:
+    def __call__(self, since: Mapping[Pair, int | None]) -> RebuildResult:
+        """Rebuild in the child; its events reach the servers through the event log."""
         pool = self._executor()
         try:
-            result, events = pool.submit(_rebuild_in_child, dict(since)).result()
+            result = pool.submit(_rebuild_in_child, dict(since)).result()
         except BrokenProcessPool:
             # The child died (killed, out of memory): the next rebuild starts a new one.
             with self._guard:
@@ -138,8 +129,6 @@ class ProcessRebuilds:
                     self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-        for event_type, data in events:
-            event_bus.publish(event_type, **data)
         if isinstance(result, RebuildFailed):
             raise result
         return result

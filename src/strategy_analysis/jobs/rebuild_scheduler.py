@@ -169,7 +169,7 @@ class RebuildScheduler:
 
     def _rebuild(self, since: Mapping[Pair, int | None]) -> None:
         if self.process is not None:
-            self.process(since, self.event_bus)
+            self.process(since)
             return
         from ..trades import incremental
 

@@ -85,8 +85,11 @@ class ImportWorker:
         *,
         max_decompressed_bytes: int,
         retry: RetryPolicy | None = None,
+        upload_store: str | None = None,
     ) -> None:
         self.engine = engine
+        # The uploads folder this process reads: it claims only jobs whose file is there.
+        self.upload_store = upload_store
         self.max_decompressed_bytes = max_decompressed_bytes
         self.event_bus = event_bus
         self.retry = retry or RetryPolicy()
@@ -143,7 +146,7 @@ class ImportWorker:
             queue.requeue_abandoned(self.engine, everything_running=not self._recovered_once)
             self._recovered_once = True
             self._next_recovery = now + RECOVER_SECONDS
-        claimed = queue.claim_next(self.engine, self.worker_id)
+        claimed = queue.claim_next(self.engine, self.worker_id, self.upload_store)
         if claimed is None:
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()

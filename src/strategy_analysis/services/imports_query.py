@@ -1,16 +1,28 @@
-"""Import history reads."""
+"""Import history reads: files and stream sessions, a session's batches, one import.
+
+The history lists the records that are no stream batch: each file import, and one entry
+per stream session (ingest/stream_sessions.py) with its batches' totals; a session's
+batches are listed by ``session_id``, and its details gather its batches' rejected
+records and conflicts.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 
 from ..db.error_text import clean_error_text
-from ..db.models import ImportConflict, ImportRecord, ImportRejection
+from ..db.models import ImportConflict, ImportRecord, ImportRejection, Run
 
 _record_cols = list(ImportRecord.__table__.c)
+
+
+def _kind(data: dict[str, Any]) -> str:
+    if data.get("session_id") is not None:
+        return "stream_batch"
+    return "stream_session" if data.get("batch_count") is not None else "import"
 
 
 def _out(row: Any) -> dict[str, Any]:
@@ -19,28 +31,71 @@ def _out(row: Any) -> dict[str, Any]:
     data["run_ids"] = data.get("run_ids") or []
     data["counts"] = data.get("counts") or {}
     data["error"] = clean_error_text(data.get("error"))
+    data["kind"] = _kind(data)
     return data
 
 
-def list_imports(conn: Connection, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def _with_strategy(query: Select[Any]) -> Select[Any]:
+    return query.add_columns(Run.strategy_id).outerjoin(Run, Run.run_id == ImportRecord.run_id)
+
+
+def list_imports(
+    conn: Connection,
+    *,
+    limit: int,
+    offset: int,
+    source: str | None = None,
+    run_id: str | None = None,
+    status: str | None = None,
+    session_id: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest first: the history (files and stream sessions), or with ``session_id``
+    that session's batches; narrowed by source, run and status."""
+    conditions = [
+        ImportRecord.session_id.is_(None)
+        if session_id is None
+        else ImportRecord.session_id == session_id
+    ]
+    if source is not None:
+        conditions.append(ImportRecord.source == source)
+    if run_id is not None:
+        conditions.append(ImportRecord.run_id == run_id)
+    if status is not None:
+        conditions.append(ImportRecord.status == status)
     query = (
-        select(*_record_cols)
+        _with_strategy(select(*_record_cols))
+        .where(*conditions)
         .order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc())
         .limit(limit)
         .offset(offset)
     )
     rows = [_out(row) for row in conn.execute(query).mappings()]
-    total = conn.execute(select(func.count()).select_from(ImportRecord)).scalar_one()
+    total = conn.execute(
+        select(func.count()).select_from(ImportRecord).where(*conditions)
+    ).scalar_one()
     return rows, total
 
 
 def get_import(
     conn: Connection, import_id: int, *, limit: int, offset: int
 ) -> dict[str, Any] | None:
-    row = conn.execute(select(*_record_cols).where(ImportRecord.id == import_id)).mappings().first()
+    """One import with a page of its rejected records and conflicts (a stream session:
+    those of its batches)."""
+    row = (
+        conn.execute(_with_strategy(select(*_record_cols)).where(ImportRecord.id == import_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         return None
     data = _out(row)
+    if data["kind"] == "stream_session":
+        batches = select(ImportRecord.id).where(ImportRecord.session_id == import_id)
+        rejected_of = ImportRejection.import_id.in_(batches)
+        conflicts_of = ImportConflict.import_id.in_(batches)
+    else:
+        rejected_of = ImportRejection.import_id == import_id
+        conflicts_of = ImportConflict.import_id == import_id
     rejections = conn.execute(
         select(
             ImportRejection.table_name.label("table"),
@@ -49,15 +104,13 @@ def get_import(
             ImportRejection.reason,
             ImportRejection.record,
         )
-        .where(ImportRejection.import_id == import_id)
+        .where(rejected_of)
         .order_by(ImportRejection.id)
         .limit(limit)
         .offset(offset)
     )
     data["rejected"] = [dict(r) for r in rejections.mappings()]
-    data["rejected_total"] = conn.execute(
-        select(func.count()).where(ImportRejection.import_id == import_id)
-    ).scalar_one()
+    data["rejected_total"] = conn.execute(select(func.count()).where(rejected_of)).scalar_one()
     conflicts = conn.execute(
         select(
             ImportConflict.table_name.label("table"),
@@ -66,15 +119,13 @@ def get_import(
             ImportConflict.old_values,
             ImportConflict.new_values,
         )
-        .where(ImportConflict.import_id == import_id)
+        .where(conflicts_of)
         .order_by(ImportConflict.id)
         .limit(limit)
         .offset(offset)
     )
     data["conflicts"] = [dict(c) for c in conflicts.mappings()]
-    data["conflicts_total"] = conn.execute(
-        select(func.count()).where(ImportConflict.import_id == import_id)
-    ).scalar_one()
+    data["conflicts_total"] = conn.execute(select(func.count()).where(conflicts_of)).scalar_one()
     return data
 
 

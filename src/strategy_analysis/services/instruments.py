@@ -100,6 +100,14 @@ def set_instrument(
         instrument = upsert_instrument(
             conn, symbol, point_value=point_value, tick_size=tick_size, currency=currency
         )
+    if event_bus is not None:
+        event_bus.publish(
+            "instrument_updated",
+            symbol=symbol,
+            point_value=instrument.get("point_value"),
+            tick_size=instrument.get("tick_size"),
+            currency=instrument.get("currency"),
+        )
     failed: dict[str, str] = {}
     try:
         rebuild_symbol(engine, symbol, event_bus=event_bus)

@@ -35,10 +35,11 @@ def enqueue_upload(
     file_name: str | None,
     sha256: str,
     size_bytes: int,
+    upload_store: str | None = None,
 ) -> QueuedUpload:
     """Create the job row. A file seen before (same sha256 as a succeeded import) is still
     queued: the import is idempotent and finds every record unchanged, and the answer says
-    which import it repeats."""
+    which import it repeats. ``upload_store``: the id of the folder holding the file."""
     with engine.begin() as conn:
         duplicate_of = succeeded_import_with_sha256(conn, sha256)
         job = queue.create_job(
@@ -48,6 +49,7 @@ def enqueue_upload(
             sha256=sha256,
             size_bytes=size_bytes,
             source="upload",
+            upload_store=upload_store,
         )
     return QueuedUpload(job=job, duplicate_of=duplicate_of)
 

@@ -10,6 +10,8 @@ const TONES: Record<string, string> = {
   COMPLETED: "ok",
   RUNNING: "info",
   FAILED: "bad",
+  live: "info",
+  closed: "ok",
 };
 
 const LABELS: Record<string, string> = { dry_run: "pre-import check", duplicate: "already imported" };

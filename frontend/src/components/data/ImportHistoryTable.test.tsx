@@ -25,6 +25,12 @@ function entry(id: number, overrides: Partial<ImportSummary> = {}): ImportSummar
     conflict_count: 3,
     error: null,
     duration_seconds: 75,
+    kind: "import",
+    run_id: "r",
+    strategy_id: "S",
+    session_id: null,
+    batch_count: null,
+    last_batch_at: null,
     ...overrides,
   };
 }
@@ -57,6 +63,39 @@ describe("ImportHistoryTable", () => {
   it("links each import to its details", () => {
     renderTable([entry(7)]);
     expect(screen.getByRole("link")).toHaveAttribute("href", "/imports/7");
+  });
+
+  it("tells uploads of one name apart by size and short sha256, with strategy and run", () => {
+    renderTable([
+      entry(2, { file_name: "export.sqlite", size_bytes: 2048, sha256: "ab12cd34ef56aa77bb88" }),
+      entry(1, { file_name: "export.sqlite", size_bytes: 2048, sha256: "99ffee00112233445566", strategy_id: "Other", run_id: "r2" }),
+    ]);
+    const [newer, older] = screen.getAllByTestId("import-row").map((r) => within(r as HTMLElement));
+    expect(newer!.getByText("2.0 KB · sha ab12cd34ef")).toBeInTheDocument();
+    expect(older!.getByText("2.0 KB · sha 99ffee0011")).toBeInTheDocument();
+    expect(newer!.getByText("S")).toBeInTheDocument();
+    expect(older!.getByText("Other")).toBeInTheDocument();
+    expect(older!.getByText("r2")).toBeInTheDocument();
+  });
+
+  it("shows a stream session as one row with its batches and last batch time", () => {
+    renderTable([
+      entry(9, {
+        kind: "stream_session",
+        source: "stream",
+        file_name: null,
+        sha256: null,
+        size_bytes: null,
+        status: "live",
+        batch_count: 1000,
+        last_batch_at: "2025-01-06T15:00:00Z",
+      }),
+    ]);
+    const row = within(screen.getByTestId("import-row"));
+    expect(row.getByText("Stream session · 1,000 batches")).toBeInTheDocument();
+    expect(row.getByText("last batch 2025-01-06 15:00:00")).toBeInTheDocument();
+    expect(row.getByText("live")).toBeInTheDocument();
+    expect(row.getByRole("link", { name: /2025-01-06/ })).toHaveAttribute("href", "/imports/9");
   });
 
   it("says so when there is no import", () => {

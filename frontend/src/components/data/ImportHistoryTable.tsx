@@ -1,23 +1,34 @@
 import { Link } from "react-router-dom";
 import type { ImportSummary, TableCounts } from "../../api/types";
-import { fmtDuration, fmtInt, fmtTime } from "../../format";
+import { fmtBytes, fmtDuration, fmtInt, fmtTime } from "../../format";
 import { Empty } from "../common/States";
 import { StatusBadge } from "../common/StatusBadge";
 import { sumCounts } from "./ImportReportView";
 
-/** The import history: newest first, each row links to the import's details. */
-export function ImportHistoryTable({ imports }: { imports: ImportSummary[] }) {
+/** The import history: newest first, each row links to the import's details (a stream
+ * session's: its batches). `label` names the list: a session's batches use it too. */
+export function ImportHistoryTable({
+  imports,
+  label = "Import history",
+  empty = "Drop an export file above to import it.",
+}: {
+  imports: ImportSummary[];
+  label?: string;
+  empty?: string;
+}) {
   if (imports.length === 0) {
-    return <Empty title="No imports yet">Drop an export file above to import it.</Empty>;
+    return <Empty title="No imports yet">{empty}</Empty>;
   }
   return (
     <div className="table-wrap">
-      <table className="data" aria-label="Import history">
+      <table className="data" aria-label={label}>
         <thead>
           <tr>
             <th>Time (UTC)</th>
             <th>File</th>
             <th>Source</th>
+            <th>Strategy</th>
+            <th>Run</th>
             <th className="r">Records</th>
             <th className="r">New</th>
             <th className="r">Rejected</th>
@@ -35,10 +46,16 @@ export function ImportHistoryTable({ imports }: { imports: ImportSummary[] }) {
                 <td className="num">
                   <Link to={`/imports/${imp.import_id}`}>{fmtTime(imp.created_at)}</Link>
                 </td>
-                <td title={imp.file_name ?? undefined} style={{ maxWidth: 320, overflow: "hidden", textOverflow: "ellipsis" }}>
-                  {imp.file_name ?? <span className="faint">—</span>}
+                <td style={{ maxWidth: 320, overflow: "hidden", textOverflow: "ellipsis" }}>
+                  <ImportWhat imp={imp} />
                 </td>
                 <td className="dim">{imp.source}</td>
+                <td className="mono" title={imp.strategy_id ?? undefined}>
+                  {imp.strategy_id ?? <span className="faint">—</span>}
+                </td>
+                <td className="mono" title={imp.run_id ?? undefined} style={{ maxWidth: 160, overflow: "hidden", textOverflow: "ellipsis" }}>
+                  {imp.run_id ?? <span className="faint">—</span>}
+                </td>
                 <td className="r num">{fmtInt(records)}</td>
                 <td className="r num">{fmtInt(totals.inserted)}</td>
                 <td className={`r num ${imp.rejected_count ? "down" : "dim"}`}>{fmtInt(imp.rejected_count)}</td>
@@ -53,6 +70,35 @@ export function ImportHistoryTable({ imports }: { imports: ImportSummary[] }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** What was imported: a file with its size and short sha256 (three uploads of one name
+ * differ there), a stream session with its batches, a batch with its number in the list. */
+function ImportWhat({ imp }: { imp: ImportSummary }) {
+  if (imp.kind === "stream_session") {
+    return (
+      <>
+        <div>Stream session · {fmtInt(imp.batch_count ?? 0)} batches</div>
+        <div className="dim num" style={{ fontSize: 12 }}>
+          last batch {fmtTime(imp.last_batch_at)}
+        </div>
+      </>
+    );
+  }
+  if (imp.kind === "stream_batch") {
+    return <span className="dim">stream batch #{imp.import_id}</span>;
+  }
+  return (
+    <>
+      <div title={imp.file_name ?? undefined}>{imp.file_name ?? <span className="faint">—</span>}</div>
+      {(imp.size_bytes != null || imp.sha256) && (
+        <div className="dim num" style={{ fontSize: 12 }} title={imp.sha256 ?? undefined}>
+          {fmtBytes(imp.size_bytes)}
+          {imp.sha256 && <> · sha {imp.sha256.slice(0, 10)}</>}
+        </div>
+      )}
+    </>
   );
 }
 

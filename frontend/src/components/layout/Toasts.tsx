@@ -13,7 +13,7 @@ export function Toasts() {
               Analysis updated for strategy <strong>{t.strategyId}</strong>
             </div>
             <div className="dim" style={{ fontSize: 12 }}>
-              run <span className="mono">{t.runId}</span>
+              run <span className="mono">{t.runLabel}</span>
               {t.trades != null && <> · {fmtInt(t.trades)} trades</>}
             </div>
             <Link to={`/runs/${encodeURIComponent(t.runId)}`} onClick={() => dismissToast(t.id)}>

@@ -18,6 +18,7 @@ from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
 from ...jobs.rebuild_scheduler import RebuildScheduler
 from ...jobs.retry import RetryPolicy
+from ...jobs.upload_store import upload_store_id
 from ...jobs.worker import ImportWorker
 from ...services import stream_ingest, uploads
 from ..deps import SessionDep, WriteAccess
@@ -109,6 +110,7 @@ async def upload(
             file_name=received.file_name,
             sha256=received.sha256,
             size_bytes=received.size_bytes,
+            upload_store=request.app.state.upload_store,
         )
     except BaseException:
         # Not queued (the database busy or down, the client gone): no job will ever
@@ -211,11 +213,13 @@ def _start_background(app: FastAPI) -> None:
         state.engine, state.event_bus, state.settings.rebuild_debounce_seconds, retry
     )
     state.rebuild_scheduler.start()
+    state.upload_store = upload_store_id(state.settings.upload_dir)
     state.import_worker = ImportWorker(
         state.engine,
         state.event_bus,
         max_decompressed_bytes=state.settings.max_decompressed_bytes,
         retry=retry,
+        upload_store=state.upload_store,
     )
     state.import_worker.start()
 

@@ -26,7 +26,18 @@ _IMPORT_EXAMPLE = {
     "error": None,
     "duration_seconds": 1.9,
     "job_id": "0b6f3c9e-1d2a-4e5f-8a7b-6c5d4e3f2a1b",
+    "kind": "import",
+    "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+    "strategy_id": "StackedImbalance",
+    "session_id": None,
+    "batch_count": None,
+    "last_batch_at": None,
 }
+
+
+ImportKind = Literal["import", "stream_session", "stream_batch"]
+ImportSource = Literal["upload", "cli", "watch", "stream"]
+ImportStatus = Literal["running", "succeeded", "failed", "refused", "duplicate", "live", "closed"]
 
 
 class TableCountsOut(BaseModel):
@@ -48,14 +59,32 @@ class ImportOut(BaseModel):
     sha256: str | None
     size_bytes: int | None
     schema_version: str | None
-    status: str = Field(description="running | succeeded | failed | refused | duplicate")
+    status: str = Field(
+        description="running | succeeded | failed | refused | duplicate; a stream session: "
+        "live (batches may come) | closed (a batch closed its run)"
+    )
     run_ids: list[str]
     counts: dict[str, TableCountsOut]
     rejected_count: int
     conflict_count: int
-    error: str | None
-    duration_seconds: float | None
+    error: str | None = Field(
+        description="Why the import failed; a stream session: its last failed batch's error"
+    )
+    duration_seconds: float | None = Field(
+        description="Time the import took; a stream session: its batches' time added up"
+    )
     job_id: str | None
+    kind: ImportKind = Field(
+        description="import (a file), stream_session (a run's stream batches as one entry: "
+        "its counts are theirs added up) or stream_batch (one batch of a session)"
+    )
+    run_id: str | None = Field(description="The run imported (a file's, a session's)")
+    strategy_id: str | None = Field(description="The run's strategy")
+    session_id: int | None = Field(description="A stream batch: the import_id of its session")
+    batch_count: int | None = Field(description="A stream session: its batches so far")
+    last_batch_at: UtcTime | None = Field(
+        description="A stream session: when its last batch arrived (created_at: its first)"
+    )
 
 
 class ImportPage(PageInfo):
