@@ -24,6 +24,7 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 
 from .event_listener import EventListener
 from .jobs_client import upload, wait_job
+from .uploads_folder import stored_uploads
 
 EXECUTIONS = 200_000
 # Beyond the platform's SQLite busy timeout (30 s), also for a rebuild that computes for
@@ -80,7 +81,7 @@ def test_a_connection_lost_mid_import_is_retried(database_url, tmp_path, big_exp
             retrying = events.wait_for("job_retrying", lambda data: data["job_id"] == job_id)
             assert retrying["phase"] == "import" and retrying["attempt"] == 1
             # The file stays while the job waits for its next attempt.
-            assert len(list((tmp_path / "uploads").iterdir())) == 1
+            assert len(stored_uploads(tmp_path)) == 1
 
             job = wait_job(client, job_id, timeout=300)
             assert job["status"] == "succeeded", job["error"]
@@ -94,7 +95,7 @@ def test_a_connection_lost_mid_import_is_retried(database_url, tmp_path, big_exp
             assert run["analysis_status"] == "built" and run["counts"]["trades"] > 0
             history = client.get("/api/imports").json()["items"]
             assert [item["status"] for item in history] == ["succeeded"]
-        assert list((tmp_path / "uploads").iterdir()) == []
+        assert stored_uploads(tmp_path) == []
         assert "trying again" in server.log()
     finally:
         server.stop()
@@ -158,7 +159,7 @@ def test_a_write_lock_held_beyond_the_timeout_is_retried(database_url, tmp_path,
             # The failure the rebuild met while it waited is gone with its success.
             assert run["analysis_status"] == "built" and run["analysis_error"] is None
             assert run["counts"]["trades"] > 0
-        assert list((tmp_path / "uploads").iterdir()) == []
+        assert stored_uploads(tmp_path) == []
     finally:
         if holder is not None and holder.poll() is None:
             holder.kill()

@@ -8,17 +8,9 @@ import httpx
 import pytest
 from live_server import LiveServer
 
-from strategy_analysis.jobs.upload_store import MARKER
+from .uploads_folder import stored_uploads
 
 SQLITE_HEAD = b"SQLite format 3\x00"
-
-
-def _uploads(workdir):
-    """The stored uploads (not the folder's id, which the server keeps there)."""
-    folder = workdir / "uploads"
-    if not folder.exists():
-        return []
-    return sorted(p.name for p in folder.iterdir() if p.name != MARKER)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +32,7 @@ def test_wrong_file_types_are_415_and_leave_nothing(live_server, tmp_path, conte
     )
     assert answer.status_code == 415, answer.text
     assert reason in answer.json()["detail"]
-    assert _uploads(tmp_path) == []
+    assert stored_uploads(tmp_path) == []
     assert httpx.get(f"{live_server.base_url}/api/imports").json()["total"] == 0
 
 
@@ -75,6 +67,6 @@ def test_oversize_upload_is_cut_off_with_413(database_url, tmp_path):
             timeout=30,
         )
         assert huge.status_code == 413
-        assert _uploads(tmp_path) == []
+        assert stored_uploads(tmp_path) == []
         assert httpx.get(f"{server.base_url}/api/ingest/jobs/x").status_code == 404
         assert httpx.get(f"{server.base_url}/api/imports").json()["total"] == 0
