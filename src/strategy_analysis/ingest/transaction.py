@@ -97,8 +97,10 @@ def unsuccessful(
     dry_run: bool,
     job_id: str | None,
     started: float,
+    record: bool = True,
 ) -> ImportReport:
-    """Mark ``report`` refused or failed and record it (not for a dry run)."""
+    """Mark ``report`` refused or failed and record it (not for a dry run, nor when not
+    ``record``)."""
     report.status = status
     report.error = error
     report.import_id = None
@@ -107,7 +109,7 @@ def unsuccessful(
     report.conflicts = []
     report.duration_seconds = time.perf_counter() - started
     log.warning("import of %s %s: %s", report.file_name or report.source, status, error)
-    if not dry_run:
+    if record and not dry_run:
         try:
             report.import_id = record_failure(engine, report, job_id)
         except IMPORT_ERRORS:
