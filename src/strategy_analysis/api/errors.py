@@ -1,4 +1,6 @@
-"""One error hierarchy, one handler: every error answers {"detail": ...} with a 4xx."""
+"""One error hierarchy, one handler: every error answers {"detail": ...} with a 4xx, or a
+5xx when the server failed to do what it should (503 with ``Retry-After`` when trying
+again may succeed)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from ..db.error_text import describe_error
 
 class ApiError(Exception):
     status_code = 400
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -36,6 +39,13 @@ class UnprocessableError(ApiError):
 
 class ServiceBusyError(ApiError):
     status_code = 503
+    headers = {"Retry-After": "2"}
+
+
+class ServerFailureError(ApiError):
+    """The server could not do what the request asked (nothing of it was done)."""
+
+    status_code = 500
 
 
 def describe_validation_error(exc: RequestValidationError) -> str:
@@ -52,7 +62,9 @@ def describe_validation_error(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+        return JSONResponse(
+            status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

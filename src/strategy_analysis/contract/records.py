@@ -29,7 +29,7 @@ from .values import (
 )
 
 
-def _text(value: object, max_chars: int | None = None) -> str | None:
+def text_or_none(value: object, max_chars: int | None = None) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -47,13 +47,13 @@ def _text(value: object, max_chars: int | None = None) -> str | None:
 
 
 def _required_text(value: object, max_chars: int | None = None) -> str:
-    text = _text(value, max_chars)
+    text = text_or_none(value, max_chars)
     if text is None:
         raise ValueError("is required and must not be empty")
     return text
 
 
-def _number(value: object) -> float | None:
+def _number(value: object, max_magnitude: float = MAX_AMOUNT) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -71,13 +71,15 @@ def _number(value: object) -> float | None:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):
         raise ValueError(f"must be finite, got {value!r}")
-    if abs(number) > MAX_AMOUNT:
-        raise ValueError(f"must be at most {bound_text(MAX_AMOUNT)} in magnitude, got {number!r}")
+    if abs(number) > max_magnitude:
+        raise ValueError(
+            f"must be at most {bound_text(max_magnitude)} in magnitude, got {number!r}"
+        )
     return number
 
 
-def _required_number(value: object) -> float:
-    number = _number(value)
+def _required_number(value: object, max_magnitude: float = MAX_AMOUNT) -> float:
+    number = _number(value, max_magnitude)
     if number is None:
         raise ValueError("is required")
     return number
@@ -91,7 +93,7 @@ def _positive(value: object) -> float:
 
 
 def _quantity(value: object) -> float:
-    number = _required_number(value)
+    number = _required_number(value, math.inf)
     if not MIN_QUANTITY <= number <= MAX_QUANTITY:
         raise ValueError(
             f"must be from {bound_text(MIN_QUANTITY)} to {bound_text(MAX_QUANTITY)}, got {number!r}"
@@ -137,7 +139,7 @@ def _optional_timestamp(value: object) -> datetime | None:
 def _json_object_text(value: object) -> str | None:
     if isinstance(value, dict):
         return json.dumps(value, separators=(",", ":"))
-    text = _text(value)
+    text = text_or_none(value)
     if text is None:
         return None
     try:
@@ -156,7 +158,7 @@ VERSION_CHARS = 100
 
 
 def _time_in_force(value: object) -> str:
-    return _text(value, TIME_IN_FORCE_CHARS) or "GTC"
+    return text_or_none(value, TIME_IN_FORCE_CHARS) or "GTC"
 
 
 def _limited(check: Any, max_chars: int) -> Any:
@@ -166,17 +168,17 @@ def _limited(check: Any, max_chars: int) -> Any:
     return limited
 
 
-Text = Annotated[str | None, BeforeValidator(_text)]
+Text = Annotated[str | None, BeforeValidator(text_or_none)]
 # Ids, symbols and names: the length the read endpoints take for an id.
 Id = Annotated[str, BeforeValidator(_limited(_required_text, ID_CHARS)), MaxChars(ID_CHARS)]
-OptionalId = Annotated[str | None, BeforeValidator(_limited(_text, ID_CHARS)), MaxChars(ID_CHARS)]
+OptionalId = Annotated[str | None, BeforeValidator(_limited(text_or_none, ID_CHARS)), MaxChars(ID_CHARS)]
 Timeframe = Annotated[str, BeforeValidator(_limited(_required_text, 50)), MaxChars(50)]
 Version = Annotated[
-    str | None, BeforeValidator(_limited(_text, VERSION_CHARS)), MaxChars(VERSION_CHARS)
+    str | None, BeforeValidator(_limited(text_or_none, VERSION_CHARS)), MaxChars(VERSION_CHARS)
 ]
-Label = Annotated[str | None, BeforeValidator(_limited(_text, 50)), MaxChars(50)]
-Code = Annotated[str | None, BeforeValidator(_limited(_text, 20)), MaxChars(20)]
-Exporter = Annotated[str | None, BeforeValidator(_limited(_text, 300)), MaxChars(300)]
+Label = Annotated[str | None, BeforeValidator(_limited(text_or_none, 50)), MaxChars(50)]
+Code = Annotated[str | None, BeforeValidator(_limited(text_or_none, 20)), MaxChars(20)]
+Exporter = Annotated[str | None, BeforeValidator(_limited(text_or_none, 300)), MaxChars(300)]
 Number = Annotated[float | None, BeforeValidator(_number)]
 RequiredNumber = Annotated[float, BeforeValidator(_required_number)]
 Positive = Annotated[float, BeforeValidator(_positive)]

@@ -14,15 +14,26 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from .records import Exporter, Number, OptionalId, OptionalTimestamp, Text, Version
+from .records import Exporter, Number, OptionalId, OptionalTimestamp, Text, Version, text_or_none
 from .timestamps import WHITESPACE
-from .values import UnstorableValueError, json_fault, text_fault
+from .values import ID_CHARS, MaxChars, UnstorableValueError, json_fault, text_fault
 
 SUPPORTED_SCHEMA_VERSIONS = ("1.0", "1.1")
 RUN_MODES = ("backtest", "sim", "live")
 RUN_STATUSES = ("RUNNING", "COMPLETED", "FAILED")
 # reported_trade_count's column is a 32-bit integer.
 MAX_COUNT = 2**31 - 1
+
+
+def _run_id(value: object) -> str | None:
+    text = text_or_none(value, ID_CHARS)
+    if text is not None and "/" in text:
+        # The API reads a run at /api/runs/{run_id}: no path segment can hold a '/'.
+        raise UnstorableValueError("contains a '/', which no URL path segment can carry")
+    return text
+
+
+RunId = Annotated[str | None, BeforeValidator(_run_id), MaxChars(ID_CHARS)]
 
 
 def _parameters(value: object) -> dict[str, Any] | None:
@@ -81,7 +92,7 @@ class RunInfo(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     schema_version: Text = None
-    run_id: OptionalId = None
+    run_id: RunId = None
     strategy_id: OptionalId = None
     strategy_name: OptionalId = None
     strategy_version: Version = None

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
+from ..contract.values import UnstorableValueError
 from ..db.error_text import describe_error
 from .attached_import import attach, detach, stage_attached
 from .copy_import import copy_tables
@@ -157,7 +158,10 @@ def _write_tables(
 
 
 def _run_values(export: ExportFile, writer: ImportWriter) -> RunValues | None:
-    info, problems = parse_run_info(export.metadata)
+    try:
+        info, problems = parse_run_info(export.metadata)
+    except UnstorableValueError as exc:
+        raise ExportFileError(f"Metadata values that cannot be stored: {exc}") from None
     # A bad Metadata value is listed and ignored; it is not a record of any table.
     writer.rejected.extend(
         RejectedRecord(table="metadata", key=key, reason=reason) for key, reason in problems

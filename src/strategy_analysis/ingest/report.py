@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -28,7 +29,8 @@ class TableCounts(BaseModel):
 
 class RejectedRecord(BaseModel):
     """A refused record as sent, shown so any database and any JSON answer can hold it:
-    NUL characters and lone surrogates as escapes, long texts cut, deep nesting elided."""
+    NUL characters and lone surrogates as escapes, long texts cut, deep nesting elided,
+    integers beyond 64 bits and non-finite numbers as text."""
 
     table: str
     # rowid in the file, index in the batch
@@ -48,9 +50,17 @@ class RejectedRecord(BaseModel):
         return None if value is None else _shown(value, 1)
 
 
+# Integers a JSON answer (orjson) and both databases' JSON columns hold.
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _shown(value: Any, depth: int) -> Any:
     if isinstance(value, str):
         return shown_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if _INT64[0] <= value <= _INT64[1] else str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
         return f"(nested deeper than {MAX_JSON_DEPTH} levels)"
     if isinstance(value, dict):
