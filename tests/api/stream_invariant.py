@@ -94,9 +94,7 @@ def stored_counts(engine: Engine, tag: str) -> dict[str, int]:
     return counts
 
 
-def check_answer(
-    engine: Engine, tag: str, batch: Any, answer: httpx.Response
-) -> str:
+def check_answer(engine: Engine, tag: str, batch: Any, answer: httpx.Response) -> str:
     """Assert the rule for one answer; returns its kind ('2xx', '4xx' or '5xx')."""
     status = answer.status_code
     stored = stored_counts(engine, tag)

@@ -9,6 +9,7 @@ unusable run ids, run values that cannot be stored, JSON nested too deep.
 from __future__ import annotations
 
 import itertools
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -26,7 +27,8 @@ from .stream_invariant import (
     tagged,
 )
 
-EXAMPLES = 40
+# STREAM_FUZZ_EXAMPLES runs more of them (make test keeps to a bounded time).
+EXAMPLES = int(os.environ.get("STREAM_FUZZ_EXAMPLES", "40"))
 
 _BAD_TEXT = [
     "",

@@ -171,7 +171,9 @@ def _limited(check: Any, max_chars: int) -> Any:
 Text = Annotated[str | None, BeforeValidator(text_or_none)]
 # Ids, symbols and names: the length the read endpoints take for an id.
 Id = Annotated[str, BeforeValidator(_limited(_required_text, ID_CHARS)), MaxChars(ID_CHARS)]
-OptionalId = Annotated[str | None, BeforeValidator(_limited(text_or_none, ID_CHARS)), MaxChars(ID_CHARS)]
+OptionalId = Annotated[
+    str | None, BeforeValidator(_limited(text_or_none, ID_CHARS)), MaxChars(ID_CHARS)
+]
 Timeframe = Annotated[str, BeforeValidator(_limited(_required_text, 50)), MaxChars(50)]
 Version = Annotated[
     str | None, BeforeValidator(_limited(text_or_none, VERSION_CHARS)), MaxChars(VERSION_CHARS)
