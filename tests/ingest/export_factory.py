@@ -162,6 +162,10 @@ def write_export(
             table = names.get("Metadata", "Metadata")
             con.execute(f'CREATE TABLE "{table}" (key TEXT, value TEXT)')
             con.executemany(f'INSERT INTO "{table}" VALUES (?, ?)', list(metadata.items()))
+            con.execute(
+                f'UPDATE "{table}" SET value = CAST(value AS TEXT) WHERE typeof(value) = ?',
+                ("blob",),
+            )
         for default_name, rows, default_columns in (
             ("Instruments", instruments, INSTRUMENT_COLUMNS),
             ("Bars", bars, BAR_COLUMNS),

@@ -52,7 +52,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest one stream batch
-         * @description One JSON batch (export-format.md section 2), optionally gzip-compressed. Idempotent: a retried batch changes nothing. Answers per-table counts and each rejected record with its position, key and reason. The trades of the affected (run, symbol) pairs are rebuilt shortly after, immediately when the batch closes the run.
+         * @description One JSON batch (export-format.md section 2), optionally gzip-compressed. Idempotent: a retried batch changes nothing. A 200 answer means every valid record of the batch is stored; it reports per-table counts and each rejected record with its position, key and reason (a value out of bounds rejects its record: text longer than its column, 200 characters for ids and names, or holding a NUL or a lone surrogate; an amount beyond 1e15 in magnitude; a quantity outside 1e-9 to 1e9; a time outside years 1-9999 once converted to UTC). A body that is not a JSON object, or nests deeper than 64 levels, is 400; a batch of the wrong shape, or whose run holds a value that cannot be stored, is 422, naming it. When the database fails to store the batch nothing of it is stored and the answer is 503 with `Retry-After` when sending it again may succeed (the database locked by another writer past its busy timeout, a lost connection), 500 otherwise. The trades of the affected (run, symbol) pairs are rebuilt shortly after, immediately when the batch closes the run.
          */
         post: operations["ingest-stream"];
         delete?: never;
@@ -438,7 +438,7 @@ export interface components {
         };
         /**
          * ErrorBody
-         * @description Every error answers this body with a 4xx status.
+         * @description Every error answers this body, with a 4xx status (or a 5xx: the server failed).
          */
         ErrorBody: {
             /**
@@ -1012,7 +1012,12 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** RejectedRecord */
+        /**
+         * RejectedRecord
+         * @description A refused record as sent, shown so any database and any JSON answer can hold it:
+         *     NUL characters and lone surrogates as escapes, long texts cut, deep nesting elided,
+         *     integers beyond 64 bits and non-finite numbers as text.
+         */
         RejectedRecord: {
             /** Table */
             table: string;
@@ -1867,7 +1872,7 @@ export interface components {
         StreamRun: {
             /**
              * Run Id
-             * @description Required when orders or executions are present
+             * @description Required when orders or executions are present; no '/' (it names the run in URL paths). A run value that cannot be stored (a NUL, a lone surrogate, longer than its field) refuses the batch with 422.
              * @default null
              */
             run_id: string | null;
@@ -2117,7 +2122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2199,7 +2204,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description The server failed; nothing of the request was done */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2248,7 +2262,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2289,7 +2303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +2355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2370,7 +2384,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyOut"][];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2412,7 +2426,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2462,7 +2476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2512,7 +2526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2576,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2614,7 +2628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2669,7 +2683,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2718,7 +2732,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,7 +2761,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstrumentOut"][];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2804,7 +2818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -30,9 +30,18 @@ class UnstorableValueError(ValueError):
 
 @dataclass(frozen=True)
 class MaxChars:
-    """Marks a text field with its column's length (read by the SQL and C checks)."""
+    """Marks a text field with its column's length (read by the SQL and C checks, and
+    shown as ``maxLength`` in its JSON schema)."""
 
     limit: int
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        for option in target.get("anyOf", [target]):
+            if option.get("type") == "string":
+                option["maxLength"] = self.limit
+        return schema
 
 
 def text_fault(text: str, max_chars: int | None = None) -> str | None:
