@@ -2442,7 +2442,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2492,7 +2492,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2542,7 +2542,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2594,7 +2594,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
