@@ -37,6 +37,20 @@ _KEY_FIELD = {
 }
 
 
+def stream_execution(n: int, **values: Any) -> dict[str, Any]:
+    """A valid execution of a batch, ``values`` changed."""
+    return {
+        "execution_id": f"e{n}",
+        "order_id": f"o{n}",
+        "symbol": "ES",
+        "side": "BUY",
+        "exec_time_utc": "2025-01-06T10:00:00Z",
+        "price": 100.0,
+        "quantity": 1,
+        **values,
+    }
+
+
 def client_for(base_url: str) -> httpx.Client:
     return httpx.Client(
         base_url=base_url,

@@ -24,6 +24,7 @@ from .stream_invariant import (
     check_answer,
     check_runs_readable,
     client_for,
+    stream_execution,
     tagged,
 )
 
@@ -175,39 +176,44 @@ BATCH = st.fixed_dictionaries(
 )
 
 
-def _execution(n: int, **values: Any) -> dict[str, Any]:
-    return {
-        "execution_id": f"e{n}",
-        "order_id": f"o{n}",
-        "symbol": "ES",
-        "side": "BUY",
-        "exec_time_utc": "2025-01-06T10:00:00Z",
-        "price": 100.0,
-        "quantity": 1,
-        **values,
-    }
-
-
 # The values of issue 20's findings, each in a batch with a valid record beside it.
 SEEN = [
-    {"run": {"run_id": "   "}, "executions": [_execution(1)]},
-    {"run": {"run_id": "r"}, "executions": [_execution(1, order_id="x" * 201), _execution(2)]},
-    {"run": {"run_id": "r"}, "executions": [_execution(1, symbol="x" * 201), _execution(2)]},
-    {"run": {"run_id": "r"}, "orders": [{"order_id": "o", "client_tag": "x" * 201}]},
-    {"run": {"run_id": "r", "strategy_name": "a\x00b"}, "executions": [_execution(1)]},
-    {"run": {"run_id": "r", "parameters": {"a": "b\x00"}}, "executions": [_execution(1)]},
-    {"run": {"run_id": "r", "parameters": {"a": "\ud800"}}, "executions": [_execution(1)]},
-    {"run": {"run_id": "r" + "x" * 10_000}, "executions": [_execution(1)]},
-    {"run": {"run_id": "r\x00"}, "executions": [_execution(1)]},
-    {"run": {"run_id": "r"}, "bars": [{"symbol": "E\x00S", "timeframe": "1m"}]},
-    {"run": {"run_id": "r"}, "executions": [_execution(1, side="\ud800"), _execution(2)]},
+    {"run": {"run_id": "   "}, "executions": [stream_execution(1)]},
     {
         "run": {"run_id": "r"},
-        "executions": [_execution(1, exec_time_utc="9999-12-31T23:59:59-01:00"), _execution(2)],
+        "executions": [stream_execution(1, order_id="x" * 201), stream_execution(2)],
     },
-    {"run": {"run_id": "r"}, "executions": [_execution(1, quantity=1e-10), _execution(2)]},
-    {"run": {"run_id": "r"}, "executions": [_execution(1, quantity=1e308), _execution(2)]},
-    {"run": {"run_id": "r"}, "executions": [_execution(1)], "padding": 1000},
+    {
+        "run": {"run_id": "r"},
+        "executions": [stream_execution(1, symbol="x" * 201), stream_execution(2)],
+    },
+    {"run": {"run_id": "r"}, "orders": [{"order_id": "o", "client_tag": "x" * 201}]},
+    {"run": {"run_id": "r", "strategy_name": "a\x00b"}, "executions": [stream_execution(1)]},
+    {"run": {"run_id": "r", "parameters": {"a": "b\x00"}}, "executions": [stream_execution(1)]},
+    {"run": {"run_id": "r", "parameters": {"a": "\ud800"}}, "executions": [stream_execution(1)]},
+    {"run": {"run_id": "r" + "x" * 10_000}, "executions": [stream_execution(1)]},
+    {"run": {"run_id": "r\x00"}, "executions": [stream_execution(1)]},
+    {"run": {"run_id": "r"}, "bars": [{"symbol": "E\x00S", "timeframe": "1m"}]},
+    {
+        "run": {"run_id": "r"},
+        "executions": [stream_execution(1, side="\ud800"), stream_execution(2)],
+    },
+    {
+        "run": {"run_id": "r"},
+        "executions": [
+            stream_execution(1, exec_time_utc="9999-12-31T23:59:59-01:00"),
+            stream_execution(2),
+        ],
+    },
+    {
+        "run": {"run_id": "r"},
+        "executions": [stream_execution(1, quantity=1e-10), stream_execution(2)],
+    },
+    {
+        "run": {"run_id": "r"},
+        "executions": [stream_execution(1, quantity=1e308), stream_execution(2)],
+    },
+    {"run": {"run_id": "r"}, "executions": [stream_execution(1)], "padding": 1000},
 ]
 
 

@@ -17,20 +17,7 @@ from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Bar, Execution, Order, Run
 
 from .jobs_client import upload, wait_job
-from .stream_invariant import API_KEY, check_runs_readable, client_for
-
-
-def _execution(n: int, **values: Any) -> dict[str, Any]:
-    return {
-        "execution_id": f"e{n}",
-        "order_id": f"o{n}",
-        "symbol": "ES",
-        "side": "BUY",
-        "exec_time_utc": "2025-01-06T10:00:00Z",
-        "price": 100.0,
-        "quantity": 1,
-        **values,
-    }
+from .stream_invariant import API_KEY, check_runs_readable, client_for, stream_execution
 
 
 def _order(n: int, **values: Any) -> dict[str, Any]:
@@ -66,20 +53,20 @@ def _bar(symbol: str) -> dict[str, Any]:
 RECORD_FAULTS = [
     ("201-character order_id", [_order(1, order_id="x" * 201), _order(2)], "orders",
      "order_id: is longer than 200 characters"),
-    ("201-character symbol", [_execution(1, symbol="x" * 201), _execution(2)], "executions",
+    ("201-character symbol", [stream_execution(1, symbol="x" * 201), stream_execution(2)], "executions",
      "symbol: is longer than 200 characters"),
     ("201-character client_tag", [_order(1, client_tag="x" * 201), _order(2)], "orders",
      "client_tag: is longer than 200 characters"),
     ("NUL in a bar's symbol", [_bar("E\x00S"), _bar("ES")], "bars",
      "symbol: contains a NUL character"),
-    ("lone surrogate", [_execution(1, order_id="\ud800"), _execution(2)], "executions",
+    ("lone surrogate", [stream_execution(1, order_id="\ud800"), stream_execution(2)], "executions",
      "order_id: is not valid Unicode"),
     ("offset beyond year 9999",
-     [_execution(1, exec_time_utc="9999-12-31T23:59:59-01:00"), _execution(2)], "executions",
+     [stream_execution(1, exec_time_utc="9999-12-31T23:59:59-01:00"), stream_execution(2)], "executions",
      "outside years 1-9999"),
-    ("quantity 1e-10", [_execution(1, quantity=1e-10), _execution(2)], "executions",
+    ("quantity 1e-10", [stream_execution(1, quantity=1e-10), stream_execution(2)], "executions",
      "quantity: must be from 1e-9 to 1e9"),
-    ("quantity 1e308", [_execution(1, quantity=1e308), _execution(2)], "executions",
+    ("quantity 1e308", [stream_execution(1, quantity=1e308), stream_execution(2)], "executions",
      "quantity: must be from 1e-9 to 1e9"),
 ]  # fmt: skip
 # (name, run, words the 422 names)
@@ -126,7 +113,7 @@ def test_bad_values_reject_their_record_or_refuse_the_batch(database_url, tmp_pa
         with engine.connect() as conn:
             runs_before = conn.execute(select(func.count()).select_from(Run)).scalar_one()
         for name, run, words in RUN_FAULTS:
-            answer = post({"run": run, "executions": [_execution(99)]})
+            answer = post({"run": run, "executions": [stream_execution(99)]})
             assert answer.status_code == 422, (name, answer.status_code, answer.text)
             detail = answer.json()["detail"]
             assert all(word in detail for word in words), (name, detail)

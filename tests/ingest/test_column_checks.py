@@ -228,26 +228,16 @@ def test_sql_checks_agree_with_the_models(tmp_path: Path, table: str) -> None:
 
 
 def test_fast_path_accepts_clean_rows_without_the_models(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, model_calls: itertools.count
 ) -> None:
     rows = [
         execution(f"E{i}", exec_time_utc=f"2025-01-06T10:00:{i:02d}.1234567Z") for i in range(50)
     ]
     path = write_export(tmp_path / "clean.sqlite", executions=rows)
-    calls = itertools.count()
-    import strategy_analysis.ingest.export_file as export_file
-
-    original = export_file.validate_raw
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        next(calls)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(export_file, "validate_raw", counting)
     with ExportFile.open(path) as export:
         stored = [row for chunk in export.chunks("executions") for row in chunk.rows]
     assert len(stored) == 50
-    assert next(calls) == 0
+    assert next(model_calls) == 0
     assert stored[3][7] == "2025-01-06 10:00:03.123456"
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
 from ..db.error_text import describe_error
+from ..db.retryable import retryable
 
 
 class ApiError(Exception):
@@ -81,11 +82,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, exc: OperationalError) -> JSONResponse:
-        # SQLite has one writer: a long import can hold the lock past the busy timeout.
-        if "locked" in str(exc.orig).lower():
+        # SQLite has one writer: a long import can hold the lock past the busy timeout;
+        # a PostgreSQL connection may be lost. Trying again may then succeed.
+        if retryable(exc):
             return JSONResponse(
                 status_code=503,
-                content={"detail": "the database is busy with another write; retry shortly"},
-                headers={"Retry-After": "2"},
+                content={"detail": f"{describe_error(exc)}; retry shortly"},
+                headers=ServiceBusyError.headers,
             )
         raise exc

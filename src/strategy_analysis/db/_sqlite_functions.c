@@ -160,8 +160,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__sqlite_functions(void) {
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddObject(m, "VALUE_BOUNDS",
-                                Py_BuildValue("(ddd)", MAX_AMOUNT, MIN_QUANTITY, MAX_QUANTITY)) < 0) {
+    if (m && add_value_bounds(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -438,8 +438,7 @@ PyMODINIT_FUNC PyInit__copy_lines(void) {
     if (PyType_Ready(&ReaderType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
-    if (PyModule_AddObject(m, "VALUE_BOUNDS",
-                           Py_BuildValue("(ddd)", MAX_AMOUNT, MIN_QUANTITY, MAX_QUANTITY)) < 0) {
+    if (add_value_bounds(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -319,8 +319,9 @@ fail:
     return NULL;
 }
 
-/* Strings are skipped whole (escapes included); the text need not be valid JSON: its
- * decoder decides that. */
+/* Strings are skipped whole (escapes included; an unclosed one runs to the end); the text
+ * need not be valid JSON, its decoder decides that, and a closing bracket with none open
+ * counts for nothing. */
 static PyObject *json_depth_over(PyObject *self, PyObject *args) {
     Py_buffer view;
     Py_ssize_t limit;
@@ -349,7 +350,7 @@ static PyObject *json_depth_over(PyObject *self, PyObject *args) {
                 over = 1;
                 break;
             }
-        } else if (c == ']' || c == '}') {
+        } else if ((c == ']' || c == '}') && depth > 0) {
             depth--;
         }
     }
@@ -374,8 +375,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__record_checks(void) {
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddObject(m, "VALUE_BOUNDS",
-                                Py_BuildValue("(ddd)", MAX_AMOUNT, MIN_QUANTITY, MAX_QUANTITY)) < 0) {
+    if (m && add_value_bounds(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -51,4 +51,17 @@ static inline int storable_utf8(const unsigned char *s, size_t n, long long max_
     return 1;
 }
 
+#ifdef Py_PYTHON_H
+/* Exports the bounds as the module's VALUE_BOUNDS; -1 on error. */
+static inline int add_value_bounds(PyObject *module) {
+    PyObject *bounds = Py_BuildValue("(ddd)", MAX_AMOUNT, MIN_QUANTITY, MAX_QUANTITY);
+    if (bounds == NULL) return -1;
+    if (PyModule_AddObject(module, "VALUE_BOUNDS", bounds) < 0) {
+        Py_DECREF(bounds);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
 #endif

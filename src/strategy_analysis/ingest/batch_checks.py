@@ -10,7 +10,8 @@ its JSON type, and the file reader's column checks (``column_sql``) select the v
 as stored values in one statement. Only the records those checks do not accept go through
 the pydantic models, which convert them or reject them with the reason. Values SQLite
 would bind differently from what the models see (booleans, non-finite numbers, nested
-objects and lists, integers beyond 64 bits) send their record to the models directly.
+objects and lists, integers beyond 64 bits), or not at all (a text with a lone
+surrogate), send their record to the models directly.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-# A string (skipped whole, escapes included), or a bracket.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+# A string (skipped whole, escapes included; an unclosed one runs to the end), or a
+# bracket.
+_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)|[\[\]{}]', re.DOTALL)
 _OPENING = frozenset(b"[{")
 
 
@@ -21,7 +22,7 @@ def python_json_depth_over(data: bytes, limit: int) -> bool:
             depth += 1
             if depth > limit:
                 return True
-        elif first != 0x22:  # a closing bracket
+        elif first != 0x22 and depth > 0:  # a closing bracket, one open
             depth -= 1
     return False
 
