@@ -110,7 +110,7 @@ def _terminate_backends(admin_url: str, database: str, stop: threading.Event, co
                 (database,),
             ).fetchone()
             count[0] += terminated[0] if terminated else 0
-            stop.wait(rng.uniform(0.01, 0.08))
+            stop.wait(rng.uniform(0.02, 0.2))
 
 
 def test_postgresql_connections_terminated_mid_stream_lose_no_answered_batch(
@@ -141,12 +141,14 @@ def test_postgresql_connections_terminated_mid_stream_lose_no_answered_batch(
         try:
             for number in range(300):
                 batch = _batch("terminated", number * 50, 50)
-                answer = client.post("/api/ingest/stream", json=batch)
-                answers[answer.status_code] = answers.get(answer.status_code, 0) + 1
-                if 200 <= answer.status_code < 300:
-                    assert answer.json()["status"] == "succeeded", answer.text
-                    acknowledged.update(e["execution_id"] for e in batch["executions"])
-                else:
+                # a client sends a refused batch again, as the C# HttpExporter does
+                for _attempt in range(20):
+                    answer = client.post("/api/ingest/stream", json=batch)
+                    answers[answer.status_code] = answers.get(answer.status_code, 0) + 1
+                    if 200 <= answer.status_code < 300:
+                        assert answer.json()["status"] == "succeeded", answer.text
+                        acknowledged.update(e["execution_id"] for e in batch["executions"])
+                        break
                     assert answer.status_code == 503, answer.text
                     assert answer.headers["Retry-After"].isdigit()
         finally:
@@ -157,7 +159,8 @@ def test_postgresql_connections_terminated_mid_stream_lose_no_answered_batch(
             f"{len(acknowledged - stored)} acknowledged executions are not stored; "
             f"answers {answers}"
         )
-        # the fault reached the stream: some batches were refused, most stored
-        assert answers.get(503, 0) > 0 and answers.get(200, 0) > 150, (answers, terminated)
+        # the fault reached the stream, and every batch got in once sent again
+        assert answers.get(503, 0) > 0, (answers, terminated)
+        assert len(acknowledged) == 300 * 50, answers
         check_runs_readable(client)
     engine.dispose()
