@@ -243,8 +243,8 @@ def read_batch_file(
         )
     try:
         return decode_batch_body(data)
-    except BatchFormatError as exc:
-        raise BatchFormatError(f"{path.name}: {exc}") from None
+    except BatchFormatError:
+        raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise BatchFormatError(f"{path.name} does not hold JSON: {exc}") from None
 
