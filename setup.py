@@ -3,13 +3,18 @@ the importer and the stream take their Python and SQL paths."""
 
 from setuptools import Extension, setup
 
+HEADERS = [
+    "src/strategy_analysis/ingest/_timestamp_text.h",
+    "src/strategy_analysis/ingest/_value_bounds.h",
+]
+
 setup(
     ext_modules=[
         # the export reader's fast path
         Extension(
             "strategy_analysis.ingest._copy_lines",
             sources=["src/strategy_analysis/ingest/_copy_lines.c"],
-            depends=["src/strategy_analysis/ingest/_timestamp_text.h"],
+            depends=HEADERS,
             libraries=["sqlite3"],
             extra_compile_args=["-O2"],
             optional=True,
@@ -18,7 +23,7 @@ setup(
         Extension(
             "strategy_analysis.db._sqlite_functions",
             sources=["src/strategy_analysis/db/_sqlite_functions.c"],
-            depends=["src/strategy_analysis/ingest/_timestamp_text.h"],
+            depends=HEADERS,
             libraries=["sqlite3"],
             extra_compile_args=["-O2"],
             optional=True,
@@ -27,7 +32,7 @@ setup(
         Extension(
             "strategy_analysis.ingest._record_checks",
             sources=["src/strategy_analysis/ingest/_record_checks.c"],
-            depends=["src/strategy_analysis/ingest/_timestamp_text.h"],
+            depends=HEADERS,
             extra_compile_args=["-O2"],
             optional=True,
         ),

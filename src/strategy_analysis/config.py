@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     max_decompressed_bytes: int = Field(
         default=200 * 1024**2, description="Limit of a gzip body once decompressed (bytes)."
     )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=30.0,
+        description="SQLite: how long a write waits for another writer's lock before its "
+        "request is answered 503.",
+    )
     rebuild_debounce_seconds: float = Field(
         default=1.0, description="Delay that groups stream batches into one trade rebuild."
     )

@@ -177,8 +177,10 @@ def test_nan_and_huge_numbers_get_a_verdict_per_record(live_server):
         )
     assert answer.status_code == 200, answer.text
     report = answer.json()
-    assert report["counts"]["executions"]["inserted"] == 2
-    assert [(r["key"], r["position"]) for r in report["rejected"]] == [("nan", 0)]
+    assert report["counts"]["executions"]["inserted"] == 1
+    assert [(r["key"], r["position"]) for r in report["rejected"]] == [("nan", 0), ("big", 1)]
+    # a price is at most 1e15 (README: values it stores)
+    assert "price: must be at most 1e15" in report["rejected"][1]["reason"]
 
 
 @pytest.mark.parametrize("body", [{"run": "x"}, {"executions": "nope"}, {"executions": [1]}])

@@ -69,6 +69,10 @@ REAL = {
 }
 
 
+class TextBytes(bytes):
+    """A TEXT cell holding exactly these bytes (UTF-8 or not), as another writer may leave."""
+
+
 def order(order_id: str = "O1", **values: Any) -> dict[str, Any]:
     row = {
         "order_id": order_id,
@@ -147,7 +151,8 @@ def write_export(
 ) -> Path:
     """Write an export. ``names`` renames tables (e.g. {"Orders": "ORDERS"}); ``columns``
     overrides a table's column list (to drop or add columns); ``typed=False`` declares
-    columns without types, so values keep exactly the Python type given."""
+    columns without types, so values keep exactly the Python type given; a ``TextBytes``
+    value is stored as a TEXT of its bytes."""
     names = names or {}
     columns = columns or {}
     path.unlink(missing_ok=True)
@@ -157,6 +162,10 @@ def write_export(
             table = names.get("Metadata", "Metadata")
             con.execute(f'CREATE TABLE "{table}" (key TEXT, value TEXT)')
             con.executemany(f'INSERT INTO "{table}" VALUES (?, ?)', list(metadata.items()))
+            con.execute(
+                f'UPDATE "{table}" SET value = CAST(value AS TEXT) WHERE typeof(value) = ?',
+                ("blob",),
+            )
         for default_name, rows, default_columns in (
             ("Instruments", instruments, INSTRUMENT_COLUMNS),
             ("Bars", bars, BAR_COLUMNS),
@@ -172,10 +181,15 @@ def write_export(
             )
             con.execute(f'CREATE TABLE "{table}" ({decl})')
             marks = ", ".join("?" for _ in cols)
-            con.executemany(
-                f'INSERT INTO "{table}" VALUES ({marks})',
-                [tuple(row.get(c, row.get(c.lower())) for c in cols) for row in rows],
-            )
+            values = [tuple(row.get(c, row.get(c.lower())) for c in cols) for row in rows]
+            con.executemany(f'INSERT INTO "{table}" VALUES ({marks})', values)
+            for rowid, row_values in enumerate(values, start=1):
+                for c, value in zip(cols, row_values, strict=True):
+                    if isinstance(value, TextBytes):
+                        con.execute(
+                            f'UPDATE "{table}" SET "{c}" = CAST("{c}" AS TEXT) WHERE rowid = ?',
+                            (rowid,),
+                        )
         con.commit()
     finally:
         con.close()

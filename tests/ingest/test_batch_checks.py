@@ -168,12 +168,47 @@ def test_c_checks_take_the_plain_timestamps_and_numbers() -> None:
         "0000-01-06T10:00:00",
         "２025-01-06T10:00:00",
     ]
-    items = [execution(f"E{i}", exec_time_utc=t, quantity=2**53 + 1) for i, t in enumerate(times)]
+    items = [execution(f"E{i}", exec_time_utc=t, quantity=10**9) for i, t in enumerate(times)]
     rows, for_models = check_records(spec, items, DEFAULTS)
     assert [row[7] for row in rows] == [
         "2024-02-29 23:59:59.000000",
         "2025-01-06 10:00:00.123456",
         "2025-01-06 10:00:00.500000",
     ]
-    assert all(row[9] == float(2**53 + 1) and type(row[9]) is float for row in rows)
+    assert all(row[9] == float(10**9) and type(row[9]) is float for row in rows)
     assert for_models == list(range(3, len(times)))
+
+
+def test_the_c_modules_hold_the_bounds_of_the_contract() -> None:
+    """_value_bounds.h is the C copy of contract.values: each C module exports it."""
+    from strategy_analysis.contract.values import MAX_AMOUNT, MAX_QUANTITY, MIN_QUANTITY
+    from strategy_analysis.db import _sqlite_functions
+    from strategy_analysis.ingest import _copy_lines, _record_checks
+
+    for module in (_record_checks, _copy_lines, _sqlite_functions):
+        assert module.VALUE_BOUNDS == (MAX_AMOUNT, MIN_QUANTITY, MAX_QUANTITY), module
+
+
+DEPTH_BODIES = [
+    (b"{}", 1),
+    (b'{"a": [1, {"b": []}]}', 4),
+    (b'{"s": "[[[[{{{{"}', 1),
+    (b'{"s": "quote \\" [[[ \\\\", "t": [[1]]}', 3),
+    (b'{"s": "\\\\\\\\"} [[', 2),
+    (b'"unclosed [[[', 0),
+    (b'["unclosed \\" [[[', 1),
+    (b"[" * 64 + b"]" * 64, 64),
+    (b"[" * 65 + b"]" * 65, 65),
+    (b'{"run": ' + b'{"a": ' * 70 + b"1" + b"}" * 71, 71),
+    (b"not json at all ]]]] [[", 2),
+]
+
+
+@pytest.mark.parametrize(("body", "depth"), DEPTH_BODIES)
+def test_json_depth_in_c_and_python_agree(body: bytes, depth: int) -> None:
+    from strategy_analysis.ingest import json_depth
+
+    for limit in (0, 1, 2, 3, 63, 64, 65, 70, 71):
+        expected = depth > limit
+        assert json_depth.json_depth_over(body, limit) is expected, (body[:40], limit)
+        assert json_depth.python_json_depth_over(body, limit) is expected, (body[:40], limit)

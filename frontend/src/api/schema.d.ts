@@ -52,7 +52,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest one stream batch
-         * @description One JSON batch (export-format.md section 2), optionally gzip-compressed. Idempotent: a retried batch changes nothing. Answers per-table counts and each rejected record with its position, key and reason. The trades of the affected (run, symbol) pairs are rebuilt shortly after, immediately when the batch closes the run.
+         * @description One JSON batch (export-format.md section 2), optionally gzip-compressed. Idempotent: a retried batch changes nothing. A 200 answer means every valid record of the batch is stored; it reports per-table counts and each rejected record with its position, key and reason (a value out of bounds rejects its record: text longer than its column, 200 characters for ids and names, or holding a NUL or a lone surrogate; an amount beyond 1e15 in magnitude; a quantity outside 1e-9 to 1e9; a time outside years 1-9999 once converted to UTC). A body that is not a JSON object, or nests deeper than 64 levels, is 400; a batch of the wrong shape, or whose run holds a value that cannot be stored, is 422, naming it. When the database fails to store the batch nothing of it is stored and the answer is 503 with `Retry-After` when sending it again may succeed (the database locked by another writer past its busy timeout, a lost connection), 500 otherwise. The trades of the affected (run, symbol) pairs are rebuilt shortly after, immediately when the batch closes the run.
          */
         post: operations["ingest-stream"];
         delete?: never;
@@ -438,7 +438,7 @@ export interface components {
         };
         /**
          * ErrorBody
-         * @description Every error answers this body with a 4xx status.
+         * @description Every error answers this body, with a 4xx status (or a 5xx: the server failed).
          */
         ErrorBody: {
             /**
@@ -1115,7 +1115,12 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** RejectedRecord */
+        /**
+         * RejectedRecord
+         * @description A refused record as sent, shown so any database and any JSON answer can hold it:
+         *     NUL characters and lone surrogates as escapes, long texts cut, deep nesting elided,
+         *     integers beyond 64 bits and non-finite numbers as text.
+         */
         RejectedRecord: {
             /** Table */
             table: string;
@@ -2011,7 +2016,7 @@ export interface components {
         StreamRun: {
             /**
              * Run Id
-             * @description Required when orders or executions are present
+             * @description Required when orders or executions are present; no '/' (it names the run in URL paths). A run value that cannot be stored (a NUL, a lone surrogate, longer than its field) refuses the batch with 422.
              * @default null
              */
             run_id: string | null;
@@ -2261,7 +2266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2343,7 +2348,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description The server failed; nothing of the request was done */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2392,7 +2406,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2441,7 +2455,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2493,7 +2507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2522,7 +2536,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyOut"][];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2564,7 +2578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2594,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2614,7 +2628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2630,7 +2644,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2664,7 +2678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2694,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2714,7 +2728,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2732,7 +2746,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The run's id */
+                /** @description The run's id (URL-encoded) */
                 run_id: string;
             };
             cookie?: never;
@@ -2766,7 +2780,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2821,7 +2835,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2870,7 +2884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2899,7 +2913,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstrumentOut"][];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2956,7 +2970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database busy; retry */
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
             503: {
                 headers: {
                     [name: string]: unknown;

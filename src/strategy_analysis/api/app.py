@@ -18,6 +18,7 @@ from . import health
 from .access_guard import AccessGuard
 from .errors import install_error_handlers
 from .frontend import mount_frontend
+from .json_response import SafeJSONResponse
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
-        app.state.engine = engine or make_engine(settings.database_url)
+        app.state.engine = engine or make_engine(
+            settings.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds
+        )
         app.state.session_factory = make_session_factory(app.state.engine)
         # Every process's events (workers, the rebuild process, the CLI) reach this
         # server's clients through the database.
@@ -61,6 +64,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
     )
     app.state.settings = settings
     # Routers that need background workers append their start/stop callables here.

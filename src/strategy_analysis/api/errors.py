@@ -1,4 +1,6 @@
-"""One error hierarchy, one handler: every error answers {"detail": ...} with a 4xx."""
+"""One error hierarchy, one handler: every error answers {"detail": ...} with a 4xx, or a
+5xx when the server failed to do what it should (503 with ``Retry-After`` when trying
+again may succeed)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
 from ..db.error_text import describe_error
+from ..db.errors import is_transient
 
 
 class ApiError(Exception):
     status_code = 400
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -36,6 +40,13 @@ class UnprocessableError(ApiError):
 
 class ServiceBusyError(ApiError):
     status_code = 503
+    headers = {"Retry-After": "2"}
+
+
+class ServerFailureError(ApiError):
+    """The server could not do what the request asked (nothing of it was done)."""
+
+    status_code = 500
 
 
 def describe_validation_error(exc: RequestValidationError) -> str:
@@ -52,7 +63,9 @@ def describe_validation_error(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+        return JSONResponse(
+            status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -69,11 +82,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, exc: OperationalError) -> JSONResponse:
-        # SQLite has one writer: a long import can hold the lock past the busy timeout.
-        if "locked" in str(exc.orig).lower():
+        # SQLite has one writer: a long import can hold the lock past the busy timeout;
+        # a PostgreSQL connection may be lost. Trying again may then succeed.
+        if is_transient(exc):
             return JSONResponse(
                 status_code=503,
-                content={"detail": "the database is busy with another write; retry shortly"},
-                headers={"Retry-After": "2"},
+                content={"detail": f"{describe_error(exc)}; retry shortly"},
+                headers=ServiceBusyError.headers,
             )
         raise exc

@@ -2,7 +2,8 @@
 
 Field names are the export's column names. Loose SQLite types are converted, not rejected:
 a number in a text column becomes text, numeric text in a REAL column becomes a float, and
-an empty or blank string in an optional column reads as None.
+an empty or blank string in an optional column reads as None. Every value keeps the
+bounds of ``values``: text fits its column (``MaxChars``), numbers their range.
 """
 
 from __future__ import annotations
@@ -16,28 +17,43 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from .enums import canonical_order_type, canonical_side, canonical_status
 from .timestamps import WHITESPACE, parse_timestamp, storage_text
+from .values import (
+    ID_CHARS,
+    MAX_AMOUNT,
+    MAX_QUANTITY,
+    MIN_QUANTITY,
+    MaxChars,
+    UnstorableValueError,
+    bound_text,
+    text_fault,
+)
 
 
-def _text(value: object) -> str | None:
+def text_or_none(value: object, max_chars: int | None = None) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"expected text, got {value!r}")
     if isinstance(value, int | float):
-        return str(value)
-    if not isinstance(value, str):
+        value = str(value)
+    elif not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__}")
-    return value if value.strip(WHITESPACE) else None
+    if not value.strip(WHITESPACE):
+        return None
+    fault = text_fault(value, max_chars)
+    if fault is not None:
+        raise UnstorableValueError(fault)
+    return value
 
 
-def _required_text(value: object) -> str:
-    text = _text(value)
+def _required_text(value: object, max_chars: int | None = None) -> str:
+    text = text_or_none(value, max_chars)
     if text is None:
         raise ValueError("is required and must not be empty")
     return text
 
 
-def _number(value: object) -> float | None:
+def _number(value: object, max_magnitude: float = MAX_AMOUNT) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -55,11 +71,15 @@ def _number(value: object) -> float | None:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):
         raise ValueError(f"must be finite, got {value!r}")
+    if abs(number) > max_magnitude:
+        raise ValueError(
+            f"must be at most {bound_text(max_magnitude)} in magnitude, got {number!r}"
+        )
     return number
 
 
-def _required_number(value: object) -> float:
-    number = _number(value)
+def _required_number(value: object, max_magnitude: float = MAX_AMOUNT) -> float:
+    number = _number(value, max_magnitude)
     if number is None:
         raise ValueError("is required")
     return number
@@ -69,6 +89,15 @@ def _positive(value: object) -> float:
     number = _required_number(value)
     if number <= 0:
         raise ValueError(f"must be > 0, got {number!r}")
+    return number
+
+
+def _quantity(value: object) -> float:
+    number = _required_number(value, math.inf)
+    if not MIN_QUANTITY <= number <= MAX_QUANTITY:
+        raise ValueError(
+            f"must be from {bound_text(MIN_QUANTITY)} to {bound_text(MAX_QUANTITY)}, got {number!r}"
+        )
     return number
 
 
@@ -110,7 +139,7 @@ def _optional_timestamp(value: object) -> datetime | None:
 def _json_object_text(value: object) -> str | None:
     if isinstance(value, dict):
         return json.dumps(value, separators=(",", ":"))
-    text = _text(value)
+    text = text_or_none(value)
     if text is None:
         return None
     try:
@@ -124,15 +153,38 @@ def _json_object_text(value: object) -> str | None:
     return text
 
 
+TIME_IN_FORCE_CHARS = 20
+VERSION_CHARS = 100
+
+
 def _time_in_force(value: object) -> str:
-    return _text(value) or "GTC"
+    return text_or_none(value, TIME_IN_FORCE_CHARS) or "GTC"
 
 
-Text = Annotated[str | None, BeforeValidator(_text)]
-RequiredText = Annotated[str, BeforeValidator(_required_text)]
+def _limited(check: Any, max_chars: int) -> Any:
+    def limited(value: object) -> Any:
+        return check(value, max_chars)
+
+    return limited
+
+
+Text = Annotated[str | None, BeforeValidator(text_or_none)]
+# Ids, symbols and names: the length the read endpoints take for an id.
+Id = Annotated[str, BeforeValidator(_limited(_required_text, ID_CHARS)), MaxChars(ID_CHARS)]
+OptionalId = Annotated[
+    str | None, BeforeValidator(_limited(text_or_none, ID_CHARS)), MaxChars(ID_CHARS)
+]
+Timeframe = Annotated[str, BeforeValidator(_limited(_required_text, 50)), MaxChars(50)]
+Version = Annotated[
+    str | None, BeforeValidator(_limited(text_or_none, VERSION_CHARS)), MaxChars(VERSION_CHARS)
+]
+Label = Annotated[str | None, BeforeValidator(_limited(text_or_none, 50)), MaxChars(50)]
+Code = Annotated[str | None, BeforeValidator(_limited(text_or_none, 20)), MaxChars(20)]
+Exporter = Annotated[str | None, BeforeValidator(_limited(text_or_none, 300)), MaxChars(300)]
 Number = Annotated[float | None, BeforeValidator(_number)]
 RequiredNumber = Annotated[float, BeforeValidator(_required_number)]
 Positive = Annotated[float, BeforeValidator(_positive)]
+Quantity = Annotated[float, BeforeValidator(_quantity)]
 OptionalPositive = Annotated[float | None, BeforeValidator(_optional_positive)]
 NonNegative = Annotated[float, BeforeValidator(_non_negative)]
 Fee = Annotated[float, BeforeValidator(_fee)]
@@ -142,7 +194,7 @@ Side = Annotated[str, BeforeValidator(canonical_side)]
 OrderType = Annotated[str, BeforeValidator(canonical_order_type)]
 OrderStatus = Annotated[str, BeforeValidator(canonical_status)]
 JsonObjectText = Annotated[str | None, BeforeValidator(_json_object_text)]
-TimeInForce = Annotated[str, BeforeValidator(_time_in_force)]
+TimeInForce = Annotated[str, BeforeValidator(_time_in_force), MaxChars(TIME_IN_FORCE_CHARS)]
 
 
 class ExportRecord(BaseModel):
@@ -179,8 +231,8 @@ class BarRecord(ExportRecord):
     )
     KEY: ClassVar[tuple[str, ...]] = ("symbol", "timeframe", "start_time_utc")
 
-    symbol: RequiredText
-    timeframe: RequiredText
+    symbol: Id
+    timeframe: Timeframe
     start_time_utc: Timestamp
     end_time_utc: OptionalTimestamp = None
     open: RequiredNumber
@@ -225,24 +277,24 @@ class OrderRecord(ExportRecord):
     )
     KEY: ClassVar[tuple[str, ...]] = ("order_id",)
 
-    order_id: RequiredText
-    parent_order_id: Text = None
+    order_id: Id
+    parent_order_id: OptionalId = None
     # Required, but the reader fills it from Metadata first (1.1).
-    strategy_id: RequiredText
-    strategy_version: Text = None
-    account_id: RequiredText
-    symbol: RequiredText
+    strategy_id: Id
+    strategy_version: Version = None
+    account_id: Id
+    symbol: Id
     side: Side
     order_type: OrderType
     time_in_force: TimeInForce = "GTC"
     submit_time_utc: Timestamp
     price: OptionalPositive = None
     stop_price: OptionalPositive = None
-    quantity: Positive
+    quantity: Quantity
     status: OrderStatus
     reject_reason: Text = None
     cancel_reason: Text = None
-    client_tag: Text = None
+    client_tag: OptionalId = None
     meta_json: JsonObjectText = None
 
 
@@ -264,19 +316,19 @@ class ExecutionRecord(ExportRecord):
     )
     KEY: ClassVar[tuple[str, ...]] = ("execution_id",)
 
-    execution_id: RequiredText
-    order_id: RequiredText
+    execution_id: Id
+    order_id: Id
     # Empty falls back to the order's value, then to Metadata (resolved by the import).
-    strategy_id: Text = None
-    account_id: Text = None
-    symbol: RequiredText
+    strategy_id: OptionalId = None
+    account_id: OptionalId = None
+    symbol: Id
     side: Side
     exec_time_utc: Timestamp
     price: Positive
-    quantity: Positive
+    quantity: Quantity
     fee: Fee = 0.0
-    fee_currency: Text = None
-    liquidity_flag: Text = None
+    fee_currency: Code = None
+    liquidity_flag: Label = None
 
 
 class InstrumentRecord(ExportRecord):
@@ -284,10 +336,10 @@ class InstrumentRecord(ExportRecord):
     COLUMNS: ClassVar[tuple[str, ...]] = ("symbol", "point_value", "tick_size", "currency")
     KEY: ClassVar[tuple[str, ...]] = ("symbol",)
 
-    symbol: RequiredText
+    symbol: Id
     point_value: Positive
     tick_size: OptionalPositive = None
-    currency: Text = None
+    currency: Code = None
 
 
 RECORD_MODELS: dict[str, type[ExportRecord]] = {

@@ -1,6 +1,7 @@
 """Timestamp rules (section 3): 0-7 fractional digits, ``T`` or space, ``Z`` or an offset.
 
-A time without an offset is UTC. Seven digits (.NET's ``"o"`` format) are truncated to
+A time without an offset is UTC, and must stay within years 1-9999 once converted to UTC.
+Seven digits (.NET's ``"o"`` format) are truncated to
 microseconds. Stored form is ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, the fixed-width text the
 SQLite column type uses and PostgreSQL reads for ``timestamptz`` in a UTC session.
 """
@@ -8,7 +9,7 @@ SQLite column type uses and PostgreSQL reads for ``timestamptz`` in a UTC sessio
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 # What counts as blank around a value: ASCII whitespace, the same set the SQL checks trim.
 WHITESPACE = " \t\n\r\f\v"
@@ -40,7 +41,12 @@ def parse_timestamp(value: object) -> datetime:
     except ValueError as exc:
         raise ValueError(f"invalid timestamp {value!r}: {exc}") from None
     if offset != "+00:00":
-        parsed = parsed.astimezone(UTC)
+        try:
+            parsed = parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(
+                f"invalid timestamp {value!r}: outside years 1-9999 once converted to UTC"
+            ) from None
     return parsed
 
 
@@ -52,3 +58,12 @@ def storage_text(value: datetime) -> str:
 def normalise_timestamp(value: object) -> str:
     """Parse a contract timestamp and return its stored form."""
     return storage_text(parse_timestamp(value))
+
+
+def shifted(instant: datetime, delta: timedelta) -> datetime:
+    """``instant + delta``, held within years 1-9999 (the range every stored time keeps)."""
+    try:
+        return instant + delta
+    except OverflowError:
+        edge = datetime.max if delta > timedelta(0) else datetime.min
+        return edge.replace(tzinfo=instant.tzinfo)

@@ -3,9 +3,12 @@
  * sa_timestamp_text(x): the stored text of a timestamp in the canonical layout, or NULL;
  * the rule of column_sql.timestamp (and of the C reader, _timestamp_text.h), at a tenth of
  * the cost of its GLOB patterns in SQL.
- * sa_nonblank(x), sa_real(x, minimum): for column_sql's text and number checks
- * (required_text, optional_text, number), exactly as their SQL forms decide; one call
- * instead of the half dozen function calls of each SQL form.
+ * sa_text(x, max_chars): 0 for NULL or a blank text, 1 for a text that can be stored
+ * (valid UTF-8, no NUL, at most max_chars characters, 0 for any), 2 for anything else;
+ * sa_real(x, range): for column_sql's text and number checks (required_text,
+ * optional_text, number), one call instead of the half dozen function calls of each SQL
+ * form. sa_real decides as its SQL form; sa_text also takes the valid non-ASCII texts the
+ * SQL form leaves to the model.
  * sa_invalid(): fails the statement (an error naming it). In place of the BAD blob an
  * optional value's check gives, it stops an insert at the first such value, so the rows
  * inserted need not be read back to find one.
@@ -20,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "../ingest/_timestamp_text.h"
+#include "../ingest/_value_bounds.h"
 
 static void timestamp_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
@@ -51,26 +55,33 @@ static int nonblank(sqlite3_value *value, int *nomem) {
     return 0;
 }
 
-/* 1 when the value is a text that is not blank, else 0. A test rather than the text itself:
- * column_sql writes CASE WHEN sa_nonblank(x) THEN x END, and SQLite moves x on by itself,
- * where returning it from here (sqlite3_result_value) copied every text into a new
- * allocation, a quarter of the instructions of a new run's direct insert. */
-static void nonblank_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* See the top of the file. A test rather than the text itself: column_sql writes
+ * CASE sa_text(x, n) WHEN 1 THEN x ..., and SQLite moves x on by itself, where returning it
+ * from here (sqlite3_result_value) copied every text into a new allocation, a quarter of
+ * the instructions of a new run's direct insert. */
+static void text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
-    if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
-        sqlite3_result_int(ctx, 0);
+    int type = sqlite3_value_type(argv[0]);
+    if (type != SQLITE_TEXT) {
+        sqlite3_result_int(ctx, type == SQLITE_NULL ? 0 : 2);
         return;
     }
     int nomem = 0;
-    int result = nonblank(argv[0], &nomem);
-    if (nomem)
-        sqlite3_result_error_nomem(ctx);
-    else
-        sqlite3_result_int(ctx, result);
+    if (!nonblank(argv[0], &nomem)) {
+        if (nomem)
+            sqlite3_result_error_nomem(ctx);
+        else
+            sqlite3_result_int(ctx, 0);
+        return;
+    }
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    sqlite3_result_int(ctx, storable_utf8(s, (size_t)n, sqlite3_value_int64(argv[1])) ? 1 : 2);
 }
 
-/* The value as a real when it is a finite integer or real above (minimum 1), at or above
- * (2) zero, or any (0); NULL otherwise. */
+/* The value as a real when it is an integer or a real in its range: above zero (range 1),
+ * at or above zero (2) or any (0), at most MAX_AMOUNT in magnitude; a quantity (3); NULL
+ * otherwise. */
 static void real_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     int minimum = sqlite3_value_int(argv[1]);
@@ -89,6 +100,7 @@ static void real_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     default:
         return;
     }
+    if (!number_in_range(d, minimum == 3 ? 'Q' : 'N')) return;
     sqlite3_result_double(ctx, d);
 }
 
@@ -109,7 +121,7 @@ static int register_functions(sqlite3 *db, char **error, const void *api) {
         int deterministic;
     } functions[] = {
         {"sa_timestamp_text", 1, timestamp_text_fn, 1},
-        {"sa_nonblank", 1, nonblank_fn, 1},
+        {"sa_text", 2, text_fn, 1},
         {"sa_real", 2, real_fn, 1},
         /* not deterministic: never evaluated ahead as a constant, only where reached */
         {"sa_invalid", 0, invalid_fn, 0},
@@ -146,4 +158,11 @@ static struct PyModuleDef module = {
     -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__sqlite_functions(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__sqlite_functions(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && add_value_bounds(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -12,27 +12,35 @@ from . import sqlite_functions
 from .wal_checkpoints import WalCheckpointer
 
 
-def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    # Takes effect on a new, empty file only: a bulk import writes (and checkpoints)
-    # a quarter as many pages as with the default 4 KiB.
-    cursor.execute("PRAGMA page_size=16384")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_settings(busy_timeout: float):  # type: ignore[no-untyped-def]
+    def configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        # Takes effect on a new, empty file only: a bulk import writes (and checkpoints)
+        # a quarter as many pages as with the default 4 KiB.
+        cursor.execute("PRAGMA page_size=16384")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    return configure
 
 
-def make_engine(database_url: str, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
-    """Create the engine for ``database_url`` with the platform's per-dialect settings."""
+def make_engine(  # type: ignore[no-untyped-def]
+    database_url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs
+) -> Engine:
+    """Create the engine for ``database_url`` with the platform's per-dialect settings;
+    ``sqlite_busy_timeout``: how long a SQLite write waits for another writer (seconds)."""
     if database_url.startswith("sqlite"):
         # before the first connection: each gets the functions as it opens
         sqlite_functions.install()
         engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout},
+            **kwargs,
         )
-        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", _sqlite_settings(sqlite_busy_timeout))
         path = engine.url.database
         if path and path != ":memory:" and not path.startswith("file:"):
             checkpointer = WalCheckpointer(path)

@@ -13,22 +13,17 @@ import sqlite3
 
 import psycopg
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 # Errors a database call raises, wrapped by SQLAlchemy or straight from a driver.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
 
-# SQLSTATEs of PostgreSQL errors that a later attempt may not meet.
-TRANSIENT_SQLSTATES = frozenset(
-    {
-        "40001",  # serialization_failure
-        "40P01",  # deadlock_detected
-        "55P03",  # lock_not_available (lock_timeout)
-        "53300",  # too_many_connections
-        "57P01",  # admin_shutdown (pg_terminate_backend, fast shutdown)
-        "57P02",  # crash_shutdown
-        "57P03",  # cannot_connect_now (starting up, shutting down)
-    }
-)
+# SQLSTATE classes: 08 connection exception, 40 transaction rollback (serialization
+# failure, deadlock), 53 insufficient resources (too many connections), 57 operator
+# intervention (a terminated backend, a server shutting down, a cancelled statement);
+# and lock_not_available (lock_timeout).
+TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
+TRANSIENT_SQLSTATES = frozenset({"55P03"})
 # SQLite: another connection holds the lock beyond the busy timeout.
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
@@ -39,6 +34,8 @@ def _driver_error(exc: BaseException) -> BaseException:
 
 def is_transient(exc: BaseException) -> bool:
     """True when ``exc`` is a database error that another attempt may not meet."""
+    if isinstance(exc, PoolTimeoutError):
+        return True  # no connection free in the pool within its timeout
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     error = _driver_error(exc)
@@ -47,7 +44,7 @@ def is_transient(exc: BaseException) -> bool:
         if state is None:
             # Raised by the client, not the server: the connection is gone or unusable.
             return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
-        return state in TRANSIENT_SQLSTATES or state.startswith("08")
+        return state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES
     if isinstance(error, sqlite3.OperationalError):
         message = str(error).lower()
         return any(text in message for text in _SQLITE_BUSY)

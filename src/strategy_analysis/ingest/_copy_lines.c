@@ -4,7 +4,8 @@
  * (pos, then one value per column) over a rowid range and checks each value by its kind,
  * a subset of column_sql's checks: a value this code is not sure of refuses the whole
  * chunk (None), which then takes the SQL path. Columns whose check is SQL (enumerations,
- * defaults, JSON) come already checked: NULL, a blob (invalid) or the stored text.
+ * defaults, JSON) come already checked: NULL, a blob (invalid) or the stored text. Every
+ * text, those included, is tested here: valid UTF-8, no NUL, within its column's length.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "_timestamp_text.h"
+#include "_value_bounds.h"
 
 typedef struct {
     char *data;
@@ -195,9 +197,9 @@ static int note_symbol(RowState *st, const unsigned char *s, size_t n) {
 
 /* Check and write one row's values; 0 when a value refuses the chunk, -1 on error.
  * ``aside`` set when a column of ``aside_mask`` is NULL. */
-static int row_values(sqlite3_stmt *stmt, const char *kinds, Py_ssize_t ncols, int time_index,
-                      int symbol_index, int bar_rule, const char *aside_mask, int *aside,
-                      RowState *st) {
+static int row_values(sqlite3_stmt *stmt, const char *kinds, const long long *limits,
+                      Py_ssize_t ncols, int time_index, int symbol_index, int bar_rule,
+                      const char *aside_mask, int *aside, RowState *st) {
     double bar[4] = {0, 0, 0, 0}; /* open, high, low, close */
     char start[27] = "", end[27] = "";
     int have_end = 0;
@@ -219,7 +221,6 @@ static int row_values(sqlite3_stmt *stmt, const char *kinds, Py_ssize_t ncols, i
             if (type != SQLITE_TEXT) return 0;
             const unsigned char *s = sqlite3_column_text(stmt, col);
             size_t n = (size_t)sqlite3_column_bytes(stmt, col);
-            if (memchr(s, 0, n)) return 0;
             if (kind == 'T' || kind == 't') {
                 if (!nonblank(s, n)) {
                     if (required) return 0;
@@ -227,11 +228,12 @@ static int row_values(sqlite3_stmt *stmt, const char *kinds, Py_ssize_t ncols, i
                     break; /* blank optional text is NULL */
                 }
             }
+            if (!storable_utf8(s, n, limits[c])) return 0;
             if (c == symbol_index && note_symbol(st, s, n)) return -1;
             if (buf_escaped(&st->line, s, n)) return -1;
             break;
         }
-        case 'N': case 'n': case 'P': case 'p': case 'Z': case 'F': {
+        case 'N': case 'n': case 'P': case 'p': case 'Z': case 'Q': case 'F': {
             if (type == SQLITE_NULL) {
                 if (kind == 'F') { if (buf_char(&st->line, '0')) return -1; break; }
                 if (kind == 'n' || kind == 'p') break;
@@ -248,6 +250,7 @@ static int row_values(sqlite3_stmt *stmt, const char *kinds, Py_ssize_t ncols, i
             } else return 0;
             if ((kind == 'P' || kind == 'p') && !(x > 0)) return 0;
             if ((kind == 'Z' || kind == 'F') && !(x >= 0)) return 0;
+            if (!number_in_range(x, kind)) return 0;
             if (bar_rule && c >= 4 && c <= 7) bar[c - 4] = x;
             if (buf_double(&st->line, x)) return -1;
             break;
@@ -285,23 +288,33 @@ static int row_values(sqlite3_stmt *stmt, const char *kinds, Py_ssize_t ncols, i
     return 1;
 }
 
-/* lines(sql, params, kinds, run_id, layout, time_index, symbol_index, bar_rule, aside)
+/* lines(sql, params, kinds, run_id, layout, time_index, symbol_index, bar_rule, aside,
+ * limits)
  * -> None (the chunk takes the SQL path) or (text, lines, aside_text, aside_lines, first,
  * last, symbols). layout (copy_text.CopyLayout): 0 stage (pos, values), 1 table (values),
  * 2 run table (run_id, values), 3 sequenced (run_id, values, pos). An aside line is laid
- * out for the stage. */
+ * out for the stage. limits: each text column's length limit in characters (0: none). */
 static PyObject *reader_lines(Reader *self, PyObject *args) {
     const char *sql, *kinds, *run_id, *aside_mask;
     Py_ssize_t nkinds, nrun_id, naside;
-    PyObject *params;
+    PyObject *params, *limit_args;
     int layout, time_index, symbol_index, bar_rule;
-    if (!PyArg_ParseTuple(args, "sO!s#z#iiiis#", &sql, &PyDict_Type, &params, &kinds, &nkinds,
+    if (!PyArg_ParseTuple(args, "sO!s#z#iiiis#O!", &sql, &PyDict_Type, &params, &kinds, &nkinds,
                           &run_id, &nrun_id, &layout, &time_index, &symbol_index, &bar_rule,
-                          &aside_mask, &naside))
+                          &aside_mask, &naside, &PyTuple_Type, &limit_args))
         return NULL;
-    if (naside != nkinds) {
-        PyErr_SetString(PyExc_ValueError, "aside mask and kinds differ in length");
+    if (naside != nkinds || PyTuple_GET_SIZE(limit_args) != nkinds) {
+        PyErr_SetString(PyExc_ValueError, "aside mask, limits and kinds differ in length");
         return NULL;
+    }
+    long long limits[64];
+    if (nkinds > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 columns");
+        return NULL;
+    }
+    for (Py_ssize_t c = 0; c < nkinds; c++) {
+        limits[c] = PyLong_AsLongLong(PyTuple_GET_ITEM(limit_args, c));
+        if (limits[c] == -1 && PyErr_Occurred()) return NULL;
     }
     if (!self->db) {
         PyErr_SetString(PyExc_ValueError, "reader is closed");
@@ -332,8 +345,8 @@ static PyObject *reader_lines(Reader *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     while (status == 1 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int aside;
-        status = row_values(stmt, kinds, nkinds, time_index, symbol_index, bar_rule, aside_mask,
-                            &aside, &st);
+        status = row_values(stmt, kinds, limits, nkinds, time_index, symbol_index, bar_rule,
+                            aside_mask, &aside, &st);
         if (status != 1) break;
         long long pos = sqlite3_column_int64(stmt, 0);
         Buf *out = aside ? &aside_text : &text;
@@ -425,6 +438,10 @@ PyMODINIT_FUNC PyInit__copy_lines(void) {
     if (PyType_Ready(&ReaderType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
+    if (add_value_bounds(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&ReaderType);
     if (PyModule_AddObject(m, "Reader", (PyObject *)&ReaderType) < 0) {
         Py_DECREF(&ReaderType);

@@ -1,7 +1,7 @@
 /* The stream batch's column checks (record_checks.py) in C: the same plain cases, the same
  * stored values, for a batch's list of JSON objects in one call.
  *
- * check_records(items, columns, kinds, args, unsure, defaults, bar_rule)
+ * check_records(items, columns, kinds, args, unsure, defaults, bar_rule, limits)
  *   items     list of decoded JSON records
  *   columns   tuple of str, the record columns in stored order
  *   kinds     str, one letter per column (record_checks.c_checks: the file reader's
@@ -11,10 +11,14 @@
  *   unsure    the UNSURE marker a Python check returns
  *   defaults  dict handed to Python checks and read by 'R' columns
  *   bar_rule  None, or the value indexes (start, end, open, high, low, close)
+ *   limits    tuple of int, each column's length limit in characters (0: none)
  * returns (rows, for_models): rows as (position, *stored values), and the positions whose
- * record holds a value these checks are not sure of (the models decide those).
+ * record holds a value these checks are not sure of (the models decide those). A text
+ * passes within its limit, without a NUL character or a lone surrogate; a number within
+ * its range (_value_bounds.h).
  *
- * any_nul_text(rows) tells whether a text value in the rows holds a NUL character.
+ * json_depth_over(data, limit) tells whether a JSON text nests arrays and objects deeper
+ * than limit (json_depth.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 
 #include "_timestamp_text.h"
+#include "_value_bounds.h"
 
 /* A value the checks are not sure of: the record goes to the models. */
 static PyObject UNSURE_SENTINEL_OBJECT;
@@ -42,9 +47,23 @@ static int blank(PyObject *text) {
     return 1;
 }
 
+/* Within limit characters (0: any), no NUL, no lone surrogate. */
+static int storable(PyObject *text, Py_ssize_t limit) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (limit > 0 && n > limit) return 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND) return memchr(data, 0, (size_t)n) == NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == 0 || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    }
+    return 1;
+}
+
 /* New reference, UNSURE (borrowed, not counted) or NULL on error. */
 static PyObject *text_or_fallback(PyObject *value, PyObject *fallback, int required,
-                                  int optional) {
+                                  int optional, Py_ssize_t limit) {
     if (value == Py_None) {
         if (optional) Py_RETURN_NONE;
         if (fallback != NULL && fallback != Py_None) {
@@ -55,6 +74,7 @@ static PyObject *text_or_fallback(PyObject *value, PyObject *fallback, int requi
     }
     if (!PyUnicode_CheckExact(value)) return UNSURE;
     if (!blank(value)) {
+        if (!storable(value, limit)) return UNSURE;
         Py_INCREF(value);
         return value;
     }
@@ -64,8 +84,8 @@ static PyObject *text_or_fallback(PyObject *value, PyObject *fallback, int requi
     return fallback;
 }
 
-/* kind: N any, P > 0, Z >= 0 (required); n any, p > 0 (None allowed); F fee (>= 0, None
- * is 0). */
+/* kind: N any, P > 0, Z >= 0, Q a quantity (required); n any, p > 0 (None allowed); F fee
+ * (>= 0, None is 0). Each within its range (_value_bounds.h). */
 static PyObject *number(PyObject *value, char kind) {
     double v;
     if (PyFloat_CheckExact(value)) {
@@ -86,6 +106,7 @@ static PyObject *number(PyObject *value, char kind) {
     }
     if ((kind == 'P' || kind == 'p') && !(v > 0)) return UNSURE;
     if ((kind == 'Z' || kind == 'F') && !(v >= 0)) return UNSURE;
+    if (!number_in_range(v, kind)) return UNSURE;
     if (PyFloat_CheckExact(value)) {
         Py_INCREF(value);
         return value;
@@ -148,20 +169,20 @@ static PyObject *python_check(PyObject *value, PyObject *check, PyObject *unsure
 }
 
 static PyObject *check_value(char kind, PyObject *value, PyObject *arg, PyObject *unsure,
-                             PyObject *defaults) {
+                             PyObject *defaults, Py_ssize_t limit) {
     switch (kind) {
     case 'T':
-        return text_or_fallback(value, NULL, 1, 0);
+        return text_or_fallback(value, NULL, 1, 0, limit);
     case 't':
-        return text_or_fallback(value, NULL, 0, 1);
+        return text_or_fallback(value, NULL, 0, 1, limit);
     case 'R': {
         PyObject *fallback = PyDict_GetItemWithError(defaults, arg);
         if (fallback == NULL && PyErr_Occurred()) return NULL;
-        return text_or_fallback(value, fallback, 0, 0);
+        return text_or_fallback(value, fallback, 0, 0, limit);
     }
     case 'C':
-        return text_or_fallback(value, arg, 0, 0);
-    case 'N': case 'P': case 'Z': case 'n': case 'p': case 'F':
+        return text_or_fallback(value, arg, 0, 0, limit);
+    case 'N': case 'P': case 'Z': case 'Q': case 'n': case 'p': case 'F':
         return number(value, kind);
     case 'D':
         return timestamp(value, 1);
@@ -192,16 +213,26 @@ static int bar_range_ok(PyObject *row, const Py_ssize_t *at) {
 }
 
 static PyObject *check_records(PyObject *self, PyObject *args) {
-    PyObject *items, *columns, *kinds_text, *column_args, *unsure, *defaults, *bar_rule;
-    if (!PyArg_ParseTuple(args, "O!O!UO!OO!O", &PyList_Type, &items, &PyTuple_Type, &columns,
+    PyObject *items, *columns, *kinds_text, *column_args, *unsure, *defaults, *bar_rule,
+        *limit_args;
+    if (!PyArg_ParseTuple(args, "O!O!UO!OO!OO!", &PyList_Type, &items, &PyTuple_Type, &columns,
                           &kinds_text, &PyTuple_Type, &column_args, &unsure, &PyDict_Type,
-                          &defaults, &bar_rule))
+                          &defaults, &bar_rule, &PyTuple_Type, &limit_args))
         return NULL;
     Py_ssize_t width = PyTuple_GET_SIZE(columns);
     if (!PyUnicode_IS_ASCII(kinds_text) || PyUnicode_GET_LENGTH(kinds_text) != width ||
-        PyTuple_GET_SIZE(column_args) != width) {
-        PyErr_SetString(PyExc_ValueError, "one kind and one argument per column");
+        PyTuple_GET_SIZE(column_args) != width || PyTuple_GET_SIZE(limit_args) != width) {
+        PyErr_SetString(PyExc_ValueError, "one kind, one argument and one limit per column");
         return NULL;
+    }
+    Py_ssize_t *limits = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(width ? width : 1));
+    if (limits == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t c = 0; c < width; c++) {
+        limits[c] = PyLong_AsSsize_t(PyTuple_GET_ITEM(limit_args, c));
+        if (limits[c] == -1 && PyErr_Occurred()) {
+            PyMem_Free(limits);
+            return NULL;
+        }
     }
     const char *kinds = (const char *)PyUnicode_DATA(kinds_text);
     Py_ssize_t bar_at[6];
@@ -209,12 +240,14 @@ static PyObject *check_records(PyObject *self, PyObject *args) {
     if (bars) {
         if (!PyTuple_Check(bar_rule) || PyTuple_GET_SIZE(bar_rule) != 6) {
             PyErr_SetString(PyExc_ValueError, "bar_rule: six value indexes");
+            PyMem_Free(limits);
             return NULL;
         }
         for (int k = 0; k < 6; k++) {
             bar_at[k] = 1 + PyLong_AsSsize_t(PyTuple_GET_ITEM(bar_rule, k));
             if (bar_at[k] < 1 || bar_at[k] > width) {
                 if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bar_rule: bad index");
+                PyMem_Free(limits);
                 return NULL;
             }
         }
@@ -245,7 +278,7 @@ static PyObject *check_records(PyObject *self, PyObject *args) {
                     value = Py_None;
                 }
                 PyObject *stored = check_value(kinds[c], value, PyTuple_GET_ITEM(column_args, c),
-                                               unsure, defaults);
+                                               unsure, defaults, limits[c]);
                 if (stored == NULL) {
                     Py_DECREF(row);
                     goto fail;
@@ -277,42 +310,61 @@ static PyObject *check_records(PyObject *self, PyObject *args) {
     PyObject *result = PyTuple_Pack(2, rows, for_models);
     Py_DECREF(rows);
     Py_DECREF(for_models);
+    PyMem_Free(limits);
     return result;
 fail:
     Py_XDECREF(rows);
     Py_XDECREF(for_models);
+    PyMem_Free(limits);
     return NULL;
 }
 
-static PyObject *any_nul_text(PyObject *self, PyObject *rows) {
-    PyObject *all = PySequence_Fast(rows, "rows must be a sequence");
-    if (all == NULL) return NULL;
-    int found = 0;
-    for (Py_ssize_t r = 0; r < PySequence_Fast_GET_SIZE(all) && !found; r++) {
-        PyObject *row = PySequence_Fast(PySequence_Fast_GET_ITEM(all, r), "a row must be a sequence");
-        if (row == NULL) {
-            found = -1;
-            break;
+/* Strings are skipped whole (escapes included; an unclosed one runs to the end); the text
+ * need not be valid JSON, its decoder decides that, and a closing bracket with none open
+ * counts for nothing. */
+static PyObject *json_depth_over(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "y*n", &view, &limit)) return NULL;
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len, depth = 0;
+    int over = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == '"') {
+            Py_ssize_t start = i;
+            for (;;) {
+                const unsigned char *quote = memchr(s + i + 1, '"', (size_t)(n - i - 1));
+                if (quote == NULL) {
+                    i = n;
+                    break;
+                }
+                i = quote - s;
+                Py_ssize_t escapes = 0;
+                while (i - 1 - escapes > start && s[i - 1 - escapes] == '\\') escapes++;
+                if (escapes % 2 == 0) break;
+            }
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) {
+                over = 1;
+                break;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
         }
-        for (Py_ssize_t c = 0; c < PySequence_Fast_GET_SIZE(row) && !found; c++) {
-            PyObject *value = PySequence_Fast_GET_ITEM(row, c);
-            if (!PyUnicode_Check(value)) continue;
-            Py_ssize_t at = PyUnicode_FindChar(value, 0, 0, PyUnicode_GET_LENGTH(value), 1);
-            found = at == -2 ? -1 : at >= 0;
-        }
-        Py_DECREF(row);
     }
-    Py_DECREF(all);
-    if (found < 0) return NULL;
-    return PyBool_FromLong(found);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(over);
 }
 
 static PyMethodDef methods[] = {
     {"check_records", check_records, METH_VARARGS,
-     "check_records(items, columns, kinds, args, unsure, defaults, bar_rule) -> (rows, "
-     "for_models)"},
-    {"any_nul_text", any_nul_text, METH_O,
-     "any_nul_text(rows) -> whether a text value holds a NUL character"},
+     "check_records(items, columns, kinds, args, unsure, defaults, bar_rule, limits) -> "
+     "(rows, for_models)"},
+    {"json_depth_over", json_depth_over, METH_VARARGS,
+     "json_depth_over(data, limit) -> whether the JSON text nests deeper than limit"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -321,4 +373,11 @@ static struct PyModuleDef module = {
     "The stream batch's column checks in C (record_checks.py).", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__record_checks(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__record_checks(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && add_value_bounds(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

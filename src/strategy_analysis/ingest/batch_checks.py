@@ -10,7 +10,8 @@ its JSON type, and the file reader's column checks (``column_sql``) select the v
 as stored values in one statement. Only the records those checks do not accept go through
 the pydantic models, which convert them or reject them with the reason. Values SQLite
 would bind differently from what the models see (booleans, non-finite numbers, nested
-objects and lists, integers beyond 64 bits) send their record to the models directly.
+objects and lists, integers beyond 64 bits), or not at all (a text with a lone
+surrogate), send their record to the models directly.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import sqlite3
 from typing import Any
 
+from ..db import sqlite_functions
 from .export_file import SourceTable, checked_select, quote
 from .record_checks import BAR_RULE_VALUES, UNSURE, bar_range_ok, c_checks, python_checks
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TableSpec
@@ -32,10 +34,19 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 
 def _bindable(row: list[Any], json_column: int | None) -> bool:
-    """Whether SQLite sees the values as the models do; serialises a meta_json object."""
+    """Whether SQLite sees the values as the models do (a text with a lone surrogate cannot
+    even be bound); serialises a meta_json object."""
     for index, value in enumerate(row):
         kind = type(value)
-        if kind is str or value is None:
+        if value is None:
+            continue
+        if kind is str:
+            if value.isascii():
+                continue
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return False
             continue
         if kind is float:
             if value - value != 0:  # NaN or infinity: SQLite would store NULL
@@ -60,7 +71,7 @@ def check_records(
     """(valid rows as (position, *stored values), positions the models must decide)."""
     plan = c_checks(spec) if _record_checks is not None else None
     if plan is not None:
-        kinds, arguments = plan
+        kinds, arguments, limits = plan
         bar_rule = BAR_RULE_VALUES if spec.name == "bars" else None
         return _record_checks.check_records(  # type: ignore[union-attr]
             items if type(items) is list else list(items),
@@ -70,6 +81,7 @@ def check_records(
             UNSURE,
             dict(defaults),
             bar_rule,
+            limits,
         )
     return python_check_records(spec, items, defaults)
 
@@ -120,7 +132,6 @@ def sql_check_records(
     if not staged:
         return [], for_models
     source = SourceTable(spec, spec.export_name, {c: c for c in columns})
-    valid_sql, invalid_sql, _ = checked_select(source)
     params = {
         "lo": 0,
         "hi": len(items),
@@ -129,7 +140,9 @@ def sql_check_records(
     }
     names = ", ".join(quote(c) for c in columns)
     marks = ", ".join("?" for _ in range(len(columns) + 1))
+    sqlite_functions.install()
     conn = sqlite3.connect(":memory:")
+    valid_sql, invalid_sql, _ = checked_select(source, functions=sqlite_functions.available(conn))
     try:
         # No declared types: no column affinity converts a value before it is checked.
         conn.execute(f"CREATE TABLE {quote(spec.export_name)} ({names}, pos INTEGER PRIMARY KEY)")

@@ -1,8 +1,9 @@
 """The C fast path of the COPY text (``_copy_lines.c``): its plan per table and its reader.
 
-The C code checks text, numbers and timestamps itself, a subset of ``column_sql``'s
-checks, and formats the line in one pass; every other column's check (enumerations,
-Metadata defaults, JSON) is computed by SQLite in its SELECT. A chunk holding any value the
+The C code checks text (its length, NUL characters, valid UTF-8), numbers and timestamps
+itself, a subset of ``column_sql``'s checks, and formats the line in one pass; every other
+column's check (enumerations, Metadata defaults, JSON) is computed by SQLite in its
+SELECT, less the test of the text, which the C code makes on the value. A chunk holding any value the
 C code is not sure of (a timestamp with an offset, a number stored as text, an invalid
 value) is refused whole and takes the SQL path, so the stored rows are always the SQL
 path's (numbers written with fewer digits, the same doubles), only faster. Without the
@@ -43,6 +44,7 @@ class CPlan:
     symbol_index: int
     bar_rule: bool
     aside: bytes  # 1 for a column whose NULL puts the row aside (laid out for the stage)
+    limits: tuple[int, ...]  # each text column's length limit in characters (0: none)
 
 
 def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> CPlan:
@@ -51,13 +53,14 @@ def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> C
 
     spec = source.spec
     values, kinds = [], []
-    for column, factory in zip(spec.record.COLUMNS, spec.checks, strict=True):
+    for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
         raw = quote(source.columns[column]) if column in source.columns else "NULL"
         kind = C_CHECK_KINDS.get(factory)
         if kind is None:
-            check = factory(raw)
+            check = spec.column_check(i, raw)
             kind = "S" if check.ok == REQUIRED else "s"
-            values.append(check.value)
+            # the C code tests the text itself
+            values.append(check.reader_value or check.value)
         else:
             values.append(raw)
         kinds.append(kind)
@@ -78,6 +81,7 @@ def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> C
         symbol_index=symbol_index,
         bar_rule=spec.name == "bars",
         aside=bytes(1 if c in aside else 0 for c in spec.columns),
+        limits=tuple(limit or 0 for limit in spec.max_chars),
     )
 
 
@@ -111,6 +115,7 @@ class CReader:
             plan.symbol_index,
             int(plan.bar_rule),
             plan.aside,
+            plan.limits,
         )
         return None if got is None else CLines(*got)
 

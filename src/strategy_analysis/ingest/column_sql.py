@@ -10,6 +10,11 @@ timestamp, a number stored as text, an invalid value) goes through the pydantic 
 which converts it or rejects it with the reason. The checks are narrower than the
 contract, never wider.
 
+A text passes only within its column's length, without a NUL character and as valid
+UTF-8; a number only within its range (``contract.values``). The SQL forms cannot tell
+valid UTF-8 apart, so they take ASCII text only and leave any other text to the model;
+the C forms (``c_value``) take every valid text.
+
 A re-import compares the raw values with the stored ones first: ``same`` (over the raw
 ``{r}`` and the stored ``{t}``) is true only when the check would pass and store exactly
 ``{t}``, a cheaper test than computing the value; ``probe`` is the raw key in its stored
@@ -21,11 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
+from ..contract.values import MAX_AMOUNT, MAX_QUANTITY, MIN_QUANTITY
 
 # ASCII whitespace as one literal (control characters are valid inside an SQL string); an
 # expression such as char(9, ...) would be evaluated again for every row.
 _WS = "' \t\n\r\x0b\x0c'"
-_MAX_DOUBLE = "1.7976931348623157e308"
+# Any character but ASCII (NUL aside), as a GLOB class.
+_NOT_ASCII = "'*[^\x01-\x7f]*'"
 
 BAD = "x'00'"
 REQUIRED = "{v} IS NOT NULL"
@@ -48,6 +55,9 @@ class Check:
     # an optional column's ``c_value`` that fails the statement (sa_invalid) where
     # ``c_value`` gives BAD
     c_strict: str | None = None
+    # ``value`` for a reader that tests the text itself (length, NUL, UTF-8, as
+    # _copy_lines.c does): the SQL form without its own text test
+    reader_value: str | None = None
 
     def value_on(self, functions: bool) -> str:
         """``value`` for a connection with (``functions``) or without the C functions."""
@@ -67,83 +77,93 @@ _INVALID = "sa_invalid()"
 
 
 def _nonblank(c: str) -> str:
-    # A first character above space settles it without building a trimmed copy.
-    return f"(typeof({c}) = 'text' AND (unicode({c}) > 32 OR trim({c}, {_WS}) <> ''))"
+    """Whether a text holds more than whitespace (NULL for an empty text: not true). A
+    first character above space settles it without building a trimmed copy."""
+    return f"(unicode({c}) > 32 OR trim({c}, {_WS}) <> '')"
 
 
-def _c_text(c: str) -> str:
-    """The text, NULL when blank or not a text: with the C test (see _sqlite_functions.c)."""
-    return f"CASE WHEN sa_nonblank({c}) THEN {c} END"
+def _storable_ascii(c: str, max_chars: int | None) -> str:
+    """Whether a text holds ASCII only, no NUL (``length`` counts the characters before
+    one) and at most ``max_chars`` of them."""
+    within = f" AND length(CAST({c} AS BLOB)) <= {max_chars}" if max_chars else ""
+    return f"(length({c}) = length(CAST({c} AS BLOB)) AND NOT {c} GLOB {_NOT_ASCII}{within})"
 
 
-def required_text(c: str) -> Check:
-    return Check(f"CASE WHEN {_nonblank(c)} THEN {c} END", REQUIRED, c_value=_c_text(c))
-
-
-def _text_or_null(c: str) -> str:
-    """The text, NULL when blank; only for a text value."""
-    return f"CASE WHEN unicode({c}) > 32 OR trim({c}, {_WS}) <> '' THEN {c} END"
-
-
-def optional_text(c: str) -> Check:
-    value = (
-        f"CASE typeof({c}) WHEN 'text' THEN {_text_or_null(c)} WHEN 'null' THEN NULL ELSE {BAD} END"
-    )
-
-    def c_value(bad: str) -> str:
-        return (
-            f"CASE WHEN sa_nonblank({c}) THEN {c} WHEN typeof({c}) IN ('text', 'null')"
-            f" THEN NULL ELSE {bad} END"
-        )
-
-    return Check(value, OPTIONAL, c_value=c_value(BAD), c_strict=c_value(_INVALID))
-
-
-def text_with_default(c: str, default: str) -> Check:
-    """Required text that a Metadata value (a bound parameter) fills when blank."""
-
-    def value(text: str) -> str:
-        return (
-            f"CASE typeof({c}) WHEN 'text' THEN COALESCE({text}, {default})"
-            f" WHEN 'null' THEN {default} END"
-        )
-
-    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(_c_text(c)))
-
-
-def text_or_literal(c: str, literal: str) -> Check:
-    def value(text: str) -> str:
-        return (
-            f"CASE typeof({c}) WHEN 'text' THEN COALESCE({text}, '{literal}')"
-            f" WHEN 'null' THEN '{literal}' END"
-        )
-
-    return Check(value(_text_or_null(c)), REQUIRED, c_value=value(_c_text(c)))
-
-
-def _finite(c: str, extra: str = "") -> str:
-    # abs() of the smallest integer overflows (an error): an integer is finite anyway.
+def _text_case(c: str, max_chars: int | None, blank: str, bad: str) -> str:
+    """SQL form: the text when it passes; ``blank`` for NULL or a blank text; ``bad``
+    for anything else."""
     return (
-        f"(CASE typeof({c}) WHEN 'integer' THEN 1 WHEN 'real' THEN abs({c}) <= {_MAX_DOUBLE}"
-        f" ELSE 0 END{extra})"
+        f"CASE typeof({c}) WHEN 'null' THEN {blank} WHEN 'text' THEN CASE WHEN {_nonblank(c)}"
+        f" THEN CASE WHEN {_storable_ascii(c, max_chars)} THEN {c} ELSE {bad} END"
+        f" ELSE {blank} END ELSE {bad} END"
     )
 
 
-# sa_real's codes for the minimums
-_MINIMUM_CODES = {"": 0, "> 0": 1, ">= 0": 2}
+def _c_text_case(c: str, max_chars: int | None, blank: str, bad: str) -> str:
+    """``_text_case`` by the C test (see _sqlite_functions.c), which takes any valid UTF-8."""
+    return f"CASE sa_text({c}, {max_chars or 0}) WHEN 1 THEN {c} WHEN 0 THEN {blank} ELSE {bad} END"
+
+
+def required_text(c: str, max_chars: int | None = None) -> Check:
+    return Check(
+        _text_case(c, max_chars, "NULL", "NULL"),
+        REQUIRED,
+        c_value=_c_text_case(c, max_chars, "NULL", "NULL"),
+    )
+
+
+def optional_text(c: str, max_chars: int | None = None) -> Check:
+    return Check(
+        _text_case(c, max_chars, "NULL", BAD),
+        OPTIONAL,
+        c_value=_c_text_case(c, max_chars, "NULL", BAD),
+        c_strict=_c_text_case(c, max_chars, "NULL", _INVALID),
+    )
+
+
+def text_with_default(c: str, default: str, max_chars: int | None = None) -> Check:
+    """Required text that a Metadata value (a bound parameter) fills when blank."""
+    return Check(
+        _text_case(c, max_chars, default, "NULL"),
+        REQUIRED,
+        c_value=_c_text_case(c, max_chars, default, "NULL"),
+        reader_value=(
+            f"CASE typeof({c}) WHEN 'null' THEN {default} WHEN 'text'"
+            f" THEN CASE WHEN {_nonblank(c)} THEN {c} ELSE {default} END END"
+        ),
+    )
+
+
+def text_or_literal(c: str, literal: str, max_chars: int | None = None) -> Check:
+    return text_with_default(c, f"'{literal}'", max_chars)
+
+
+# sa_real's codes for the ranges
+_RANGE_CODES = {"": 0, "> 0": 1, ">= 0": 2, "quantity": 3}
+
+
+def _in_range(c: str, minimum: str) -> str:
+    """Whether the value is a number (an integer or a real: not a text, nor infinity) in
+    the range. No abs(): for the smallest integer it overflows (an error)."""
+    high = repr(MAX_AMOUNT)
+    bounds = {
+        "": f"{c} BETWEEN {-MAX_AMOUNT!r} AND {high}",
+        "> 0": f"{c} > 0 AND {c} <= {high}",
+        ">= 0": f"{c} BETWEEN 0 AND {high}",
+        "quantity": f"{c} BETWEEN {MIN_QUANTITY!r} AND {MAX_QUANTITY!r}",
+    }[minimum]
+    return f"(typeof({c}) IN ('integer', 'real') AND {bounds})"
 
 
 def number(c: str, *, minimum: str = "", required: bool = True) -> Check:
-    """``minimum``: '' (any finite), '> 0' or '>= 0'."""
-    extra = f" AND {c} {minimum}" if minimum else ""
-    real = f"sa_real({c}, {_MINIMUM_CODES[minimum]})"
+    """``minimum``: '' (any), '> 0', '>= 0', or 'quantity' (``MIN_QUANTITY`` to
+    ``MAX_QUANTITY``); any other number within ``MAX_AMOUNT`` in magnitude."""
+    passes = _in_range(c, minimum)
+    real = f"sa_real({c}, {_RANGE_CODES[minimum]})"
     if required:
-        value = f"CASE WHEN {_finite(c, extra)} THEN CAST({c} AS REAL) END"
+        value = f"CASE WHEN {passes} THEN CAST({c} AS REAL) END"
         return Check(value, REQUIRED, c_value=real)
-    value = (
-        f"CASE WHEN {c} IS NULL THEN NULL WHEN {_finite(c, extra)} THEN CAST({c} AS REAL)"
-        f" ELSE {BAD} END"
-    )
+    value = f"CASE WHEN {c} IS NULL THEN NULL WHEN {passes} THEN CAST({c} AS REAL) ELSE {BAD} END"
 
     def c_value(bad: str) -> str:
         return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({real}, {bad}) END"
@@ -152,8 +172,8 @@ def number(c: str, *, minimum: str = "", required: bool = True) -> Check:
 
 
 def fee(c: str) -> Check:
-    finite = _finite(c, f" AND {c} >= 0")
-    value = f"CASE WHEN {c} IS NULL THEN 0.0 WHEN {finite} THEN CAST({c} AS REAL) END"
+    passes = _in_range(c, ">= 0")
+    value = f"CASE WHEN {c} IS NULL THEN 0.0 WHEN {passes} THEN CAST({c} AS REAL) END"
     c_value = f"CASE WHEN {c} IS NULL THEN 0.0 ELSE sa_real({c}, 2) END"
     return Check(value, REQUIRED, c_value=c_value)
 
@@ -265,13 +285,18 @@ def status(c: str) -> Check:
 
 
 def json_object_text(c: str) -> Check:
-    valid = f"json_valid({c}) AND json_type({c}) = 'object'"
-
-    def value(bad: str) -> str:
+    def value(storable: str, bad: str) -> str:
+        valid = f"{storable} AND json_valid({c}) AND json_type({c}) = 'object'"
         return (
-            f"CASE typeof({c}) WHEN 'null' THEN NULL WHEN 'text' THEN"
-            f" CASE WHEN unicode({c}) <= 32 AND trim({c}, {_WS}) = '' THEN NULL"
-            f" WHEN {valid} THEN {c} ELSE {bad} END ELSE {bad} END"
+            f"CASE typeof({c}) WHEN 'null' THEN NULL WHEN 'text' THEN CASE WHEN {_nonblank(c)}"
+            f" THEN CASE WHEN {valid} THEN {c} ELSE {bad} END ELSE NULL END ELSE {bad} END"
         )
 
-    return Check(value(BAD), OPTIONAL, c_strict=value(_INVALID))
+    c_storable = f"sa_text({c}, 0) = 1"
+    return Check(
+        value(_storable_ascii(c, None), BAD),
+        OPTIONAL,
+        c_value=value(c_storable, BAD),
+        c_strict=value(c_storable, _INVALID),
+        reader_value=value("1", BAD),
+    )

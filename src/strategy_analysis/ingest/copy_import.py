@@ -14,6 +14,7 @@ import logging
 import os
 from typing import cast
 
+from ..contract.values import text_fault
 from ..db import partitions_postgres
 from ..db.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
 from ..db.upsert_base import FALLBACK_COLUMNS
@@ -133,7 +134,8 @@ def _log_undone(export: ExportFile, exc: DirectCopyUndone) -> None:
 
 
 def _bar_symbols(export: ExportFile) -> frozenset[str] | None:
-    """The export's bar symbols, or None if one is not text (the model may convert it)."""
+    """The export's bar symbols, or None if one is not text (the model may convert it) or
+    cannot be stored (the model rejects it)."""
     source = export.tables["bars"]
     column = source.columns.get("symbol")
     if column is None:
@@ -142,7 +144,7 @@ def _bar_symbols(export: ExportFile) -> frozenset[str] | None:
         rows = export.conn.execute(
             f"SELECT DISTINCT typeof({quote(column)}), {quote(column)} FROM {quote(source.name)}"
         ).fetchall()
-    if any(kind != "text" for kind, _ in rows):
+    if any(kind != "text" or text_fault(symbol) is not None for kind, symbol in rows):
         return None
     return frozenset(symbol for _, symbol in rows)
 

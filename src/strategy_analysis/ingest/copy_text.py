@@ -19,17 +19,13 @@ from enum import Enum
 from typing import Any
 
 from ..db.upsert_base import NUMERIC_COLUMNS
-from . import column_sql as cs
 from .c_copy_lines import CPlan, c_plan
 from .export_file import ExportFile, SourceTable, checked_rows, quote
-from .nul_text import refuse_nul_text
 from .report import RejectedRecord
 
 # NULL in the COPY text: no stored value is an empty string (blank text is NULL), and
 # printf renders NULL as ''. A row from the model goes through a COPY of its own.
 COPY_NULL = ""
-# Checks whose stored text is a canonical spelling or valid JSON: never a NUL character.
-_NUL_FREE_CHECKS = frozenset({cs.side, cs.order_type, cs.status, cs.json_object_text})
 # Where SQLite's '%!.17g' round-trips every double (checked over millions of values).
 _EXACT_NUMBERS = "({v} IS NULL OR (abs({v}) < 1e18 AND ({v} = 0 OR abs({v}) > 1e-18)))"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
@@ -98,27 +94,20 @@ class CopyTextSql:
 
 
 def copy_text_sql(
-    source: SourceTable, layout: CopyLayout, aside: tuple[str, ...] = ()
+    source: SourceTable, layout: CopyLayout, aside: tuple[str, ...] = (), functions: bool = False
 ) -> CopyTextSql:
-    """SQL over :lo, :hi, the Metadata defaults and :run_id.
+    """SQL over :lo, :hi, the Metadata defaults and :run_id; ``functions``: the export's
+    connection has the SQL functions in C (db.sqlite_functions).
 
     A valid row with NULL in one of the ``aside`` columns is laid out for the stage and
-    joined separately (the merge fills those columns; a direct copy cannot).
+    joined separately (the merge fills those columns; a direct copy cannot). The checks
+    pass no text with a NUL character, which printf would end.
     """
     spec = source.spec
-    checked = checked_rows(source)
+    checked = checked_rows(source, functions=functions)
     columns = list(zip(spec.columns, checked.values, checked.required, strict=True))
     exact = [_EXACT_NUMBERS.format(v=v) for c, v, _ in columns if c in NUMERIC_COLUMNS]
-    # printf would end a text at a NUL character; such a row goes to the model (and is
-    # refused: PostgreSQL text cannot hold NUL). Canonical spellings and JSON hold none.
-    whole = [
-        f"coalesce(instr({v}, char(0)), 0) = 0"
-        for (c, v, _), check in zip(columns, spec.checks, strict=True)
-        if c not in NUMERIC_COLUMNS
-        and c not in spec.timestamp_columns
-        and check not in _NUL_FREE_CHECKS
-    ]
-    passes = f"coalesce(({' AND '.join([checked.condition, *exact, *whole])}), 0)"
+    passes = f"coalesce(({' AND '.join([checked.condition, *exact])}), 0)"
     value_of = dict(zip(spec.columns, checked.values, strict=True))
     put_aside = " OR ".join(f"{value_of[c]} IS NULL" for c in aside) or "0"
 
@@ -218,7 +207,7 @@ def chunk_tasks(
     bounds = export.rowid_range(table)
     if bounds is None:
         return []
-    sql = copy_text_sql(export.tables[table], layout, aside)
+    sql = copy_text_sql(export.tables[table], layout, aside, export.functions)
     low, high = bounds
     return [
         ChunkTask(table, sql, {**export.sql_params(lo, lo + chunk_rows - 1), "run_id": run_id})
@@ -264,8 +253,7 @@ def read_chunk(export: ExportFile, task: ChunkTask) -> CopyChunk:
         if total != lines + aside_lines:
             invalid = [r[0] for r in export.conn.execute(sql.invalid, params)]
             slow = export.validate_positions(task.table, invalid)
-            chunk.rows, chunk.rejected = refuse_nul_text(export.tables[task.table].spec, slow.rows)
-            chunk.rejected += slow.rejected
+            chunk.rows, chunk.rejected = slow.rows, slow.rejected
     return chunk
 
 

@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 DATA_TABLES = ("bars", "orders", "executions")
 
 
+def _decoded_text(data: bytes) -> str:
+    """A text cell as Python reads it: bytes that are not UTF-8 become lone surrogates
+    (``surrogateescape``), which the models reject with the reason, where the strict
+    decoder would fail the whole read."""
+    return data.decode("utf-8", "surrogateescape")
+
+
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -162,9 +169,9 @@ def checked_rows(source: SourceTable, schema: str = "main", functions: bool = Fa
     """``functions``: the connection has the SQL functions in C (db.sqlite_functions)."""
     spec = source.spec
     inner, ok, required = [], [], []
-    for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
+    for i, column in enumerate(spec.record.COLUMNS):
         raw = quote(source.columns[column]) if column in source.columns else "NULL"
-        check = factory(raw)
+        check = spec.column_check(i, raw)
         required.append(check.ok == REQUIRED)
         inner.append(f"{check.value_on(functions)} AS v{i}")
         if "{r}" in check.ok:
@@ -289,6 +296,7 @@ class ExportFile:
             conn = sqlite3.connect(location.uri, uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
             raise ExportFileError(f"{location.name} cannot be opened as SQLite: {exc}") from None
+        conn.text_factory = _decoded_text
         export = cls(location, size, conn)
         try:
             export._discover()
@@ -455,11 +463,9 @@ class ExportFile:
         values, raws, ok, same, raw_values, probe = [], [], {}, {}, {}, {}
         strict: list[str] | None = []
         null_tests: set[str] = set()
-        for column, stored, factory in zip(
-            spec.record.COLUMNS, spec.columns, spec.checks, strict=True
-        ):
+        for i, (column, stored) in enumerate(zip(spec.record.COLUMNS, spec.columns, strict=True)):
             raw = quote(source.columns[column]) if column in source.columns else "NULL"
-            check = factory(raw)
+            check = spec.column_check(i, raw)
             if "{r}" in check.ok:
                 raise ValueError(f"check of {table}.{column} needs the raw value")
             values.append(f"{check.value_on(functions)} AS {quote(stored)}")
@@ -473,7 +479,7 @@ class ExportFile:
                 null_tests.add(stored)
             raws.append(f"{raw} AS {quote(stored)}")
             same[stored] = check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}")
-            raw_values[stored] = factory(f"r.{quote(stored)}").value_on(functions)
+            raw_values[stored] = spec.column_check(i, f"r.{quote(stored)}").value_on(functions)
             if stored in spec.key:
                 probe[stored] = check.probe.format(r=f"r.{quote(stored)}")
         rule = "1"

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from ..contract.run import metadata_document, parse_run_info
+from ..contract.values import UnstorableValueError
 from ..db.error_text import describe_error
 from ..db.errors import is_transient
 from .attached_import import attach, detach, stage_attached
@@ -293,7 +294,10 @@ def _write_tables(
 
 
 def _run_values(export: ExportFile, writer: ImportWriter) -> RunValues | None:
-    info, problems = parse_run_info(export.metadata)
+    try:
+        info, problems = parse_run_info(export.metadata)
+    except UnstorableValueError as exc:
+        raise ExportFileError(f"Metadata values that cannot be stored: {exc}") from None
     # A bad Metadata value is listed and ignored; it is not a record of any table.
     writer.rejected.extend(
         RejectedRecord(table="metadata", key=key, reason=reason) for key, reason in problems

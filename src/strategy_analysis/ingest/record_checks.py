@@ -11,6 +11,9 @@ A batch has a few hundred records: opening an in-memory SQLite database, inserti
 and running the SQL checks costs more than these per-value calls. ``_record_checks.c``
 runs the same checks in C, about nine times faster, where it is built: each check below
 names its C kind, and the tests compare the two on every tricky value.
+
+A text passes only within its column's length (``TableSpec.max_chars``), without a NUL
+character or a lone surrogate; a number only within its range (``contract.values``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import orjson
 
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
+from ..contract.values import MAX_AMOUNT, MAX_QUANTITY, MIN_QUANTITY
 from . import column_sql as cs
 from . import tables as t
 
@@ -38,55 +42,93 @@ _TIMESTAMP = re.compile(
 )
 
 Check = Callable[[Any, dict[str, str | None]], Any]
+# A column's check, made for its length limit (None: no limit; only texts have one).
+CheckMaker = Callable[[int | None], Check]
 
 
-def _text_or_none(value: str) -> str | None:
-    """The text, None when blank (only whitespace or empty), as the SQL check decides."""
-    if (value and value[0] > " ") or value.strip(_WS):
-        return value
-    return None
+def _blank(value: str) -> bool:
+    """Only whitespace, or empty, as the SQL check decides."""
+    return not ((value and value[0] > " ") or value.strip(_WS))
 
 
-def _text(value: Any, defaults: dict[str, str | None]) -> Any:
-    if type(value) is str:
-        text = _text_or_none(value)
-        return UNSURE if text is None else text
-    return UNSURE
+def _storable(value: str, limit: int | None) -> bool:
+    """Within ``limit`` characters, no NUL, valid Unicode (no lone surrogate)."""
+    if (limit is not None and len(value) > limit) or "\0" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def _optional_text(value: Any, defaults: dict[str, str | None]) -> Any:
-    if value is None:
-        return None
-    return _text_or_none(value) if type(value) is str else UNSURE
-
-
-def _or_fallback(value: Any, fallback: str | None) -> Any:
-    if value is None:
-        text = None
-    elif type(value) is str:
-        text = _text_or_none(value)
-    else:
-        return UNSURE
-    if text is None:
-        text = fallback
-    return UNSURE if text is None else text
-
-
-def _with_default(column: str) -> Check:
+def _text(limit: int | None) -> Check:
     def check(value: Any, defaults: dict[str, str | None]) -> Any:
-        return _or_fallback(value, defaults.get(column))
+        if type(value) is str and not _blank(value) and _storable(value, limit):
+            return value
+        return UNSURE
 
     return check
 
 
-def _gtc(value: Any, defaults: dict[str, str | None]) -> Any:
-    return _or_fallback(value, "GTC")
+def _optional_text(limit: int | None) -> Check:
+    def check(value: Any, defaults: dict[str, str | None]) -> Any:
+        if value is None:
+            return None
+        if type(value) is not str:
+            return UNSURE
+        if _blank(value):
+            return None
+        return value if _storable(value, limit) else UNSURE
+
+    return check
 
 
-def _number(minimum: str = "", required: bool = True, missing: Any = UNSURE) -> Check:
+def _or_fallback(value: Any, fallback: str | None, limit: int | None) -> Any:
+    if value is None or (type(value) is str and _blank(value)):
+        return UNSURE if fallback is None else fallback
+    if type(value) is str and _storable(value, limit):
+        return value
+    return UNSURE
+
+
+def _with_default(column: str) -> CheckMaker:
+    def make(limit: int | None) -> Check:
+        def check(value: Any, defaults: dict[str, str | None]) -> Any:
+            return _or_fallback(value, defaults.get(column), limit)
+
+        return check
+
+    return make
+
+
+def _gtc(limit: int | None) -> Check:
+    def check(value: Any, defaults: dict[str, str | None]) -> Any:
+        return _or_fallback(value, "GTC", limit)
+
+    return check
+
+
+def _any_limit(check: Check) -> CheckMaker:
+    """A check that has no length limit."""
+
+    def make(limit: int | None) -> Check:
+        return check
+
+    return make
+
+
+def _number(
+    minimum: str = "", required: bool = True, missing: Any = UNSURE, quantity: bool = False
+) -> Check:
+    """``minimum``: '' (any), '> 0' or '>= 0'; every number within ``MAX_AMOUNT`` in
+    magnitude, a ``quantity`` within its range."""
     positive = minimum == "> 0"
     non_negative = minimum == ">= 0"
     low, high = _INT64
+    smallest, largest = (MIN_QUANTITY, MAX_QUANTITY) if quantity else (-MAX_AMOUNT, MAX_AMOUNT)
 
     def check(value: Any, defaults: dict[str, str | None]) -> Any:
         kind = type(value)
@@ -102,6 +144,8 @@ def _number(minimum: str = "", required: bool = True, missing: Any = UNSURE) -> 
         else:
             return UNSURE
         if (positive and not value > 0) or (non_negative and not value >= 0):
+            return UNSURE
+        if not smallest <= value <= largest:
             return UNSURE
         return value
 
@@ -162,7 +206,7 @@ def _json_object(value: Any, defaults: dict[str, str | None]) -> Any:
             return json.dumps(value, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError):
             return UNSURE
-    if type(value) is str and value[:1] == "{":
+    if type(value) is str and value[:1] == "{" and _storable(value, None):
         # Kept as sent when it is an object; strict JSON only (no NaN or Infinity).
         # orjson accepts strict JSON only, so what it parses json.loads accepts too; what
         # it refuses (a lone surrogate, a huge integer) json.loads decides.
@@ -186,26 +230,27 @@ _ENUMERATIONS = {
     cs.order_type: ORDER_TYPE_ALIASES,
     cs.status: STATUS_ALIASES,
 }
-# Each check, and the argument its C twin (_record_checks.c) takes.
-_BY_FACTORY: dict[Any, tuple[Check, Any]] = {
+# Each check's maker, and the argument its C twin (_record_checks.c) takes.
+_BY_FACTORY: dict[Any, tuple[CheckMaker, Any]] = {
     cs.required_text: (_text, None),
     cs.optional_text: (_optional_text, None),
     t._strategy_default: (_with_default("strategy_id"), "strategy_id"),
     t._account_default: (_with_default("account_id"), "account_id"),
     t._gtc: (_gtc, "GTC"),
-    cs.number: (_number(), None),
-    t._positive: (_number("> 0"), None),
-    t._non_negative: (_number(">= 0"), None),
-    t._opt_num: (_number(required=False, missing=None), None),
-    t._opt_positive: (_number("> 0", required=False, missing=None), None),
-    cs.fee: (_number(">= 0", required=False, missing=0.0), None),
-    cs.timestamp: (_timestamp(), None),
-    t._opt_timestamp: (_timestamp(required=False), None),
+    cs.number: (_any_limit(_number()), None),
+    t._positive: (_any_limit(_number("> 0")), None),
+    t._quantity: (_any_limit(_number(quantity=True)), None),
+    t._non_negative: (_any_limit(_number(">= 0")), None),
+    t._opt_num: (_any_limit(_number(required=False, missing=None)), None),
+    t._opt_positive: (_any_limit(_number("> 0", required=False, missing=None)), None),
+    cs.fee: (_any_limit(_number(">= 0", required=False, missing=0.0)), None),
+    cs.timestamp: (_any_limit(_timestamp()), None),
+    t._opt_timestamp: (_any_limit(_timestamp(required=False)), None),
     **{
-        factory: (_enumeration(aliases), (frozenset(aliases.values()), aliases))
+        factory: (_any_limit(_enumeration(aliases)), (frozenset(aliases.values()), aliases))
         for factory, aliases in _ENUMERATIONS.items()
     },
-    cs.json_object_text: (_json_object, _json_object),
+    cs.json_object_text: (_any_limit(_json_object), _json_object),
 }
 # The C twin's letter for a check the file reader's C code (tables.C_CHECK_KINDS) does not
 # make: a run default (R), a constant fallback (C), an enumeration (E), a Python call (X).
@@ -218,21 +263,27 @@ _STREAM_KINDS: dict[Any, str] = {
 }
 
 
+@cache
 def python_checks(spec: t.TableSpec) -> list[Check] | None:
     """One check per record column, or None when a column's check has no Python twin."""
     entries = [_BY_FACTORY.get(factory) for factory in spec.checks]
     if any(entry is None for entry in entries):
         return None
-    return [entry[0] for entry in entries]  # type: ignore[index]
+    return [
+        entry[0](limit)  # type: ignore[index]
+        for entry, limit in zip(entries, spec.max_chars, strict=True)
+    ]
 
 
 @cache
-def c_checks(spec: t.TableSpec) -> tuple[str, tuple[Any, ...]] | None:
-    """The C twin's (kinds, arguments) for the table, None when a column has no twin."""
+def c_checks(spec: t.TableSpec) -> tuple[str, tuple[Any, ...], tuple[int, ...]] | None:
+    """The C twin's (kinds, arguments, length limits: 0 for none) for the table, None
+    when a column has no twin."""
     if any(factory not in _BY_FACTORY for factory in spec.checks):
         return None
     kinds = "".join(t.C_CHECK_KINDS.get(f) or _STREAM_KINDS[f] for f in spec.checks)
-    return kinds, tuple(_BY_FACTORY[factory][1] for factory in spec.checks)
+    limits = tuple(limit or 0 for limit in spec.max_chars)
+    return kinds, tuple(_BY_FACTORY[factory][1] for factory in spec.checks), limits
 
 
 # The value indexes bar_range_ok reads: start, end, open, high, low, close.

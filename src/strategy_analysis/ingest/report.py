@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from ..contract.values import MAX_JSON_DEPTH, shown_text
 
 TABLES = ("instruments", "bars", "orders", "executions")
 # How many rejected records and conflicts the report itself carries; the import record
@@ -25,12 +28,46 @@ class TableCounts(BaseModel):
 
 
 class RejectedRecord(BaseModel):
+    """A refused record as sent, shown so any database and any JSON answer can hold it:
+    NUL characters and lone surrogates as escapes, long texts cut, deep nesting elided,
+    integers beyond 64 bits and non-finite numbers as text."""
+
     table: str
     # rowid in the file, index in the batch
     position: int | None = None
     key: str | None = None
     reason: str
     record: dict[str, Any] | None = None
+
+    @field_validator("key", "reason")
+    @classmethod
+    def _shown_text(cls, value: str | None) -> str | None:
+        return None if value is None else shown_text(value)
+
+    @field_validator("record")
+    @classmethod
+    def _shown_record(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else _shown(value, 1)
+
+
+# Integers a JSON answer (orjson) and both databases' JSON columns hold.
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _shown(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        return shown_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if _INT64[0] <= value <= _INT64[1] else str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
+        return f"(nested deeper than {MAX_JSON_DEPTH} levels)"
+    if isinstance(value, dict):
+        return {shown_text(str(k)): _shown(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v, depth + 1) for v in value]
+    return value
 
 
 class ConflictRecord(BaseModel):

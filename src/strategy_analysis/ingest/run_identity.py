@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..contract.records import VERSION_CHARS
 from ..contract.run import RunInfo
+from ..contract.values import ID_CHARS, text_fault
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,13 @@ UNKNOWN_STRATEGY = "unknown"
 
 def _clean(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _storable(value: Any, max_chars: int) -> str | None:
+    """A first record's value as the run's, when it can be stored (else None: the record
+    itself is rejected with the reason)."""
+    text = _clean(value)
+    return text if text and text_fault(text, max_chars) is None else None
 
 
 def derived_run_id(
@@ -41,7 +50,9 @@ def derived_run_id(
         ]
     else:
         return None
-    digest = hashlib.sha256("\x1f".join(_clean(p) for p in parts).encode()).hexdigest()
+    # surrogateescape: a text cell that is not UTF-8 reads as lone surrogates (its bytes)
+    joined = "\x1f".join(_clean(p) for p in parts).encode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(joined).hexdigest()
     return V10_PREFIX + digest[:32]
 
 
@@ -76,16 +87,19 @@ def run_values(
 ) -> RunValues:
     """Metadata first; a 1.0 file's run takes strategy and account from its first record."""
     first = first_record or {}
-    strategy_id = info.strategy_id or _clean(first.get("strategy_id")) or UNKNOWN_STRATEGY
+    strategy_id = (
+        info.strategy_id or _storable(first.get("strategy_id"), ID_CHARS) or UNKNOWN_STRATEGY
+    )
     return RunValues(
         run_id=run_id,
         strategy_id=strategy_id,
         strategy_name=info.strategy_name,
-        strategy_version=info.strategy_version or (_clean(first.get("strategy_version")) or None),
+        strategy_version=info.strategy_version
+        or _storable(first.get("strategy_version"), VERSION_CHARS),
         parameters=info.parameters,
         mode=info.mode,
         status=status,
-        account_id=info.account_id or (_clean(first.get("account_id")) or None),
+        account_id=info.account_id or _storable(first.get("account_id"), ID_CHARS),
         exporter=info.exporter,
         schema_version=schema_version,
         metadata=metadata,

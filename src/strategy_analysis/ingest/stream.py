@@ -6,6 +6,11 @@ table's records are checked (stream_postgres.py).
 A batch's executions keep their order: each gets sequence = (largest sequence of the run
 so far) + 1 + its index in the batch, so sequences keep growing across batches; an
 execution sent again keeps the sequence it was first stored with.
+
+A batch is stored whole or not at all: a body of the wrong shape, or a run value that
+cannot be stored (``contract.values``), refuses it (``BatchFormatError``); a failure of
+the database rolls it back and raises ``StoreFailedError``, never a report that could
+pass for an acknowledgement.
 """
 
 from __future__ import annotations
@@ -22,13 +27,19 @@ from typing import Any
 
 import orjson
 
-from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, metadata_document, parse_run_info
+from ..contract.run import (
+    SUPPORTED_SCHEMA_VERSIONS,
+    RunInfo,
+    metadata_document,
+    parse_run_info,
+)
+from ..contract.values import MAX_JSON_DEPTH, UnstorableValueError
 from ..db.error_text import describe_error
 from ..db.errors import is_transient
 from .batch_checks import check_records
-from .errors import BatchFormatError
+from .errors import BatchFormatError, StoreFailedError
 from .export_file import jsonable, validate_raw
-from .nul_text import refuse_nul_text
+from .json_depth import json_depth_over
 from .rebuild_hints import RebuildHints
 from .report import ImportReport, RejectedRecord
 from .run_identity import run_values
@@ -63,9 +74,24 @@ def check_batch(payload: Any) -> dict[str, Any]:
         items = payload.get(name)
         if items is not None and not isinstance(items, list):
             raise BatchFormatError(f"'{name}' must be a list, got {type(items).__name__}")
-    if (payload.get("orders") or payload.get("executions")) and not (run or {}).get("run_id"):
-        raise BatchFormatError("'run.run_id' is required when a batch has orders or executions")
     return payload
+
+
+def batch_run(batch: dict[str, Any]) -> tuple[RunInfo, list[tuple[str, str]]]:
+    """The batch's run and the run values dropped as not understood; ``BatchFormatError``
+    for a run value that cannot be stored, or no usable run id where records need one."""
+    raw_run = batch.get("run") or {}
+    try:
+        info, problems = parse_run_info(raw_run)
+    except UnstorableValueError as exc:
+        raise BatchFormatError(f"run values that cannot be stored: {exc}") from None
+    if (batch.get("orders") or batch.get("executions")) and info.run_id is None:
+        sent = raw_run.get("run_id")
+        raise BatchFormatError(
+            "'run.run_id' is required when a batch has orders or executions"
+            + (f" (got {sent!r})" if sent is not None else "")
+        )
+    return info, problems
 
 
 Checked = tuple[list[tuple[Any, ...]], list[RejectedRecord]]
@@ -120,12 +146,12 @@ def ingest_batch(
     failed = partial(unsuccessful, engine, report, dry_run=False, job_id=None, started=started)
     try:
         batch = check_batch(payload)
+        info, problems = batch_run(batch)
     except BatchFormatError as exc:
         failed("refused", str(exc))
         raise
     report.schema_version = str(batch.get("schema_version") or "1.1").strip()
     raw_run = batch.get("run") or {}
-    info, problems = parse_run_info(raw_run)
     # A stream's batches make one entry of the import history (an upload makes its own).
     session = StreamSession(info.run_id, info.status) if source == "stream" else None
     failed = partial(failed, session=session)
@@ -172,9 +198,6 @@ def ingest_batch(
     def checked(writer: ImportWriter, spec: TableSpec) -> list[tuple[Any, ...]]:
         rows, rejected = _validated(spec, batch[spec.name], defaults)
         writer.reject(rejected)
-        if writer.dialect == "postgresql":
-            rows, refused = refuse_nul_text(spec, rows)
-            writer.reject(refused)
         if spec is EXECUTIONS:
             hints.note_executions(rows)
         return rows
@@ -193,10 +216,17 @@ def ingest_batch(
     try:
         run_in_transaction(engine, report, body, started=started, session=session)
     except IMPORT_ERRORS as exc:
-        if retryable and is_transient(exc):
+        again = is_transient(exc)
+        if retryable and again:
             raise
-        log.exception("stream batch failed")
-        return failed("failed", describe_error(exc))
+        if again:
+            log.warning("stream batch not stored, may be sent again: %s", describe_error(exc))
+        else:
+            log.exception("stream batch failed")
+        # A fault of the moment is not recorded: recording would wait for the same lock
+        # or connection, and the batch comes again.
+        failed("failed", describe_error(exc), record=not again)
+        raise StoreFailedError(report, describe_error(exc), retryable=again) from exc
     except BaseException as exc:
         failed("failed", describe_error(exc))
         raise
@@ -224,6 +254,8 @@ def read_batch_file(
         raise BatchFormatError(f"{name} decompresses to more than {max_decompressed_bytes} bytes")
     try:
         return decode_batch_body(data)
+    except BatchFormatError:
+        raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise BatchFormatError(f"{name} does not hold JSON: {exc}") from None
 
@@ -236,7 +268,10 @@ def report_json(report: ImportReport) -> bytes:
 def decode_batch_body(body: bytes) -> Any:
     """The JSON of a batch body: by orjson, or by the json module for what orjson refuses
     (NaN, integers beyond 64 bits, ...), so each record still gets its own verdict.
-    ``ValueError`` (or ``UnicodeDecodeError``) when it is not JSON."""
+    ``BatchFormatError`` when it nests deeper than ``MAX_JSON_DEPTH``; ``ValueError`` (or
+    ``UnicodeDecodeError``) when it is not JSON."""
+    if json_depth_over(body, MAX_JSON_DEPTH):
+        raise BatchFormatError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -272,13 +307,16 @@ def ingest_batch_file(
             engine, report, "refused", str(exc), dry_run=False, job_id=None, started=started
         )
         raise
-    return ingest_batch(
-        engine,
-        payload,
-        source=source,
-        after_import=after_import,
-        file_name=file_name or path.name,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        size_bytes=len(raw),
-        retryable=retryable,
-    )
+    try:
+        return ingest_batch(
+            engine,
+            payload,
+            source=source,
+            after_import=after_import,
+            file_name=file_name or path.name,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            size_bytes=len(raw),
+            retryable=retryable,
+        )
+    except StoreFailedError as exc:
+        return exc.report

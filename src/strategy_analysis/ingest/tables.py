@@ -12,13 +12,15 @@ from ..contract.records import (
     InstrumentRecord,
     OrderRecord,
 )
+from ..contract.values import MaxChars
 from . import column_sql as cs
 
 # Column checks that need the Metadata defaults, as SQL expressions (bound parameters).
 DEFAULT_STRATEGY = ":default_strategy_id"
 DEFAULT_ACCOUNT = ":default_account_id"
 
-CheckFactory = Callable[[str], cs.Check]
+# A column's check over an SQL expression; a text's also takes its length limit.
+CheckFactory = Callable[..., cs.Check]
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,27 @@ class TableSpec:
     def timestamp_columns(self) -> frozenset[str]:
         return frozenset(c.removesuffix("_utc") for c in self.record.COLUMNS if c.endswith("_utc"))
 
+    @property
+    def max_chars(self) -> tuple[int | None, ...]:
+        """Each record column's length limit (``MaxChars`` on its field), None for none."""
+        return tuple(_max_chars(self.record, c) for c in self.record.COLUMNS)
+
+    def column_check(self, index: int, raw: str) -> cs.Check:
+        """The check of record column ``index`` over the SQL expression ``raw``."""
+        limit = self.max_chars[index]
+        factory = self.checks[index]
+        return factory(raw) if limit is None else factory(raw, limit)
+
     def key_text(self, values: dict[str, object]) -> str | None:
         parts = [values.get(c) for c in self.record.KEY]
         if all(p is None or (isinstance(p, str) and not p.strip()) for p in parts):
             return None
         return "|".join("" if p is None else str(p) for p in parts)
+
+
+def _max_chars(record: type[ExportRecord], column: str) -> int | None:
+    metadata = record.model_fields[column].metadata
+    return next((m.limit for m in metadata if isinstance(m, MaxChars)), None)
 
 
 def _opt_num(c: str) -> cs.Check:
@@ -64,6 +82,10 @@ def _positive(c: str) -> cs.Check:
     return cs.number(c, minimum="> 0")
 
 
+def _quantity(c: str) -> cs.Check:
+    return cs.number(c, minimum="quantity")
+
+
 def _non_negative(c: str) -> cs.Check:
     return cs.number(c, minimum=">= 0")
 
@@ -72,16 +94,16 @@ def _opt_timestamp(c: str) -> cs.Check:
     return cs.timestamp(c, required=False)
 
 
-def _gtc(c: str) -> cs.Check:
-    return cs.text_or_literal(c, "GTC")
+def _gtc(c: str, max_chars: int | None = None) -> cs.Check:
+    return cs.text_or_literal(c, "GTC", max_chars)
 
 
-def _strategy_default(c: str) -> cs.Check:
-    return cs.text_with_default(c, DEFAULT_STRATEGY)
+def _strategy_default(c: str, max_chars: int | None = None) -> cs.Check:
+    return cs.text_with_default(c, DEFAULT_STRATEGY, max_chars)
 
 
-def _account_default(c: str) -> cs.Check:
-    return cs.text_with_default(c, DEFAULT_ACCOUNT)
+def _account_default(c: str, max_chars: int | None = None) -> cs.Check:
+    return cs.text_with_default(c, DEFAULT_ACCOUNT, max_chars)
 
 
 INSTRUMENTS = TableSpec(
@@ -127,7 +149,7 @@ ORDERS = TableSpec(
         cs.timestamp,  # submit_time_utc
         _opt_positive,  # price
         _opt_positive,  # stop_price
-        _positive,  # quantity
+        _quantity,  # quantity
         cs.status,
         cs.optional_text,  # reject_reason
         cs.optional_text,  # cancel_reason
@@ -150,7 +172,7 @@ EXECUTIONS = TableSpec(
         cs.side,
         cs.timestamp,  # exec_time_utc
         _positive,  # price
-        _positive,  # quantity
+        _quantity,  # quantity
         cs.fee,
         cs.optional_text,  # fee_currency
         cs.optional_text,  # liquidity_flag
@@ -182,6 +204,7 @@ C_CHECK_KINDS: dict[CheckFactory, str] = {
     cs.number: "N",
     _opt_num: "n",
     _positive: "P",
+    _quantity: "Q",
     _opt_positive: "p",
     _non_negative: "Z",
     cs.fee: "F",

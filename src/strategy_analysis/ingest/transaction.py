@@ -108,9 +108,10 @@ def unsuccessful(
     job_id: str | None,
     started: float,
     session: StreamSession | None = None,
+    record: bool = True,
 ) -> ImportReport:
-    """Mark ``report`` refused or failed and record it (not for a dry run); a stream
-    batch's on its ``session``."""
+    """Mark ``report`` refused or failed and record it (not for a dry run, nor when not
+    ``record``); a stream batch's on its ``session``."""
     report.status = status
     report.error = error
     report.import_id = None
@@ -119,7 +120,7 @@ def unsuccessful(
     report.conflicts = []
     report.duration_seconds = time.perf_counter() - started
     log.warning("import of %s %s: %s", report.file_name or report.source, status, error)
-    if not dry_run:
+    if record and not dry_run:
         try:
             report.import_id = record_failure(engine, report, job_id, session)
         except IMPORT_ERRORS:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..contract.timestamps import shifted
 from ..db.models import Execution, Run, Strategy, utc_now
 from ..db.types import stored_instant
 from ..db.upsert_base import DuplicateKeysError, MergeResult
@@ -243,8 +244,8 @@ class ImportWriter:
             # Bars are known by their start; one that starts before a run's first fill may
             # still contain it: a day of slack covers the longest named timeframe ('1d').
             select(Run.run_id, literal(symbol, String).label("symbol")).where(
-                Run.first_data_time <= last + timedelta(days=1),
-                Run.last_data_time >= first - timedelta(days=1),
+                Run.first_data_time <= shifted(last, timedelta(days=1)),
+                Run.last_data_time >= shifted(first, -timedelta(days=1)),
             )
             for symbol, (first, last) in self.bar_ranges.items()
         ]

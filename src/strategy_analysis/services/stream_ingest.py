@@ -36,7 +36,8 @@ def ingest_stream_batch(
     scheduler: RebuildScheduler,
     locks: RunLocks,
 ) -> ImportReport:
-    """Raises BatchFormatError for a body that is not a batch object."""
+    """Raises BatchFormatError for a body that is not a batch object (or whose run cannot
+    be stored), StoreFailedError when the database failed to store it."""
     from ..ingest.stream import ingest_batch
 
     immediate = closes_run(payload)

@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
+from ..contract.timestamps import shifted
 from ..db.models import Bar, Execution, RunStatistics, Trade, TradeLot
 from ..trades.columns import API_TRADE_FIELDS
 from ..trades.timeframes import timeframe_seconds
@@ -268,13 +269,13 @@ def trade_bars(
         .where(
             bars.symbol == trade["symbol"],
             bars.timeframe == timeframe,
-            bars.start_time >= entry - margin,
+            bars.start_time >= shifted(entry, -margin),
         )
         .order_by(bars.start_time)
         .limit(MAX_BARS + 1)
     )
     if trade["exit_time"] is not None:
-        query = query.where(bars.start_time < exit_ + margin)
+        query = query.where(bars.start_time < shifted(exit_, margin))
     rows = [dict(row) for row in conn.execute(query).mappings()]
     truncated = len(rows) > MAX_BARS
     return rows[:MAX_BARS], truncated

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from ...ingest.errors import BatchFormatError
+from ...ingest.errors import BatchFormatError, StoreFailedError
 from ...ingest.report import ImportReport
 from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
@@ -22,7 +22,14 @@ from ...jobs.upload_store import upload_store_id
 from ...jobs.worker import ImportWorker
 from ...services import stream_ingest, uploads
 from ..deps import SessionDep, WriteAccess
-from ..errors import ApiError, NotFoundError, UnprocessableError, UnsupportedMediaError
+from ..errors import (
+    ApiError,
+    NotFoundError,
+    ServerFailureError,
+    ServiceBusyError,
+    UnprocessableError,
+    UnsupportedMediaError,
+)
 from ..params import Ident
 from ..request_body import read_body
 from ..schemas.common import error_responses
@@ -140,11 +147,20 @@ async def upload(
     operation_id="ingest-stream",
     summary="Ingest one stream batch",
     description="One JSON batch (export-format.md section 2), optionally gzip-compressed. "
-    "Idempotent: a retried batch changes nothing. Answers per-table counts and each "
-    "rejected record with its position, key and reason. The trades of the affected "
-    "(run, symbol) pairs are rebuilt shortly after, immediately when the batch closes the run.",
+    "Idempotent: a retried batch changes nothing. A 200 answer means every valid record of "
+    "the batch is stored; it reports per-table counts and each rejected record with its "
+    "position, key and reason (a value out of bounds rejects its record: text longer than "
+    "its column, 200 characters for ids and names, or holding a NUL or a lone surrogate; "
+    "an amount beyond 1e15 in magnitude; a quantity outside 1e-9 to 1e9; a time outside "
+    "years 1-9999 once converted to UTC). A body that is not a JSON object, or nests "
+    "deeper than 64 levels, is 400; a batch of the wrong shape, or whose run holds a value "
+    "that cannot be stored, is 422, naming it. When the database fails to store the "
+    "batch nothing of it is stored and the answer is 503 with `Retry-After` when sending "
+    "it again may succeed (the database locked by another writer past its busy timeout, "
+    "a lost connection), 500 otherwise. The trades of the affected (run, symbol) pairs "
+    "are rebuilt shortly after, immediately when the batch closes the run.",
     response_model=ImportReport,
-    responses=error_responses(400, 401, 413, 415, 422, 503),
+    responses=error_responses(400, 401, 413, 415, 422, 500, 503),
     openapi_extra=_STREAM_BODY,
     dependencies=[WriteAccess],
 )
@@ -163,6 +179,8 @@ async def stream(request: Request) -> Any:
     )
     try:
         payload = decode_batch_body(body)
+    except BatchFormatError as exc:  # nested too deeply to decode
+        raise ApiError(f"body refused: {exc}") from None
     except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError included
         raise ApiError(f"body is not JSON: {exc}") from None
     if not isinstance(payload, dict):
@@ -179,6 +197,11 @@ async def stream(request: Request) -> Any:
         )
     except BatchFormatError as exc:
         raise UnprocessableError(str(exc)) from None
+    except StoreFailedError as exc:
+        detail = f"the batch was not stored: {exc.reason}"
+        if exc.retryable:
+            raise ServiceBusyError(f"{detail}; send it again") from None
+        raise ServerFailureError(detail) from None
     return Response(report_json(report), media_type="application/json")
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Path, Query
 from ...services import runs_query, trades_query
 from ..deps import SessionDep
 from ..errors import NotFoundError
-from ..params import MAX_OFFSET, Ident
+from ..params import MAX_OFFSET, Ident, StoredRunId
 from ..schemas.common import error_responses
 from ..schemas.runs import EquityCurve, RunOut, RunPage, RunStatisticsOut, StrategyOut
 from ..schemas.trades import PnlDistribution
@@ -17,7 +17,7 @@ from ..schemas.trades import PnlDistribution
 strategies_router = APIRouter(prefix="/api/strategies", tags=["strategies"])
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
-RunIdPath = Annotated[Ident, Path(description="The run's id")]
+RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
 
 
 @strategies_router.get(

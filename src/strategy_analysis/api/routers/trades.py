@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Path, Query
 from ...services import trades_query
 from ..deps import SessionDep
 from ..errors import NotFoundError, UnprocessableError
-from ..params import MAX_OFFSET, Ident
+from ..params import MAX_OFFSET, Ident, StoredRunId
 from ..schemas.common import error_responses
 from ..schemas.trades import TradeDetail, TradePage
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
 )
 def list_trades(
     session: SessionDep,
-    run_id: Ident | None = None,
+    run_id: StoredRunId | None = None,
     strategy_id: Ident | None = None,
     symbol: Ident | None = None,
     account_id: Ident | None = None,

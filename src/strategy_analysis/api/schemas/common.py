@@ -33,7 +33,7 @@ class PageInfo(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error answers this body with a 4xx status."""
+    """Every error answers this body, with a 4xx status (or a 5xx: the server failed)."""
 
     detail: str = Field(examples=["no trade with id 7c1e..."])
 
@@ -48,6 +48,7 @@ def error_responses(*codes: int) -> dict[int | str, dict]:
         413: "Body too large",
         415: "Unsupported file type",
         422: "Invalid request",
-        503: "Database busy; retry",
+        500: "The server failed; nothing of the request was done",
+        503: "Database busy or unreachable; retry (after `Retry-After` seconds)",
     }
     return {code: {"model": ErrorBody, "description": descriptions[code]} for code in codes}

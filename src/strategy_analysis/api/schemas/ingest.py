@@ -7,24 +7,35 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...contract.records import BarRecord, ExecutionRecord, InstrumentRecord, OrderRecord
+from ...contract.records import (
+    VERSION_CHARS,
+    BarRecord,
+    ExecutionRecord,
+    InstrumentRecord,
+    OrderRecord,
+)
+from ...contract.values import ID_CHARS
 
 
 class StreamRun(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     run_id: str | None = Field(
-        default=None, description="Required when orders or executions are present"
+        default=None,
+        max_length=ID_CHARS,
+        description="Required when orders or executions are present; no '/' (it names "
+        "the run in URL paths). A run value that cannot be stored (a NUL, a lone "
+        "surrogate, longer than its field) refuses the batch with 422.",
     )
-    strategy_id: str | None = None
-    strategy_name: str | None = None
-    strategy_version: str | None = None
+    strategy_id: str | None = Field(default=None, max_length=ID_CHARS)
+    strategy_name: str | None = Field(default=None, max_length=ID_CHARS)
+    strategy_version: str | None = Field(default=None, max_length=VERSION_CHARS)
     parameters: dict[str, Any] | None = None
     mode: str | None = Field(default=None, description="backtest | sim | live")
     status: str | None = Field(
         default=None, description="RUNNING; COMPLETED or FAILED close the run"
     )
-    account_id: str | None = None
+    account_id: str | None = Field(default=None, max_length=ID_CHARS)
     reported_net_pnl: float | None = None
     reported_trade_count: int | None = None
 
