@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
@@ -20,16 +21,35 @@ def _out(row: Any) -> dict[str, Any]:
     return data
 
 
-def list_imports(conn: Connection, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def list_imports(
+    conn: Connection, *, limit: int, offset: int, run_id: str | None = None
+) -> tuple[list[dict[str, Any]], int, int]:
+    """A page of the history (of the imports that wrote ``run_id``'s data, when given),
+    the number of matching imports and their rejected records."""
     query = (
         select(*_record_cols)
         .order_by(ImportRecord.created_at.desc(), ImportRecord.id.desc())
         .limit(limit)
         .offset(offset)
     )
+    totals = select(func.count(), func.coalesce(func.sum(ImportRecord.rejected_count), 0))
+    if run_id is not None:
+        query = query.where(_wrote_run(conn, run_id))
+        totals = totals.where(_wrote_run(conn, run_id))
     rows = [_out(row) for row in conn.execute(query).mappings()]
-    total = conn.execute(select(func.count()).select_from(ImportRecord)).scalar_one()
-    return rows, total
+    total, rejected = conn.execute(totals.select_from(ImportRecord)).one()
+    return rows, total, int(rejected)
+
+
+def _wrote_run(conn: Connection, run_id: str) -> Any:
+    """An import whose run_ids (a JSON array) holds ``run_id``."""
+    if conn.dialect.name == "postgresql":
+        return text("import_records.run_ids @> CAST(:run_ids AS jsonb)").bindparams(
+            run_ids=json.dumps([run_id])
+        )
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(import_records.run_ids) WHERE json_each.value = :run_id)"
+    ).bindparams(run_id=run_id)
 
 
 def get_import(

@@ -1,7 +1,8 @@
 """GET /api/events: server-sent events from the in-process event bus.
 
 Events: ``job_progress`` {job_id, done, total}, ``job_finished`` {job_id, status,
-import_id}, ``analysis_updated`` {strategy_id, run_id, trades}. Data is JSON. A comment
+import_id}, ``analysis_updated`` {strategy_id, run_id, trades}, ``run_updated`` and
+``run_deleted`` {run_id, strategy_id}. Data is JSON. A comment
 line goes out every ``HEARTBEAT_SECONDS`` so proxies keep the connection open.
 """
 
@@ -36,8 +37,9 @@ def format_event(event: Event) -> str:
     operation_id="events-stream",
     summary="Live events (server-sent events)",
     description="`text/event-stream` of `job_progress` {job_id, done, total}, `job_finished` "
-    "{job_id, status, import_id} and `analysis_updated` {strategy_id, run_id, trades}, each "
-    "with JSON data; a comment heartbeat every 15 s.",
+    "{job_id, status, import_id}, `analysis_updated` {strategy_id, run_id, trades}, "
+    "`run_updated` and `run_deleted` {run_id, strategy_id} (a run's name, notes or tags "
+    "changed; a run was deleted), each with JSON data; a comment heartbeat every 15 s.",
     response_class=StreamingResponse,
     responses={
         200: {

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Path, Query
 from ...services import imports_query
 from ..deps import SessionDep
 from ..errors import NotFoundError
-from ..params import MAX_INT64, MAX_OFFSET
+from ..params import MAX_INT64, MAX_OFFSET, Ident
 from ..schemas.common import error_responses
 from ..schemas.imports import ImportDetail, ImportPage
 
@@ -25,12 +25,21 @@ router = APIRouter(prefix="/api/imports", tags=["imports"])
 )
 def list_imports(
     session: SessionDep,
+    run_id: Annotated[Ident | None, Query(description="Imports that wrote this run's data")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ImportPage:
-    rows, total = imports_query.list_imports(session.connection(), limit=limit, offset=offset)
+    rows, total, rejected = imports_query.list_imports(
+        session.connection(), limit=limit, offset=offset, run_id=run_id
+    )
     return ImportPage.model_validate(
-        {"items": rows, "total": total, "limit": limit, "offset": offset}
+        {
+            "items": rows,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "rejected_total": rejected,
+        }
     )
 
 
