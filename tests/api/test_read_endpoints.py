@@ -29,6 +29,8 @@ API_TRADE_FIELDS = {
     "mfe_points",
     "etd",
     "duration_seconds",
+    "notes",
+    "tags",
 }
 
 

@@ -169,10 +169,18 @@ export interface paths {
         get: operations["runs-get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a run
+         * @description Deletes the run with its orders, executions, trades, lot matches, statistics, notes and tags in one transaction, then announces `run_deleted` on `/api/events`. Bars (shared by the symbol's runs), the strategy, instruments and the import history stay. On PostgreSQL a run imported into partitions of its own loses them whole, whatever their size.
+         */
+        delete: operations["runs-delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Name, notes and tags of a run
+         * @description The user's own: no import or stream batch overwrites them. Fields left out stay as they are; blank text or null clears one.
+         */
+        patch: operations["runs-patch"];
         trace?: never;
     };
     "/api/runs/{run_id}/stats": {
@@ -219,8 +227,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Histogram of closed trades' net PnL */
+        /**
+         * Histogram of closed trades' net PnL
+         * @description About `bins` buckets of one round width (1, 2, 2.5 or 5 times a power of ten), their edges multiples of it.
+         */
         get: operations["runs-pnl-distribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/excursions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Net PnL against MAE and MFE of every closed trade
+         * @description For the scatter charts: all closed trades, or at most `points` of them per chart chosen to draw alike (the extremes always among them).
+         */
+        get: operations["runs-excursions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -261,6 +292,30 @@ export interface paths {
          * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000.
          */
         get: operations["trades-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set a trade's notes and tags
+         * @description Kept across rebuilds and re-imports (the trade_id is stable). Fields left out stay as they are.
+         */
+        patch: operations["trades-patch"];
+        trace?: never;
+    };
+    "/api/trades/{trade_id}/neighbours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trades before and after this one in a filtered, sorted list
+         * @description The list is the trade's run's trades as `GET /api/trades` gives them with the same filters and `sort` (its `run_id` is the trade's own). Previous and next are null at the list's ends.
+         */
+        get: operations["trades-neighbours"];
         put?: never;
         post?: never;
         delete?: never;
@@ -318,7 +373,7 @@ export interface paths {
         };
         /**
          * Live events (server-sent events)
-         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_finished` {job_id, status, import_id} and `analysis_updated` {strategy_id, run_id, trades}, each with JSON data; a comment heartbeat every 15 s.
+         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_finished` {job_id, status, import_id}, `analysis_updated` {strategy_id, run_id, trades}, `run_updated` and `run_deleted` {run_id, strategy_id} (a run's name, notes or tags changed; a run was deleted), each with JSON data; a comment heartbeat every 15 s.
          */
         get: operations["events-stream"];
         put?: never;
@@ -446,6 +501,69 @@ export interface components {
              * @example no trade with id 7c1e...
              */
             detail: string;
+        };
+        /** ExcursionPoint */
+        ExcursionPoint: {
+            /** Trade Id */
+            trade_id: string;
+            /**
+             * Value
+             * @description The trade's MAE or MFE (money)
+             */
+            value: number;
+            /** Pnl Net */
+            pnl_net: number;
+        };
+        /**
+         * ExcursionScatter
+         * @description Net PnL against MAE and against MFE for the run's closed trades.
+         * @example {
+         *       "mae": {
+         *         "points": [
+         *           {
+         *             "pnl_net": 320.8,
+         *             "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8",
+         *             "value": 75
+         *           },
+         *           {
+         *             "pnl_net": -95,
+         *             "trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *             "value": 210
+         *           }
+         *         ],
+         *         "total": 2
+         *       },
+         *       "mfe": {
+         *         "points": [],
+         *         "total": 0
+         *       },
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "trades": 2
+         *     }
+         */
+        ExcursionScatter: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Trades
+             * @description Closed trades with a net PnL
+             */
+            trades: number;
+            mae: components["schemas"]["ExcursionSeries"];
+            mfe: components["schemas"]["ExcursionSeries"];
+        };
+        /** ExcursionSeries */
+        ExcursionSeries: {
+            /**
+             * Total
+             * @description Closed trades with this excursion
+             */
+            total: number;
+            /**
+             * Points
+             * @description All of them, or at most `points` that draw alike: one per occupied cell of a grid over the plot (the one farthest from the centre), the extremes always kept
+             */
+            points: components["schemas"]["ExcursionPoint"][];
         };
         /**
          * ExecutionOut
@@ -750,6 +868,7 @@ export interface components {
          *       ],
          *       "limit": 50,
          *       "offset": 0,
+         *       "rejected_total": 0,
          *       "total": 1
          *     }
          */
@@ -772,6 +891,11 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["ImportOut"][];
+            /**
+             * Rejected Total
+             * @description Rejected records of every matching import
+             */
+            rejected_total: number;
         };
         /** ImportReport */
         ImportReport: {
@@ -1055,9 +1179,43 @@ export interface components {
             trades: number;
         };
         /**
+         * RunDeleted
+         * @example {
+         *       "deleted": {
+         *         "executions": 96,
+         *         "orders": 120,
+         *         "run_statistics": 1,
+         *         "run_tags": 1,
+         *         "runs": 1,
+         *         "trade_lots": 44,
+         *         "trade_notes": 1,
+         *         "trade_tags": 1,
+         *         "trades": 42
+         *       },
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "strategy_id": "StackedImbalance"
+         *     }
+         */
+        RunDeleted: {
+            /** Run Id */
+            run_id: string;
+            /** Strategy Id */
+            strategy_id: string;
+            /**
+             * Deleted
+             * @description Rows deleted per table
+             */
+            deleted: {
+                [key: string]: number;
+            };
+        };
+        /**
          * RunOut
          * @example {
          *       "account_id": "Sim101",
+         *       "accounts": [
+         *         "Sim101"
+         *       ],
          *       "analysis_updated_at": "2025-01-06T22:01:02Z",
          *       "counts": {
          *         "executions": 96,
@@ -1070,6 +1228,8 @@ export interface components {
          *       "first_data_time": "2025-01-06T14:30:00Z",
          *       "last_data_time": "2025-01-06T21:59:00Z",
          *       "mode": "backtest",
+         *       "name": "ES ratio 3, January",
+         *       "notes": "First backtest with the new stop.",
          *       "parameters": {
          *         "ratio": 3
          *       },
@@ -1088,6 +1248,15 @@ export interface components {
          *         "profit_factor": 1.8,
          *         "total_trades": 42
          *       },
+         *       "symbols": [
+         *         "ES 12-25"
+         *       ],
+         *       "tags": [
+         *         "baseline"
+         *       ],
+         *       "trade_tags": [
+         *         "late entry"
+         *       ],
          *       "updated_at": "2025-01-06T22:01:00Z"
          *     }
          */
@@ -1144,6 +1313,36 @@ export interface components {
             counts: components["schemas"]["RunCounts"];
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
+            /**
+             * Name
+             * @description The user's name for the run (PATCH); null: none
+             */
+            name: string | null;
+            /**
+             * Notes
+             * @description The user's notes on the run (PATCH)
+             */
+            notes: string | null;
+            /**
+             * Tags
+             * @description The user's tags on the run (PATCH), sorted
+             */
+            tags: string[];
+            /**
+             * Accounts
+             * @description The accounts of the run's trades
+             */
+            accounts: string[];
+            /**
+             * Symbols
+             * @description The symbols of the run's trades
+             */
+            symbols: string[];
+            /**
+             * Trade Tags
+             * @description The tags in use on the run's trades
+             */
+            trade_tags: string[];
         };
         /**
          * RunPage
@@ -1151,6 +1350,9 @@ export interface components {
          *       "items": [
          *         {
          *           "account_id": "Sim101",
+         *           "accounts": [
+         *             "Sim101"
+         *           ],
          *           "analysis_updated_at": "2025-01-06T22:01:02Z",
          *           "counts": {
          *             "executions": 96,
@@ -1163,6 +1365,8 @@ export interface components {
          *           "first_data_time": "2025-01-06T14:30:00Z",
          *           "last_data_time": "2025-01-06T21:59:00Z",
          *           "mode": "backtest",
+         *           "name": "ES ratio 3, January",
+         *           "notes": "First backtest with the new stop.",
          *           "parameters": {
          *             "ratio": 3
          *           },
@@ -1181,6 +1385,15 @@ export interface components {
          *             "profit_factor": 1.8,
          *             "total_trades": 42
          *           },
+         *           "symbols": [
+         *             "ES 12-25"
+         *           ],
+         *           "tags": [
+         *             "baseline"
+         *           ],
+         *           "trade_tags": [
+         *             "late entry"
+         *           ],
          *           "updated_at": "2025-01-06T22:01:00Z"
          *         }
          *       ],
@@ -1208,6 +1421,31 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["RunOut"][];
+        };
+        /**
+         * RunPatch
+         * @description Fields left out stay as they are; blank text or null clears a field.
+         * @example {
+         *       "name": "ES ratio 3, January",
+         *       "tags": [
+         *         "baseline",
+         *         "2025-01"
+         *       ]
+         *     }
+         */
+        RunPatch: {
+            /**
+             * Name
+             * @description Shown instead of the run's id
+             */
+            name?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Tags
+             * @description Replaces the tags: each trimmed, inner spaces collapsed, blank ones dropped, duplicates (ignoring case) kept once; null or [] removes them all
+             */
+            tags?: string[] | null;
         };
         /**
          * RunStatisticsOut
@@ -1412,6 +1650,28 @@ export interface components {
             conflicts: number;
         };
         /**
+         * TradeAnnotation
+         * @description A trade's notes and tags as stored (kept across rebuilds and re-imports).
+         * @example {
+         *       "notes": "Chased the entry.",
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "tags": [
+         *         "late entry"
+         *       ],
+         *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
+         *     }
+         */
+        TradeAnnotation: {
+            /** Trade Id */
+            trade_id: string;
+            /** Run Id */
+            run_id: string;
+            /** Notes */
+            notes: string | null;
+            /** Tags */
+            tags: string[];
+        };
+        /**
          * TradeDetail
          * @description A trade with its fills, lot matches and the bars around it (finest timeframe).
          * @example {
@@ -1443,6 +1703,7 @@ export interface components {
          *         "status": "CLOSED",
          *         "strategy_id": "StackedImbalance",
          *         "symbol": "ES 12-25",
+         *         "tags": [],
          *         "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *       }
          *     }
@@ -1528,6 +1789,22 @@ export interface components {
             pnl_gross: number;
         };
         /**
+         * TradeNeighbours
+         * @description The trades before and after one trade in the list its filters and sort describe.
+         * @example {
+         *       "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
+         *     }
+         */
+        TradeNeighbours: {
+            /** Trade Id */
+            trade_id: string;
+            /** Prev Trade Id */
+            prev_trade_id: string | null;
+            /** Next Trade Id */
+            next_trade_id: string | null;
+        };
+        /**
          * TradeOut
          * @description One round-trip trade. OPEN trades have null exit fields and excursions.
          * @example {
@@ -1551,6 +1828,7 @@ export interface components {
          *       "status": "CLOSED",
          *       "strategy_id": "StackedImbalance",
          *       "symbol": "ES 12-25",
+         *       "tags": [],
          *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *     }
          */
@@ -1607,6 +1885,16 @@ export interface components {
             etd: number | null;
             /** Duration Seconds */
             duration_seconds: number | null;
+            /**
+             * Notes
+             * @description The user's notes on the trade (PATCH)
+             */
+            notes: string | null;
+            /**
+             * Tags
+             * @description The user's tags on the trade (PATCH), sorted
+             */
+            tags: string[];
         };
         /**
          * TradePage
@@ -1633,6 +1921,7 @@ export interface components {
          *           "status": "CLOSED",
          *           "strategy_id": "StackedImbalance",
          *           "symbol": "ES 12-25",
+         *           "tags": [],
          *           "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *         }
          *       ],
@@ -1660,6 +1949,25 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["TradeOut"][];
+        };
+        /**
+         * TradePatch
+         * @description Fields left out stay as they are; blank text or null clears the notes.
+         * @example {
+         *       "notes": "Chased the entry.",
+         *       "tags": [
+         *         "late entry"
+         *       ]
+         *     }
+         */
+        TradePatch: {
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Tags
+             * @description Replaces the tags: each trimmed, inner spaces collapsed, blank ones dropped, duplicates (ignoring case) kept once; null or [] removes them all
+             */
+            tags?: string[] | null;
         };
         /**
          * UploadAccepted
@@ -2262,6 +2570,8 @@ export interface operations {
     "imports-list": {
         parameters: {
             query?: {
+                /** @description Imports that wrote this run's data */
+                run_id?: string | null;
                 limit?: number;
                 offset?: number;
             };
@@ -2385,6 +2695,8 @@ export interface operations {
         parameters: {
             query?: {
                 strategy_id?: string | null;
+                /** @description Runs carrying this tag (PATCH) */
+                tag?: string | null;
                 limit?: number;
                 offset?: number;
             };
@@ -2442,6 +2754,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the server has an API_KEY */
+                "x-api-key"?: string | null;
+            };
+            path: {
+                /** @description The run's id */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDeleted"];
+                };
+            };
+            /** @description Missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-patch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the server has an API_KEY */
+                "x-api-key"?: string | null;
+            };
+            path: {
+                /** @description The run's id */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not found */
@@ -2625,9 +3065,65 @@ export interface operations {
             };
         };
     };
+    "runs-excursions": {
+        parameters: {
+            query?: {
+                points?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExcursionScatter"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "trades-list": {
         parameters: {
             query?: {
+                /** @description e.g. `entry_time`, `-pnl_net` */
+                sort?: string | null;
+                limit?: number;
+                offset?: number;
                 run_id?: string | null;
                 strategy_id?: string | null;
                 symbol?: string | null;
@@ -2640,10 +3136,8 @@ export interface operations {
                 to?: string | null;
                 /** @description pnl_net > 0 or < 0 */
                 outcome?: ("winners" | "losers") | null;
-                /** @description e.g. `entry_time`, `-pnl_net` */
-                sort?: string | null;
-                limit?: number;
-                offset?: number;
+                /** @description Trades carrying this tag (PATCH) */
+                tag?: string | null;
             };
             header?: never;
             path?: never;
@@ -2698,6 +3192,137 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TradeDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "trades-patch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the server has an API_KEY */
+                "x-api-key"?: string | null;
+            };
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeAnnotation"];
+                };
+            };
+            /** @description Missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "trades-neighbours": {
+        parameters: {
+            query?: {
+                /** @description e.g. `entry_time`, `-pnl_net` */
+                sort?: string | null;
+                run_id?: string | null;
+                strategy_id?: string | null;
+                symbol?: string | null;
+                account_id?: string | null;
+                side?: ("LONG" | "SHORT") | null;
+                status?: ("OPEN" | "CLOSED") | null;
+                /** @description Entry time >= this */
+                from?: string | null;
+                /** @description Entry time < this */
+                to?: string | null;
+                /** @description pnl_net > 0 or < 0 */
+                outcome?: ("winners" | "losers") | null;
+                /** @description Trades carrying this tag (PATCH) */
+                tag?: string | null;
+            };
+            header?: never;
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeNeighbours"];
                 };
             };
             /** @description Not found */

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import LockNotAvailable
 from sqlalchemy.exc import DataError, OperationalError
 
 
@@ -66,8 +67,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, exc: OperationalError) -> JSONResponse:
-        # SQLite has one writer: a long import can hold the lock past the busy timeout.
-        if "locked" in str(exc.orig).lower():
+        # SQLite has one writer: a long import can hold the lock past the busy timeout;
+        # on PostgreSQL a statement that sets a lock timeout (deleting a run) can pass it.
+        if isinstance(exc.orig, LockNotAvailable) or "locked" in str(exc.orig).lower():
             return JSONResponse(
                 status_code=503,
                 content={"detail": "the database is busy with another write; retry shortly"},
