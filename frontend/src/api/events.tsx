@@ -1,6 +1,8 @@
-// Server-sent events from /api/events: job progress, job finished, analysis updated.
+// Server-sent events from /api/events: job progress, job finished, analysis updated, a run
+// renamed or deleted.
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { forgetRun } from "./management";
 
 export interface JobProgressEvent {
   job_id: string;
@@ -16,6 +18,11 @@ export interface AnalysisUpdatedEvent {
   strategy_id: string;
   run_id: string;
   trades: number | null;
+}
+
+export interface RunChangedEvent {
+  run_id: string;
+  strategy_id: string;
 }
 
 export interface Toast {
@@ -89,6 +96,18 @@ export function EventsProvider({ children }: { children: ReactNode }) {
         { id, strategyId: data.strategy_id, runId: data.run_id, trades: data.trades ?? null },
       ]);
       dismissLater(id);
+    });
+    source.addEventListener("run_updated", (e) => {
+      const data = parse<RunChangedEvent>(e);
+      if (!data) return;
+      void queryClient.invalidateQueries({ queryKey: ["runs"] });
+      void queryClient.invalidateQueries({ queryKey: ["run", data.run_id, "detail"] });
+    });
+    source.addEventListener("run_deleted", (e) => {
+      const data = parse<RunChangedEvent>(e);
+      if (!data) return;
+      forgetRun(queryClient, data.run_id);
+      setToasts((list) => list.filter((t) => t.runId !== data.run_id));
     });
     const pending = timers.current;
     return () => {

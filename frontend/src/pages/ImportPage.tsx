@@ -4,6 +4,7 @@ import type { ImportReport } from "../api/types";
 import { ErrorState, Loading } from "../components/common/States";
 import { importDuration } from "../components/data/ImportHistoryTable";
 import { ImportReportView } from "../components/data/ImportReportView";
+import { RunLabel } from "../components/runs/RunName";
 import { fmtDuration, fmtInt, fmtTime } from "../format";
 
 export function ImportPage() {
@@ -28,7 +29,7 @@ function ImportDetailView({ importId }: { importId: number }) {
       {imp.isPending ? (
         <Loading rows={6} />
       ) : imp.isError ? (
-        <ErrorState error={imp.error} retry={() => void imp.refetch()} />
+        <ErrorState error={imp.error} retry={() => void imp.refetch()} back={{ to: "/data", label: "Back to the import history" }} />
       ) : (
         <>
           <div className="page-head">
@@ -56,8 +57,8 @@ function ImportDetailView({ importId }: { importId: number }) {
                     ? "—"
                     : imp.data.run_ids.map((r) => (
                         <div key={r}>
-                          <Link className="mono" to={`/runs/${encodeURIComponent(r)}`}>
-                            {r}
+                          <Link to={`/runs/${encodeURIComponent(r)}`}>
+                            <RunLabel runId={r} />
                           </Link>
                         </div>
                       ))}

@@ -22,8 +22,9 @@ export function baseChartOptions(height: number): DeepPartial<TimeChartOptions> 
       textColor: CHART_COLORS.text,
       fontSize: 11,
       fontFamily: '"JetBrains Mono", Consolas, monospace',
-      // The library's licence asks for a link to TradingView; its logo gives it.
-      attributionLogo: true,
+      // The library's licence asks for a link to TradingView: each chart's legend has it
+      // (<Attribution />); the logo would sit on the data.
+      attributionLogo: false,
     },
     grid: {
       vertLines: { color: CHART_COLORS.grid },

@@ -17,7 +17,9 @@ export function Pager({
   return (
     <nav className="pager" aria-label="Pages">
       <span className="num">
-        {fmtInt(Math.min(total, offset + 1))}–{fmtInt(Math.min(total, offset + limit))} of {fmtInt(total)}
+        {offset >= total
+          ? `past the end of ${fmtInt(total)}`
+          : `${fmtInt(offset + 1)}–${fmtInt(Math.min(total, offset + limit))} of ${fmtInt(total)}`}
       </span>
       <button type="button" className="small" disabled={offset === 0} onClick={() => onOffset(0)} aria-label="First page">
         «
@@ -26,13 +28,13 @@ export function Pager({
         type="button"
         className="small"
         disabled={offset === 0}
-        onClick={() => onOffset(Math.max(0, offset - limit))}
+        onClick={() => onOffset(offset >= total ? (pages - 1) * limit : Math.max(0, offset - limit))}
         aria-label="Previous page"
       >
         ‹ Prev
       </button>
       <span className="num">
-        page {fmtInt(page)} / {fmtInt(pages)}
+        page {fmtInt(page)} / {fmtInt(Math.max(pages, page))}
       </span>
       <button
         type="button"

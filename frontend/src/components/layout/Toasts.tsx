@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import { useToasts } from "../../api/events";
 import { fmtInt } from "../../format";
+import { RunLabel } from "../runs/RunName";
 
 export function Toasts() {
   const { toasts, dismissToast } = useToasts();
@@ -13,7 +14,7 @@ export function Toasts() {
               Analysis updated for strategy <strong>{t.strategyId}</strong>
             </div>
             <div className="dim" style={{ fontSize: 12 }}>
-              run <span className="mono">{t.runId}</span>
+              run <RunLabel runId={t.runId} />
               {t.trades != null && <> · {fmtInt(t.trades)} trades</>}
             </div>
             <Link to={`/runs/${encodeURIComponent(t.runId)}`} onClick={() => dismissToast(t.id)}>

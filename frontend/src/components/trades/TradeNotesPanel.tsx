@@ -1,0 +1,90 @@
+import { useState } from "react";
+import { usePatchTrade } from "../../api/management";
+import type { Trade } from "../../api/types";
+import { parseTags, TagList, TagsField } from "../common/Tags";
+
+/** The trade's notes and tags: kept across rebuilds and re-imports of its run. */
+export function TradeNotesPanel({ trade, tagSuggestions = [] }: { trade: Trade; tagSuggestions?: readonly string[] }) {
+  const [editing, setEditing] = useState(false);
+  return (
+    <section className="panel" aria-labelledby="notes-title" data-testid="trade-notes">
+      <div className="row" style={{ marginBottom: 6 }}>
+        <h2 id="notes-title" style={{ margin: 0 }}>
+          Notes
+        </h2>
+        <span style={{ flex: 1 }} />
+        {!editing && (
+          <button type="button" className="small" onClick={() => setEditing(true)}>
+            {trade.notes || trade.tags.length ? "Edit" : "Add notes or tags"}
+          </button>
+        )}
+      </div>
+      {editing ? (
+        <NotesEditor trade={trade} suggestions={tagSuggestions} onDone={() => setEditing(false)} />
+      ) : (
+        <>
+          <TagList tags={trade.tags} />
+          {trade.notes ? <p className="notes">{trade.notes}</p> : !trade.tags.length && <span className="faint">None yet.</span>}
+        </>
+      )}
+    </section>
+  );
+}
+
+function NotesEditor({ trade, suggestions, onDone }: { trade: Trade; suggestions: readonly string[]; onDone: () => void }) {
+  const [notes, setNotes] = useState(trade.notes ?? "");
+  const [tags, setTags] = useState(trade.tags.join(", "));
+  const patch = usePatchTrade(trade.trade_id, trade.run_id);
+  const save = () => patch.mutate({ notes: notes.trim() ? notes : null, tags: parseTags(tags) }, { onSuccess: onDone });
+  return (
+    <form
+      className="stack editor"
+      aria-label="Edit notes and tags"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.preventDefault();
+          onDone();
+        }
+      }}
+    >
+      <label className="field" htmlFor="trade-tags">
+        Tags
+      </label>
+      <TagsField id="trade-tags" value={tags} onChange={setTags} suggestions={suggestions} />
+      <label className="field">
+        Notes
+        <textarea
+          value={notes}
+          onChange={(e) => setNotes(e.target.value)}
+          rows={5}
+          maxLength={20000}
+          autoFocus
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              save();
+            }
+          }}
+        />
+      </label>
+      {patch.isError && (
+        <div className="inline-error" role="alert">
+          {patch.error.message}
+        </div>
+      )}
+      <div className="row">
+        <button type="submit" className="primary small" disabled={patch.isPending}>
+          {patch.isPending ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className="small ghost" onClick={onDone}>
+          Cancel
+        </button>
+        <span className="faint">Ctrl+Enter saves, Escape cancels</span>
+      </div>
+    </form>
+  );
+}
