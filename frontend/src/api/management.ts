@@ -3,6 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import type { TradeQuery } from "./queries";
+import type { components } from "./schema";
+
+type RunPage = components["schemas"]["RunPage"];
 
 export interface RunChanges {
   name?: string | null;
@@ -37,6 +40,11 @@ export function useDeleteRun(runId: string, onDeleted: () => void) {
 /** Drop every cached view of a deleted run and refresh the lists that showed it. */
 export function forgetRun(queryClient: ReturnType<typeof useQueryClient>, runId: string): void {
   queryClient.removeQueries({ queryKey: ["run", runId] });
+  // Gone from the lists at once, not after their refetch.
+  queryClient.setQueriesData<RunPage>({ queryKey: ["runs"] }, (page) => {
+    if (!page?.items.some((r) => r.run_id === runId)) return page;
+    return { ...page, items: page.items.filter((r) => r.run_id !== runId), total: page.total - 1 };
+  });
   void queryClient.invalidateQueries({ queryKey: ["runs"] });
   void queryClient.invalidateQueries({ queryKey: ["strategies"] });
   queryClient.removeQueries({ queryKey: ["trades"] });

@@ -19,7 +19,7 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
       ...base,
       // A curve of 100,000 trades must fit the width: allow far less than a pixel per point.
       timeScale: { ...base.timeScale, minBarSpacing: 0.0001 },
-      localization: { priceFormatter: fmtAxisMoney },
+      localization: { ...base.localization, priceFormatter: fmtAxisMoney },
     });
     const equity = chart.addSeries(LineSeries, {
       color: CHART_COLORS.accent,
@@ -41,7 +41,9 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
     );
     drawdown.setData(data.drawdown);
     chart.panes()[1]?.setHeight(Math.round(height * 0.3));
-    chart.timeScale().fitContent();
+    // Some room either side: the first date label is not cut at the chart's edge.
+    const last = data.equity.length - 1;
+    chart.timeScale().setVisibleLogicalRange({ from: -Math.max(2, last * 0.04), to: last + Math.max(1, last * 0.02) });
     const onMove = (param: MouseEventParams<Time>) => {
       const e = param.seriesData.get(equity) as { value?: number } | undefined;
       const d = param.seriesData.get(drawdown) as { value?: number } | undefined;

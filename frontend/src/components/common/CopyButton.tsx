@@ -22,7 +22,16 @@ export function CopyButton({ value, label = "Copy" }: { value: string; label?: s
         );
       }}
     >
-      {copied == null ? "⧉" : copied ? "copied" : "copy failed"}
+      {copied == null ? <CopyIcon /> : copied ? "copied" : "copy failed"}
     </button>
+  );
+}
+
+function CopyIcon() {
+  return (
+    <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.2">
+      <rect x="3.5" y="3.5" width="7" height="7" rx="1" />
+      <path d="M8.5 1.5h-6a1 1 0 0 0-1 1v6" />
+    </svg>
   );
 }

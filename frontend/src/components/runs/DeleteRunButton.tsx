@@ -47,8 +47,8 @@ function ConfirmDelete({ run, onClose }: { run: Run; onClose: () => void }) {
         aria-describedby="delete-what"
         onClick={(e) => e.stopPropagation()}
       >
-        <h2 id="delete-title" className="keep-case">
-          Delete run {runDisplayName(run)}?
+        <h2 id="delete-title">
+          <span className="keep-case">Delete run {runDisplayName(run)}?</span>
         </h2>
         <p id="delete-what">
           Its {what}, its statistics, notes and tags are deleted for good. Bars, instruments and the import history
