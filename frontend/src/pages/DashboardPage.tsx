@@ -163,7 +163,7 @@ function DistributionPanel({ runId }: { runId: string }) {
     <>
       <PnlHistogram buckets={dist.data.buckets} height={300} />
       <div className="chart-legend">
-        <span>{fmtInt(dist.data.trades)} closed trades</span>
+        <span>{plural(dist.data.trades, "closed trade")}</span>
       </div>
     </>
   );

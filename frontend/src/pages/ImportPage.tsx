@@ -6,6 +6,7 @@ import { importDuration } from "../components/data/ImportHistoryTable";
 import { ImportReportView } from "../components/data/ImportReportView";
 import { RunLabel } from "../components/runs/RunName";
 import { fmtDuration, fmtInt, fmtTime } from "../format";
+import { plural } from "../text";
 
 export function ImportPage() {
   const importId = Number(useParams().importId);
@@ -70,8 +71,8 @@ function ImportDetailView({ importId }: { importId: number }) {
               {(imp.data.rejected_total > imp.data.rejected.length ||
                 imp.data.conflicts_total > imp.data.conflicts.length) && (
                 <p className="faint">
-                  Showing {fmtInt(imp.data.rejected.length)} of {fmtInt(imp.data.rejected_total)} rejected records and{" "}
-                  {fmtInt(imp.data.conflicts.length)} of {fmtInt(imp.data.conflicts_total)} conflicts.
+                  Showing {fmtInt(imp.data.rejected.length)} of {plural(imp.data.rejected_total, "rejected record")} and{" "}
+                  {fmtInt(imp.data.conflicts.length)} of {plural(imp.data.conflicts_total, "conflict")}.
                 </p>
               )}
             </section>

@@ -1,6 +1,6 @@
 import { Link } from "react-router-dom";
 import { useToasts } from "../../api/events";
-import { fmtInt } from "../../format";
+import { plural } from "../../text";
 import { RunLabel } from "../runs/RunName";
 
 export function Toasts() {
@@ -15,7 +15,7 @@ export function Toasts() {
             </div>
             <div className="dim" style={{ fontSize: 12 }}>
               run <RunLabel runId={t.runId} />
-              {t.trades != null && <> · {fmtInt(t.trades)} trades</>}
+              {t.trades != null && <> · {plural(t.trades, "trade")}</>}
             </div>
             <Link to={`/runs/${encodeURIComponent(t.runId)}`} onClick={() => dismissToast(t.id)}>
               Open dashboard →

@@ -1,0 +1,138 @@
+"""Deleting a run (``DELETE /api/runs/{run_id}``): a run imported into partitions of its
+own (dropped whole on PostgreSQL) against the same run's size in the DEFAULT partitions
+(its rows deleted one by one through the index), the baseline, in the same run.
+
+Two generated runs of ``--executions`` each (with their orders, trades and lot matches)
+are imported; the first gets partitions of its own, the second is kept below the
+own-partition threshold. Each deletion runs in a process of its own: its time and peak
+memory (``VmHWM``) are its own. On SQLite both runs share the tables: both rows are the
+row-by-row path.
+
+    python bench/delete_bench.py                       # 500,000 executions a run, PostgreSQL
+    python bench/delete_bench.py --executions 100000   # a quick run
+    python bench/delete_bench.py --database sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stream_bench import ROOT, fresh_database  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "src"))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from strategy_analysis.db import partitions_postgres  # noqa: E402
+from strategy_analysis.db.engine import make_engine  # noqa: E402
+from strategy_analysis.db.models import Execution  # noqa: E402
+from strategy_analysis.ingest.demo_export import write_demo_export  # noqa: E402
+from strategy_analysis.ingest.importer import import_export_file  # noqa: E402
+from strategy_analysis.trades.rebuild import after_import_hook  # noqa: E402
+
+# The deletion of a run in its own partitions should not grow with the run.
+TARGET_OWN_SECONDS = 1.0
+
+
+def _peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _delete(url: str, run_id: str, answer: multiprocessing.Queue) -> None:
+    from strategy_analysis.services.run_deletion import delete_run
+
+    engine = make_engine(url)
+    started = time.perf_counter()
+    result = delete_run(engine, run_id)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    answer.put((seconds, sum(result.deleted.values()), _peak_mb()))
+
+
+def _timed_delete(url: str, run_id: str) -> tuple[float, int, float]:
+    context = multiprocessing.get_context("spawn")
+    answer = context.Queue()
+    process = context.Process(target=_delete, args=(url, run_id, answer))
+    process.start()
+    result = answer.get(timeout=3600)
+    process.join()
+    return result
+
+
+def _import(url: str, path: Path, own_partition_min_rows: int) -> str:
+    partitions_postgres.OWN_PARTITION_MIN_ROWS = own_partition_min_rows
+    engine = make_engine(url)
+    try:
+        report = import_export_file(engine, path, after_import=after_import_hook(engine))
+        assert report.status == "succeeded", report.error
+        return report.run_ids[0]
+    finally:
+        engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--executions", type=int, default=500_000)
+    args, _unknown = parser.parse_known_args()
+
+    with tempfile.TemporaryDirectory(prefix="delete-bench-") as tmp:
+        workdir = Path(tmp)
+        exports = []
+        for seed in (3, 4):
+            path = workdir / f"demo-{seed}.sqlite"
+            write_demo_export(path, executions=args.executions, seed=seed)
+            exports.append(path)
+        with fresh_database(args.database, workdir) as url:
+            t0 = time.perf_counter()
+            own = _import(url, exports[0], partitions_postgres.OWN_PARTITION_MIN_ROWS)
+            shared = _import(url, exports[1], 10**12)
+            print(
+                f"imported two runs of {args.executions:,} executions in "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
+            engine = make_engine(url)
+            with engine.connect() as conn:
+                total = conn.execute(select(func.count()).select_from(Execution)).scalar_one()
+                own_tables = sorted(
+                    {
+                        partitions_postgres.own_partition_name(t, [own])
+                        for t in ("orders", "executions")
+                    }
+                    & partitions_postgres.stored_partitions(conn)
+                )
+            engine.dispose()
+            print(
+                f"database: {total:,} executions; own partitions of the first run: "
+                f"{', '.join(own_tables) or 'none (SQLite)'}"
+            )
+            rows = {
+                "DEFAULT partitions, rows deleted (baseline)": _timed_delete(url, shared),
+                "own partitions, dropped": _timed_delete(url, own),
+            }
+
+    print()
+    print(f"{'run deleted':46} {'seconds':>8} {'rows':>10} {'rows/s':>12} {'peak MB':>8}")
+    for name, (seconds, deleted, peak) in rows.items():
+        print(f"{name:46} {seconds:>8.2f} {deleted:>10,} {deleted / seconds:>12,.0f} {peak:>8.0f}")
+    own_seconds = rows["own partitions, dropped"][0]
+    if args.database == "postgresql":
+        verdict = "met" if own_seconds <= TARGET_OWN_SECONDS else "NOT met"
+        print(
+            f"\n  own partitions: {own_seconds:.2f} s, target <= {TARGET_OWN_SECONDS} s  {verdict}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
