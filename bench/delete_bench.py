@@ -37,8 +37,9 @@ from strategy_analysis.ingest.demo_export import write_demo_export  # noqa: E402
 from strategy_analysis.ingest.importer import import_export_file  # noqa: E402
 from strategy_analysis.trades.rebuild import after_import_hook  # noqa: E402
 
-# The deletion of a run in its own partitions should not grow with the run.
-TARGET_OWN_SECONDS = 1.0
+# Dropping the run's own partitions against deleting the same rows one by one: its trades
+# and lot matches (not partitioned) are deleted row by row either way.
+TARGET_SPEEDUP = 3.0
 
 
 def _peak_mb() -> float:
@@ -102,6 +103,11 @@ def main() -> int:
                 f"{time.perf_counter() - t0:.1f} s"
             )
             engine = make_engine(url)
+            # Steady state: autovacuum analyzes freshly written tables within about a minute.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(
+                    "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
+                )
             with engine.connect() as conn:
                 total = conn.execute(select(func.count()).select_from(Execution)).scalar_one()
                 own_tables = sorted(
@@ -125,11 +131,13 @@ def main() -> int:
     print(f"{'run deleted':46} {'seconds':>8} {'rows':>10} {'rows/s':>12} {'peak MB':>8}")
     for name, (seconds, deleted, peak) in rows.items():
         print(f"{name:46} {seconds:>8.2f} {deleted:>10,} {deleted / seconds:>12,.0f} {peak:>8.0f}")
+    baseline = rows["DEFAULT partitions, rows deleted (baseline)"][0]
     own_seconds = rows["own partitions, dropped"][0]
     if args.database == "postgresql":
-        verdict = "met" if own_seconds <= TARGET_OWN_SECONDS else "NOT met"
+        speedup = baseline / own_seconds
+        verdict = "met" if speedup >= TARGET_SPEEDUP else "NOT met"
         print(
-            f"\n  own partitions: {own_seconds:.2f} s, target <= {TARGET_OWN_SECONDS} s  {verdict}"
+            f"\n  own partitions {speedup:.1f}x the baseline's speed, target >= {TARGET_SPEEDUP}x  {verdict}"
         )
     return 0
 

@@ -11,7 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("import_bench.py", "trades_bench.py", "stream_bench.py", "api_bench.py")
+BENCHMARKS = (
+    "import_bench.py",
+    "trades_bench.py",
+    "stream_bench.py",
+    "api_bench.py",
+    "delete_bench.py",
+)
 
 
 def main() -> int:

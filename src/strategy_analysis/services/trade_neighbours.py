@@ -59,17 +59,12 @@ def list_neighbours(
         (column.asc() if descending else column.desc()).nulls_first(),
         key.asc() if descending else key.desc(),
     ]
-    query = select(key)
-    prev_id = conn.execute(
-        within.apply(query)
-        .where(_earlier(column, value, key, trade_id, descending))
-        .order_by(*backward)
-        .limit(1)
-    ).scalar()
-    next_id = conn.execute(
-        within.apply(query)
-        .where(_later(column, value, key, trade_id, descending))
-        .order_by(*forward)
-        .limit(1)
-    ).scalar()
-    return prev_id, next_id
+
+    def first(condition: ColumnElement, order: list[Any]) -> str | None:
+        query = within.apply(select(key)).where(condition).order_by(*order).limit(1)
+        return conn.execute(query).scalar()
+
+    return (
+        first(_earlier(column, value, key, trade_id, descending), backward),
+        first(_later(column, value, key, trade_id, descending), forward),
+    )

@@ -3,6 +3,7 @@ import { usePatchRun } from "../../api/management";
 import type { Run } from "../../api/types";
 import { fmtInt, fmtTime } from "../../format";
 import { CopyButton } from "../common/CopyButton";
+import { EditorForm, NotesArea } from "../common/EditorForm";
 import { parseTags, TagList, TagsField } from "../common/Tags";
 import { DeleteRunButton } from "./DeleteRunButton";
 
@@ -64,19 +65,13 @@ function RunEditor({ run, suggestions, onDone }: { run: Run; suggestions: readon
   const save = () =>
     patch.mutate({ name: name.trim() || null, notes: notes.trim() ? notes : null, tags: parseTags(tags) }, { onSuccess: onDone });
   return (
-    <form
-      className="stack editor"
-      aria-label="Edit run"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.preventDefault();
-          onDone();
-        }
-      }}
+    <EditorForm
+      label="Edit run"
+      onSave={save}
+      onCancel={onDone}
+      pending={patch.isPending}
+      error={patch.error}
+      hint="Enter saves, Ctrl+Enter in the notes; Escape cancels"
     >
       <label className="field">
         Name (shown instead of the run id)
@@ -86,36 +81,7 @@ function RunEditor({ run, suggestions, onDone }: { run: Run; suggestions: readon
         Tags
       </label>
       <TagsField id="run-tags" value={tags} onChange={setTags} suggestions={suggestions} />
-      <label className="field">
-        Notes
-        <textarea
-          value={notes}
-          onChange={(e) => setNotes(e.target.value)}
-          rows={4}
-          maxLength={20000}
-          onKeyDown={(e) => {
-            // Enter adds a line in notes; Ctrl/Cmd+Enter saves.
-            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              save();
-            }
-          }}
-        />
-      </label>
-      {patch.isError && (
-        <div className="inline-error" role="alert">
-          {patch.error.message}
-        </div>
-      )}
-      <div className="row">
-        <button type="submit" className="primary small" disabled={patch.isPending}>
-          {patch.isPending ? "Saving…" : "Save"}
-        </button>
-        <button type="button" className="small ghost" onClick={onDone}>
-          Cancel
-        </button>
-        <span className="faint">Enter saves, Escape cancels</span>
-      </div>
-    </form>
+      <NotesArea value={notes} onChange={setNotes} onSave={save} />
+    </EditorForm>
   );
 }

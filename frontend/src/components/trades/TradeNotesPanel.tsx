@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { usePatchTrade } from "../../api/management";
 import type { Trade } from "../../api/types";
+import { EditorForm, NotesArea } from "../common/EditorForm";
 import { parseTags, TagList, TagsField } from "../common/Tags";
 
 /** The trade's notes and tags: kept across rebuilds and re-imports of its run. */
@@ -37,54 +38,19 @@ function NotesEditor({ trade, suggestions, onDone }: { trade: Trade; suggestions
   const patch = usePatchTrade(trade.trade_id, trade.run_id);
   const save = () => patch.mutate({ notes: notes.trim() ? notes : null, tags: parseTags(tags) }, { onSuccess: onDone });
   return (
-    <form
-      className="stack editor"
-      aria-label="Edit notes and tags"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.preventDefault();
-          onDone();
-        }
-      }}
+    <EditorForm
+      label="Edit notes and tags"
+      onSave={save}
+      onCancel={onDone}
+      pending={patch.isPending}
+      error={patch.error}
+      hint="Ctrl+Enter saves, Escape cancels"
     >
       <label className="field" htmlFor="trade-tags">
         Tags
       </label>
       <TagsField id="trade-tags" value={tags} onChange={setTags} suggestions={suggestions} />
-      <label className="field">
-        Notes
-        <textarea
-          value={notes}
-          onChange={(e) => setNotes(e.target.value)}
-          rows={5}
-          maxLength={20000}
-          autoFocus
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              save();
-            }
-          }}
-        />
-      </label>
-      {patch.isError && (
-        <div className="inline-error" role="alert">
-          {patch.error.message}
-        </div>
-      )}
-      <div className="row">
-        <button type="submit" className="primary small" disabled={patch.isPending}>
-          {patch.isPending ? "Saving…" : "Save"}
-        </button>
-        <button type="button" className="small ghost" onClick={onDone}>
-          Cancel
-        </button>
-        <span className="faint">Ctrl+Enter saves, Escape cancels</span>
-      </div>
-    </form>
+      <NotesArea value={notes} onChange={setNotes} onSave={save} rows={5} autoFocus />
+    </EditorForm>
   );
 }
