@@ -10,6 +10,7 @@ rows in a DEFAULT partition are deleted through the partition key's index.
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
@@ -51,8 +52,13 @@ class UnknownRunError(LookupError):
 class RunDeletion:
     run_id: str
     strategy_id: str
-    # Rows deleted per table.
+    # Rows deleted per table, and the seconds each took.
     deleted: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def done(self, table: str, rows: int, started: float) -> None:
+        self.deleted[table] = rows
+        self.seconds[table] = time.perf_counter() - started
 
 
 def delete_run_rows(conn: Connection, run_id: str) -> RunDeletion:
@@ -69,22 +75,25 @@ def delete_run_rows(conn: Connection, run_id: str) -> RunDeletion:
         raise UnknownRunError(f"no run with id {run_id!r}")
     result = RunDeletion(run_id, strategy_id)
     # Lot matches are keyed by trade: found through the trades' (run_id, entry_time) index.
+    started = time.perf_counter()
     lots = conn.execute(
         delete(TradeLot).where(
             TradeLot.trade_id.in_(select(Trade.trade_id).where(Trade.run_id == run_id))
         )
     )
-    result.deleted[TradeLot.__tablename__] = lots.rowcount
+    result.done(TradeLot.__tablename__, lots.rowcount, started)
     for model in _RUN_ROWS:
-        done = conn.execute(delete(model).where(model.run_id == run_id))
-        result.deleted[model.__tablename__] = done.rowcount
+        started = time.perf_counter()
+        rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount
+        result.done(model.__tablename__, rows, started)
     for model in _PARTITIONED:
-        table = model.__tablename__
-        dropped = drop_own_partition(conn, table, run_id) if postgresql else None
-        done = conn.execute(delete(model).where(model.run_id == run_id))
-        result.deleted[table] = (dropped or 0) + done.rowcount
+        started = time.perf_counter()
+        dropped = drop_own_partition(conn, model.__tablename__, run_id) if postgresql else None
+        rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount
+        result.done(model.__tablename__, (dropped or 0) + rows, started)
+    started = time.perf_counter()
     conn.execute(delete(Run).where(Run.run_id == run_id))
-    result.deleted[Run.__tablename__] = 1
+    result.done(Run.__tablename__, 1, started)
     return result
 
 
@@ -106,7 +115,9 @@ def delete_run(
     log.info(
         "run %s deleted: %s",
         run_id,
-        ", ".join(f"{n} {table}" for table, n in result.deleted.items()),
+        ", ".join(
+            f"{n} {table} ({result.seconds[table]:.2f}s)" for table, n in result.deleted.items()
+        ),
     )
     if event_bus is not None:
         event_bus.publish(RUN_DELETED, run_id=run_id, strategy_id=result.strategy_id)

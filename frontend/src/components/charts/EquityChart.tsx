@@ -41,9 +41,10 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
     );
     drawdown.setData(data.drawdown);
     chart.panes()[1]?.setHeight(Math.round(height * 0.3));
-    // Some room either side: the first date label is not cut at the chart's edge.
+    // About 40 px of room on the left: the first date label is not cut at the chart's edge.
     const last = data.equity.length - 1;
-    chart.timeScale().setVisibleLogicalRange({ from: -Math.max(2, last * 0.04), to: last + Math.max(1, last * 0.02) });
+    const perPixel = last / Math.max(200, el.clientWidth - 100);
+    chart.timeScale().setVisibleLogicalRange({ from: -Math.max(2, 40 * perPixel), to: last + Math.max(1, 10 * perPixel) });
     const onMove = (param: MouseEventParams<Time>) => {
       const e = param.seriesData.get(equity) as { value?: number } | undefined;
       const d = param.seriesData.get(drawdown) as { value?: number } | undefined;

@@ -40,7 +40,7 @@ export function PnlHistogram({ buckets, height = 260 }: { buckets: readonly Buck
   const top = Math.max(1, ...buckets.map((b) => b.count));
   const sx = (v: number) => PAD.left + ((v - lo) / (hi - lo || 1)) * (width - PAD.left - PAD.right);
   const sy = (v: number) => PAD.top + (1 - v / top) * (height - PAD.top - PAD.bottom);
-  const xTicks = ticks(lo, hi, Math.max(2, Math.floor(width / 90)));
+  const xTicks = ticks(lo, hi, Math.max(4, Math.floor(width / 80)));
   const yTicks = ticks(0, top, 4).filter((v) => Number.isInteger(v));
   return (
     <div ref={box} className="chart-box" style={{ height }} data-testid="pnl-histogram" data-buckets={buckets.length}>
