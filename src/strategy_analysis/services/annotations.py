@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 
 from ..db.models import Run, RunTag, Trade, TradeNote, TradeTag, utc_now
 
+# Announced on the event bus when a run's name, notes or tags change.
+RUN_UPDATED = "run_updated"
 _SPACES = re.compile(r"\s+")
 
 

@@ -21,7 +21,6 @@ strategies_router = APIRouter(prefix="/api/strategies", tags=["strategies"])
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 RunIdPath = Annotated[Ident, Path(description="The run's id")]
-RUN_UPDATED = "run_updated"
 
 
 @strategies_router.get(
@@ -87,7 +86,7 @@ def patch_run(
         raise NotFoundError(f"no run with id {run_id!r}")
     row = runs_query.get_run(conn, run_id)
     session.commit()
-    event_bus.publish(RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
+    event_bus.publish(annotations.RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
     return RunOut.model_validate(row)
 
 
@@ -111,7 +110,7 @@ def delete_run(
             engine,
             run_id,
             event_bus=event_bus,
-            stream_locks=getattr(request.app.state, "stream_locks", None),
+            stream_locks=request.app.state.stream_locks,
         )
     except run_deletion.UnknownRunError:
         raise NotFoundError(f"no run with id {run_id!r}") from None
