@@ -239,8 +239,9 @@ def test_delete_run_removes_its_rows_and_nothing_else(
 
     for run_id in (doomed, kept):
         trade_id = _first_closed_trade(client, run_id)["trade_id"]
-        client.patch(f"/api/runs/{run_id}", json={"name": run_id[:8], "tags": ["t"]})
-        client.patch(f"/api/trades/{trade_id}", json={"notes": "n", "tags": ["t"]})
+        renamed = client.patch(f"/api/runs/{run_id}", json={"name": run_id[:8], "tags": ["t"]})
+        noted = client.patch(f"/api/trades/{trade_id}", json={"notes": "n", "tags": ["t"]})
+        assert renamed.status_code == noted.status_code == 200, (renamed.text, noted.text)
     before = _table_counts(engine)
     doomed_rows = _run_counts(engine, doomed)
     kept_rows = _run_counts(engine, kept)

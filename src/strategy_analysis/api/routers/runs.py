@@ -79,13 +79,14 @@ def get_run(session: SessionDep, run_id: RunIdPath) -> RunOut:
     responses=error_responses(401, 404, 422, 503),
 )
 def patch_run(
-    session: SessionDep, event_bus: EventBusDep, run_id: RunIdPath, body: RunPatch
+    engine: EngineDep, event_bus: EventBusDep, run_id: RunIdPath, body: RunPatch
 ) -> RunOut:
-    conn = session.connection()
-    if not annotations.update_run(conn, run_id, body.model_dump(include=body.model_fields_set)):
-        raise NotFoundError(f"no run with id {run_id!r}")
-    row = runs_query.get_run(conn, run_id)
-    session.commit()
+    # Committed before the answer: a 200 means it is stored.
+    with engine.begin() as conn:
+        changes = body.model_dump(include=body.model_fields_set)
+        if not annotations.update_run(conn, run_id, changes):
+            raise NotFoundError(f"no run with id {run_id!r}")
+        row = runs_query.get_run(conn, run_id)
     event_bus.publish(annotations.RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
     return RunOut.model_validate(row)
 

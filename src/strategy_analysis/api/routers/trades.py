@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Path, Query
 
 from ...services import annotations, trade_neighbours, trades_query
-from ..deps import SessionDep, WriteAccess
+from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError, UnprocessableError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
@@ -117,11 +117,13 @@ def get_trade_neighbours(
     responses=error_responses(401, 404, 422, 503),
 )
 def patch_trade(
-    session: SessionDep, trade_id: Annotated[Ident, Path()], body: TradePatch
+    engine: EngineDep, trade_id: Annotated[Ident, Path()], body: TradePatch
 ) -> TradeAnnotation:
-    stored = annotations.update_trade(
-        session.connection(), trade_id, body.model_dump(include=body.model_fields_set)
-    )
+    # Committed before the answer: a 200 means it is stored.
+    with engine.begin() as conn:
+        stored = annotations.update_trade(
+            conn, trade_id, body.model_dump(include=body.model_fields_set)
+        )
     if stored is None:
         raise NotFoundError(f"no trade with id {trade_id!r}")
     return TradeAnnotation.model_validate(stored)
