@@ -73,7 +73,7 @@ export default function TradesPage() {
           ) : trades.data.items.length === 0 && offset > 0 && trades.data.total > 0 ? (
             <>
               <Empty title="This page is past the end of the list">
-                {plural(trades.data.total, "trade")} match; the last page starts at{" "}
+                {plural(trades.data.total, "trade")} match; the last page starts at trade{" "}
                 {fmtInt(Math.floor((trades.data.total - 1) / TRADES_PAGE_SIZE) * TRADES_PAGE_SIZE + 1)}.
               </Empty>
               <Pager

@@ -1,4 +1,5 @@
 import { fmtInt } from "../../format";
+import { plural } from "../../text";
 
 export function Pager({
   offset,
@@ -34,7 +35,7 @@ export function Pager({
         ‹ Prev
       </button>
       <span className="num">
-        page {fmtInt(page)} / {fmtInt(Math.max(pages, page))}
+        {offset >= total ? plural(pages, "page") : `page ${fmtInt(page)} / ${fmtInt(pages)}`}
       </span>
       <button
         type="button"
