@@ -17,6 +17,7 @@ BENCHMARKS = (
     "stream_bench.py",
     "api_bench.py",
     "events_bench.py",
+    "delete_bench.py",
 )
 
 

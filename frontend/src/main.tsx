@@ -5,6 +5,9 @@ import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
 import { ApiError } from "./api/client";
 import "./styles.css";
+import "./styles/charts.css";
+import "./styles/management.css";
+import "./styles/narrow.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {

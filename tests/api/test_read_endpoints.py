@@ -29,6 +29,8 @@ API_TRADE_FIELDS = {
     "mfe_points",
     "etd",
     "duration_seconds",
+    "notes",
+    "tags",
 }
 
 
@@ -159,6 +161,12 @@ def test_instruments_list_includes_traded_symbols(seeded):
 
 def test_imports_empty_history_and_missing_import(seeded):
     client, _ = seeded
-    assert client.get("/api/imports").json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert client.get("/api/imports").json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+        "rejected_total": 0,
+    }
     assert client.get("/api/imports/12345").status_code == 404
     assert client.get("/api/ingest/jobs/not-a-job").status_code == 404

@@ -126,20 +126,24 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
     page.wait_for_url("**/trades/*")
     chart = page.get_by_test_id("trade-chart")
     page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
-    trade_id = page.url.rsplit("/trades/", 1)[1]
+    trade_id = page.url.rsplit("/trades/", 1)[1].split("?", 1)[0]
     detail = httpx.get(f"{sqlite_server.base_url}/api/trades/{trade_id}").json()
     assert detail["trade"]["pnl_net"] < 0
     assert int(chart.get_attribute("data-bar-count")) == len(detail["bars"]) > 0
-    assert int(chart.get_attribute("data-marker-count")) == len(detail["executions"]) > 0
+    assert int(chart.get_attribute("data-fill-count")) == len(detail["executions"]) > 0
     rows = page.get_by_test_id("executions-table").locator("tbody tr")
     assert rows.count() == len(detail["executions"])
     assert chart.locator("canvas").count() > 0
     page.screenshot(path=results_dir / "7-trade-detail.png", full_page=True)
 
-    # Previous/next navigation moves along the run's trades.
-    if detail["next_trade_id"]:
+    # Previous/next move along the list the trade was opened from (losers by net PnL).
+    neighbours = httpx.get(
+        f"{sqlite_server.base_url}/api/trades/{trade_id}/neighbours",
+        params={"outcome": "losers", "sort": "pnl_net"},
+    ).json()
+    if neighbours["next_trade_id"]:
         page.get_by_role("button", name="Next ›").click()
-        page.wait_for_url(f"**/trades/{detail['next_trade_id']}")
+        page.wait_for_url(f"**/trades/{neighbours['next_trade_id']}?**")
         page.wait_for_selector("[data-testid=trade-chart][data-ready=true]")
 
     assert page.js_errors == [], page.js_errors
@@ -197,7 +201,7 @@ def test_trade_chart_renders_10k_bars_within_budget(
     best = min(runs, key=lambda r: r["painted"])
     page.screenshot(path=results_dir / "2-trade-detail-10k-bars.png", full_page=True)
     assert bars == len(detail["bars"])
-    assert int(chart.get_attribute("data-marker-count")) == expected["executions"]
+    assert int(chart.get_attribute("data-fill-count")) == expected["executions"]
     assert best["render"] / 1000 < CHART_BUDGET_SECONDS
     assert best["painted"] / 1000 < CHART_BUDGET_SECONDS
     assert page.js_errors == [], page.js_errors
@@ -216,7 +220,7 @@ def test_run_without_bars_still_shows_the_trade(page, sqlite_server, tmp_path, r
     page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
     chart = page.get_by_test_id("trade-chart")
     assert chart.get_attribute("data-bar-count") == "0"
-    assert int(chart.get_attribute("data-marker-count")) == len(detail["executions"])
+    assert int(chart.get_attribute("data-fill-count")) == len(detail["executions"])
     page.get_by_text("No bars for this symbol").wait_for()
     page.screenshot(path=results_dir / "2-trade-without-bars.png", full_page=True)
 
@@ -276,7 +280,7 @@ def test_upload_asks_for_the_api_key_when_the_server_needs_one(
             _drop_file(page, "[data-testid=dropzone]", export)
             card = page.get_by_test_id("upload-card")
             card.get_by_label("API key (X-API-Key)").wait_for(timeout=TIMEOUT_MS)
-            assert "401" in card.inner_text()
+            assert "needs an API key" in card.inner_text()
             page.screenshot(path=results_dir / "1-api-key-needed.png", full_page=True)
             card.get_by_label("API key (X-API-Key)").fill("s3cret-key")
             card.get_by_role("button", name="Save and retry").click()

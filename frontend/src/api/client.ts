@@ -1,6 +1,7 @@
 // The typed API client (openapi-fetch over the generated schema.d.ts).
 import createClient, { type Middleware } from "openapi-fetch";
 import { reportUnauthorized, storedApiKey } from "./apiKey";
+import { readableError } from "./errors";
 import type { paths } from "./schema";
 
 /** An answer with a non-2xx status; `message` is the server's `detail`. */
@@ -52,7 +53,7 @@ export async function unwrap<T>(
 ): Promise<T> {
   const { data, error, response } = await call;
   if (!response.ok || data === undefined) {
-    throw new ApiError(response.status, `${response.status}: ${errorDetail(error, response.statusText || "request failed")}`);
+    throw new ApiError(response.status, readableError(response.status, errorDetail(error, response.statusText)));
   }
   return data;
 }

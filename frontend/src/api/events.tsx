@@ -1,11 +1,13 @@
 // Server-sent events from /api/events: job progress, job finished, imports, analysis
 // updated or failed. Every server and command on the database publishes them; the stream
 // reconnects with Last-Event-ID (eventStream.ts) and the server replays what it missed, or
-// sends `resync` when it no longer has all of it (then every query is reloaded).
+// sends `resync` when it no longer has all of it (then every query is reloaded). A run
+// renamed or deleted updates or drops what shows it.
 import { useQueryClient } from "@tanstack/react-query";
 import { useApiKeyState } from "./apiKey";
 import { openEventStream } from "./eventStream";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { forgetRun } from "./management";
 
 export interface JobProgressEvent {
   job_id: string;
@@ -31,6 +33,11 @@ export interface AnalysisFailedEvent {
   symbols: string[];
   error: string;
   failed_at: string;
+}
+
+export interface RunChangedEvent {
+  run_id: string;
+  strategy_id: string;
 }
 
 export interface Toast {
@@ -136,6 +143,18 @@ export function EventsProvider({ children }: { children: ReactNode }) {
         // The run's banner shows the failure and its reason.
         void queryClient.invalidateQueries({ queryKey: ["runs"] });
         void queryClient.invalidateQueries({ queryKey: ["run", data.run_id] });
+      },
+      run_updated: (text) => {
+        const data = parse<RunChangedEvent>(text);
+        if (!data) return;
+        void queryClient.invalidateQueries({ queryKey: ["runs"] });
+        void queryClient.invalidateQueries({ queryKey: ["run", data.run_id, "detail"] });
+      },
+      run_deleted: (text) => {
+        const data = parse<RunChangedEvent>(text);
+        if (!data) return;
+        forgetRun(queryClient, data.run_id);
+        setToasts((list) => list.filter((t) => t.runId !== data.run_id));
       },
     };
     const close = openEventStream("/api/events", {

@@ -51,18 +51,19 @@ export function useStrategies() {
   });
 }
 
-export function useRuns(strategyId: string | null) {
+export function useRuns(strategyId: string | null, tag?: string) {
   return useQuery({
-    queryKey: ["runs", strategyId],
+    queryKey: ["runs", strategyId, tag ?? null],
     queryFn: () =>
-      unwrap(api.GET("/api/runs", { params: { query: { strategy_id: strategyId ?? undefined, limit: 500 } } })),
+      unwrap(api.GET("/api/runs", { params: { query: { strategy_id: strategyId ?? undefined, tag, limit: 500 } } })),
   });
 }
 
-export function useRun(runId: string) {
+export function useRun(runId: string, enabled = true) {
   return useQuery({
     queryKey: ["run", runId, "detail"],
     queryFn: () => unwrap(api.GET("/api/runs/{run_id}", { params: { path: { run_id: runId } } })),
+    enabled: enabled && runId !== "",
   });
 }
 
@@ -95,6 +96,7 @@ export interface TradeQuery {
   side?: "LONG" | "SHORT";
   status?: "OPEN" | "CLOSED";
   outcome?: "winners" | "losers";
+  tag?: string;
   from?: string;
   to?: string;
   sort?: string;

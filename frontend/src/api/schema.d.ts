@@ -169,10 +169,18 @@ export interface paths {
         get: operations["runs-get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a run
+         * @description Deletes the run with its orders, executions, trades, lot matches, statistics, notes and tags in one transaction, then announces `run_deleted` on `/api/events`. Bars (shared by the symbol's runs), the strategy, instruments and the import history stay. On PostgreSQL a run imported into partitions of its own loses them whole, whatever their size.
+         */
+        delete: operations["runs-delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Name, notes and tags of a run
+         * @description The user's own: no import or stream batch overwrites them. Fields left out stay as they are; blank text or null clears one.
+         */
+        patch: operations["runs-patch"];
         trace?: never;
     };
     "/api/runs/{run_id}/stats": {
@@ -219,8 +227,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Histogram of closed trades' net PnL */
+        /**
+         * Histogram of closed trades' net PnL
+         * @description About `bins` buckets of one round width (1, 2, 2.5 or 5 times a power of ten), their edges multiples of it.
+         */
         get: operations["runs-pnl-distribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/excursions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Net PnL against MAE and MFE of every closed trade
+         * @description For the scatter charts: all closed trades, or at most `points` of them per chart chosen to draw alike (the extremes always among them).
+         */
+        get: operations["runs-excursions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -261,6 +292,30 @@ export interface paths {
          * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000.
          */
         get: operations["trades-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set a trade's notes and tags
+         * @description Kept across rebuilds and re-imports (the trade_id is stable). Fields left out stay as they are.
+         */
+        patch: operations["trades-patch"];
+        trace?: never;
+    };
+    "/api/trades/{trade_id}/neighbours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trades before and after this one in a filtered, sorted list
+         * @description The list is the trade's run's trades as `GET /api/trades` gives them with the same filters and `sort` (its `run_id` is the trade's own). Previous and next are null at the list's ends.
+         */
+        get: operations["trades-neighbours"];
         put?: never;
         post?: never;
         delete?: never;
@@ -318,7 +373,7 @@ export interface paths {
         };
         /**
          * Live events (server-sent events)
-         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` {job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, `import_finished` {import_id, source, file_name, status, run_ids, job_id}, `analysis_updated` {strategy_id, run_id, trades, symbols}, `analysis_failed` {strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the trades of its last good rebuild) and `instrument_updated` {symbol, point_value, tick_size, currency}, each with JSON data, from every server and command on the database. Every event but `job_progress` has an `id`: reconnecting with the header `Last-Event-ID` (or `last_event_id`) replays the events missed since, then sends `connected` {last_event_id}; when some are no longer kept it sends `resync` instead (reload). A comment heartbeat every 15 s.
+         * @description `text/event-stream` of `job_progress` {job_id, done, total}, `job_retrying` {job_id, phase, attempt, attempts, delay_seconds, error} (a transient database error: the job tries again), `job_finished` {job_id, status, failed_phase, import_id}, `import_finished` {import_id, source, file_name, status, run_ids, job_id}, `analysis_updated` {strategy_id, run_id, trades, symbols}, `analysis_failed` {strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the trades of its last good rebuild) and `instrument_updated` {symbol, point_value, tick_size, currency}, `run_updated` and `run_deleted` {run_id, strategy_id} (a run's name, notes or tags changed; a run was deleted), each with JSON data, from every server and command on the database. Every event but `job_progress` has an `id`: reconnecting with the header `Last-Event-ID` (or `last_event_id`) replays the events missed since, then sends `connected` {last_event_id}; when some are no longer kept it sends `resync` instead (reload). A comment heartbeat every 15 s.
          */
         get: operations["events-stream"];
         put?: never;
@@ -446,6 +501,69 @@ export interface components {
              * @example no trade with id 7c1e...
              */
             detail: string;
+        };
+        /** ExcursionPoint */
+        ExcursionPoint: {
+            /** Trade Id */
+            trade_id: string;
+            /**
+             * Value
+             * @description The trade's MAE or MFE (money)
+             */
+            value: number;
+            /** Pnl Net */
+            pnl_net: number;
+        };
+        /**
+         * ExcursionScatter
+         * @description Net PnL against MAE and against MFE for the run's closed trades.
+         * @example {
+         *       "mae": {
+         *         "points": [
+         *           {
+         *             "pnl_net": 320.8,
+         *             "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8",
+         *             "value": 75
+         *           },
+         *           {
+         *             "pnl_net": -95,
+         *             "trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *             "value": 210
+         *           }
+         *         ],
+         *         "total": 2
+         *       },
+         *       "mfe": {
+         *         "points": [],
+         *         "total": 0
+         *       },
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "trades": 2
+         *     }
+         */
+        ExcursionScatter: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Trades
+             * @description Closed trades with a net PnL
+             */
+            trades: number;
+            mae: components["schemas"]["ExcursionSeries"];
+            mfe: components["schemas"]["ExcursionSeries"];
+        };
+        /** ExcursionSeries */
+        ExcursionSeries: {
+            /**
+             * Total
+             * @description Closed trades with this excursion
+             */
+            total: number;
+            /**
+             * Points
+             * @description All of them, or at most `points` that draw alike: one per occupied cell of a grid over the plot (the one farthest from the centre), the extremes always kept
+             */
+            points: components["schemas"]["ExcursionPoint"][];
         };
         /**
          * ExecutionOut
@@ -838,6 +956,7 @@ export interface components {
          *       ],
          *       "limit": 50,
          *       "offset": 0,
+         *       "rejected_total": 0,
          *       "total": 1
          *     }
          */
@@ -860,6 +979,11 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["ImportOut"][];
+            /**
+             * Rejected Total
+             * @description Rejected records of every matching import
+             */
+            rejected_total: number;
         };
         /** ImportReport */
         ImportReport: {
@@ -1163,9 +1287,43 @@ export interface components {
             trades: number;
         };
         /**
+         * RunDeleted
+         * @example {
+         *       "deleted": {
+         *         "executions": 96,
+         *         "orders": 120,
+         *         "run_statistics": 1,
+         *         "run_tags": 1,
+         *         "runs": 1,
+         *         "trade_lots": 44,
+         *         "trade_notes": 1,
+         *         "trade_tags": 1,
+         *         "trades": 42
+         *       },
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "strategy_id": "StackedImbalance"
+         *     }
+         */
+        RunDeleted: {
+            /** Run Id */
+            run_id: string;
+            /** Strategy Id */
+            strategy_id: string;
+            /**
+             * Deleted
+             * @description Rows deleted per table
+             */
+            deleted: {
+                [key: string]: number;
+            };
+        };
+        /**
          * RunOut
          * @example {
          *       "account_id": "Sim101",
+         *       "accounts": [
+         *         "Sim101"
+         *       ],
          *       "analysis_failed_symbols": [],
          *       "analysis_status": "built",
          *       "analysis_updated_at": "2025-01-06T22:01:02Z",
@@ -1180,6 +1338,8 @@ export interface components {
          *       "first_data_time": "2025-01-06T14:30:00Z",
          *       "last_data_time": "2025-01-06T21:59:00Z",
          *       "mode": "backtest",
+         *       "name": "ES ratio 3, January",
+         *       "notes": "First backtest with the new stop.",
          *       "parameters": {
          *         "ratio": 3
          *       },
@@ -1198,6 +1358,15 @@ export interface components {
          *         "profit_factor": 1.8,
          *         "total_trades": 42
          *       },
+         *       "symbols": [
+         *         "ES 12-25"
+         *       ],
+         *       "tags": [
+         *         "baseline"
+         *       ],
+         *       "trade_tags": [
+         *         "late entry"
+         *       ],
          *       "updated_at": "2025-01-06T22:01:00Z"
          *     }
          */
@@ -1278,6 +1447,36 @@ export interface components {
             counts: components["schemas"]["RunCounts"];
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
+            /**
+             * Name
+             * @description The user's name for the run (PATCH); null: none
+             */
+            name: string | null;
+            /**
+             * Notes
+             * @description The user's notes on the run (PATCH)
+             */
+            notes: string | null;
+            /**
+             * Tags
+             * @description The user's tags on the run (PATCH), sorted
+             */
+            tags: string[];
+            /**
+             * Accounts
+             * @description The accounts of the run's trades
+             */
+            accounts: string[];
+            /**
+             * Symbols
+             * @description The symbols of the run's trades
+             */
+            symbols: string[];
+            /**
+             * Trade Tags
+             * @description The tags in use on the run's trades
+             */
+            trade_tags: string[];
         };
         /**
          * RunPage
@@ -1285,6 +1484,9 @@ export interface components {
          *       "items": [
          *         {
          *           "account_id": "Sim101",
+         *           "accounts": [
+         *             "Sim101"
+         *           ],
          *           "analysis_failed_symbols": [],
          *           "analysis_status": "built",
          *           "analysis_updated_at": "2025-01-06T22:01:02Z",
@@ -1299,6 +1501,8 @@ export interface components {
          *           "first_data_time": "2025-01-06T14:30:00Z",
          *           "last_data_time": "2025-01-06T21:59:00Z",
          *           "mode": "backtest",
+         *           "name": "ES ratio 3, January",
+         *           "notes": "First backtest with the new stop.",
          *           "parameters": {
          *             "ratio": 3
          *           },
@@ -1317,6 +1521,15 @@ export interface components {
          *             "profit_factor": 1.8,
          *             "total_trades": 42
          *           },
+         *           "symbols": [
+         *             "ES 12-25"
+         *           ],
+         *           "tags": [
+         *             "baseline"
+         *           ],
+         *           "trade_tags": [
+         *             "late entry"
+         *           ],
          *           "updated_at": "2025-01-06T22:01:00Z"
          *         }
          *       ],
@@ -1344,6 +1557,31 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["RunOut"][];
+        };
+        /**
+         * RunPatch
+         * @description Fields left out stay as they are; blank text or null clears a field.
+         * @example {
+         *       "name": "ES ratio 3, January",
+         *       "tags": [
+         *         "baseline",
+         *         "2025-01"
+         *       ]
+         *     }
+         */
+        RunPatch: {
+            /**
+             * Name
+             * @description Shown instead of the run's id
+             */
+            name?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Tags
+             * @description Replaces the tags: each trimmed, inner spaces collapsed, blank ones dropped, duplicates (ignoring case) kept once; null or [] removes them all
+             */
+            tags?: string[] | null;
         };
         /**
          * RunStatisticsOut
@@ -1548,6 +1786,28 @@ export interface components {
             conflicts: number;
         };
         /**
+         * TradeAnnotation
+         * @description A trade's notes and tags as stored (kept across rebuilds and re-imports).
+         * @example {
+         *       "notes": "Chased the entry.",
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "tags": [
+         *         "late entry"
+         *       ],
+         *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
+         *     }
+         */
+        TradeAnnotation: {
+            /** Trade Id */
+            trade_id: string;
+            /** Run Id */
+            run_id: string;
+            /** Notes */
+            notes: string | null;
+            /** Tags */
+            tags: string[];
+        };
+        /**
          * TradeDetail
          * @description A trade with its fills, lot matches and the bars around it (finest timeframe).
          * @example {
@@ -1579,6 +1839,7 @@ export interface components {
          *         "status": "CLOSED",
          *         "strategy_id": "StackedImbalance",
          *         "symbol": "ES 12-25",
+         *         "tags": [],
          *         "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *       }
          *     }
@@ -1664,6 +1925,22 @@ export interface components {
             pnl_gross: number;
         };
         /**
+         * TradeNeighbours
+         * @description The trades before and after one trade in the list its filters and sort describe.
+         * @example {
+         *       "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
+         *     }
+         */
+        TradeNeighbours: {
+            /** Trade Id */
+            trade_id: string;
+            /** Prev Trade Id */
+            prev_trade_id: string | null;
+            /** Next Trade Id */
+            next_trade_id: string | null;
+        };
+        /**
          * TradeOut
          * @description One round-trip trade. OPEN trades have null exit fields and excursions.
          * @example {
@@ -1687,6 +1964,7 @@ export interface components {
          *       "status": "CLOSED",
          *       "strategy_id": "StackedImbalance",
          *       "symbol": "ES 12-25",
+         *       "tags": [],
          *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *     }
          */
@@ -1743,6 +2021,16 @@ export interface components {
             etd: number | null;
             /** Duration Seconds */
             duration_seconds: number | null;
+            /**
+             * Notes
+             * @description The user's notes on the trade (PATCH)
+             */
+            notes: string | null;
+            /**
+             * Tags
+             * @description The user's tags on the trade (PATCH), sorted
+             */
+            tags: string[];
         };
         /**
          * TradePage
@@ -1769,6 +2057,7 @@ export interface components {
          *           "status": "CLOSED",
          *           "strategy_id": "StackedImbalance",
          *           "symbol": "ES 12-25",
+         *           "tags": [],
          *           "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *         }
          *       ],
@@ -1796,6 +2085,25 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["TradeOut"][];
+        };
+        /**
+         * TradePatch
+         * @description Fields left out stay as they are; blank text or null clears the notes.
+         * @example {
+         *       "notes": "Chased the entry.",
+         *       "tags": [
+         *         "late entry"
+         *       ]
+         *     }
+         */
+        TradePatch: {
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Tags
+             * @description Replaces the tags: each trimmed, inner spaces collapsed, blank ones dropped, duplicates (ignoring case) kept once; null or [] removes them all
+             */
+            tags?: string[] | null;
         };
         /**
          * UploadAccepted
@@ -2424,7 +2732,7 @@ export interface operations {
                 offset?: number;
                 /** @description Only this source */
                 source?: ("upload" | "cli" | "watch" | "stream") | null;
-                /** @description Only imports of this run */
+                /** @description Only the imports that wrote this run's data */
                 run_id?: string | null;
                 /** @description Only this status */
                 status?: ("running" | "succeeded" | "failed" | "refused" | "duplicate" | "live" | "closed") | null;
@@ -2551,6 +2859,8 @@ export interface operations {
         parameters: {
             query?: {
                 strategy_id?: string | null;
+                /** @description Runs carrying this tag (PATCH) */
+                tag?: string | null;
                 limit?: number;
                 offset?: number;
             };
@@ -2608,6 +2918,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the server has an API_KEY */
+                "x-api-key"?: string | null;
+            };
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDeleted"];
+                };
+            };
+            /** @description Missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-patch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the server has an API_KEY */
+                "x-api-key"?: string | null;
+            };
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not found */
@@ -2791,9 +3229,65 @@ export interface operations {
             };
         };
     };
+    "runs-excursions": {
+        parameters: {
+            query?: {
+                points?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExcursionScatter"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "trades-list": {
         parameters: {
             query?: {
+                /** @description e.g. `entry_time`, `-pnl_net` */
+                sort?: string | null;
+                limit?: number;
+                offset?: number;
                 run_id?: string | null;
                 strategy_id?: string | null;
                 symbol?: string | null;
@@ -2806,10 +3300,8 @@ export interface operations {
                 to?: string | null;
                 /** @description pnl_net > 0 or < 0 */
                 outcome?: ("winners" | "losers") | null;
-                /** @description e.g. `entry_time`, `-pnl_net` */
-                sort?: string | null;
-                limit?: number;
-                offset?: number;
+                /** @description Trades carrying this tag (PATCH) */
+                tag?: string | null;
             };
             header?: never;
             path?: never;
@@ -2864,6 +3356,137 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TradeDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "trades-patch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the server has an API_KEY */
+                "x-api-key"?: string | null;
+            };
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeAnnotation"];
+                };
+            };
+            /** @description Missing or wrong X-API-Key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "trades-neighbours": {
+        parameters: {
+            query?: {
+                /** @description e.g. `entry_time`, `-pnl_net` */
+                sort?: string | null;
+                run_id?: string | null;
+                strategy_id?: string | null;
+                symbol?: string | null;
+                account_id?: string | null;
+                side?: ("LONG" | "SHORT") | null;
+                status?: ("OPEN" | "CLOSED") | null;
+                /** @description Entry time >= this */
+                from?: string | null;
+                /** @description Entry time < this */
+                to?: string | null;
+                /** @description pnl_net > 0 or < 0 */
+                outcome?: ("winners" | "losers") | null;
+                /** @description Trades carrying this tag (PATCH) */
+                tag?: string | null;
+            };
+            header?: never;
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeNeighbours"];
                 };
             };
             /** @description Not found */

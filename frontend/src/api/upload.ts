@@ -1,5 +1,6 @@
 // Uploads go through XMLHttpRequest: fetch cannot report upload progress.
 import { ApiError, errorDetail, storedApiKey } from "./client";
+import { readableError } from "./errors";
 
 export interface UploadOptions {
   dryRun: boolean;
@@ -33,10 +34,10 @@ export function uploadFile<T>(file: File, { dryRun, onProgress, signal }: Upload
         onProgress?.(file.size, file.size);
         resolve(body as T);
       } else {
-        reject(new ApiError(xhr.status, `${xhr.status}: ${errorDetail(body, xhr.statusText || "upload failed")}`));
+        reject(new ApiError(xhr.status, readableError(xhr.status, errorDetail(body, xhr.statusText), file.name)));
       }
     };
-    xhr.onerror = () => reject(new ApiError(0, "network error: the server could not be reached"));
+    xhr.onerror = () => reject(new ApiError(0, "The server could not be reached (network error)"));
     xhr.onabort = () => reject(new DOMException("upload cancelled", "AbortError"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     const form = new FormData();

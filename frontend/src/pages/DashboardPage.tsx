@@ -1,5 +1,6 @@
 import { Link, useParams } from "react-router-dom";
-import { useEquity, usePnlDistribution, useRun, useRunStats, useTrades } from "../api/queries";
+import { useExcursions } from "../api/management";
+import { useEquity, usePnlDistribution, useRun, useRuns, useRunStats, useTrades } from "../api/queries";
 import { ExcursionScatter } from "../components/charts/ExcursionScatter";
 import { EquityChart } from "../components/charts/EquityChart";
 import { PnlHistogram } from "../components/charts/PnlHistogram";
@@ -8,16 +9,20 @@ import { StatusBadge } from "../components/common/StatusBadge";
 import { AnalysisFailedBanner } from "../components/runs/AnalysisFailed";
 import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
 import { StatCards } from "../components/dashboard/StatCards";
+import { RunDetailsPanel } from "../components/runs/RunDetailsPanel";
+import { RunImportsPanel } from "../components/runs/RunImportsPanel";
+import { RunName } from "../components/runs/RunName";
 import { RunPicker } from "../components/runs/RunPicker";
+import { TagList } from "../components/common/Tags";
 import { formatParam } from "./RunsPage";
 import { TradesTable } from "../components/trades/TradesTable";
-import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, fmtTime, pnlClass } from "../format";
-
-const SCATTER_TRADES = 1000;
+import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, pnlClass } from "../format";
+import { plural } from "../text";
 
 export default function DashboardPage() {
   const runId = useParams().runId ?? "";
   const run = useRun(runId);
+  const strategyRuns = useRuns(run.data?.strategy_id ?? null);
   if (run.isPending) {
     return (
       <div className="page">
@@ -34,15 +39,20 @@ export default function DashboardPage() {
   }
   const r = run.data;
   const params = Object.entries(r.parameters ?? {});
+  const runTags = [...new Set((strategyRuns.data?.items ?? []).flatMap((x) => x.tags))].sort();
   return (
     <div className="page" data-testid="dashboard">
       <div className="breadcrumbs">
         <Link to="/runs">Runs</Link> <span>/</span>
         <Link to={`/runs?strategy=${encodeURIComponent(r.strategy_id)}`}>{r.strategy_name ?? r.strategy_id}</Link>
-        <span>/</span> <span className="mono">{r.run_id}</span>
+        <span>/</span> <RunName run={r} copy={false} />
       </div>
       <div className="page-head">
         <h1>{r.strategy_name ?? r.strategy_id}</h1>
+        <span className="run-title">
+          <RunName run={r} />
+        </span>
+        <TagList tags={r.tags} />
         {r.strategy_version && <span className="dim">v{r.strategy_version}</span>}
         {r.mode && <span className="badge">{r.mode}</span>}
         <StatusBadge status={r.status} />
@@ -70,25 +80,10 @@ export default function DashboardPage() {
             </dl>
           )}
         </section>
-        <section className="panel" aria-labelledby="run-title">
-          <h2 id="run-title">Run</h2>
-          <dl className="kv">
-            <dt>Run id</dt>
-            <dd className="mono">{r.run_id}</dd>
-            <dt>Account</dt>
-            <dd>{r.account_id ?? "—"}</dd>
-            <dt>Exporter</dt>
-            <dd>{r.exporter ?? "—"}</dd>
-            <dt>Schema</dt>
-            <dd>{r.schema_version ?? "—"}</dd>
-            <dt>Orders / executions</dt>
-            <dd className="num">
-              {fmtInt(r.counts.orders)} / {fmtInt(r.counts.executions)}
-            </dd>
-            <dt>Analysis updated</dt>
-            <dd className="num">{fmtTime(r.analysis_updated_at)}</dd>
-          </dl>
-        </section>
+        <RunDetailsPanel run={r} tagSuggestions={runTags} />
+      </div>
+      <div style={{ marginTop: 12 }}>
+        <RunImportsPanel runId={r.run_id} />
       </div>
     </div>
   );
@@ -173,34 +168,36 @@ function DistributionPanel({ runId }: { runId: string }) {
     <>
       <PnlHistogram buckets={dist.data.buckets} height={300} />
       <div className="chart-legend">
-        <span>{fmtInt(dist.data.trades)} closed trades</span>
+        <span>{plural(dist.data.trades, "closed trade")}</span>
       </div>
     </>
   );
 }
 
 function ExcursionPanels({ runId }: { runId: string }) {
-  const trades = useTrades({ run_id: runId, status: "CLOSED", sort: "entry_time", limit: SCATTER_TRADES });
+  const excursions = useExcursions(runId);
   return (
     <section className="panel" style={{ marginTop: 12 }} aria-labelledby="exc-title">
       <h2 id="exc-title">MAE / MFE</h2>
-      {trades.isPending ? (
+      {excursions.isPending ? (
         <Loading rows={4} />
-      ) : trades.isError ? (
-        <ErrorState error={trades.error} retry={() => void trades.refetch()} />
-      ) : trades.data.items.length === 0 ? (
+      ) : excursions.isError ? (
+        <ErrorState error={excursions.error} retry={() => void excursions.refetch()} />
+      ) : excursions.data.trades === 0 ? (
         <Empty title="No closed trades yet" />
       ) : (
         <>
           <div className="grid-2">
-            <ExcursionScatter points={trades.data.items} axis="mae" />
-            <ExcursionScatter points={trades.data.items} axis="mfe" />
+            <ExcursionScatter series={excursions.data.mae} axis="mae" />
+            <ExcursionScatter series={excursions.data.mfe} axis="mfe" />
           </div>
-          {trades.data.total > trades.data.items.length && (
-            <p className="faint">
-              First {fmtInt(trades.data.items.length)} of {fmtInt(trades.data.total)} closed trades by entry time.
-            </p>
-          )}
+          <p className="faint">
+            All {plural(excursions.data.trades, "closed trade")}
+            {Math.max(excursions.data.mae.points.length, excursions.data.mfe.points.length) <
+              Math.max(excursions.data.mae.total, excursions.data.mfe.total) &&
+              "; where points would overlap one stands for them, and the extremes are always drawn"}
+            . Click a point to open its trade.
+          </p>
         </>
       )}
     </section>

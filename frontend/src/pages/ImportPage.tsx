@@ -5,7 +5,9 @@ import { ErrorState, Loading } from "../components/common/States";
 import { importDuration } from "../components/data/ImportHistoryTable";
 import { ImportReportView } from "../components/data/ImportReportView";
 import { StreamSessionBatches } from "../components/data/StreamSessionBatches";
+import { RunLabel } from "../components/runs/RunName";
 import { fmtDuration, fmtInt, fmtTime } from "../format";
+import { plural } from "../text";
 
 export function ImportPage() {
   const importId = Number(useParams().importId);
@@ -29,7 +31,7 @@ function ImportDetailView({ importId }: { importId: number }) {
       {imp.isPending ? (
         <Loading rows={6} />
       ) : imp.isError ? (
-        <ErrorState error={imp.error} retry={() => void imp.refetch()} />
+        <ErrorState error={imp.error} retry={() => void imp.refetch()} back={{ to: "/data", label: "Back to the import history" }} />
       ) : (
         <>
           <div className="page-head">
@@ -75,8 +77,8 @@ function ImportDetailView({ importId }: { importId: number }) {
                     ? "—"
                     : imp.data.run_ids.map((r) => (
                         <div key={r}>
-                          <Link className="mono" to={`/runs/${encodeURIComponent(r)}`}>
-                            {r}
+                          <Link to={`/runs/${encodeURIComponent(r)}`}>
+                            <RunLabel runId={r} />
                           </Link>
                         </div>
                       ))}
@@ -88,8 +90,8 @@ function ImportDetailView({ importId }: { importId: number }) {
               {(imp.data.rejected_total > imp.data.rejected.length ||
                 imp.data.conflicts_total > imp.data.conflicts.length) && (
                 <p className="faint">
-                  Showing {fmtInt(imp.data.rejected.length)} of {fmtInt(imp.data.rejected_total)} rejected records and{" "}
-                  {fmtInt(imp.data.conflicts.length)} of {fmtInt(imp.data.conflicts_total)} conflicts.
+                  Showing {fmtInt(imp.data.rejected.length)} of {plural(imp.data.rejected_total, "rejected record")} and{" "}
+                  {fmtInt(imp.data.conflicts.length)} of {plural(imp.data.conflicts_total, "conflict")}.
                 </p>
               )}
             </section>

@@ -2,8 +2,11 @@ import { useEffect } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { useRuns, useStrategies } from "../api/queries";
 import { Empty, ErrorState, Loading } from "../components/common/States";
+import { CopyButton } from "../components/common/CopyButton";
 import { StatusBadge } from "../components/common/StatusBadge";
 import { AnalysisFailedNote, AnalysisFailedSummary } from "../components/runs/AnalysisFailed";
+import { TagList } from "../components/common/Tags";
+import { RunName } from "../components/runs/RunName";
 import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, pnlClass } from "../format";
 
 /** Strategy -> runs: the runs of the chosen strategy side by side. */
@@ -47,8 +50,8 @@ export function RunsPage() {
         <h1>Runs</h1>
         <span className="sub">Pick a strategy; its runs are compared side by side.</span>
       </div>
-      <div style={{ display: "grid", gridTemplateColumns: "220px minmax(0, 1fr)", gap: 12 }}>
-        <nav className="panel" aria-label="Strategies" style={{ padding: 6, alignSelf: "start" }}>
+      <div className="runs-layout">
+        <nav className="panel strategies" aria-label="Strategies">
           {strategies.data.map((s) => {
             const active = s.strategy_id === chosen;
             return (
@@ -58,7 +61,7 @@ export function RunsPage() {
                 className={active ? "" : "ghost"}
                 aria-current={active ? "true" : undefined}
                 onClick={() => setParams({ strategy: s.strategy_id })}
-                style={{ width: "100%", justifyContent: "space-between", border: active ? undefined : "1px solid transparent" }}
+                style={{ justifyContent: "space-between", border: active ? undefined : "1px solid transparent" }}
               >
                 <span style={{ overflow: "hidden", textOverflow: "ellipsis" }}>{s.name ?? s.strategy_id}</span>
                 <span className="faint num">{fmtInt(s.run_count)}</span>
@@ -66,28 +69,63 @@ export function RunsPage() {
             );
           })}
         </nav>
-        {chosen ? <RunsOfStrategy strategyId={chosen} /> : <Loading />}
+        {chosen ? (
+          <RunsOfStrategy
+            strategyId={chosen}
+            tag={params.get("tag")}
+            onTag={(tag) => setParams(tag ? { strategy: chosen, tag } : { strategy: chosen }, { replace: true })}
+          />
+        ) : (
+          <Loading />
+        )}
       </div>
     </div>
   );
 }
 
-function RunsOfStrategy({ strategyId }: { strategyId: string }) {
-  const runs = useRuns(strategyId);
+function RunsOfStrategy({
+  strategyId,
+  tag,
+  onTag,
+}: {
+  strategyId: string;
+  tag: string | null;
+  onTag: (tag: string | null) => void;
+}) {
+  const all = useRuns(strategyId);
+  const runs = useRuns(strategyId, tag ?? undefined);
   const navigate = useNavigate();
   if (runs.isPending) return <Loading rows={4} />;
   if (runs.isError) return <ErrorState error={runs.error} retry={() => void runs.refetch()} />;
   const items = runs.data.items;
-  if (items.length === 0) return <Empty title="This strategy has no runs" />;
+  const tags = [...new Set((all.data?.items ?? []).flatMap((r) => r.tags))].sort();
 
   const paramKeys = [...new Set(items.flatMap((r) => Object.keys(r.parameters ?? {})))].sort();
-  const differs = (k: string) => new Set(items.map((r) => JSON.stringify(r.parameters?.[k] ?? null))).size > 1;
   // Parameters that differ between runs come first, highlighted: they explain the results.
-  const ordered = [...paramKeys.filter(differs), ...paramKeys.filter((k) => !differs(k))];
+  const differing = new Set(paramKeys.filter((k) => parameterDiffers(items, k)));
+  const ordered = [...paramKeys.filter((k) => differing.has(k)), ...paramKeys.filter((k) => !differing.has(k))];
 
   return (
     <section aria-label={`Runs of ${strategyId}`}>
       <AnalysisFailedSummary runs={items} />
+      {(tags.length > 0 || tag) && (
+        <div className="row" style={{ marginBottom: 8 }} role="group" aria-label="Filter runs by tag">
+          <span className="dim">Tag</span>
+          <div className="seg">
+            <button type="button" aria-pressed={!tag} onClick={() => onTag(null)}>
+              All
+            </button>
+            {(tag && !tags.includes(tag) ? [...tags, tag] : tags).map((t) => (
+              <button key={t} type="button" aria-pressed={t === tag} onClick={() => onTag(t)}>
+                {t}
+              </button>
+            ))}
+          </div>
+        </div>
+      )}
+      {items.length === 0 ? (
+        <Empty title={tag ? `No run of this strategy is tagged ${tag}` : "This strategy has no runs"} />
+      ) : (
       <div className="table-wrap">
         <table className="data" data-testid="runs-table">
           <thead>
@@ -99,35 +137,44 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
               <th className="r">Profit factor</th>
               <th className="r">Win %</th>
               <th className="r">Max drawdown</th>
-              <th title="Parameters that differ between runs are highlighted">Parameters</th>
+              <th title="Parameters whose values differ between the runs that have them are highlighted">Parameters</th>
             </tr>
           </thead>
           <tbody>
             {items.map((r) => {
               const s = r.summary;
               const href = `/runs/${encodeURIComponent(r.run_id)}`;
+              const accounts = r.accounts.length ? r.accounts : r.account_id ? [r.account_id] : [];
               return (
                 <tr
                   key={r.run_id}
                   className="clickable"
                   data-testid="run-row"
+                  data-run-id={r.run_id}
                   onClick={(e) => {
-                    if (!(e.target instanceof HTMLAnchorElement)) navigate(href);
+                    if (!(e.target instanceof HTMLElement && e.target.closest("a, button"))) navigate(href);
                   }}
                 >
                   <td>
-                    <Link to={href} className="mono" title={r.run_id}>
-                      {r.run_id.length > 14 ? `${r.run_id.slice(0, 12)}…` : r.run_id}
+                    <Link to={href} title={r.run_id}>
+                      <RunName run={r} copy={false} />
                     </Link>
+                    <CopyButton value={r.run_id} label="Copy run id" />
                     <div className="row" style={{ gap: 6, marginTop: 2, fontSize: 11 }}>
                       <StatusBadge status={r.status} />
                       {r.mode && <span className="dim">{r.mode}</span>}
-                      {r.account_id && <span className="faint">{r.account_id}</span>}
+                      {accounts.length > 0 && (
+                        <span className="faint" title={accounts.join(", ")}>
+                          {accounts.length > 2 ? `${accounts.slice(0, 2).join(", ")} +${accounts.length - 2}` : accounts.join(", ")}
+                        </span>
+                      )}
+                      <TagList tags={r.tags} />
                     </div>
                     <AnalysisFailedNote run={r} />
                   </td>
-                  <td className="num dim">
-                    {fmtDate(r.first_data_time)} → {fmtDate(r.last_data_time)}
+                  <td className="num dim period">
+                    {fmtDate(r.first_data_time)}
+                    <br />→ {fmtDate(r.last_data_time)}
                   </td>
                   <td className="r num">{fmtInt(s?.total_trades ?? r.counts.trades)}</td>
                   <td className={`r num ${pnlClass(s?.net_profit)}`}>{fmtMoney(s?.net_profit)}</td>
@@ -135,21 +182,7 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
                   <td className="r num">{fmtPct(s?.percent_profitable)}</td>
                   <td className="r num down">{fmtMoney(s?.max_drawdown)}</td>
                   <td style={{ whiteSpace: "normal", minWidth: 200 }}>
-                    {ordered.length === 0 ? (
-                      <span className="faint">—</span>
-                    ) : (
-                      <span className="params">
-                        {ordered.map((k) => (
-                          <span
-                            key={k}
-                            className="param"
-                            style={differs(k) ? { borderColor: "var(--accent)", color: "var(--text)" } : undefined}
-                          >
-                            {k}={formatParam(r.parameters?.[k])}
-                          </span>
-                        ))}
-                      </span>
-                    )}
+                    <RunParameters parameters={r.parameters} ordered={ordered} differing={differing} />
                   </td>
                 </tr>
               );
@@ -157,8 +190,40 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
           </tbody>
         </table>
       </div>
+      )}
     </section>
   );
+}
+
+/** The run's parameters in the table's order; those that differ between runs highlighted. */
+function RunParameters({
+  parameters,
+  ordered,
+  differing,
+}: {
+  parameters: Record<string, unknown> | null;
+  ordered: readonly string[];
+  differing: ReadonlySet<string>;
+}) {
+  const own = ordered.filter((k) => parameters != null && k in parameters);
+  if (own.length === 0) return <span className="faint">—</span>;
+  return (
+    <span className="params">
+      {own.map((k) => (
+        <span key={k} className={differing.has(k) ? "param differs" : "param"}>
+          {k}={formatParam(parameters?.[k])}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** Whether the runs that have parameter `key` do not all give it the same value. */
+export function parameterDiffers(runs: readonly { parameters: Record<string, unknown> | null }[], key: string): boolean {
+  const values = new Set(
+    runs.filter((r) => r.parameters != null && key in r.parameters).map((r) => JSON.stringify(r.parameters?.[key] ?? null)),
+  );
+  return values.size > 1;
 }
 
 export function formatParam(v: unknown): string {

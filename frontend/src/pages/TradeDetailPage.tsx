@@ -1,17 +1,36 @@
 import { useEffect } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
-import { useTrade } from "../api/queries";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { useTradeNeighbours } from "../api/management";
+import { useRun, useTrade } from "../api/queries";
+import type { TradeDetail } from "../api/types";
 import { executionRole } from "../components/charts/markers";
 import { TradeChart } from "../components/charts/TradeChart";
 import { Empty, ErrorState, Loading } from "../components/common/States";
+import { RunName } from "../components/runs/RunName";
+import { TradeNotesPanel } from "../components/trades/TradeNotesPanel";
 import { fmtDuration, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../format";
+import { listSearch, tradeListContext } from "./tradeListParams";
+
+/**
+ * Previous and next in the list the trade was opened from (its filters and sort ride in the
+ * URL); without one, the run's trades by entry time, as the trade's own answer gives them.
+ */
+function useListNeighbours(tradeId: string, detail: TradeDetail | undefined) {
+  const [params] = useSearchParams();
+  const search = listSearch(params);
+  const fromList = tradeListContext(params);
+  const inList = search !== "" && (Object.keys(fromList).length > 1 || fromList.sort !== "entry_time");
+  const neighbours = useTradeNeighbours(tradeId, fromList, inList);
+  const own = inList ? neighbours.data : detail;
+  return { prev: own?.prev_trade_id ?? null, next: own?.next_trade_id ?? null, search };
+}
 
 export default function TradeDetailPage() {
   const tradeId = useParams().tradeId ?? "";
   const detail = useTrade(tradeId);
   const navigate = useNavigate();
-  const prev = detail.data?.prev_trade_id ?? null;
-  const next = detail.data?.next_trade_id ?? null;
+  const { prev, next, search } = useListNeighbours(tradeId, detail.data);
+  const run = useRun(detail.data?.trade.run_id ?? "", detail.isSuccess);
 
   // [ and ] (or ← and → with Alt) step through the run's trades.
   useEffect(() => {
@@ -19,12 +38,12 @@ export default function TradeDetailPage() {
       if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
       const back = e.key === "[" || (e.altKey && e.key === "ArrowLeft");
       const fwd = e.key === "]" || (e.altKey && e.key === "ArrowRight");
-      if (back && prev) navigate(`/trades/${encodeURIComponent(prev)}`);
-      if (fwd && next) navigate(`/trades/${encodeURIComponent(next)}`);
+      if (back && prev) navigate(`/trades/${encodeURIComponent(prev)}${search}`);
+      if (fwd && next) navigate(`/trades/${encodeURIComponent(next)}${search}`);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [prev, next, navigate]);
+  }, [prev, next, search, navigate]);
 
   if (detail.isPending) {
     return (
@@ -36,7 +55,7 @@ export default function TradeDetailPage() {
   if (detail.isError) {
     return (
       <div className="page">
-        <ErrorState error={detail.error} retry={() => void detail.refetch()} />
+        <ErrorState error={detail.error} retry={() => void detail.refetch()} back={{ to: "/runs", label: "Back to runs" }} />
       </div>
     );
   }
@@ -46,11 +65,13 @@ export default function TradeDetailPage() {
     <div className="page" data-testid="trade-detail">
       <div className="breadcrumbs">
         <Link to="/runs">Runs</Link> <span>/</span>
-        <Link to={`/runs/${encodeURIComponent(trade.run_id)}`} className="mono">
-          {trade.run_id}
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}`}>
+          <RunName run={{ run_id: trade.run_id, name: run.data?.name ?? null }} copy={false} />
         </Link>
         <span>/</span>
-        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/trades`}>Trades</Link>
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/trades${search}`} data-testid="back-to-trades">
+          Trades
+        </Link>
         <span>/</span> <span className="mono">{trade.trade_id.slice(0, 12)}</span>
       </div>
       <div className="page-head">
@@ -70,7 +91,7 @@ export default function TradeDetailPage() {
           <button
             type="button"
             disabled={!prev}
-            onClick={() => prev && navigate(`/trades/${encodeURIComponent(prev)}`)}
+            onClick={() => prev && navigate(`/trades/${encodeURIComponent(prev)}${search}`)}
             title="Previous trade ([)"
           >
             ‹ Previous
@@ -78,7 +99,7 @@ export default function TradeDetailPage() {
           <button
             type="button"
             disabled={!next}
-            onClick={() => next && navigate(`/trades/${encodeURIComponent(next)}`)}
+            onClick={() => next && navigate(`/trades/${encodeURIComponent(next)}${search}`)}
             title="Next trade (])"
           >
             Next ›
@@ -134,6 +155,7 @@ export default function TradeDetailPage() {
         </section>
       </div>
       <div className="stack" style={{ marginTop: 12 }}>
+        <TradeNotesPanel trade={trade} tagSuggestions={run.data?.trade_tags} />
         <section className="panel" aria-labelledby="fills-title">
           <h2 id="fills-title">Executions</h2>
           {executions.length === 0 ? (

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { tradeQueryFromParams } from "./TradesPage";
+import { dateRangeError, isIsoDate, listSearch, tradeListContext, tradeQueryFromParams } from "./tradeListParams";
 
 describe("tradeQueryFromParams", () => {
   it("maps URL filters to the API's query, dates as whole UTC days", () => {
     const q = tradeQueryFromParams(
       "run-1",
-      new URLSearchParams("symbol=ES+12-25&account=Sim101&side=SHORT&status=CLOSED&outcome=losers&from=2025-01-06&to=2025-01-31&sort=-pnl_net&offset=200"),
+      new URLSearchParams(
+        "symbol=ES+12-25&account=Sim101&side=SHORT&status=CLOSED&outcome=losers&tag=late&from=2025-01-06&to=2025-01-31&sort=-pnl_net&offset=200",
+      ),
     );
     expect(q).toEqual({
       run_id: "run-1",
@@ -14,6 +16,7 @@ describe("tradeQueryFromParams", () => {
       side: "SHORT",
       status: "CLOSED",
       outcome: "losers",
+      tag: "late",
       from: "2025-01-06T00:00:00Z",
       to: "2025-02-01T00:00:00Z",
       sort: "-pnl_net",
@@ -23,7 +26,29 @@ describe("tradeQueryFromParams", () => {
   });
 
   it("ignores values the API would refuse", () => {
-    const q = tradeQueryFromParams("r", new URLSearchParams("side=UP&status=x&outcome=all&from=yesterday"));
+    const q = tradeQueryFromParams("r", new URLSearchParams("side=UP&status=x&outcome=all&from=yesterday&to=2025-02-30"));
     expect(q).toEqual({ run_id: "r", sort: "entry_time", limit: 100 });
+  });
+});
+
+describe("the list a trade is opened from", () => {
+  it("carries filters, sort and page; previous/next follow the filters and sort", () => {
+    const p = new URLSearchParams("outcome=losers&sort=-pnl_net&offset=300&unknown=1");
+    expect(listSearch(p)).toBe("?outcome=losers&sort=-pnl_net&offset=300");
+    expect(listSearch(new URLSearchParams("unknown=1"))).toBe("");
+    expect(tradeListContext(new URLSearchParams(listSearch(p)))).toEqual({ outcome: "losers", sort: "-pnl_net" });
+  });
+});
+
+describe("dates", () => {
+  it("are real days written YYYY-MM-DD", () => {
+    expect(isIsoDate("2024-02-29")).toBe(true);
+    expect(isIsoDate("2025-02-29")).toBe(false);
+    expect(isIsoDate("01/06/2025")).toBe(false);
+  });
+
+  it("From after To is an error with a message", () => {
+    expect(dateRangeError(new URLSearchParams("from=2025-02-01&to=2025-01-01"))).toMatch(/after/);
+    expect(dateRangeError(new URLSearchParams("from=2025-01-01&to=2025-01-01"))).toBeNull();
   });
 });

@@ -1,45 +1,22 @@
 import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { TRADES_PAGE_SIZE, useInstruments, useRun, useTrades, type TradeQuery } from "../api/queries";
+import { TRADES_PAGE_SIZE, useRun, useTrades } from "../api/queries";
+import type { Run } from "../api/types";
 import { Pager } from "../components/common/Pager";
 import { Empty, ErrorState, Loading } from "../components/common/States";
+import { RunName } from "../components/runs/RunName";
 import { RunPicker } from "../components/runs/RunPicker";
 import { TradesTable } from "../components/trades/TradesTable";
 import { fmtInt } from "../format";
-
-const DEFAULT_SORT = "entry_time";
-
-/** The trade query a URL's search parameters describe (dates are whole UTC days). */
-export function tradeQueryFromParams(runId: string, p: URLSearchParams): TradeQuery {
-  const q: TradeQuery = { run_id: runId, sort: p.get("sort") ?? DEFAULT_SORT, limit: TRADES_PAGE_SIZE };
-  const offset = Number(p.get("offset") ?? 0);
-  if (offset > 0) q.offset = offset;
-  const symbol = p.get("symbol");
-  if (symbol) q.symbol = symbol;
-  const account = p.get("account");
-  if (account) q.account_id = account;
-  const side = p.get("side");
-  if (side === "LONG" || side === "SHORT") q.side = side;
-  const status = p.get("status");
-  if (status === "OPEN" || status === "CLOSED") q.status = status;
-  const outcome = p.get("outcome");
-  if (outcome === "winners" || outcome === "losers") q.outcome = outcome;
-  const from = p.get("from");
-  if (from && /^\d{4}-\d{2}-\d{2}$/.test(from)) q.from = `${from}T00:00:00Z`;
-  const to = p.get("to");
-  if (to && /^\d{4}-\d{2}-\d{2}$/.test(to)) {
-    const next = new Date(`${to}T00:00:00Z`);
-    next.setUTCDate(next.getUTCDate() + 1);
-    q.to = next.toISOString().replace(".000Z", "Z");
-  }
-  return q;
-}
+import { plural } from "../text";
+import { dateRangeError, FILTER_KEYS, isIsoDate, listSearch, tradeQueryFromParams } from "./tradeListParams";
 
 export default function TradesPage() {
   const runId = useParams().runId ?? "";
   const [params, setParams] = useSearchParams();
   const query = tradeQueryFromParams(runId, params);
-  const trades = useTrades(query);
+  const rangeError = dateRangeError(params);
+  const trades = useTrades(query, rangeError == null);
   const run = useRun(runId);
 
   const update = (changes: Record<string, string | null>, keepOffset = false) => {
@@ -51,7 +28,9 @@ export default function TradesPage() {
     if (!keepOffset) next.delete("offset");
     setParams(next, { replace: true });
   };
-  const anyFilter = ["symbol", "account", "side", "status", "outcome", "from", "to"].some((k) => params.get(k));
+  const anyFilter = FILTER_KEYS.some((k) => params.get(k));
+  const clearFilters = () => update(Object.fromEntries(FILTER_KEYS.map((k) => [k, null])));
+  const offset = query.offset ?? 0;
 
   return (
     <div className="page">
@@ -65,45 +44,71 @@ export default function TradesPage() {
             <span>/</span>
           </>
         )}
-        <Link to={`/runs/${encodeURIComponent(runId)}`} className="mono">
-          {runId}
+        <Link to={`/runs/${encodeURIComponent(runId)}`}>
+          <RunName run={{ run_id: runId, name: run.data?.name ?? null }} copy={false} />
         </Link>
         <span>/</span> <span>Trades</span>
       </div>
       <div className="page-head">
         <h1>Trades</h1>
-        {trades.data && <span className="sub num">{fmtInt(trades.data.total)} matching</span>}
+        {trades.data && !rangeError && <span className="sub num">{fmtInt(trades.data.total)} matching</span>}
         <span style={{ flex: 1 }} />
         {run.data && <RunPicker strategyId={run.data.strategy_id} runId={runId} suffix="/trades" />}
       </div>
-      <Filters params={params} update={update} anyFilter={anyFilter} />
-      {trades.isPending ? (
-        <Loading rows={10} />
-      ) : trades.isError ? (
-        <ErrorState error={trades.error} retry={() => void trades.refetch()} />
-      ) : trades.data.items.length === 0 ? (
-        <Empty title={anyFilter ? "No trade matches these filters" : "No trades in this run"}>
-          {anyFilter && (
-            <button type="button" onClick={() => setParams({}, { replace: true })}>
-              Clear filters
-            </button>
-          )}
-        </Empty>
+      {run.isError ? (
+        <ErrorState error={run.error} retry={() => void run.refetch()} />
       ) : (
-        <div style={{ opacity: trades.isPlaceholderData ? 0.6 : 1 }}>
-          <TradesTable
-            trades={trades.data.items}
-            sort={query.sort}
-            onSort={(sort) => update({ sort })}
-            maxHeight="calc(100vh - 250px)"
-          />
-          <Pager
-            offset={query.offset ?? 0}
-            limit={TRADES_PAGE_SIZE}
-            total={trades.data.total}
-            onOffset={(o) => update({ offset: o ? String(o) : null }, true)}
-          />
-        </div>
+        <>
+          <Filters params={params} update={update} clear={clearFilters} anyFilter={anyFilter} run={run.data} />
+          {rangeError ? (
+            <Empty title="No trades for these dates">
+              <span role="alert" data-testid="date-range-error">
+                {rangeError}
+              </span>
+            </Empty>
+          ) : trades.isPending ? (
+            <Loading rows={10} />
+          ) : trades.isError ? (
+            <ErrorState error={trades.error} retry={() => void trades.refetch()} />
+          ) : trades.data.items.length === 0 && offset > 0 && trades.data.total > 0 ? (
+            <>
+              <Empty title="This page is past the end of the list">
+                {plural(trades.data.total, "trade")} match; the last page starts at trade{" "}
+                {fmtInt(Math.floor((trades.data.total - 1) / TRADES_PAGE_SIZE) * TRADES_PAGE_SIZE + 1)}.
+              </Empty>
+              <Pager
+                offset={offset}
+                limit={TRADES_PAGE_SIZE}
+                total={trades.data.total}
+                onOffset={(o) => update({ offset: o ? String(o) : null }, true)}
+              />
+            </>
+          ) : trades.data.items.length === 0 ? (
+            <Empty title={anyFilter ? "No trade matches these filters" : "No trades in this run"}>
+              {anyFilter && (
+                <button type="button" onClick={clearFilters}>
+                  Clear filters
+                </button>
+              )}
+            </Empty>
+          ) : (
+            <div style={{ opacity: trades.isPlaceholderData ? 0.6 : 1 }}>
+              <TradesTable
+                trades={trades.data.items}
+                sort={query.sort}
+                onSort={(sort) => update({ sort })}
+                linkSearch={listSearch(params)}
+                maxHeight="calc(100vh - 250px)"
+              />
+              <Pager
+                offset={offset}
+                limit={TRADES_PAGE_SIZE}
+                total={trades.data.total}
+                onOffset={(o) => update({ offset: o ? String(o) : null }, true)}
+              />
+            </div>
+          )}
+        </>
       )}
     </div>
   );
@@ -112,15 +117,16 @@ export default function TradesPage() {
 function Filters({
   params,
   update,
+  clear,
   anyFilter,
+  run,
 }: {
   params: URLSearchParams;
   update: (changes: Record<string, string | null>) => void;
+  clear: () => void;
   anyFilter: boolean;
+  run: Run | undefined;
 }) {
-  const instruments = useInstruments();
-  const [account, setAccount] = useState(params.get("account") ?? "");
-  useEffect(() => setAccount(params.get("account") ?? ""), [params]);
   const seg = (key: string, options: [string, string][]) => (
     <div className="seg" role="group" aria-label={key}>
       {options.map(([value, label]) => (
@@ -136,35 +142,9 @@ function Filters({
     </div>
   );
   return (
-    <form
-      className="filters"
-      aria-label="Filters"
-      onSubmit={(e) => {
-        e.preventDefault();
-        update({ account: account.trim() || null });
-      }}
-    >
-      <label className="field">
-        Symbol
-        <select value={params.get("symbol") ?? ""} onChange={(e) => update({ symbol: e.target.value || null })}>
-          <option value="">all</option>
-          {instruments.data?.map((i) => (
-            <option key={i.symbol} value={i.symbol}>
-              {i.symbol}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        Account
-        <input
-          value={account}
-          placeholder="all"
-          size={12}
-          onChange={(e) => setAccount(e.target.value)}
-          onBlur={() => update({ account: account.trim() || null })}
-        />
-      </label>
+    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+      <Choice label="Symbol" name="symbol" params={params} update={update} options={run?.symbols ?? []} />
+      <Choice label="Account" name="account" params={params} update={update} options={run?.accounts ?? []} />
       <div className="field">
         <span>Side</span>
         {seg("side", [["", "All"], ["LONG", "Long"], ["SHORT", "Short"]])}
@@ -177,23 +157,91 @@ function Filters({
         <span>Outcome</span>
         {seg("outcome", [["", "All"], ["winners", "Winners"], ["losers", "Losers"]])}
       </div>
-      <label className="field">
-        From (UTC)
-        <input type="date" value={params.get("from") ?? ""} onChange={(e) => update({ from: e.target.value || null })} />
-      </label>
-      <label className="field">
-        To (UTC)
-        <input type="date" value={params.get("to") ?? ""} onChange={(e) => update({ to: e.target.value || null })} />
-      </label>
+      {(run?.trade_tags.length ?? 0) > 0 || params.get("tag") ? (
+        <Choice label="Tag" name="tag" params={params} update={update} options={run?.trade_tags ?? []} />
+      ) : null}
+      <DateField label="From (UTC)" name="from" params={params} update={update} />
+      <DateField label="To (UTC)" name="to" params={params} update={update} />
       {anyFilter && (
-        <button
-          type="button"
-          className="ghost"
-          onClick={() => update({ symbol: null, account: null, side: null, status: null, outcome: null, from: null, to: null })}
-        >
+        <button type="button" className="ghost" onClick={clear}>
           Clear
         </button>
       )}
     </form>
+  );
+}
+
+/** A select of the run's own values (a value in the URL the run lacks stays choosable). */
+function Choice({
+  label,
+  name,
+  params,
+  update,
+  options,
+}: {
+  label: string;
+  name: string;
+  params: URLSearchParams;
+  update: (changes: Record<string, string | null>) => void;
+  options: readonly string[];
+}) {
+  const value = params.get(name) ?? "";
+  const all = value && !options.includes(value) ? [...options, value] : options;
+  return (
+    <label className="field">
+      {label}
+      <select value={value} onChange={(e) => update({ [name]: e.target.value || null })} style={{ maxWidth: 200 }}>
+        <option value="">all</option>
+        {all.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A day typed as YYYY-MM-DD (the app's date format), applied when complete and valid. */
+function DateField({
+  label,
+  name,
+  params,
+  update,
+}: {
+  label: string;
+  name: string;
+  params: URLSearchParams;
+  update: (changes: Record<string, string | null>) => void;
+}) {
+  const stored = params.get(name) ?? "";
+  const [text, setText] = useState(stored);
+  useEffect(() => setText(stored), [stored]);
+  const invalid = text !== "" && !isIsoDate(text);
+  const apply = () => {
+    if (text === "") update({ [name]: null });
+    else if (isIsoDate(text)) update({ [name]: text });
+  };
+  return (
+    <label className="field">
+      {label}
+      <input
+        value={text}
+        placeholder="YYYY-MM-DD"
+        size={11}
+        inputMode="numeric"
+        aria-invalid={invalid || undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (e.target.value === "" || isIsoDate(e.target.value)) update({ [name]: e.target.value || null });
+        }}
+        onBlur={apply}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") apply();
+          if (e.key === "Escape") setText(stored);
+        }}
+      />
+      {invalid && <span className="inline-error">Use YYYY-MM-DD</span>}
+    </label>
   );
 }

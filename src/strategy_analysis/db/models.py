@@ -78,6 +78,49 @@ class Run(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
     analysis_updated_at: Mapped[datetime | None] = mapped_column()
+    # The user's own (PATCH /api/runs/{run_id}): no import or stream batch writes these.
+    name: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class RunTag(Base):
+    """A user's tag on a run."""
+
+    __tablename__ = "run_tags"
+    __table_args__ = (Index(None, "tag"),)
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class TradeNote(Base):
+    """A user's notes on a trade. Not a foreign key to trades: a rebuild deletes and
+    writes trades again under the same (deterministic) trade_id, and the notes stay."""
+
+    __tablename__ = "trade_notes"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    trade_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    notes: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class TradeTag(Base):
+    """A user's tag on a trade (kept across rebuilds, like its notes)."""
+
+    __tablename__ = "trade_tags"
+    # The run's trades with a tag, and the tags in use in a run.
+    __table_args__ = (Index(None, "run_id", "tag"),)
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    trade_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class Instrument(Base):

@@ -20,6 +20,7 @@ from typing import Any
 
 from psycopg import errors, sql
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 
 from .models import Base
 
@@ -159,3 +160,45 @@ class PendingAttaches:
     def attach_all(self) -> None:
         while self._waiting:
             self._waiting.pop(0).attach()
+
+
+# How long dropping a partition waits for the other transactions on its table (dropping
+# locks the whole partitioned table): past it, the rows are deleted instead.
+DROP_LOCK_TIMEOUT = "2s"
+
+
+def drop_own_partition(conn: Connection, table: str, value: str) -> int | None:
+    """Drop the partition of ``table`` that holds ``value``'s rows alone, in the caller's
+    transaction; the number of rows it held. None when ``value`` has no partition of its
+    own, or when other transactions keep the table busy past ``DROP_LOCK_TIMEOUT`` (the
+    partition then stays, and the caller deletes the rows)."""
+    name = own_partition_name(table, [value])
+    parent = conn.execute(
+        text(
+            "SELECT i.inhparent::regclass::text FROM pg_class c"
+            " JOIN pg_inherits i ON i.inhrelid = c.oid"
+            " WHERE c.relname = :name AND c.relispartition"
+        ),
+        {"name": name},
+    ).scalar()
+    if parent != table:
+        return None
+    quoted = conn.dialect.identifier_preparer.quote(name)
+    savepoint = conn.begin_nested()
+    try:
+        previous = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+        conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": DROP_LOCK_TIMEOUT})
+        # Under the table's lock: no row can have arrived since the count.
+        conn.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+        rows = conn.execute(text(f"SELECT count(*) FROM {quoted}")).scalar_one()
+        conn.execute(text(f"DROP TABLE {quoted}"))
+        conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": previous})
+    except OperationalError as exc:
+        savepoint.rollback()
+        if not isinstance(exc.orig, errors.LockNotAvailable):
+            raise
+        log.info("%s: busy, the rows of %s are deleted instead of its partition", table, value)
+        return None
+    savepoint.commit()
+    log.info("%s: dropped partition %s of %s (%d rows)", table, name, value, rows)
+    return int(rows)

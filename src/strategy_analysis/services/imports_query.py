@@ -8,9 +8,10 @@ records and conflicts.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.engine import Connection
 
 from ..db.error_text import clean_error_text
@@ -48,9 +49,10 @@ def list_imports(
     run_id: str | None = None,
     status: str | None = None,
     session_id: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[dict[str, Any]], int, int]:
     """Newest first: the history (files and stream sessions), or with ``session_id``
-    that session's batches; narrowed by source, run and status."""
+    that session's batches; narrowed by source, run (the imports that wrote its data) and
+    status. Also the number of matching imports and their rejected records."""
     conditions = [
         ImportRecord.session_id.is_(None)
         if session_id is None
@@ -59,7 +61,7 @@ def list_imports(
     if source is not None:
         conditions.append(ImportRecord.source == source)
     if run_id is not None:
-        conditions.append(ImportRecord.run_id == run_id)
+        conditions.append(or_(ImportRecord.run_id == run_id, _wrote_run(conn, run_id)))
     if status is not None:
         conditions.append(ImportRecord.status == status)
     query = (
@@ -69,11 +71,25 @@ def list_imports(
         .limit(limit)
         .offset(offset)
     )
+    totals = (
+        select(func.count(), func.coalesce(func.sum(ImportRecord.rejected_count), 0))
+        .select_from(ImportRecord)
+        .where(*conditions)
+    )
     rows = [_out(row) for row in conn.execute(query).mappings()]
-    total = conn.execute(
-        select(func.count()).select_from(ImportRecord).where(*conditions)
-    ).scalar_one()
-    return rows, total
+    total, rejected = conn.execute(totals).one()
+    return rows, total, int(rejected)
+
+
+def _wrote_run(conn: Connection, run_id: str) -> Any:
+    """An import whose run_ids (a JSON array) holds ``run_id``."""
+    if conn.dialect.name == "postgresql":
+        return text("import_records.run_ids @> CAST(:run_ids AS jsonb)").bindparams(
+            run_ids=json.dumps([run_id])
+        )
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(import_records.run_ids) WHERE json_each.value = :run_id)"
+    ).bindparams(run_id=run_id)
 
 
 def get_import(

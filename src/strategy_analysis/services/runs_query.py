@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from ..db.models import AnalysisFailure, Execution, Order, Run, RunStatistics, Strategy, Trade
+from . import annotations
 
 SUMMARY_KEYS = ("total_trades", "net_profit", "profit_factor", "percent_profitable", "max_drawdown")
 
@@ -107,21 +108,33 @@ def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str,
     run_ids = [row["run_id"] for row in rows]
     counts = _counts(conn, run_ids)
     summaries = _summaries(conn, run_ids)
+    tags = annotations.run_tags(conn, run_ids)
+    facets = annotations.run_trade_facets(conn, run_ids)
     for row in rows:
         row["counts"] = counts[row["run_id"]]
         row["summary"] = summaries.get(row["run_id"])
+        row["tags"] = tags.get(row["run_id"], [])
+        row.update(facets[row["run_id"]])
     _analysis(conn, rows)
     return rows
 
 
 def list_runs(
-    conn: Connection, *, strategy_id: str | None, limit: int, offset: int
+    conn: Connection,
+    *,
+    strategy_id: str | None,
+    limit: int,
+    offset: int,
+    tag: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     query = select(*_run_cols)
     count = select(func.count()).select_from(Run)
     if strategy_id is not None:
         query = query.where(Run.strategy_id == strategy_id)
         count = count.where(Run.strategy_id == strategy_id)
+    if tag is not None:
+        query = query.where(Run.run_id.in_(annotations.runs_with_tag(tag)))
+        count = count.where(Run.run_id.in_(annotations.runs_with_tag(tag)))
     # Newest data first; run_id keeps the order stable.
     query = (
         query.order_by(Run.last_data_time.desc().nulls_last(), Run.created_at.desc(), Run.run_id)

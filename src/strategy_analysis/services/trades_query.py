@@ -13,8 +13,10 @@ from sqlalchemy.engine import Connection
 
 from ..contract.timestamps import shifted
 from ..db.models import Bar, Execution, RunStatistics, Trade, TradeLot
+from ..trades.chart_data import nice_histogram
 from ..trades.columns import API_TRADE_FIELDS
 from ..trades.timeframes import timeframe_seconds
+from . import annotations
 
 TRADE_COLUMNS = API_TRADE_FIELDS
 SORTABLE = frozenset(TRADE_COLUMNS) - {"run_id", "strategy_id", "trade_id"}
@@ -42,6 +44,7 @@ class TradeFilters:
     time_from: datetime | None = None
     time_to: datetime | None = None
     outcome: Literal["winners", "losers"] | None = None
+    tag: str | None = None
 
     def apply(self, query: Select) -> Select:
         conditions = []
@@ -58,13 +61,17 @@ class TradeFilters:
             conditions.append(Trade.pnl_net > 0)
         elif self.outcome == "losers":
             conditions.append(Trade.pnl_net < 0)
+        if self.tag is not None:
+            conditions.append(
+                Trade.trade_id.in_(annotations.trades_with_tag(self.tag, self.run_id))
+            )
         return query.where(*conditions) if conditions else query
 
 
-def parse_sort(sort: str | None) -> list[Any]:
-    """``field`` or ``-field`` (descending); trade_id breaks ties so pages are stable."""
+def sort_field(sort: str | None) -> tuple[str, bool]:
+    """The field ``sort`` names and whether it is descending (a leading ``-``)."""
     if not sort:
-        return [Trade.entry_time.asc(), Trade.trade_id.asc()]
+        return "entry_time", False
     descending = sort.startswith("-")
     name = sort[1:] if descending else sort
     if name not in SORTABLE:
@@ -72,6 +79,14 @@ def parse_sort(sort: str | None) -> list[Any]:
             f"cannot sort by {name!r}: use one of {', '.join(sorted(SORTABLE))}, "
             "with a leading '-' for descending"
         )
+    return name, descending
+
+
+def parse_sort(sort: str | None) -> list[Any]:
+    """``field`` or ``-field`` (descending); trade_id breaks ties so pages are stable."""
+    if not sort:
+        return [Trade.entry_time.asc(), Trade.trade_id.asc()]
+    name, descending = sort_field(sort)
     column = Trade.__table__.c[name]
     # NULLS LAST on both dialects (their defaults differ), so open trades sort alike.
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
@@ -102,6 +117,7 @@ _UNCOUNTED_FILTERS = (
     "time_from",
     "time_to",
     "outcome",
+    "tag",
 )
 
 
@@ -314,7 +330,7 @@ def pnl_distribution(conn: Connection, run_id: str, bins: int) -> tuple[list[dic
     )
     if values.size == 0:
         return [], 0
-    counts, edges = np.histogram(values, bins=bins)
+    edges, counts = nice_histogram(values, bins)
     buckets = [
         {"lower": float(edges[i]), "upper": float(edges[i + 1]), "count": int(counts[i])}
         for i in range(len(counts))

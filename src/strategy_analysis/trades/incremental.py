@@ -198,6 +198,9 @@ def _rebuild_run_since(
         replaced: list[str] = []
         executions_read = 0
         with engine.connect() as conn:
+            if not run_contexts(conn, [run.run_id]):
+                log.warning("run %s was deleted: its trades are not rebuilt", run.run_id)
+                return
             values = point_values(conn, symbols)
             run_trades = kept.current(conn, run.run_id)
         for symbol in symbols:

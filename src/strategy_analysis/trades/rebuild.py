@@ -204,6 +204,9 @@ def _rebuild_run(
     with run_lock(engine, run.run_id):
         clock = Clock(result)
         with engine.connect() as conn:
+            if not run_contexts(conn, [run.run_id]):
+                log.warning("run %s was deleted: its trades are not rebuilt", run.run_id)
+                return
             values = point_values(conn, symbols)
         bar_reads = BarReads(engine, run.run_id, symbols)
         executions = load_executions(engine, run, symbols)

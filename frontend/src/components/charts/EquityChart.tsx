@@ -1,13 +1,15 @@
-import { AreaSeries, createChart, LineSeries } from "lightweight-charts";
-import { useEffect, useMemo, useRef } from "react";
-import { fmtAxisMoney } from "../../format";
+import { AreaSeries, createChart, LineSeries, type MouseEventParams, type Time } from "lightweight-charts";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { fmtAxisMoney, fmtMoney, fmtTime } from "../../format";
+import { Attribution, ChartTip, type TipState } from "./ChartTip";
 import { equitySeries, type EquityPointIn } from "./series";
 import { baseChartOptions, CHART_COLORS } from "./theme";
 
-/** The closed-trade equity curve with its drawdown in a pane below. */
+/** The closed-trade equity curve with its drawdown in a pane below; values on hover. */
 export function EquityChart({ points, height = 340 }: { points: readonly EquityPointIn[]; height?: number }) {
   const container = useRef<HTMLDivElement>(null);
   const data = useMemo(() => equitySeries(points), [points]);
+  const [tip, setTip] = useState<TipState | null>(null);
 
   useEffect(() => {
     const el = container.current;
@@ -17,13 +19,12 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
       ...base,
       // A curve of 100,000 trades must fit the width: allow far less than a pixel per point.
       timeScale: { ...base.timeScale, minBarSpacing: 0.0001 },
-      localization: { priceFormatter: fmtAxisMoney },
+      localization: { ...base.localization, priceFormatter: fmtAxisMoney },
     });
     const equity = chart.addSeries(LineSeries, {
       color: CHART_COLORS.accent,
       lineWidth: 2,
       priceLineVisible: false,
-      title: "equity",
     });
     equity.setData(data.equity);
     const drawdown = chart.addSeries(
@@ -35,15 +36,57 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
         lineWidth: 1,
         priceLineVisible: false,
         invertFilledArea: true,
-        title: "drawdown",
       },
       1,
     );
     drawdown.setData(data.drawdown);
     chart.panes()[1]?.setHeight(Math.round(height * 0.3));
-    chart.timeScale().fitContent();
-    return () => chart.remove();
+    // About 40 px of room on the left: the first date label is not cut at the chart's edge.
+    const last = data.equity.length - 1;
+    const perPixel = last / Math.max(200, el.clientWidth - 100);
+    chart.timeScale().setVisibleLogicalRange({ from: -Math.max(2, 40 * perPixel), to: last + Math.max(1, 10 * perPixel) });
+    const onMove = (param: MouseEventParams<Time>) => {
+      const e = param.seriesData.get(equity) as { value?: number } | undefined;
+      const d = param.seriesData.get(drawdown) as { value?: number } | undefined;
+      if (!param.point || param.time == null || e?.value == null) {
+        setTip(null);
+        return;
+      }
+      setTip({
+        x: param.point.x,
+        y: param.point.y,
+        content: (
+          <>
+            <div className="dim">{fmtTime(new Date((param.time as number) * 1000).toISOString())} UTC</div>
+            <div>equity {fmtMoney(e.value)}</div>
+            <div className="down">drawdown {fmtMoney(d?.value)}</div>
+          </>
+        ),
+      });
+    };
+    chart.subscribeCrosshairMove(onMove);
+    return () => {
+      chart.unsubscribeCrosshairMove(onMove);
+      chart.remove();
+    };
   }, [data, height]);
 
-  return <div ref={container} className="chart-box" style={{ height }} data-testid="equity-chart" />;
+  return (
+    <div>
+      <div ref={container} className="chart-box" style={{ height }} data-testid="equity-chart">
+        <ChartTip tip={tip} width={container.current?.clientWidth ?? 0} />
+      </div>
+      <div className="chart-legend">
+        <span>
+          <i style={{ background: CHART_COLORS.accent }} />
+          equity (net PnL of closed trades)
+        </span>
+        <span>
+          <i style={{ background: CHART_COLORS.down }} />
+          drawdown from the peak
+        </span>
+        <Attribution />
+      </div>
+    </div>
+  );
 }

@@ -1,12 +1,19 @@
 import { useMemo } from "react";
+import { useNavigate } from "react-router-dom";
 import { fmtMoney } from "../../format";
 import { CHART_COLORS } from "./theme";
 
 export interface ExcursionPoint {
   trade_id: string;
-  mae: number | null;
-  mfe: number | null;
-  pnl_net: number | null;
+  /** The trade's MAE or MFE. */
+  value: number;
+  pnl_net: number;
+}
+
+export interface ExcursionSeriesIn {
+  /** Closed trades with this excursion (points may be fewer: the server thins them). */
+  total: number;
+  points: readonly ExcursionPoint[];
 }
 
 const W = 420;
@@ -24,38 +31,46 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Net PnL against MAE or MFE per closed trade: winners green, losers red. */
-export function ExcursionScatter({ points, axis }: { points: readonly ExcursionPoint[]; axis: "mae" | "mfe" }) {
-  const usable = useMemo(
-    () => points.filter((p): p is ExcursionPoint & { pnl_net: number } => p[axis] != null && p.pnl_net != null),
-    [points, axis],
-  );
+/** Net PnL against MAE or MFE per closed trade: winners green, losers red; a click opens the trade. */
+export function ExcursionScatter({ series, axis }: { series: ExcursionSeriesIn; axis: "mae" | "mfe" }) {
+  const navigate = useNavigate();
+  const usable = series.points;
+  const label = axis === "mae" ? "MAE" : "MFE";
+  const scale = useMemo(() => {
+    const xs = usable.map((p) => p.value);
+    const ys = usable.map((p) => p.pnl_net);
+    const x0 = 0;
+    const x1 = Math.max(...xs, 1);
+    const y0 = Math.min(...ys, 0);
+    const y1 = Math.max(...ys, 0);
+    const yPad = (y1 - y0) * 0.05 || 1;
+    return {
+      x0,
+      x1,
+      y0,
+      y1,
+      sx: (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * (W - PAD.left - PAD.right),
+      sy: (v: number) => PAD.top + ((y1 + yPad - v) / (y1 - y0 + 2 * yPad)) * (H - PAD.top - PAD.bottom),
+    };
+  }, [usable]);
   if (usable.length === 0) {
     return (
       <div className="state" style={{ height: H }}>
-        No {axis.toUpperCase()} values: the symbol has no bars for these trades.
+        No {label} values: the symbol has no bars for these trades.
       </div>
     );
   }
-  const xs = usable.map((p) => p[axis] as number);
-  const ys = usable.map((p) => p.pnl_net);
-  const x0 = 0;
-  const x1 = Math.max(...xs, 1);
-  const y0 = Math.min(...ys, 0);
-  const y1 = Math.max(...ys, 0);
-  const yPad = (y1 - y0) * 0.05 || 1;
-  const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
-  const sy = (v: number) => PAD.top + ((y1 + yPad - v) / (y1 - y0 + 2 * yPad)) * (H - PAD.top - PAD.bottom);
-  const label = axis === "mae" ? "MAE" : "MFE";
+  const { x0, x1, y0, y1, sx, sy } = scale;
   return (
     <svg
       className="scatter"
       viewBox={`0 0 ${W} ${H}`}
       width="100%"
       role="img"
-      aria-label={`Net PnL against ${label} for ${usable.length} trades`}
+      aria-label={`Net PnL against ${label} for ${series.total} trades`}
       data-testid={`scatter-${axis}`}
       data-points={usable.length}
+      data-total={series.total}
     >
       {ticks(y0, y1, 4).map((v) => (
         <g key={`y${v}`}>
@@ -74,13 +89,15 @@ export function ExcursionScatter({ points, axis }: { points: readonly ExcursionP
       {usable.map((p) => (
         <circle
           key={p.trade_id}
-          cx={sx(p[axis] as number)}
+          cx={sx(p.value)}
           cy={sy(p.pnl_net)}
           r={2.5}
           fill={p.pnl_net > 0 ? CHART_COLORS.up : p.pnl_net < 0 ? CHART_COLORS.down : CHART_COLORS.muted}
           fillOpacity={0.7}
+          className="point"
+          onClick={() => navigate(`/trades/${encodeURIComponent(p.trade_id)}`)}
         >
-          <title>{`${label} ${fmtMoney(p[axis])}, net ${fmtMoney(p.pnl_net)}`}</title>
+          <title>{`${label} ${fmtMoney(p.value)}, net ${fmtMoney(p.pnl_net)} (click to open the trade)`}</title>
         </circle>
       ))}
       <text x={W - PAD.right} y={H - 1} textAnchor="end">

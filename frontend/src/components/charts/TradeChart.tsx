@@ -6,11 +6,15 @@ import {
   LineStyle,
   type CandlestickData,
   type IChartApi,
+  type MouseEventParams,
+  type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
-import { useEffect, useMemo, useRef } from "react";
-import { toEpochSeconds } from "../../format";
-import { executionMarkers, type MarkerExecution } from "./markers";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { fmtPrice, fmtQty, fmtTime, toEpochSeconds } from "../../format";
+import { Attribution, ChartTip, type TipState } from "./ChartTip";
+import { crowded, groupFills, groupMarkers, type FillGroup } from "./fillGroups";
+import type { MarkerExecution } from "./markers";
 import { baseChartOptions, CHART_COLORS } from "./theme";
 
 export interface ChartBar {
@@ -69,6 +73,7 @@ export function TradeChart({
 }) {
   const container = useRef<HTMLDivElement>(null);
   const candles = useMemo(() => toCandles(bars), [bars]);
+  const [tip, setTip] = useState<TipState | null>(null);
 
   useEffect(() => {
     const el = container.current;
@@ -77,7 +82,9 @@ export function TradeChart({
     el.dataset.ready = "false";
     const chart: IChartApi = createChart(el, baseChartOptions(height));
     const barTimes = candles.map((c) => c.time as number);
-    const markers = executionMarkers(trade, executions, barTimes);
+    const groups = groupFills(trade, executions, barTimes);
+    const labelled = !crowded(groups, barTimes);
+    const markers = groupMarkers(groups, labelled);
 
     let series;
     if (candles.length > 0) {
@@ -119,7 +126,16 @@ export function TradeChart({
       chart.timeScale().fitContent();
     }
 
+    // Each fill of the bar under the cursor, listed beside it.
+    const onMove = (param: MouseEventParams<Time>) => {
+      const here = param.point && param.time != null ? groups.filter((g) => g.time === param.time) : [];
+      setTip(param.point && here.length ? { x: param.point.x, y: param.point.y, content: <FillList groups={here} /> } : null);
+    };
+    chart.subscribeCrosshairMove(onMove);
+
     el.dataset.markerCount = String(markerApi.markers().length);
+    el.dataset.fillCount = String(groups.reduce((n, g) => n + g.fills.length, 0));
+    el.dataset.labels = labelled ? "shown" : "hidden";
     el.dataset.barCount = String(candles.length);
     // Ready once the browser has painted the first frame with the data.
     let raf = requestAnimationFrame(() => {
@@ -133,6 +149,7 @@ export function TradeChart({
     });
     return () => {
       cancelAnimationFrame(raf);
+      chart.unsubscribeCrosshairMove(onMove);
       markerApi.detach();
       chart.remove();
     };
@@ -140,7 +157,9 @@ export function TradeChart({
 
   return (
     <div>
-      <div ref={container} className="chart-box" style={{ height }} data-testid="trade-chart" />
+      <div ref={container} className="chart-box" style={{ height }} data-testid="trade-chart">
+        <ChartTip tip={tip} width={container.current?.clientWidth ?? 0} />
+      </div>
       <div className="chart-legend" aria-label="Chart legend">
         <span>
           <i style={{ background: CHART_COLORS.up }} />
@@ -159,14 +178,29 @@ export function TradeChart({
           avg entry / exit
         </span>
         <span>MAE / MFE levels dotted</span>
-        <span style={{ flex: 1 }} />
-        <span>
-          Charts by{" "}
-          <a href="https://www.tradingview.com/" target="_blank" rel="noreferrer">
-            TradingView
-          </a>
-        </span>
+        <span>fills of one bar combine; hover a bar for each fill</span>
+        <Attribution />
       </div>
     </div>
+  );
+}
+
+function FillList({ groups }: { groups: readonly FillGroup[] }) {
+  return (
+    <table>
+      <tbody>
+        {groups.flatMap((g) =>
+          g.fills.map((f) => (
+            <tr key={f.execution_id}>
+              <td className="dim">{fmtTime(f.exec_time).slice(11)}</td>
+              <td>{g.role}</td>
+              <td className={g.buy ? "up" : "down"}>{g.buy ? "BUY" : "SELL"}</td>
+              <td className="num">{fmtQty(f.quantity)}</td>
+              <td className="num">@ {fmtPrice(f.price)}</td>
+            </tr>
+          )),
+        )}
+      </tbody>
+    </table>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containingBarIndex, executionMarkers, executionRole, MARKER_COLORS } from "./markers";
+import { containingBarIndex, executionRole } from "./markers";
 
 const t = (iso: string) => Date.parse(iso) / 1000;
 const bars = [
@@ -8,10 +8,6 @@ const bars = [
   t("2025-01-06T14:32:00Z"),
   t("2025-01-06T14:33:00Z"),
 ];
-
-function ex(id: string, side: string, time: string, price: number, quantity = 1) {
-  return { execution_id: id, side, exec_time: time, price, quantity };
-}
 
 describe("executionRole", () => {
   it("treats buys as entries of a long trade and sells as exits", () => {
@@ -33,50 +29,5 @@ describe("containingBarIndex", () => {
   it("clamps times before the first bar and reports no bars", () => {
     expect(containingBarIndex(bars, t("2025-01-06T14:00:00Z"))).toBe(0);
     expect(containingBarIndex([], 5)).toBe(-1);
-  });
-});
-
-describe("executionMarkers", () => {
-  const executions = [
-    ex("e1", "BUY", "2025-01-06T14:30:12.250Z", 6012.25, 2),
-    ex("e2", "BUY", "2025-01-06T14:31:40Z", 6011.0, 1),
-    ex("e3", "SELL", "2025-01-06T14:32:05Z", 6015.5, 1),
-    ex("e4", "SELL", "2025-01-06T14:32:05Z", 6015.75, 2),
-  ];
-
-  it("makes one marker per execution at its fill price, snapped to its bar", () => {
-    const markers = executionMarkers({ side: "LONG" }, executions, bars);
-    expect(markers).toHaveLength(4);
-    expect(markers.map((m) => m.id)).toEqual(["e1", "e2", "e3", "e4"]);
-    expect(markers.map((m) => m.price)).toEqual([6012.25, 6011.0, 6015.5, 6015.75]);
-    expect(markers.map((m) => m.time)).toEqual([bars[0], bars[1], bars[2], bars[2]]);
-  });
-
-  it("distinguishes buy from sell and entry from exit", () => {
-    const [entry, , exit] = executionMarkers({ side: "LONG" }, executions, bars);
-    expect(entry).toMatchObject({ shape: "arrowUp", position: "atPriceBottom", color: MARKER_COLORS.entryBuy });
-    expect(entry?.text).toBe("In B 2");
-    expect(exit).toMatchObject({ shape: "arrowDown", position: "atPriceTop", color: MARKER_COLORS.exitSell });
-    expect(exit?.text).toBe("Out S 1");
-  });
-
-  it("marks a short trade's sells as entries and buys as exits", () => {
-    const markers = executionMarkers(
-      { side: "SHORT" },
-      [ex("s1", "SELL", "2025-01-06T14:30:00Z", 100), ex("s2", "BUY", "2025-01-06T14:33:30Z", 99)],
-      bars,
-    );
-    expect(markers.map((m) => m.text)).toEqual(["In S 1", "Out B 1"]);
-    expect(markers[0]?.color).toBe(MARKER_COLORS.entrySell);
-    expect(markers[1]?.color).toBe(MARKER_COLORS.exitBuy);
-  });
-
-  it("uses the fill time itself when there are no bars, in time order", () => {
-    const markers = executionMarkers({ side: "LONG" }, [
-      ex("late", "SELL", "2025-01-06T15:00:00Z", 101),
-      ex("early", "BUY", "2025-01-06T14:00:00Z", 100),
-    ]);
-    expect(markers.map((m) => m.id)).toEqual(["early", "late"]);
-    expect(markers[0]?.time).toBe(t("2025-01-06T14:00:00Z"));
   });
 });

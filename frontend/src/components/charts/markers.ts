@@ -1,6 +1,5 @@
-// Maps a trade's executions to lightweight-charts markers. Pure, so it is unit-tested.
-import type { SeriesMarker, UTCTimestamp } from "lightweight-charts";
-import { toEpochSeconds } from "../../format";
+// A fill's role in its trade and the bar it falls in: what its chart marker is made of.
+// Pure, so it is unit-tested.
 
 export interface MarkerExecution {
   execution_id: string;
@@ -48,44 +47,4 @@ export function containingBarIndex(barTimes: readonly number[], t: number): numb
     else hi = mid - 1;
   }
   return lo;
-}
-
-/**
- * One marker per execution, at its fill price. Buys point up from below the price, sells
- * point down from above; entries are green/red, exits amber. With bars, each marker sits
- * on the bar that contains the fill (the chart only places markers on bar times); without
- * bars, at the fill time itself.
- */
-export function executionMarkers(
-  trade: MarkerTrade,
-  executions: readonly MarkerExecution[],
-  barTimes: readonly number[] = [],
-): SeriesMarker<UTCTimestamp>[] {
-  const markers = executions.map((ex) => {
-    const role = executionRole(trade, ex.side);
-    const buy = ex.side.toUpperCase() === "BUY";
-    const t = toEpochSeconds(ex.exec_time);
-    const idx = containingBarIndex(barTimes, t);
-    const time = (idx >= 0 ? barTimes[idx] : t) as UTCTimestamp;
-    const color =
-      role === "entry"
-        ? buy
-          ? MARKER_COLORS.entryBuy
-          : MARKER_COLORS.entrySell
-        : buy
-          ? MARKER_COLORS.exitBuy
-          : MARKER_COLORS.exitSell;
-    const marker: SeriesMarker<UTCTimestamp> = {
-      id: ex.execution_id,
-      time,
-      position: buy ? "atPriceBottom" : "atPriceTop",
-      price: ex.price,
-      shape: buy ? "arrowUp" : "arrowDown",
-      color,
-      text: `${role === "entry" ? "In" : "Out"} ${buy ? "B" : "S"} ${ex.quantity}`,
-    };
-    return marker;
-  });
-  // The series wants markers in time order; a stable sort keeps fills of one bar in sequence.
-  return markers.sort((a, b) => (a.time as number) - (b.time as number));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { equitySeries, histogramBars, padded } from "./series";
+import { equitySeries } from "./series";
 
 describe("equitySeries", () => {
   it("keeps times ascending and unique, the last point of a second winning", () => {
@@ -17,35 +17,5 @@ describe("equitySeries", () => {
 
   it("returns empty series for no points", () => {
     expect(equitySeries([])).toEqual({ equity: [], drawdown: [] });
-  });
-});
-
-describe("histogramBars", () => {
-  it("puts each bucket at its middle, coloured by sign", () => {
-    const bars = histogramBars(
-      [
-        { lower: -100, upper: 0, count: 3 },
-        { lower: 0, upper: 100, count: 5 },
-      ],
-      "g",
-      "r",
-    );
-    expect(bars).toEqual([
-      { time: -50, value: 3, color: "r" },
-      { time: 50, value: 5, color: "g" },
-    ]);
-  });
-});
-
-describe("padded", () => {
-  it("adds an empty slot one step before and after", () => {
-    expect(padded([{ time: 10, value: 1 }, { time: 20, value: 2 }, { time: 30, value: 3 }])).toEqual([
-      { time: 0 },
-      { time: 10, value: 1 },
-      { time: 20, value: 2 },
-      { time: 30, value: 3 },
-      { time: 40 },
-    ]);
-    expect(padded([])).toEqual([]);
   });
 });

@@ -40,20 +40,3 @@ export interface Bucket {
   upper: number;
   count: number;
 }
-
-/** Histogram bars on a numeric axis: one per bucket at its middle, red below zero. */
-export function histogramBars(buckets: readonly Bucket[], up: string, down: string) {
-  return buckets.map((b) => {
-    const mid = (b.lower + b.upper) / 2;
-    return { time: mid, value: b.count, color: mid < 0 ? down : up };
-  });
-}
-
-/** An empty slot either side, so the outer axis labels are not cut at the chart's edges. */
-export function padded<T extends { time: number }>(bars: T[]): (T | { time: number })[] {
-  const first = bars[0];
-  const last = bars[bars.length - 1];
-  if (!first || !last) return bars;
-  const step = bars.length > 1 ? (last.time - first.time) / (bars.length - 1) : 1;
-  return [{ time: first.time - step }, ...bars, { time: last.time + step }];
-}

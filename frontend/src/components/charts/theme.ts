@@ -1,5 +1,12 @@
 // Chart colours and options shared by every lightweight-charts chart.
-import { ColorType, CrosshairMode, type DeepPartial, type TimeChartOptions } from "lightweight-charts";
+import {
+  ColorType,
+  CrosshairMode,
+  TickMarkType,
+  type DeepPartial,
+  type Time,
+  type TimeChartOptions,
+} from "lightweight-charts";
 
 export const CHART_COLORS = {
   background: "#161a22",
@@ -22,15 +29,44 @@ export function baseChartOptions(height: number): DeepPartial<TimeChartOptions> 
       textColor: CHART_COLORS.text,
       fontSize: 11,
       fontFamily: '"JetBrains Mono", Consolas, monospace',
-      // The library's licence asks for a link to TradingView; its logo gives it.
-      attributionLogo: true,
+      // The library's licence asks for a link to TradingView: each chart's legend has it
+      // (<Attribution />); the logo would sit on the data.
+      attributionLogo: false,
     },
     grid: {
       vertLines: { color: CHART_COLORS.grid },
       horzLines: { color: CHART_COLORS.grid },
     },
     rightPriceScale: { borderColor: CHART_COLORS.border },
-    timeScale: { borderColor: CHART_COLORS.border, timeVisible: true, secondsVisible: false },
+    timeScale: {
+      borderColor: CHART_COLORS.border,
+      timeVisible: true,
+      secondsVisible: false,
+      tickMarkFormatter: isoTickMark,
+    },
     crosshair: { mode: CrosshairMode.Normal },
+    localization: { timeFormatter: isoTime },
   };
+}
+
+/** Time axis labels in the app's own ISO style (UTC): "2025", "2025-01", "01-06", "14:30". */
+export function isoTickMark(time: Time, kind: TickMarkType): string {
+  const iso = new Date((time as number) * 1000).toISOString();
+  switch (kind) {
+    case TickMarkType.Year:
+      return iso.slice(0, 4);
+    case TickMarkType.Month:
+      return iso.slice(0, 7);
+    case TickMarkType.DayOfMonth:
+      return iso.slice(5, 10);
+    case TickMarkType.TimeWithSeconds:
+      return iso.slice(11, 19);
+    default:
+      return iso.slice(11, 16);
+  }
+}
+
+/** The crosshair's time (UTC): "2025-01-06 14:30:05". */
+export function isoTime(time: Time): string {
+  return new Date((time as number) * 1000).toISOString().slice(0, 19).replace("T", " ");
 }

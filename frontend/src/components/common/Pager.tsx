@@ -1,4 +1,5 @@
 import { fmtInt } from "../../format";
+import { plural } from "../../text";
 
 export function Pager({
   offset,
@@ -17,7 +18,9 @@ export function Pager({
   return (
     <nav className="pager" aria-label="Pages">
       <span className="num">
-        {fmtInt(Math.min(total, offset + 1))}–{fmtInt(Math.min(total, offset + limit))} of {fmtInt(total)}
+        {offset >= total
+          ? `past the end of ${fmtInt(total)}`
+          : `${fmtInt(offset + 1)}–${fmtInt(Math.min(total, offset + limit))} of ${fmtInt(total)}`}
       </span>
       <button type="button" className="small" disabled={offset === 0} onClick={() => onOffset(0)} aria-label="First page">
         «
@@ -26,13 +29,13 @@ export function Pager({
         type="button"
         className="small"
         disabled={offset === 0}
-        onClick={() => onOffset(Math.max(0, offset - limit))}
+        onClick={() => onOffset(offset >= total ? (pages - 1) * limit : Math.max(0, offset - limit))}
         aria-label="Previous page"
       >
         ‹ Prev
       </button>
       <span className="num">
-        page {fmtInt(page)} / {fmtInt(pages)}
+        {offset >= total ? plural(pages, "page") : `page ${fmtInt(page)} / ${fmtInt(pages)}`}
       </span>
       <button
         type="button"

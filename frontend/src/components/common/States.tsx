@@ -1,4 +1,6 @@
 import type { ReactNode } from "react";
+import { Link } from "react-router-dom";
+import { ApiError } from "../../api/client";
 
 export function Loading({ label = "Loading…", rows = 3 }: { label?: string; rows?: number }) {
   return (
@@ -20,15 +22,32 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
-export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
+/** A failed load. Something not found offers the way `back` (default: the runs) instead of
+ * a retry that cannot help. */
+export function ErrorState({
+  error,
+  retry,
+  back = { to: "/runs", label: "Back to runs" },
+}: {
+  error: unknown;
+  retry?: () => void;
+  back?: { to: string; label: string };
+}) {
+  const notFound = error instanceof ApiError && error.status === 404;
   return (
-    <div className="state error" role="alert" data-state="error">
-      <strong>Something went wrong</strong>
+    <div className="state error" role="alert" data-state={notFound ? "not-found" : "error"}>
+      <strong>{notFound ? "Not found" : "Something went wrong"}</strong>
       <div>{errorMessage(error)}</div>
-      {retry && (
-        <button type="button" onClick={retry} style={{ marginTop: 10 }}>
-          Retry
-        </button>
+      {notFound ? (
+        <Link to={back.to} className="btn" style={{ marginTop: 10 }}>
+          {back.label}
+        </Link>
+      ) : (
+        retry && (
+          <button type="button" onClick={retry} style={{ marginTop: 10 }}>
+            Retry
+          </button>
+        )
       )}
     </div>
   );

@@ -94,7 +94,7 @@ describe("ImportReportView", () => {
 describe("reportSentence", () => {
   it("summarises a dry run in words", () => {
     expect(reportSentence(report())).toBe(
-      "Found 50 new / 1 changed orders, 120 new / 3 unchanged executions; 1 conflicts, 2 rejected.",
+      "Found 50 new / 1 changed orders, 120 new / 3 unchanged executions; 1 conflict, 2 rejected.",
     );
   });
   it("uses the past tense after an import", () => {

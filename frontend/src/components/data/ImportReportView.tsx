@@ -1,6 +1,8 @@
 import { useState } from "react";
 import type { ConflictRecord, ImportReport, RejectedRecord, TableCounts } from "../../api/types";
+import { withoutInternalNames } from "../../api/errors";
 import { fmtBytes, fmtDuration, fmtInt } from "../../format";
+import { plural } from "../../text";
 import { StatusBadge } from "../common/StatusBadge";
 
 const TABLE_ORDER = ["instruments", "bars", "orders", "executions"];
@@ -41,7 +43,7 @@ export function ImportReportView({ report: raw, compact = false }: { report: Imp
       ))}
       {report.error && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
-          {report.error}
+          {withoutInternalNames(report.error, report.file_name ?? undefined)}
         </div>
       )}
       {tables.length > 0 && (
@@ -224,7 +226,8 @@ export function sumCounts(list: TableCounts[]): TableCounts {
 export function reportSentence(raw: ImportReport): string {
   const report = normalizeReport(raw);
   if (report.status === "refused" || report.status === "failed") {
-    return `${report.status === "refused" ? "File refused" : "Import failed"}: ${report.error ?? "no reason given"}`;
+    const reason = report.error ? withoutInternalNames(report.error, report.file_name ?? undefined) : "no reason given";
+    return `${report.status === "refused" ? "File refused" : "Import failed"}: ${reason}`;
   }
   const verb = report.status === "dry_run" ? "Found" : "Imported";
   const parts: string[] = [];
@@ -233,9 +236,11 @@ export function reportSentence(raw: ImportReport): string {
     if (c.inserted) bits.push(`${fmtInt(c.inserted)} new`);
     if (c.updated) bits.push(`${fmtInt(c.updated)} changed`);
     if (c.unchanged) bits.push(`${fmtInt(c.unchanged)} unchanged`);
-    if (bits.length) parts.push(`${bits.join(" / ")} ${name}`);
+    // The table's name agrees with its records together: "1 new instrument", "2 new bars".
+    const records = c.inserted + c.updated + c.unchanged;
+    if (bits.length) parts.push(`${bits.join(" / ")} ${records === 1 ? name.replace(/s$/, "") : name}`);
   }
   const totals = sumCounts(Object.values(report.counts));
   const head = parts.length ? `${verb} ${parts.join(", ")}` : `${verb} no records`;
-  return `${head}; ${fmtInt(totals.conflicts)} conflicts, ${fmtInt(totals.rejected)} rejected.`;
+  return `${head}; ${plural(totals.conflicts, "conflict")}, ${fmtInt(totals.rejected)} rejected.`;
 }

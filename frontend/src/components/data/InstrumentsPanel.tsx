@@ -83,28 +83,63 @@ function EditRow({
   const put = usePutInstrument();
   const pvNum = Number(pv);
   const tickNum = tick.trim() === "" ? null : Number(tick);
-  const valid = Number.isFinite(pvNum) && pvNum > 0 && (tickNum == null || (Number.isFinite(tickNum) && tickNum > 0));
+  const pvError = pv.trim() === "" || !Number.isFinite(pvNum) || pvNum <= 0 ? "Point value: a number above 0" : null;
+  const tickError = tickNum != null && !(Number.isFinite(tickNum) && tickNum > 0) ? "Tick size: a number above 0, or empty" : null;
+  const save = () => {
+    if (pvError || tickError || put.isPending) return;
+    put.mutate({ symbol, point_value: pvNum, tick_size: tickNum }, { onSuccess: onDone });
+  };
+  // Enter saves and Escape cancels from either field.
+  const keys = (e: React.KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      save();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      onDone();
+    }
+  };
   return (
-    <tr>
+    <tr data-testid="instrument-editor">
       <td>{symbol}</td>
       <td className="r">
-        <input aria-label={`Point value of ${symbol}`} value={pv} onChange={(e) => setPv(e.target.value)} size={8} inputMode="decimal" />
+        <input
+          aria-label={`Point value of ${symbol}`}
+          aria-invalid={pvError ? true : undefined}
+          value={pv}
+          onChange={(e) => setPv(e.target.value)}
+          onKeyDown={keys}
+          size={8}
+          inputMode="decimal"
+          autoFocus
+        />
       </td>
       <td className="r">
-        <input aria-label={`Tick size of ${symbol}`} value={tick} onChange={(e) => setTick(e.target.value)} size={8} inputMode="decimal" />
+        <input
+          aria-label={`Tick size of ${symbol}`}
+          aria-invalid={tickError ? true : undefined}
+          value={tick}
+          onChange={(e) => setTick(e.target.value)}
+          onKeyDown={keys}
+          size={8}
+          inputMode="decimal"
+        />
       </td>
       <td className="dim" style={{ whiteSpace: "normal" }}>
-        {put.isError ? <span className="down">{put.error.message}</span> : "Saving rebuilds this symbol's trades"}
+        {pvError || tickError ? (
+          <span className="inline-error" role="alert">
+            {[pvError, tickError].filter(Boolean).join("; ")}
+          </span>
+        ) : put.isError ? (
+          <span className="inline-error" role="alert">
+            {put.error.message}
+          </span>
+        ) : (
+          "Enter saves (this symbol's trades are rebuilt), Escape cancels"
+        )}
       </td>
       <td className="r nowrap">
-        <button
-          type="button"
-          className="small primary"
-          disabled={!valid || put.isPending}
-          onClick={() =>
-            put.mutate({ symbol, point_value: pvNum, tick_size: tickNum }, { onSuccess: onDone })
-          }
-        >
+        <button type="button" className="small primary" disabled={Boolean(pvError || tickError) || put.isPending} onClick={save}>
           {put.isPending ? "Saving…" : "Save"}
         </button>{" "}
         <button type="button" className="small ghost" onClick={onDone}>

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { ApiError, storeApiKey } from "../../api/client";
+import { withoutInternalNames } from "../../api/errors";
 import { useJobEvents } from "../../api/events";
 import { useJob } from "../../api/queries";
 import type { ImportReport, UploadAccepted } from "../../api/types";
 import { unsupportedFileReason, uploadFile } from "../../api/upload";
 import { fmtBytes, fmtInt } from "../../format";
 import { StatusBadge } from "../common/StatusBadge";
+import { RunLabel } from "../runs/RunName";
 import { ImportReportView } from "./ImportReportView";
 
 type Phase =
@@ -184,7 +186,14 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
         {(status === "succeeded" || rebuildFailed) &&
           runIds.map((runId) => (
             <Link key={runId} to={`/runs/${encodeURIComponent(runId)}`}>
-              Dashboard{runIds.length > 1 ? ` (${runId})` : ""} →
+              Dashboard
+              {runIds.length > 1 && (
+                <>
+                  {" "}
+                  (<RunLabel runId={runId} />)
+                </>
+              )}{" "}
+              →
             </Link>
           ))}
       </div>
@@ -199,8 +208,10 @@ function JobTracker({ accepted }: { accepted: UploadAccepted }) {
       {status === "failed" && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
           {rebuildFailed
-            ? `The import succeeded, but the trades could not be rebuilt: ${(current.error ?? "no reason given").replace(/^rebuild failed: /, "")}`
-            : (current.error ?? "the import failed")}
+            ? `The import succeeded, but the trades could not be rebuilt: ${withoutInternalNames((current.error ?? "no reason given").replace(/^rebuild failed: /, ""), current.file_name ?? undefined)}`
+            : current.error
+              ? withoutInternalNames(current.error, current.file_name ?? undefined)
+              : "the import failed"}
         </div>
       )}
       {(status === "succeeded" || rebuildFailed) && report && <ImportReportView report={report} compact />}

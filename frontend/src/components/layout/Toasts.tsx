@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import { useToasts } from "../../api/events";
-import { fmtInt } from "../../format";
+import { plural } from "../../text";
+import { RunLabel } from "../runs/RunName";
 
 export function Toasts() {
   const { toasts, dismissToast } = useToasts();
@@ -13,8 +14,8 @@ export function Toasts() {
               Analysis updated for strategy <strong>{t.strategyId}</strong>
             </div>
             <div className="dim" style={{ fontSize: 12 }}>
-              run <span className="mono">{t.runLabel}</span>
-              {t.trades != null && <> · {fmtInt(t.trades)} trades</>}
+              run <RunLabel runId={t.runId} />
+              {t.trades != null && <> · {plural(t.trades, "trade")}</>}
             </div>
             <Link to={`/runs/${encodeURIComponent(t.runId)}`} onClick={() => dismissToast(t.id)}>
               Open dashboard →

@@ -1,6 +1,7 @@
 import { useNavigate } from "react-router-dom";
 import { useRuns, useStrategies } from "../../api/queries";
 import { fmtDate } from "../../format";
+import { runDisplayName } from "./RunName";
 
 /** Strategy and run selects; choosing navigates, so the choice lives in the URL. */
 export function RunPicker({ strategyId, runId, suffix = "" }: { strategyId: string; runId: string; suffix?: string }) {
@@ -45,9 +46,8 @@ export function RunPicker({ strategyId, runId, suffix = "" }: { strategyId: stri
   );
 }
 
-export function runLabel(r: { run_id: string; mode: string | null; first_data_time: string | null }): string {
-  const short = r.run_id.length > 14 ? `${r.run_id.slice(0, 12)}…` : r.run_id;
-  const bits = [short];
+export function runLabel(r: { run_id: string; name: string | null; mode: string | null; first_data_time: string | null }): string {
+  const bits = [runDisplayName(r)];
   if (r.mode) bits.push(r.mode);
   if (r.first_data_time) bits.push(fmtDate(r.first_data_time));
   return bits.join(" · ");

@@ -1,6 +1,7 @@
 import { Link, useNavigate } from "react-router-dom";
 import type { Trade } from "../../api/types";
 import { fmtDuration, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../../format";
+import { TagList } from "../common/Tags";
 
 interface Column {
   key: keyof Trade;
@@ -44,6 +45,14 @@ const COLUMNS: Column[] = [
   { key: "mae", label: "MAE", right: true, sortable: true, render: (t) => fmtMoney(t.mae) },
   { key: "mfe", label: "MFE", right: true, sortable: true, render: (t) => fmtMoney(t.mfe) },
   { key: "etd", label: "ETD", right: true, sortable: true, render: (t) => fmtMoney(t.etd) },
+  { key: "tags", label: "Tags", render: (t) => <TagList tags={t.tags} /> },
+];
+
+// What a trade came to stays on screen at narrow widths: these lead, the rest follow in order.
+const LEADING: readonly (keyof Trade)[] = ["entry_time", "symbol", "side", "quantity", "pnl_net", "mae", "mfe"];
+const SHOWN: Column[] = [
+  ...LEADING.flatMap((key) => COLUMNS.filter((c) => c.key === key)),
+  ...COLUMNS.filter((c) => !LEADING.includes(c.key)),
 ];
 
 /** `sort` is a field name, descending with a leading "-" (the API's convention). */
@@ -53,11 +62,14 @@ export function TradesTable({
   onSort,
   label = "Trades",
   maxHeight,
+  linkSearch = "",
 }: {
   trades: Trade[];
   sort?: string;
   onSort?: (sort: string) => void;
   label?: string;
+  /** The list's filters and sort, carried to each trade's page (its previous/next follow them). */
+  linkSearch?: string;
   /** Scroll inside the table (its header stays in view) beyond this height. */
   maxHeight?: string;
 }) {
@@ -69,7 +81,7 @@ export function TradesTable({
       <table className="data" aria-label={label} data-testid="trades-table">
         <thead>
           <tr>
-            {COLUMNS.map((c) => {
+            {SHOWN.map((c) => {
               const active = field === c.key;
               return (
                 <th
@@ -97,7 +109,7 @@ export function TradesTable({
         </thead>
         <tbody>
           {trades.map((t) => {
-            const href = `/trades/${encodeURIComponent(t.trade_id)}`;
+            const href = `/trades/${encodeURIComponent(t.trade_id)}${linkSearch}`;
             return (
               <tr
                 key={t.trade_id}
@@ -107,7 +119,7 @@ export function TradesTable({
                   if (!(e.target instanceof HTMLAnchorElement)) navigate(href);
                 }}
               >
-                {COLUMNS.map((c, i) => (
+                {SHOWN.map((c, i) => (
                   <td key={c.key} className={`${c.right ? "r " : ""}${c.num || c.right ? "num" : ""}`}>
                     {i === 0 ? <Link to={href}>{c.render(t)}</Link> : c.render(t)}
                   </td>

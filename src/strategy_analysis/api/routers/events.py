@@ -5,7 +5,8 @@ attempts, delay_seconds, error}, ``job_finished`` {job_id, status, failed_phase,
 import_id}, ``analysis_failed`` {strategy_id, run_id, symbols, error, failed_at},
 ``import_finished`` {import_id, source, file_name, status, run_ids, job_id},
 ``analysis_updated`` {strategy_id, run_id, trades, symbols}, ``instrument_updated``
-{symbol, point_value, tick_size, currency}. Data is JSON. Stored events carry their id
+{symbol, point_value, tick_size, currency}, ``run_updated`` and ``run_deleted`` {run_id,
+strategy_id}. Data is JSON. Stored events carry their id
 (``id:``); a client that reconnects with ``Last-Event-ID`` (browsers send it by
 themselves) first gets the events it missed, then ``connected`` with the newest id. When
 they are no longer all kept (``EVENT_RETENTION_SECONDS``) it gets ``resync`` instead and
@@ -46,7 +47,8 @@ _DESCRIPTION = (
     "`analysis_updated` {strategy_id, run_id, trades, symbols}, `analysis_failed` "
     "{strategy_id, run_id, symbols, error, failed_at} (a rebuild failed: the run keeps the "
     "trades of its last good rebuild) and `instrument_updated` {symbol, point_value, "
-    "tick_size, currency}, each with JSON data, "
+    "tick_size, currency}, `run_updated` and `run_deleted` {run_id, strategy_id} (a run's "
+    "name, notes or tags changed; a run was deleted), each with JSON data, "
     "from every server and command on the database. Every event but `job_progress` has an "
     "`id`: reconnecting with the header `Last-Event-ID` (or `last_event_id`) replays the "
     "events missed since, then sends `connected` {last_event_id}; when some are no longer "

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Path, Query
 from ...services import imports_query
 from ..deps import SessionDep
 from ..errors import NotFoundError
-from ..params import MAX_INT64, MAX_OFFSET, Ident
+from ..params import MAX_INT64, MAX_OFFSET, StoredRunId
 from ..schemas.common import error_responses
 from ..schemas.imports import ImportDetail, ImportPage, ImportSource, ImportStatus
 
@@ -32,14 +32,16 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     source: Annotated[ImportSource | None, Query(description="Only this source")] = None,
-    run_id: Annotated[Ident | None, Query(description="Only imports of this run")] = None,
+    run_id: Annotated[
+        StoredRunId | None, Query(description="Only the imports that wrote this run's data")
+    ] = None,
     status: Annotated[ImportStatus | None, Query(description="Only this status")] = None,
     session_id: Annotated[
         int | None,
         Query(ge=1, le=MAX_INT64, description="The batches of this stream session"),
     ] = None,
 ) -> ImportPage:
-    rows, total = imports_query.list_imports(
+    rows, total, rejected = imports_query.list_imports(
         session.connection(),
         limit=limit,
         offset=offset,
@@ -49,7 +51,13 @@ def list_imports(
         session_id=session_id,
     )
     return ImportPage.model_validate(
-        {"items": rows, "total": total, "limit": limit, "offset": offset}
+        {
+            "items": rows,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "rejected_total": rejected,
+        }
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 
-from ...services import runs_query, trades_query
-from ..deps import SessionDep
+from ...services import annotations, run_deletion, runs_query, trades_query
+from ...services.excursion_points import excursion_points
+from ..deps import EngineDep, EventBusDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident, StoredRunId
+from ..schemas.annotations import RunDeleted, RunPatch
+from ..schemas.charts import ExcursionScatter
 from ..schemas.common import error_responses
 from ..schemas.runs import EquityCurve, RunOut, RunPage, RunStatisticsOut, StrategyOut
 from ..schemas.trades import PnlDistribution
@@ -43,11 +46,12 @@ def list_strategies(session: SessionDep) -> list[StrategyOut]:
 def list_runs(
     session: SessionDep,
     strategy_id: Ident | None = None,
+    tag: Annotated[Ident | None, Query(description="Runs carrying this tag (PATCH)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> RunPage:
     rows, total = runs_query.list_runs(
-        session.connection(), strategy_id=strategy_id, limit=limit, offset=offset
+        session.connection(), strategy_id=strategy_id, tag=tag, limit=limit, offset=offset
     )
     return RunPage.model_validate({"items": rows, "total": total, "limit": limit, "offset": offset})
 
@@ -63,6 +67,55 @@ def get_run(session: SessionDep, run_id: RunIdPath) -> RunOut:
     if row is None:
         raise NotFoundError(f"no run with id {run_id!r}")
     return RunOut.model_validate(row)
+
+
+@router.patch(
+    "/{run_id}",
+    operation_id="runs-patch",
+    summary="Name, notes and tags of a run",
+    description="The user's own: no import or stream batch overwrites them. Fields left "
+    "out stay as they are; blank text or null clears one.",
+    dependencies=[WriteAccess],
+    responses=error_responses(401, 404, 422, 503),
+)
+def patch_run(
+    engine: EngineDep, event_bus: EventBusDep, run_id: RunIdPath, body: RunPatch
+) -> RunOut:
+    # Committed before the answer: a 200 means it is stored.
+    with engine.begin() as conn:
+        changes = body.model_dump(include=body.model_fields_set)
+        if not annotations.update_run(conn, run_id, changes):
+            raise NotFoundError(f"no run with id {run_id!r}")
+        row = runs_query.get_run(conn, run_id)
+    event_bus.publish(annotations.RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
+    return RunOut.model_validate(row)
+
+
+@router.delete(
+    "/{run_id}",
+    operation_id="runs-delete",
+    summary="Delete a run",
+    description="Deletes the run with its orders, executions, trades, lot matches, "
+    "statistics, notes and tags in one transaction, then announces `run_deleted` on "
+    "`/api/events`. Bars (shared by the symbol's runs), the strategy, instruments and the "
+    "import history stay. On PostgreSQL a run imported into partitions of its own loses "
+    "them whole, whatever their size.",
+    dependencies=[WriteAccess],
+    responses=error_responses(401, 404, 422, 503),
+)
+def delete_run(
+    request: Request, engine: EngineDep, event_bus: EventBusDep, run_id: RunIdPath
+) -> RunDeleted:
+    try:
+        result = run_deletion.delete_run(
+            engine,
+            run_id,
+            event_bus=event_bus,
+            stream_locks=request.app.state.stream_locks,
+        )
+    except run_deletion.UnknownRunError:
+        raise NotFoundError(f"no run with id {run_id!r}") from None
+    return RunDeleted(run_id=run_id, strategy_id=result.strategy_id, deleted=result.deleted)
 
 
 def _require_run(session: SessionDep, run_id: str) -> None:
@@ -110,6 +163,8 @@ def get_equity(session: SessionDep, run_id: RunIdPath) -> EquityCurve:
     "/{run_id}/pnl-distribution",
     operation_id="runs-pnl-distribution",
     summary="Histogram of closed trades' net PnL",
+    description="About `bins` buckets of one round width (1, 2, 2.5 or 5 times a power of "
+    "ten), their edges multiples of it.",
     responses=error_responses(404, 422, 503),
 )
 def get_pnl_distribution(
@@ -120,6 +175,24 @@ def get_pnl_distribution(
     _require_run(session, run_id)
     buckets, count = trades_query.pnl_distribution(session.connection(), run_id, bins)
     return PnlDistribution.model_validate({"run_id": run_id, "buckets": buckets, "trades": count})
+
+
+@router.get(
+    "/{run_id}/excursions",
+    operation_id="runs-excursions",
+    summary="Net PnL against MAE and MFE of every closed trade",
+    description="For the scatter charts: all closed trades, or at most `points` of them "
+    "per chart chosen to draw alike (the extremes always among them).",
+    responses=error_responses(404, 422, 503),
+)
+def get_excursions(
+    session: SessionDep,
+    run_id: RunIdPath,
+    points: Annotated[int, Query(ge=100, le=20_000)] = 2_000,
+) -> ExcursionScatter:
+    _require_run(session, run_id)
+    found = excursion_points(session.connection(), run_id, points)
+    return ExcursionScatter.model_validate({"run_id": run_id, **found})
 
 
 def setup(app: FastAPI) -> None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query
 
-from ...services import trades_query
-from ..deps import SessionDep
+from ...services import annotations, trade_neighbours, trades_query
+from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError, UnprocessableError
-from ..params import MAX_OFFSET, Ident, StoredRunId
+from ..params import MAX_OFFSET, Ident
+from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
-from ..schemas.trades import TradeDetail, TradePage
+from ..schemas.trades import TradeDetail, TradeNeighbours, TradePage
+from ..trade_filters import SortQuery, TradeFiltersDep
 
 router = APIRouter(prefix="/api/trades", tags=["trades"])
 
@@ -28,47 +29,18 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
 )
 def list_trades(
     session: SessionDep,
-    run_id: StoredRunId | None = None,
-    strategy_id: Ident | None = None,
-    symbol: Ident | None = None,
-    account_id: Ident | None = None,
-    side: Literal["LONG", "SHORT"] | None = None,
-    status: Literal["OPEN", "CLOSED"] | None = None,
-    time_from: Annotated[
-        datetime | None, Query(alias="from", description="Entry time >= this")
-    ] = None,
-    time_to: Annotated[datetime | None, Query(alias="to", description="Entry time < this")] = None,
-    outcome: Annotated[
-        Literal["winners", "losers"] | None, Query(description="pnl_net > 0 or < 0")
-    ] = None,
-    sort: Annotated[
-        str | None,
-        Query(
-            max_length=40,
-            description="e.g. `entry_time`, `-pnl_net`",
-            examples=["-pnl_net"],
-        ),
-    ] = None,
+    filters: TradeFiltersDep,
+    sort: SortQuery = None,
     limit: Annotated[int, Query(ge=1, le=trades_query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TradePage:
-    filters = trades_query.TradeFilters(
-        run_id=run_id,
-        strategy_id=strategy_id,
-        symbol=symbol,
-        account_id=account_id,
-        side=side,
-        status=status,
-        time_from=time_from,
-        time_to=time_to,
-        outcome=outcome,
-    )
     try:
         rows, total = trades_query.list_trades(
             session.connection(), filters, sort=sort, limit=limit, offset=offset
         )
     except trades_query.SortError as exc:
         raise UnprocessableError(str(exc)) from None
+    rows = annotations.with_trade_annotations(session.connection(), rows)
     return TradePage.model_validate(
         {"items": rows, "total": total, "limit": limit, "offset": offset}
     )
@@ -93,9 +65,10 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     )
     prev_id, next_id = trades_query.neighbour_trade_ids(conn, trade)
     lots = trades_query.trade_lots(conn, trade_id)
+    fields = {name: trade[name] for name in trades_query.TRADE_COLUMNS}
     return TradeDetail.model_validate(
         {
-            "trade": {name: trade[name] for name in trades_query.TRADE_COLUMNS},
+            "trade": annotations.with_trade_annotations(conn, [fields])[0],
             "executions": trades_query.trade_executions(conn, trade, lots),
             "lots": lots,
             "bars": bars,
@@ -106,6 +79,54 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
             "next_trade_id": next_id,
         }
     )
+
+
+@router.get(
+    "/{trade_id}/neighbours",
+    operation_id="trades-neighbours",
+    summary="The trades before and after this one in a filtered, sorted list",
+    description="The list is the trade's run's trades as `GET /api/trades` gives them with "
+    "the same filters and `sort` (its `run_id` is the trade's own). Previous and next are "
+    "null at the list's ends.",
+    responses=error_responses(404, 422, 503),
+)
+def get_trade_neighbours(
+    session: SessionDep,
+    trade_id: Annotated[Ident, Path()],
+    filters: TradeFiltersDep,
+    sort: SortQuery = None,
+) -> TradeNeighbours:
+    conn = session.connection()
+    trade = trades_query.get_trade_row(conn, trade_id)
+    if trade is None:
+        raise NotFoundError(f"no trade with id {trade_id!r}")
+    try:
+        prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
+    except trades_query.SortError as exc:
+        raise UnprocessableError(str(exc)) from None
+    return TradeNeighbours(trade_id=trade_id, prev_trade_id=prev_id, next_trade_id=next_id)
+
+
+@router.patch(
+    "/{trade_id}",
+    operation_id="trades-patch",
+    summary="Set a trade's notes and tags",
+    description="Kept across rebuilds and re-imports (the trade_id is stable). Fields left "
+    "out stay as they are.",
+    dependencies=[WriteAccess],
+    responses=error_responses(401, 404, 422, 503),
+)
+def patch_trade(
+    engine: EngineDep, trade_id: Annotated[Ident, Path()], body: TradePatch
+) -> TradeAnnotation:
+    # Committed before the answer: a 200 means it is stored.
+    with engine.begin() as conn:
+        stored = annotations.update_trade(
+            conn, trade_id, body.model_dump(include=body.model_fields_set)
+        )
+    if stored is None:
+        raise NotFoundError(f"no trade with id {trade_id!r}")
+    return TradeAnnotation.model_validate(stored)
 
 
 def setup(app: FastAPI) -> None:

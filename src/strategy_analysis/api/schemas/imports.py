@@ -90,11 +90,20 @@ class ImportOut(BaseModel):
 class ImportPage(PageInfo):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"items": [_IMPORT_EXAMPLE], "total": 1, "limit": 50, "offset": 0}]
+            "examples": [
+                {
+                    "items": [_IMPORT_EXAMPLE],
+                    "total": 1,
+                    "limit": 50,
+                    "offset": 0,
+                    "rejected_total": 0,
+                }
+            ]
         }
     )
 
     items: list[ImportOut]
+    rejected_total: int = Field(description="Rejected records of every matching import")
 
 
 class RejectionOut(BaseModel):

@@ -75,6 +75,12 @@ _RUN_EXAMPLE = {
     "analysis_failed_at": None,
     "analysis_failed_symbols": [],
     "counts": {"orders": 120, "executions": 96, "trades": 42},
+    "name": "ES ratio 3, January",
+    "notes": "First backtest with the new stop.",
+    "tags": ["baseline"],
+    "accounts": ["Sim101"],
+    "symbols": ["ES 12-25"],
+    "trade_tags": ["late entry"],
     "summary": {
         "total_trades": 42,
         "net_profit": 1520.5,
@@ -121,6 +127,12 @@ class RunOut(BaseModel):
     )
     counts: RunCounts
     summary: RunSummary | None = Field(description="Null until the run's trades are built")
+    name: str | None = Field(description="The user's name for the run (PATCH); null: none")
+    notes: str | None = Field(description="The user's notes on the run (PATCH)")
+    tags: list[str] = Field(description="The user's tags on the run (PATCH), sorted")
+    accounts: list[str] = Field(description="The accounts of the run's trades")
+    symbols: list[str] = Field(description="The symbols of the run's trades")
+    trade_tags: list[str] = Field(description="The tags in use on the run's trades")
 
 
 class RunPage(PageInfo):

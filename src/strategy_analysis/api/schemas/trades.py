@@ -30,6 +30,8 @@ _TRADE_EXAMPLE = {
     "mfe_points": 4.0,
     "etd": 75.0,
     "duration_seconds": 750.0,
+    "notes": None,
+    "tags": [],
 }
 
 
@@ -59,6 +61,8 @@ class TradeOut(BaseModel):
     mfe_points: float | None
     etd: float | None
     duration_seconds: float | None
+    notes: str | None = Field(description="The user's notes on the trade (PATCH)")
+    tags: list[str] = Field(description="The user's tags on the trade (PATCH), sorted")
 
 
 class TradePage(PageInfo):
@@ -223,3 +227,23 @@ class PnlDistribution(BaseModel):
     run_id: str
     buckets: list[PnlBucket]
     trades: int
+
+
+class TradeNeighbours(BaseModel):
+    """The trades before and after one trade in the list its filters and sort describe."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8",
+                    "prev_trade_id": None,
+                    "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+                }
+            ]
+        }
+    )
+
+    trade_id: str
+    prev_trade_id: str | None
+    next_trade_id: str | None

@@ -1,0 +1,73 @@
+// The trade list as URL search parameters: the trades page reads its filters from them,
+// and a trade opened from the list carries them, so its previous/next follow that list.
+import type { TradeListContext } from "../api/management";
+import { TRADES_PAGE_SIZE, type TradeQuery } from "../api/queries";
+
+export const DEFAULT_SORT = "entry_time";
+/** The list's filters (not its page). */
+export const FILTER_KEYS = ["symbol", "account", "side", "status", "outcome", "tag", "from", "to"] as const;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A real calendar day written YYYY-MM-DD. */
+export function isIsoDate(text: string): boolean {
+  if (!ISO_DATE.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text);
+}
+
+/** Why the From/To range selects nothing, or null. */
+export function dateRangeError(p: URLSearchParams): string | null {
+  const from = p.get("from");
+  const to = p.get("to");
+  if (from && to && isIsoDate(from) && isIsoDate(to) && from > to) {
+    return `From (${from}) is after To (${to}): no trade can match.`;
+  }
+  return null;
+}
+
+/** The trade query a URL's search parameters describe (dates are whole UTC days). */
+export function tradeQueryFromParams(runId: string, p: URLSearchParams): TradeQuery {
+  const q: TradeQuery = { run_id: runId, ...tradeListContext(p), limit: TRADES_PAGE_SIZE };
+  const offset = Number(p.get("offset") ?? 0);
+  if (offset > 0) q.offset = offset;
+  return q;
+}
+
+/** The list's filters and sort, as the API names them. */
+export function tradeListContext(p: URLSearchParams): TradeListContext & { sort: string } {
+  const q: TradeListContext & { sort: string } = { sort: p.get("sort") ?? DEFAULT_SORT };
+  const symbol = p.get("symbol");
+  if (symbol) q.symbol = symbol;
+  const account = p.get("account");
+  if (account) q.account_id = account;
+  const side = p.get("side");
+  if (side === "LONG" || side === "SHORT") q.side = side;
+  const status = p.get("status");
+  if (status === "OPEN" || status === "CLOSED") q.status = status;
+  const outcome = p.get("outcome");
+  if (outcome === "winners" || outcome === "losers") q.outcome = outcome;
+  const tag = p.get("tag");
+  if (tag) q.tag = tag;
+  const from = p.get("from");
+  if (from && isIsoDate(from)) q.from = `${from}T00:00:00Z`;
+  const to = p.get("to");
+  if (to && isIsoDate(to)) {
+    const next = new Date(`${to}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    q.to = next.toISOString().replace(".000Z", "Z");
+  }
+  return q;
+}
+
+/** The search string that carries the list (filters, sort and page) to a trade: its
+ * previous/next follow the list, and the way back returns to the same page. */
+export function listSearch(p: URLSearchParams): string {
+  const kept = new URLSearchParams();
+  for (const key of [...FILTER_KEYS, "sort", "offset"]) {
+    const value = p.get(key);
+    if (value) kept.set(key, value);
+  }
+  const text = kept.toString();
+  return text ? `?${text}` : "";
+}
