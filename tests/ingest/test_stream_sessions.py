@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from ingest.export_factory import execution, order, write_export
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from strategy_analysis.ingest.errors import StoreFailedError
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.services.imports_query import get_import, list_imports
@@ -33,7 +35,7 @@ def _batch(run_id: str, first: int, count: int, *, status: str = "RUNNING", **ex
 
 def _history(engine: Engine, **filters: Any) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows, total = list_imports(conn, limit=100, offset=0, **filters)
+        rows, total, _rejected = list_imports(conn, limit=100, offset=0, **filters)
     assert total == len(rows)
     return rows
 
@@ -106,16 +108,40 @@ def test_runs_have_sessions_of_their_own_and_market_data_shares_one(engine: Engi
     assert entries[None]["counts"]["bars"]["inserted"] == 2
 
 
+def _refuse_execution(engine: Engine, execution_id: str) -> None:
+    """A trigger that fails the statement storing ``execution_id``, as a real fault would."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_execution BEFORE INSERT ON executions "
+                    f"WHEN NEW.execution_id = '{execution_id}' "
+                    "BEGIN SELECT RAISE(ABORT, 'execution refused'); END"
+                )
+            )
+            return
+        conn.execute(
+            text(
+                "CREATE FUNCTION refuse_execution() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN IF NEW.execution_id = '{execution_id}' THEN "
+                "RAISE EXCEPTION 'execution refused'; END IF; RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER refuse_execution BEFORE INSERT ON executions "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_execution()"
+            )
+        )
+
+
 def test_a_failed_batch_is_counted_with_its_error(engine: Engine) -> None:
     ingest_batch(engine, _batch("rf", 0, 2))
     broken = _batch("rf", 2, 1)
-    broken["executions"][0]["execution_id"] = "x" * 300  # longer than the column
-    report = ingest_batch(engine, broken)
-    if report.status == "succeeded":
-        # SQLite stores any length: this batch has nothing to fail on there.
-        assert engine.dialect.name == "sqlite"
-        return
-    assert report.status == "failed"
+    _refuse_execution(engine, broken["executions"][0]["execution_id"])
+    with pytest.raises(StoreFailedError) as failure:
+        ingest_batch(engine, broken)
+    assert failure.value.report.status == "failed"
     [entry] = _history(engine)
     assert entry["batch_count"] == 2 and entry["status"] == "live"
     assert entry["error"].startswith("a batch failed: ")
