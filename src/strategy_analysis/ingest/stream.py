@@ -166,8 +166,7 @@ def ingest_batch(
         if writer.dialect == "postgresql":
             rows, refused = refuse_nul_text(spec, rows)
             writer.reject(refused)
-        if spec is EXECUTIONS:
-            hints.note_executions(rows)
+        hints.note_rows(spec, rows)
         return rows
 
     def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:

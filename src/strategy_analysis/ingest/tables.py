@@ -31,6 +31,9 @@ class TableSpec:
     # The table's data time: a run's first/last data time (orders, executions); the time
     # range that new bars cover (bars)
     time_column: str | None = None
+    # Its records are part of the run's trades: the fills, and the orders whose tags name
+    # the trades' signals. A change makes its (run, symbol) pairs rebuild.
+    names_trades: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -136,6 +139,7 @@ ORDERS = TableSpec(
     ),
     run_scoped=True,
     time_column="submit_time",
+    names_trades=True,
 )
 EXECUTIONS = TableSpec(
     "executions",
@@ -157,6 +161,7 @@ EXECUTIONS = TableSpec(
     ),
     run_scoped=True,
     time_column="exec_time",
+    names_trades=True,
 )
 
 # Import order: the run's orders before its executions; instruments first so a point

@@ -120,6 +120,9 @@ _STRATEGY_SQL = """COALESCE(e.strategy_id,
                         (SELECT o.strategy_id FROM orders o
                           WHERE o.run_id = {run} AND o.order_id = e.order_id),
                         {run_strategy})"""
+# The order's client_tag, else its id; NULL when the run has no such order.
+_SIGNAL_SQL = """(SELECT COALESCE(o.client_tag, o.order_id) FROM orders o
+                   WHERE o.run_id = {run} AND o.order_id = e.order_id)"""
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
 
@@ -133,7 +136,8 @@ def load_executions(
     """The run's executions of ``symbols`` (all when None), in time order; with ``after``
     (microseconds) only those executed later than that.
 
-    The account falls back to the order's, then the run's; the strategy likewise.
+    The account falls back to the order's, then the run's; the strategy likewise. Each
+    execution's ``signal`` names its order (analytics.md, "Signal names").
     """
     if symbols is not None and not set(symbols):
         return ExecutionColumns.empty()
@@ -154,8 +158,15 @@ def _load_executions_rows(
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
-    # the placeholders in order: account's (run, default), strategy's, the run's rows
-    params: list[Any] = [run.run_id, run.account_id, run.run_id, run.strategy_id, run.run_id]
+    # the placeholders in order: account's (run, default), strategy's, signal's, the run's rows
+    params: list[Any] = [
+        run.run_id,
+        run.account_id,
+        run.run_id,
+        run.strategy_id,
+        run.run_id,
+        run.run_id,
+    ]
     if names is not None:
         where += " AND e.symbol IN (" + ", ".join("?" * len(names)) + ")"
         params += names
@@ -164,11 +175,12 @@ def _load_executions_rows(
         params.append(bind_time(after, "sqlite"))
     account = _ACCOUNT_SQL.format(run="?", run_account="?")
     strategy = _STRATEGY_SQL.format(run="?", run_strategy="?")
+    signal = _SIGNAL_SQL.format(run="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
-            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}"
+            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {signal}"
             f" FROM executions e WHERE {where} {_EXECUTION_ORDER}",
             params,
         ).fetchall()
@@ -176,7 +188,7 @@ def _load_executions_rows(
         cursor.close()
     if not rows:
         return ExecutionColumns.empty()
-    ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies = zip(
+    ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals = zip(
         *rows, strict=True
     )
     side_codes = np.array([_SIDES.get(s, 0) for s in sides], dtype=np.int8)
@@ -191,6 +203,7 @@ def _load_executions_rows(
         exec_time=_text_times(times),
         sequence=np.array(seqs, dtype=np.int64),
         strategy_id=np.array(strategies, dtype=object),
+        signal=np.array(signals, dtype=object),
     )
 
 
@@ -258,11 +271,13 @@ def _copy_executions(
         strategy = _STRATEGY_SQL.format(
             run=literal(run.run_id), run_strategy=literal(run.strategy_id)
         )
+        signal = _SIGNAL_SQL.format(run=literal(run.run_id))
         texts = [
             ("execution_id", False),
             ("account", True),
             ("symbol", False),
             ("strategy", True),
+            ("signal", True),
         ]
         if separated:
             sep, present = literal(_SEPARATOR), literal(_PRESENT)
@@ -287,7 +302,7 @@ def _copy_executions(
                            e.price::float8 AS price, e.quantity::float8 AS quantity,
                            COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
                            e.sequence::int8 AS seq, e.execution_id, {account} AS account,
-                           e.symbol, {strategy} AS strategy
+                           e.symbol, {strategy} AS strategy, {signal} AS signal
                       FROM executions e WHERE {where} {_EXECUTION_ORDER}) AS ordered
             """,
             binary=True,
@@ -320,6 +335,7 @@ def _copy_executions(
         exec_time=exec_time,
         sequence=sequence,
         strategy_id=values[3],
+        signal=values[4],
     )
 
 
