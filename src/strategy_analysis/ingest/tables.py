@@ -34,6 +34,9 @@ class TableSpec:
     # Its records are part of the run's trades: the fills, and the orders whose tags name
     # the trades' signals. A change makes its (run, symbol) pairs rebuild.
     names_trades: bool = False
+    # A stored boolean column that marks a record the user set (through the API): an
+    # import never overwrites it, and a differing record is listed as a conflict.
+    user_owned_column: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -93,6 +96,7 @@ INSTRUMENTS = TableSpec(
     InstrumentRecord,
     (cs.required_text, _positive, _opt_positive, cs.optional_text),
     run_scoped=False,
+    user_owned_column="set_by_user",
 )
 BARS = TableSpec(
     "bars",
