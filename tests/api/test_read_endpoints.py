@@ -29,6 +29,13 @@ API_TRADE_FIELDS = {
     "mfe_points",
     "etd",
     "duration_seconds",
+    "entry_efficiency",
+    "exit_efficiency",
+    "total_efficiency",
+    "entry_signal",
+    "exit_signal",
+    "price_decimals",
+    "point_value_missing",
 }
 
 

@@ -79,7 +79,8 @@ def list_trades(
     operation_id="trades-get",
     summary="One trade with its fills, lot matches and bars",
     description="The bars are of the symbol's finest timeframe, from a margin before the "
-    f"entry to a margin after the exit, at most {trades_query.MAX_BARS}.",
+    f"entry to a margin after the exit, at most {trades_query.MAX_BARS}. Each fill says the "
+    "part of it that belongs to the trade (a fill that crosses zero is split).",
     responses=error_responses(404, 422, 503),
 )
 def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeDetail:
@@ -95,13 +96,17 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     lots = trades_query.trade_lots(conn, trade_id)
     return TradeDetail.model_validate(
         {
-            "trade": {name: trade[name] for name in trades_query.TRADE_COLUMNS},
+            "trade": {
+                name: trade[name]
+                for name in (*trades_query.TRADE_COLUMNS, "price_decimals", "point_value_missing")
+            },
             "executions": trades_query.trade_executions(conn, trade, lots),
             "lots": lots,
             "bars": bars,
             "timeframe": timeframe,
             "bars_truncated": truncated,
             "point_value": trade["point_value"],
+            "tick_size": trade["tick_size"],
             "prev_trade_id": prev_id,
             "next_trade_id": next_id,
         }

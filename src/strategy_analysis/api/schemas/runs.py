@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import PageInfo, UtcTime
+from .common import CleanNumbers, PageInfo, UtcTime
 
 _RUN_ID = "6f1c2d3e-0000-4000-8000-000000000001"
 
@@ -41,7 +41,7 @@ class RunCounts(BaseModel):
     trades: int
 
 
-class RunSummary(BaseModel):
+class RunSummary(CleanNumbers):
     """Headline numbers from the run's last statistics rebuild."""
 
     total_trades: int | None = None
@@ -71,6 +71,7 @@ _RUN_EXAMPLE = {
     "updated_at": "2025-01-06T22:01:00Z",
     "analysis_updated_at": "2025-01-06T22:01:02Z",
     "counts": {"orders": 120, "executions": 96, "trades": 42},
+    "point_value_missing": [],
     "summary": {
         "total_trades": 42,
         "net_profit": 1520.5,
@@ -103,6 +104,10 @@ class RunOut(BaseModel):
     updated_at: UtcTime
     analysis_updated_at: UtcTime | None
     counts: RunCounts
+    point_value_missing: list[str] = Field(
+        description="Symbols the run traded that have no instrument: their PnL used point "
+        "value 1 until one is set (PUT /api/instruments/{symbol})"
+    )
     summary: RunSummary | None = Field(description="Null until the run's trades are built")
 
 
@@ -116,7 +121,7 @@ class RunPage(PageInfo):
     items: list[RunOut]
 
 
-class Reconciliation(BaseModel):
+class Reconciliation(CleanNumbers):
     model_config = ConfigDict(extra="allow")
 
     reported_net_pnl: float | None = None
@@ -128,7 +133,7 @@ class Reconciliation(BaseModel):
     matches: bool | None = None
 
 
-class Statistics(BaseModel):
+class Statistics(CleanNumbers):
     """Run statistics exactly as analytics.md defines them (closed trades only)."""
 
     model_config = ConfigDict(extra="allow")
@@ -188,7 +193,7 @@ class RunStatisticsOut(BaseModel):
     statistics: Statistics | None
 
 
-class EquityPoint(BaseModel):
+class EquityPoint(CleanNumbers):
     time: UtcTime
     equity: float
     drawdown: float
