@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tradeQueryFromParams } from "./TradesPage";
+import { tradeCountLabel, tradeQueryFromParams } from "./TradesPage";
 
 describe("tradeQueryFromParams", () => {
   it("maps URL filters to the API's query, dates as whole UTC days", () => {
@@ -25,5 +25,13 @@ describe("tradeQueryFromParams", () => {
   it("ignores values the API would refuse", () => {
     const q = tradeQueryFromParams("r", new URLSearchParams("side=UP&status=x&outcome=all&from=yesterday"));
     expect(q).toEqual({ run_id: "r", sort: "entry_time", limit: 100 });
+  });
+});
+
+describe("tradeCountLabel", () => {
+  it("says whether open trades are counted (the dashboard counts closed ones)", () => {
+    expect(tradeCountLabel(262, "CLOSED")).toBe("262 closed trades");
+    expect(tradeCountLabel(263, undefined)).toBe("263 trades, open and closed");
+    expect(tradeCountLabel(1, "OPEN")).toBe("1 open trade");
   });
 });

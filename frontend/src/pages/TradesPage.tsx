@@ -3,6 +3,7 @@ import { Link, useParams, useSearchParams } from "react-router-dom";
 import { TRADES_PAGE_SIZE, useInstruments, useRun, useTrades, type TradeQuery } from "../api/queries";
 import { Pager } from "../components/common/Pager";
 import { Empty, ErrorState, Loading } from "../components/common/States";
+import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { RunPicker } from "../components/runs/RunPicker";
 import { TradesTable } from "../components/trades/TradesTable";
 import { fmtInt } from "../format";
@@ -33,6 +34,14 @@ export function tradeQueryFromParams(runId: string, p: URLSearchParams): TradeQu
     q.to = next.toISOString().replace(".000Z", "Z");
   }
   return q;
+}
+
+/** What the count counts: the dashboard's trade count is of closed trades only. */
+export function tradeCountLabel(total: number, status: TradeQuery["status"]): string {
+  const n = fmtInt(total);
+  if (status === "CLOSED") return `${n} closed ${total === 1 ? "trade" : "trades"}`;
+  if (status === "OPEN") return `${n} open ${total === 1 ? "trade" : "trades"}`;
+  return `${n} ${total === 1 ? "trade" : "trades"}, open and closed`;
 }
 
 export default function TradesPage() {
@@ -72,10 +81,15 @@ export default function TradesPage() {
       </div>
       <div className="page-head">
         <h1>Trades</h1>
-        {trades.data && <span className="sub num">{fmtInt(trades.data.total)} matching</span>}
+        {trades.data && (
+          <span className="sub num" data-testid="trades-count">
+            {tradeCountLabel(trades.data.total, query.status)}
+          </span>
+        )}
         <span style={{ flex: 1 }} />
         {run.data && <RunPicker strategyId={run.data.strategy_id} runId={runId} suffix="/trades" />}
       </div>
+      <PointValueWarning symbols={run.data?.point_value_missing ?? []} />
       <Filters params={params} update={update} anyFilter={anyFilter} />
       {trades.isPending ? (
         <Loading rows={10} />

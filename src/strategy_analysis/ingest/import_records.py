@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
+from .tables import conflict_keeps_stored
 
 
 def file_sha256(path: Path) -> str:
@@ -106,6 +107,7 @@ def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
             key=r.record_key,
             old_values=r.old_values,
             new_values=r.new_values,
+            kept_stored=conflict_keeps_stored(r.table_name),
         )
         for r in rows
     ]

@@ -174,6 +174,13 @@ TABLE_SPECS: tuple[TableSpec, ...] = (INSTRUMENTS, BARS, ORDERS, EXECUTIONS)
 SPECS_BY_NAME = {spec.name: spec for spec in TABLE_SPECS}
 
 
+def conflict_keeps_stored(table: str) -> bool:
+    """Whether a conflict of ``table`` left the stored record as it was (the user's), rather
+    than replacing it with the import's."""
+    spec = SPECS_BY_NAME.get(table)
+    return spec is not None and spec.user_owned_column is not None
+
+
 def bar_range_check(values: dict[str, str]) -> str:
     """The bar rule across columns, on the stored values."""
     o, h, low, c = values["open"], values["high"], values["low"], values["close"]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
+from ..ingest.tables import conflict_keeps_stored
 
 _record_cols = list(ImportRecord.__table__.c)
 
@@ -69,7 +70,9 @@ def get_import(
         .limit(limit)
         .offset(offset)
     )
-    data["conflicts"] = [dict(c) for c in conflicts.mappings()]
+    data["conflicts"] = [
+        {**c, "kept_stored": conflict_keeps_stored(c["table"])} for c in conflicts.mappings()
+    ]
     data["conflicts_total"] = conn.execute(
         select(func.count()).where(ImportConflict.import_id == import_id)
     ).scalar_one()

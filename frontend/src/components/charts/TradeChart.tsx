@@ -27,6 +27,17 @@ export interface ChartTrade {
   exit_price: number | null;
   mae_points: number | null;
   mfe_points: number | null;
+  /** The symbol's price decimals: the price axis, crosshair, levels and labels use them. */
+  price_decimals: number;
+}
+
+/**
+ * The series' price format: the symbol's decimals, in steps of its tick size (else of
+ * one unit of the last decimal). The price axis, the crosshair label and the level
+ * labels all use it.
+ */
+export function seriesPriceFormat(decimals: number, tickSize: number | null) {
+  return { type: "price" as const, precision: decimals, minMove: tickSize ?? 10 ** -decimals };
 }
 
 /** MAE and MFE as prices: how far the market went against and for the trade. */
@@ -60,11 +71,13 @@ export function TradeChart({
   trade,
   executions,
   bars,
+  tickSize = null,
   height = 460,
 }: {
   trade: ChartTrade;
   executions: readonly MarkerExecution[];
   bars: readonly ChartBar[];
+  tickSize?: number | null;
   height?: number;
 }) {
   const container = useRef<HTMLDivElement>(null);
@@ -79,9 +92,11 @@ export function TradeChart({
     const barTimes = candles.map((c) => c.time as number);
     const markers = executionMarkers(trade, executions, barTimes);
 
+    const priceFormat = seriesPriceFormat(trade.price_decimals, tickSize);
     let series;
     if (candles.length > 0) {
       series = chart.addSeries(CandlestickSeries, {
+        priceFormat,
         upColor: CHART_COLORS.up,
         downColor: CHART_COLORS.down,
         borderVisible: false,
@@ -90,7 +105,12 @@ export function TradeChart({
       });
       series.setData(candles);
     } else {
-      series = chart.addSeries(LineSeries, { color: CHART_COLORS.muted, lineWidth: 1, pointMarkersVisible: true });
+      series = chart.addSeries(LineSeries, {
+        priceFormat,
+        color: CHART_COLORS.muted,
+        lineWidth: 1,
+        pointMarkersVisible: true,
+      });
       const points = new Map<number, number>();
       for (const m of markers) points.set(m.time as number, m.price ?? 0);
       series.setData([...points].map(([time, value]) => ({ time: time as UTCTimestamp, value })));
@@ -120,6 +140,8 @@ export function TradeChart({
     }
 
     el.dataset.markerCount = String(markerApi.markers().length);
+    // The axis and crosshair write prices with this formatter: the entry as they show it.
+    el.dataset.entryLabel = series.priceFormatter().format(trade.entry_price);
     el.dataset.barCount = String(candles.length);
     // Ready once the browser has painted the first frame with the data.
     let raf = requestAnimationFrame(() => {
@@ -136,7 +158,7 @@ export function TradeChart({
       markerApi.detach();
       chart.remove();
     };
-  }, [trade, executions, candles, height]);
+  }, [trade, executions, candles, tickSize, height]);
 
   return (
     <div>

@@ -71,6 +71,18 @@ describe("executionMarkers", () => {
     expect(markers[1]?.color).toBe(MARKER_COLORS.exitBuy);
   });
 
+  it("labels each fill with its price in the symbol's decimals and the trade's part", () => {
+    const fx = { side: "LONG" as const, price_decimals: 5 };
+    const [entry, exit] = executionMarkers(fx, [
+      ex("a", "BUY", "2025-01-06T14:30:00Z", 1.091, 10000),
+      { ...ex("b", "SELL", "2025-01-06T14:32:00Z", 1.07156, 20000), trade_quantity: 10000 },
+    ]);
+    expect(entry?.text).toBe("In B 10,000 @ 1.09100");
+    expect(exit?.text).toBe("Out S 10,000 @ 1.07156");
+    const [es] = executionMarkers({ side: "SHORT", price_decimals: 2 }, [ex("c", "SELL", "2025-01-06T14:30:00Z", 5012, 2)]);
+    expect(es?.text).toBe("In S 2 @ 5,012.00");
+  });
+
   it("uses the fill time itself when there are no bars, in time order", () => {
     const markers = executionMarkers({ side: "LONG" }, [
       ex("late", "SELL", "2025-01-06T15:00:00Z", 101),

@@ -1,6 +1,6 @@
 // Maps a trade's executions to lightweight-charts markers. Pure, so it is unit-tested.
 import type { SeriesMarker, UTCTimestamp } from "lightweight-charts";
-import { toEpochSeconds } from "../../format";
+import { fmtPrice, fmtQty, toEpochSeconds } from "../../format";
 
 export interface MarkerExecution {
   execution_id: string;
@@ -8,10 +8,14 @@ export interface MarkerExecution {
   exec_time: string;
   price: number;
   quantity: number;
+  /** The part of the fill in this trade (a fill that crosses zero is split). */
+  trade_quantity?: number;
 }
 
 export interface MarkerTrade {
   side: "LONG" | "SHORT";
+  /** With it, each marker's label also gives the fill price in the symbol's decimals. */
+  price_decimals?: number;
 }
 
 export type ExecutionRole = "entry" | "exit";
@@ -31,6 +35,13 @@ export const MARKER_COLORS = {
 export function executionRole(trade: MarkerTrade, side: string): ExecutionRole {
   const buy = side.toUpperCase() === "BUY";
   return (trade.side === "LONG") === buy ? "entry" : "exit";
+}
+
+/** "In B 2", or "In B 2 @ 6,012.25" with the symbol's decimals; the trade's part of a split fill. */
+export function markerText(trade: MarkerTrade, ex: MarkerExecution, role: ExecutionRole, buy: boolean): string {
+  const quantity = fmtQty(ex.trade_quantity ?? ex.quantity);
+  const price = trade.price_decimals == null ? "" : ` @ ${fmtPrice(ex.price, trade.price_decimals)}`;
+  return `${role === "entry" ? "In" : "Out"} ${buy ? "B" : "S"} ${quantity}${price}`;
 }
 
 /**
@@ -82,7 +93,7 @@ export function executionMarkers(
       price: ex.price,
       shape: buy ? "arrowUp" : "arrowDown",
       color,
-      text: `${role === "entry" ? "In" : "Out"} ${buy ? "B" : "S"} ${ex.quantity}`,
+      text: markerText(trade, ex, role, buy),
     };
     return marker;
   });

@@ -1,14 +1,29 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { useSearchParams } from "react-router-dom";
 import { useInstruments, usePutInstrument } from "../../api/queries";
-import { fmtPrice } from "../../format";
+import type { Instrument } from "../../api/types";
+import { DASH, fmtPlain, fmtPrice } from "../../format";
 import { Empty, ErrorState, Loading } from "../common/States";
 
-/** Point value and tick size per symbol; saving one rebuilds that symbol's trades. */
+/**
+ * Point value, tick size and currency per symbol; saving one rebuilds that symbol's
+ * trades. What the user saves is theirs: imports keep it (and list a differing value as
+ * a conflict). `?instrument=SYMBOL` opens that symbol's row for editing.
+ */
 export function InstrumentsPanel() {
   const instruments = useInstruments();
-  const [editing, setEditing] = useState<string | null>(null);
+  const [params] = useSearchParams();
+  const [editing, setEditing] = useState<string | null>(params.get("instrument"));
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const wanted = params.get("instrument");
+    if (wanted) setEditing(wanted);
+  }, [params]);
+  useEffect(() => {
+    if (editing && instruments.data) panel.current?.scrollIntoView({ block: "start" });
+  }, [editing, instruments.data]);
   return (
-    <section className="panel" style={{ marginTop: 12 }} aria-labelledby="instruments-title">
+    <section ref={panel} id="instruments" className="panel" style={{ marginTop: 12 }} aria-labelledby="instruments-title">
       <h2 id="instruments-title">Instruments</h2>
       {instruments.isPending ? (
         <Loading rows={2} />
@@ -18,7 +33,7 @@ export function InstrumentsPanel() {
         <Empty title="No instruments yet">Symbols appear here once an export is imported.</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="data compact">
+          <table className="data compact" data-testid="instruments-table">
             <thead>
               <tr>
                 <th>Symbol</th>
@@ -31,26 +46,25 @@ export function InstrumentsPanel() {
             <tbody>
               {instruments.data.map((inst) =>
                 editing === inst.symbol ? (
-                  <EditRow
-                    key={inst.symbol}
-                    symbol={inst.symbol}
-                    pointValue={inst.point_value}
-                    tickSize={inst.tick_size ?? null}
-                    onDone={() => setEditing(null)}
-                  />
+                  <EditRow key={inst.symbol} instrument={inst} onDone={() => setEditing(null)} />
                 ) : (
-                  <tr key={inst.symbol}>
+                  <tr key={inst.symbol} data-symbol={inst.symbol}>
                     <td>
                       {inst.symbol}{" "}
                       {!inst.configured && (
-                        <span className="badge warn" title="No instrument row: point value 1 until set">
-                          not set
+                        <span className="badge warn" title="No instrument row: its PnL uses point value 1 until set">
+                          no point value
+                        </span>
+                      )}
+                      {inst.set_by_user && (
+                        <span className="badge info" title="Saved here: imports keep these values">
+                          yours
                         </span>
                       )}
                     </td>
-                    <td className="r num">{fmtPrice(inst.point_value)}</td>
-                    <td className="r num">{fmtPrice(inst.tick_size ?? null)}</td>
-                    <td className="dim">{inst.currency ?? "—"}</td>
+                    <td className="r num">{inst.configured ? fmtPlain(inst.point_value) : DASH}</td>
+                    <td className="r num">{fmtPrice(inst.tick_size ?? null, inst.price_decimals)}</td>
+                    <td className="dim">{inst.currency ?? DASH}</td>
                     <td className="r">
                       <button type="button" className="small" onClick={() => setEditing(inst.symbol)}>
                         Edit
@@ -67,42 +81,53 @@ export function InstrumentsPanel() {
   );
 }
 
-function EditRow({
-  symbol,
-  pointValue,
-  tickSize,
-  onDone,
-}: {
-  symbol: string;
-  pointValue: number;
-  tickSize: number | null;
-  onDone: () => void;
-}) {
-  const [pv, setPv] = useState(String(pointValue));
-  const [tick, setTick] = useState(tickSize == null ? "" : String(tickSize));
+function EditRow({ instrument, onDone }: { instrument: Instrument; onDone: () => void }) {
+  const { symbol } = instrument;
+  const [pv, setPv] = useState(instrument.configured ? String(instrument.point_value) : "");
+  const [tick, setTick] = useState(instrument.tick_size == null ? "" : String(instrument.tick_size));
+  const [currency, setCurrency] = useState(instrument.currency ?? "");
   const put = usePutInstrument();
   const pvNum = Number(pv);
   const tickNum = tick.trim() === "" ? null : Number(tick);
-  const valid = Number.isFinite(pvNum) && pvNum > 0 && (tickNum == null || (Number.isFinite(tickNum) && tickNum > 0));
+  const valid =
+    pv.trim() !== "" &&
+    Number.isFinite(pvNum) &&
+    pvNum > 0 &&
+    (tickNum == null || (Number.isFinite(tickNum) && tickNum > 0)) &&
+    currency.trim().length <= 20;
   return (
-    <tr>
+    <tr data-symbol={symbol} data-editing="true">
       <td>{symbol}</td>
       <td className="r">
-        <input aria-label={`Point value of ${symbol}`} value={pv} onChange={(e) => setPv(e.target.value)} size={8} inputMode="decimal" />
+        <input
+          aria-label={`Point value of ${symbol}`}
+          value={pv}
+          placeholder="e.g. 50"
+          onChange={(e) => setPv(e.target.value)}
+          size={8}
+          inputMode="decimal"
+          autoFocus
+        />
       </td>
       <td className="r">
         <input aria-label={`Tick size of ${symbol}`} value={tick} onChange={(e) => setTick(e.target.value)} size={8} inputMode="decimal" />
       </td>
-      <td className="dim" style={{ whiteSpace: "normal" }}>
-        {put.isError ? <span className="down">{put.error.message}</span> : "Saving rebuilds this symbol's trades"}
+      <td>
+        <input aria-label={`Currency of ${symbol}`} value={currency} onChange={(e) => setCurrency(e.target.value)} size={5} />
       </td>
       <td className="r nowrap">
+        <span className="dim" style={{ whiteSpace: "normal", marginRight: 8 }}>
+          {put.isError ? <span className="down">{put.error.message}</span> : "Saving rebuilds this symbol's trades; imports keep your values"}
+        </span>
         <button
           type="button"
           className="small primary"
           disabled={!valid || put.isPending}
           onClick={() =>
-            put.mutate({ symbol, point_value: pvNum, tick_size: tickNum }, { onSuccess: onDone })
+            put.mutate(
+              { symbol, point_value: pvNum, tick_size: tickNum, currency: currency.trim() || null },
+              { onSuccess: onDone },
+            )
           }
         >
           {put.isPending ? "Saving…" : "Save"}

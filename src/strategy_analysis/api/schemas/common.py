@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -39,7 +39,8 @@ class CleanNumbers(BaseModel):
     rounded only on the way out."""
 
     @model_serializer(mode="wrap", when_used="json")
-    def _without_noise(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _without_noise(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic then documents the model's own fields.
         data = handler(self)
         return {
             key: clean_number(value) if isinstance(value, float) else value
