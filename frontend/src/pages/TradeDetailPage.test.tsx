@@ -42,7 +42,10 @@ describe("TradeDetailPage", () => {
     expect(screen.getByTestId("entry-price")).toHaveTextContent(/^1\.09100$/);
     expect(screen.getByTestId("exit-price")).toHaveTextContent(/^1\.07156$/);
     // MAE in money, points (price decimals) and ticks (0.02 / 0.00001).
-    expect(screen.getByTestId("mae")).toHaveTextContent("200.00 · 0.02000 pts · 2,000 ticks");
+    expect(screen.getByTestId("mae")).toHaveTextContent(/^200\.00/);
+    expect(within(screen.getByTestId("mae")).getByTestId("excursion-points")).toHaveTextContent(
+      "0.02000 pts · 2,000 ticks",
+    );
     const rows = within(screen.getByTestId("executions-table")).getAllByRole("row").slice(1);
     expect(rows[0]).toHaveTextContent("1.09100");
     expect(rows[1]).toHaveTextContent("10,000 of 20,000");
@@ -62,6 +65,7 @@ describe("TradeDetailPage", () => {
     expect(screen.getByTestId("entry-price")).toHaveTextContent(/^5,012\.00$/);
     expect(screen.getByTestId("exit-price")).toHaveTextContent(/^5,013\.25$/);
     expect(screen.getByTestId("mae")).toHaveTextContent("1.50 pts · 6 ticks");
+    expect(screen.getByTestId("mae")).not.toHaveTextContent("1.500");
   });
 
   it("warns when the symbol has no point value, with a link to set it", () => {

@@ -112,7 +112,7 @@ export default function TradeDetailPage() {
               No bars for this symbol: the fills are drawn on their own.
             </p>
           )}
-          <TradeChart trade={trade} executions={executions} bars={bars} tickSize={tickSize} />
+          <TradeChart trade={trade} executions={executions} bars={bars} />
         </section>
         <section className="panel" aria-label="Trade figures">
           <dl className="kv">

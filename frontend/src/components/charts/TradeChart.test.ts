@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { excursionLevels, seriesPriceFormat } from "./TradeChart";
 
 describe("seriesPriceFormat", () => {
-  it("gives the price axis and crosshair the symbol's decimals and tick", () => {
-    expect(seriesPriceFormat(5, 0.00001)).toEqual({ type: "price", precision: 5, minMove: 0.00001 });
-    expect(seriesPriceFormat(2, 0.25)).toEqual({ type: "price", precision: 2, minMove: 0.25 });
-    // No tick size: one unit of the last decimal.
-    expect(seriesPriceFormat(3, null).minMove).toBeCloseTo(0.001, 12);
+  it("gives the price axis and crosshair the symbol's decimals", () => {
+    expect(seriesPriceFormat(5)).toEqual({ type: "price", precision: 5, minMove: 0.00001 });
+    // A step of one cent, not the 0.25 tick: an average entry keeps its cents.
+    expect(seriesPriceFormat(2)).toEqual({ type: "price", precision: 2, minMove: 0.01 });
+    expect(seriesPriceFormat(0)).toEqual({ type: "price", precision: 0, minMove: 1 });
   });
 });
 

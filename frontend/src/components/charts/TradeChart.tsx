@@ -32,12 +32,13 @@ export interface ChartTrade {
 }
 
 /**
- * The series' price format: the symbol's decimals, in steps of its tick size (else of
- * one unit of the last decimal). The price axis, the crosshair label and the level
- * labels all use it.
+ * The series' price format: the symbol's decimals. The price axis, the crosshair label
+ * and the level labels all use it. Its step is one unit of the last decimal, not the
+ * tick: the chart rounds every label to the step, and an average entry between ticks
+ * (4,999.296875 on a 0.25 tick) must read 4999.30, not 4999.25.
  */
-export function seriesPriceFormat(decimals: number, tickSize: number | null) {
-  return { type: "price" as const, precision: decimals, minMove: tickSize ?? 10 ** -decimals };
+export function seriesPriceFormat(decimals: number) {
+  return { type: "price" as const, precision: decimals, minMove: Number((10 ** -decimals).toFixed(decimals)) };
 }
 
 /** MAE and MFE as prices: how far the market went against and for the trade. */
@@ -71,13 +72,11 @@ export function TradeChart({
   trade,
   executions,
   bars,
-  tickSize = null,
   height = 460,
 }: {
   trade: ChartTrade;
   executions: readonly MarkerExecution[];
   bars: readonly ChartBar[];
-  tickSize?: number | null;
   height?: number;
 }) {
   const container = useRef<HTMLDivElement>(null);
@@ -92,7 +91,7 @@ export function TradeChart({
     const barTimes = candles.map((c) => c.time as number);
     const markers = executionMarkers(trade, executions, barTimes);
 
-    const priceFormat = seriesPriceFormat(trade.price_decimals, tickSize);
+    const priceFormat = seriesPriceFormat(trade.price_decimals);
     let series;
     if (candles.length > 0) {
       series = chart.addSeries(CandlestickSeries, {
@@ -158,7 +157,7 @@ export function TradeChart({
       markerApi.detach();
       chart.remove();
     };
-  }, [trade, executions, candles, tickSize, height]);
+  }, [trade, executions, candles, height]);
 
   return (
     <div>

@@ -2,7 +2,8 @@
 // part in the trade.
 import { fmtMoney, fmtPrice, fmtQty, fmtTicks } from "../../format";
 
-/** "$400.00 · 8.00 pts · 32 ticks": money from the position, points and ticks from price. */
+/** "400.00", then "8.00 pts · 32 ticks" below it: money from the position, points and
+ * ticks from the price. */
 export function ExcursionFigure({
   money,
   points,
@@ -18,11 +19,10 @@ export function ExcursionFigure({
     <>
       {fmtMoney(money)}
       {points != null && (
-        <span className="faint">
-          {" "}
-          · {fmtPrice(points, decimals)} pts
+        <div className="faint" data-testid="excursion-points">
+          {fmtPrice(points, decimals)} pts
           {tickSize != null && <> · {fmtTicks(points, tickSize)} ticks</>}
-        </span>
+        </div>
       )}
     </>
   );
