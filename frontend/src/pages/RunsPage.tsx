@@ -92,7 +92,7 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
             <tr>
               <th>Run</th>
               <th>Period (UTC)</th>
-              <th className="r">Trades</th>
+              <th className="r" title="Closed trades: what the statistics count">Closed trades</th>
               <th className="r">Net profit</th>
               <th className="r">Profit factor</th>
               <th className="r">Win %</th>
@@ -121,12 +121,20 @@ function RunsOfStrategy({ strategyId }: { strategyId: string }) {
                       <StatusBadge status={r.status} />
                       {r.mode && <span className="dim">{r.mode}</span>}
                       {r.account_id && <span className="faint">{r.account_id}</span>}
+                      {r.point_value_missing.length > 0 && (
+                        <span
+                          className="badge warn"
+                          title={`No point value for ${r.point_value_missing.join(", ")}: PnL in points × quantity`}
+                        >
+                          no point value
+                        </span>
+                      )}
                     </div>
                   </td>
                   <td className="num dim">
                     {fmtDate(r.first_data_time)} → {fmtDate(r.last_data_time)}
                   </td>
-                  <td className="r num">{fmtInt(s?.total_trades ?? r.counts.trades)}</td>
+                  <td className="r num">{s ? fmtInt(s.total_trades) : "—"}</td>
                   <td className={`r num ${pnlClass(s?.net_profit)}`}>{fmtMoney(s?.net_profit)}</td>
                   <td className="r num">{fmtRatio(s?.profit_factor)}</td>
                   <td className="r num">{fmtPct(s?.percent_profitable)}</td>
