@@ -18,35 +18,34 @@ import numpy as np
 
 from .columns import PositionPath
 
+# Segments longer than this are summed one by one (np.cumsum each); shorter ones together.
+_SUMMED_TOGETHER = 32
+
 
 def segmented_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Running sums of ``values`` restarted at each index of ``starts`` (ascending, first 0).
 
     Each segment is summed from its own first value in order, as ``np.cumsum`` of that
-    segment alone would: segments of similar length are laid out as the rows of one 2-D
-    array (lengths up to each power of two together, at most twice the values' memory)
-    and summed along the rows.
+    segment alone does, bit for bit: step k adds the k-th value of every segment at
+    least k + 1 long to the sum before it, so the steps number the longest segment's
+    length (up to _SUMMED_TOGETHER; a longer segment is then summed on its own).
     """
     n = len(values)
     out = np.empty(n, dtype=np.float64)
     if n == 0:
         return out
     lengths = np.diff(np.append(starts, n))
-    width_class = np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64)
-    segment_of = np.repeat(np.arange(len(starts)), lengths)
-    column = np.arange(n) - starts[segment_of]
-    element_class = width_class[segment_of]
-    for klass in np.unique(width_class):
-        segments = np.flatnonzero(width_class == klass)
-        row_of_segment = np.empty(len(starts), dtype=np.int64)
-        row_of_segment[segments] = np.arange(len(segments))
-        members = np.flatnonzero(element_class == klass)
-        rows = row_of_segment[segment_of[members]]
-        cols = column[members]
-        grid = np.zeros((len(segments), 1 << int(klass)))
-        grid[rows, cols] = values[members]
-        np.cumsum(grid, axis=1, out=grid)
-        out[members] = grid[rows, cols]
+    out[starts] = values[starts]
+    step = 1
+    active = np.flatnonzero(lengths > step)
+    while len(active) and step < _SUMMED_TOGETHER:
+        at = starts[active] + step
+        out[at] = out[at - 1] + values[at]
+        step += 1
+        active = active[lengths[active] > step]
+    for segment in active.tolist():
+        whole = slice(int(starts[segment]), int(starts[segment] + lengths[segment]))
+        out[whole] = np.cumsum(values[whole])
     return out
 
 
@@ -86,16 +85,22 @@ def position_path(
 
     at = np.flatnonzero(opens_segment)
     one_instant = np.flatnonzero(closed & (piece_time[trade_start] == piece_time[trade_end]))
-    trade_index = np.concatenate((trade_of_piece[at], one_instant))
-    start = np.concatenate((piece_time[at], piece_time[trade_start[one_instant]]))
-    end = np.concatenate((piece_time[at + 1], start[len(at) :] + 1))
-    open_quantity = np.concatenate((piece_open[at], quantity[one_instant]))
-    net_cost = np.concatenate((cost[at], entry_notional[one_instant]))
-    order = np.argsort(trade_index, kind="stable")
-    return PositionPath(
-        trade_index=trade_index[order],
-        start=start[order],
-        end=end[order],
-        quantity=open_quantity[order],
-        cost=net_cost[order],
-    )
+    # Merged in trade order: a trade has either segments between instants or its one.
+    several = trade_of_piece[at]
+    slot_of_several = np.arange(len(at)) + np.searchsorted(one_instant, several)
+    slot_of_one = np.arange(len(one_instant)) + np.searchsorted(several, one_instant)
+    first_time = piece_time[trade_start[one_instant]]
+    parts = {
+        "trade_index": (several, one_instant),
+        "start": (piece_time[at], first_time),
+        "end": (piece_time[at + 1], first_time + 1),
+        "quantity": (piece_open[at], quantity[one_instant]),
+        "cost": (cost[at], entry_notional[one_instant]),
+    }
+    columns = {}
+    for name, (of_several, of_one) in parts.items():
+        column = np.empty(len(at) + len(one_instant), dtype=of_several.dtype)
+        column[slot_of_several] = of_several
+        column[slot_of_one] = of_one
+        columns[name] = column
+    return PositionPath(**columns)

@@ -110,19 +110,14 @@ def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
     return " AND e.symbol IN :symbols", {"symbols": sorted(set(symbols))}
 
 
-# The order is looked up by the run as a value, not as e.run_id: on PostgreSQL the
-# planner then looks into that run's partition of orders alone, not into every one.
-_ACCOUNT_SQL = """COALESCE(e.account_id,
-                        (SELECT o.account_id FROM orders o
-                          WHERE o.run_id = {run} AND o.order_id = e.order_id),
-                        {run_account})"""
-_STRATEGY_SQL = """COALESCE(e.strategy_id,
-                        (SELECT o.strategy_id FROM orders o
-                          WHERE o.run_id = {run} AND o.order_id = e.order_id),
-                        {run_strategy})"""
+# Each execution's order, joined once (PostgreSQL hashes the run's orders; a lookup per
+# execution cost seconds per million). The order is joined by the run as a value, not as
+# e.run_id: on PostgreSQL the planner then reads that run's partition of orders alone.
+_ORDER_JOIN = "LEFT JOIN orders o ON o.run_id = {run} AND o.order_id = e.order_id"
+_ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
+_STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
 # The order's client_tag, else its id; NULL when the run has no such order.
-_SIGNAL_SQL = """(SELECT COALESCE(o.client_tag, o.order_id) FROM orders o
-                   WHERE o.run_id = {run} AND o.order_id = e.order_id)"""
+_SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
 
@@ -158,30 +153,24 @@ def _load_executions_rows(
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
-    # the placeholders in order: account's (run, default), strategy's, signal's, the run's rows
-    params: list[Any] = [
-        run.run_id,
-        run.account_id,
-        run.run_id,
-        run.strategy_id,
-        run.run_id,
-        run.run_id,
-    ]
+    # the placeholders in order: the account's and strategy's defaults, the joined
+    # order's run, the run's rows
+    params: list[Any] = [run.account_id, run.strategy_id, run.run_id, run.run_id]
     if names is not None:
         where += " AND e.symbol IN (" + ", ".join("?" * len(names)) + ")"
         params += names
     if after is not None:
         where += " AND e.exec_time > ?"
         params.append(bind_time(after, "sqlite"))
-    account = _ACCOUNT_SQL.format(run="?", run_account="?")
-    strategy = _STRATEGY_SQL.format(run="?", run_strategy="?")
-    signal = _SIGNAL_SQL.format(run="?")
+    account = _ACCOUNT_SQL.format(run_account="?")
+    strategy = _STRATEGY_SQL.format(run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
-            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {signal}"
-            f" FROM executions e WHERE {where} {_EXECUTION_ORDER}",
+            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL}"
+            f" FROM executions e {_ORDER_JOIN.format(run='?')}"
+            f" WHERE {where} {_EXECUTION_ORDER}",
             params,
         ).fetchall()
     finally:
@@ -262,16 +251,21 @@ def _copy_executions(
         def literal(value: Any) -> str:
             return pg_sql.Literal(value).as_string(dbapi)
 
+        # The whole run: one hash of its orders, not a probe per execution. A later part
+        # (a stream's new fills): a probe for each of the few, with no parallel workers
+        # to start (they cost more than the read).
+        dbapi.execute(
+            "SELECT set_config('enable_nestloop', 'off', true)"
+            if after is None
+            else "SELECT set_config('max_parallel_workers_per_gather', '0', true)"
+        )
         where = f"e.run_id = {literal(run.run_id)}"
         if names is not None:
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
         if after is not None:
             where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
-        account = _ACCOUNT_SQL.format(run=literal(run.run_id), run_account=literal(run.account_id))
-        strategy = _STRATEGY_SQL.format(
-            run=literal(run.run_id), run_strategy=literal(run.strategy_id)
-        )
-        signal = _SIGNAL_SQL.format(run=literal(run.run_id))
+        account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
+        strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
         texts = [
             ("execution_id", False),
             ("account", True),
@@ -302,8 +296,9 @@ def _copy_executions(
                            e.price::float8 AS price, e.quantity::float8 AS quantity,
                            COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
                            e.sequence::int8 AS seq, e.execution_id, {account} AS account,
-                           e.symbol, {strategy} AS strategy, {signal} AS signal
-                      FROM executions e WHERE {where} {_EXECUTION_ORDER}) AS ordered
+                           e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal
+                      FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
+                     WHERE {where} {_EXECUTION_ORDER}) AS ordered
             """,
             binary=True,
         )
