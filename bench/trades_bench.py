@@ -1,7 +1,7 @@
 """Trade rebuild benchmark: 1,000,000 executions and 1,000,000 bars, in memory and on both databases.
 
-In memory: ``build_trades`` over all executions, ``compute_excursions`` for 100,000 closed
-trades over all bars, ``compute_statistics`` over every trade. On PostgreSQL and SQLite
+In memory: ``build_trades`` over all executions, ``compute_excursions`` (position
+excursions and efficiencies) for 100,000 closed trades over all bars, ``compute_statistics`` over every trade. On PostgreSQL and SQLite
 (a fresh migrated database each, filled directly with the generated rows): the whole
 ``rebuild_trades`` of the run, first into empty trade tables, then again replacing them,
 with its time split into load, build, excursions, write and statistics.
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
+from import_bench import peak_rss_mb  # noqa: E402
 from sqlalchemy import Engine, make_url, text  # noqa: E402
 
 from strategy_analysis.db.engine import make_engine  # noqa: E402
@@ -182,11 +183,13 @@ def in_memory(executions: ExecutionColumns, bars: dict[str, BarColumns]) -> dict
                 "entry_time",
                 "exit_time",
                 "entry_price",
+                "exit_price",
                 "quantity",
                 "point_value",
                 "pnl_gross",
             )
-        }
+        },
+        path=built.path.for_trades(closed),
     )
     total_bars = sum(len(b) for b in bars.values())
     exc_s, exc = timed(compute_excursions, subset, bars)
@@ -202,6 +205,7 @@ def in_memory(executions: ExecutionColumns, bars: dict[str, BarColumns]) -> dict
         f"{exc_s:7.3f} s  (target <= {EXCURSIONS_TARGET:.0f} s)"
     )
     print(f"  statistics + equity curve     {stats_s:7.3f} s")
+    print(f"  peak memory so far            {peak_rss_mb():7.0f} MB")
     missing = int(np.isnan(exc.mfe).sum())
     if missing:
         print(f"  warning: {missing} of the trades found no bar")
@@ -451,6 +455,7 @@ def main() -> int:
     )
     for label, ok in verdicts:
         print(f"{'PASS' if ok else 'MISS'}: {label}{scale}")
+    print(f"peak memory of the bench process: {peak_rss_mb():.0f} MB")
     return 0
 
 

@@ -2,8 +2,8 @@
 
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const moneyFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const priceFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
-const qtyFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 });
+// Quantities and plain figures (point values) are written in full, without trailing zeros.
+const qtyFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8 });
 const pctFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const ratioFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -25,12 +25,47 @@ export function fmtAxisMoney(v: number): string {
   return Math.abs(v) >= 1000 ? axisFmt.format(v) : axisSmallFmt.format(v);
 }
 
-export function fmtPrice(v: number | null | undefined): string {
-  return v == null ? DASH : priceFmt.format(v);
+const priceFormats = new Map<number, Intl.NumberFormat>();
+
+/** The format of a symbol's prices: always exactly `decimals` decimals. */
+function priceFormat(decimals: number): Intl.NumberFormat {
+  const d = Math.min(Math.max(Math.round(decimals), 0), 10);
+  let fmt = priceFormats.get(d);
+  if (!fmt) {
+    fmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    priceFormats.set(d, fmt);
+  }
+  return fmt;
+}
+
+/**
+ * A price (or a price move in points) with its symbol's decimals, never trimmed: EURUSD
+ * 1.09100, ES 5,012.00. `decimals` is the API's `price_decimals` for the symbol.
+ */
+export function fmtPrice(v: number | null | undefined, decimals: number): string {
+  return v == null ? DASH : priceFormat(decimals).format(v);
+}
+
+/** A price move in ticks of `tickSize`: whole ticks as integers, else one decimal. */
+export function fmtTicks(points: number | null | undefined, tickSize: number | null | undefined): string {
+  if (points == null || !tickSize) return DASH;
+  const ticks = points / tickSize;
+  const whole = Math.round(ticks);
+  return Math.abs(ticks - whole) < 1e-6 ? intFmt.format(whole) : ticks.toFixed(1);
 }
 
 export function fmtQty(v: number | null | undefined): string {
   return v == null ? DASH : qtyFmt.format(v);
+}
+
+/** A figure that is neither money nor a price (a point value): in full, no trailing zeros. */
+export function fmtPlain(v: number | null | undefined): string {
+  return v == null ? DASH : qtyFmt.format(v);
+}
+
+/** An efficiency (0..1, may fall outside) as a percentage. */
+export function fmtEfficiency(v: number | null | undefined): string {
+  return v == null ? DASH : `${pctFmt.format(v * 100)}%`;
 }
 
 export function fmtPct(v: number | null | undefined): string {

@@ -31,6 +31,13 @@ API_TRADE_FIELDS = {
     "duration_seconds",
     "notes",
     "tags",
+    "entry_efficiency",
+    "exit_efficiency",
+    "total_efficiency",
+    "entry_signal",
+    "exit_signal",
+    "price_decimals",
+    "point_value_missing",
 }
 
 

@@ -2,7 +2,8 @@
 
 Random fill streams (two accounts, two symbols, scale-ins, reversals through zero, fills
 at the same instant) arrive as stream batches, in order or not, with their bars before or
-after their trades, sometimes a retry and sometimes a changed execution; after each batch
+after their trades, their orders (which name the trades' signals) with them or a batch
+later, sometimes a retry and sometimes a changed execution; after each batch
 the pairs it touched are rebuilt from the batch's ``since``. At the end the stored trades,
 lot matches and run statistics must equal what a full rebuild of the run stores.
 """
@@ -54,9 +55,16 @@ def _time(seconds: float) -> str:
     return (START + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _stream(drawn: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Executions in time order and the one-minute bars that cover them."""
-    executions, clock = [], 0
+# An execution's order: with a client tag, without one (its id is the signal), or unknown.
+CLIENT_TAGS = ("Entry", None, "no order")
+
+
+def _stream(
+    drawn: list[tuple[Any, ...]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Executions in time order, the one-minute bars that cover them and the orders of
+    some of them (by execution id)."""
+    executions, orders, clock = [], {}, 0
     for n, (account, symbol, side, quantity, step, price) in enumerate(drawn):
         clock += step
         executions.append(
@@ -67,11 +75,24 @@ def _stream(drawn: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[di
                 "symbol": symbol,
                 "side": side,
                 "exec_time_utc": _time(clock),
-                "price": 100.0 + price * 0.25,
+                "price": 100.0 + price * 0.1,
                 "quantity": float(quantity),
                 "fee": 0.5 * quantity,
             }
         )
+        tag = CLIENT_TAGS[n % len(CLIENT_TAGS)]
+        if tag != "no order":
+            orders[f"E{n}"] = {
+                "order_id": f"O{n}",
+                "account_id": account,
+                "symbol": symbol,
+                "side": side,
+                "order_type": "MARKET",
+                "submit_time_utc": _time(clock),
+                "quantity": float(quantity),
+                "status": "FILLED",
+                "client_tag": tag,
+            }
     bars = [
         {
             "symbol": symbol,
@@ -86,7 +107,7 @@ def _stream(drawn: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], list[di
         for symbol in SYMBOLS
         for minute in range(clock // 60 + 1)
     ]
-    return executions, bars
+    return executions, bars, orders
 
 
 def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
@@ -117,6 +138,7 @@ def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
     shuffle=st.randoms(use_true_random=False),
     out_of_order=st.booleans(),
     bars_late=st.booleans(),
+    orders_late=st.booleans(),
     retry=st.booleans(),
     change=st.booleans(),
 )
@@ -130,6 +152,7 @@ def test_incremental_equals_full_rebuild(
     shuffle: Any,
     out_of_order: bool,
     bars_late: bool,
+    orders_late: bool,
     retry: bool,
     change: bool,
 ) -> None:
@@ -137,12 +160,21 @@ def test_incremental_equals_full_rebuild(
     monkeypatch.setattr(incremental, "RECENT_CLOSED", recent)
     run_id = f"inc-{uuid.uuid4().hex[:12]}"
     run = {"run_id": run_id, "strategy_id": "S", "account_id": "A1", "mode": "live"}
-    executions, bars = _stream(drawn)
+    executions, bars, orders = _stream(drawn)
     bounds = sorted({0, len(executions), *(c for c in cuts if c < len(executions))})
     chunks = [executions[a:b] for a, b in itertools.pairwise(bounds)]
     if out_of_order:
         shuffle.shuffle(chunks)
     batches = [{"schema_version": "1.1", "run": run, "executions": c} for c in chunks]
+    # The orders of a chunk's fills come with it, or with the next batch (after the fills).
+    for k, chunk in enumerate(chunks):
+        own = [orders[e["execution_id"]] for e in chunk if e["execution_id"] in orders]
+        if orders_late and k + 1 < len(batches):
+            batches[k + 1]["orders"] = batches[k + 1].get("orders", []) + own
+        elif orders_late:
+            batches.append({"schema_version": "1.1", "run": run, "orders": own})
+        else:
+            batches[k]["orders"] = own
     bar_batch = {"schema_version": "1.1", "run": run, "bars": bars}
     batches = [*batches, bar_batch] if bars_late else [bar_batch, *batches]
     if retry:
@@ -171,7 +203,7 @@ def test_a_streamed_run_rebuilds_only_its_tail(engine: Engine) -> None:
     """Flat, then a round trip per batch: each rebuild replaces only the open trade."""
     run = {"run_id": "tail", "strategy_id": "S", "account_id": "A1"}
     drawn = [("A1", "ES", side, 1, 10, n) for n in range(12) for side in ("BUY", "SELL")]
-    executions, bars = _stream(drawn)
+    executions, bars, _ = _stream(drawn)
     ingest_batch(engine, {"schema_version": "1.1", "run": run, "bars": bars})
     rebuilt = []
     for start in range(0, len(executions), 3):
@@ -208,7 +240,7 @@ def test_the_cut_avoids_an_instant_shared_with_a_later_entry() -> None:
 
 def _tail_batches(run: dict[str, Any], rounds: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     drawn = [("A1", "ES", side, 1, 10, n) for n in range(rounds) for side in ("BUY", "SELL")]
-    executions, bars = _stream(drawn)
+    executions, bars, _ = _stream(drawn)
     batches = [
         {"schema_version": "1.1", "run": run, "executions": executions[start : start + 3]}
         for start in range(0, len(executions), 3)

@@ -98,6 +98,8 @@ def expected_trades(fills, point_values, bars):
                         trades.append(trade)
                         trade = None
                         break
+                if trade is not None:
+                    trade["states"].append((f["time"], trade["pnl_gross"], list(lots)))
             if remaining > EPS:
                 if trade is None:
                     trade = {
@@ -115,11 +117,13 @@ def expected_trades(fills, point_values, bars):
                         "n_lots": 0,
                         "status": "OPEN",
                         "pv": pv,
+                        "states": [],
                     }
                 lots.append((remaining, f["price"]))
                 trade["qty"] += remaining
                 trade["entry_value"] += remaining * f["price"]
                 trade["commission"] += f["fee"] * remaining / f["qty"]
+                trade["states"].append((f["time"], trade["pnl_gross"], list(lots)))
         if trade is not None:
             trades.append(trade)
     for t in trades:
@@ -134,11 +138,31 @@ def expected_trades(fills, point_values, bars):
             low = min(lo for _, lo in inside)
             up, down = high - t["entry_price"], t["entry_price"] - low
             favour, against = (up, down) if t["dir"] > 0 else (down, up)
-            t["mfe"] = max(favour, 0.0) * t["qty"] * t["pv"]
-            t["mae"] = max(against, 0.0) * t["qty"] * t["pv"]
+            if t["exit_time"] == t["entry_time"]:
+                t["mfe"] = max(favour, 0.0) * t["qty"] * t["pv"]
+                t["mae"] = max(against, 0.0) * t["qty"] * t["pv"]
+            else:
+                t["mfe"], t["mae"] = position_excursions(t, bars[t["symbol"]])
         else:
             t["mfe"] = t["mae"] = None
     return trades
+
+
+def position_excursions(trade, bars):
+    """Best and worst running PnL of the position between its fill instants (analytics.md)."""
+    after = {}
+    for time, realised, lots in trade["states"]:
+        after[time] = (realised, lots)  # the state after the instant's last fill
+    instants = sorted({*after, trade["exit_time"]})
+    running = []
+    for start, end in zip(instants, instants[1:], strict=False):
+        realised, lots = after[start]
+        for s, e, high, low in bars:
+            if s < end and e > start:
+                for price in (high, low):
+                    unrealised = sum((price - lp) * q for q, lp in lots) * trade["dir"]
+                    running.append(realised + unrealised * trade["pv"])
+    return max(max(running), 0.0), max(-min(running), 0.0)
 
 
 def run_cli(database_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -131,11 +131,11 @@ export function useInstruments() {
 export function usePutInstrument() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (v: { symbol: string; point_value: number; tick_size: number | null }) =>
+    mutationFn: (v: { symbol: string; point_value: number; tick_size: number | null; currency: string | null }) =>
       unwrap(
         api.PUT("/api/instruments/{symbol}", {
           params: { path: { symbol: v.symbol } },
-          body: { point_value: v.point_value, tick_size: v.tick_size },
+          body: { point_value: v.point_value, tick_size: v.tick_size, currency: v.currency },
         }),
       ),
     onSuccess: () => {

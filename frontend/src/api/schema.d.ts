@@ -289,7 +289,7 @@ export interface paths {
         };
         /**
          * One trade with its fills, lot matches and bars
-         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000.
+         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split).
          */
         get: operations["trades-get"];
         put?: never;
@@ -333,7 +333,7 @@ export interface paths {
         };
         /**
          * List instruments
-         * @description Configured instruments and every traded symbol without one (point value 1).
+         * @description Configured instruments and every traded symbol without one (point value 1), each with the decimals its prices are shown with.
          */
         get: operations["instruments-list"];
         put?: never;
@@ -353,8 +353,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Set an instrument's point value and tick size
-         * @description Creates or updates the instrument; every run's trades of the symbol are rebuilt before the answer (PnL, excursions and statistics use the new point value). A run whose rebuild fails is listed in `failed_runs` with the reason (its analysis shows as failed); the instrument is stored all the same.
+         * Set an instrument's point value, tick size and currency
+         * @description Creates or updates the instrument with the user's values: a field left out keeps its stored value, `null` clears the tick size or currency. Imports never overwrite them (an import's differing value is listed as a conflict in its report). Every run's trades of the symbol are rebuilt before the answer (PnL, excursions and statistics use the new point value). A run whose rebuild fails is listed in `failed_runs` with the reason (its analysis shows as failed); the instrument is stored all the same.
          */
         put: operations["instruments-put"];
         post?: never;
@@ -435,6 +435,11 @@ export interface components {
             new_values: {
                 [key: string]: unknown;
             };
+            /**
+             * Kept Stored
+             * @description True when the stored values stay (an instrument the user set); else the import's replaced them and old_values keeps what they were
+             */
+            kept_stored: boolean;
         };
         /** ConflictRecord */
         ConflictRecord: {
@@ -452,6 +457,12 @@ export interface components {
             new_values: {
                 [key: string]: unknown;
             };
+            /**
+             * Kept Stored
+             * @description True when the stored values stay (an instrument the user set); else the import's replaced them and old_values keeps what they were
+             * @default false
+             */
+            kept_stored: boolean;
         };
         /**
          * EquityCurve
@@ -579,7 +590,9 @@ export interface components {
          *       "quantity": 2,
          *       "sequence": 17,
          *       "side": "BUY",
-         *       "symbol": "ES 12-25"
+         *       "symbol": "ES 12-25",
+         *       "trade_fee": 4.2,
+         *       "trade_quantity": 2
          *     }
          */
         ExecutionOut: {
@@ -611,6 +624,16 @@ export interface components {
             liquidity_flag: string | null;
             /** Sequence */
             sequence: number;
+            /**
+             * Trade Quantity
+             * @description The part of the fill that belongs to this trade: less than `quantity` for a fill that crosses zero (the rest opens or closes the next or previous trade)
+             */
+            trade_quantity: number;
+            /**
+             * Trade Fee
+             * @description The fee of that part (pro rata by quantity)
+             */
+            trade_fee: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1039,10 +1062,13 @@ export interface components {
         InstrumentIn: {
             /**
              * Point Value
-             * @description Currency per 1.0 of price per 1 unit of quantity (ES = 50)
+             * @description Currency per 1.0 of price per 1 unit of quantity (ES = 50); required when the symbol has no instrument yet
              */
-            point_value: number;
-            /** Tick Size */
+            point_value?: number | null;
+            /**
+             * Tick Size
+             * @description Smallest price step; sets the decimals prices are shown with
+             */
             tick_size?: number | null;
             /** Currency */
             currency?: string | null;
@@ -1053,6 +1079,8 @@ export interface components {
          *       "configured": true,
          *       "currency": "USD",
          *       "point_value": 50,
+         *       "price_decimals": 2,
+         *       "set_by_user": true,
          *       "symbol": "ES 12-25",
          *       "tick_size": 0.25,
          *       "updated_at": "2025-01-06T22:01:00Z"
@@ -1069,9 +1097,19 @@ export interface components {
             currency: string | null;
             /**
              * Configured
-             * @description False for a traded symbol with no instrument row (point value 1)
+             * @description False for a traded symbol with no instrument row: its PnL uses point value 1 until one is set
              */
             configured: boolean;
+            /**
+             * Set By User
+             * @description Saved through the API: imports keep these values (a differing import value is listed as a conflict)
+             */
+            set_by_user: boolean;
+            /**
+             * Price Decimals
+             * @description Decimals its prices are shown with: the tick size's, else the most its bar and fill prices need
+             */
+            price_decimals: number;
             /** Updated At */
             updated_at: string | null;
         };
@@ -1083,6 +1121,8 @@ export interface components {
          *         "configured": true,
          *         "currency": "USD",
          *         "point_value": 50,
+         *         "price_decimals": 2,
+         *         "set_by_user": true,
          *         "symbol": "ES 12-25",
          *         "tick_size": 0.25,
          *         "updated_at": "2025-01-06T22:01:00Z"
@@ -1343,6 +1383,7 @@ export interface components {
          *       "parameters": {
          *         "ratio": 3
          *       },
+         *       "point_value_missing": [],
          *       "reported_net_pnl": 1520.5,
          *       "reported_trade_count": 42,
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1445,6 +1486,11 @@ export interface components {
              */
             analysis_failed_symbols: string[];
             counts: components["schemas"]["RunCounts"];
+            /**
+             * Point Value Missing
+             * @description Symbols the run traded that have no instrument: their PnL used point value 1 until one is set (PUT /api/instruments/{symbol})
+             */
+            point_value_missing: string[];
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
             /**
@@ -1506,6 +1552,7 @@ export interface components {
          *           "parameters": {
          *             "ratio": 3
          *           },
+         *           "point_value_missing": [],
          *           "reported_net_pnl": 1520.5,
          *           "reported_trade_count": 42,
          *           "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1817,15 +1864,20 @@ export interface components {
          *       "lots": [],
          *       "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
          *       "point_value": 50,
+         *       "tick_size": 0.25,
          *       "timeframe": "1m",
          *       "trade": {
          *         "account_id": "Sim101",
          *         "commission": 4.2,
          *         "duration_seconds": 750,
+         *         "entry_efficiency": 0.55,
          *         "entry_price": 6012.25,
+         *         "entry_signal": "Long entry",
          *         "entry_time": "2025-01-06T14:30:00Z",
          *         "etd": 75,
+         *         "exit_efficiency": 0.8,
          *         "exit_price": 6015.5,
+         *         "exit_signal": "Profit target",
          *         "exit_time": "2025-01-06T14:42:30Z",
          *         "mae": 75,
          *         "mae_points": 0.75,
@@ -1833,6 +1885,8 @@ export interface components {
          *         "mfe_points": 4,
          *         "pnl_gross": 325,
          *         "pnl_net": 320.8,
+         *         "point_value_missing": false,
+         *         "price_decimals": 2,
          *         "quantity": 2,
          *         "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
          *         "side": "LONG",
@@ -1840,6 +1894,7 @@ export interface components {
          *         "strategy_id": "StackedImbalance",
          *         "symbol": "ES 12-25",
          *         "tags": [],
+         *         "total_efficiency": 0.35,
          *         "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *       }
          *     }
@@ -1870,6 +1925,11 @@ export interface components {
             bars_truncated: boolean;
             /** Point Value */
             point_value: number;
+            /**
+             * Tick Size
+             * @description The symbol's tick size; null when not set
+             */
+            tick_size: number | null;
             /**
              * Prev Trade Id
              * @description Previous trade of the run by entry time
@@ -1942,15 +2002,20 @@ export interface components {
         };
         /**
          * TradeOut
-         * @description One round-trip trade. OPEN trades have null exit fields and excursions.
+         * @description One round-trip trade (analytics.md). OPEN trades have null exit fields, excursions
+         *     and efficiencies.
          * @example {
          *       "account_id": "Sim101",
          *       "commission": 4.2,
          *       "duration_seconds": 750,
+         *       "entry_efficiency": 0.55,
          *       "entry_price": 6012.25,
+         *       "entry_signal": "Long entry",
          *       "entry_time": "2025-01-06T14:30:00Z",
          *       "etd": 75,
+         *       "exit_efficiency": 0.8,
          *       "exit_price": 6015.5,
+         *       "exit_signal": "Profit target",
          *       "exit_time": "2025-01-06T14:42:30Z",
          *       "mae": 75,
          *       "mae_points": 0.75,
@@ -1958,6 +2023,8 @@ export interface components {
          *       "mfe_points": 4,
          *       "pnl_gross": 325,
          *       "pnl_net": 320.8,
+         *       "point_value_missing": false,
+         *       "price_decimals": 2,
          *       "quantity": 2,
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
          *       "side": "LONG",
@@ -1965,6 +2032,7 @@ export interface components {
          *       "strategy_id": "StackedImbalance",
          *       "symbol": "ES 12-25",
          *       "tags": [],
+         *       "total_efficiency": 0.35,
          *       "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *     }
          */
@@ -2009,15 +2077,30 @@ export interface components {
             commission: number;
             /** Pnl Net */
             pnl_net: number | null;
-            /** Mae */
+            /**
+             * Mae
+             * @description Worst running PnL of the position (realised included) while it was held, as a loss >= 0, from the finest bars; null without bars
+             */
             mae: number | null;
-            /** Mfe */
+            /**
+             * Mfe
+             * @description Best running PnL of the position, >= 0
+             */
             mfe: number | null;
-            /** Mae Points */
+            /**
+             * Mae Points
+             * @description Price excursion against the average entry
+             */
             mae_points: number | null;
-            /** Mfe Points */
+            /**
+             * Mfe Points
+             * @description Price excursion in favour of the average entry
+             */
             mfe_points: number | null;
-            /** Etd */
+            /**
+             * Etd
+             * @description mfe - pnl_gross
+             */
             etd: number | null;
             /** Duration Seconds */
             duration_seconds: number | null;
@@ -2031,6 +2114,35 @@ export interface components {
              * @description The user's tags on the trade (PATCH), sorted
              */
             tags: string[];
+            /**
+             * Entry Efficiency
+             * @description (H - entry) / (H - L) for LONG over the trade's bars; null without a range
+             */
+            entry_efficiency: number | null;
+            /** Exit Efficiency */
+            exit_efficiency: number | null;
+            /** Total Efficiency */
+            total_efficiency: number | null;
+            /**
+             * Entry Signal
+             * @description client_tag (else id) of the first entry fill's order; null when unknown
+             */
+            entry_signal: string | null;
+            /**
+             * Exit Signal
+             * @description Same for the last exit fill; null when unknown and for an OPEN trade
+             */
+            exit_signal: string | null;
+            /**
+             * Price Decimals
+             * @description Decimals the symbol's prices are shown with
+             */
+            price_decimals: number;
+            /**
+             * Point Value Missing
+             * @description The symbol has no instrument: its PnL used point value 1 until one is set
+             */
+            point_value_missing: boolean;
         };
         /**
          * TradePage
@@ -2040,10 +2152,14 @@ export interface components {
          *           "account_id": "Sim101",
          *           "commission": 4.2,
          *           "duration_seconds": 750,
+         *           "entry_efficiency": 0.55,
          *           "entry_price": 6012.25,
+         *           "entry_signal": "Long entry",
          *           "entry_time": "2025-01-06T14:30:00Z",
          *           "etd": 75,
+         *           "exit_efficiency": 0.8,
          *           "exit_price": 6015.5,
+         *           "exit_signal": "Profit target",
          *           "exit_time": "2025-01-06T14:42:30Z",
          *           "mae": 75,
          *           "mae_points": 0.75,
@@ -2051,6 +2167,8 @@ export interface components {
          *           "mfe_points": 4,
          *           "pnl_gross": 325,
          *           "pnl_net": 320.8,
+         *           "point_value_missing": false,
+         *           "price_decimals": 2,
          *           "quantity": 2,
          *           "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
          *           "side": "LONG",
@@ -2058,6 +2176,7 @@ export interface components {
          *           "strategy_id": "StackedImbalance",
          *           "symbol": "ES 12-25",
          *           "tags": [],
+         *           "total_efficiency": 0.35,
          *           "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8"
          *         }
          *       ],

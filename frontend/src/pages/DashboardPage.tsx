@@ -7,6 +7,7 @@ import { PnlHistogram } from "../components/charts/PnlHistogram";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { StatusBadge } from "../components/common/StatusBadge";
 import { AnalysisFailedBanner } from "../components/runs/AnalysisFailed";
+import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
 import { StatCards } from "../components/dashboard/StatCards";
 import { RunDetailsPanel } from "../components/runs/RunDetailsPanel";
@@ -63,6 +64,7 @@ export default function DashboardPage() {
         <RunPicker strategyId={r.strategy_id} runId={r.run_id} />
       </div>
       <AnalysisFailedBanner run={r} />
+      <PointValueWarning symbols={r.point_value_missing} />
       <RunBody runId={r.run_id} tradeCount={r.counts.trades} analysisFailed={r.analysis_status === "failed"} />
       <div className="grid-2" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="params-title">
@@ -108,9 +110,15 @@ function RunBody({ runId, tradeCount, analysisFailed }: { runId: string; tradeCo
     <>
       <div className="kpis">
         <Kpi label="Net profit" value={fmtMoney(s.net_profit)} cls={pnlClass(s.net_profit)} testId="kpi-net-profit" />
-        <Link className="kpi kpi-link" to={`/runs/${encodeURIComponent(runId)}/trades`} data-testid="kpi-trades">
-          <div className="label">Trades →</div>
+        {/* Statistics count closed trades: the link opens exactly those. */}
+        <Link
+          className="kpi kpi-link"
+          to={`/runs/${encodeURIComponent(runId)}/trades?status=CLOSED`}
+          data-testid="kpi-trades"
+        >
+          <div className="label">Closed trades →</div>
           <div className="value">{fmtInt(s.total_trades)}</div>
+          {s.open_trades ? <div className="faint">+{fmtInt(s.open_trades)} open</div> : null}
         </Link>
         <Kpi label="Win rate" value={fmtPct(s.percent_profitable)} />
         <Kpi label="Profit factor" value={fmtRatio(s.profit_factor)} />

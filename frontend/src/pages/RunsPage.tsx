@@ -132,7 +132,7 @@ function RunsOfStrategy({
             <tr>
               <th>Run</th>
               <th>Period (UTC)</th>
-              <th className="r">Trades</th>
+              <th className="r" title="Closed trades: what the statistics count">Closed trades</th>
               <th className="r">Net profit</th>
               <th className="r">Profit factor</th>
               <th className="r">Win %</th>
@@ -169,6 +169,14 @@ function RunsOfStrategy({
                         </span>
                       )}
                       <TagList tags={r.tags} />
+                      {r.point_value_missing.length > 0 && (
+                        <span
+                          className="badge warn"
+                          title={`No point value for ${r.point_value_missing.join(", ")}: PnL in points × quantity`}
+                        >
+                          no point value
+                        </span>
+                      )}
                     </div>
                     <AnalysisFailedNote run={r} />
                   </td>
@@ -176,7 +184,7 @@ function RunsOfStrategy({
                     {fmtDate(r.first_data_time)}
                     <br />→ {fmtDate(r.last_data_time)}
                   </td>
-                  <td className="r num">{fmtInt(s?.total_trades ?? r.counts.trades)}</td>
+                  <td className="r num">{s ? fmtInt(s.total_trades) : "—"}</td>
                   <td className={`r num ${pnlClass(s?.net_profit)}`}>{fmtMoney(s?.net_profit)}</td>
                   <td className="r num">{fmtRatio(s?.profit_factor)}</td>
                   <td className="r num">{fmtPct(s?.percent_profitable)}</td>

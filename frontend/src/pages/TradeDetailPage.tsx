@@ -8,7 +8,19 @@ import { TradeChart } from "../components/charts/TradeChart";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { RunName } from "../components/runs/RunName";
 import { TradeNotesPanel } from "../components/trades/TradeNotesPanel";
-import { fmtDuration, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../format";
+import { instrumentEditorHref, PointValueWarning } from "../components/instruments/PointValueWarning";
+import { ExcursionFigure, SplitFillQuantity } from "../components/trades/TradeFigures";
+import {
+  DASH,
+  fmtDuration,
+  fmtEfficiency,
+  fmtMoney,
+  fmtPlain,
+  fmtPrice,
+  fmtQty,
+  fmtTime,
+  pnlClass,
+} from "../format";
 import { listSearch, tradeListContext } from "./tradeListParams";
 
 /**
@@ -59,7 +71,8 @@ export default function TradeDetailPage() {
       </div>
     );
   }
-  const { trade, executions, lots, bars } = detail.data;
+  const { trade, executions, lots, bars, tick_size: tickSize } = detail.data;
+  const decimals = trade.price_decimals;
   const roles = new Map(executions.map((e) => [e.execution_id, executionRole(trade, e.side)]));
   return (
     <div className="page" data-testid="trade-detail">
@@ -106,6 +119,7 @@ export default function TradeDetailPage() {
           </button>
         </nav>
       </div>
+      <PointValueWarning symbols={trade.point_value_missing ? [trade.symbol] : []} />
       <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) 260px", gap: 12 }}>
         <section className="panel" aria-labelledby="chart-title">
           <h2 id="chart-title">
@@ -124,31 +138,52 @@ export default function TradeDetailPage() {
         <section className="panel" aria-label="Trade figures">
           <dl className="kv">
             <dt>Account</dt>
-            <dd>{trade.account_id ?? "—"}</dd>
+            <dd>{trade.account_id ?? DASH}</dd>
             <dt>Entry</dt>
-            <dd className="num">{fmtPrice(trade.entry_price)}</dd>
+            <dd className="num" data-testid="entry-price">
+              {fmtPrice(trade.entry_price, decimals)}
+            </dd>
             <dt>Exit</dt>
-            <dd className="num">{fmtPrice(trade.exit_price)}</dd>
+            <dd className="num" data-testid="exit-price">
+              {fmtPrice(trade.exit_price, decimals)}
+            </dd>
             <dt>Gross PnL</dt>
             <dd className={`num ${pnlClass(trade.pnl_gross)}`}>{fmtMoney(trade.pnl_gross)}</dd>
             <dt>Commission</dt>
             <dd className="num">{fmtMoney(trade.commission)}</dd>
             <dt>Net PnL</dt>
             <dd className={`num ${pnlClass(trade.pnl_net)}`}>{fmtMoney(trade.pnl_net)}</dd>
-            <dt>MAE</dt>
-            <dd className="num">
-              {fmtMoney(trade.mae)}{" "}
-              {trade.mae_points != null && <span className="faint">({fmtPrice(trade.mae_points)} pts)</span>}
+            <dt title="Worst running PnL of the position as it was held">MAE</dt>
+            <dd className="num" data-testid="mae">
+              <ExcursionFigure money={trade.mae} points={trade.mae_points} decimals={decimals} tickSize={tickSize} />
             </dd>
-            <dt>MFE</dt>
-            <dd className="num">
-              {fmtMoney(trade.mfe)}{" "}
-              {trade.mfe_points != null && <span className="faint">({fmtPrice(trade.mfe_points)} pts)</span>}
+            <dt title="Best running PnL of the position as it was held">MFE</dt>
+            <dd className="num" data-testid="mfe">
+              <ExcursionFigure money={trade.mfe} points={trade.mfe_points} decimals={decimals} tickSize={tickSize} />
             </dd>
             <dt>ETD</dt>
             <dd className="num">{fmtMoney(trade.etd)}</dd>
+            <dt>Efficiency</dt>
+            <dd className="num" title="Entry / exit / total, over the trade's bar range">
+              {fmtEfficiency(trade.entry_efficiency)} / {fmtEfficiency(trade.exit_efficiency)} /{" "}
+              {fmtEfficiency(trade.total_efficiency)}
+            </dd>
+            <dt>Signals</dt>
+            <dd>
+              {trade.entry_signal ?? DASH} → {trade.exit_signal ?? DASH}
+            </dd>
             <dt>Point value</dt>
-            <dd className="num">{fmtPrice(detail.data.point_value)}</dd>
+            <dd className="num">
+              {trade.point_value_missing ? (
+                <Link to={instrumentEditorHref(trade.symbol)} className="badge warn">
+                  not set (1 used)
+                </Link>
+              ) : (
+                fmtPlain(detail.data.point_value)
+              )}
+            </dd>
+            <dt>Tick size</dt>
+            <dd className="num">{tickSize == null ? DASH : fmtPrice(tickSize, decimals)}</dd>
             <dt>Bars</dt>
             <dd className="num">{bars.length}</dd>
           </dl>
@@ -181,9 +216,13 @@ export default function TradeDetailPage() {
                       <td className="num">{fmtTime(e.exec_time)}</td>
                       <td className={roles.get(e.execution_id) === "entry" ? "" : "dim"}>{roles.get(e.execution_id)}</td>
                       <td className={e.side === "BUY" ? "up" : "down"}>{e.side}</td>
-                      <td className="r num">{fmtQty(e.quantity)}</td>
-                      <td className="r num">{fmtPrice(e.price)}</td>
-                      <td className="r num">{fmtMoney(e.fee)}</td>
+                      <td className="r num">
+                        <SplitFillQuantity part={e.trade_quantity} whole={e.quantity} />
+                      </td>
+                      <td className="r num">{fmtPrice(e.price, decimals)}</td>
+                      <td className="r num" title={e.trade_fee === e.fee ? undefined : `pro rata of ${fmtMoney(e.fee)}`}>
+                        {fmtMoney(e.trade_fee)}
+                      </td>
                       <td className="mono">{e.execution_id}</td>
                       <td className="mono dim">{e.order_id}</td>
                     </tr>
@@ -217,9 +256,9 @@ export default function TradeDetailPage() {
                       <td className="mono">{l.entry_execution_id}</td>
                       <td className="mono">{l.exit_execution_id}</td>
                       <td className="r num">{fmtQty(l.quantity)}</td>
-                      <td className="r num">{fmtPrice(l.entry_price)}</td>
-                      <td className="r num">{fmtPrice(l.exit_price)}</td>
-                      <td className={`r num ${pnlClass(l.points)}`}>{fmtPrice(l.points)}</td>
+                      <td className="r num">{fmtPrice(l.entry_price, decimals)}</td>
+                      <td className="r num">{fmtPrice(l.exit_price, decimals)}</td>
+                      <td className={`r num ${pnlClass(l.points)}`}>{fmtPrice(l.points, decimals)}</td>
                       <td className={`r num ${pnlClass(l.pnl_gross)}`}>{fmtMoney(l.pnl_gross)}</td>
                     </tr>
                   ))}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dateRangeError, isIsoDate, listSearch, tradeListContext, tradeQueryFromParams } from "./tradeListParams";
+import { tradeCountLabel } from "./TradesPage";
 
 describe("tradeQueryFromParams", () => {
   it("maps URL filters to the API's query, dates as whole UTC days", () => {
@@ -50,5 +51,13 @@ describe("dates", () => {
   it("From after To is an error with a message", () => {
     expect(dateRangeError(new URLSearchParams("from=2025-02-01&to=2025-01-01"))).toMatch(/after/);
     expect(dateRangeError(new URLSearchParams("from=2025-01-01&to=2025-01-01"))).toBeNull();
+  });
+});
+
+describe("tradeCountLabel", () => {
+  it("says whether open trades are counted (the dashboard counts closed ones)", () => {
+    expect(tradeCountLabel(262, "CLOSED")).toBe("262 closed trades");
+    expect(tradeCountLabel(263, undefined)).toBe("263 trades, open and closed");
+    expect(tradeCountLabel(1, "OPEN")).toBe("1 open trade");
   });
 });

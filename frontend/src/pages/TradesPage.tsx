@@ -1,15 +1,24 @@
 import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { TRADES_PAGE_SIZE, useRun, useTrades } from "../api/queries";
+import { TRADES_PAGE_SIZE, useRun, useTrades, type TradeQuery } from "../api/queries";
 import type { Run } from "../api/types";
 import { Pager } from "../components/common/Pager";
 import { Empty, ErrorState, Loading } from "../components/common/States";
+import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { RunName } from "../components/runs/RunName";
 import { RunPicker } from "../components/runs/RunPicker";
 import { TradesTable } from "../components/trades/TradesTable";
 import { fmtInt } from "../format";
 import { plural } from "../text";
 import { dateRangeError, FILTER_KEYS, isIsoDate, listSearch, tradeQueryFromParams } from "./tradeListParams";
+
+/** What the count counts: the dashboard's trade count is of closed trades only. */
+export function tradeCountLabel(total: number, status: TradeQuery["status"]): string {
+  const n = fmtInt(total);
+  if (status === "CLOSED") return `${n} closed ${total === 1 ? "trade" : "trades"}`;
+  if (status === "OPEN") return `${n} open ${total === 1 ? "trade" : "trades"}`;
+  return `${n} ${total === 1 ? "trade" : "trades"}, open and closed`;
+}
 
 export default function TradesPage() {
   const runId = useParams().runId ?? "";
@@ -51,10 +60,15 @@ export default function TradesPage() {
       </div>
       <div className="page-head">
         <h1>Trades</h1>
-        {trades.data && !rangeError && <span className="sub num">{fmtInt(trades.data.total)} matching</span>}
+        {trades.data && !rangeError && (
+          <span className="sub num" data-testid="trades-count">
+            {tradeCountLabel(trades.data.total, query.status)}
+          </span>
+        )}
         <span style={{ flex: 1 }} />
         {run.data && <RunPicker strategyId={run.data.strategy_id} runId={runId} suffix="/trades" />}
       </div>
+      <PointValueWarning symbols={run.data?.point_value_missing ?? []} />
       {run.isError ? (
         <ErrorState error={run.error} retry={() => void run.refetch()} />
       ) : (

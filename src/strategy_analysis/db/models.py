@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -130,6 +132,9 @@ class Instrument(Base):
     point_value: Mapped[float] = mapped_column(Float, default=1.0)
     tick_size: Mapped[float | None] = mapped_column(Float)
     currency: Mapped[str | None] = mapped_column(String(20))
+    # Set through the API: the user's values, which imports never overwrite (a differing
+    # value is listed as a conflict in the import's report).
+    set_by_user: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
@@ -245,6 +250,11 @@ class Trade(Base):
     mfe_points: Mapped[float | None] = mapped_column(Float)
     etd: Mapped[float | None] = mapped_column(Float)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
+    entry_efficiency: Mapped[float | None] = mapped_column(Float)
+    exit_efficiency: Mapped[float | None] = mapped_column(Float)
+    total_efficiency: Mapped[float | None] = mapped_column(Float)
+    entry_signal: Mapped[str | None] = mapped_column(String(200))
+    exit_signal: Mapped[str | None] = mapped_column(String(200))
     point_value: Mapped[float] = mapped_column(Float, default=1.0)
     first_execution_id: Mapped[str] = mapped_column(String(200))
     # Sequence of the last exit fill: breaks exit-time ties when ordering closed trades.

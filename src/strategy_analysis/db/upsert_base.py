@@ -91,13 +91,26 @@ def effective_values(spec: TableSpec, param: Callable[[str], str]) -> dict[str, 
     return values
 
 
+def user_owned_sql(spec: TableSpec, stored: str = "t") -> str | None:
+    """SQL telling that the stored row ``stored`` is the user's (spec.user_owned_column),
+    or None for a table without such rows."""
+    if spec.user_owned_column is None:
+        return None
+    return f"({stored}.{q(spec.user_owned_column)} IS TRUE)"
+
+
 def conflict_condition(
     spec: TableSpec,
     existed: str = "existed",
     old_status: str = "old_status",
     status: str = "status",
+    kept: str = "kept",
 ) -> str | None:
-    """When a changed record is a conflict, over the given column references, or None."""
+    """When a changed record is a conflict, over the given column references, or None.
+
+    ``kept``: the stored row is the user's (see user_owned_sql); the import leaves it."""
+    if spec.user_owned_column is not None:
+        return kept
     if spec.name == "executions":
         return existed
     if spec.name == "orders":

@@ -32,6 +32,7 @@ from .upsert_base import (
     nothing_stored_sql,
     q,
     stage_table,
+    user_owned_sql,
 )
 
 log = logging.getLogger(__name__)
@@ -106,9 +107,14 @@ def merge_sql(spec: TableSpec) -> str:
     updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in compared)
     if spec.name == "instruments":
         updates += ", updated_at = EXCLUDED.updated_at"
+    # A stored row the user set is kept as it is: a differing record is a conflict.
+    user_owned = user_owned_sql(spec)
+    kept = f", {user_owned} AS kept" if user_owned else ""
+    written = " WHERE NOT kept" if user_owned else ""
     parts = [
-        f"src AS MATERIALIZED (SELECT s.pos, {select}, t.{first_key} IS NOT NULL AS existed,"
-        f" {olds} FROM {stage} s LEFT JOIN {spec.name} t ON {key_join(spec, pg_param('run_id'))}"
+        f"src AS MATERIALIZED (SELECT s.pos, {select}, t.{first_key} IS NOT NULL AS existed"
+        f"{kept}, {olds} FROM {stage} s LEFT JOIN {spec.name} t"
+        f" ON {key_join(spec, pg_param('run_id'))}"
         f" WHERE t.{first_key} IS NULL OR ({old_list}) IS DISTINCT FROM ({new_list}))"
     ]
     tail = []
@@ -126,11 +132,13 @@ def merge_sql(spec: TableSpec) -> str:
         tail.append("SELECT 'conflicts', NULL::boolean, NULL::text, count(*) FROM conflicts")
     parts.append(
         f"up AS (INSERT INTO {spec.name} ({target_columns}) SELECT {source_columns} FROM src s"
-        f" ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}"
+        f"{written} ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}"
         " RETURNING 1)"
     )
-    # Every classified row is written: the ones with no stored twin are the inserts.
-    tail.insert(0, "SELECT 'up', NOT existed, symbol, count(*) FROM src GROUP BY existed, symbol")
+    # Every classified row is written (but a kept one): those with no stored twin are new.
+    tail.insert(
+        0, f"SELECT 'up', NOT existed, symbol, count(*) FROM src{written} GROUP BY existed, symbol"
+    )
     if "symbol" in compared:
         tail.append(
             "SELECT 'old', NULL, old_symbol, count(*) FROM src WHERE existed GROUP BY old_symbol"
@@ -138,7 +146,8 @@ def merge_sql(spec: TableSpec) -> str:
     if spec.name == "instruments":
         tail.append(
             "SELECT 'point_value', NULL, symbol, count(*) FROM src"
-            " WHERE point_value IS DISTINCT FROM coalesce(old_point_value, 1.0) GROUP BY symbol"
+            " WHERE point_value IS DISTINCT FROM coalesce(old_point_value, 1.0)"
+            f"{' AND NOT kept' if user_owned else ''} GROUP BY symbol"
         )
     return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(tail)
 

@@ -35,6 +35,7 @@ from .upsert_base import (
     q,
     stage_table,
     staged_values,
+    user_owned_sql,
 )
 
 if TYPE_CHECKING:
@@ -479,11 +480,15 @@ class SqliteUpsert:
         first_key = q(spec.key[0])
         same = " AND ".join(f"t.{q(c)} IS {values[c]}" for c in compared)
         olds = ", ".join(q("old_" + c) for c in compared)
-        self._temp(changed, f"pos INTEGER PRIMARY KEY, existed, status, {olds}")
+        # A stored row the user set is kept as it is: a differing record is a conflict.
+        user_owned = user_owned_sql(spec)
+        kept = user_owned or "0"
+        written = " AND NOT c.kept" if user_owned else ""
+        self._temp(changed, f"pos INTEGER PRIMARY KEY, existed, status, kept, {olds}")
         new_status = values["status"] if spec.name == "orders" else "NULL"
         self.conn.execute(
             f"INSERT INTO temp.{changed} SELECT s.pos, t.{first_key} IS NOT NULL, {new_status},"
-            f" {', '.join(f't.{q(c)}' for c in compared)}"
+            f" {kept}, {', '.join(f't.{q(c)}' for c in compared)}"
             f" FROM {stage} s LEFT JOIN main.{spec.name} t ON {key_join(spec, ':run_id')}"
             f" WHERE t.{first_key} IS NULL OR NOT ({same})",
             params,
@@ -495,14 +500,16 @@ class SqliteUpsert:
         ).fetchone()
         if repeated is not None or self._changed_key_repeats(spec, changed, stage):
             raise DuplicateKeysError(spec.name)
-        for existed, count in self.conn.execute(
-            f"SELECT existed, count(*) FROM temp.{changed} GROUP BY existed"
+        for existed, is_kept, count in self.conn.execute(
+            f"SELECT existed, kept, count(*) FROM temp.{changed} GROUP BY existed, kept"
         ):
+            if is_kept:
+                continue  # neither written nor counted as changed: the conflict says it
             if existed:
                 result.updated = count
             else:
                 result.inserted = count
-        if not (result.inserted or result.updated):
+        if not (result.inserted or result.updated or user_owned):
             return result
 
         # new values of the changed rows: the stage's, with the merged order status
@@ -510,7 +517,7 @@ class SqliteUpsert:
         if spec.name == "orders":
             new["status"] = "c.status"
         source = f"FROM temp.{changed} c JOIN {stage} s ON s.pos = c.pos"
-        condition = conflict_condition(spec, "c.existed", 'c."old_status"', "c.status")
+        condition = conflict_condition(spec, "c.existed", 'c."old_status"', "c.status", "c.kept")
         if condition is not None:
             old_doc = ", ".join(f"'{c}', c.{q('old_' + c)}" for c in compared)
             new_doc = ", ".join(f"'{c}', {new[c]}" for c in compared)
@@ -522,7 +529,12 @@ class SqliteUpsert:
                 params,
             )
             result.conflicts = cursor.rowcount
-        result.symbols.update(r[0] for r in self.conn.execute(f"SELECT DISTINCT s.symbol {source}"))
+        if not (result.inserted or result.updated):
+            return result
+        result.symbols.update(
+            r[0]
+            for r in self.conn.execute(f"SELECT DISTINCT s.symbol {source} WHERE true{written}")
+        )
         if "symbol" in compared:
             result.symbols.update(
                 r[0]
@@ -535,7 +547,7 @@ class SqliteUpsert:
                 r[0]
                 for r in self.conn.execute(
                     f"SELECT s.symbol {source}"
-                    " WHERE s.point_value IS NOT coalesce(c.old_point_value, 1.0)"
+                    f" WHERE s.point_value IS NOT coalesce(c.old_point_value, 1.0){written}"
                 )
             )
 
@@ -549,7 +561,7 @@ class SqliteUpsert:
         # "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join constraint.
         self.conn.execute(
             f"INSERT INTO main.{spec.name} ({target_columns}) SELECT {source_columns} {source}"
-            f" WHERE true ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}",
+            f" WHERE true{written} ON CONFLICT ({conflict_key}) DO UPDATE SET {updates}",
             params,
         )
         log.debug("merged %s: %s", spec.name, result)

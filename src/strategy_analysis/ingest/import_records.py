@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
+from .tables import conflict_keeps_stored
 
 if TYPE_CHECKING:
     from .stream_sessions import StreamSession
@@ -128,6 +129,7 @@ def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
             key=r.record_key,
             old_values=r.old_values,
             new_values=r.new_values,
+            kept_stored=conflict_keeps_stored(r.table_name),
         )
         for r in rows
     ]

@@ -76,6 +76,11 @@ class ConflictRecord(BaseModel):
     key: str
     old_values: dict[str, Any]
     new_values: dict[str, Any]
+    kept_stored: bool = Field(
+        default=False,
+        description="True when the stored values stay (an instrument the user set); else "
+        "the import's replaced them and old_values keeps what they were",
+    )
 
 
 def _empty_counts() -> dict[str, TableCounts]:

@@ -198,8 +198,7 @@ def ingest_batch(
     def checked(writer: ImportWriter, spec: TableSpec) -> list[tuple[Any, ...]]:
         rows, rejected = _validated(spec, batch[spec.name], defaults)
         writer.reject(rejected)
-        if spec is EXECUTIONS:
-            hints.note_executions(rows)
+        hints.note_rows(spec, rows)
         return rows
 
     def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:

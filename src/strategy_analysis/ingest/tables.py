@@ -33,6 +33,12 @@ class TableSpec:
     # The table's data time: a run's first/last data time (orders, executions); the time
     # range that new bars cover (bars)
     time_column: str | None = None
+    # Its records are part of the run's trades: the fills, and the orders whose tags name
+    # the trades' signals. A change makes its (run, symbol) pairs rebuild.
+    names_trades: bool = False
+    # A stored boolean column that marks a record the user set (through the API): an
+    # import never overwrites it, and a differing record is listed as a conflict.
+    user_owned_column: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -112,6 +118,7 @@ INSTRUMENTS = TableSpec(
     InstrumentRecord,
     (cs.required_text, _positive, _opt_positive, cs.optional_text),
     run_scoped=False,
+    user_owned_column="set_by_user",
 )
 BARS = TableSpec(
     "bars",
@@ -158,6 +165,7 @@ ORDERS = TableSpec(
     ),
     run_scoped=True,
     time_column="submit_time",
+    names_trades=True,
 )
 EXECUTIONS = TableSpec(
     "executions",
@@ -179,12 +187,20 @@ EXECUTIONS = TableSpec(
     ),
     run_scoped=True,
     time_column="exec_time",
+    names_trades=True,
 )
 
 # Import order: the run's orders before its executions; instruments first so a point
 # value is known before anything else.
 TABLE_SPECS: tuple[TableSpec, ...] = (INSTRUMENTS, BARS, ORDERS, EXECUTIONS)
 SPECS_BY_NAME = {spec.name: spec for spec in TABLE_SPECS}
+
+
+def conflict_keeps_stored(table: str) -> bool:
+    """Whether a conflict of ``table`` left the stored record as it was (the user's), rather
+    than replacing it with the import's."""
+    spec = SPECS_BY_NAME.get(table)
+    return spec is not None and spec.user_owned_column is not None
 
 
 def bar_range_check(values: dict[str, str]) -> str:

@@ -132,7 +132,7 @@ class ImportWriter:
         counts.updated += result.updated
         counts.unchanged += result.unchanged
         counts.conflicts += result.conflicts
-        if spec.run_scoped and run_id is not None and spec.name == "executions":
+        if spec.run_scoped and run_id is not None and spec.names_trades:
             self.affected.update((run_id, symbol) for symbol in result.symbols)
         self.point_value_symbols |= result.point_value_symbols
         if spec.name == "bars":

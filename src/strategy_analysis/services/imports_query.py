@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from ..db.error_text import clean_error_text
 from ..db.models import ImportConflict, ImportRecord, ImportRejection, Run
+from ..ingest.tables import conflict_keeps_stored
 
 _record_cols = list(ImportRecord.__table__.c)
 
@@ -140,7 +141,9 @@ def get_import(
         .limit(limit)
         .offset(offset)
     )
-    data["conflicts"] = [dict(c) for c in conflicts.mappings()]
+    data["conflicts"] = [
+        {**c, "kept_stored": conflict_keeps_stored(c["table"])} for c in conflicts.mappings()
+    ]
     data["conflicts_total"] = conn.execute(select(func.count()).where(conflicts_of)).scalar_one()
     return data
 

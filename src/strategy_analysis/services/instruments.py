@@ -1,4 +1,8 @@
-"""Instruments: list (configured and merely traded symbols) and upsert."""
+"""Instruments: list (configured and merely traded symbols) and the user's settings.
+
+What a user saves here is theirs: the row is marked ``set_by_user`` and imports leave it
+(ingest/tables.py declares it; a differing import is listed as a conflict).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ..db.models import Instrument, Trade, utc_now
 from ..events import EventBus
+from .price_precision import price_decimals
 
 _instrument_cols = [c for c in Instrument.__table__.c]
 
@@ -46,50 +51,61 @@ def list_instruments(conn: Connection) -> list[dict[str, Any]]:
                     "point_value": 1.0,
                     "tick_size": None,
                     "currency": None,
+                    "set_by_user": False,
                     "updated_at": None,
                     "configured": False,
                 },
             )
-    return [configured[symbol] for symbol in sorted(configured)]
+    ticks = {symbol: row["tick_size"] for symbol, row in configured.items()}
+    decimals = price_decimals(conn, configured, ticks)
+    return [
+        {**configured[symbol], "price_decimals": decimals[symbol]} for symbol in sorted(configured)
+    ]
 
 
-def upsert_instrument(
-    conn: Connection,
-    symbol: str,
-    *,
-    point_value: float,
-    tick_size: float | None,
-    currency: str | None,
-) -> dict[str, Any]:
+# What a save may set; a field it leaves out keeps its stored value.
+SETTINGS = ("point_value", "tick_size", "currency")
+
+
+class MissingPointValueError(ValueError):
+    """A symbol's first save gives no point value."""
+
+
+def upsert_instrument(conn: Connection, symbol: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Save the user's ``settings`` (some of SETTINGS; a new row needs ``point_value``)."""
+    stored = conn.execute(select(*_instrument_cols).where(Instrument.symbol == symbol)).mappings()
+    current = dict(stored.first() or {"point_value": None, "tick_size": None, "currency": None})
     values = {
         "symbol": symbol,
-        "point_value": point_value,
-        "tick_size": tick_size,
-        "currency": currency,
+        **{name: settings.get(name, current[name]) for name in SETTINGS},
+        "set_by_user": True,
         "updated_at": utc_now(),
     }
+    if values["point_value"] is None:
+        raise MissingPointValueError(f"{symbol} has no point value yet: give point_value")
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = insert(Instrument).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[Instrument.symbol],
-        set_={
-            k: statement.excluded[k] for k in ("point_value", "tick_size", "currency", "updated_at")
-        },
+        set_={k: statement.excluded[k] for k in (*SETTINGS, "set_by_user", "updated_at")},
     )
     conn.execute(statement)
-    return {**values, "configured": True}
+    ticks = {symbol: values["tick_size"]}
+    return {
+        **values,
+        "configured": True,
+        "price_decimals": price_decimals(conn, [symbol], ticks)[symbol],
+    }
 
 
 def set_instrument(
     engine: Engine,
     symbol: str,
+    settings: dict[str, Any],
     *,
-    point_value: float,
-    tick_size: float | None,
-    currency: str | None,
     event_bus: EventBus | None,
 ) -> tuple[dict[str, Any], int, int, dict[str, str]]:
-    """Upsert the instrument (committed), then rebuild the symbol's trades in every run.
+    """Save the user's settings (committed), then rebuild the symbol's trades in every run.
 
     Returns (instrument, runs trading the symbol, trades of the symbol, the runs whose
     rebuild failed with the reason: each is marked failed, see trades/analysis_failures.py)."""
@@ -97,9 +113,7 @@ def set_instrument(
     from ..trades.rebuild import rebuild_symbol
 
     with engine.begin() as conn:
-        instrument = upsert_instrument(
-            conn, symbol, point_value=point_value, tick_size=tick_size, currency=currency
-        )
+        instrument = upsert_instrument(conn, symbol, settings)
     if event_bus is not None:
         event_bus.publish(
             "instrument_updated",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
 from ..db.models import AnalysisFailure, Execution, Order, Run, RunStatistics, Strategy, Trade
@@ -104,17 +104,48 @@ def statistics_of(document: dict[str, Any] | None) -> dict[str, Any] | None:
     return stats if isinstance(stats, dict) else None
 
 
+# Per run, its traded symbols by a loose scan of the executions' (run_id, symbol, ...)
+# index (one probe per symbol, not a read of every execution), those without instrument.
+_SYMBOLS_WITHOUT_POINT_VALUE = text(
+    """
+    WITH RECURSIVE traded(run_id, symbol) AS (
+        SELECT r.run_id, (SELECT MIN(e.symbol) FROM executions e WHERE e.run_id = r.run_id)
+          FROM runs r WHERE r.run_id IN :run_ids
+        UNION ALL
+        SELECT t.run_id, (SELECT MIN(e.symbol) FROM executions e
+                           WHERE e.run_id = t.run_id AND e.symbol > t.symbol)
+          FROM traded t WHERE t.symbol IS NOT NULL
+    )
+    SELECT run_id, symbol FROM traded
+     WHERE symbol IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM instruments i WHERE i.symbol = traded.symbol)
+     ORDER BY run_id, symbol
+    """
+).bindparams(bindparam("run_ids", expanding=True))
+
+
+def symbols_without_point_value(conn: Connection, run_ids: list[str]) -> dict[str, list[str]]:
+    """Per run, the traded symbols with no instrument: their PnL used point value 1."""
+    missing: dict[str, list[str]] = {run_id: [] for run_id in run_ids}
+    if run_ids:
+        for run_id, symbol in conn.execute(_SYMBOLS_WITHOUT_POINT_VALUE, {"run_ids": run_ids}):
+            missing[run_id].append(symbol)
+    return missing
+
+
 def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     run_ids = [row["run_id"] for row in rows]
     counts = _counts(conn, run_ids)
     summaries = _summaries(conn, run_ids)
     tags = annotations.run_tags(conn, run_ids)
     facets = annotations.run_trade_facets(conn, run_ids)
+    missing = symbols_without_point_value(conn, run_ids)
     for row in rows:
         row["counts"] = counts[row["run_id"]]
         row["summary"] = summaries.get(row["run_id"])
         row["tags"] = tags.get(row["run_id"], [])
         row.update(facets[row["run_id"]])
+        row["point_value_missing"] = missing[row["run_id"]]
     _analysis(conn, rows)
     return rows
 

@@ -17,6 +17,7 @@ from ..trades.chart_data import nice_histogram
 from ..trades.columns import API_TRADE_FIELDS
 from ..trades.timeframes import timeframe_seconds
 from . import annotations
+from .price_precision import instrument_settings, price_decimals
 
 TRADE_COLUMNS = API_TRADE_FIELDS
 SORTABLE = frozenset(TRADE_COLUMNS) - {"run_id", "strategy_id", "trade_id"}
@@ -99,7 +100,7 @@ def list_trades(
 ) -> tuple[list[dict[str, Any]], int]:
     order_by = parse_sort(sort)
     page = filters.apply(select(*_trade_cols)).order_by(*order_by).limit(limit).offset(offset)
-    rows = [dict(row) for row in conn.execute(page).mappings()]
+    rows = with_instrument_state(conn, [dict(row) for row in conn.execute(page).mappings()])
     if offset == 0 and len(rows) < limit:
         return rows, len(rows)  # the whole result fits on this page: no count needed
     total = _stored_total(conn, filters)
@@ -141,6 +142,18 @@ def _stored_total(conn: Connection, filters: TradeFilters) -> int | None:
     return int(row[0]) + int(row[1])
 
 
+def with_instrument_state(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each trade with its symbol's ``price_decimals`` and ``point_value_missing`` (no
+    instrument: the rebuild used point value 1)."""
+    symbols = {row["symbol"] for row in rows}
+    point_values, tick_sizes = instrument_settings(conn, symbols)
+    decimals = price_decimals(conn, symbols, tick_sizes)
+    for row in rows:
+        row["price_decimals"] = decimals[row["symbol"]]
+        row["point_value_missing"] = row["symbol"] not in point_values
+    return rows
+
+
 def get_trade_row(conn: Connection, trade_id: str) -> dict[str, Any] | None:
     query = select(
         *_trade_cols,
@@ -149,7 +162,11 @@ def get_trade_row(conn: Connection, trade_id: str) -> dict[str, Any] | None:
         Trade.exit_sequence,
     ).where(Trade.trade_id == trade_id)
     row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    if row is None:
+        return None
+    trade = with_instrument_state(conn, [dict(row)])[0]
+    trade["tick_size"] = instrument_settings(conn, [trade["symbol"]])[1].get(trade["symbol"])
+    return trade
 
 
 _EXECUTION_OUT = (
@@ -200,7 +217,38 @@ def trade_executions(
     if missing:
         extra = select(*columns).where(ex.run_id == trade["run_id"], ex.execution_id.in_(missing))
         found.update({row["execution_id"]: dict(row) for row in conn.execute(extra).mappings()})
-    return sorted(found.values(), key=lambda e: (e["exec_time"], e["sequence"]))
+    fills = sorted(found.values(), key=lambda e: (e["exec_time"], e["sequence"]))
+    return with_trade_parts(trade, fills)
+
+
+# Quantities are compared and subtracted at this resolution (trades/quantities.py).
+_QUANTITY_DECIMALS = 9
+
+
+def with_trade_parts(trade: dict[str, Any], fills: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each fill with ``trade_quantity`` and ``trade_fee``: the part of it in this trade.
+
+    Only a fill that crosses zero is split (analytics.md): the trade's first entry fill
+    (its remainder opens this trade) and the last exit fill of a closed trade (its part
+    flattens it). Entries add up to the trade's quantity; a closed trade exits as much.
+    """
+    entry_side = "BUY" if trade["side"] == "LONG" else "SELL"
+    entries = [f for f in fills if f["side"].upper() == entry_side]
+    exits = [f for f in fills if f["side"].upper() != entry_side]
+    parts = {f["execution_id"]: float(f["quantity"]) for f in fills}
+    if entries and entries[0]["execution_id"] == trade.get("first_execution_id"):
+        others = sum(parts[f["execution_id"]] for f in entries[1:])
+        parts[entries[0]["execution_id"]] = round(trade["quantity"] - others, _QUANTITY_DECIMALS)
+    if exits and trade["status"] == "CLOSED":
+        others = sum(parts[f["execution_id"]] for f in exits[:-1])
+        parts[exits[-1]["execution_id"]] = round(trade["quantity"] - others, _QUANTITY_DECIMALS)
+    for fill in fills:
+        quantity = float(fill["quantity"])
+        part = min(max(parts[fill["execution_id"]], 0.0), quantity)
+        fee = float(fill["fee"] or 0.0)
+        fill["trade_quantity"] = part
+        fill["trade_fee"] = fee if part == quantity else fee * part / quantity
+    return fills
 
 
 def trade_lots(conn: Connection, trade_id: str) -> list[dict[str, Any]]:

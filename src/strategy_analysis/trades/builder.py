@@ -17,6 +17,7 @@ import numpy as np
 
 from .codes import factorize
 from .columns import NO_TIME, BuiltTrades, ExecutionColumns, LotMatches
+from .position_path import position_path
 from .quantities import to_units
 from .trade_ids import trade_ids
 
@@ -73,7 +74,8 @@ def build_trades(
     ``executions`` may hold any accounts and symbols in any order; each (account, symbol)
     is tracked apart, in time order with ties broken by ``sequence``. ``point_values`` maps
     symbol to currency per point per unit (missing: 1.0). ``strategy_id`` fills trades
-    whose first execution names none. Excursions are left NaN (see excursions.py).
+    whose first execution names none. Excursions are left NaN (see excursions.py); the
+    signals are the executions' ``signal`` (None without that column).
     """
     _validate(executions)
     n = len(executions)
@@ -157,8 +159,9 @@ def build_trades(
     trade_exit_units = _segment_sum(exit_units, trade_start)
     entry_qty = trade_entry_units / scale
     exit_qty = trade_exit_units / scale
-    entry_notional = _segment_sum(np.where(is_entry, piece_qty * piece_price, 0.0), trade_start)
-    exit_notional = _segment_sum(np.where(is_entry, 0.0, piece_qty * piece_price), trade_start)
+    piece_notional = piece_qty * piece_price
+    entry_notional = _segment_sum(np.where(is_entry, piece_notional, 0.0), trade_start)
+    exit_notional = _segment_sum(np.where(is_entry, 0.0, piece_notional), trade_start)
     entry_price = entry_notional / entry_qty
     with np.errstate(invalid="ignore", divide="ignore"):
         exit_price = np.where(closed, exit_notional / exit_qty, np.nan)
@@ -182,6 +185,22 @@ def build_trades(
         trade_strategy[np.equal(trade_strategy, None)] = strategy_id
     else:
         trade_strategy = np.full(n_trades, strategy_id, dtype=object)
+
+    if executions.signal is not None:
+        entry_signal = executions.signal[first_exec]
+        exit_signal = np.where(closed, executions.signal[last_exec], None)
+    else:
+        entry_signal = exit_signal = None
+
+    path = position_path(
+        trade_start=trade_start,
+        closed=closed,
+        piece_time=executions.exec_time[piece_exec],
+        piece_flow=np.where(is_entry, piece_notional, -piece_notional),
+        piece_open=np.abs(piece_after) / scale,
+        quantity=entry_qty,
+        entry_notional=entry_notional,
+    )
 
     first_execution_id = executions.execution_id[first_exec]
     ids = trade_ids(
@@ -229,6 +248,9 @@ def build_trades(
         realized_pnl=realized,
         lots=lots,
         run_id=run_id,
+        entry_signal=entry_signal,
+        exit_signal=exit_signal,
+        path=path,
     )
 
 

@@ -54,6 +54,8 @@ class ExecutionColumns:
     exec_time: np.ndarray  # int64 microseconds UTC
     sequence: np.ndarray  # int64: order of equal timestamps
     strategy_id: np.ndarray | None = None  # object
+    # client_tag, else order_id, of the execution's order; None when the order is unknown
+    signal: np.ndarray | None = None  # object
 
     def __post_init__(self) -> None:
         n = len(self.execution_id)
@@ -68,6 +70,8 @@ class ExecutionColumns:
         self.sequence = np.asarray(self.sequence, dtype=np.int64)
         if self.strategy_id is not None:
             self.strategy_id = np.asarray(self.strategy_id, dtype=object)
+        if self.signal is not None:
+            self.signal = np.asarray(self.signal, dtype=object)
         for f in fields(self):
             column = getattr(self, f.name)
             if column is not None and len(column) != n:
@@ -154,6 +158,11 @@ API_TRADE_FIELDS = (
     "mfe_points",
     "etd",
     "duration_seconds",
+    "entry_efficiency",
+    "exit_efficiency",
+    "total_efficiency",
+    "entry_signal",
+    "exit_signal",
 )
 # Stored trade columns: the API's fields, then the ones the platform keeps for itself.
 TRADE_FIELDS = API_TRADE_FIELDS + (
@@ -229,6 +238,60 @@ class LotMatches:
 
 
 @dataclass
+class PositionPath:
+    """The position of closed trades between consecutive fill instants (analytics.md,
+    "Excursions"): one segment [start, end) per instant of a trade but its last, in trade
+    order. A trade whose fills share one instant has one segment [t, t + 1 µs) holding
+    its whole entered quantity.
+
+    The running PnL of a segment's position at price P (realised PnL included) is
+    direction x point value x (P x quantity - cost): the mark-to-market of its fills.
+    """
+
+    trade_index: np.ndarray  # int64: row in BuiltTrades, non-decreasing
+    start: np.ndarray  # int64 microseconds
+    end: np.ndarray  # int64 microseconds
+    quantity: np.ndarray  # float64: open quantity during the segment
+    cost: np.ndarray  # float64: entry quantity x price minus exit quantity x price so far
+
+    def __len__(self) -> int:
+        return len(self.trade_index)
+
+    def for_trades(self, rows: np.ndarray) -> PositionPath:
+        """The segments of trades ``rows`` (ascending), numbered by their place in ``rows``."""
+        size = max(int(self.trade_index.max(initial=-1)), int(rows.max(initial=-1))) + 1
+        place = np.full(size, -1, dtype=np.int64)
+        place[rows] = np.arange(len(rows))
+        own = place[self.trade_index]
+        chosen = own >= 0
+        return PositionPath(
+            trade_index=own[chosen],
+            start=self.start[chosen],
+            end=self.end[chosen],
+            quantity=self.quantity[chosen],
+            cost=self.cost[chosen],
+        )
+
+    @classmethod
+    def empty(cls) -> PositionPath:
+        i64 = np.empty(0, dtype=np.int64)
+        return cls(i64, i64, i64, np.empty(0), np.empty(0))
+
+
+# Per-trade values computed from bars (excursions.py); NaN until computed.
+EXCURSION_FIELDS = (
+    "mae",
+    "mfe",
+    "mae_points",
+    "mfe_points",
+    "etd",
+    "entry_efficiency",
+    "exit_efficiency",
+    "total_efficiency",
+)
+
+
+@dataclass
 class BuiltTrades:
     """Round-trip trades of one run (analytics.md), one array element per trade.
 
@@ -259,17 +322,27 @@ class BuiltTrades:
     realized_pnl: np.ndarray  # float64: lot pnl so far (partial exits of an open trade)
     lots: LotMatches
     run_id: str = ""
+    # client_tag (else order_id) of the first entry fill's / last exit fill's order
+    entry_signal: np.ndarray | None = None  # object, None when unknown
+    exit_signal: np.ndarray | None = None  # object, None when unknown or OPEN
+    path: PositionPath = field(default_factory=PositionPath.empty)
     mae: np.ndarray = field(default_factory=lambda: np.empty(0))
     mfe: np.ndarray = field(default_factory=lambda: np.empty(0))
     mae_points: np.ndarray = field(default_factory=lambda: np.empty(0))
     mfe_points: np.ndarray = field(default_factory=lambda: np.empty(0))
     etd: np.ndarray = field(default_factory=lambda: np.empty(0))
+    entry_efficiency: np.ndarray = field(default_factory=lambda: np.empty(0))
+    exit_efficiency: np.ndarray = field(default_factory=lambda: np.empty(0))
+    total_efficiency: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __post_init__(self) -> None:
         n = len(self.trade_id)
-        for name in ("mae", "mfe", "mae_points", "mfe_points", "etd"):
+        for name in EXCURSION_FIELDS:
             if len(getattr(self, name)) != n:
                 setattr(self, name, np.full(n, np.nan))
+        for name in ("entry_signal", "exit_signal"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(n, None, dtype=object))
 
     def __len__(self) -> int:
         return len(self.trade_id)

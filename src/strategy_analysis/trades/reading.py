@@ -110,16 +110,14 @@ def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
     return " AND e.symbol IN :symbols", {"symbols": sorted(set(symbols))}
 
 
-# The order is looked up by the run as a value, not as e.run_id: on PostgreSQL the
-# planner then looks into that run's partition of orders alone, not into every one.
-_ACCOUNT_SQL = """COALESCE(e.account_id,
-                        (SELECT o.account_id FROM orders o
-                          WHERE o.run_id = {run} AND o.order_id = e.order_id),
-                        {run_account})"""
-_STRATEGY_SQL = """COALESCE(e.strategy_id,
-                        (SELECT o.strategy_id FROM orders o
-                          WHERE o.run_id = {run} AND o.order_id = e.order_id),
-                        {run_strategy})"""
+# Each execution's order, joined once (PostgreSQL hashes the run's orders; a lookup per
+# execution cost seconds per million). The order is joined by the run as a value, not as
+# e.run_id: on PostgreSQL the planner then reads that run's partition of orders alone.
+_ORDER_JOIN = "LEFT JOIN orders o ON o.run_id = {run} AND o.order_id = e.order_id"
+_ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
+_STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
+# The order's client_tag, else its id; NULL when the run has no such order.
+_SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
 
@@ -133,7 +131,8 @@ def load_executions(
     """The run's executions of ``symbols`` (all when None), in time order; with ``after``
     (microseconds) only those executed later than that.
 
-    The account falls back to the order's, then the run's; the strategy likewise.
+    The account falls back to the order's, then the run's; the strategy likewise. Each
+    execution's ``signal`` names its order (analytics.md, "Signal names").
     """
     if symbols is not None and not set(symbols):
         return ExecutionColumns.empty()
@@ -154,29 +153,31 @@ def _load_executions_rows(
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
-    # the placeholders in order: account's (run, default), strategy's, the run's rows
-    params: list[Any] = [run.run_id, run.account_id, run.run_id, run.strategy_id, run.run_id]
+    # the placeholders in order: the account's and strategy's defaults, the joined
+    # order's run, the run's rows
+    params: list[Any] = [run.account_id, run.strategy_id, run.run_id, run.run_id]
     if names is not None:
         where += " AND e.symbol IN (" + ", ".join("?" * len(names)) + ")"
         params += names
     if after is not None:
         where += " AND e.exec_time > ?"
         params.append(bind_time(after, "sqlite"))
-    account = _ACCOUNT_SQL.format(run="?", run_account="?")
-    strategy = _STRATEGY_SQL.format(run="?", run_strategy="?")
+    account = _ACCOUNT_SQL.format(run_account="?")
+    strategy = _STRATEGY_SQL.format(run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         rows = cursor.execute(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
-            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}"
-            f" FROM executions e WHERE {where} {_EXECUTION_ORDER}",
+            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL}"
+            f" FROM executions e {_ORDER_JOIN.format(run='?')}"
+            f" WHERE {where} {_EXECUTION_ORDER}",
             params,
         ).fetchall()
     finally:
         cursor.close()
     if not rows:
         return ExecutionColumns.empty()
-    ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies = zip(
+    ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals = zip(
         *rows, strict=True
     )
     side_codes = np.array([_SIDES.get(s, 0) for s in sides], dtype=np.int8)
@@ -191,6 +192,7 @@ def _load_executions_rows(
         exec_time=_text_times(times),
         sequence=np.array(seqs, dtype=np.int64),
         strategy_id=np.array(strategies, dtype=object),
+        signal=np.array(signals, dtype=object),
     )
 
 
@@ -249,20 +251,27 @@ def _copy_executions(
         def literal(value: Any) -> str:
             return pg_sql.Literal(value).as_string(dbapi)
 
+        # The whole run: one hash of its orders, not a probe per execution. A later part
+        # (a stream's new fills): a probe for each of the few, with no parallel workers
+        # to start (they cost more than the read).
+        dbapi.execute(
+            "SELECT set_config('enable_nestloop', 'off', true)"
+            if after is None
+            else "SELECT set_config('max_parallel_workers_per_gather', '0', true)"
+        )
         where = f"e.run_id = {literal(run.run_id)}"
         if names is not None:
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
         if after is not None:
             where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
-        account = _ACCOUNT_SQL.format(run=literal(run.run_id), run_account=literal(run.account_id))
-        strategy = _STRATEGY_SQL.format(
-            run=literal(run.run_id), run_strategy=literal(run.strategy_id)
-        )
+        account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
+        strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
         texts = [
             ("execution_id", False),
             ("account", True),
             ("symbol", False),
             ("strategy", True),
+            ("signal", True),
         ]
         if separated:
             sep, present = literal(_SEPARATOR), literal(_PRESENT)
@@ -287,8 +296,9 @@ def _copy_executions(
                            e.price::float8 AS price, e.quantity::float8 AS quantity,
                            COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
                            e.sequence::int8 AS seq, e.execution_id, {account} AS account,
-                           e.symbol, {strategy} AS strategy
-                      FROM executions e WHERE {where} {_EXECUTION_ORDER}) AS ordered
+                           e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal
+                      FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
+                     WHERE {where} {_EXECUTION_ORDER}) AS ordered
             """,
             binary=True,
         )
@@ -320,6 +330,7 @@ def _copy_executions(
         exec_time=exec_time,
         sequence=sequence,
         strategy_id=values[3],
+        signal=values[4],
     )
 
 

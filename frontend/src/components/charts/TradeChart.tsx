@@ -31,6 +31,18 @@ export interface ChartTrade {
   exit_price: number | null;
   mae_points: number | null;
   mfe_points: number | null;
+  /** The symbol's price decimals: the price axis, crosshair, levels and labels use them. */
+  price_decimals: number;
+}
+
+/**
+ * The series' price format: the symbol's decimals. The price axis, the crosshair label
+ * and the level labels all use it. Its step is one unit of the last decimal, not the
+ * tick: the chart rounds every label to the step, and an average entry between ticks
+ * (4,999.296875 on a 0.25 tick) must read 4999.30, not 4999.25.
+ */
+export function seriesPriceFormat(decimals: number) {
+  return { type: "price" as const, precision: decimals, minMove: Number((10 ** -decimals).toFixed(decimals)) };
 }
 
 /** MAE and MFE as prices: how far the market went against and for the trade. */
@@ -84,11 +96,13 @@ export function TradeChart({
     const barTimes = candles.map((c) => c.time as number);
     const groups = groupFills(trade, executions, barTimes);
     const labelled = !crowded(groups, barTimes);
-    const markers = groupMarkers(groups, labelled);
+    const markers = groupMarkers(groups, labelled, trade.price_decimals);
 
+    const priceFormat = seriesPriceFormat(trade.price_decimals);
     let series;
     if (candles.length > 0) {
       series = chart.addSeries(CandlestickSeries, {
+        priceFormat,
         upColor: CHART_COLORS.up,
         downColor: CHART_COLORS.down,
         borderVisible: false,
@@ -97,7 +111,12 @@ export function TradeChart({
       });
       series.setData(candles);
     } else {
-      series = chart.addSeries(LineSeries, { color: CHART_COLORS.muted, lineWidth: 1, pointMarkersVisible: true });
+      series = chart.addSeries(LineSeries, {
+        priceFormat,
+        color: CHART_COLORS.muted,
+        lineWidth: 1,
+        pointMarkersVisible: true,
+      });
       const points = new Map<number, number>();
       for (const m of markers) points.set(m.time as number, m.price ?? 0);
       series.setData([...points].map(([time, value]) => ({ time: time as UTCTimestamp, value })));
@@ -129,13 +148,15 @@ export function TradeChart({
     // Each fill of the bar under the cursor, listed beside it.
     const onMove = (param: MouseEventParams<Time>) => {
       const here = param.point && param.time != null ? groups.filter((g) => g.time === param.time) : [];
-      setTip(param.point && here.length ? { x: param.point.x, y: param.point.y, content: <FillList groups={here} /> } : null);
+      setTip(param.point && here.length ? { x: param.point.x, y: param.point.y, content: <FillList groups={here} priceDecimals={trade.price_decimals} /> } : null);
     };
     chart.subscribeCrosshairMove(onMove);
 
     el.dataset.markerCount = String(markerApi.markers().length);
     el.dataset.fillCount = String(groups.reduce((n, g) => n + g.fills.length, 0));
     el.dataset.labels = labelled ? "shown" : "hidden";
+    // The axis and crosshair write prices with this formatter: the entry as they show it.
+    el.dataset.entryLabel = series.priceFormatter().format(trade.entry_price);
     el.dataset.barCount = String(candles.length);
     // Ready once the browser has painted the first frame with the data.
     let raf = requestAnimationFrame(() => {
@@ -185,7 +206,7 @@ export function TradeChart({
   );
 }
 
-function FillList({ groups }: { groups: readonly FillGroup[] }) {
+function FillList({ groups, priceDecimals }: { groups: readonly FillGroup[]; priceDecimals: number }) {
   return (
     <table>
       <tbody>
@@ -195,8 +216,12 @@ function FillList({ groups }: { groups: readonly FillGroup[] }) {
               <td className="dim">{fmtTime(f.exec_time).slice(11)}</td>
               <td>{g.role}</td>
               <td className={g.buy ? "up" : "down"}>{g.buy ? "BUY" : "SELL"}</td>
-              <td className="num">{fmtQty(f.quantity)}</td>
-              <td className="num">@ {fmtPrice(f.price)}</td>
+              <td className="num">
+                {f.trade_quantity != null && f.trade_quantity !== f.quantity
+                  ? `${fmtQty(f.trade_quantity)} of ${fmtQty(f.quantity)}`
+                  : fmtQty(f.quantity)}
+              </td>
+              <td className="num">@ {fmtPrice(f.price, priceDecimals)}</td>
             </tr>
           )),
         )}

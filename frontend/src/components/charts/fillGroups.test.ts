@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crowded, groupFills, groupMarkers, MAX_LABELLED } from "./fillGroups";
+import { crowded, groupFills, groupLabel, groupMarkers, MAX_LABELLED } from "./fillGroups";
 import { MARKER_COLORS } from "./markers";
 
 const t = (iso: string) => Date.parse(iso) / 1000;
@@ -70,5 +70,18 @@ describe("labels", () => {
     const many = Array.from({ length: MAX_LABELLED + 1 }, (_, i) => ({ time: i * 1000, role: "entry" as const, buy: true, fills: [], quantity: 1, price: 1 }));
     expect(crowded(many, [])).toBe(true);
     expect(groupMarkers(sameBar, false).every((m) => m.text === "")).toBe(true);
+  });
+});
+
+describe("labels with the symbol's decimals", () => {
+  it("give the price in the symbol's decimals and the trade's part of a split fill", () => {
+    const fx = groupFills({ side: "LONG" }, [
+      ex("a", "BUY", "2025-01-06T14:30:00Z", 1.091, 10000),
+      { ...ex("b", "SELL", "2025-01-06T14:32:00Z", 1.07156, 20000), trade_quantity: 10000 },
+    ]);
+    expect(groupMarkers(fx, true, 5).map((m) => m.text)).toEqual(["In B 10,000 @ 1.09100", "Out S 10,000 @ 1.07156"]);
+    const es = groupFills({ side: "SHORT" }, [ex("c", "SELL", "2025-01-06T14:30:00Z", 5012, 2)]);
+    expect(groupLabel(es[0]!, 2)).toBe("In S 2 @ 5,012.00");
+    expect(groupLabel(es[0]!)).toBe("In S 2");
   });
 });

@@ -2,7 +2,7 @@
 // and side become one marker, labels go when markers would overlap, and the fills of a
 // bar are listed on hover. Pure, so it is unit-tested.
 import type { SeriesMarker, UTCTimestamp } from "lightweight-charts";
-import { toEpochSeconds } from "../../format";
+import { fmtPrice, fmtQty, toEpochSeconds } from "../../format";
 import { containingBarIndex, executionRole, MARKER_COLORS, type ExecutionRole, type MarkerExecution, type MarkerTrade } from "./markers";
 
 export interface FillGroup {
@@ -28,6 +28,8 @@ export function groupFills(
 ): FillGroup[] {
   const groups = new Map<string, FillGroup>();
   for (const ex of executions) {
+    // A fill that crosses zero counts here with its part in this trade.
+    const quantity = ex.trade_quantity ?? ex.quantity;
     const t = toEpochSeconds(ex.exec_time);
     const idx = containingBarIndex(barTimes, t);
     const time = idx >= 0 ? (barTimes[idx] as number) : t;
@@ -36,11 +38,11 @@ export function groupFills(
     const key = `${time}|${role}|${buy}`;
     const group = groups.get(key);
     if (group) {
-      group.price = (group.price * group.quantity + ex.price * ex.quantity) / (group.quantity + ex.quantity);
-      group.quantity += ex.quantity;
+      group.price = (group.price * group.quantity + ex.price * quantity) / (group.quantity + quantity);
+      group.quantity += quantity;
       group.fills.push(ex);
     } else {
-      groups.set(key, { time, role, buy, fills: [ex], quantity: ex.quantity, price: ex.price });
+      groups.set(key, { time, role, buy, fills: [ex], quantity, price: ex.price });
     }
   }
   // Stable: groups of one bar stay in the order of their first fill.
@@ -62,13 +64,19 @@ export function crowded(groups: readonly FillGroup[], barTimes: readonly number[
   return false;
 }
 
-function label(group: FillGroup): string {
+/** "In B 2", "In B 2 ×2"; with the symbol's decimals also the (average) price: "In B 2 @ 6,012.25". */
+export function groupLabel(group: FillGroup, priceDecimals?: number | null): string {
   const count = group.fills.length > 1 ? ` ×${group.fills.length}` : "";
-  return `${group.role === "entry" ? "In" : "Out"} ${group.buy ? "B" : "S"} ${group.quantity}${count}`;
+  const price = priceDecimals == null ? "" : ` @ ${fmtPrice(group.price, priceDecimals)}`;
+  return `${group.role === "entry" ? "In" : "Out"} ${group.buy ? "B" : "S"} ${fmtQty(group.quantity)}${count}${price}`;
 }
 
 /** One marker per group at its average price; labelled only when `labels`. */
-export function groupMarkers(groups: readonly FillGroup[], labels: boolean): SeriesMarker<UTCTimestamp>[] {
+export function groupMarkers(
+  groups: readonly FillGroup[],
+  labels: boolean,
+  priceDecimals?: number | null,
+): SeriesMarker<UTCTimestamp>[] {
   return groups.map((g) => ({
     id: g.fills.map((f) => f.execution_id).join(","),
     time: g.time as UTCTimestamp,
@@ -77,6 +85,6 @@ export function groupMarkers(groups: readonly FillGroup[], labels: boolean): Ser
     shape: g.buy ? "arrowUp" : "arrowDown",
     color:
       g.role === "entry" ? (g.buy ? MARKER_COLORS.entryBuy : MARKER_COLORS.entrySell) : g.buy ? MARKER_COLORS.exitBuy : MARKER_COLORS.exitSell,
-    text: labels ? label(g) : "",
+    text: labels ? groupLabel(g, priceDecimals) : "",
   }));
 }

@@ -7,10 +7,14 @@ export interface MarkerExecution {
   exec_time: string;
   price: number;
   quantity: number;
+  /** The part of the fill in this trade (a fill that crosses zero is split). */
+  trade_quantity?: number;
 }
 
 export interface MarkerTrade {
   side: "LONG" | "SHORT";
+  /** With it, each marker's label also gives the fill price in the symbol's decimals. */
+  price_decimals?: number;
 }
 
 export type ExecutionRole = "entry" | "exit";

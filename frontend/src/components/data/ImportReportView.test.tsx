@@ -23,7 +23,22 @@ function report(overrides: Partial<ImportReport> = {}): ImportReport {
       { table: "executions", position: 9, key: "e-9", reason: "unknown side 'HOLD'", record: null },
     ],
     conflicts: [
-      { table: "executions", run_id: "run-1", key: "e-3", old_values: { price: 101, fee: 1 }, new_values: { price: 102, fee: 1 } },
+      {
+        table: "executions",
+        run_id: "run-1",
+        key: "e-3",
+        old_values: { price: 101, fee: 1 },
+        new_values: { price: 102, fee: 1 },
+        kept_stored: false,
+      },
+      {
+        table: "instruments",
+        run_id: null,
+        key: "ES",
+        old_values: { point_value: 20 },
+        new_values: { point_value: 50 },
+        kept_stored: true,
+      },
     ],
     error: null,
     duration_seconds: 0.4,
@@ -54,11 +69,15 @@ describe("ImportReportView", () => {
     expect(rows[1]).toHaveTextContent("unknown side 'HOLD'");
   });
 
-  it("shows the changed fields of a conflict", () => {
+  it("shows the changed fields of a conflict and what the import did", () => {
     render(<ImportReportView report={report()} />);
-    const row = screen.getByTestId("conflict-row");
+    const [row, instrument] = screen.getAllByTestId("conflict-row");
     expect(row).toHaveTextContent("price 101 → 102");
     expect(row).not.toHaveTextContent("fee");
+    expect(row).toHaveTextContent("replaced");
+    // An instrument the user set keeps the user's value.
+    expect(instrument).toHaveTextContent("point_value 20 → 50");
+    expect(instrument).toHaveTextContent("kept your value");
   });
 
   it("says when a file was imported before", () => {
@@ -105,7 +124,14 @@ describe("reportSentence", () => {
 describe("changedFields", () => {
   it("treats missing values as null", () => {
     expect(
-      changedFields({ table: "executions", run_id: null, key: "k", old_values: { fee: 1 }, new_values: {} }),
+      changedFields({
+        table: "executions",
+        run_id: null,
+        key: "k",
+        old_values: { fee: 1 },
+        new_values: {},
+        kept_stored: false,
+      }),
     ).toEqual(["fee 1 → null"]);
   });
 });

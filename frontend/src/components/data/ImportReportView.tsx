@@ -135,8 +135,8 @@ function ConflictList({ conflicts, total }: { conflicts: ConflictRecord[]; total
   return (
     <section aria-label="Conflicts">
       <h3>
-        Conflicts ({fmtInt(Math.max(total, conflicts.length))}) — the stored values are replaced; the old ones are
-        kept in this import's record
+        Conflicts ({fmtInt(Math.max(total, conflicts.length))}) — replaced values are kept in this import's record;
+        instrument settings you saved are never replaced
       </h3>
       <div className="table-wrap" style={{ maxHeight: 320 }}>
         <table className="data compact">
@@ -145,6 +145,7 @@ function ConflictList({ conflicts, total }: { conflicts: ConflictRecord[]; total
               <th>Table</th>
               <th>Key</th>
               <th>Changed</th>
+              <th>Outcome</th>
             </tr>
           </thead>
           <tbody>
@@ -154,6 +155,9 @@ function ConflictList({ conflicts, total }: { conflicts: ConflictRecord[]; total
                 <td className="mono">{c.key}</td>
                 <td className="mono" style={{ whiteSpace: "normal" }}>
                   {changedFields(c).join("; ")}
+                </td>
+                <td className={c.kept_stored ? "" : "dim"} data-col="outcome">
+                  {c.kept_stored ? "kept your value" : "replaced"}
                 </td>
               </tr>
             ))}

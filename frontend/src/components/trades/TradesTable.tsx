@@ -1,6 +1,6 @@
 import { Link, useNavigate } from "react-router-dom";
 import type { Trade } from "../../api/types";
-import { fmtDuration, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../../format";
+import { DASH, fmtDuration, fmtEfficiency, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../../format";
 import { TagList } from "../common/Tags";
 
 interface Column {
@@ -30,8 +30,21 @@ const COLUMNS: Column[] = [
     render: (t) => (t.status === "OPEN" ? <span className="badge info">OPEN</span> : <span className="faint">closed</span>),
   },
   { key: "quantity", label: "Qty", right: true, sortable: true, render: (t) => fmtQty(t.quantity) },
-  { key: "entry_price", label: "Entry", right: true, sortable: true, render: (t) => fmtPrice(t.entry_price) },
-  { key: "exit_price", label: "Exit", right: true, sortable: true, render: (t) => fmtPrice(t.exit_price) },
+  // Each symbol's prices with its own decimals (EURUSD 1.09100, ES 5,012.00).
+  {
+    key: "entry_price",
+    label: "Entry",
+    right: true,
+    sortable: true,
+    render: (t) => fmtPrice(t.entry_price, t.price_decimals),
+  },
+  {
+    key: "exit_price",
+    label: "Exit",
+    right: true,
+    sortable: true,
+    render: (t) => fmtPrice(t.exit_price, t.price_decimals),
+  },
   { key: "exit_time", label: "Exit (UTC)", num: true, sortable: true, render: (t) => exitTime(t) },
   { key: "duration_seconds", label: "Duration", right: true, sortable: true, render: (t) => fmtDuration(t.duration_seconds) },
   {
@@ -45,6 +58,15 @@ const COLUMNS: Column[] = [
   { key: "mae", label: "MAE", right: true, sortable: true, render: (t) => fmtMoney(t.mae) },
   { key: "mfe", label: "MFE", right: true, sortable: true, render: (t) => fmtMoney(t.mfe) },
   { key: "etd", label: "ETD", right: true, sortable: true, render: (t) => fmtMoney(t.etd) },
+  {
+    key: "total_efficiency",
+    label: "Eff.",
+    right: true,
+    sortable: true,
+    render: (t) => fmtEfficiency(t.total_efficiency),
+  },
+  { key: "entry_signal", label: "Entry signal", sortable: true, render: (t) => t.entry_signal ?? DASH },
+  { key: "exit_signal", label: "Exit signal", sortable: true, render: (t) => t.exit_signal ?? DASH },
   { key: "tags", label: "Tags", render: (t) => <TagList tags={t.tags} /> },
 ];
 

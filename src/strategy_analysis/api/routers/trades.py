@@ -51,7 +51,8 @@ def list_trades(
     operation_id="trades-get",
     summary="One trade with its fills, lot matches and bars",
     description="The bars are of the symbol's finest timeframe, from a margin before the "
-    f"entry to a margin after the exit, at most {trades_query.MAX_BARS}.",
+    f"entry to a margin after the exit, at most {trades_query.MAX_BARS}. Each fill says the "
+    "part of it that belongs to the trade (a fill that crosses zero is split).",
     responses=error_responses(404, 422, 503),
 )
 def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeDetail:
@@ -65,7 +66,10 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     )
     prev_id, next_id = trades_query.neighbour_trade_ids(conn, trade)
     lots = trades_query.trade_lots(conn, trade_id)
-    fields = {name: trade[name] for name in trades_query.TRADE_COLUMNS}
+    fields = {
+        name: trade[name]
+        for name in (*trades_query.TRADE_COLUMNS, "price_decimals", "point_value_missing")
+    }
     return TradeDetail.model_validate(
         {
             "trade": annotations.with_trade_annotations(conn, [fields])[0],
@@ -75,6 +79,7 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
             "timeframe": timeframe,
             "bars_truncated": truncated,
             "point_value": trade["point_value"],
+            "tick_size": trade["tick_size"],
             "prev_trade_id": prev_id,
             "next_trade_id": next_id,
         }

@@ -1,11 +1,51 @@
-"""Types shared by the response models: UTC timestamps with a ``Z``, pages."""
+"""Types shared by the response models: UTC timestamps with a ``Z``, pages, numbers
+without binary noise."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    model_serializer,
+)
+
+# Significant digits an answer keeps: far more than any amount or price needs, far fewer
+# than the ~16 at which float sums show their noise (-182.09999999999837 for -182.1).
+SIGNIFICANT_DIGITS = 10
+# ... but never fewer than cents, however large the amount.
+MIN_DECIMALS = 2
+
+
+def clean_number(value: float) -> float:
+    """``value`` rounded to SIGNIFICANT_DIGITS significant digits (at least MIN_DECIMALS
+    decimals): what a float sum means, without its binary noise."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    whole_digits = math.floor(math.log10(abs(value))) + 1
+    digits = max(SIGNIFICANT_DIGITS, whole_digits + MIN_DECIMALS)
+    return float(f"{value:.{digits}g}")
+
+
+class CleanNumbers(BaseModel):
+    """A response model whose float fields (extra ones included) reach JSON cleaned by
+    clean_number. Stored and computed values keep full precision: sums are taken first,
+    rounded only on the way out."""
+
+    @model_serializer(mode="wrap", when_used="json")
+    def _without_noise(self, handler: SerializerFunctionWrapHandler):
+        # No return annotation: pydantic then documents the model's own fields.
+        data = handler(self)
+        return {
+            key: clean_number(value) if isinstance(value, float) else value
+            for key, value in data.items()
+        }
 
 
 def format_utc(value: datetime) -> str:

@@ -120,6 +120,10 @@ class ConflictOut(BaseModel):
     key: str
     old_values: dict[str, Any]
     new_values: dict[str, Any]
+    kept_stored: bool = Field(
+        description="True when the stored values stay (an instrument the user set); else "
+        "the import's replaced them and old_values keeps what they were"
+    )
 
 
 class ImportDetail(ImportOut):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .common import UtcTime
 
@@ -17,11 +17,23 @@ class InstrumentIn(BaseModel):
         json_schema_extra={"examples": [{"point_value": 50, "tick_size": 0.25, "currency": "USD"}]},
     )
 
-    point_value: PositiveFinite = Field(
-        description="Currency per 1.0 of price per 1 unit of quantity (ES = 50)"
+    point_value: PositiveFinite | None = Field(
+        default=None,
+        description="Currency per 1.0 of price per 1 unit of quantity (ES = 50); "
+        "required when the symbol has no instrument yet",
     )
-    tick_size: PositiveFinite | None = None
+    tick_size: PositiveFinite | None = Field(
+        default=None, description="Smallest price step; sets the decimals prices are shown with"
+    )
     currency: str | None = Field(default=None, max_length=20)
+
+    @field_validator("point_value", mode="before")
+    @classmethod
+    def _point_value_not_null(cls, value: object) -> object:
+        # Left out, it keeps the stored value; a point value is never cleared.
+        if value is None:
+            raise ValueError("point_value cannot be null")
+        return value
 
 
 class InstrumentOut(BaseModel):
@@ -34,6 +46,8 @@ class InstrumentOut(BaseModel):
                     "tick_size": 0.25,
                     "currency": "USD",
                     "configured": True,
+                    "set_by_user": True,
+                    "price_decimals": 2,
                     "updated_at": "2025-01-06T22:01:00Z",
                 }
             ]
@@ -45,7 +59,16 @@ class InstrumentOut(BaseModel):
     tick_size: float | None
     currency: str | None
     configured: bool = Field(
-        description="False for a traded symbol with no instrument row (point value 1)"
+        description="False for a traded symbol with no instrument row: its PnL uses point "
+        "value 1 until one is set"
+    )
+    set_by_user: bool = Field(
+        description="Saved through the API: imports keep these values (a differing import "
+        "value is listed as a conflict)"
+    )
+    price_decimals: int = Field(
+        description="Decimals its prices are shown with: the tick size's, else the most its "
+        "bar and fill prices need"
     )
     updated_at: UtcTime | None
 
@@ -61,6 +84,8 @@ class InstrumentUpdated(BaseModel):
                         "tick_size": 0.25,
                         "currency": "USD",
                         "configured": True,
+                        "set_by_user": True,
+                        "price_decimals": 2,
                         "updated_at": "2025-01-06T22:01:00Z",
                     },
                     "rebuilt_runs": 2,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import PageInfo, UtcTime
+from .common import CleanNumbers, PageInfo, UtcTime
 
 _RUN_ID = "6f1c2d3e-0000-4000-8000-000000000001"
 
@@ -41,7 +41,7 @@ class RunCounts(BaseModel):
     trades: int
 
 
-class RunSummary(BaseModel):
+class RunSummary(CleanNumbers):
     """Headline numbers from the run's last statistics rebuild."""
 
     total_trades: int | None = None
@@ -81,6 +81,7 @@ _RUN_EXAMPLE = {
     "accounts": ["Sim101"],
     "symbols": ["ES 12-25"],
     "trade_tags": ["late entry"],
+    "point_value_missing": [],
     "summary": {
         "total_trades": 42,
         "net_profit": 1520.5,
@@ -126,6 +127,10 @@ class RunOut(BaseModel):
         description="The symbols whose trades could not be rebuilt"
     )
     counts: RunCounts
+    point_value_missing: list[str] = Field(
+        description="Symbols the run traded that have no instrument: their PnL used point "
+        "value 1 until one is set (PUT /api/instruments/{symbol})"
+    )
     summary: RunSummary | None = Field(description="Null until the run's trades are built")
     name: str | None = Field(description="The user's name for the run (PATCH); null: none")
     notes: str | None = Field(description="The user's notes on the run (PATCH)")
@@ -145,7 +150,7 @@ class RunPage(PageInfo):
     items: list[RunOut]
 
 
-class Reconciliation(BaseModel):
+class Reconciliation(CleanNumbers):
     model_config = ConfigDict(extra="allow")
 
     reported_net_pnl: float | None = None
@@ -157,7 +162,7 @@ class Reconciliation(BaseModel):
     matches: bool | None = None
 
 
-class Statistics(BaseModel):
+class Statistics(CleanNumbers):
     """Run statistics exactly as analytics.md defines them (closed trades only)."""
 
     model_config = ConfigDict(extra="allow")
@@ -217,7 +222,7 @@ class RunStatisticsOut(BaseModel):
     statistics: Statistics | None
 
 
-class EquityPoint(BaseModel):
+class EquityPoint(CleanNumbers):
     time: UtcTime
     equity: float
     drawdown: float

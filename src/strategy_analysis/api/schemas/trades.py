@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import PageInfo, UtcTime
+from .common import CleanNumbers, PageInfo, UtcTime
 
 _TRADE_EXAMPLE = {
     "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8",
@@ -32,11 +32,19 @@ _TRADE_EXAMPLE = {
     "duration_seconds": 750.0,
     "notes": None,
     "tags": [],
+    "entry_efficiency": 0.55,
+    "exit_efficiency": 0.8,
+    "total_efficiency": 0.35,
+    "entry_signal": "Long entry",
+    "exit_signal": "Profit target",
+    "price_decimals": 2,
+    "point_value_missing": False,
 }
 
 
-class TradeOut(BaseModel):
-    """One round-trip trade. OPEN trades have null exit fields and excursions."""
+class TradeOut(CleanNumbers):
+    """One round-trip trade (analytics.md). OPEN trades have null exit fields, excursions
+    and efficiencies."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_TRADE_EXAMPLE]})
 
@@ -55,14 +63,32 @@ class TradeOut(BaseModel):
     pnl_gross: float | None
     commission: float
     pnl_net: float | None
-    mae: float | None
-    mfe: float | None
-    mae_points: float | None
-    mfe_points: float | None
-    etd: float | None
+    mae: float | None = Field(
+        description="Worst running PnL of the position (realised included) while it was "
+        "held, as a loss >= 0, from the finest bars; null without bars"
+    )
+    mfe: float | None = Field(description="Best running PnL of the position, >= 0")
+    mae_points: float | None = Field(description="Price excursion against the average entry")
+    mfe_points: float | None = Field(description="Price excursion in favour of the average entry")
+    etd: float | None = Field(description="mfe - pnl_gross")
     duration_seconds: float | None
     notes: str | None = Field(description="The user's notes on the trade (PATCH)")
     tags: list[str] = Field(description="The user's tags on the trade (PATCH), sorted")
+    entry_efficiency: float | None = Field(
+        description="(H - entry) / (H - L) for LONG over the trade's bars; null without a range"
+    )
+    exit_efficiency: float | None
+    total_efficiency: float | None
+    entry_signal: str | None = Field(
+        description="client_tag (else id) of the first entry fill's order; null when unknown"
+    )
+    exit_signal: str | None = Field(
+        description="Same for the last exit fill; null when unknown and for an OPEN trade"
+    )
+    price_decimals: int = Field(description="Decimals the symbol's prices are shown with")
+    point_value_missing: bool = Field(
+        description="The symbol has no instrument: its PnL used point value 1 until one is set"
+    )
 
 
 class TradePage(PageInfo):
@@ -75,7 +101,7 @@ class TradePage(PageInfo):
     items: list[TradeOut]
 
 
-class ExecutionOut(BaseModel):
+class ExecutionOut(CleanNumbers):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -92,6 +118,8 @@ class ExecutionOut(BaseModel):
                     "fee_currency": "USD",
                     "liquidity_flag": "TAKER",
                     "sequence": 17,
+                    "trade_quantity": 2.0,
+                    "trade_fee": 4.2,
                 }
             ]
         }
@@ -109,9 +137,14 @@ class ExecutionOut(BaseModel):
     fee_currency: str | None
     liquidity_flag: str | None
     sequence: int
+    trade_quantity: float = Field(
+        description="The part of the fill that belongs to this trade: less than `quantity` "
+        "for a fill that crosses zero (the rest opens or closes the next or previous trade)"
+    )
+    trade_fee: float = Field(description="The fee of that part (pro rata by quantity)")
 
 
-class TradeLotOut(BaseModel):
+class TradeLotOut(CleanNumbers):
     """A FIFO lot match: one entry fill (part) closed by one exit fill (part)."""
 
     model_config = ConfigDict(
@@ -169,7 +202,7 @@ class BarOut(BaseModel):
     volume: float
 
 
-class TradeDetail(BaseModel):
+class TradeDetail(CleanNumbers):
     """A trade with its fills, lot matches and the bars around it (finest timeframe)."""
 
     model_config = ConfigDict(
@@ -183,6 +216,7 @@ class TradeDetail(BaseModel):
                     "timeframe": "1m",
                     "bars_truncated": False,
                     "point_value": 50.0,
+                    "tick_size": 0.25,
                     "prev_trade_id": None,
                     "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
                 }
@@ -199,11 +233,12 @@ class TradeDetail(BaseModel):
     timeframe: str | None = Field(description="Timeframe of `bars`; null when the symbol has none")
     bars_truncated: bool = Field(description="True when the bar window hit the cap")
     point_value: float
+    tick_size: float | None = Field(description="The symbol's tick size; null when not set")
     prev_trade_id: str | None = Field(description="Previous trade of the run by entry time")
     next_trade_id: str | None = Field(description="Next trade of the run by entry time")
 
 
-class PnlBucket(BaseModel):
+class PnlBucket(CleanNumbers):
     lower: float
     upper: float
     count: int
