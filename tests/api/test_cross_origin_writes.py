@@ -18,6 +18,7 @@ from live_server import LiveServer
 from strategy_analysis.api.trusted_hosts import TrustedHosts
 
 from .factories import one_fill_batch
+from .uploads_folder import stored_uploads
 
 PROTOTYPE = Path(__file__).resolve().parents[1] / "fixtures" / "prototype-export-1.0.sqlite"
 EVIL = "http://evil.example"
@@ -29,8 +30,7 @@ BATCH = json.dumps(
 def _nothing_stored(client: httpx.Client, server: LiveServer) -> None:
     assert client.get("/api/imports").json()["total"] == 0
     assert client.get("/api/runs").json()["total"] == 0
-    uploads = server.workdir / "uploads"
-    assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert stored_uploads(server.workdir) == []
 
 
 def test_simple_cross_origin_writes_are_refused(live_server) -> None:
