@@ -86,6 +86,10 @@ export default function TradeDetailPage() {
           Trades
         </Link>
         <span>/</span> <span className="mono">{trade.trade_id.slice(0, 12)}</span>
+        <span>·</span>
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/orders?symbol=${encodeURIComponent(trade.symbol)}`} data-testid="to-orders">
+          Orders
+        </Link>
       </div>
       <div className="page-head">
         <h1>
@@ -224,7 +228,14 @@ export default function TradeDetailPage() {
                         {fmtMoney(e.trade_fee)}
                       </td>
                       <td className="mono">{e.execution_id}</td>
-                      <td className="mono dim">{e.order_id}</td>
+                      <td className="mono">
+                        <Link
+                          to={`/runs/${encodeURIComponent(trade.run_id)}/orders?order=${encodeURIComponent(e.order_id)}`}
+                          title="The order on the run's orders"
+                        >
+                          {e.order_id}
+                        </Link>
+                      </td>
                     </tr>
                   ))}
                 </tbody>

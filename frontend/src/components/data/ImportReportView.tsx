@@ -1,6 +1,8 @@
 import { useState } from "react";
 import type { ConflictRecord, ImportReport, RejectedRecord, TableCounts } from "../../api/types";
 import { withoutInternalNames } from "../../api/errors";
+import { qualityVerdict, type Finding } from "../../api/analysis";
+import { FindingsList } from "../quality/FindingsList";
 import { fmtBytes, fmtDuration, fmtInt } from "../../format";
 import { plural } from "../../text";
 import { StatusBadge } from "../common/StatusBadge";
@@ -41,6 +43,7 @@ export function ImportReportView({ report: raw, compact = false }: { report: Imp
           {warning}
         </div>
       ))}
+      {reportFindings(raw) && <ReportFindings groups={reportFindings(raw) ?? []} dryRun={report.status === "dry_run"} />}
       {report.error && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
           {withoutInternalNames(report.error, report.file_name ?? undefined)}
@@ -181,6 +184,41 @@ export function changedFields(c: ConflictRecord): string[] {
 }
 
 type FullReport = Required<Omit<ImportReport, "affected">>;
+
+/**
+ * The data-quality findings the file produces, per run: a list (one run) or an object keyed
+ * by run id. Null when the report carries none (a server without the checks).
+ */
+export function reportFindings(r: ImportReport): { runId: string | null; findings: Finding[] }[] | null {
+  const raw = (r as { findings?: unknown }).findings;
+  if (Array.isArray(raw)) return [{ runId: r.run_ids?.length === 1 ? (r.run_ids[0] ?? null) : null, findings: raw as Finding[] }];
+  if (raw && typeof raw === "object") {
+    return Object.entries(raw as Record<string, Finding[]>).map(([runId, findings]) => ({ runId, findings }));
+  }
+  return null;
+}
+
+function ReportFindings({ groups, dryRun }: { groups: { runId: string | null; findings: Finding[] }[]; dryRun: boolean }) {
+  return (
+    <div className="stack" data-testid="report-findings">
+      {groups.map((g) => (
+        <div key={g.runId ?? ""} className="stack">
+          <div className="row">
+            <strong>Data quality{g.runId && groups.length > 1 ? ` · run ${g.runId}` : ""}</strong>
+            <span className={`badge ${VERDICT_TONE[qualityVerdict(g.findings)]}`} data-verdict={qualityVerdict(g.findings)}>
+              {qualityVerdict(g.findings)}
+            </span>
+            {dryRun && <span className="faint">what this file would produce; nothing is written yet</span>}
+          </div>
+          {/* A dry run stored nothing: its examples are not links. */}
+          <FindingsList findings={g.findings} runId={dryRun ? undefined : (g.runId ?? undefined)} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const VERDICT_TONE = { clean: "ok", warnings: "warn", errors: "bad" } as const;
 
 /** The report with every list and map present (the server may leave empty ones out). */
 export function normalizeReport(r: ImportReport): FullReport {
