@@ -260,6 +260,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's orders with their fills and trades
+         * @description Every order of the run in submit order, each with `filled_quantity` (the sum of its executions' quantity), its signal name, its executions and the trades they belong to. `status` and `order_type` take the contract's names (NinjaTrader's too).
+         */
+        get: operations["runs-orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trades": {
         parameters: {
             query?: never;
@@ -289,7 +309,7 @@ export interface paths {
         };
         /**
          * One trade with its fills, lot matches and bars
-         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split).
+         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split) and its order's signal name; `orders` are the trade's orders that never filled.
          */
         get: operations["trades-get"];
         put?: never;
@@ -634,6 +654,16 @@ export interface components {
              * @description The fee of that part (pro rata by quantity)
              */
             trade_fee: number;
+            /**
+             * Signal
+             * @description The fill's order's `client_tag`, else its `order_id`; null when the order is unknown
+             */
+            signal?: string | null;
+            /**
+             * Order Type
+             * @description The fill's order's type; null when the order is unknown
+             */
+            order_type?: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1227,6 +1257,162 @@ export interface components {
             error: string | null;
             /** Import Id */
             import_id: number | null;
+        };
+        /**
+         * OrderOut
+         * @description An order as exported, with what filled of it.
+         * @example {
+         *       "account_id": "Sim101",
+         *       "cancel_reason": "Stop hit first",
+         *       "client_tag": "Profit target",
+         *       "execution_ids": [],
+         *       "fill_count": 0,
+         *       "filled_quantity": 0,
+         *       "order_id": "o-502",
+         *       "order_type": "LIMIT",
+         *       "price": 6016,
+         *       "price_decimals": 2,
+         *       "quantity": 2,
+         *       "side": "SELL",
+         *       "signal": "Profit target",
+         *       "status": "CANCELED",
+         *       "strategy_id": "StackedImbalance",
+         *       "submit_time": "2025-01-06T14:30:00Z",
+         *       "symbol": "ES 12-25",
+         *       "time_in_force": "GTC",
+         *       "trade_ids": []
+         *     }
+         */
+        OrderOut: {
+            /** Order Id */
+            order_id: string;
+            /** Parent Order Id */
+            parent_order_id: string | null;
+            /** Strategy Id */
+            strategy_id: string;
+            /** Account Id */
+            account_id: string;
+            /** Symbol */
+            symbol: string;
+            /** Side */
+            side: string;
+            /** Order Type */
+            order_type: string;
+            /** Time In Force */
+            time_in_force: string;
+            /**
+             * Submit Time
+             * Format: date-time
+             * @example 2025-01-06T14:30:00.250000Z
+             */
+            submit_time: string;
+            /** Price */
+            price: number | null;
+            /** Stop Price */
+            stop_price: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Client Tag */
+            client_tag: string | null;
+            /**
+             * Signal
+             * @description The order's `client_tag`, else its `order_id`
+             */
+            signal: string;
+            /**
+             * Filled Quantity
+             * @description Sum of the quantity of the executions whose `order_id` is this order
+             */
+            filled_quantity: number;
+            /**
+             * Fill Count
+             * @description How many executions name this order
+             */
+            fill_count: number;
+            /**
+             * Average Fill Price
+             * @description Quantity-weighted average price of those executions; null without any
+             */
+            average_fill_price: number | null;
+            /**
+             * First Fill Time
+             * @description The first execution's time
+             */
+            first_fill_time: string | null;
+            /**
+             * Execution Ids
+             * @description The executions of this order in time order (at most 1000)
+             */
+            execution_ids: string[];
+            /**
+             * Trade Ids
+             * @description The trades those executions belong to
+             */
+            trade_ids: string[];
+            /**
+             * Price Decimals
+             * @description Decimals of the symbol's prices
+             */
+            price_decimals: number | null;
+        };
+        /**
+         * OrderPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "account_id": "Sim101",
+         *           "cancel_reason": "Stop hit first",
+         *           "client_tag": "Profit target",
+         *           "execution_ids": [],
+         *           "fill_count": 0,
+         *           "filled_quantity": 0,
+         *           "order_id": "o-502",
+         *           "order_type": "LIMIT",
+         *           "price": 6016,
+         *           "price_decimals": 2,
+         *           "quantity": 2,
+         *           "side": "SELL",
+         *           "signal": "Profit target",
+         *           "status": "CANCELED",
+         *           "strategy_id": "StackedImbalance",
+         *           "submit_time": "2025-01-06T14:30:00Z",
+         *           "symbol": "ES 12-25",
+         *           "time_in_force": "GTC",
+         *           "trade_ids": []
+         *         }
+         *       ],
+         *       "limit": 100,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        OrderPage: {
+            /**
+             * Total
+             * @description Items matching the filters, all pages together
+             * @example 1234
+             */
+            total: number;
+            /**
+             * Limit
+             * @example 100
+             */
+            limit: number;
+            /**
+             * Offset
+             * @example 0
+             */
+            offset: number;
+            /** Run Id */
+            run_id: string;
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
         };
         /** PnlBucket */
         PnlBucket: {
@@ -1863,6 +2049,7 @@ export interface components {
          *       "executions": [],
          *       "lots": [],
          *       "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *       "orders": [],
          *       "point_value": 50,
          *       "tick_size": 0.25,
          *       "timeframe": "1m",
@@ -1908,6 +2095,11 @@ export interface components {
             executions: components["schemas"]["ExecutionOut"][];
             /** Lots */
             lots: components["schemas"]["TradeLotOut"][];
+            /**
+             * Orders
+             * @description Orders of the trade's account and symbol submitted from its entry to its exit (to the end of the data while open) that never filled: cancelled, rejected or expired limit and stop levels, for the chart
+             */
+            orders?: components["schemas"]["TradeOrderOut"][];
             /**
              * Bars
              * @description Bars of the finest timeframe from a margin before entry to a margin after exit
@@ -1999,6 +2191,39 @@ export interface components {
             prev_trade_id: string | null;
             /** Next Trade Id */
             next_trade_id: string | null;
+        };
+        /**
+         * TradeOrderOut
+         * @description An order of the trade's account and symbol, submitted while the trade was open,
+         *     that never filled (a cancelled target or stop level).
+         */
+        TradeOrderOut: {
+            /** Order Id */
+            order_id: string;
+            /** Side */
+            side: string;
+            /** Order Type */
+            order_type: string;
+            /**
+             * Submit Time
+             * Format: date-time
+             * @example 2025-01-06T14:30:00.250000Z
+             */
+            submit_time: string;
+            /** Price */
+            price: number | null;
+            /** Stop Price */
+            stop_price: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Signal */
+            signal: string;
         };
         /**
          * TradeOut
@@ -3369,6 +3594,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExcursionScatter"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-orders": {
+        parameters: {
+            query?: {
+                /** @description e.g. CANCELED */
+                status?: string | null;
+                /** @description e.g. LIMIT */
+                order_type?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
                 };
             };
             /** @description Not found */
