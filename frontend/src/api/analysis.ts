@@ -3,7 +3,8 @@
 // declared here until the generated schema carries them; the reads go through the same
 // client (API key, 401 handling, readable errors) as every other call.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "./client";
+import { ApiError, api, unwrap } from "./client";
+import type { components } from "./schema";
 
 export const ORDERS_PAGE_SIZE = 100;
 
@@ -13,42 +14,16 @@ export const ORDER_TYPES = ["MARKET", "LIMIT", "STOP", "STOP_LIMIT", "MIT"] as c
 /** An order in one of these will not fill any more (analytics.md "order_left_working"). */
 export const TERMINAL_STATUSES: readonly string[] = ["FILLED", "CANCELED", "REJECTED", "EXPIRED"];
 
-export interface Order {
-  order_id: string;
-  parent_order_id: string | null;
-  strategy_id?: string | null;
-  account_id: string | null;
-  symbol: string;
-  side: string;
-  order_type: string;
-  time_in_force?: string | null;
-  submit_time: string;
-  price: number | null;
-  stop_price: number | null;
-  quantity: number;
-  filled_quantity: number;
-  status: string;
-  reject_reason: string | null;
-  cancel_reason: string | null;
-  client_tag: string | null;
-  /** The symbol's price decimals; absent, prices are written as they come. */
-  price_decimals?: number;
-  /** The fills of the order and the trades they belong to, when the answer lists them. */
-  execution_ids?: string[];
-  trade_ids?: string[];
-}
-
-export interface OrderPage {
-  items: Order[];
-  total: number;
-  limit?: number;
-  offset?: number;
-}
+export type Order = components["schemas"]["OrderOut"];
+export type OrderPage = components["schemas"]["OrderPage"];
+/** An order of a trade that never filled (a cancelled target or stop level). */
+export type TradeOrder = components["schemas"]["TradeOrderOut"];
 
 export interface OrderQuery {
   status?: string;
   order_type?: string;
   symbol?: string;
+  order_id?: string;
   limit?: number;
   offset?: number;
 }
@@ -116,10 +91,16 @@ function runGet<T>(runId: string, tail: string, query: Record<string, unknown> =
 export function useOrders(runId: string, query: OrderQuery, enabled = true) {
   return useQuery({
     queryKey: ["run", runId, "orders", query],
-    queryFn: () => runGet<OrderPage>(runId, "orders", { ...query }),
+    queryFn: () =>
+      unwrap(api.GET("/api/runs/{run_id}/orders", { params: { path: { run_id: runId }, query } })),
     placeholderData: keepPreviousData,
     enabled: enabled && runId !== "",
   });
+}
+
+/** A 404 from an analysis read of a run that exists: the server does not offer it yet. */
+export function notOffered(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
 }
 
 export function useExecutionQuality(runId: string, symbol?: string) {
@@ -128,6 +109,7 @@ export function useExecutionQuality(runId: string, symbol?: string) {
     queryFn: async () =>
       normalizeExecutionQuality(await runGet<Record<string, unknown>>(runId, "execution-quality", { symbol })),
     placeholderData: keepPreviousData,
+    retry: (failures: number, error: unknown) => !notOffered(error) && failures < 3,
   });
 }
 
@@ -136,6 +118,7 @@ export function useQuality(runId: string, enabled = true) {
     queryKey: ["run", runId, "quality"],
     queryFn: () => runGet<Quality>(runId, "quality"),
     enabled: enabled && runId !== "",
+    retry: (failures: number, error: unknown) => !notOffered(error) && failures < 3,
     staleTime: 30_000,
   });
 }

@@ -14,8 +14,8 @@ import { fmtInt } from "../format";
 export const ORDER_FILTER_KEYS = ["status", "order_type", "symbol", "order"] as const;
 
 /** The orders query a URL's search parameters describe; `order` asks for one order. */
-export function orderQueryFromParams(p: URLSearchParams): OrderQuery & { order_id?: string } {
-  const q: OrderQuery & { order_id?: string } = { limit: ORDERS_PAGE_SIZE };
+export function orderQueryFromParams(p: URLSearchParams): OrderQuery {
+  const q: OrderQuery = { limit: ORDERS_PAGE_SIZE };
   for (const key of ["status", "order_type", "symbol"] as const) {
     const v = p.get(key);
     if (v) q[key] = v;

@@ -2,6 +2,7 @@ import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import {
   fillRatioPct,
+  notOffered,
   useExecutionQuality,
   type Keyed,
   type LiquidityRow,
@@ -48,6 +49,8 @@ export function ExecutionQualityPanel({ runId, symbols }: { runId: string; symbo
     () => new Map((instruments.data ?? []).map((i) => [i.symbol, i.price_decimals])),
     [instruments.data],
   );
+  // A server without the execution-quality read: the dashboard goes without the panel.
+  if (quality.isError && notOffered(quality.error)) return null;
   const ordersHref = (filter: string) => `/runs/${encodeURIComponent(runId)}/orders?${filter}${symbol ? `&symbol=${encodeURIComponent(symbol)}` : ""}`;
 
   return (

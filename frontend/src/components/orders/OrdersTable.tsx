@@ -40,6 +40,7 @@ export function OrdersTable({
             <th className="r">Stop</th>
             <th className="r">Qty</th>
             <th className="r">Filled</th>
+            <th className="r">Avg fill</th>
             <th>Status</th>
             <th>Reason</th>
             <th>Signal</th>
@@ -76,6 +77,9 @@ export function OrdersTable({
                 <td className={`r num ${unfilled ? "dim" : ""}`} data-testid="filled-quantity">
                   {fmtQty(o.filled_quantity)}
                 </td>
+                <td className="r num" title={o.first_fill_time ? `first fill ${fmtTime(o.first_fill_time)}` : undefined}>
+                  {fmtPrice(o.average_fill_price, d)}
+                </td>
                 <td>
                   <span className={`badge ${STATUS_TONE[o.status] ?? ""}`} title={TERMINAL_STATUSES.includes(o.status) ? undefined : "still working"}>
                     {o.status}
@@ -84,7 +88,7 @@ export function OrdersTable({
                 <td className="dim" style={{ whiteSpace: "normal", minWidth: 120 }}>
                   {reason ?? DASH}
                 </td>
-                <td>{o.client_tag ?? DASH}</td>
+                <td title={o.client_tag ? undefined : "no client tag: the order id"}>{o.signal}</td>
                 <td>
                   <TradeLinks order={o} />
                 </td>
@@ -97,16 +101,15 @@ export function OrdersTable({
   );
 }
 
+/** The trades the order's fills belong to; the fills themselves are listed on each trade. */
 function TradeLinks({ order }: { order: Order }) {
-  const trades = order.trade_ids ?? [];
-  const fills = order.execution_ids?.length;
-  if (trades.length === 0) {
-    return <span className="faint">{fills ? `${fills} ${fills === 1 ? "fill" : "fills"}` : DASH}</span>;
+  if (order.trade_ids.length === 0) {
+    return <span className="faint">{order.fill_count ? `${order.fill_count} ${order.fill_count === 1 ? "fill" : "fills"}, no trade` : DASH}</span>;
   }
   return (
-    <span className="row" style={{ gap: 6 }}>
-      {trades.map((t) => (
-        <Link key={t} to={`/trades/${encodeURIComponent(t)}`} className="mono" title={fills ? `${fills} fills` : undefined}>
+    <span className="row" style={{ gap: 6 }} title={`${order.fill_count} ${order.fill_count === 1 ? "fill" : "fills"}: ${order.execution_ids.join(", ")}`}>
+      {order.trade_ids.map((t) => (
+        <Link key={t} to={`/trades/${encodeURIComponent(t)}`} className="mono" data-testid="order-trade">
           {t.slice(0, 8)}
         </Link>
       ))}

@@ -15,7 +15,7 @@ export function writtenDecimals(v: number): number {
  * the symbol's prices on the page is written with (a symbol with no instrument row).
  */
 export function symbolDecimals(
-  rows: readonly { symbol: string; price_decimals?: number; price?: number | null; stop_price?: number | null }[],
+  rows: readonly { symbol: string; price_decimals?: number | null; price?: number | null; stop_price?: number | null }[],
   instruments: ReadonlyMap<string, number>,
 ): Map<string, number> {
   const out = new Map<string, number>();

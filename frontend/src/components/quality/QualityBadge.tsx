@@ -1,5 +1,5 @@
 import { Link } from "react-router-dom";
-import { qualityVerdict, useQuality, type Finding, type Verdict } from "../../api/analysis";
+import { notOffered, qualityVerdict, useQuality, type Finding, type Verdict } from "../../api/analysis";
 import { plural } from "../../text";
 import { errorMessage } from "../common/States";
 
@@ -37,6 +37,7 @@ export function QualityBadge({ runId, findings }: { runId: string; findings: rea
 /** The badge, loading the run's findings itself; nothing while they load. */
 export function RunQualityBadge({ runId }: { runId: string }) {
   const quality = useQuality(runId);
+  if (quality.isError && notOffered(quality.error)) return null;
   if (quality.isError) {
     return (
       <span className="badge" data-testid="quality-badge" data-verdict="unknown" title={errorMessage(quality.error)}>
