@@ -98,6 +98,11 @@ export function useOrders(runId: string, query: OrderQuery, enabled = true) {
   });
 }
 
+/** Whether the server this app was built with offers `path` (its OpenAPI document lists it). */
+export function serverOffers(path: string): boolean {
+  return __API_PATHS__.includes(path);
+}
+
 /** A 404 from an analysis read of a run that exists: the server does not offer it yet. */
 export function notOffered(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404;
@@ -109,6 +114,7 @@ export function useExecutionQuality(runId: string, symbol?: string) {
     queryFn: async () =>
       normalizeExecutionQuality(await runGet<Record<string, unknown>>(runId, "execution-quality", { symbol })),
     placeholderData: keepPreviousData,
+    enabled: serverOffers("/api/runs/{run_id}/execution-quality"),
     retry: (failures: number, error: unknown) => !notOffered(error) && failures < 3,
   });
 }
@@ -117,7 +123,7 @@ export function useQuality(runId: string, enabled = true) {
   return useQuery({
     queryKey: ["run", runId, "quality"],
     queryFn: () => runGet<Quality>(runId, "quality"),
-    enabled: enabled && runId !== "",
+    enabled: enabled && runId !== "" && serverOffers("/api/runs/{run_id}/quality"),
     retry: (failures: number, error: unknown) => !notOffered(error) && failures < 3,
     staleTime: 30_000,
   });

@@ -1,7 +1,7 @@
 import { Link, useParams } from "react-router-dom";
-import { useQuality } from "../api/analysis";
+import { serverOffers, useQuality } from "../api/analysis";
 import { useRun } from "../api/queries";
-import { ErrorState, Loading } from "../components/common/States";
+import { Empty, ErrorState, Loading } from "../components/common/States";
 import { FindingsList } from "../components/quality/FindingsList";
 import { QualityBadge } from "../components/quality/QualityBadge";
 import { RunName } from "../components/runs/RunName";
@@ -24,7 +24,9 @@ export default function QualityPage() {
         <h1>Data quality</h1>
         {quality.data && <QualityBadge runId={runId} findings={quality.data.findings} />}
       </div>
-      {quality.isPending ? (
+      {!serverOffers("/api/runs/{run_id}/quality") ? (
+        <Empty title="Data-quality checks are not available on this server" />
+      ) : quality.isPending ? (
         <Loading rows={5} />
       ) : quality.isError ? (
         <ErrorState error={quality.error} retry={() => void quality.refetch()} />

@@ -3,6 +3,7 @@ import { Link } from "react-router-dom";
 import {
   fillRatioPct,
   notOffered,
+  serverOffers,
   useExecutionQuality,
   type Keyed,
   type LiquidityRow,
@@ -50,7 +51,7 @@ export function ExecutionQualityPanel({ runId, symbols }: { runId: string; symbo
     [instruments.data],
   );
   // A server without the execution-quality read: the dashboard goes without the panel.
-  if (quality.isError && notOffered(quality.error)) return null;
+  if (!serverOffers("/api/runs/{run_id}/execution-quality") || (quality.isError && notOffered(quality.error))) return null;
   const ordersHref = (filter: string) => `/runs/${encodeURIComponent(runId)}/orders?${filter}${symbol ? `&symbol=${encodeURIComponent(symbol)}` : ""}`;
 
   return (
