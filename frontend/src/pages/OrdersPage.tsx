@@ -11,12 +11,12 @@ import { RunPicker } from "../components/runs/RunPicker";
 import { fmtInt } from "../format";
 
 /** The list's filters as URL search parameters (the page's offset aside). */
-export const ORDER_FILTER_KEYS = ["status", "order_type", "symbol", "order"] as const;
+export const ORDER_FILTER_KEYS = ["status", "order_type", "order"] as const;
 
 /** The orders query a URL's search parameters describe; `order` asks for one order. */
 export function orderQueryFromParams(p: URLSearchParams): OrderQuery {
   const q: OrderQuery = { limit: ORDERS_PAGE_SIZE };
-  for (const key of ["status", "order_type", "symbol"] as const) {
+  for (const key of ["status", "order_type"] as const) {
     const v = p.get(key);
     if (v) q[key] = v;
   }
@@ -107,19 +107,6 @@ export default function OrdersPage() {
           <span>Type</span>
           {seg("order_type", ORDER_TYPES)}
         </div>
-        {(run.data?.symbols.length ?? 0) > 1 && (
-          <label className="field">
-            Symbol
-            <select value={params.get("symbol") ?? ""} onChange={(e) => update({ symbol: e.target.value || null })}>
-              <option value="">all</option>
-              {run.data?.symbols.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
         {params.get("order") && (
           <span className="badge info" data-testid="order-focus">
             order <span className="mono">{params.get("order")}</span>
@@ -147,6 +134,11 @@ export default function OrdersPage() {
         </Empty>
       ) : (
         <div style={{ opacity: orders.isPlaceholderData ? 0.6 : 1 }}>
+          {params.get("order") && !orders.data.items.some((o) => o.order_id === params.get("order")) && (
+            <p className="faint" data-testid="order-not-on-page">
+              Order <span className="mono">{params.get("order")}</span> is not on this page.
+            </p>
+          )}
           <OrdersTable orders={orders.data.items} decimals={decimals} focus={params.get("order")} />
           <Pager
             offset={offset}

@@ -87,7 +87,7 @@ export default function TradeDetailPage() {
         </Link>
         <span>/</span> <span className="mono">{trade.trade_id.slice(0, 12)}</span>
         <span>·</span>
-        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/orders?symbol=${encodeURIComponent(trade.symbol)}`} data-testid="to-orders">
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/orders`} data-testid="to-orders">
           Orders
         </Link>
       </div>

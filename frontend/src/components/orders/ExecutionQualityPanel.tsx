@@ -52,7 +52,7 @@ export function ExecutionQualityPanel({ runId, symbols }: { runId: string; symbo
   );
   // A server without the execution-quality read: the dashboard goes without the panel.
   if (!serverOffers("/api/runs/{run_id}/execution-quality") || (quality.isError && notOffered(quality.error))) return null;
-  const ordersHref = (filter: string) => `/runs/${encodeURIComponent(runId)}/orders?${filter}${symbol ? `&symbol=${encodeURIComponent(symbol)}` : ""}`;
+  const ordersHref = (filter: string) => `/runs/${encodeURIComponent(runId)}/orders?${filter}`;
 
   return (
     <section className="panel" style={{ marginTop: 12 }} aria-labelledby="execq-title" data-testid="execution-quality">
