@@ -68,7 +68,9 @@ def test_orders_page_filters_and_links(page, sqlite_server, results_dir) -> None
     assert _row(page, "O2").count() == 1
     assert "status=CANCELED" in page.url
     page.get_by_role("group", name="status").get_by_role("button", name="all", exact=True).click()
-    page.get_by_role("group", name="order_type").get_by_role("button", name="stop", exact=True).click()
+    page.get_by_role("group", name="order_type").get_by_role(
+        "button", name="stop", exact=True
+    ).click()
     page.wait_for_function(
         "document.querySelectorAll('[data-testid=orders-table] tbody tr').length === 1"
     )

@@ -16,6 +16,25 @@ export function findingsSummary(findings: readonly Pick<Finding, "severity">[]):
   return parts.length ? parts.join(", ") : "no finding";
 }
 
+/**
+ * A verdict the run list gives (`quality_verdict`), linking to the findings; nothing for a
+ * run not assessed yet or a server that gives none.
+ */
+export function VerdictBadge({ runId, verdict }: { runId: string; verdict: Verdict | null | undefined }) {
+  if (!verdict) return null;
+  return (
+    <Link
+      to={`/runs/${encodeURIComponent(runId)}/quality`}
+      className={`badge ${TONE[verdict]}`}
+      data-testid="quality-badge"
+      data-verdict={verdict}
+      title="Data quality: open the findings"
+    >
+      {verdict === "clean" ? "data clean" : `data ${verdict}`}
+    </Link>
+  );
+}
+
 /** The run's data-quality verdict, linking to its findings. */
 export function QualityBadge({ runId, findings }: { runId: string; findings: readonly Finding[] }) {
   const verdict = qualityVerdict(findings);
