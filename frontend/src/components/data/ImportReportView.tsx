@@ -186,13 +186,25 @@ export function changedFields(c: ConflictRecord): string[] {
 type FullReport = Required<Omit<ImportReport, "affected">>;
 
 /**
- * The data-quality findings the file produces, per run: a list (one run) or an object keyed
- * by run id. Null when the report carries none (a server without the checks).
+ * The data-quality findings the file would produce, per run: a dry run's report lists them,
+ * each with its `run_id` (or, keyed by run, as an object). Null when the report carries
+ * none (an import that wrote its data: the run's own findings page shows them).
  */
 export function reportFindings(r: ImportReport): { runId: string | null; findings: Finding[] }[] | null {
   const raw = (r as { findings?: unknown }).findings;
-  if (Array.isArray(raw)) return [{ runId: r.run_ids?.length === 1 ? (r.run_ids[0] ?? null) : null, findings: raw as Finding[] }];
-  if (raw && typeof raw === "object") {
+  const verdict = (r as { verdict?: unknown }).verdict;
+  if (raw == null || (verdict == null && r.status !== "dry_run")) return null;
+  if (Array.isArray(raw)) {
+    const only = r.run_ids?.length === 1 ? (r.run_ids[0] ?? null) : null;
+    const groups = new Map<string | null, Finding[]>();
+    for (const f of raw as (Finding & { run_id?: string })[]) {
+      const runId = f.run_id ?? only;
+      groups.set(runId, [...(groups.get(runId) ?? []), f]);
+    }
+    if (groups.size === 0) return [{ runId: only, findings: [] }];
+    return [...groups].map(([runId, findings]) => ({ runId, findings }));
+  }
+  if (typeof raw === "object") {
     return Object.entries(raw as Record<string, Finding[]>).map(([runId, findings]) => ({ runId, findings }));
   }
   return null;

@@ -42,11 +42,23 @@ describe("findingsSummary", () => {
 
 describe("reportFindings", () => {
   const base = { status: "dry_run", source: "upload", duration_seconds: 0 } as ImportReport;
-  it("is null when the report carries no findings", () => {
+  it("is null when the report carries no findings, or wrote its data", () => {
     expect(reportFindings(base)).toBeNull();
+    expect(reportFindings({ ...base, status: "succeeded", findings: [] } as ImportReport)).toBeNull();
   });
-  it("takes a list for the report's one run, or an object by run", () => {
-    expect(reportFindings({ ...base, run_ids: ["r1"], findings } as ImportReport)).toEqual([{ runId: "r1", findings }]);
+  it("groups a dry run's findings by their run", () => {
+    const [a, b] = findings;
+    expect(
+      reportFindings({ ...base, run_ids: ["r1", "r2"], findings: [{ ...a, run_id: "r1" }, { ...b, run_id: "r2" }] } as ImportReport),
+    ).toEqual([
+      { runId: "r1", findings: [{ ...a, run_id: "r1" }] },
+      { runId: "r2", findings: [{ ...b, run_id: "r2" }] },
+    ]);
+  });
+  it("says a clean dry run is clean, and takes an object by run", () => {
+    expect(reportFindings({ ...base, run_ids: ["r1"], findings: [], verdict: "clean" } as ImportReport)).toEqual([
+      { runId: "r1", findings: [] },
+    ]);
     expect(reportFindings({ ...base, findings: { r2: findings } } as ImportReport)).toEqual([{ runId: "r2", findings }]);
   });
 });
