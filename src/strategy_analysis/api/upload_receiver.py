@@ -20,7 +20,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import ParseError
 from python_multipart.multipart import parse_options_header
 
-from ..services.file_kinds import (
+from ..ingest.file_kinds import (
     GZIP_MAGIC,
     SQLITE_HEADER,
     FileKind,

@@ -3,10 +3,7 @@ the error of one the database failed to store."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .report import ImportReport
+from .report import ImportReport
 
 
 class ExportFileError(ValueError):

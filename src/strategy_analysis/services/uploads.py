@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..ingest.errors import BatchFormatError, ExportFileError
+from ..ingest.file_kinds import FileKind
 from ..ingest.report import ImportReport
 from ..jobs import queue
-from .file_kinds import FileKind
 from .imports_query import succeeded_import_with_sha256
 
 log = logging.getLogger(__name__)
