@@ -31,6 +31,7 @@ from ..db.models import (
     TradeTag,
 )
 from ..db.partitions_postgres import drop_own_partition
+from ..errors import NotFoundError
 from ..events import EventBus
 from ..trades.run_lock import RunLocks, run_lock
 
@@ -46,8 +47,8 @@ _RUN_ROWS = (TradeTag, TradeNote, RunTag, Trade, RunStatistics, AnalysisFailure)
 _PARTITIONED = (Order, Execution)
 
 
-class UnknownRunError(LookupError):
-    pass
+class UnknownRunError(NotFoundError, LookupError):
+    """No run with the id asked for."""
 
 
 @dataclass
