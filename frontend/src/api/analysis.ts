@@ -71,22 +71,11 @@ export interface Finding {
 
 export interface Quality {
   findings: Finding[];
+  verdict?: Verdict;
 }
 
 /** A row keyed by what it groups on, whichever name the answer gives the key. */
 export type Keyed<T> = T & { key: string };
-
-// The generated client only knows the paths of schema.d.ts; these reads take the same
-// client untyped and declare their answers above.
-type UntypedGet = (
-  path: string,
-  init: { params: { path?: Record<string, string>; query?: Record<string, unknown> } },
-) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-const get = (api as unknown as { GET: UntypedGet }).GET;
-
-function runGet<T>(runId: string, tail: string, query: Record<string, unknown> = {}): Promise<T> {
-  return unwrap(get(`/api/runs/{run_id}/${tail}`, { params: { path: { run_id: runId }, query } })) as Promise<T>;
-}
 
 export function useOrders(runId: string, query: OrderQuery, enabled = true) {
   return useQuery({
@@ -112,7 +101,11 @@ export function useExecutionQuality(runId: string, symbol?: string) {
   return useQuery({
     queryKey: ["run", runId, "execution-quality", symbol ?? null],
     queryFn: async () =>
-      normalizeExecutionQuality(await runGet<Record<string, unknown>>(runId, "execution-quality", { symbol })),
+      normalizeExecutionQuality(
+        await unwrap(
+          api.GET("/api/runs/{run_id}/execution-quality", { params: { path: { run_id: runId }, query: { symbol } } }),
+        ),
+      ),
     placeholderData: keepPreviousData,
     enabled: serverOffers("/api/runs/{run_id}/execution-quality"),
     retry: (failures: number, error: unknown) => !notOffered(error) && failures < 3,
@@ -122,7 +115,8 @@ export function useExecutionQuality(runId: string, symbol?: string) {
 export function useQuality(runId: string, enabled = true) {
   return useQuery({
     queryKey: ["run", runId, "quality"],
-    queryFn: () => runGet<Quality>(runId, "quality"),
+    queryFn: (): Promise<Quality> =>
+      unwrap(api.GET("/api/runs/{run_id}/quality", { params: { path: { run_id: runId } } })),
     enabled: enabled && runId !== "" && serverOffers("/api/runs/{run_id}/quality"),
     retry: (failures: number, error: unknown) => !notOffered(error) && failures < 3,
     staleTime: 30_000,
@@ -148,7 +142,8 @@ export function keyedRows<T>(value: unknown): Keyed<T>[] {
   return [];
 }
 
-export function normalizeExecutionQuality(raw: Record<string, unknown>): ExecutionQuality {
+export function normalizeExecutionQuality(answer: object): ExecutionQuality {
+  const raw = answer as Record<string, unknown>;
   const ttf = (raw.time_to_fill ?? {}) as ExecutionQuality["time_to_fill"];
   return {
     by_status: keyedRows<QuantityRow>(raw.by_status),

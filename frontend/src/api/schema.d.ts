@@ -280,6 +280,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/execution-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fill ratios, slippage, time to fill and liquidity of the run's orders
+         * @description analytics.md "Orders and execution quality", over the whole run or one `symbol`'s orders and executions. Computed by each rebuild of the run's trades.
+         */
+        get: operations["runs-execution-quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Data-quality findings and verdict of the run
+         * @description Every check of analytics.md "Data quality" that found something, with the number of records and up to 20 of their keys; the verdict is `errors` when a finding is an error, else `warnings` when one is a warning, else `clean`. Checked by each rebuild of the run's trades (after each import and stream batch).
+         */
+        get: operations["runs-quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trades": {
         parameters: {
             query?: never;
@@ -664,6 +704,166 @@ export interface components {
              * @description The fill's order's type; null when the order is unknown
              */
             order_type?: string | null;
+        };
+        /**
+         * ExecutionQuality
+         * @example {
+         *       "by_order_type": [
+         *         {
+         *           "count": 2,
+         *           "fill_ratio": 0.5,
+         *           "filled_quantity": 1,
+         *           "order_type": "LIMIT",
+         *           "ordered_quantity": 2
+         *         },
+         *         {
+         *           "count": 1,
+         *           "fill_ratio": 1,
+         *           "filled_quantity": 1,
+         *           "order_type": "MARKET",
+         *           "ordered_quantity": 1
+         *         }
+         *       ],
+         *       "by_status": [
+         *         {
+         *           "count": 1,
+         *           "fill_ratio": 0,
+         *           "filled_quantity": 0,
+         *           "ordered_quantity": 1,
+         *           "status": "CANCELED"
+         *         },
+         *         {
+         *           "count": 2,
+         *           "fill_ratio": 1,
+         *           "filled_quantity": 2,
+         *           "ordered_quantity": 2,
+         *           "status": "FILLED"
+         *         }
+         *       ],
+         *       "executions": 2,
+         *       "liquidity": [
+         *         {
+         *           "executions": 2,
+         *           "fees": 4.2,
+         *           "liquidity_flag": "TAKER",
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "orders": 3,
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "slippage": [
+         *         {
+         *           "executions": 1,
+         *           "order_type": "LIMIT",
+         *           "slippage_mean": -12.5,
+         *           "slippage_points_mean": -0.25,
+         *           "slippage_points_total": -0.25,
+         *           "slippage_total": -12.5
+         *         }
+         *       ],
+         *       "symbols": [
+         *         "ES 12-25"
+         *       ],
+         *       "time_to_fill": {
+         *         "median_seconds": 1.5,
+         *         "orders": 2,
+         *         "p95_seconds": 2.85
+         *       },
+         *       "updated_at": "2025-01-06T22:01:02Z"
+         *     }
+         */
+        ExecutionQuality: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Symbol
+             * @description The symbol asked for; null: the whole run
+             */
+            symbol: string | null;
+            /**
+             * Symbols
+             * @description The symbols of the run's orders and executions
+             */
+            symbols: string[];
+            /**
+             * Updated At
+             * @description When the rebuild computed these; null: computed for this answer
+             */
+            updated_at: string | null;
+            /** Orders */
+            orders: number;
+            /** Executions */
+            executions: number;
+            /** By Status */
+            by_status: components["schemas"]["FillRatioByStatus"][];
+            /** By Order Type */
+            by_order_type: components["schemas"]["FillRatioByOrderType"][];
+            /**
+             * Slippage
+             * @description Per order type with at least one execution that has a reference price
+             */
+            slippage: components["schemas"]["SlippageRow"][];
+            time_to_fill: components["schemas"]["TimeToFill"];
+            /**
+             * Liquidity
+             * @description Every execution, by liquidity flag
+             */
+            liquidity: components["schemas"]["LiquidityRow"][];
+        };
+        /** FillRatioByOrderType */
+        FillRatioByOrderType: {
+            /** Order Type */
+            order_type: string;
+            /** Count */
+            count: number;
+            /** Ordered Quantity */
+            ordered_quantity: number;
+            /** Filled Quantity */
+            filled_quantity: number;
+            /** Fill Ratio */
+            fill_ratio: number | null;
+        };
+        /** FillRatioByStatus */
+        FillRatioByStatus: {
+            /** Status */
+            status: string;
+            /** Count */
+            count: number;
+            /** Ordered Quantity */
+            ordered_quantity: number;
+            /**
+             * Filled Quantity
+             * @description Quantity of the executions naming these orders
+             */
+            filled_quantity: number;
+            /**
+             * Fill Ratio
+             * @description filled / ordered quantity
+             */
+            fill_ratio: number | null;
+        };
+        /** Finding */
+        Finding: {
+            /**
+             * Check
+             * @enum {string}
+             */
+            check: "point_value_missing" | "reconciliation_mismatch" | "fill_outside_bar" | "execution_without_order" | "overfilled_order" | "order_left_working" | "open_at_end" | "bar_gap" | "no_bars";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "info";
+            /**
+             * Count
+             * @description Records concerned: symbols, executions, orders, trades, gaps
+             */
+            count: number;
+            /**
+             * Examples
+             * @description Up to 20 of their keys: symbol, execution_id, order_id, trade_id, the gap's start (ISO 8601 UTC); the run_id for a reconciliation mismatch
+             */
+            examples: string[];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1080,6 +1280,12 @@ export interface components {
             duplicate_of?: number | null;
             /** Warnings */
             warnings?: string[];
+            /** Findings */
+            findings?: {
+                [key: string]: unknown;
+            }[];
+            /** Verdict */
+            verdict?: string | null;
         };
         /**
          * InstrumentIn
@@ -1257,6 +1463,20 @@ export interface components {
             error: string | null;
             /** Import Id */
             import_id: number | null;
+        };
+        /** LiquidityRow */
+        LiquidityRow: {
+            /**
+             * Liquidity Flag
+             * @description As written; UNKNOWN when blank
+             */
+            liquidity_flag: string;
+            /** Executions */
+            executions: number;
+            /** Quantity */
+            quantity: number;
+            /** Fees */
+            fees: number;
         };
         /**
          * OrderOut
@@ -1570,6 +1790,7 @@ export interface components {
          *         "ratio": 3
          *       },
          *       "point_value_missing": [],
+         *       "quality_verdict": "warnings",
          *       "reported_net_pnl": 1520.5,
          *       "reported_trade_count": 42,
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1677,6 +1898,11 @@ export interface components {
              * @description Symbols the run traded that have no instrument: their PnL used point value 1 until one is set (PUT /api/instruments/{symbol})
              */
             point_value_missing: string[];
+            /**
+             * Quality Verdict
+             * @description The data-quality verdict (GET /api/runs/{run_id}/quality): `errors` when a finding is an error, else `warnings` when one is a warning, else `clean` (info findings leave a run clean); null until a rebuild assessed the run
+             */
+            quality_verdict?: ("clean" | "warnings" | "errors") | null;
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
             /**
@@ -1739,6 +1965,7 @@ export interface components {
          *             "ratio": 3
          *           },
          *           "point_value_missing": [],
+         *           "quality_verdict": "warnings",
          *           "reported_net_pnl": 1520.5,
          *           "reported_trade_count": 42,
          *           "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1817,6 +2044,43 @@ export interface components {
             tags?: string[] | null;
         };
         /**
+         * RunQualityOut
+         * @example {
+         *       "findings": [
+         *         {
+         *           "check": "execution_without_order",
+         *           "count": 1,
+         *           "examples": [
+         *             "e-1001"
+         *           ],
+         *           "severity": "warning"
+         *         }
+         *       ],
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "updated_at": "2025-01-06T22:01:02Z",
+         *       "verdict": "warnings"
+         *     }
+         */
+        RunQualityOut: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "clean" | "warnings" | "errors";
+            /**
+             * Updated At
+             * @description When the rebuild checked the run; null: checked for this answer
+             */
+            updated_at: string | null;
+            /**
+             * Findings
+             * @description In the contract's order of checks
+             */
+            findings: components["schemas"]["Finding"][];
+        };
+        /**
          * RunStatisticsOut
          * @example {
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1857,6 +2121,30 @@ export interface components {
             percent_profitable?: number | null;
             /** Max Drawdown */
             max_drawdown?: number | null;
+        };
+        /** SlippageRow */
+        SlippageRow: {
+            /** Order Type */
+            order_type: string;
+            /**
+             * Executions
+             * @description Executions whose order has a reference price
+             */
+            executions: number;
+            /**
+             * Slippage Points Total
+             * @description Positive: filled worse than asked
+             */
+            slippage_points_total: number;
+            /** Slippage Points Mean */
+            slippage_points_mean: number;
+            /**
+             * Slippage Total
+             * @description In currency: points x quantity x point value
+             */
+            slippage_total: number;
+            /** Slippage Mean */
+            slippage_mean: number;
         };
         /**
          * Statistics
@@ -2017,6 +2305,18 @@ export interface components {
              * @default 0
              */
             conflicts: number;
+        };
+        /** TimeToFill */
+        TimeToFill: {
+            /**
+             * Orders
+             * @description Orders with at least one execution
+             */
+            orders: number;
+            /** Median Seconds */
+            median_seconds: number | null;
+            /** P95 Seconds */
+            p95_seconds: number | null;
         };
         /**
          * TradeAnnotation
@@ -3651,6 +3951,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-execution-quality": {
+        parameters: {
+            query?: {
+                /** @description Only this symbol's */
+                symbol?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionQuality"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunQualityOut"];
                 };
             };
             /** @description Not found */

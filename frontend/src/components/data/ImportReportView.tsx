@@ -183,7 +183,7 @@ export function changedFields(c: ConflictRecord): string[] {
   return out;
 }
 
-type FullReport = Required<Omit<ImportReport, "affected">>;
+type FullReport = Required<Omit<ImportReport, "affected" | "findings" | "verdict">>;
 
 /**
  * The data-quality findings the file would produce, per run: a dry run's report lists them,

@@ -59,6 +59,6 @@ describe("reportFindings", () => {
     expect(reportFindings({ ...base, run_ids: ["r1"], findings: [], verdict: "clean" } as ImportReport)).toEqual([
       { runId: "r1", findings: [] },
     ]);
-    expect(reportFindings({ ...base, findings: { r2: findings } } as ImportReport)).toEqual([{ runId: "r2", findings }]);
+    expect(reportFindings({ ...base, findings: { r2: findings } } as unknown as ImportReport)).toEqual([{ runId: "r2", findings }]);
   });
 });
