@@ -112,3 +112,24 @@ def test_bad_breakdowns_are_422(demo_run, params, needle):
     client, run_id, _ = demo_run
     response = client.get(f"/api/runs/{run_id}/breakdown", params=params)
     assert response.status_code == 422 and needle in response.json()["detail"]
+
+
+def test_monte_carlo_is_reproducible_and_checks_its_parameters(demo_run):
+    client, run_id, stored = demo_run
+    url = f"/api/runs/{run_id}/monte-carlo"
+    first = client.get(url, params={"simulations": 300, "seed": 7}).json()
+    assert client.get(url, params={"simulations": 300, "seed": 7}).json() == first
+    assert (first["simulations"], first["seed"], first["trades"]) == (
+        300,
+        7,
+        stored["total_trades"],
+    )
+    assert first["net_profit"]["p5"] <= first["net_profit"]["p50"] <= first["net_profit"]["p95"]
+    assert 0.0 <= first["probability_of_profit"] <= 1.0
+    default = client.get(url).json()
+    assert (default["simulations"], default["seed"]) == (1000, 1)
+    short = client.get(url, params={"side": "short", "simulations": 50}).json()
+    assert short["trades"] < stored["total_trades"]
+    for params in ({"simulations": 0}, {"simulations": 10_001}, {"seed": -1}):
+        bad = client.get(url, params=params)
+        assert bad.status_code == 422 and next(iter(params)) in bad.json()["detail"]

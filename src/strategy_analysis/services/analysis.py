@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select, text
 
 from ..db.models import RunStatistics
 from ..trades.breakdowns import breakdown
+from ..trades.monte_carlo import monte_carlo
 from ..trades.pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row
 from ..trades.reading import copy_out
 from ..trades.sql_time import micros_expression
@@ -242,3 +243,22 @@ def run_breakdown(
     if trades is None:
         return []
     return breakdown(trades.subset(side, symbol, account), by, zone)
+
+
+def run_monte_carlo(
+    conn: Connection,
+    cache: AnalysisCache,
+    run_id: str,
+    simulations: int,
+    seed: int,
+    *,
+    side: str | None = None,
+    symbol: str | None = None,
+    account: str | None = None,
+) -> dict[str, Any]:
+    """Monte Carlo over the subset's closed trades in the statistics' order."""
+    _, _, trades = run_trades(conn, cache, run_id)
+    if trades is None:
+        trades = AnalysisTrades.empty()
+    closed = trades.subset(side, symbol, account).closed_in_order()
+    return monte_carlo(closed.pnl_net, simulations=simulations, seed=seed)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Path, Query
 
 from ...services import analysis, runs_query
+from ...trades.monte_carlo import DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS
 from ..analysis_params import AnalysisCacheDep, SubsetDep
 from ..deps import SessionDep
 from ..errors import NotFoundError, UnprocessableError
-from ..params import StoredRunId
-from ..schemas.analysis import Breakdown, BreakdownBy
+from ..params import MAX_INT64, StoredRunId
+from ..schemas.analysis import Breakdown, BreakdownBy, MonteCarlo
 from ..schemas.common import error_responses
 
 router = APIRouter(tags=["analysis"])
@@ -51,6 +52,35 @@ def get_breakdown(
     return Breakdown.model_validate(
         {"run_id": run_id, "by": by, "tz": tz, "subset": subset.values, "rows": rows}
     )
+
+
+@router.get(
+    "/api/runs/{run_id}/monte-carlo",
+    operation_id="analysis-monte-carlo",
+    summary="Monte Carlo of the run's closed trades",
+    description='analytics.md "Monte Carlo": `simulations` resamplings (with '
+    "replacement, `numpy.random.default_rng(seed)`) of the closed trades' net PnL; the "
+    "5th to 95th percentiles of net profit and max drawdown and the probability of a "
+    "profit. The same seed gives the same answer.",
+    responses=error_responses(404, 422, 503),
+)
+def get_monte_carlo(
+    session: SessionDep,
+    cache: AnalysisCacheDep,
+    run_id: RunIdPath,
+    subset: SubsetDep,
+    simulations: Annotated[
+        int, Query(ge=1, le=MAX_SIMULATIONS, description="Simulated runs")
+    ] = DEFAULT_SIMULATIONS,
+    seed: Annotated[int, Query(ge=0, le=MAX_INT64, description="The generator's seed")] = (
+        DEFAULT_SEED
+    ),
+) -> MonteCarlo:
+    _require_run(session, run_id)
+    result = analysis.run_monte_carlo(
+        session.connection(), cache, run_id, simulations, seed, **subset.values
+    )
+    return MonteCarlo.model_validate({"run_id": run_id, "subset": subset.values, **result})
 
 
 def setup(app: FastAPI) -> None:

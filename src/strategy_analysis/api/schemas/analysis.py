@@ -60,3 +60,45 @@ class Breakdown(BaseModel):
     tz: str
     subset: Subset
     rows: list[BreakdownRow]
+
+
+class Percentiles(CleanNumbers):
+    p5: float
+    p25: float
+    p50: float
+    p75: float
+    p95: float
+
+
+class MonteCarlo(BaseModel):
+    """analytics.md "Monte Carlo": percentiles over the simulated runs; null with no trade."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "run_id": "run-1",
+                    "subset": {"side": None, "symbol": None, "account": None},
+                    "simulations": 1000,
+                    "seed": 1,
+                    "trades": 250,
+                    "net_profit": {"p5": -800.0, "p25": 400.0, "p50": 1250.0,
+                                   "p75": 2100.0, "p95": 3300.0},
+                    "max_drawdown": {"p5": -2400.0, "p25": -1500.0, "p50": -1100.0,
+                                     "p75": -800.0, "p95": -500.0},
+                    "probability_of_profit": 0.62,
+                }
+            ]
+        }
+    )  # fmt: skip
+
+    run_id: str
+    subset: Subset
+    simulations: int
+    seed: int
+    trades: int = Field(description="Closed trades drawn from (total_trades of the subset)")
+    net_profit: Percentiles | None
+    max_drawdown: Percentiles | None
+    probability_of_profit: float | None = Field(
+        description="Fraction (0..1) of simulated runs with net profit > 0"
+    )
