@@ -5,7 +5,7 @@ and "Data quality"). Runs rebuilt before this revision have no row (their verdic
 as null) until their next rebuild (``python cli.py rebuild``).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-06 01:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from strategy_analysis.db.types import JsonDocument, UtcDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -192,7 +192,7 @@ export interface paths {
         };
         /**
          * Run statistics
-         * @description Every statistic of analytics.md over the run's closed trades, with the reconciliation against the strategy's own figures. Null until trades are built.
+         * @description Every statistic of analytics.md (both tables: the run statistics and the risk and time set) over the run's closed trades, or over the subset `side`, `symbol` and `account` name. The whole run's carry the reconciliation against the strategy's own figures. Null until trades are built.
          */
         get: operations["runs-stats"];
         put?: never;
@@ -252,6 +252,66 @@ export interface paths {
          * @description For the scatter charts: all closed trades, or at most `points` of them per chart chosen to draw alike (the extremes always among them).
          */
         get: operations["runs-excursions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Closed trades grouped by a key
+         * @description analytics.md "Breakdowns": rows per key of `by` (exit time's day, ISO week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration bucket), in key order, keys without trades left out. Time keys are local to `tz` (UTC, or an IANA name such as `America/New_York`, daylight saving time included).
+         */
+        get: operations["analysis-breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/monte-carlo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monte Carlo of the run's closed trades
+         * @description analytics.md "Monte Carlo": `simulations` resamplings (with replacement, `numpy.random.default_rng(seed)`) of the closed trades' net PnL; the 5th to 95th percentiles of net profit and max drawdown and the probability of a profit. The same seed gives the same answer.
+         */
+        get: operations["analysis-monte-carlo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Several runs side by side
+         * @description 2 to 6 runs (`run_id` repeated), each with its statistics (both analytics.md tables) and its equity and drawdown curve, to overlay on one time axis.
+         */
+        get: operations["analysis-compare"];
         put?: never;
         post?: never;
         delete?: never;
@@ -329,7 +389,7 @@ export interface paths {
         };
         /**
          * List trades
-         * @description Round-trip trades (analytics.md), filtered, sorted and paginated. `sort` is a field name, with a leading `-` for descending (default `entry_time`). `from`/`to` select by entry time: `from` <= entry_time < `to`.
+         * @description Round-trip trades (analytics.md), filtered, sorted and paginated. `sort` is a field name, with a leading `-` for descending (default `entry_time`). `from`/`to` select by entry time: `from` <= entry_time < `to`. Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a run's page costs the same at any depth.
          */
         get: operations["trades-list"];
         put?: never;
@@ -478,6 +538,104 @@ export interface components {
             close: number;
             /** Volume */
             volume: number;
+        };
+        /**
+         * Breakdown
+         * @example {
+         *       "by": "day",
+         *       "rows": [
+         *         {
+         *           "avg_trade": 40,
+         *           "gross_loss": -80,
+         *           "gross_profit": 200,
+         *           "key": "2024-01-02",
+         *           "losing_trades": 1,
+         *           "net_profit": 120,
+         *           "percent_profitable": 66.66666666666667,
+         *           "profit_factor": 2.5,
+         *           "trades": 3,
+         *           "winning_trades": 2
+         *         }
+         *       ],
+         *       "run_id": "run-1",
+         *       "subset": {},
+         *       "tz": "America/New_York"
+         *     }
+         */
+        Breakdown: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
+            /** Tz */
+            tz: string;
+            subset: components["schemas"]["Subset"];
+            /** Rows */
+            rows: components["schemas"]["BreakdownRow"][];
+        };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /**
+             * Key
+             * @description The group's key, a string (hours 0..23, weekdays 1..7)
+             */
+            key: string;
+            /** Trades */
+            trades: number;
+            /** Winning Trades */
+            winning_trades: number;
+            /** Losing Trades */
+            losing_trades: number;
+            /** Net Profit */
+            net_profit: number;
+            /** Gross Profit */
+            gross_profit: number;
+            /** Gross Loss */
+            gross_loss: number;
+            /** Percent Profitable */
+            percent_profitable: number;
+            /**
+             * Profit Factor
+             * @description Null when the group has no loser
+             */
+            profit_factor: number | null;
+            /** Avg Trade */
+            avg_trade: number;
+        };
+        /** ComparedRun */
+        ComparedRun: {
+            /** Run Id */
+            run_id: string;
+            /** Strategy Id */
+            strategy_id: string;
+            /**
+             * Name
+             * @description The user's name for the run; null: none
+             */
+            name: string | null;
+            /**
+             * Updated At
+             * @description Null until the run's trades are built
+             */
+            updated_at: string | null;
+            /** @description Every statistic of both analytics.md tables, as GET /api/runs/{run_id}/stats */
+            statistics: components["schemas"]["Statistics"] | null;
+            /**
+             * Equity
+             * @description Equity and drawdown at each closed trade's exit, from 0 at the first entry (a longer curve keeps `points` of them, its extremes among them)
+             */
+            equity: components["schemas"]["EquityPoint"][];
+        };
+        /** Comparison */
+        Comparison: {
+            /**
+             * Runs
+             * @description In the order the run_ids were given
+             */
+            runs: components["schemas"]["ComparedRun"][];
         };
         /** ConflictOut */
         ConflictOut: {
@@ -1479,6 +1637,53 @@ export interface components {
             fees: number;
         };
         /**
+         * MonteCarlo
+         * @description analytics.md "Monte Carlo": percentiles over the simulated runs; null with no trade.
+         * @example {
+         *       "max_drawdown": {
+         *         "p25": -1500,
+         *         "p5": -2400,
+         *         "p50": -1100,
+         *         "p75": -800,
+         *         "p95": -500
+         *       },
+         *       "net_profit": {
+         *         "p25": 400,
+         *         "p5": -800,
+         *         "p50": 1250,
+         *         "p75": 2100,
+         *         "p95": 3300
+         *       },
+         *       "probability_of_profit": 0.62,
+         *       "run_id": "run-1",
+         *       "seed": 1,
+         *       "simulations": 1000,
+         *       "subset": {},
+         *       "trades": 250
+         *     }
+         */
+        MonteCarlo: {
+            /** Run Id */
+            run_id: string;
+            subset: components["schemas"]["Subset"];
+            /** Simulations */
+            simulations: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Trades
+             * @description Closed trades drawn from (total_trades of the subset)
+             */
+            trades: number;
+            net_profit: components["schemas"]["Percentiles"] | null;
+            max_drawdown: components["schemas"]["Percentiles"] | null;
+            /**
+             * Probability Of Profit
+             * @description Fraction (0..1) of simulated runs with net profit > 0
+             */
+            probability_of_profit: number | null;
+        };
+        /**
          * OrderOut
          * @description An order as exported, with what filled of it.
          * @example {
@@ -1633,6 +1838,19 @@ export interface components {
             run_id: string;
             /** Items */
             items: components["schemas"]["OrderOut"][];
+        };
+        /** Percentiles */
+        Percentiles: {
+            /** P5 */
+            p5: number;
+            /** P25 */
+            p25: number;
+            /** P50 */
+            p50: number;
+            /** P75 */
+            p75: number;
+            /** P95 */
+            p95: number;
         };
         /** PnlBucket */
         PnlBucket: {
@@ -2104,6 +2322,7 @@ export interface components {
              * @description Null until the run's trades are built
              */
             updated_at: string | null;
+            subset?: components["schemas"]["Subset"];
             statistics: components["schemas"]["Statistics"] | null;
         };
         /**
@@ -2213,7 +2432,38 @@ export interface components {
             avg_duration_seconds?: number | null;
             /** Expectancy */
             expectancy?: number | null;
+            /** @description The whole run's against the strategy's own figures; null for a subset */
             reconciliation?: components["schemas"]["Reconciliation"] | null;
+            /** Profit Per Month */
+            profit_per_month?: number | null;
+            /** Monthly Std */
+            monthly_std?: number | null;
+            /** Sharpe Ratio */
+            sharpe_ratio?: number | null;
+            /** Sortino Ratio */
+            sortino_ratio?: number | null;
+            /** Ulcer Index */
+            ulcer_index?: number | null;
+            /** R Squared */
+            r_squared?: number | null;
+            /** Sqn */
+            sqn?: number | null;
+            /** Max Runup */
+            max_runup?: number | null;
+            /** Max Time To Recover Seconds */
+            max_time_to_recover_seconds?: number | null;
+            /** Longest Flat Seconds */
+            longest_flat_seconds?: number | null;
+            /** Time In Market Percent */
+            time_in_market_percent?: number | null;
+            /** Avg Trades Per Day */
+            avg_trades_per_day?: number | null;
+            /** Avg Entry Efficiency */
+            avg_entry_efficiency?: number | null;
+            /** Avg Exit Efficiency */
+            avg_exit_efficiency?: number | null;
+            /** Avg Total Efficiency */
+            avg_total_efficiency?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2249,6 +2499,18 @@ export interface components {
              * @example 2025-01-06T14:30:00.250000Z
              */
             updated_at: string;
+        };
+        /**
+         * Subset
+         * @description The subset of the run's closed trades an answer is over; null: any.
+         */
+        Subset: {
+            /** Side */
+            side?: ("LONG" | "SHORT") | null;
+            /** Symbol */
+            symbol?: string | null;
+            /** Account */
+            account?: string | null;
         };
         /** TableCounts */
         TableCounts: {
@@ -2729,6 +2991,11 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["TradeOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` (same filters and sort) for the page after this one; null on the last page
+             */
+            next_cursor?: string | null;
         };
         /**
          * TradePatch
@@ -3723,7 +3990,14 @@ export interface operations {
     };
     "runs-stats": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The run's id (URL-encoded) */
@@ -3925,6 +4199,180 @@ export interface operations {
             };
         };
     };
+    "analysis-breakdown": {
+        parameters: {
+            query: {
+                /** @description The key to group by */
+                by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
+                /** @description UTC or an IANA time zone */
+                tz?: string;
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Breakdown"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-monte-carlo": {
+        parameters: {
+            query?: {
+                /** @description Simulated runs */
+                simulations?: number;
+                /** @description The generator's seed */
+                seed?: number;
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonteCarlo"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-compare": {
+        parameters: {
+            query: {
+                /** @description A run to compare (repeat it) */
+                run_id: string[];
+                /** @description At most this many points per curve */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "runs-orders": {
         parameters: {
             query?: {
@@ -4092,6 +4540,8 @@ export interface operations {
                 sort?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description The `next_cursor` of the page before, with the same filters and sort: the page after it (`offset` is then ignored) */
+                cursor?: string | null;
                 run_id?: string | null;
                 strategy_id?: string | null;
                 symbol?: string | null;
