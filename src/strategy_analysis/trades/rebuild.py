@@ -95,11 +95,16 @@ class Clock:
 
 
 def store_run_statistics(
-    conn: Connection, run: RunContext, metrics: StoredTradeMetrics, token: str | None = None
+    conn: Connection,
+    run: RunContext,
+    metrics: StoredTradeMetrics,
+    token: str | None = None,
+    *,
+    assess: bool = True,
 ) -> int:
     """Compute and store the run's statistics and equity curve (with the rebuild's
-    ``token``, a new one if None), its execution quality and data-quality findings;
-    its closed trades."""
+    ``token``, a new one if None) and, when ``assess``, its execution quality and
+    data-quality findings; its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -108,8 +113,10 @@ def store_run_statistics(
         "equity_points_total": total + 1 if total else 0,
     }
     store_statistics(conn, run.run_id, document, token)
-    # Through the same connection: the findings see the trades this transaction wrote.
-    store_run_quality(conn, run.run_id, assess_run(conn, run.run_id, statistics["reconciliation"]))
+    if assess:
+        # Through the same connection: the findings see the trades this transaction wrote.
+        document = assess_run(conn, run.run_id, statistics["reconciliation"])
+        store_run_quality(conn, run.run_id, document)
     return len(metrics.closed)
 
 

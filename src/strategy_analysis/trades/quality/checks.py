@@ -17,7 +17,7 @@ import numpy as np
 
 from ..columns import BarColumns
 from ..excursions import bar_ends, timeframe_length_micros
-from .columns import FillColumns, OrderColumns
+from .columns import FillColumns, OrderColumns, categorize
 
 MAX_EXAMPLES = 20
 TERMINAL_STATUSES = ("FILLED", "CANCELED", "REJECTED", "EXPIRED")
@@ -164,7 +164,9 @@ def find_issues(
         found.append(_finding("overfilled_order", len(over), orders.order_id[over]))
 
     if facts.completed:
-        working = np.flatnonzero(~np.isin(orders.status, TERMINAL_STATUSES))
+        status, names = categorize(orders.status)
+        terminal = [i for i, name in enumerate(names) if name in TERMINAL_STATUSES]
+        working = np.flatnonzero(~np.isin(status, terminal))
         if len(working):
             found.append(_finding("order_left_working", len(working), orders.order_id[working]))
         if facts.open_trade_ids:
