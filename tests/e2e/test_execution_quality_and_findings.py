@@ -112,6 +112,7 @@ def test_a_run_with_findings(page, sqlite_server, results_dir) -> None:  # type:
     badge = page.get_by_test_id("dashboard").get_by_test_id("quality-badge")
     badge.wait_for(timeout=TIMEOUT_MS)
     assert badge.get_attribute("data-verdict") == "errors"
+    page.screenshot(path=results_dir / "2-dashboard.png")
     badge.click()
 
     findings = page.get_by_test_id("findings")
@@ -129,7 +130,7 @@ def test_a_run_with_findings(page, sqlite_server, results_dir) -> None:  # type:
     }
     row = findings.locator("tr[data-check=execution_without_order]")
     assert "CX1" in row.inner_text() and row.locator("a").count() == 0
-    page.screenshot(path=results_dir / "2-findings.png", full_page=True)
+    page.screenshot(path=results_dir / "3-findings.png", full_page=True)
 
     findings.locator("tr[data-check=order_left_working]").get_by_role("link", name="C2").click()
     page.get_by_test_id("orders-table").wait_for(timeout=TIMEOUT_MS)
