@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Path, Query
 
 from ...services import annotations, trade_neighbours, trades_query
 from ..deps import EngineDep, SessionDep, WriteAccess
-from ..errors import NotFoundError, UnprocessableError
+from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
@@ -34,12 +34,9 @@ def list_trades(
     limit: Annotated[int, Query(ge=1, le=trades_query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TradePage:
-    try:
-        rows, total = trades_query.list_trades(
-            session.connection(), filters, sort=sort, limit=limit, offset=offset
-        )
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
+    rows, total = trades_query.list_trades(
+        session.connection(), filters, sort=sort, limit=limit, offset=offset
+    )
     rows = annotations.with_trade_annotations(session.connection(), rows)
     return TradePage.model_validate(
         {"items": rows, "total": total, "limit": limit, "offset": offset}
@@ -105,10 +102,7 @@ def get_trade_neighbours(
     trade = trades_query.get_trade_row(conn, trade_id)
     if trade is None:
         raise NotFoundError(f"no trade with id {trade_id!r}")
-    try:
-        prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
+    prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
     return TradeNeighbours(trade_id=trade_id, prev_trade_id=prev_id, next_trade_id=next_id)
 
 
