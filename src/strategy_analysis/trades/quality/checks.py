@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -74,8 +75,12 @@ def _finding(check: str, count: int, examples: Iterable[Any]) -> dict[str, Any]:
 
 
 def iso(micros: Iterable[int]) -> list[str]:
-    values = np.asarray(list(micros), dtype=np.int64).astype("datetime64[us]")
-    return [t + "Z" for t in np.datetime_as_string(values, unit="us").tolist()]
+    """ISO 8601 UTC with a ``Z``, as the API writes times (no fraction when whole)."""
+    found = []
+    for value in micros:
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(value))
+        found.append(moment.isoformat().replace("+00:00", "Z"))
+    return found
 
 
 def _outside_bars(fills: FillColumns, rows: np.ndarray, bars: SymbolBars) -> np.ndarray:
