@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _after_import_hook(engine: Engine, bus: EventBus):  # type: ignore[no-untyped-def]
+def _after_import_hook(engine: Engine, bus: EventBus):
     """The trade rebuild after each import, when the trades package provides it."""
     if importlib.util.find_spec("strategy_analysis.trades.rebuild") is None:
         return None  # STAGING: trade rebuild not written yet
@@ -79,7 +79,7 @@ def _print_outcome(outcome: WatchOutcome) -> None:
     )
 
 
-def _outcome_hook(events: EventBus):  # type: ignore[no-untyped-def]
+def _outcome_hook(events: EventBus):
     def on_outcome(outcome: WatchOutcome) -> None:
         _print_outcome(outcome)
         publish_import_finished(events, outcome.report)

@@ -16,6 +16,7 @@ import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..db.engine import driver_connection
 from .import_records import (
     finish_record,
     read_conflicts,
@@ -63,7 +64,7 @@ def run_in_transaction(
             try:
                 if conn.dialect.name == "sqlite":
                     # Take the write lock now, not halfway through the import.
-                    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                    driver_connection(conn).execute("BEGIN IMMEDIATE")
                 if session is None:
                     import_id = start_record(conn, report, job_id)
                 else:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query
 
-from ...services import annotations, trade_neighbours, trades_query
+from ...services import annotations as user_annotations
+from ...services import trade_neighbours, trades_query
 from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
@@ -37,7 +38,7 @@ def list_trades(
     rows, total = trades_query.list_trades(
         session.connection(), filters, sort=sort, limit=limit, offset=offset
     )
-    rows = annotations.with_trade_annotations(session.connection(), rows)
+    rows = user_annotations.with_trade_annotations(session.connection(), rows)
     return TradePage.model_validate(
         {"items": rows, "total": total, "limit": limit, "offset": offset}
     )
@@ -69,7 +70,7 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     }
     return TradeDetail.model_validate(
         {
-            "trade": annotations.with_trade_annotations(conn, [fields])[0],
+            "trade": user_annotations.with_trade_annotations(conn, [fields])[0],
             "executions": trades_query.trade_executions(conn, trade, lots),
             "lots": lots,
             "bars": bars,
@@ -120,7 +121,7 @@ def patch_trade(
 ) -> TradeAnnotation:
     # Committed before the answer: a 200 means it is stored.
     with engine.begin() as conn:
-        stored = annotations.update_trade(
+        stored = user_annotations.update_trade(
             conn, trade_id, body.model_dump(include=body.model_fields_set)
         )
     if stored is None:
