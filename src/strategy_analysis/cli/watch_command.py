@@ -136,6 +136,6 @@ def _run_until_stopped(watcher: FolderWatcher) -> int:
         return 130
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)  # type: ignore[arg-type]  # getsignal's value, put back
     print("Stopped.", flush=True)
     return 0
