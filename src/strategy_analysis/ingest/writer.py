@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..contract.timestamps import shifted
+from ..db.engine import driver_connection
 from ..db.models import Execution, Run, Strategy, utc_now
 from ..db.types import stored_instant
 from .report import ImportReport, RejectedRecord
@@ -50,7 +51,7 @@ class ImportWriter:
         self.import_id = import_id
         self.report = report
         self.dialect = conn.dialect.name
-        dbapi = conn.connection.driver_connection
+        dbapi = driver_connection(conn)
         self.upsert: PostgresUpsert | SqliteUpsert = (
             PostgresUpsert(dbapi) if self.dialect == "postgresql" else SqliteUpsert(dbapi)
         )
@@ -218,7 +219,7 @@ class ImportWriter:
     def _pipelined(self) -> AbstractContextManager[Any]:
         """PostgreSQL: statements that return no rows go in one round trip."""
         if self.dialect == "postgresql":
-            return self.conn.connection.driver_connection.pipeline()
+            return driver_connection(self.conn).pipeline()
         return nullcontext()
 
     def update_run_times(self, run_id: str) -> None:
@@ -357,7 +358,9 @@ def _strategy_upsert(dialect: str) -> tuple[Any, Any]:
             .on_conflict_do_nothing(index_elements=["strategy_id"])
         )
         # An UPDATE's parameters may not be named like its columns: "new_<column>".
-        keep = {c: func.coalesce(bindparam(f"new_{c}"), table.c[c]) for c in ("name", "version")}
+        keep: dict[str, Any] = {
+            c: func.coalesce(bindparam(f"new_{c}"), table.c[c]) for c in ("name", "version")
+        }
         changed = (
             update(table)
             .where(

@@ -19,6 +19,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, select, text
 
 from ..db.models import Run, RunStatistics
+from ..errors import NotFoundError, UnprocessableError
 from ..trades.breakdowns import breakdown
 from ..trades.monte_carlo import monte_carlo
 from ..trades.pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row
@@ -218,7 +219,7 @@ def run_statistics(
     return updated_at, stats
 
 
-class UnknownTimeZoneError(ValueError):
+class UnknownTimeZoneError(UnprocessableError, ValueError):
     pass
 
 
@@ -271,10 +272,14 @@ def run_monte_carlo(
     return monte_carlo(closed.pnl_net, simulations=simulations, seed=seed)
 
 
-class UnknownRunsError(LookupError):
+class UnknownRunsError(NotFoundError, LookupError):
     def __init__(self, run_ids: list[str]) -> None:
         super().__init__(", ".join(repr(r) for r in run_ids))
         self.run_ids = run_ids
+
+    @property
+    def http_detail(self) -> str:
+        return f"no run with id {self.detail}"
 
 
 def compare_runs(

@@ -45,10 +45,7 @@ def get_breakdown(
     by: Annotated[BreakdownBy, Query(description="The key to group by")],
     tz: Annotated[str, Query(max_length=64, description="UTC or an IANA time zone")] = "UTC",
 ) -> Breakdown:
-    try:
-        zone = analysis.parse_zone(tz)
-    except analysis.UnknownTimeZoneError as exc:
-        raise UnprocessableError(str(exc)) from None
+    zone = analysis.parse_zone(tz)  # UnknownTimeZoneError: 422
     _require_run(session, run_id)
     rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)
     return Breakdown.model_validate(
@@ -108,10 +105,9 @@ def compare(
         )
     if len(set(run_id)) != len(run_id):
         raise UnprocessableError("run_id: each run once")
-    try:
-        runs = analysis.compare_runs(session.connection(), cache, run_id, points)
-    except analysis.UnknownRunsError as exc:
-        raise NotFoundError(f"no run with id {exc}") from None
+    runs = analysis.compare_runs(
+        session.connection(), cache, run_id, points
+    )  # UnknownRunsError: 404
     return Comparison.model_validate({"runs": runs})
 
 

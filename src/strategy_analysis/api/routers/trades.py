@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query
 
-from ...services import annotations, orders_query, trade_neighbours, trade_pages, trades_query
+from ...services import annotations as user_annotations
+from ...services import orders_query, trade_neighbours, trade_pages, trades_query
 from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
@@ -52,7 +53,7 @@ def list_trades(
     page = trade_pages.trade_page(
         session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
     )
-    rows = annotations.with_trade_annotations(session.connection(), page.rows)
+    rows = user_annotations.with_trade_annotations(session.connection(), page.rows)
     return TradePage.model_validate(
         {
             "items": rows,
@@ -91,7 +92,7 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     }
     return TradeDetail.model_validate(
         {
-            "trade": annotations.with_trade_annotations(conn, [fields])[0],
+            "trade": user_annotations.with_trade_annotations(conn, [fields])[0],
             "executions": orders_query.with_fill_signals(
                 conn, trade["run_id"], trades_query.trade_executions(conn, trade, lots)
             ),
@@ -145,7 +146,7 @@ def patch_trade(
 ) -> TradeAnnotation:
     # Committed before the answer: a 200 means it is stored.
     with engine.begin() as conn:
-        stored = annotations.update_trade(
+        stored = user_annotations.update_trade(
             conn, trade_id, body.model_dump(include=body.model_fields_set)
         )
     if stored is None:
