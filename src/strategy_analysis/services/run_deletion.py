@@ -23,9 +23,12 @@ from ..db.models import (
     Execution,
     Order,
     Run,
+    RunQuality,
     RunStatistics,
     RunTag,
     Trade,
+    TradeList,
+    TradeListPosition,
     TradeLot,
     TradeNote,
     TradeTag,
@@ -42,7 +45,16 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
-_RUN_ROWS = (TradeTag, TradeNote, RunTag, Trade, RunStatistics, AnalysisFailure)
+_RUN_ROWS = (
+    TradeTag,
+    TradeNote,
+    RunTag,
+    TradeList,
+    Trade,
+    RunStatistics,
+    RunQuality,
+    AnalysisFailure,
+)
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 
@@ -85,6 +97,15 @@ def delete_run_rows(conn: Connection, run_id: str) -> RunDeletion:
         )
     )
     result.done(TradeLot.__tablename__, lots.rowcount, started)
+    started = time.perf_counter()
+    positions = conn.execute(
+        delete(TradeListPosition).where(
+            TradeListPosition.list_id.in_(
+                select(TradeList.list_id).where(TradeList.run_id == run_id)
+            )
+        )
+    )
+    result.done(TradeListPosition.__tablename__, positions.rowcount, started)
     for model in _RUN_ROWS:
         started = time.perf_counter()
         rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount
