@@ -42,7 +42,7 @@ from .reading import (
 )
 from .run_lock import run_lock
 from .statistics import compute_equity_curve, compute_statistics
-from .writing import large_write_cache, replace_trades, store_statistics
+from .writing import MERGE_MIN_TRADES, large_write_cache, replace_trades, store_statistics
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,10 @@ def rebuild_trades(
     *,
     run_id: str | None = None,
     event_bus: EventBus | None = None,
+    merge_min_trades: int = MERGE_MIN_TRADES,
 ) -> RebuildResult:
     """Rebuild the given (run_id, symbol) pairs; every pair of ``run_id``; or everything.
+    ``merge_min_trades``: see replace_trades.
 
     Pairs of runs that no longer exist are skipped. An unknown ``run_id`` given alone
     raises UnknownRunError. Without pairs, runs that have no executions get their (empty)
@@ -174,7 +176,15 @@ def rebuild_trades(
             log.warning("run %s no longer exists: its trades are not rebuilt", rid)
             continue
         with failures.guard(rid, context.strategy_id, by_run[rid]):
-            _rebuild_run(engine, context, by_run[rid], result, event_bus, whole_run=pairs is None)
+            _rebuild_run(
+                engine,
+                context,
+                by_run[rid],
+                result,
+                event_bus,
+                whole_run=pairs is None,
+                merge_min_trades=merge_min_trades,
+            )
     log.info(result.summary())
     failures.raise_if_any(result)
     return result
@@ -211,6 +221,7 @@ def _rebuild_run(
     event_bus: EventBus | None,
     *,
     whole_run: bool,
+    merge_min_trades: int,
 ) -> None:
     # Held from the first read to the commit: a rebuild that started earlier, on older
     # executions, can never overwrite the result of a later one.
@@ -238,7 +249,7 @@ def _rebuild_run(
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
             with large_write_cache(conn):
-                replace_trades(conn, run.run_id, symbols, built)
+                replace_trades(conn, run.run_id, symbols, built, merge_min_trades)
             clock.lap("write")
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])
