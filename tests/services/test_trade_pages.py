@@ -112,7 +112,7 @@ def test_a_rebuild_makes_the_list_stale(engine, run_id):
     filters = TradeFilters(run_id=run_id)
     key = trade_pages.list_key(filters, "-pnl_net")
     with engine.begin() as conn:
-        first = trade_pages.ensure_list(conn, filters, "-pnl_net", min_trades=0)
+        assert trade_pages.ensure_list(conn, filters, "-pnl_net", min_trades=0) is not None
     # A rebuild changes trades and stores a new token in the same transaction.
     with engine.begin() as conn:
         conn.execute(

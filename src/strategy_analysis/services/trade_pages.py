@@ -30,6 +30,7 @@ from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.engine import Connection
 
 from ..db.models import RunStatistics, Trade, TradeList, TradeListPosition
+from ..errors import UnprocessableError
 from .trade_neighbours import after_in_order
 from .trades_query import (
     TRADE_COLUMNS,
@@ -51,8 +52,8 @@ _TIME_FIELDS = frozenset({"entry_time", "exit_time"})
 _trade_cols = [Trade.__table__.c[name] for name in TRADE_COLUMNS]
 
 
-class CursorError(ValueError):
-    pass
+class CursorError(UnprocessableError, ValueError):
+    """A cursor this server did not give."""
 
 
 @dataclass(frozen=True)

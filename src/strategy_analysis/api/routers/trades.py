@@ -13,7 +13,7 @@ from ...db.errors import is_transient
 from ...services import annotations, trade_neighbours, trade_pages, trades_query
 from ...services.trades_query import TradeFilters
 from ..deps import EngineDep, SessionDep, WriteAccess
-from ..errors import NotFoundError, UnprocessableError
+from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
@@ -52,13 +52,10 @@ def list_trades(
         ),
     ] = None,
 ) -> TradePage:
-    try:
-        _prepare_list(engine, filters, sort)
-        page = trade_pages.trade_page(
-            session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
-        )
-    except (trades_query.SortError, trade_pages.CursorError) as exc:
-        raise UnprocessableError(str(exc)) from None
+    _prepare_list(engine, filters, sort)
+    page = trade_pages.trade_page(
+        session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
+    )
     rows = annotations.with_trade_annotations(session.connection(), page.rows)
     return TradePage.model_validate(
         {
@@ -145,10 +142,7 @@ def get_trade_neighbours(
     trade = trades_query.get_trade_row(conn, trade_id)
     if trade is None:
         raise NotFoundError(f"no trade with id {trade_id!r}")
-    try:
-        prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
+    prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
     return TradeNeighbours(trade_id=trade_id, prev_trade_id=prev_id, next_trade_id=next_id)
 
 
