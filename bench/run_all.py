@@ -19,6 +19,7 @@ BENCHMARKS = (
     "events_bench.py",
     "delete_bench.py",
     "scale_bench.py",
+    "quality_bench.py",
 )
 
 

@@ -192,7 +192,7 @@ export interface paths {
         };
         /**
          * Run statistics
-         * @description Every statistic of analytics.md over the run's closed trades, with the reconciliation against the strategy's own figures. Null until trades are built.
+         * @description Every statistic of analytics.md (both tables: the run statistics and the risk and time set) over the run's closed trades, or over the subset `side`, `symbol` and `account` name. The whole run's carry the reconciliation against the strategy's own figures. Null until trades are built.
          */
         get: operations["runs-stats"];
         put?: never;
@@ -260,6 +260,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Closed trades grouped by a key
+         * @description analytics.md "Breakdowns": rows per key of `by` (exit time's day, ISO week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration bucket), in key order, keys without trades left out. Time keys are local to `tz` (UTC, or an IANA name such as `America/New_York`, daylight saving time included).
+         */
+        get: operations["analysis-breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/monte-carlo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monte Carlo of the run's closed trades
+         * @description analytics.md "Monte Carlo": `simulations` resamplings (with replacement, `numpy.random.default_rng(seed)`) of the closed trades' net PnL; the 5th to 95th percentiles of net profit and max drawdown and the probability of a profit. The same seed gives the same answer.
+         */
+        get: operations["analysis-monte-carlo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Several runs side by side
+         * @description 2 to 6 runs (`run_id` repeated), each with its statistics (both analytics.md tables) and its equity and drawdown curve, to overlay on one time axis.
+         */
+        get: operations["analysis-compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's orders with their fills and trades
+         * @description Every order of the run in submit order, each with `filled_quantity` (the sum of its executions' quantity), its signal name, its executions and the trades they belong to. `status` and `order_type` take the contract's names (NinjaTrader's too).
+         */
+        get: operations["runs-orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/execution-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fill ratios, slippage, time to fill and liquidity of the run's orders
+         * @description analytics.md "Orders and execution quality", over the whole run or one `symbol`'s orders and executions. Computed by each rebuild of the run's trades.
+         */
+        get: operations["runs-execution-quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Data-quality findings and verdict of the run
+         * @description Every check of analytics.md "Data quality" that found something, with the number of records and up to 20 of their keys; the verdict is `errors` when a finding is an error, else `warnings` when one is a warning, else `clean`. Checked by each rebuild of the run's trades (after each import and stream batch).
+         */
+        get: operations["runs-quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trades": {
         parameters: {
             query?: never;
@@ -289,7 +409,7 @@ export interface paths {
         };
         /**
          * One trade with its fills, lot matches and bars
-         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split).
+         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split) and its order's signal name; `orders` are the trade's orders that never filled.
          */
         get: operations["trades-get"];
         put?: never;
@@ -418,6 +538,104 @@ export interface components {
             close: number;
             /** Volume */
             volume: number;
+        };
+        /**
+         * Breakdown
+         * @example {
+         *       "by": "day",
+         *       "rows": [
+         *         {
+         *           "avg_trade": 40,
+         *           "gross_loss": -80,
+         *           "gross_profit": 200,
+         *           "key": "2024-01-02",
+         *           "losing_trades": 1,
+         *           "net_profit": 120,
+         *           "percent_profitable": 66.66666666666667,
+         *           "profit_factor": 2.5,
+         *           "trades": 3,
+         *           "winning_trades": 2
+         *         }
+         *       ],
+         *       "run_id": "run-1",
+         *       "subset": {},
+         *       "tz": "America/New_York"
+         *     }
+         */
+        Breakdown: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
+            /** Tz */
+            tz: string;
+            subset: components["schemas"]["Subset"];
+            /** Rows */
+            rows: components["schemas"]["BreakdownRow"][];
+        };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /**
+             * Key
+             * @description The group's key, a string (hours 0..23, weekdays 1..7)
+             */
+            key: string;
+            /** Trades */
+            trades: number;
+            /** Winning Trades */
+            winning_trades: number;
+            /** Losing Trades */
+            losing_trades: number;
+            /** Net Profit */
+            net_profit: number;
+            /** Gross Profit */
+            gross_profit: number;
+            /** Gross Loss */
+            gross_loss: number;
+            /** Percent Profitable */
+            percent_profitable: number;
+            /**
+             * Profit Factor
+             * @description Null when the group has no loser
+             */
+            profit_factor: number | null;
+            /** Avg Trade */
+            avg_trade: number;
+        };
+        /** ComparedRun */
+        ComparedRun: {
+            /** Run Id */
+            run_id: string;
+            /** Strategy Id */
+            strategy_id: string;
+            /**
+             * Name
+             * @description The user's name for the run; null: none
+             */
+            name: string | null;
+            /**
+             * Updated At
+             * @description Null until the run's trades are built
+             */
+            updated_at: string | null;
+            /** @description Every statistic of both analytics.md tables, as GET /api/runs/{run_id}/stats */
+            statistics: components["schemas"]["Statistics"] | null;
+            /**
+             * Equity
+             * @description Equity and drawdown at each closed trade's exit, from 0 at the first entry (a longer curve keeps `points` of them, its extremes among them)
+             */
+            equity: components["schemas"]["EquityPoint"][];
+        };
+        /** Comparison */
+        Comparison: {
+            /**
+             * Runs
+             * @description In the order the run_ids were given
+             */
+            runs: components["schemas"]["ComparedRun"][];
         };
         /** ConflictOut */
         ConflictOut: {
@@ -634,6 +852,176 @@ export interface components {
              * @description The fee of that part (pro rata by quantity)
              */
             trade_fee: number;
+            /**
+             * Signal
+             * @description The fill's order's `client_tag`, else its `order_id`; null when the order is unknown
+             */
+            signal?: string | null;
+            /**
+             * Order Type
+             * @description The fill's order's type; null when the order is unknown
+             */
+            order_type?: string | null;
+        };
+        /**
+         * ExecutionQuality
+         * @example {
+         *       "by_order_type": [
+         *         {
+         *           "count": 2,
+         *           "fill_ratio": 0.5,
+         *           "filled_quantity": 1,
+         *           "order_type": "LIMIT",
+         *           "ordered_quantity": 2
+         *         },
+         *         {
+         *           "count": 1,
+         *           "fill_ratio": 1,
+         *           "filled_quantity": 1,
+         *           "order_type": "MARKET",
+         *           "ordered_quantity": 1
+         *         }
+         *       ],
+         *       "by_status": [
+         *         {
+         *           "count": 1,
+         *           "fill_ratio": 0,
+         *           "filled_quantity": 0,
+         *           "ordered_quantity": 1,
+         *           "status": "CANCELED"
+         *         },
+         *         {
+         *           "count": 2,
+         *           "fill_ratio": 1,
+         *           "filled_quantity": 2,
+         *           "ordered_quantity": 2,
+         *           "status": "FILLED"
+         *         }
+         *       ],
+         *       "executions": 2,
+         *       "liquidity": [
+         *         {
+         *           "executions": 2,
+         *           "fees": 4.2,
+         *           "liquidity_flag": "TAKER",
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "orders": 3,
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "slippage": [
+         *         {
+         *           "executions": 1,
+         *           "order_type": "LIMIT",
+         *           "slippage_mean": -12.5,
+         *           "slippage_points_mean": -0.25,
+         *           "slippage_points_total": -0.25,
+         *           "slippage_total": -12.5
+         *         }
+         *       ],
+         *       "symbols": [
+         *         "ES 12-25"
+         *       ],
+         *       "time_to_fill": {
+         *         "median_seconds": 1.5,
+         *         "orders": 2,
+         *         "p95_seconds": 2.85
+         *       },
+         *       "updated_at": "2025-01-06T22:01:02Z"
+         *     }
+         */
+        ExecutionQuality: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Symbol
+             * @description The symbol asked for; null: the whole run
+             */
+            symbol: string | null;
+            /**
+             * Symbols
+             * @description The symbols of the run's orders and executions
+             */
+            symbols: string[];
+            /**
+             * Updated At
+             * @description When the rebuild computed these; null: computed for this answer
+             */
+            updated_at: string | null;
+            /** Orders */
+            orders: number;
+            /** Executions */
+            executions: number;
+            /** By Status */
+            by_status: components["schemas"]["FillRatioByStatus"][];
+            /** By Order Type */
+            by_order_type: components["schemas"]["FillRatioByOrderType"][];
+            /**
+             * Slippage
+             * @description Per order type with at least one execution that has a reference price
+             */
+            slippage: components["schemas"]["SlippageRow"][];
+            time_to_fill: components["schemas"]["TimeToFill"];
+            /**
+             * Liquidity
+             * @description Every execution, by liquidity flag
+             */
+            liquidity: components["schemas"]["LiquidityRow"][];
+        };
+        /** FillRatioByOrderType */
+        FillRatioByOrderType: {
+            /** Order Type */
+            order_type: string;
+            /** Count */
+            count: number;
+            /** Ordered Quantity */
+            ordered_quantity: number;
+            /** Filled Quantity */
+            filled_quantity: number;
+            /** Fill Ratio */
+            fill_ratio: number | null;
+        };
+        /** FillRatioByStatus */
+        FillRatioByStatus: {
+            /** Status */
+            status: string;
+            /** Count */
+            count: number;
+            /** Ordered Quantity */
+            ordered_quantity: number;
+            /**
+             * Filled Quantity
+             * @description Quantity of the executions naming these orders
+             */
+            filled_quantity: number;
+            /**
+             * Fill Ratio
+             * @description filled / ordered quantity
+             */
+            fill_ratio: number | null;
+        };
+        /** Finding */
+        Finding: {
+            /**
+             * Check
+             * @enum {string}
+             */
+            check: "point_value_missing" | "reconciliation_mismatch" | "fill_outside_bar" | "execution_without_order" | "overfilled_order" | "order_left_working" | "open_at_end" | "bar_gap" | "no_bars";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "info";
+            /**
+             * Count
+             * @description Records concerned: symbols, executions, orders, trades, gaps
+             */
+            count: number;
+            /**
+             * Examples
+             * @description Up to 20 of their keys: symbol, execution_id, order_id, trade_id, the gap's start (ISO 8601 UTC); the run_id for a reconciliation mismatch
+             */
+            examples: string[];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1050,6 +1438,12 @@ export interface components {
             duplicate_of?: number | null;
             /** Warnings */
             warnings?: string[];
+            /** Findings */
+            findings?: {
+                [key: string]: unknown;
+            }[];
+            /** Verdict */
+            verdict?: string | null;
         };
         /**
          * InstrumentIn
@@ -1228,6 +1622,236 @@ export interface components {
             /** Import Id */
             import_id: number | null;
         };
+        /** LiquidityRow */
+        LiquidityRow: {
+            /**
+             * Liquidity Flag
+             * @description As written; UNKNOWN when blank
+             */
+            liquidity_flag: string;
+            /** Executions */
+            executions: number;
+            /** Quantity */
+            quantity: number;
+            /** Fees */
+            fees: number;
+        };
+        /**
+         * MonteCarlo
+         * @description analytics.md "Monte Carlo": percentiles over the simulated runs; null with no trade.
+         * @example {
+         *       "max_drawdown": {
+         *         "p25": -1500,
+         *         "p5": -2400,
+         *         "p50": -1100,
+         *         "p75": -800,
+         *         "p95": -500
+         *       },
+         *       "net_profit": {
+         *         "p25": 400,
+         *         "p5": -800,
+         *         "p50": 1250,
+         *         "p75": 2100,
+         *         "p95": 3300
+         *       },
+         *       "probability_of_profit": 0.62,
+         *       "run_id": "run-1",
+         *       "seed": 1,
+         *       "simulations": 1000,
+         *       "subset": {},
+         *       "trades": 250
+         *     }
+         */
+        MonteCarlo: {
+            /** Run Id */
+            run_id: string;
+            subset: components["schemas"]["Subset"];
+            /** Simulations */
+            simulations: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Trades
+             * @description Closed trades drawn from (total_trades of the subset)
+             */
+            trades: number;
+            net_profit: components["schemas"]["Percentiles"] | null;
+            max_drawdown: components["schemas"]["Percentiles"] | null;
+            /**
+             * Probability Of Profit
+             * @description Fraction (0..1) of simulated runs with net profit > 0
+             */
+            probability_of_profit: number | null;
+        };
+        /**
+         * OrderOut
+         * @description An order as exported, with what filled of it.
+         * @example {
+         *       "account_id": "Sim101",
+         *       "cancel_reason": "Stop hit first",
+         *       "client_tag": "Profit target",
+         *       "execution_ids": [],
+         *       "fill_count": 0,
+         *       "filled_quantity": 0,
+         *       "order_id": "o-502",
+         *       "order_type": "LIMIT",
+         *       "price": 6016,
+         *       "price_decimals": 2,
+         *       "quantity": 2,
+         *       "side": "SELL",
+         *       "signal": "Profit target",
+         *       "status": "CANCELED",
+         *       "strategy_id": "StackedImbalance",
+         *       "submit_time": "2025-01-06T14:30:00Z",
+         *       "symbol": "ES 12-25",
+         *       "time_in_force": "GTC",
+         *       "trade_ids": []
+         *     }
+         */
+        OrderOut: {
+            /** Order Id */
+            order_id: string;
+            /** Parent Order Id */
+            parent_order_id: string | null;
+            /** Strategy Id */
+            strategy_id: string;
+            /** Account Id */
+            account_id: string;
+            /** Symbol */
+            symbol: string;
+            /** Side */
+            side: string;
+            /** Order Type */
+            order_type: string;
+            /** Time In Force */
+            time_in_force: string;
+            /**
+             * Submit Time
+             * Format: date-time
+             * @example 2025-01-06T14:30:00.250000Z
+             */
+            submit_time: string;
+            /** Price */
+            price: number | null;
+            /** Stop Price */
+            stop_price: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Client Tag */
+            client_tag: string | null;
+            /**
+             * Signal
+             * @description The order's `client_tag`, else its `order_id`
+             */
+            signal: string;
+            /**
+             * Filled Quantity
+             * @description Sum of the quantity of the executions whose `order_id` is this order
+             */
+            filled_quantity: number;
+            /**
+             * Fill Count
+             * @description How many executions name this order
+             */
+            fill_count: number;
+            /**
+             * Average Fill Price
+             * @description Quantity-weighted average price of those executions; null without any
+             */
+            average_fill_price: number | null;
+            /**
+             * First Fill Time
+             * @description The first execution's time
+             */
+            first_fill_time: string | null;
+            /**
+             * Execution Ids
+             * @description The executions of this order in time order (at most 1000)
+             */
+            execution_ids: string[];
+            /**
+             * Trade Ids
+             * @description The trades those executions belong to
+             */
+            trade_ids: string[];
+            /**
+             * Price Decimals
+             * @description Decimals of the symbol's prices
+             */
+            price_decimals: number | null;
+        };
+        /**
+         * OrderPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "account_id": "Sim101",
+         *           "cancel_reason": "Stop hit first",
+         *           "client_tag": "Profit target",
+         *           "execution_ids": [],
+         *           "fill_count": 0,
+         *           "filled_quantity": 0,
+         *           "order_id": "o-502",
+         *           "order_type": "LIMIT",
+         *           "price": 6016,
+         *           "price_decimals": 2,
+         *           "quantity": 2,
+         *           "side": "SELL",
+         *           "signal": "Profit target",
+         *           "status": "CANCELED",
+         *           "strategy_id": "StackedImbalance",
+         *           "submit_time": "2025-01-06T14:30:00Z",
+         *           "symbol": "ES 12-25",
+         *           "time_in_force": "GTC",
+         *           "trade_ids": []
+         *         }
+         *       ],
+         *       "limit": 100,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        OrderPage: {
+            /**
+             * Total
+             * @description Items matching the filters, all pages together
+             * @example 1234
+             */
+            total: number;
+            /**
+             * Limit
+             * @example 100
+             */
+            limit: number;
+            /**
+             * Offset
+             * @example 0
+             */
+            offset: number;
+            /** Run Id */
+            run_id: string;
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+        };
+        /** Percentiles */
+        Percentiles: {
+            /** P5 */
+            p5: number;
+            /** P25 */
+            p25: number;
+            /** P50 */
+            p50: number;
+            /** P75 */
+            p75: number;
+            /** P95 */
+            p95: number;
+        };
         /** PnlBucket */
         PnlBucket: {
             /** Lower */
@@ -1384,6 +2008,7 @@ export interface components {
          *         "ratio": 3
          *       },
          *       "point_value_missing": [],
+         *       "quality_verdict": "warnings",
          *       "reported_net_pnl": 1520.5,
          *       "reported_trade_count": 42,
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1491,6 +2116,11 @@ export interface components {
              * @description Symbols the run traded that have no instrument: their PnL used point value 1 until one is set (PUT /api/instruments/{symbol})
              */
             point_value_missing: string[];
+            /**
+             * Quality Verdict
+             * @description The data-quality verdict (GET /api/runs/{run_id}/quality): `errors` when a finding is an error, else `warnings` when one is a warning, else `clean` (info findings leave a run clean); null until a rebuild assessed the run
+             */
+            quality_verdict?: ("clean" | "warnings" | "errors") | null;
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
             /**
@@ -1553,6 +2183,7 @@ export interface components {
          *             "ratio": 3
          *           },
          *           "point_value_missing": [],
+         *           "quality_verdict": "warnings",
          *           "reported_net_pnl": 1520.5,
          *           "reported_trade_count": 42,
          *           "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1631,6 +2262,43 @@ export interface components {
             tags?: string[] | null;
         };
         /**
+         * RunQualityOut
+         * @example {
+         *       "findings": [
+         *         {
+         *           "check": "execution_without_order",
+         *           "count": 1,
+         *           "examples": [
+         *             "e-1001"
+         *           ],
+         *           "severity": "warning"
+         *         }
+         *       ],
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "updated_at": "2025-01-06T22:01:02Z",
+         *       "verdict": "warnings"
+         *     }
+         */
+        RunQualityOut: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "clean" | "warnings" | "errors";
+            /**
+             * Updated At
+             * @description When the rebuild checked the run; null: checked for this answer
+             */
+            updated_at: string | null;
+            /**
+             * Findings
+             * @description In the contract's order of checks
+             */
+            findings: components["schemas"]["Finding"][];
+        };
+        /**
          * RunStatisticsOut
          * @example {
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1654,6 +2322,7 @@ export interface components {
              * @description Null until the run's trades are built
              */
             updated_at: string | null;
+            subset?: components["schemas"]["Subset"];
             statistics: components["schemas"]["Statistics"] | null;
         };
         /**
@@ -1671,6 +2340,30 @@ export interface components {
             percent_profitable?: number | null;
             /** Max Drawdown */
             max_drawdown?: number | null;
+        };
+        /** SlippageRow */
+        SlippageRow: {
+            /** Order Type */
+            order_type: string;
+            /**
+             * Executions
+             * @description Executions whose order has a reference price
+             */
+            executions: number;
+            /**
+             * Slippage Points Total
+             * @description Positive: filled worse than asked
+             */
+            slippage_points_total: number;
+            /** Slippage Points Mean */
+            slippage_points_mean: number;
+            /**
+             * Slippage Total
+             * @description In currency: points x quantity x point value
+             */
+            slippage_total: number;
+            /** Slippage Mean */
+            slippage_mean: number;
         };
         /**
          * Statistics
@@ -1739,7 +2432,38 @@ export interface components {
             avg_duration_seconds?: number | null;
             /** Expectancy */
             expectancy?: number | null;
+            /** @description The whole run's against the strategy's own figures; null for a subset */
             reconciliation?: components["schemas"]["Reconciliation"] | null;
+            /** Profit Per Month */
+            profit_per_month?: number | null;
+            /** Monthly Std */
+            monthly_std?: number | null;
+            /** Sharpe Ratio */
+            sharpe_ratio?: number | null;
+            /** Sortino Ratio */
+            sortino_ratio?: number | null;
+            /** Ulcer Index */
+            ulcer_index?: number | null;
+            /** R Squared */
+            r_squared?: number | null;
+            /** Sqn */
+            sqn?: number | null;
+            /** Max Runup */
+            max_runup?: number | null;
+            /** Max Time To Recover Seconds */
+            max_time_to_recover_seconds?: number | null;
+            /** Longest Flat Seconds */
+            longest_flat_seconds?: number | null;
+            /** Time In Market Percent */
+            time_in_market_percent?: number | null;
+            /** Avg Trades Per Day */
+            avg_trades_per_day?: number | null;
+            /** Avg Entry Efficiency */
+            avg_entry_efficiency?: number | null;
+            /** Avg Exit Efficiency */
+            avg_exit_efficiency?: number | null;
+            /** Avg Total Efficiency */
+            avg_total_efficiency?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1775,6 +2499,18 @@ export interface components {
              * @example 2025-01-06T14:30:00.250000Z
              */
             updated_at: string;
+        };
+        /**
+         * Subset
+         * @description The subset of the run's closed trades an answer is over; null: any.
+         */
+        Subset: {
+            /** Side */
+            side?: ("LONG" | "SHORT") | null;
+            /** Symbol */
+            symbol?: string | null;
+            /** Account */
+            account?: string | null;
         };
         /** TableCounts */
         TableCounts: {
@@ -1832,6 +2568,18 @@ export interface components {
              */
             conflicts: number;
         };
+        /** TimeToFill */
+        TimeToFill: {
+            /**
+             * Orders
+             * @description Orders with at least one execution
+             */
+            orders: number;
+            /** Median Seconds */
+            median_seconds: number | null;
+            /** P95 Seconds */
+            p95_seconds: number | null;
+        };
         /**
          * TradeAnnotation
          * @description A trade's notes and tags as stored (kept across rebuilds and re-imports).
@@ -1863,6 +2611,7 @@ export interface components {
          *       "executions": [],
          *       "lots": [],
          *       "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *       "orders": [],
          *       "point_value": 50,
          *       "tick_size": 0.25,
          *       "timeframe": "1m",
@@ -1908,6 +2657,11 @@ export interface components {
             executions: components["schemas"]["ExecutionOut"][];
             /** Lots */
             lots: components["schemas"]["TradeLotOut"][];
+            /**
+             * Orders
+             * @description Orders of the trade's account and symbol submitted from its entry to its exit (to the end of the data while open) that never filled: cancelled, rejected or expired limit and stop levels, for the chart
+             */
+            orders?: components["schemas"]["TradeOrderOut"][];
             /**
              * Bars
              * @description Bars of the finest timeframe from a margin before entry to a margin after exit
@@ -1999,6 +2753,39 @@ export interface components {
             prev_trade_id: string | null;
             /** Next Trade Id */
             next_trade_id: string | null;
+        };
+        /**
+         * TradeOrderOut
+         * @description An order of the trade's account and symbol, submitted while the trade was open,
+         *     that never filled (a cancelled target or stop level).
+         */
+        TradeOrderOut: {
+            /** Order Id */
+            order_id: string;
+            /** Side */
+            side: string;
+            /** Order Type */
+            order_type: string;
+            /**
+             * Submit Time
+             * Format: date-time
+             * @example 2025-01-06T14:30:00.250000Z
+             */
+            submit_time: string;
+            /** Price */
+            price: number | null;
+            /** Stop Price */
+            stop_price: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Signal */
+            signal: string;
         };
         /**
          * TradeOut
@@ -3203,7 +3990,14 @@ export interface operations {
     };
     "runs-stats": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The run's id (URL-encoded) */
@@ -3374,6 +4168,340 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExcursionScatter"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-breakdown": {
+        parameters: {
+            query: {
+                /** @description The key to group by */
+                by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
+                /** @description UTC or an IANA time zone */
+                tz?: string;
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Breakdown"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-monte-carlo": {
+        parameters: {
+            query?: {
+                /** @description Simulated runs */
+                simulations?: number;
+                /** @description The generator's seed */
+                seed?: number;
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonteCarlo"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-compare": {
+        parameters: {
+            query: {
+                /** @description A run to compare (repeat it) */
+                run_id: string[];
+                /** @description At most this many points per curve */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-orders": {
+        parameters: {
+            query?: {
+                /** @description e.g. CANCELED */
+                status?: string | null;
+                /** @description e.g. LIMIT */
+                order_type?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-execution-quality": {
+        parameters: {
+            query?: {
+                /** @description Only this symbol's */
+                symbol?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionQuality"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunQualityOut"];
                 };
             };
             /** @description Not found */

@@ -57,6 +57,9 @@ class ImportWriter:
         self.rejected: list[RejectedRecord] = []
         self.affected: set[tuple[str, str]] = set()
         self.point_value_symbols: set[str] = set()
+        # Runs this import closed (RUNNING -> COMPLETED/FAILED): their data-quality checks
+        # of working orders and open trades change, so their trades are rebuilt.
+        self.closed_runs: set[str] = set()
         # Bars inserted or changed: (symbol) -> (first start, last start) of the staged bars.
         self.bar_ranges: dict[str, tuple[datetime, datetime]] = {}
         self.first_time: datetime | None = None
@@ -188,6 +191,12 @@ class ImportWriter:
         }
         # None means "not said by this import": keep what is stored.
         given = tuple(c for c, v in fields.items() if v is not None)
+        if values.status in ("COMPLETED", "FAILED"):
+            stored = self.conn.execute(
+                select(Run.status).where(Run.run_id == values.run_id)
+            ).scalar()
+            if stored == "RUNNING":
+                self.closed_runs.add(values.run_id)
         insert_new, changed = _strategy_upsert(self.dialect)
         with self._pipelined():
             self.conn.execute(insert_new, strategy)
@@ -284,6 +293,11 @@ class ImportWriter:
             runs = self.conn.execute(select(Run.run_id)).scalars().all()
             symbols = sorted(self.point_value_symbols)
             self.affected |= self._traded([(r, symbol) for symbol in symbols for r in runs])
+        for run_id in sorted(self.closed_runs):
+            symbols = self.conn.execute(
+                select(Execution.symbol).where(Execution.run_id == run_id).distinct()
+            ).scalars()
+            self.affected.update((run_id, symbol) for symbol in symbols)
         self.report.affected = sorted(self.affected)
 
 

@@ -23,6 +23,7 @@ from ..db.models import (
     Execution,
     Order,
     Run,
+    RunQuality,
     RunStatistics,
     RunTag,
     Trade,
@@ -44,7 +45,20 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
+<<<<<<< HEAD
 _RUN_ROWS = (TradeTag, TradeNote, RunTag, TradeList, Trade, RunStatistics, AnalysisFailure)
+=======
+_RUN_ROWS = (
+    TradeTag,
+    TradeNote,
+    RunTag,
+    TradeList,
+    Trade,
+    RunStatistics,
+    AnalysisFailure,
+    RunQuality,
+)
+>>>>>>> main
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 

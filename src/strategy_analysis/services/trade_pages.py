@@ -26,9 +26,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+<<<<<<< HEAD
 from sqlalchemy import String, delete, func, insert, literal, select
+=======
+from sqlalchemy import Engine, delete, func, insert, literal, select
+>>>>>>> main
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ..db.errors import is_transient
 from ..db.models import RunStatistics, Trade, TradeList, TradeListPosition
 from ..errors import UnprocessableError
 from .trade_neighbours import after_in_order
@@ -54,6 +60,7 @@ _trade_cols = [Trade.__table__.c[name] for name in TRADE_COLUMNS]
 _MAX_POSITION = 2**31 - 1
 
 
+<<<<<<< HEAD
 def _value_types(field: str) -> tuple[type, ...]:
     """The types a cursor's sort value of ``field`` may have (JSON's true is no number)."""
     if field in _TIME_FIELDS:
@@ -65,6 +72,10 @@ def _value_types(field: str) -> tuple[type, ...]:
 
 class CursorError(UnprocessableError, ValueError):
     """A cursor this server did not give."""
+=======
+class CursorError(UnprocessableError, ValueError):
+    """A cursor this list did not give out (or of other filters or another sort)."""
+>>>>>>> main
 
 
 @dataclass(frozen=True)
@@ -275,3 +286,18 @@ def trade_page(
         last = rows[-1]
         next_cursor = Cursor(offset + limit, last[name], last["trade_id"], total, token).encode()
     return TradePageResult(rows, total, offset, next_cursor)
+
+
+def prepare_list(engine: Engine, filters: TradeFilters, sort: str | None) -> None:
+    """Number the run's list in its own transaction before the page is read; when that
+    fails for a passing reason (a concurrent build, a locked database) this page is read
+    without it."""
+    if list_key(filters, sort) is None:
+        return
+    try:
+        with engine.begin() as conn:
+            ensure_list(conn, filters, sort)
+    except DBAPIError as exc:
+        if not (isinstance(exc, IntegrityError) or is_transient(exc)):
+            raise
+        log.info("trade list of run %s not built now: %s", filters.run_id, exc.orig)

@@ -6,12 +6,8 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ...db.errors import is_transient
-from ...services import annotations, trade_neighbours, trade_pages, trades_query
-from ...services.trades_query import TradeFilters
+from ...services import annotations, orders_query, trade_neighbours, trade_pages, trades_query
 from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
@@ -52,7 +48,11 @@ def list_trades(
         ),
     ] = None,
 ) -> TradePage:
+<<<<<<< HEAD
     _prepare_list(engine, filters, sort)
+=======
+    trade_pages.prepare_list(engine, filters, sort)
+>>>>>>> main
     page = trade_pages.trade_page(
         session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
     )
@@ -68,28 +68,14 @@ def list_trades(
     )
 
 
-def _prepare_list(engine: Engine, filters: TradeFilters, sort: str | None) -> None:
-    """Number the run's list in its own transaction before the page is read; when that
-    fails for a passing reason (a concurrent build, a locked database) this page is read
-    without it."""
-    if trade_pages.list_key(filters, sort) is None:
-        return
-    try:
-        with engine.begin() as conn:
-            trade_pages.ensure_list(conn, filters, sort)
-    except DBAPIError as exc:
-        if not (isinstance(exc, IntegrityError) or is_transient(exc)):
-            raise
-        log.info("trade list of run %s not built now: %s", filters.run_id, exc.orig)
-
-
 @router.get(
     "/{trade_id}",
     operation_id="trades-get",
     summary="One trade with its fills, lot matches and bars",
     description="The bars are of the symbol's finest timeframe, from a margin before the "
     f"entry to a margin after the exit, at most {trades_query.MAX_BARS}. Each fill says the "
-    "part of it that belongs to the trade (a fill that crosses zero is split).",
+    "part of it that belongs to the trade (a fill that crosses zero is split) and its "
+    "order's signal name; `orders` are the trade's orders that never filled.",
     responses=error_responses(404, 422, 503),
 )
 def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeDetail:
@@ -110,8 +96,11 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     return TradeDetail.model_validate(
         {
             "trade": annotations.with_trade_annotations(conn, [fields])[0],
-            "executions": trades_query.trade_executions(conn, trade, lots),
+            "executions": orders_query.with_fill_signals(
+                conn, trade["run_id"], trades_query.trade_executions(conn, trade, lots)
+            ),
             "lots": lots,
+            "orders": orders_query.unfilled_orders_of_trade(conn, trade),
             "bars": bars,
             "timeframe": timeframe,
             "bars_truncated": truncated,

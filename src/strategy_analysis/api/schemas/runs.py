@@ -82,6 +82,7 @@ _RUN_EXAMPLE = {
     "symbols": ["ES 12-25"],
     "trade_tags": ["late entry"],
     "point_value_missing": [],
+    "quality_verdict": "warnings",
     "summary": {
         "total_trades": 42,
         "net_profit": 1520.5,
@@ -130,6 +131,12 @@ class RunOut(BaseModel):
     point_value_missing: list[str] = Field(
         description="Symbols the run traded that have no instrument: their PnL used point "
         "value 1 until one is set (PUT /api/instruments/{symbol})"
+    )
+    quality_verdict: Literal["clean", "warnings", "errors"] | None = Field(
+        default=None,
+        description="The data-quality verdict (GET /api/runs/{run_id}/quality): `errors` "
+        "when a finding is an error, else `warnings` when one is a warning, else `clean` "
+        "(info findings leave a run clean); null until a rebuild assessed the run",
     )
     summary: RunSummary | None = Field(description="Null until the run's trades are built")
     name: str | None = Field(description="The user's name for the run (PATCH); null: none")
@@ -192,7 +199,33 @@ class Statistics(CleanNumbers):
     avg_etd: float | None = None
     avg_duration_seconds: float | None = None
     expectancy: float | None = None
-    reconciliation: Reconciliation | None = None
+    reconciliation: Reconciliation | None = Field(
+        None, description="The whole run's against the strategy's own figures; null for a subset"
+    )
+    # Risk and time statistics (analytics.md)
+    profit_per_month: float | None = None
+    monthly_std: float | None = None
+    sharpe_ratio: float | None = None
+    sortino_ratio: float | None = None
+    ulcer_index: float | None = None
+    r_squared: float | None = None
+    sqn: float | None = None
+    max_runup: float | None = None
+    max_time_to_recover_seconds: float | None = None
+    longest_flat_seconds: float | None = None
+    time_in_market_percent: float | None = None
+    avg_trades_per_day: float | None = None
+    avg_entry_efficiency: float | None = None
+    avg_exit_efficiency: float | None = None
+    avg_total_efficiency: float | None = None
+
+
+class Subset(BaseModel):
+    """The subset of the run's closed trades an answer is over; null: any."""
+
+    side: Literal["LONG", "SHORT"] | None = None
+    symbol: str | None = None
+    account: str | None = None
 
 
 class RunStatisticsOut(BaseModel):
@@ -219,6 +252,7 @@ class RunStatisticsOut(BaseModel):
 
     run_id: str
     updated_at: UtcTime | None = Field(description="Null until the run's trades are built")
+    subset: Subset = Field(default_factory=Subset)
     statistics: Statistics | None
 
 

@@ -1,0 +1,181 @@
+"""GET /api/runs/{run_id}/stats with subsets, over a demo run imported and rebuilt (both
+databases): the whole run's equal the stored statistics, sides add up, bad input is 4xx."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from strategy_analysis.db.models import Run, RunStatistics
+from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.trades.rebuild import after_import_hook
+from strategy_analysis.trades.statistics import STATISTIC_NAMES
+from strategy_analysis.trades.statistics_sets import RISK_STATISTIC_NAMES
+
+from .in_process import app_client, settings_for
+
+
+@pytest.fixture
+def demo_run(engine, database_url, tmp_path):
+    export = tmp_path / "demo.sqlite"
+    write_demo_export(export, executions=1500, seed=3)
+    report = import_export_file(engine, export, after_import=after_import_hook(engine))
+    assert report.status == "succeeded", report.status
+    with engine.connect() as conn:
+        run_id = conn.execute(select(Run.run_id)).scalar_one()
+        stored = conn.execute(
+            select(RunStatistics.statistics).where(RunStatistics.run_id == run_id)
+        ).scalar_one()
+    with app_client(settings_for(database_url, tmp_path)) as client:
+        yield client, run_id, stored["statistics"]
+
+
+def test_whole_run_is_todays_statistics_with_the_risk_set(demo_run):
+    client, run_id, stored = demo_run
+    body = client.get(f"/api/runs/{run_id}/stats").json()
+    assert body["subset"] == {"side": None, "symbol": None, "account": None}
+    stats = body["statistics"]
+    assert set(STATISTIC_NAMES) | set(RISK_STATISTIC_NAMES) <= set(stats)
+    for name in STATISTIC_NAMES:
+        assert stats[name] == pytest.approx(stored[name]), name
+    assert stats["total_trades"] > 20 and stats["profit_per_month"] is not None
+
+
+def test_sides_symbols_and_accounts_add_up(demo_run):
+    client, run_id, stored = demo_run
+
+    def stats(**params):
+        response = client.get(f"/api/runs/{run_id}/stats", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    long_, short = stats(side="long")["statistics"], stats(side="SHORT")["statistics"]
+    assert stats(side="long")["subset"]["side"] == "LONG"
+    assert long_["total_trades"] + short["total_trades"] == stored["total_trades"]
+    assert long_["net_profit"] + short["net_profit"] == pytest.approx(stored["net_profit"])
+    assert long_["reconciliation"] is None
+    run = client.get(f"/api/runs/{run_id}").json()
+    for key, values in (("symbol", run["symbols"]), ("account", run["accounts"])):
+        parts = [stats(**{key: value})["statistics"] for value in values]
+        assert len(parts) >= 2
+        assert sum(p["total_trades"] for p in parts) == stored["total_trades"], key
+        assert sum(p["net_profit"] for p in parts) == pytest.approx(stored["net_profit"])
+    both = stats(side="short", symbol=run["symbols"][0], account=run["accounts"][0])
+    assert both["subset"] == {
+        "side": "SHORT",
+        "symbol": run["symbols"][0],
+        "account": run["accounts"][0],
+    }
+    assert 0 < both["statistics"]["total_trades"] < short["total_trades"]
+    assert stats(symbol="NOPE")["statistics"]["total_trades"] == 0
+
+
+def test_bad_subsets_are_4xx(demo_run):
+    client, run_id, _ = demo_run
+    bad = client.get(f"/api/runs/{run_id}/stats", params={"side": "sideways"})
+    assert bad.status_code == 422 and "side" in bad.json()["detail"]
+    assert client.get("/api/runs/missing/stats", params={"side": "long"}).status_code == 404
+
+
+def test_breakdowns_add_up_to_the_run_in_any_zone(demo_run):
+    client, run_id, stored = demo_run
+    for by in ("day", "week", "month", "year", "hour", "weekday", "symbol", "account",
+               "side", "duration"):  # fmt: skip
+        for tz in ("UTC", "America/New_York"):
+            response = client.get(f"/api/runs/{run_id}/breakdown", params={"by": by, "tz": tz})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert (body["by"], body["tz"]) == (by, tz)
+            assert all(isinstance(row["key"], str) for row in body["rows"])
+            assert sum(row["trades"] for row in body["rows"]) == stored["total_trades"]
+            net = sum(row["net_profit"] for row in body["rows"])
+            assert net == pytest.approx(stored["net_profit"]), (by, tz)
+    hours = client.get(f"/api/runs/{run_id}/breakdown", params={"by": "hour"}).json()["rows"]
+    assert [int(r["key"]) for r in hours] == sorted(int(r["key"]) for r in hours)
+    long_ = client.get(
+        f"/api/runs/{run_id}/breakdown", params={"by": "side", "side": "long"}
+    ).json()
+    assert [row["key"] for row in long_["rows"]] == ["LONG"]
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"by": "minute"}, "by"),
+        ({}, "by"),
+        ({"by": "day", "tz": "Mars/Olympus"}, "time zone"),
+        ({"by": "day", "tz": "../../etc/passwd"}, "time zone"),
+    ],
+)
+def test_bad_breakdowns_are_422(demo_run, params, needle):
+    client, run_id, _ = demo_run
+    response = client.get(f"/api/runs/{run_id}/breakdown", params=params)
+    assert response.status_code == 422 and needle in response.json()["detail"]
+
+
+def test_monte_carlo_is_reproducible_and_checks_its_parameters(demo_run):
+    client, run_id, stored = demo_run
+    url = f"/api/runs/{run_id}/monte-carlo"
+    first = client.get(url, params={"simulations": 300, "seed": 7}).json()
+    assert client.get(url, params={"simulations": 300, "seed": 7}).json() == first
+    assert (first["simulations"], first["seed"], first["trades"]) == (
+        300,
+        7,
+        stored["total_trades"],
+    )
+    assert first["net_profit"]["p5"] <= first["net_profit"]["p50"] <= first["net_profit"]["p95"]
+    assert 0.0 <= first["probability_of_profit"] <= 1.0
+    default = client.get(url).json()
+    assert (default["simulations"], default["seed"]) == (1000, 1)
+    short = client.get(url, params={"side": "short", "simulations": 50}).json()
+    assert short["trades"] < stored["total_trades"]
+    for params in ({"simulations": 0}, {"simulations": 10_001}, {"seed": -1}):
+        bad = client.get(url, params=params)
+        assert bad.status_code == 422 and next(iter(params)) in bad.json()["detail"]
+
+
+@pytest.fixture
+def two_runs(engine, database_url, tmp_path):
+    for seed in (3, 4):
+        export = tmp_path / f"demo-{seed}.sqlite"
+        write_demo_export(export, executions=600, seed=seed)
+        report = import_export_file(engine, export, after_import=after_import_hook(engine))
+        assert report.status == "succeeded", report.status
+    with engine.connect() as conn:
+        run_ids = sorted(conn.execute(select(Run.run_id)).scalars())
+    assert len(run_ids) == 2
+    with app_client(settings_for(database_url, tmp_path)) as client:
+        yield client, run_ids
+
+
+def test_compare_gives_each_runs_stats_and_curves(two_runs):
+    client, run_ids = two_runs
+    asked = [run_ids[1], run_ids[0]]
+    response = client.get("/api/compare", params={"run_id": asked})
+    assert response.status_code == 200, response.text
+    runs = response.json()["runs"]
+    assert [r["run_id"] for r in runs] == asked
+    for run in runs:
+        stats = client.get(f"/api/runs/{run['run_id']}/stats").json()["statistics"]
+        assert run["statistics"] == stats
+        equity = client.get(f"/api/runs/{run['run_id']}/equity").json()["points"]
+        assert run["equity"] == equity and len(equity) == stats["total_trades"] + 1
+    few = client.get("/api/compare", params={"run_id": run_ids, "points": 10}).json()
+    assert all(len(r["equity"]) <= 10 for r in few["runs"])
+
+
+@pytest.mark.parametrize(
+    ("ids", "status"),
+    [(1, 422), (7, 422), ("twice", 422), ("unknown", 404)],
+)
+def test_compare_refuses_bad_run_lists(two_runs, ids, status):
+    client, run_ids = two_runs
+    if ids == "twice":
+        asked = [run_ids[0], run_ids[0]]
+    elif ids == "unknown":
+        asked = [run_ids[0], "nope"]
+    else:
+        asked = (run_ids * 4)[:ids]
+    response = client.get("/api/compare", params={"run_id": asked})
+    assert response.status_code == status and "run" in response.json()["detail"]
