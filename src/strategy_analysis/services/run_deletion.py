@@ -45,9 +45,6 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
-<<<<<<< HEAD
-_RUN_ROWS = (TradeTag, TradeNote, RunTag, TradeList, Trade, RunStatistics, AnalysisFailure)
-=======
 _RUN_ROWS = (
     TradeTag,
     TradeNote,
@@ -58,7 +55,6 @@ _RUN_ROWS = (
     AnalysisFailure,
     RunQuality,
 )
->>>>>>> main
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 

@@ -26,11 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-<<<<<<< HEAD
-from sqlalchemy import String, delete, func, insert, literal, select
-=======
-from sqlalchemy import Engine, delete, func, insert, literal, select
->>>>>>> main
+from sqlalchemy import Engine, String, delete, func, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -60,7 +56,6 @@ _trade_cols = [Trade.__table__.c[name] for name in TRADE_COLUMNS]
 _MAX_POSITION = 2**31 - 1
 
 
-<<<<<<< HEAD
 def _value_types(field: str) -> tuple[type, ...]:
     """The types a cursor's sort value of ``field`` may have (JSON's true is no number)."""
     if field in _TIME_FIELDS:
@@ -71,11 +66,7 @@ def _value_types(field: str) -> tuple[type, ...]:
 
 
 class CursorError(UnprocessableError, ValueError):
-    """A cursor this server did not give."""
-=======
-class CursorError(UnprocessableError, ValueError):
     """A cursor this list did not give out (or of other filters or another sort)."""
->>>>>>> main
 
 
 @dataclass(frozen=True)

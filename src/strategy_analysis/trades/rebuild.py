@@ -242,18 +242,14 @@ def _rebuild_run(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-<<<<<<< HEAD
             for symbol in sorted(symbols):
-                chunk = _rebuild_symbol(engine, conn, run, symbol, values, result, clock)
+                chunk = _rebuild_symbol(
+                    engine, conn, run, symbol, values, result, clock, merge_min_trades
+                )
                 parts.append(chunk.metrics)
                 executions += chunk.executions
                 trades += chunk.trades
                 lots += chunk.lots
-=======
-            with large_write_cache(conn):
-                replace_trades(conn, run.run_id, symbols, built, merge_min_trades)
-            clock.lap("write")
->>>>>>> main
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([*parts, others])
             run_trades = store_run_statistics(conn, run, metrics)
@@ -291,6 +287,7 @@ def _rebuild_symbol(
     values: dict[str, float],
     result: RebuildResult,
     clock: Clock,
+    merge_min_trades: int,
 ) -> _SymbolRebuilt:
     """Build one symbol's trades of the run and write them in ``conn``'s transaction;
     only the columns the run's statistics need are kept."""
@@ -305,6 +302,6 @@ def _rebuild_symbol(
     compute_excursions(built, bars_by_symbol).assign_to(built)
     clock.lap("excursions")
     with large_write_cache(conn):
-        replace_trades(conn, run.run_id, [symbol], built)
+        replace_trades(conn, run.run_id, [symbol], built, merge_min_trades)
     clock.lap("write")
     return _SymbolRebuilt(concat_metrics([built]), len(executions), len(built), len(built.lots))

@@ -48,11 +48,7 @@ def list_trades(
         ),
     ] = None,
 ) -> TradePage:
-<<<<<<< HEAD
-    _prepare_list(engine, filters, sort)
-=======
     trade_pages.prepare_list(engine, filters, sort)
->>>>>>> main
     page = trade_pages.trade_page(
         session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
     )
