@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query, Request
+from pydantic import TypeAdapter
+from sqlalchemy import Engine
 
 from ...services import annotations, trade_neighbours, trades_query
+from ...services.trades_query import TradeFilters
+from ..csv_answers import FormatQuery, csv_response, wants_csv
 from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError, UnprocessableError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
-from ..schemas.trades import TradeDetail, TradeNeighbours, TradePage
+from ..schemas.trades import TradeDetail, TradeNeighbours, TradeOut, TradePage
 from ..trade_filters import SortQuery, TradeFiltersDep
 
 router = APIRouter(prefix="/api/trades", tags=["trades"])
@@ -24,26 +29,49 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
     summary="List trades",
     description="Round-trip trades (analytics.md), filtered, sorted and paginated. "
     "`sort` is a field name, with a leading `-` for descending (default `entry_time`). "
-    "`from`/`to` select by entry time: `from` <= entry_time < `to`.",
+    "`from`/`to` select by entry time: `from` <= entry_time < `to`. With `Accept: "
+    "text/csv` or `format=csv`: every trade the filters select (no page), as CSV under a "
+    "header of the items' field names.",
     responses=error_responses(422, 503),
 )
 def list_trades(
+    request: Request,
     session: SessionDep,
+    engine: EngineDep,
     filters: TradeFiltersDep,
     sort: SortQuery = None,
     limit: Annotated[int, Query(ge=1, le=trades_query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> TradePage:
     try:
-        rows, total = trades_query.list_trades(
-            session.connection(), filters, sort=sort, limit=limit, offset=offset
-        )
+        trades_query.parse_sort(sort)
     except trades_query.SortError as exc:
         raise UnprocessableError(str(exc)) from None
+    if wants_csv(request, format):
+        return csv_response(TRADE_CSV_FIELDS, _csv_chunks(engine, filters, sort), "trades.csv")
+    rows, total = trades_query.list_trades(
+        session.connection(), filters, sort=sort, limit=limit, offset=offset
+    )
     rows = annotations.with_trade_annotations(session.connection(), rows)
     return TradePage.model_validate(
         {"items": rows, "total": total, "limit": limit, "offset": offset}
     )
+
+
+TRADE_CSV_FIELDS = list(TradeOut.model_fields)
+_TRADES_JSON = TypeAdapter(list[TradeOut])
+
+
+def _csv_chunks(
+    engine: Engine, filters: TradeFilters, sort: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """The trades as the JSON list gives them, a chunk at a time, read on a connection of
+    their own (the answer is written after the request's session ends)."""
+    with engine.connect() as conn:
+        for rows in trades_query.iter_trades(conn, filters, sort=sort):
+            rows = annotations.with_trade_annotations(conn, rows)
+            yield _TRADES_JSON.dump_python(_TRADES_JSON.validate_python(rows), mode="json")
 
 
 @router.get(
