@@ -110,7 +110,7 @@ def compare(
     run_id: Annotated[list[StoredRunId], Query(description="A run to compare (repeat it)")],
     points: Annotated[
         int, Query(ge=10, le=10_000, description="At most this many points per curve")
-    ] = 2_000,
+    ] = 1_000,
 ) -> Comparison:
     if not MIN_COMPARED <= len(run_id) <= MAX_COMPARED:
         raise UnprocessableError(
