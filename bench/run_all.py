@@ -19,6 +19,7 @@ BENCHMARKS = (
     "analysis_bench.py",
     "events_bench.py",
     "delete_bench.py",
+    "scale_bench.py",
 )
 
 

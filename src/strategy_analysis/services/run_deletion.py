@@ -2,7 +2,8 @@
 in one transaction.
 
 Bars stay (market data shared by every run of the symbol), and so do the strategy, the
-instruments and the import history (what was imported when stays true). On PostgreSQL a
+instruments and the import history (what was imported when stays true, the run ids of its
+records and conflicts included). A failed rebuild of the run goes with it. On PostgreSQL a
 run imported into partitions of its own loses them by ``DROP TABLE``, whatever their size;
 rows in a DEFAULT partition are deleted through the partition key's index.
 """
@@ -18,17 +19,22 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.engine import Connection
 
 from ..db.models import (
+    AnalysisFailure,
     Execution,
     Order,
     Run,
+    RunQuality,
     RunStatistics,
     RunTag,
     Trade,
+    TradeList,
+    TradeListPosition,
     TradeLot,
     TradeNote,
     TradeTag,
 )
 from ..db.partitions_postgres import drop_own_partition
+from ..errors import NotFoundError
 from ..events import EventBus
 from ..trades.run_lock import RunLocks, run_lock
 
@@ -39,13 +45,22 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
-_RUN_ROWS = (TradeTag, TradeNote, RunTag, Trade, RunStatistics)
+_RUN_ROWS = (
+    TradeTag,
+    TradeNote,
+    RunTag,
+    TradeList,
+    Trade,
+    RunStatistics,
+    RunQuality,
+    AnalysisFailure,
+)
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 
 
-class UnknownRunError(LookupError):
-    pass
+class UnknownRunError(NotFoundError, LookupError):
+    """No run with the id asked for."""
 
 
 @dataclass
@@ -82,6 +97,15 @@ def delete_run_rows(conn: Connection, run_id: str) -> RunDeletion:
         )
     )
     result.done(TradeLot.__tablename__, lots.rowcount, started)
+    started = time.perf_counter()
+    positions = conn.execute(
+        delete(TradeListPosition).where(
+            TradeListPosition.list_id.in_(
+                select(TradeList.list_id).where(TradeList.run_id == run_id)
+            )
+        )
+    )
+    result.done(TradeListPosition.__tablename__, positions.rowcount, started)
     for model in _RUN_ROWS:
         started = time.perf_counter()
         rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount

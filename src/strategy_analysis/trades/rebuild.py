@@ -20,10 +20,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from ..errors import NotFoundError
 from ..events import EventBus
 from .analysis_failures import RunFailures, clear_failures
 from .builder import build_trades
 from .excursions import compute_excursions
+from .quality.assessment import assess_run
+from .quality.store import store_run_quality
 from .reading import (
     BarReads,
     RunContext,
@@ -49,7 +52,7 @@ PHASES = ("load", "build", "excursions", "write", "statistics")
 EQUITY_POINTS_STORED = 10_000
 
 
-class UnknownRunError(LookupError):
+class UnknownRunError(NotFoundError, LookupError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"run {run_id!r} does not exist")
         self.run_id = run_id
@@ -95,7 +98,8 @@ def store_run_statistics(
     conn: Connection, run: RunContext, metrics: StoredTradeMetrics, token: str | None = None
 ) -> int:
     """Compute and store the run's statistics and equity curve (with the rebuild's
-    ``token``, a new one if None); its closed trades."""
+    ``token``, a new one if None), its execution quality and data-quality findings;
+    its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -104,6 +108,8 @@ def store_run_statistics(
         "equity_points_total": total + 1 if total else 0,
     }
     store_statistics(conn, run.run_id, document, token)
+    # Through the same connection: the findings see the trades this transaction wrote.
+    store_run_quality(conn, run.run_id, assess_run(conn, run.run_id, statistics["reconciliation"]))
     return len(metrics.closed)
 
 

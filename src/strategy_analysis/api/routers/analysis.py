@@ -52,10 +52,7 @@ def get_breakdown(
     tz: Annotated[str, Query(max_length=64, description="UTC or an IANA time zone")] = "UTC",
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> Breakdown:
-    try:
-        zone = analysis.parse_zone(tz)
-    except analysis.UnknownTimeZoneError as exc:
-        raise UnprocessableError(str(exc)) from None
+    zone = analysis.parse_zone(tz)
     _require_run(session, run_id)
     rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)
     if wants_csv(request, format):
@@ -118,10 +115,7 @@ def compare(
         )
     if len(set(run_id)) != len(run_id):
         raise UnprocessableError("run_id: each run once")
-    try:
-        runs = analysis.compare_runs(session.connection(), cache, run_id, points)
-    except analysis.UnknownRunsError as exc:
-        raise NotFoundError(f"no run with id {exc}") from None
+    runs = analysis.compare_runs(session.connection(), cache, run_id, points)
     return Comparison.model_validate({"runs": runs})
 
 

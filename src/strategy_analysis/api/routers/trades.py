@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -9,16 +10,18 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request
 from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
-from ...services import annotations, trade_neighbours, trades_query
+from ...services import annotations, orders_query, trade_neighbours, trade_pages, trades_query
 from ...services.trades_query import TradeFilters
 from ..csv_answers import FormatQuery, csv_response, wants_csv
 from ..deps import EngineDep, SessionDep, WriteAccess
-from ..errors import NotFoundError, UnprocessableError
+from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
 from ..schemas.trades import TradeDetail, TradeNeighbours, TradeOut, TradePage
 from ..trade_filters import SortQuery, TradeFiltersDep
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/trades", tags=["trades"])
 
@@ -29,33 +32,47 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
     summary="List trades",
     description="Round-trip trades (analytics.md), filtered, sorted and paginated. "
     "`sort` is a field name, with a leading `-` for descending (default `entry_time`). "
-    "`from`/`to` select by entry time: `from` <= entry_time < `to`. With `Accept: "
-    "text/csv` or `format=csv`: every trade the filters select (no page), as CSV under a "
-    "header of the items' field names.",
+    "`from`/`to` select by entry time: `from` <= entry_time < `to`. "
+    "Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a "
+    "run's page costs the same at any depth. With `Accept: text/csv` or `format=csv`: "
+    "every trade the filters select (no page), as CSV under a header of the items' field "
+    "names.",
     responses=error_responses(422, 503),
 )
 def list_trades(
     request: Request,
-    session: SessionDep,
     engine: EngineDep,
+    session: SessionDep,
     filters: TradeFiltersDep,
     sort: SortQuery = None,
     limit: Annotated[int, Query(ge=1, le=trades_query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="The `next_cursor` of the page before, with the same filters and "
+            "sort: the page after it (`offset` is then ignored)",
+        ),
+    ] = None,
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> TradePage:
-    try:
-        trades_query.parse_sort(sort)
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
     if wants_csv(request, format):
+        trades_query.parse_sort(sort)  # a bad sort is refused before the answer starts
         return csv_response(TRADE_CSV_FIELDS, _csv_chunks(engine, filters, sort), "trades.csv")
-    rows, total = trades_query.list_trades(
-        session.connection(), filters, sort=sort, limit=limit, offset=offset
+    trade_pages.prepare_list(engine, filters, sort)
+    page = trade_pages.trade_page(
+        session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
     )
-    rows = annotations.with_trade_annotations(session.connection(), rows)
+    rows = annotations.with_trade_annotations(session.connection(), page.rows)
     return TradePage.model_validate(
-        {"items": rows, "total": total, "limit": limit, "offset": offset}
+        {
+            "items": rows,
+            "total": page.total,
+            "limit": limit,
+            "offset": page.offset,
+            "next_cursor": page.next_cursor,
+        }
     )
 
 
@@ -80,7 +97,8 @@ def _csv_chunks(
     summary="One trade with its fills, lot matches and bars",
     description="The bars are of the symbol's finest timeframe, from a margin before the "
     f"entry to a margin after the exit, at most {trades_query.MAX_BARS}. Each fill says the "
-    "part of it that belongs to the trade (a fill that crosses zero is split).",
+    "part of it that belongs to the trade (a fill that crosses zero is split) and its "
+    "order's signal name; `orders` are the trade's orders that never filled.",
     responses=error_responses(404, 422, 503),
 )
 def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeDetail:
@@ -101,8 +119,11 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     return TradeDetail.model_validate(
         {
             "trade": annotations.with_trade_annotations(conn, [fields])[0],
-            "executions": trades_query.trade_executions(conn, trade, lots),
+            "executions": orders_query.with_fill_signals(
+                conn, trade["run_id"], trades_query.trade_executions(conn, trade, lots)
+            ),
             "lots": lots,
+            "orders": orders_query.unfilled_orders_of_trade(conn, trade),
             "bars": bars,
             "timeframe": timeframe,
             "bars_truncated": truncated,
@@ -133,10 +154,7 @@ def get_trade_neighbours(
     trade = trades_query.get_trade_row(conn, trade_id)
     if trade is None:
         raise NotFoundError(f"no trade with id {trade_id!r}")
-    try:
-        prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
+    prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
     return TradeNeighbours(trade_id=trade_id, prev_trade_id=prev_id, next_trade_id=next_id)
 
 
