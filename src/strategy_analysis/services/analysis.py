@@ -64,12 +64,17 @@ def _names(conn: Connection, run_id: str) -> tuple[list[str], list[str | None]]:
 
 
 def load_analysis_trades(conn: Connection, run_id: str) -> AnalysisTrades:
-    """Every stored trade of the run, open ones included, as columns (one query)."""
+    """Every stored trade of the run, open ones included, as columns (one query), the
+    closed ones first in the statistics' order."""
     symbols, accounts = _names(conn, run_id)
     if not symbols:
         return AnalysisTrades.empty()
     if conn.dialect.name == "postgresql":
-        return _load_postgresql(conn, run_id, symbols, accounts)
+        return _load_postgresql(conn, run_id, symbols, accounts).in_statistics_order()
+    return _load_sqlite(conn, run_id).in_statistics_order()
+
+
+def _load_sqlite(conn: Connection, run_id: str) -> AnalysisTrades:
     floats = ", ".join(_FLOATS)
     rows = conn.execute(
         text(
