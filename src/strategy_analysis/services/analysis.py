@@ -27,6 +27,7 @@ from ..trades.reading import copy_out
 from ..trades.sql_time import micros_expression
 from ..trades.statistics import compute_equity_curve
 from ..trades.statistics_sets import (
+    COLUMN_NAMES,
     AnalysisTrades,
     as_closed_trades,
     closed_statistics,
@@ -70,8 +71,13 @@ def load_analysis_trades(conn: Connection, run_id: str) -> AnalysisTrades:
     if not symbols:
         return AnalysisTrades.empty()
     if conn.dialect.name == "postgresql":
-        return _load_postgresql(conn, run_id, symbols, accounts).in_statistics_order()
-    return _load_sqlite(conn, run_id).in_statistics_order()
+        trades = _load_postgresql(conn, run_id, symbols, accounts).in_statistics_order()
+    else:
+        trades = _load_sqlite(conn, run_id).in_statistics_order()
+    # Kept and shared by requests (whole-run answers get views): nothing may write into them.
+    for name in COLUMN_NAMES:
+        getattr(trades, name).setflags(write=False)
+    return trades
 
 
 def _load_sqlite(conn: Connection, run_id: str) -> AnalysisTrades:

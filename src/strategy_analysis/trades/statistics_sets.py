@@ -101,13 +101,17 @@ class AnalysisTrades:
 
     def closed_in_order(self) -> AnalysisTrades:
         """The closed trades in the statistics' order: exit time, then exit sequence."""
-        idx = np.flatnonzero(np.asarray(self.closed, dtype=bool))
+        closed = np.asarray(self.closed, dtype=bool)
         if self.in_exit_order:
-            return self.take(idx, keeps_order=True)
+            count = int(np.count_nonzero(closed))
+            if closed[:count].all():  # a prefix: views, no copy
+                return self.take(slice(0, count), keeps_order=True)  # type: ignore[arg-type]
+            return self.take(np.flatnonzero(closed), keeps_order=True)
+        idx = np.flatnonzero(closed)
         order = idx[np.lexsort((self.exit_sequence[idx], self.exit_time[idx]))]
-        closed = self.take(order)
-        closed.in_exit_order = True
-        return closed
+        ordered = self.take(order)
+        ordered.in_exit_order = True
+        return ordered
 
     def in_statistics_order(self) -> AnalysisTrades:
         """These trades with the closed ones first, in the statistics' order, so every
