@@ -13,6 +13,8 @@ import { RunsPage } from "./pages/RunsPage";
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const TradesPage = lazy(() => import("./pages/TradesPage"));
 const TradeDetailPage = lazy(() => import("./pages/TradeDetailPage"));
+const OrdersPage = lazy(() => import("./pages/OrdersPage"));
+const QualityPage = lazy(() => import("./pages/QualityPage"));
 
 export function App() {
   return (
@@ -26,6 +28,8 @@ export function App() {
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:runId" element={<DashboardRoute />} />
           <Route path="/runs/:runId/trades" element={<TradesPage />} />
+          <Route path="/runs/:runId/orders" element={<OrdersPage />} />
+          <Route path="/runs/:runId/quality" element={<QualityPage />} />
           <Route path="/trades/:tradeId" element={<TradeDetailRoute />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

@@ -230,8 +230,8 @@ def run_statistics(
     return updated_at, stats
 
 
-class UnknownTimeZoneError(UnprocessableError):
-    """A ``tz`` that names no IANA time zone."""
+class UnknownTimeZoneError(UnprocessableError, ValueError):
+    pass
 
 
 def parse_zone(name: str) -> ZoneInfo | None:
@@ -283,12 +283,14 @@ def run_monte_carlo(
     return monte_carlo(closed.pnl_net, simulations=simulations, seed=seed)
 
 
-class UnknownRunsError(NotFoundError):
-    """Runs asked for that do not exist."""
-
+class UnknownRunsError(NotFoundError, LookupError):
     def __init__(self, run_ids: list[str]) -> None:
-        super().__init__("no run with id " + ", ".join(repr(r) for r in run_ids))
+        super().__init__(", ".join(repr(r) for r in run_ids))
         self.run_ids = run_ids
+
+    @property
+    def http_detail(self) -> str:
+        return f"no run with id {self.detail}"
 
 
 def compare_runs(

@@ -132,7 +132,7 @@ def _copy_binary(
     kinds = [_pg_kind(columns[name].type) for name in fields]
     arrays = [np.asarray(source.column(name)) for name in fields]
     dbapi = conn.connection.driver_connection
-    with dbapi.cursor() as cursor:  # type: ignore[union-attr]
+    with dbapi.cursor() as cursor:  # type: ignore[union-attr]  # a live connection
         # A writer thread sends each chunk while the next one is encoded.
         with cursor.copy(
             f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT BINARY)",
@@ -150,7 +150,7 @@ def _insert_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np
     flat = matrix.ravel().tolist()
     n = len(matrix)
     full = n - n % per_statement
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
     try:
         if full:
             step = per_statement * width
@@ -318,13 +318,18 @@ def _refresh_planner_statistics(conn: Connection, changed: dict[str, int]) -> No
 
 
 def replace_trades(
-    conn: Connection, run_id: str, symbols: Iterable[str], built: BuiltTrades
+    conn: Connection,
+    run_id: str,
+    symbols: Iterable[str],
+    built: BuiltTrades,
+    merge_min_trades: int = MERGE_MIN_TRADES,
 ) -> None:
-    """Replace the stored trades and lots of the run's ``symbols`` by ``built``."""
+    """Replace the stored trades and lots of the run's ``symbols`` by ``built``; on
+    PostgreSQL, from ``merge_min_trades`` built trades on, by merging into the stored ones."""
     names = sorted(set(symbols))
     if (
         conn.dialect.name == "postgresql"
-        and len(built) >= MERGE_MIN_TRADES
+        and len(built) >= merge_min_trades
         and _has_trades(conn, run_id, names)
     ):
         trade_rows = _merge_postgresql(conn, run_id, names, built)
