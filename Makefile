@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NPM_INSTALLED := frontend/node_modules/.installed
 FRONTEND_BUILT := frontend/dist/index.html
 EXT_SUFFIX := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
-C_SOURCES := $(wildcard src/strategy_analysis/ingest/_*.c src/strategy_analysis/db/_*.c)
+C_SOURCES := $(wildcard src/strategy_analysis/ingest/_*.c src/strategy_analysis/db/_*.c src/strategy_analysis/trades/_*.c)
 C_MODULES := $(C_SOURCES:.c=$(EXT_SUFFIX))
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -30,7 +30,7 @@ $(INSTALLED): pyproject.toml setup.py
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The C fast paths (export reader, stream checks, SQLite functions), each rebuilt when its
+# The C fast paths (export reader, stream checks, SQLite functions, Monte Carlo walk), each rebuilt when its
 # source changes (pip builds them first). build_ext skips a module that is up to date:
 # touch it, so make does not run build_ext again next time.
 $(C_MODULES): %$(EXT_SUFFIX): %.c $(wildcard src/strategy_analysis/contract/_*.h) setup.py | $(INSTALLED)

@@ -1,5 +1,5 @@
 """The C part of the package, optional: without a compiler the package still installs and
-the importer and the stream take their Python and SQL paths."""
+the importer, the stream and the Monte Carlo take their Python, SQL and numpy paths."""
 
 from setuptools import Extension, setup
 
@@ -33,6 +33,13 @@ setup(
             "strategy_analysis.ingest._record_checks",
             sources=["src/strategy_analysis/ingest/_record_checks.c"],
             depends=HEADERS,
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        # the Monte Carlo's walk over drawn indices
+        Extension(
+            "strategy_analysis.trades._resample_walk",
+            sources=["src/strategy_analysis/trades/_resample_walk.c"],
             extra_compile_args=["-O2"],
             optional=True,
         ),
