@@ -9,8 +9,10 @@ answers of a run stay fast and never outlive the trades they were computed from.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -163,7 +165,26 @@ class AnalysisCache:
         self.max_runs = max_runs
         self.max_trades = max_trades
         self._runs: OrderedDict[str, tuple[str, AnalysisTrades]] = OrderedDict()
+        # Answers derived from a run's kept trades, by (run, token, key): dropped with them.
+        self._derived: dict[tuple[str, str, Hashable], Any] = {}
         self._guard = threading.Lock()
+
+    def derived(
+        self, run_id: str, token: str | None, key: Hashable, compute: Callable[[], Any]
+    ) -> Any:
+        """``compute()``, kept while the run's trades under ``token`` are: for answers that
+        depend on nothing but those trades and ``key``. The caller must not change it."""
+        if token is None:
+            return compute()
+        with self._guard:
+            if (run_id, token, key) in self._derived:
+                return self._derived[(run_id, token, key)]
+        value = compute()
+        with self._guard:
+            kept = self._runs.get(run_id)
+            if kept is not None and kept[0] == token:
+                self._derived[(run_id, token, key)] = value
+        return value
 
     def trades(self, conn: Connection, run_id: str, token: str | None) -> AnalysisTrades:
         if token is None:  # stored by no rebuild: nothing tells when it changes
@@ -181,6 +202,9 @@ class AnalysisCache:
                 or sum(len(t) for _, t in self._runs.values()) > self.max_trades
             ):
                 self._runs.popitem(last=False)
+            self._derived = {
+                k: v for k, v in self._derived.items() if self._runs.get(k[0], ("",))[0] == k[1]
+            }
         return trades
 
 
@@ -294,11 +318,19 @@ class UnknownRunsError(NotFoundError, LookupError):
 
 
 def compare_runs(
-    conn: Connection, cache: AnalysisCache, run_ids: list[str], max_points: int
+    conn: Connection,
+    cache: AnalysisCache,
+    run_ids: list[str],
+    max_points: int,
+    present: Callable[[dict[str, Any]], Any] = lambda part: part,
 ) -> list[dict[str, Any]]:
     """Per run, in the order asked: its name, its whole-run statistics (both tables, the
     stored reconciliation) and its equity and drawdown curve (at most ``max_points``
-    points, the extremes kept). Statistics and curve are null/empty until it is built."""
+    points, the extremes kept). Statistics and curve are null/empty until it is built.
+
+    ``present`` turns a run's ``{"statistics", "equity"}`` into what the caller answers
+    (the same function on every call); its result is kept with the run's trades, so a
+    run compared again under the same rebuild costs neither statistics nor curve."""
     rows = conn.execute(
         select(Run.run_id, Run.strategy_id, Run.name).where(Run.run_id.in_(run_ids))
     ).all()
@@ -308,22 +340,33 @@ def compare_runs(
         raise UnknownRunsError(missing)
     answer = []
     for run_id in run_ids:
-        updated_at, document, trades = run_trades(conn, cache, run_id)
-        statistics, equity = None, []
-        if trades is not None:
-            closed = trades.closed_in_order()
-            statistics = closed_statistics(closed, len(trades) - len(closed))
-            stored = runs_query.statistics_of(document) or {}
-            statistics["reconciliation"] = stored.get("reconciliation")
-            equity = compute_equity_curve(as_closed_trades(closed), max_points=max_points)
+        updated_at, document, token = _stored(conn, run_id)
+        if document is None:
+            part = present({"statistics": None, "equity": []})
+        else:
+            trades = cache.trades(conn, run_id, token)
+
+            reconciliation = (runs_query.statistics_of(document) or {}).get("reconciliation")
+
+            def compute(
+                trades: AnalysisTrades = trades, reconciliation: Any = reconciliation
+            ) -> Any:
+                closed = trades.closed_in_order()
+                statistics = closed_statistics(closed, len(trades) - len(closed))
+                statistics["reconciliation"] = reconciliation
+                equity = compute_equity_curve(as_closed_trades(closed), max_points=max_points)
+                return present({"statistics": statistics, "equity": equity})
+
+            # the stored reconciliation is part of the key: nothing ties it to the token
+            key = ("compare", max_points, json.dumps(reconciliation, sort_keys=True, default=str))
+            part = cache.derived(run_id, token, key, compute)
         answer.append(
             {
                 "run_id": run_id,
                 "strategy_id": known[run_id].strategy_id,
                 "name": known[run_id].name,
                 "updated_at": updated_at,
-                "statistics": statistics,
-                "equity": equity,
+                **part,
             }
         )
     return answer

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from ...services import analysis, runs_query
 from ...trades.monte_carlo import DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS
@@ -13,14 +13,24 @@ from ..analysis_params import AnalysisCacheDep, SubsetDep
 from ..csv_answers import FormatQuery, csv_response, wants_csv
 from ..deps import SessionDep
 from ..errors import NotFoundError, UnprocessableError
+from ..json_response import SafeJSONResponse
 from ..params import MAX_INT64, StoredRunId
 from ..schemas.analysis import Breakdown, BreakdownBy, BreakdownRow, Comparison, MonteCarlo
-from ..schemas.common import error_responses
+from ..schemas.common import error_responses, format_utc
+from ..schemas.runs import EquityPoint, Statistics
 
 router = APIRouter(tags=["analysis"])
 
 MIN_COMPARED, MAX_COMPARED = 2, 6
 _BREAKDOWN_ROWS = TypeAdapter(list[BreakdownRow])
+
+
+class _ComparedPart(BaseModel):
+    statistics: Statistics | None
+    equity: list[EquityPoint]
+
+
+_COMPARED_PART = TypeAdapter(_ComparedPart)
 
 RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
 
@@ -100,6 +110,7 @@ def get_monte_carlo(
     description=f"{MIN_COMPARED} to {MAX_COMPARED} runs (`run_id` repeated), each with its "
     "statistics (both analytics.md tables) and its equity and drawdown curve, to overlay "
     "on one time axis.",
+    response_model=Comparison,
     responses=error_responses(404, 422, 503),
 )
 def compare(
@@ -109,7 +120,7 @@ def compare(
     points: Annotated[
         int, Query(ge=10, le=10_000, description="At most this many points per curve")
     ] = 1_000,
-) -> Comparison:
+) -> Comparison | Response:
     if not MIN_COMPARED <= len(run_id) <= MAX_COMPARED:
         raise UnprocessableError(
             f"run_id: compare {MIN_COMPARED} to {MAX_COMPARED} runs, not {len(run_id)}"
@@ -117,9 +128,19 @@ def compare(
     if len(set(run_id)) != len(run_id):
         raise UnprocessableError("run_id: each run once")
     runs = analysis.compare_runs(
-        session.connection(), cache, run_id, points
+        session.connection(), cache, run_id, points, present=_compared_part
     )  # UnknownRunsError: 404
-    return Comparison.model_validate({"runs": runs})
+    for run in runs:
+        run["updated_at"] = run["updated_at"] and format_utc(run["updated_at"])
+    # Each run's statistics and curve come validated and in their JSON form (kept with the
+    # run's trades): thousands of curve points are not validated again on every request.
+    return SafeJSONResponse({"runs": runs})
+
+
+def _compared_part(part: dict[str, Any]) -> dict[str, Any]:
+    """A run's statistics and curve as ComparedRun answers them (cleaned numbers, UTC
+    times), validated once."""
+    return _COMPARED_PART.dump_python(_COMPARED_PART.validate_python(part), mode="json")
 
 
 def setup(app: FastAPI) -> None:
