@@ -9,7 +9,6 @@ answers of a run stay fast and never outlive the trades they were computed from.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -168,6 +167,11 @@ class AnalysisCache:
         # Answers derived from a run's kept trades, by (run, token, key): dropped with them.
         self._derived: dict[tuple[str, str, Hashable], Any] = {}
         self._guard = threading.Lock()
+
+    def kept(self, run_id: str, token: str, key: Hashable) -> Any | None:
+        """What ``derived`` keeps for the run under ``token`` and ``key``; None if nothing."""
+        with self._guard:
+            return self._derived.get((run_id, token, key))
 
     def derived(
         self, run_id: str, token: str | None, key: Hashable, compute: Callable[[], Any]
@@ -338,28 +342,42 @@ def compare_runs(
     missing = [r for r in run_ids if r not in known]
     if missing:
         raise UnknownRunsError(missing)
+    # The stored document (the whole curve in it) is read only for a run whose part is not
+    # kept: its token is enough to find the part, each store of a document writing a new one.
+    tokens = dict(
+        conn.execute(
+            select(RunStatistics.run_id, RunStatistics.rebuild_token).where(
+                RunStatistics.run_id.in_(run_ids)
+            )
+        ).all()
+    )
+    key = ("compare", max_points)
     answer = []
     for run_id in run_ids:
-        updated_at, document, token = _stored(conn, run_id)
-        if document is None:
-            part = present({"statistics": None, "equity": []})
+        token = tokens.get(run_id)
+        kept = cache.kept(run_id, token, key) if token is not None else None
+        if kept is not None:
+            updated_at, part = kept
         else:
-            trades = cache.trades(conn, run_id, token)
+            updated_at, document, token = _stored(conn, run_id)
+            if document is None:
+                part = present({"statistics": None, "equity": []})
+            else:
+                trades = cache.trades(conn, run_id, token)
+                reconciliation = (runs_query.statistics_of(document) or {}).get("reconciliation")
 
-            reconciliation = (runs_query.statistics_of(document) or {}).get("reconciliation")
+                def compute(
+                    trades: AnalysisTrades = trades,
+                    reconciliation: Any = reconciliation,
+                    updated_at: Any = updated_at,
+                ) -> Any:
+                    closed = trades.closed_in_order()
+                    statistics = closed_statistics(closed, len(trades) - len(closed))
+                    statistics["reconciliation"] = reconciliation
+                    equity = compute_equity_curve(as_closed_trades(closed), max_points=max_points)
+                    return updated_at, present({"statistics": statistics, "equity": equity})
 
-            def compute(
-                trades: AnalysisTrades = trades, reconciliation: Any = reconciliation
-            ) -> Any:
-                closed = trades.closed_in_order()
-                statistics = closed_statistics(closed, len(trades) - len(closed))
-                statistics["reconciliation"] = reconciliation
-                equity = compute_equity_curve(as_closed_trades(closed), max_points=max_points)
-                return present({"statistics": statistics, "equity": equity})
-
-            # the stored reconciliation is part of the key: nothing ties it to the token
-            key = ("compare", max_points, json.dumps(reconciliation, sort_keys=True, default=str))
-            part = cache.derived(run_id, token, key, compute)
+                updated_at, part = cache.derived(run_id, token, key, compute)
         answer.append(
             {
                 "run_id": run_id,
