@@ -127,6 +127,7 @@ def main() -> int:
             draws_100k = time.perf_counter() - t0
 
             started: list[subprocess.Popen[bytes]] = []
+            first_compare: float | None = None
             results: dict[str, dict[str, float]] = {}
             with (
                 running_server(url, workdir, started) as base,
@@ -176,6 +177,9 @@ def main() -> int:
                 )
                 if len(run_ids) >= 2:
                     compared = run_ids[:4]
+                    t0 = time.perf_counter()
+                    get("/api/compare", run_id=compared)()
+                    first_compare = time.perf_counter() - t0
                     results[f"GET /compare of {len(compared)} runs"] = measure(
                         [get("/api/compare", run_id=compared)], max(20, n // 5)
                     )
@@ -189,6 +193,11 @@ def main() -> int:
     print()
     print(f"first /stats of the run (reads its trades): {first_request * 1000:.0f} ms; "
           f"the read alone, in process: {cold_read * 1000:.0f} ms")  # fmt: skip
+    if first_compare is not None:
+        print(
+            f"first /compare of the runs (computes and keeps each run's statistics and "
+            f"curve; later ones answer from them): {first_compare * 1000:.0f} ms"
+        )
     print(
         f"Monte Carlo 1000 x 100k trades in process: {monte_carlo_100k * 1000:.0f} ms; "
         f"baseline, the contract's draws alone (int64): {draws_100k * 1000:.0f} ms"
