@@ -58,6 +58,12 @@ class Check:
     # ``value`` for a reader that tests the text itself (length, NUL, UTF-8, as
     # _copy_lines.c does): the SQL form without its own text test
     reader_value: str | None = None
+    # ``same`` by the SQL functions in C, on a connection that has them
+    c_same: str | None = None
+
+    def same_on(self, functions: bool) -> str:
+        """``same`` for a connection with (``functions``) or without the C functions."""
+        return self.c_same if functions and self.c_same else self.same
 
     def value_on(self, functions: bool) -> str:
         """``value`` for a connection with (``functions``) or without the C functions."""
@@ -224,6 +230,9 @@ _SAME_TIMESTAMP = (
     f" WHEN 28 THEN {{r}} GLOB '{'?' * 26}[0-9][Zz]' ELSE 0 END)"
 )
 _PROBE_TIMESTAMP = "replace(substr({r}, 1, 26), 'T', ' ')"
+# The same by the C rule: a value it does not take (NULL) leaves a stored one unsettled, so
+# such a row takes the full check. Half the cost of the SQL form's substr, replace and GLOB.
+_C_SAME_TIMESTAMP = "{t} IS sa_timestamp_text({r})"
 
 
 def timestamp(c: str, *, required: bool = True) -> Check:
@@ -245,7 +254,9 @@ def timestamp(c: str, *, required: bool = True) -> Check:
     # The same rule in C (_timestamp_text.h), a tenth of the cost.
     c_value = f"sa_timestamp_text({c})"
     if required:
-        return Check(value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, c_value)
+        return Check(
+            value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, c_value, c_same=_C_SAME_TIMESTAMP
+        )
 
     def optional(v: str, bad: str = BAD) -> str:
         return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({v}, {bad}) END"
@@ -257,6 +268,7 @@ def timestamp(c: str, *, required: bool = True) -> Check:
         _PROBE_TIMESTAMP,
         optional(c_value),
         optional(c_value, _INVALID),
+        c_same=_C_SAME_TIMESTAMP,
     )
 
 
