@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useExcursions } from "../api/management";
 import { useEquity, usePnlDistribution, useRun, useRuns, useRunStats, useTrades } from "../api/queries";
@@ -9,7 +10,9 @@ import { StatusBadge } from "../components/common/StatusBadge";
 import { AnalysisFailedBanner } from "../components/runs/AnalysisFailed";
 import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
-import { StatCards } from "../components/dashboard/StatCards";
+import { StatsSummary, SubsetPicker, type SubsetChoice } from "../components/analysis/StatsSummary";
+import { UnitSwitch } from "../components/analysis/UnitSwitch";
+import { MonteCarloPanel } from "../components/analysis/MonteCarloPanel";
 import { RunDetailsPanel } from "../components/runs/RunDetailsPanel";
 import { RunImportsPanel } from "../components/runs/RunImportsPanel";
 import { RunName } from "../components/runs/RunName";
@@ -65,7 +68,13 @@ export default function DashboardPage() {
       </div>
       <AnalysisFailedBanner run={r} />
       <PointValueWarning symbols={r.point_value_missing} />
-      <RunBody runId={r.run_id} tradeCount={r.counts.trades} analysisFailed={r.analysis_status === "failed"} />
+      <RunBody
+        runId={r.run_id}
+        symbols={r.symbols}
+        accounts={r.accounts}
+        tradeCount={r.counts.trades}
+        analysisFailed={r.analysis_status === "failed"}
+      />
       <div className="grid-2" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="params-title">
           <h2 id="params-title">Parameters</h2>
@@ -91,8 +100,21 @@ export default function DashboardPage() {
   );
 }
 
-function RunBody({ runId, tradeCount, analysisFailed }: { runId: string; tradeCount: number; analysisFailed: boolean }) {
+function RunBody({
+  runId,
+  symbols,
+  accounts,
+  tradeCount,
+  analysisFailed,
+}: {
+  runId: string;
+  symbols: readonly string[];
+  accounts: readonly string[];
+  tradeCount: number;
+  analysisFailed: boolean;
+}) {
   const stats = useRunStats(runId);
+  const [choice, setChoice] = useState<SubsetChoice>({ symbol: "", account: "" });
   if (stats.isPending) return <Loading rows={6} />;
   if (stats.isError) return <ErrorState error={stats.error} retry={() => void stats.refetch()} />;
   const s = stats.data.statistics;
@@ -141,9 +163,19 @@ function RunBody({ runId, tradeCount, analysisFailed }: { runId: string; tradeCo
           <DistributionPanel runId={runId} />
         </section>
       </div>
-      <div style={{ marginTop: 12 }}>
-        <StatCards stats={s as unknown as Record<string, unknown>} />
-      </div>
+      <section className="panel" style={{ marginTop: 12 }} aria-labelledby="summary-title">
+        <div className="row panel-head">
+          <h2 id="summary-title">Summary</h2>
+          <SubsetPicker symbols={symbols} accounts={accounts} value={choice} onChange={setChoice} />
+          <span style={{ flex: 1 }} />
+          <Link to={`/runs/${encodeURIComponent(runId)}/periods`} data-testid="periods-link">
+            Periods and calendar →
+          </Link>
+          <UnitSwitch />
+        </div>
+        <StatsSummary runId={runId} runSymbols={symbols} choice={choice} />
+      </section>
+      <MonteCarloPanel runId={runId} />
       <ExcursionPanels runId={runId} />
       <OpenTrades runId={runId} />
     </>
