@@ -13,6 +13,7 @@ import { RunsPage } from "./pages/RunsPage";
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const TradesPage = lazy(() => import("./pages/TradesPage"));
 const TradeDetailPage = lazy(() => import("./pages/TradeDetailPage"));
+const PeriodsPage = lazy(() => import("./pages/PeriodsPage"));
 
 export function App() {
   return (
@@ -26,6 +27,7 @@ export function App() {
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:runId" element={<DashboardRoute />} />
           <Route path="/runs/:runId/trades" element={<TradesPage />} />
+          <Route path="/runs/:runId/periods" element={<PeriodsPage />} />
           <Route path="/trades/:tradeId" element={<TradeDetailRoute />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
