@@ -14,6 +14,7 @@ const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const TradesPage = lazy(() => import("./pages/TradesPage"));
 const TradeDetailPage = lazy(() => import("./pages/TradeDetailPage"));
 const PeriodsPage = lazy(() => import("./pages/PeriodsPage"));
+const ComparePage = lazy(() => import("./pages/ComparePage"));
 
 export function App() {
   return (
@@ -28,6 +29,7 @@ export function App() {
           <Route path="/runs/:runId" element={<DashboardRoute />} />
           <Route path="/runs/:runId/trades" element={<TradesPage />} />
           <Route path="/runs/:runId/periods" element={<PeriodsPage />} />
+          <Route path="/compare" element={<ComparePage />} />
           <Route path="/trades/:tradeId" element={<TradeDetailRoute />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
