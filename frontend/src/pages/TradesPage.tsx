@@ -8,6 +8,10 @@ import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { RunName } from "../components/runs/RunName";
 import { RunPicker } from "../components/runs/RunPicker";
 import { TradesTable } from "../components/trades/TradesTable";
+import { useMoneyDisplay } from "../components/trades/useMoneyDisplay";
+import { UnitSwitch } from "../components/analysis/UnitSwitch";
+import { DownloadCsvButton } from "../components/analysis/DownloadCsvButton";
+import { tradesCsvPath } from "../api/analysis";
 import { fmtInt } from "../format";
 import { plural } from "../text";
 import { dateRangeError, FILTER_KEYS, isIsoDate, listSearch, tradeQueryFromParams } from "./tradeListParams";
@@ -27,6 +31,7 @@ export default function TradesPage() {
   const rangeError = dateRangeError(params);
   const trades = useTrades(query, rangeError == null);
   const run = useRun(runId);
+  const display = useMoneyDisplay();
 
   const update = (changes: Record<string, string | null>, keepOffset = false) => {
     const next = new URLSearchParams(params);
@@ -66,6 +71,10 @@ export default function TradesPage() {
           </span>
         )}
         <span style={{ flex: 1 }} />
+        <UnitSwitch />
+        {!rangeError && (
+          <DownloadCsvButton path={tradesCsvPath(query)} fileName={`trades-${runId}.csv`} testId="trades-csv" />
+        )}
         {run.data && <RunPicker strategyId={run.data.strategy_id} runId={runId} suffix="/trades" />}
       </div>
       <PointValueWarning symbols={run.data?.point_value_missing ?? []} />
@@ -113,6 +122,7 @@ export default function TradesPage() {
                 onSort={(sort) => update({ sort })}
                 linkSearch={listSearch(params)}
                 maxHeight="calc(100vh - 250px)"
+                display={display}
               />
               <Pager
                 offset={offset}
