@@ -165,11 +165,13 @@ export function useBreakdown(runId: string, by: BreakdownKey, tz: string, subset
   });
 }
 
-export function useMonteCarlo(runId: string, simulations: number, seed: number, subset: Subset = {}) {
+/** Asked for, not loaded with the page: thousands of simulations are the user's call. */
+export function useMonteCarlo(runId: string, asked: { simulations: number; seed: number } | null, subset: Subset = {}) {
   return useQuery({
-    queryKey: ["run", runId, "monte-carlo", simulations, seed, subset],
-    queryFn: () => getJson<MonteCarlo>(runPath(runId, "monte-carlo"), { simulations, seed, ...subset }),
+    queryKey: ["run", runId, "monte-carlo", asked?.simulations, asked?.seed, subset],
+    queryFn: () => getJson<MonteCarlo>(runPath(runId, "monte-carlo"), { ...asked, ...subset }),
     placeholderData: keepPreviousData,
+    enabled: asked != null,
   });
 }
 

@@ -21,9 +21,9 @@ function Band({ p, lo, hi, label }: { p: Percentiles; lo: number; hi: number; la
 
 /** Monte Carlo of the run's closed trades: percentiles of net profit and max drawdown. */
 export function MonteCarloPanel({ runId }: { runId: string }) {
-  const [asked, setAsked] = useState({ simulations: 1000, seed: 1 });
+  const [asked, setAsked] = useState<{ simulations: number; seed: number } | null>(null);
   const [draft, setDraft] = useState({ simulations: "1000", seed: "1" });
-  const mc = useMonteCarlo(runId, asked.simulations, asked.seed);
+  const mc = useMonteCarlo(runId, asked);
   const sims = Number(draft.simulations);
   const seed = Number(draft.seed);
   const valid = Number.isInteger(sims) && sims >= 1 && Number.isInteger(seed) && seed >= 0;
@@ -65,12 +65,17 @@ export function MonteCarloPanel({ runId }: { runId: string }) {
             data-testid="mc-seed"
           />
         </label>
-        <button type="submit" disabled={!valid}>
-          Run
+        <button type="submit" className="primary" disabled={!valid || mc.isFetching} data-testid="mc-run">
+          {mc.isFetching ? "Simulating…" : "Simulate"}
         </button>
         {!valid && <span className="down">Whole numbers: at least 1 simulation, a seed of 0 or more.</span>}
       </form>
-      {mc.isPending ? (
+      {asked == null ? (
+        <p className="faint" data-testid="mc-idle">
+          Draws the run's closed trades with replacement, as many as it has, in each simulation; the same seed gives
+          the same answer.
+        </p>
+      ) : mc.isPending ? (
         <Loading rows={3} />
       ) : mc.isError ? (
         <ErrorState error={mc.error} retry={() => void mc.refetch()} />
