@@ -35,7 +35,9 @@ describe("display units", () => {
       { symbol: "XX", point_value: 1, tick_size: null, configured: false, price_decimals: 3 },
     ];
     expect(basisFor(["ES"], inst)).toEqual({ pointValue: 50, tickSize: 0.25, decimals: 2 });
-    expect(basisFor(["ES", "NQ"], inst)).toEqual({ pointValue: null, tickSize: 0.25, decimals: 2 });
+    const mixed = basisFor(["ES", "NQ"], inst);
+    expect(mixed.pointValue).toBeNull();
+    expect(fmtUnit(100, "points", mixed)).toBe("missing: symbols of different point values");
     expect(basisFor(["XX"], inst).pointValue).toBeNull();
     expect(basisFor(["ZZ"], inst).pointValue).toBeNull();
   });

@@ -16,6 +16,8 @@ export interface UnitBasis {
   tickSize: number | null;
   /** The symbol's price decimals (points are shown with them). */
   decimals: number;
+  /** Why there is no point value, when the reason is not the instrument's own lack of one. */
+  missingReason?: string;
 }
 
 /** A converted value, or why it cannot be shown in the unit. */
@@ -24,7 +26,7 @@ export type Converted = { value: number } | { missing: string };
 export function convertMoney(money: number | null | undefined, unit: DisplayUnit, basis: UnitBasis): Converted | null {
   if (money == null) return null;
   if (unit === "currency") return { value: money };
-  if (basis.pointValue == null || basis.pointValue === 0) return { missing: "no point value" };
+  if (basis.pointValue == null || basis.pointValue === 0) return { missing: basis.missingReason ?? "no point value" };
   const points = money / basis.pointValue;
   if (unit === "points") return { value: points };
   if (basis.tickSize == null || basis.tickSize === 0) return { missing: "no tick size" };
@@ -72,11 +74,10 @@ export function basisFor(symbols: readonly string[], instruments: readonly Instr
   const known = rows as InstrumentLike[];
   const pv = known[0]!.point_value;
   const ts = known[0]!.tick_size;
-  return {
-    pointValue: known.every((r) => r.point_value === pv) ? pv : null,
-    tickSize: known.every((r) => r.tick_size === ts) ? ts : null,
-    decimals,
-  };
+  if (!known.every((r) => r.point_value === pv)) {
+    return { pointValue: null, tickSize: null, decimals, missingReason: "symbols of different point values" };
+  }
+  return { pointValue: pv, tickSize: known.every((r) => r.tick_size === ts) ? ts : null, decimals };
 }
 
 const KEY = "display-unit";
