@@ -24,7 +24,7 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 
 from .event_listener import EventListener
 from .jobs_client import upload, wait_job
-from .uploads_folder import stored_uploads
+from .uploads_folder import uploads_left_after_job
 
 T0 = datetime(2025, 1, 6, 14, 30, tzinfo=UTC)
 POISON = "poison"
@@ -174,7 +174,7 @@ def test_a_failed_rebuild_after_an_upload_fails_the_job_in_its_rebuild_phase(
         finished = events.wait_for("job_finished")
         assert finished["status"] == "failed" and finished["failed_phase"] == "rebuild"
     # The upload's file is gone once the job ended.
-    assert stored_uploads(tmp_path) == []
+    assert uploads_left_after_job(tmp_path) == []
     engine = make_engine(live_server.database_url)
     try:
         with engine.connect() as conn:

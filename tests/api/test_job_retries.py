@@ -24,7 +24,7 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 
 from .event_listener import EventListener
 from .jobs_client import upload, wait_job
-from .uploads_folder import stored_uploads
+from .uploads_folder import stored_uploads, uploads_left_after_job
 
 EXECUTIONS = 200_000
 # Beyond the platform's SQLite busy timeout (30 s), also for a rebuild that computes for
@@ -95,7 +95,7 @@ def test_a_connection_lost_mid_import_is_retried(database_url, tmp_path, big_exp
             assert run["analysis_status"] == "built" and run["counts"]["trades"] > 0
             history = client.get("/api/imports").json()["items"]
             assert [item["status"] for item in history] == ["succeeded"]
-        assert stored_uploads(tmp_path) == []
+        assert uploads_left_after_job(tmp_path) == []
         assert "trying again" in server.log()
     finally:
         server.stop()
@@ -159,7 +159,7 @@ def test_a_write_lock_held_beyond_the_timeout_is_retried(database_url, tmp_path,
             # The failure the rebuild met while it waited is gone with its success.
             assert run["analysis_status"] == "built" and run["analysis_error"] is None
             assert run["counts"]["trades"] > 0
-        assert stored_uploads(tmp_path) == []
+        assert uploads_left_after_job(tmp_path) == []
     finally:
         if holder is not None and holder.poll() is None:
             holder.kill()

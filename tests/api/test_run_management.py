@@ -184,11 +184,18 @@ def test_unknown_run_or_trade_is_404(client):
 
 
 def _table_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table, but for the event log (the deletion's announcement is itself an
+    event, kept for clients that resume)."""
     with engine.connect() as conn:
         return {
             table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             for table in sorted(Base.metadata.tables)
+            if table != "events"
         }
+
+
+# What was imported when, run ids included, stays after the run is deleted.
+_IMPORT_HISTORY = {"import_conflicts", "import_records"}
 
 
 def _run_counts(engine: Engine, run_id: str) -> dict[str, int]:
@@ -199,7 +206,7 @@ def _run_counts(engine: Engine, run_id: str) -> dict[str, int]:
                 text(f"SELECT count(*) FROM {table.name} WHERE run_id = :r"), {"r": run_id}
             ).scalar_one()
             for table in Base.metadata.sorted_tables
-            if "run_id" in table.c and table.name != "import_conflicts"
+            if "run_id" in table.c and table.name not in _IMPORT_HISTORY
         }
 
 
@@ -242,12 +249,23 @@ def test_delete_run_removes_its_rows_and_nothing_else(
         renamed = client.patch(f"/api/runs/{run_id}", json={"name": run_id[:8], "tags": ["t"]})
         noted = client.patch(f"/api/trades/{trade_id}", json={"notes": "n", "tags": ["t"]})
         assert renamed.status_code == noted.status_code == 200, (renamed.text, noted.text)
+    with engine.begin() as conn:  # a failed rebuild of the doomed run goes with it
+        conn.execute(
+            text(
+                "INSERT INTO analysis_failures (run_id, symbol, error, failed_at)"
+                " VALUES (:r, 'ES', 'failed', CURRENT_TIMESTAMP)"
+            ),
+            {"r": doomed},
+        )
     before = _table_counts(engine)
     doomed_rows = _run_counts(engine, doomed)
     kept_rows = _run_counts(engine, kept)
     kept_trades = client.get("/api/trades", params={"run_id": kept, "limit": 1000}).json()
     kept_stats = client.get(f"/api/runs/{kept}/stats").json()
-    assert all(doomed_rows[t] > 0 for t in ("orders", "executions", "trades", "trade_lots"))
+    assert all(
+        doomed_rows[t] > 0
+        for t in ("orders", "executions", "trades", "trade_lots", "analysis_failures")
+    )
 
     seen: list[dict[str, Any]] = []
     ready = threading.Event()
@@ -311,5 +329,4 @@ def test_every_table_with_a_run_id_is_deleted_with_the_run():
     deleted = {m.__tablename__ for m in (*run_deletion._RUN_ROWS, *run_deletion._PARTITIONED)}
     deleted |= {"trade_lots", "runs"}
     with_run_id = {t.name for t in Base.metadata.sorted_tables if "run_id" in t.c}
-    # The import history keeps what each import did, run ids included.
-    assert with_run_id - {"import_conflicts"} == deleted
+    assert with_run_id - _IMPORT_HISTORY == deleted

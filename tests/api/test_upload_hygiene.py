@@ -17,7 +17,7 @@ from wal_exports import open_wal_export, sidecars
 from strategy_analysis.ingest.demo_export import write_demo_export
 
 from .jobs_client import upload, wait_job
-from .uploads_folder import stored_uploads
+from .uploads_folder import uploads_left_after_job
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_an_upload_answered_503_leaves_no_file(live_server, client, demo_file, t
         answer = upload(client, demo_file)
         assert answer.status_code == 503, answer.text
         assert answer.headers["Retry-After"]
-        assert stored_uploads(tmp_path) == []
+        assert uploads_left_after_job(tmp_path) == []
     finally:
         assert holder.stdin is not None
         holder.stdin.write("\n")
@@ -68,7 +68,7 @@ def test_an_upload_answered_503_leaves_no_file(live_server, client, demo_file, t
     # Once the lock is gone the same upload is queued and imported.
     job = wait_job(client, upload(client, demo_file).json()["job_id"])
     assert job["status"] == "succeeded", job
-    assert stored_uploads(tmp_path) == []
+    assert uploads_left_after_job(tmp_path) == []
 
 
 def test_a_wal_mode_upload_without_its_wal_is_refused_with_the_reason(
@@ -93,7 +93,7 @@ def test_a_wal_mode_upload_without_its_wal_is_refused_with_the_reason(
         assert ".upload" not in error
     assert client.get("/api/runs").json()["total"] == 0
     # Neither the file nor a -wal or -shm of it stays behind.
-    assert stored_uploads(tmp_path) == []
+    assert uploads_left_after_job(tmp_path) == []
 
 
 def test_a_wal_mode_upload_with_its_records_in_the_file_imports_and_warns(
@@ -108,7 +108,7 @@ def test_a_wal_mode_upload_with_its_records_in_the_file_imports_and_warns(
     assert job["report"]["counts"]["executions"]["inserted"] == 2000
     (warning,) = job["report"]["warnings"]
     assert warning.startswith("closed.sqlite is in WAL mode")
-    assert stored_uploads(tmp_path) == []
+    assert uploads_left_after_job(tmp_path) == []
 
 
 def test_refusals_name_the_users_file_not_the_servers_copy(client, demo_file, tmp_path):
@@ -130,4 +130,4 @@ def test_a_gzip_batch_refusal_names_the_users_file(client, tmp_path):
     job = wait_job(client, upload(client, batch, name="my batch.json.gz").json()["job_id"])
     assert job["error"].startswith("my batch.json.gz does not hold JSON"), job["error"]
     assert job["status"] == "failed" and job["failed_phase"] == "import"
-    assert stored_uploads(tmp_path) == []
+    assert uploads_left_after_job(tmp_path) == []

@@ -2,7 +2,8 @@
 in one transaction.
 
 Bars stay (market data shared by every run of the symbol), and so do the strategy, the
-instruments and the import history (what was imported when stays true). On PostgreSQL a
+instruments and the import history (what was imported when stays true, the run ids of its
+records and conflicts included). A failed rebuild of the run goes with it. On PostgreSQL a
 run imported into partitions of its own loses them by ``DROP TABLE``, whatever their size;
 rows in a DEFAULT partition are deleted through the partition key's index.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.engine import Connection
 
 from ..db.models import (
+    AnalysisFailure,
     Execution,
     Order,
     Run,
@@ -39,7 +41,7 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
-_RUN_ROWS = (TradeTag, TradeNote, RunTag, Trade, RunStatistics)
+_RUN_ROWS = (TradeTag, TradeNote, RunTag, Trade, RunStatistics, AnalysisFailure)
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 
