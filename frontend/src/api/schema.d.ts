@@ -192,7 +192,7 @@ export interface paths {
         };
         /**
          * Run statistics
-         * @description Every statistic of analytics.md over the run's closed trades, with the reconciliation against the strategy's own figures. Null until trades are built.
+         * @description Every statistic of analytics.md (both tables: the run statistics and the risk and time set) over the run's closed trades, or over the subset `side`, `symbol` and `account` name. The whole run's carry the reconciliation against the strategy's own figures. Null until trades are built.
          */
         get: operations["runs-stats"];
         put?: never;
@@ -1654,6 +1654,7 @@ export interface components {
              * @description Null until the run's trades are built
              */
             updated_at: string | null;
+            subset?: components["schemas"]["Subset"];
             statistics: components["schemas"]["Statistics"] | null;
         };
         /**
@@ -1739,7 +1740,38 @@ export interface components {
             avg_duration_seconds?: number | null;
             /** Expectancy */
             expectancy?: number | null;
+            /** @description The whole run's against the strategy's own figures; null for a subset */
             reconciliation?: components["schemas"]["Reconciliation"] | null;
+            /** Profit Per Month */
+            profit_per_month?: number | null;
+            /** Monthly Std */
+            monthly_std?: number | null;
+            /** Sharpe Ratio */
+            sharpe_ratio?: number | null;
+            /** Sortino Ratio */
+            sortino_ratio?: number | null;
+            /** Ulcer Index */
+            ulcer_index?: number | null;
+            /** R Squared */
+            r_squared?: number | null;
+            /** Sqn */
+            sqn?: number | null;
+            /** Max Runup */
+            max_runup?: number | null;
+            /** Max Time To Recover Seconds */
+            max_time_to_recover_seconds?: number | null;
+            /** Longest Flat Seconds */
+            longest_flat_seconds?: number | null;
+            /** Time In Market Percent */
+            time_in_market_percent?: number | null;
+            /** Avg Trades Per Day */
+            avg_trades_per_day?: number | null;
+            /** Avg Entry Efficiency */
+            avg_entry_efficiency?: number | null;
+            /** Avg Exit Efficiency */
+            avg_exit_efficiency?: number | null;
+            /** Avg Total Efficiency */
+            avg_total_efficiency?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1775,6 +1807,18 @@ export interface components {
              * @example 2025-01-06T14:30:00.250000Z
              */
             updated_at: string;
+        };
+        /**
+         * Subset
+         * @description The subset of the run's closed trades an answer is over; null: any.
+         */
+        Subset: {
+            /** Side */
+            side?: ("LONG" | "SHORT") | null;
+            /** Symbol */
+            symbol?: string | null;
+            /** Account */
+            account?: string | null;
         };
         /** TableCounts */
         TableCounts: {
@@ -3198,7 +3242,14 @@ export interface operations {
     };
     "runs-stats": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The run's id (URL-encoded) */

@@ -19,8 +19,10 @@ _TEXT_WIDTH = 26  # len("2025-01-06 14:30:00.000000")
 def micros_expression(column: str, dialect: str) -> str:
     """SQL for ``column`` as BIGINT microseconds since the epoch (NULL stays NULL)."""
     if dialect == "sqlite":
+        # strftime('%s') of the whole text rounds a fraction of .9995 s or more up to the
+        # next second: the seconds come from the text without its fraction.
         return (
-            f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000"
+            f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
             f" + CAST(substr({column}, 21, 6) AS INTEGER))"
         )
     return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"

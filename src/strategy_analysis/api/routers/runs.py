@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 
-from ...services import annotations, run_deletion, runs_query, trades_query
+from ...services import analysis, annotations, run_deletion, runs_query, trades_query
+from ...services.analysis import AnalysisCache
 from ...services.excursion_points import excursion_points
+from ..analysis_params import AnalysisCacheDep, SubsetDep
 from ..deps import EngineDep, EventBusDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident, StoredRunId
@@ -127,21 +129,25 @@ def _require_run(session: SessionDep, run_id: str) -> None:
     "/{run_id}/stats",
     operation_id="runs-stats",
     summary="Run statistics",
-    description="Every statistic of analytics.md over the run's closed trades, with the "
-    "reconciliation against the strategy's own figures. Null until trades are built.",
+    description="Every statistic of analytics.md (both tables: the run statistics and the "
+    "risk and time set) over the run's closed trades, or over the subset `side`, `symbol` "
+    "and `account` name. The whole run's carry the reconciliation against the strategy's "
+    "own figures. Null until trades are built.",
     responses=error_responses(404, 422, 503),
 )
-def get_stats(session: SessionDep, run_id: RunIdPath) -> RunStatisticsOut:
+def get_stats(
+    session: SessionDep, cache: AnalysisCacheDep, run_id: RunIdPath, subset: SubsetDep
+) -> RunStatisticsOut:
     _require_run(session, run_id)
-    stored = runs_query.run_statistics(session.connection(), run_id)
-    if stored is None:
-        return RunStatisticsOut(run_id=run_id, updated_at=None, statistics=None)
-    updated_at, document = stored
+    updated_at, statistics = analysis.run_statistics(
+        session.connection(), cache, run_id, **subset.values
+    )
     return RunStatisticsOut.model_validate(
         {
             "run_id": run_id,
             "updated_at": updated_at,
-            "statistics": runs_query.statistics_of(document),
+            "subset": subset.values,
+            "statistics": statistics,
         }
     )
 
@@ -196,5 +202,6 @@ def get_excursions(
 
 
 def setup(app: FastAPI) -> None:
+    app.state.analysis_cache = AnalysisCache()
     app.include_router(strategies_router)
     app.include_router(router)

@@ -192,7 +192,33 @@ class Statistics(CleanNumbers):
     avg_etd: float | None = None
     avg_duration_seconds: float | None = None
     expectancy: float | None = None
-    reconciliation: Reconciliation | None = None
+    reconciliation: Reconciliation | None = Field(
+        None, description="The whole run's against the strategy's own figures; null for a subset"
+    )
+    # Risk and time statistics (analytics.md)
+    profit_per_month: float | None = None
+    monthly_std: float | None = None
+    sharpe_ratio: float | None = None
+    sortino_ratio: float | None = None
+    ulcer_index: float | None = None
+    r_squared: float | None = None
+    sqn: float | None = None
+    max_runup: float | None = None
+    max_time_to_recover_seconds: float | None = None
+    longest_flat_seconds: float | None = None
+    time_in_market_percent: float | None = None
+    avg_trades_per_day: float | None = None
+    avg_entry_efficiency: float | None = None
+    avg_exit_efficiency: float | None = None
+    avg_total_efficiency: float | None = None
+
+
+class Subset(BaseModel):
+    """The subset of the run's closed trades an answer is over; null: any."""
+
+    side: Literal["LONG", "SHORT"] | None = None
+    symbol: str | None = None
+    account: str | None = None
 
 
 class RunStatisticsOut(BaseModel):
@@ -219,6 +245,7 @@ class RunStatisticsOut(BaseModel):
 
     run_id: str
     updated_at: UtcTime | None = Field(description="Null until the run's trades are built")
+    subset: Subset = Field(default_factory=Subset)
     statistics: Statistics | None
 
 

@@ -1,0 +1,208 @@
+"""The analysis of a run on request: statistics of any subset, breakdowns, Monte Carlo and
+run comparison (analytics.md), over the run's stored trades.
+
+The trades are read once per rebuild: one query (on PostgreSQL one binary COPY of one row,
+a column per array) into an ``AnalysisTrades``, kept in an ``AnalysisCache`` keyed by the
+run's ``rebuild_token`` (stored with the trades in the rebuild's transaction), so the
+answers of a run stay fast and never outlive the trades they were computed from.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from psycopg import sql as pg_sql
+from sqlalchemy import Connection, select, text
+
+from ..db.models import RunStatistics
+from ..trades.pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row
+from ..trades.reading import copy_out
+from ..trades.sql_time import micros_expression
+from ..trades.statistics_sets import AnalysisTrades, codes_of, subset_statistics
+from . import runs_query
+
+_FLOATS = (
+    "pnl_net",
+    "commission",
+    "mae",
+    "mfe",
+    "etd",
+    "entry_efficiency",
+    "exit_efficiency",
+    "total_efficiency",
+)
+# Runs whose trades a process keeps, and the most trades all of them may hold together.
+CACHE_RUNS = 8
+CACHE_TRADES = 4_000_000
+
+
+def _names(conn: Connection, run_id: str) -> tuple[list[str], list[str | None]]:
+    """The run's symbols and accounts (None is an account of its own), sorted."""
+    rows = conn.execute(
+        text("SELECT DISTINCT symbol, account_id FROM trades WHERE run_id = :run_id"),
+        {"run_id": run_id},
+    ).all()
+    symbols = sorted({s for s, _ in rows})
+    accounts = sorted({a for _, a in rows if a is not None})
+    if any(a is None for _, a in rows):
+        accounts.append(None)  # type: ignore[arg-type]
+    return symbols, accounts  # type: ignore[return-value]
+
+
+def load_analysis_trades(conn: Connection, run_id: str) -> AnalysisTrades:
+    """Every stored trade of the run, open ones included, as columns (one query)."""
+    symbols, accounts = _names(conn, run_id)
+    if not symbols:
+        return AnalysisTrades.empty()
+    if conn.dialect.name == "postgresql":
+        return _load_postgresql(conn, run_id, symbols, accounts)
+    floats = ", ".join(_FLOATS)
+    rows = conn.execute(
+        text(
+            "SELECT status = 'CLOSED', side = 'LONG', symbol, account_id,"
+            f" {micros_expression('entry_time', 'sqlite')},"
+            f" COALESCE({micros_expression('exit_time', 'sqlite')}, 0),"
+            f" COALESCE(exit_sequence, 0), {floats} FROM trades WHERE run_id = :run_id"
+        ),
+        {"run_id": run_id},
+    ).fetchall()
+    columns = list(zip(*rows, strict=True))
+    symbol_code, symbol_names = codes_of(list(columns[2]))
+    account_code, account_names = codes_of(list(columns[3]))
+    return AnalysisTrades(
+        closed=np.array(columns[0], dtype=bool),
+        side=np.where(np.array(columns[1], dtype=bool), 1, -1).astype(np.int8),
+        symbol_code=symbol_code,
+        account_code=account_code,
+        entry_time=np.array(columns[4], dtype=np.int64),
+        exit_time=np.array(columns[5], dtype=np.int64),
+        exit_sequence=np.array(columns[6], dtype=np.int64),
+        **{
+            name: np.array(values, dtype=np.float64)
+            for name, values in zip(_FLOATS, columns[7:], strict=True)
+        },
+        symbol_names=symbol_names,
+        account_names=account_names,
+    )
+
+
+def _load_postgresql(
+    conn: Connection, run_id: str, symbols: list[str], accounts: list[str | None]
+) -> AnalysisTrades:
+    """One binary COPY of one row, a column per array; symbols and accounts travel as
+    their place in the run's sorted lists, not as a text per trade."""
+    dbapi = conn.connection.driver_connection
+
+    def literal(value: Any) -> str:
+        return pg_sql.Literal(value).as_string(dbapi)
+
+    def codes(column: str, names: list[Any]) -> str:
+        present = [n for n in names if n is not None]
+        array = "ARRAY[" + ", ".join(literal(n) for n in present) + "]::text[]"
+        # 1-based place in the list; NULL (no account) is the place after it
+        return f"array_agg(COALESCE(array_position({array}, {column}), {len(present) + 1}) - 1)"
+
+    floats = ", ".join(f"array_agg(COALESCE({name}, 'NaN')::float8)" for name in _FLOATS)
+    statement = (
+        "SELECT array_agg((status = 'CLOSED')::int4), array_agg((side = 'LONG')::int4),"
+        f" {codes('symbol', symbols)}, {codes('account_id', accounts)},"
+        f" array_agg({micros_expression('entry_time', 'postgresql')}),"
+        f" array_agg(COALESCE({micros_expression('exit_time', 'postgresql')}, 0)),"
+        f" array_agg(COALESCE(exit_sequence, 0)::int8), {floats}"
+        f" FROM trades WHERE run_id = {literal(run_id)}"
+    )
+    fields = decode_single_row(copy_out(dbapi, statement, binary=True))
+    kinds = (INT4, INT4, INT4, INT4, INT8, INT8, INT8) + (FLOAT8,) * len(_FLOATS)
+    closed, long_, symbol, account, entry, exit_, sequence, *numbers = (
+        decode_array(field, kind) for field, kind in zip(fields, kinds, strict=True)
+    )
+    return AnalysisTrades(
+        closed=closed.astype(bool),
+        side=np.where(long_ == 1, 1, -1).astype(np.int8),
+        symbol_code=symbol.astype(np.int64),
+        account_code=account.astype(np.int64),
+        entry_time=entry.astype(np.int64),
+        exit_time=exit_.astype(np.int64),
+        exit_sequence=sequence.astype(np.int64),
+        **{name: values.astype(np.float64) for name, values in zip(_FLOATS, numbers, strict=True)},
+        symbol_names=tuple(symbols),
+        account_names=tuple(accounts),
+    )
+
+
+class AnalysisCache:
+    """The trades of the runs this process analysed last, each with the rebuild token it
+    was read under. A run rebuilt since (another token) is read again."""
+
+    def __init__(self, max_runs: int = CACHE_RUNS, max_trades: int = CACHE_TRADES) -> None:
+        self.max_runs = max_runs
+        self.max_trades = max_trades
+        self._runs: OrderedDict[str, tuple[str, AnalysisTrades]] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def trades(self, conn: Connection, run_id: str, token: str | None) -> AnalysisTrades:
+        if token is None:  # stored by no rebuild: nothing tells when it changes
+            return load_analysis_trades(conn, run_id)
+        with self._guard:
+            kept = self._runs.get(run_id)
+        if kept is not None and kept[0] == token:
+            return kept[1]
+        trades = load_analysis_trades(conn, run_id)
+        with self._guard:
+            self._runs[run_id] = (token, trades)
+            self._runs.move_to_end(run_id)
+            while len(self._runs) > 1 and (
+                len(self._runs) > self.max_runs
+                or sum(len(t) for _, t in self._runs.values()) > self.max_trades
+            ):
+                self._runs.popitem(last=False)
+        return trades
+
+
+def _stored(conn: Connection, run_id: str) -> tuple[Any, dict[str, Any] | None, str | None]:
+    """(updated_at, stored statistics document, rebuild token) of the run."""
+    row = conn.execute(
+        select(
+            RunStatistics.updated_at, RunStatistics.statistics, RunStatistics.rebuild_token
+        ).where(RunStatistics.run_id == run_id)
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
+
+
+def run_trades(
+    conn: Connection, cache: AnalysisCache, run_id: str
+) -> tuple[Any, dict[str, Any] | None, AnalysisTrades | None]:
+    """(updated_at, stored document, trades) of a run; trades None until it is built."""
+    updated_at, document, token = _stored(conn, run_id)
+    if document is None:
+        return updated_at, None, None
+    return updated_at, document, cache.trades(conn, run_id, token)
+
+
+def subset_of(side: str | None, symbol: str | None, account: str | None) -> dict[str, Any]:
+    return {"side": side.upper() if side else None, "symbol": symbol, "account": account}
+
+
+def run_statistics(
+    conn: Connection,
+    cache: AnalysisCache,
+    run_id: str,
+    *,
+    side: str | None = None,
+    symbol: str | None = None,
+    account: str | None = None,
+) -> tuple[Any, dict[str, Any] | None]:
+    """(updated_at, every statistic of both tables over the subset); None until built.
+
+    The whole run's reconciliation is the stored one; a subset has none."""
+    updated_at, document, trades = run_trades(conn, cache, run_id)
+    if trades is None:
+        return updated_at, None
+    stats = subset_statistics(trades, side=side, symbol=symbol, account=account)
+    if side is None and symbol is None and account is None:
+        stored = runs_query.statistics_of(document) or {}
+        stats["reconciliation"] = stored.get("reconciliation")
+    return updated_at, stats

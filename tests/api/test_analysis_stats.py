@@ -1,0 +1,78 @@
+"""GET /api/runs/{run_id}/stats with subsets, over a demo run imported and rebuilt (both
+databases): the whole run's equal the stored statistics, sides add up, bad input is 4xx."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from strategy_analysis.db.models import Run, RunStatistics
+from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.trades.rebuild import after_import_hook
+from strategy_analysis.trades.statistics import STATISTIC_NAMES
+from strategy_analysis.trades.statistics_sets import RISK_STATISTIC_NAMES
+
+from .in_process import app_client, settings_for
+
+
+@pytest.fixture
+def demo_run(engine, database_url, tmp_path):
+    export = tmp_path / "demo.sqlite"
+    write_demo_export(export, executions=1500, seed=3)
+    report = import_export_file(engine, export, after_import=after_import_hook(engine))
+    assert report.status == "succeeded", report.status
+    with engine.connect() as conn:
+        run_id = conn.execute(select(Run.run_id)).scalar_one()
+        stored = conn.execute(
+            select(RunStatistics.statistics).where(RunStatistics.run_id == run_id)
+        ).scalar_one()
+    with app_client(settings_for(database_url, tmp_path)) as client:
+        yield client, run_id, stored["statistics"]
+
+
+def test_whole_run_is_todays_statistics_with_the_risk_set(demo_run):
+    client, run_id, stored = demo_run
+    body = client.get(f"/api/runs/{run_id}/stats").json()
+    assert body["subset"] == {"side": None, "symbol": None, "account": None}
+    stats = body["statistics"]
+    assert set(STATISTIC_NAMES) | set(RISK_STATISTIC_NAMES) <= set(stats)
+    for name in STATISTIC_NAMES:
+        assert stats[name] == pytest.approx(stored[name]), name
+    assert stats["total_trades"] > 20 and stats["profit_per_month"] is not None
+
+
+def test_sides_symbols_and_accounts_add_up(demo_run):
+    client, run_id, stored = demo_run
+
+    def stats(**params):
+        response = client.get(f"/api/runs/{run_id}/stats", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    long_, short = stats(side="long")["statistics"], stats(side="SHORT")["statistics"]
+    assert stats(side="long")["subset"]["side"] == "LONG"
+    assert long_["total_trades"] + short["total_trades"] == stored["total_trades"]
+    assert long_["net_profit"] + short["net_profit"] == pytest.approx(stored["net_profit"])
+    assert long_["reconciliation"] is None
+    run = client.get(f"/api/runs/{run_id}").json()
+    for key, values in (("symbol", run["symbols"]), ("account", run["accounts"])):
+        parts = [stats(**{key: value})["statistics"] for value in values]
+        assert len(parts) >= 2
+        assert sum(p["total_trades"] for p in parts) == stored["total_trades"], key
+        assert sum(p["net_profit"] for p in parts) == pytest.approx(stored["net_profit"])
+    both = stats(side="short", symbol=run["symbols"][0], account=run["accounts"][0])
+    assert both["subset"] == {
+        "side": "SHORT",
+        "symbol": run["symbols"][0],
+        "account": run["accounts"][0],
+    }
+    assert 0 < both["statistics"]["total_trades"] < short["total_trades"]
+    assert stats(symbol="NOPE")["statistics"]["total_trades"] == 0
+
+
+def test_bad_subsets_are_4xx(demo_run):
+    client, run_id, _ = demo_run
+    bad = client.get(f"/api/runs/{run_id}/stats", params={"side": "sideways"})
+    assert bad.status_code == 422 and "side" in bad.json()["detail"]
+    assert client.get("/api/runs/missing/stats", params={"side": "long"}).status_code == 404
