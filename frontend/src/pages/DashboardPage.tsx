@@ -20,6 +20,7 @@ import { RunPicker } from "../components/runs/RunPicker";
 import { TagList } from "../components/common/Tags";
 import { formatParam } from "./RunsPage";
 import { TradesTable } from "../components/trades/TradesTable";
+import { useMoneyDisplay } from "../components/trades/useMoneyDisplay";
 import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, pnlClass } from "../format";
 import { plural } from "../text";
 
@@ -246,6 +247,7 @@ function ExcursionPanels({ runId }: { runId: string }) {
 
 function OpenTrades({ runId }: { runId: string }) {
   const open = useTrades({ run_id: runId, status: "OPEN", sort: "entry_time", limit: 50 });
+  const display = useMoneyDisplay();
   return (
     <section className="panel" style={{ marginTop: 12 }} aria-labelledby="open-title">
       <h2 id="open-title">Open trades</h2>
@@ -256,7 +258,7 @@ function OpenTrades({ runId }: { runId: string }) {
       ) : open.data.items.length === 0 ? (
         <span className="faint">No open position at the end of the data.</span>
       ) : (
-        <TradesTable trades={open.data.items} label="Open trades" />
+        <TradesTable trades={open.data.items} label="Open trades" display={display} />
       )}
     </section>
   );
