@@ -76,3 +76,60 @@ def test_bad_subsets_are_4xx(demo_run):
     bad = client.get(f"/api/runs/{run_id}/stats", params={"side": "sideways"})
     assert bad.status_code == 422 and "side" in bad.json()["detail"]
     assert client.get("/api/runs/missing/stats", params={"side": "long"}).status_code == 404
+
+
+def test_breakdowns_add_up_to_the_run_in_any_zone(demo_run):
+    client, run_id, stored = demo_run
+    for by in ("day", "week", "month", "year", "hour", "weekday", "symbol", "account",
+               "side", "duration"):  # fmt: skip
+        for tz in ("UTC", "America/New_York"):
+            response = client.get(f"/api/runs/{run_id}/breakdown", params={"by": by, "tz": tz})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert (body["by"], body["tz"]) == (by, tz)
+            assert all(isinstance(row["key"], str) for row in body["rows"])
+            assert sum(row["trades"] for row in body["rows"]) == stored["total_trades"]
+            net = sum(row["net_profit"] for row in body["rows"])
+            assert net == pytest.approx(stored["net_profit"]), (by, tz)
+    hours = client.get(f"/api/runs/{run_id}/breakdown", params={"by": "hour"}).json()["rows"]
+    assert [int(r["key"]) for r in hours] == sorted(int(r["key"]) for r in hours)
+    long_ = client.get(
+        f"/api/runs/{run_id}/breakdown", params={"by": "side", "side": "long"}
+    ).json()
+    assert [row["key"] for row in long_["rows"]] == ["LONG"]
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"by": "minute"}, "by"),
+        ({}, "by"),
+        ({"by": "day", "tz": "Mars/Olympus"}, "time zone"),
+        ({"by": "day", "tz": "../../etc/passwd"}, "time zone"),
+    ],
+)
+def test_bad_breakdowns_are_422(demo_run, params, needle):
+    client, run_id, _ = demo_run
+    response = client.get(f"/api/runs/{run_id}/breakdown", params=params)
+    assert response.status_code == 422 and needle in response.json()["detail"]
+
+
+def test_monte_carlo_is_reproducible_and_checks_its_parameters(demo_run):
+    client, run_id, stored = demo_run
+    url = f"/api/runs/{run_id}/monte-carlo"
+    first = client.get(url, params={"simulations": 300, "seed": 7}).json()
+    assert client.get(url, params={"simulations": 300, "seed": 7}).json() == first
+    assert (first["simulations"], first["seed"], first["trades"]) == (
+        300,
+        7,
+        stored["total_trades"],
+    )
+    assert first["net_profit"]["p5"] <= first["net_profit"]["p50"] <= first["net_profit"]["p95"]
+    assert 0.0 <= first["probability_of_profit"] <= 1.0
+    default = client.get(url).json()
+    assert (default["simulations"], default["seed"]) == (1000, 1)
+    short = client.get(url, params={"side": "short", "simulations": 50}).json()
+    assert short["trades"] < stored["total_trades"]
+    for params in ({"simulations": 0}, {"simulations": 10_001}, {"seed": -1}):
+        bad = client.get(url, params=params)
+        assert bad.status_code == 422 and next(iter(params)) in bad.json()["detail"]

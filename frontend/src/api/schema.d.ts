@@ -260,6 +260,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Closed trades grouped by a key
+         * @description analytics.md "Breakdowns": rows per key of `by` (exit time's day, ISO week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration bucket), in key order, keys without trades left out. Time keys are local to `tz` (UTC, or an IANA name such as `America/New_York`, daylight saving time included).
+         */
+        get: operations["analysis-breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/monte-carlo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monte Carlo of the run's closed trades
+         * @description analytics.md "Monte Carlo": `simulations` resamplings (with replacement, `numpy.random.default_rng(seed)`) of the closed trades' net PnL; the 5th to 95th percentiles of net profit and max drawdown and the probability of a profit. The same seed gives the same answer.
+         */
+        get: operations["analysis-monte-carlo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trades": {
         parameters: {
             query?: never;
@@ -418,6 +458,72 @@ export interface components {
             close: number;
             /** Volume */
             volume: number;
+        };
+        /**
+         * Breakdown
+         * @example {
+         *       "by": "day",
+         *       "rows": [
+         *         {
+         *           "avg_trade": 40,
+         *           "gross_loss": -80,
+         *           "gross_profit": 200,
+         *           "key": "2024-01-02",
+         *           "losing_trades": 1,
+         *           "net_profit": 120,
+         *           "percent_profitable": 66.66666666666667,
+         *           "profit_factor": 2.5,
+         *           "trades": 3,
+         *           "winning_trades": 2
+         *         }
+         *       ],
+         *       "run_id": "run-1",
+         *       "subset": {},
+         *       "tz": "America/New_York"
+         *     }
+         */
+        Breakdown: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
+            /** Tz */
+            tz: string;
+            subset: components["schemas"]["Subset"];
+            /** Rows */
+            rows: components["schemas"]["BreakdownRow"][];
+        };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /**
+             * Key
+             * @description The group's key, a string (hours 0..23, weekdays 1..7)
+             */
+            key: string;
+            /** Trades */
+            trades: number;
+            /** Winning Trades */
+            winning_trades: number;
+            /** Losing Trades */
+            losing_trades: number;
+            /** Net Profit */
+            net_profit: number;
+            /** Gross Profit */
+            gross_profit: number;
+            /** Gross Loss */
+            gross_loss: number;
+            /** Percent Profitable */
+            percent_profitable: number;
+            /**
+             * Profit Factor
+             * @description Null when the group has no loser
+             */
+            profit_factor: number | null;
+            /** Avg Trade */
+            avg_trade: number;
         };
         /** ConflictOut */
         ConflictOut: {
@@ -1227,6 +1333,66 @@ export interface components {
             error: string | null;
             /** Import Id */
             import_id: number | null;
+        };
+        /**
+         * MonteCarlo
+         * @description analytics.md "Monte Carlo": percentiles over the simulated runs; null with no trade.
+         * @example {
+         *       "max_drawdown": {
+         *         "p25": -1500,
+         *         "p5": -2400,
+         *         "p50": -1100,
+         *         "p75": -800,
+         *         "p95": -500
+         *       },
+         *       "net_profit": {
+         *         "p25": 400,
+         *         "p5": -800,
+         *         "p50": 1250,
+         *         "p75": 2100,
+         *         "p95": 3300
+         *       },
+         *       "probability_of_profit": 0.62,
+         *       "run_id": "run-1",
+         *       "seed": 1,
+         *       "simulations": 1000,
+         *       "subset": {},
+         *       "trades": 250
+         *     }
+         */
+        MonteCarlo: {
+            /** Run Id */
+            run_id: string;
+            subset: components["schemas"]["Subset"];
+            /** Simulations */
+            simulations: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Trades
+             * @description Closed trades drawn from (total_trades of the subset)
+             */
+            trades: number;
+            net_profit: components["schemas"]["Percentiles"] | null;
+            max_drawdown: components["schemas"]["Percentiles"] | null;
+            /**
+             * Probability Of Profit
+             * @description Fraction (0..1) of simulated runs with net profit > 0
+             */
+            probability_of_profit: number | null;
+        };
+        /** Percentiles */
+        Percentiles: {
+            /** P5 */
+            p5: number;
+            /** P25 */
+            p25: number;
+            /** P50 */
+            p50: number;
+            /** P75 */
+            p75: number;
+            /** P95 */
+            p95: number;
         };
         /** PnlBucket */
         PnlBucket: {
@@ -3420,6 +3586,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExcursionScatter"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-breakdown": {
+        parameters: {
+            query: {
+                /** @description The key to group by */
+                by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
+                /** @description UTC or an IANA time zone */
+                tz?: string;
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Breakdown"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-monte-carlo": {
+        parameters: {
+            query?: {
+                /** @description Simulated runs */
+                simulations?: number;
+                /** @description The generator's seed */
+                seed?: number;
+                /** @description Only the LONG or SHORT trades */
+                side?: ("long" | "short" | "LONG" | "SHORT") | null;
+                /** @description Only this symbol's trades */
+                symbol?: string | null;
+                /** @description Only this account's trades */
+                account?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonteCarlo"];
                 };
             };
             /** @description Not found */

@@ -12,12 +12,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, select, text
 
 from ..db.models import RunStatistics
+from ..trades.breakdowns import breakdown
+from ..trades.monte_carlo import monte_carlo
 from ..trades.pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row
 from ..trades.reading import copy_out
 from ..trades.sql_time import micros_expression
@@ -206,3 +209,56 @@ def run_statistics(
         stored = runs_query.statistics_of(document) or {}
         stats["reconciliation"] = stored.get("reconciliation")
     return updated_at, stats
+
+
+class UnknownTimeZoneError(ValueError):
+    pass
+
+
+def parse_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone named ``name``; None for UTC. UnknownTimeZoneError otherwise."""
+    if name in ("UTC", "Etc/UTC", "Z"):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UnknownTimeZoneError(
+            f"unknown time zone {name!r}: use UTC or an IANA name such as America/New_York"
+        ) from None
+
+
+def run_breakdown(
+    conn: Connection,
+    cache: AnalysisCache,
+    run_id: str,
+    by: str,
+    zone: ZoneInfo | None,
+    *,
+    side: str | None = None,
+    symbol: str | None = None,
+    account: str | None = None,
+) -> list[dict[str, Any]]:
+    """The breakdown rows of the subset's closed trades; none until the run is built."""
+    _, _, trades = run_trades(conn, cache, run_id)
+    if trades is None:
+        return []
+    return breakdown(trades.subset(side, symbol, account), by, zone)
+
+
+def run_monte_carlo(
+    conn: Connection,
+    cache: AnalysisCache,
+    run_id: str,
+    simulations: int,
+    seed: int,
+    *,
+    side: str | None = None,
+    symbol: str | None = None,
+    account: str | None = None,
+) -> dict[str, Any]:
+    """Monte Carlo over the subset's closed trades in the statistics' order."""
+    _, _, trades = run_trades(conn, cache, run_id)
+    if trades is None:
+        trades = AnalysisTrades.empty()
+    closed = trades.subset(side, symbol, account).closed_in_order()
+    return monte_carlo(closed.pnl_net, simulations=simulations, seed=seed)

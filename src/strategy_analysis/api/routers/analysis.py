@@ -1,0 +1,87 @@
+"""GET /api/runs/{run_id}/breakdown, /api/runs/{run_id}/monte-carlo and /api/compare."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Path, Query
+
+from ...services import analysis, runs_query
+from ...trades.monte_carlo import DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS
+from ..analysis_params import AnalysisCacheDep, SubsetDep
+from ..deps import SessionDep
+from ..errors import NotFoundError, UnprocessableError
+from ..params import MAX_INT64, StoredRunId
+from ..schemas.analysis import Breakdown, BreakdownBy, MonteCarlo
+from ..schemas.common import error_responses
+
+router = APIRouter(tags=["analysis"])
+
+RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
+
+
+def _require_run(session: SessionDep, run_id: str) -> None:
+    if not runs_query.run_exists(session.connection(), run_id):
+        raise NotFoundError(f"no run with id {run_id!r}")
+
+
+@router.get(
+    "/api/runs/{run_id}/breakdown",
+    operation_id="analysis-breakdown",
+    summary="Closed trades grouped by a key",
+    description='analytics.md "Breakdowns": rows per key of `by` (exit time\'s day, ISO '
+    "week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration "
+    "bucket), in key order, keys without trades left out. Time keys are local to `tz` "
+    "(UTC, or an IANA name such as `America/New_York`, daylight saving time included).",
+    responses=error_responses(404, 422, 503),
+)
+def get_breakdown(
+    session: SessionDep,
+    cache: AnalysisCacheDep,
+    run_id: RunIdPath,
+    subset: SubsetDep,
+    by: Annotated[BreakdownBy, Query(description="The key to group by")],
+    tz: Annotated[str, Query(max_length=64, description="UTC or an IANA time zone")] = "UTC",
+) -> Breakdown:
+    try:
+        zone = analysis.parse_zone(tz)
+    except analysis.UnknownTimeZoneError as exc:
+        raise UnprocessableError(str(exc)) from None
+    _require_run(session, run_id)
+    rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)
+    return Breakdown.model_validate(
+        {"run_id": run_id, "by": by, "tz": tz, "subset": subset.values, "rows": rows}
+    )
+
+
+@router.get(
+    "/api/runs/{run_id}/monte-carlo",
+    operation_id="analysis-monte-carlo",
+    summary="Monte Carlo of the run's closed trades",
+    description='analytics.md "Monte Carlo": `simulations` resamplings (with '
+    "replacement, `numpy.random.default_rng(seed)`) of the closed trades' net PnL; the "
+    "5th to 95th percentiles of net profit and max drawdown and the probability of a "
+    "profit. The same seed gives the same answer.",
+    responses=error_responses(404, 422, 503),
+)
+def get_monte_carlo(
+    session: SessionDep,
+    cache: AnalysisCacheDep,
+    run_id: RunIdPath,
+    subset: SubsetDep,
+    simulations: Annotated[
+        int, Query(ge=1, le=MAX_SIMULATIONS, description="Simulated runs")
+    ] = DEFAULT_SIMULATIONS,
+    seed: Annotated[int, Query(ge=0, le=MAX_INT64, description="The generator's seed")] = (
+        DEFAULT_SEED
+    ),
+) -> MonteCarlo:
+    _require_run(session, run_id)
+    result = analysis.run_monte_carlo(
+        session.connection(), cache, run_id, simulations, seed, **subset.values
+    )
+    return MonteCarlo.model_validate({"run_id": run_id, "subset": subset.values, **result})
+
+
+def setup(app: FastAPI) -> None:
+    app.include_router(router)
