@@ -1,8 +1,10 @@
 """The analysis views in the browser: the summary's All / Long / Short columns and its
-display units. Screenshots land in test-results/e2e/<test>/."""
+display units, the calendar of daily net PnL and its link to a day's trades, the periods'
+time zone remembered. Screenshots land in test-results/e2e/<test>/."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -80,4 +82,58 @@ def test_summary_shows_all_long_and_short(page, runs, sqlite_server, results_dir
         has_text=expected
     ).wait_for(timeout=TIMEOUT_MS)
     page.screenshot(path=results_dir / "summary-points.png", full_page=True)
+    assert page.js_errors == [], page.js_errors
+
+
+def test_calendar_opens_a_days_trades(page, runs, sqlite_server, results_dir) -> None:  # type: ignore[no-untyped-def]
+    run_id = runs[0]
+    days = _get(sqlite_server, f"/api/runs/{run_id}/breakdown", by="day", tz="UTC").json()["rows"]
+    assert days
+    page.goto(f"/runs/{run_id}/periods")
+    calendar = page.get_by_test_id("calendar")
+    calendar.wait_for(timeout=TIMEOUT_MS)
+    assert calendar.locator("td[data-day]").count() == len(days)
+    page.get_by_test_id("breakdown-table").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_test_id("breakdown-table").locator("tbody tr").count() == len(days)
+    page.screenshot(path=results_dir / "periods.png", full_page=True)
+
+    # The time zone is remembered across visits.
+    page.get_by_test_id("tz-input").fill("America/New_York")
+    page.reload()
+    page.get_by_test_id("calendar").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_test_id("tz-input").input_value() == "America/New_York"
+    page.get_by_test_id("tz-input").fill("UTC")
+    page.locator(f"td[data-day='{days[0]['key']}']").wait_for(timeout=TIMEOUT_MS)
+
+    first = days[0]["key"]
+    page.locator(f"td[data-day='{first}'] button").click()
+    page.wait_for_url(re.compile(rf"/runs/{re.escape(run_id)}/trades\?.*from={first}"))
+    page.get_by_test_id("trade-row").first.wait_for(timeout=TIMEOUT_MS)
+    for time_cell in page.get_by_test_id("trade-row").locator("td:first-child").all_inner_texts():
+        assert time_cell.startswith(first)
+    page.screenshot(path=results_dir / "day-trades.png")
+    assert page.js_errors == [], page.js_errors
+
+
+def test_monte_carlo_panel_shows_the_apis_percentiles(
+    page, runs, sqlite_server, results_dir
+) -> None:  # type: ignore[no-untyped-def]
+    run_id = runs[0]
+    page.goto(f"/runs/{run_id}")
+    panel = page.get_by_test_id("monte-carlo")
+    panel.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_test_id("mc-simulations").fill("500")
+    page.get_by_test_id("mc-seed").fill("7")
+    page.get_by_test_id("mc-run").click()
+    page.get_by_test_id("mc-net").wait_for(timeout=TIMEOUT_MS)
+    mc = _get(sqlite_server, f"/api/runs/{run_id}/monte-carlo", simulations=500, seed=7).json()
+    for row, name in (("mc-net", "net_profit"), ("mc-dd", "max_drawdown")):
+        cells = page.get_by_test_id(row).locator("td").all_inner_texts()
+        shown = cells[1:6]
+        assert shown == [f"{mc[name][p]:,.2f}" for p in ("p5", "p25", "p50", "p75", "p95")]
+    assert (
+        page.get_by_test_id("mc-probability").inner_text()
+        == f"{mc['probability_of_profit'] * 100:.1f}%"
+    )
+    panel.screenshot(path=results_dir / "monte-carlo.png")
     assert page.js_errors == [], page.js_errors

@@ -37,7 +37,9 @@ export function BarChart({ bars, height = 240, label }: { bars: readonly Bar[]; 
             </g>
           ))}
           {bars.map((b, i) => {
-            const x = PAD.left + i * slot + slot * 0.1;
+            // Bars at most 48 px wide, centred in their slot: one day is not a wall.
+            const barW = Math.max(1, Math.min(slot * 0.8, 48));
+            const x = PAD.left + i * slot + (slot - barW) / 2;
             const y0 = sy(Math.max(0, b.value));
             const y1 = sy(Math.min(0, b.value));
             return (
@@ -45,7 +47,7 @@ export function BarChart({ bars, height = 240, label }: { bars: readonly Bar[]; 
                 <rect
                   x={x}
                   y={y0}
-                  width={Math.max(1, slot * 0.8)}
+                  width={barW}
                   height={Math.max(1, y1 - y0)}
                   fill={b.value >= 0 ? "var(--up)" : "var(--down)"}
                   onMouseMove={(e) => {
@@ -54,7 +56,7 @@ export function BarChart({ bars, height = 240, label }: { bars: readonly Bar[]; 
                   }}
                 />
                 {i % every === 0 && (
-                  <text x={x + slot * 0.4} y={height - PAD.bottom + 14} textAnchor="middle">
+                  <text x={x + barW / 2} y={height - PAD.bottom + 14} textAnchor="middle">
                     {b.key}
                   </text>
                 )}
