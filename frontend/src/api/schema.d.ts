@@ -300,6 +300,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Several runs side by side
+         * @description 2 to 6 runs (`run_id` repeated), each with its statistics (both analytics.md tables) and its equity and drawdown curve, to overlay on one time axis.
+         */
+        get: operations["analysis-compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trades": {
         parameters: {
             query?: never;
@@ -524,6 +544,38 @@ export interface components {
             profit_factor: number | null;
             /** Avg Trade */
             avg_trade: number;
+        };
+        /** ComparedRun */
+        ComparedRun: {
+            /** Run Id */
+            run_id: string;
+            /** Strategy Id */
+            strategy_id: string;
+            /**
+             * Name
+             * @description The user's name for the run; null: none
+             */
+            name: string | null;
+            /**
+             * Updated At
+             * @description Null until the run's trades are built
+             */
+            updated_at: string | null;
+            /** @description Every statistic of both analytics.md tables, as GET /api/runs/{run_id}/stats */
+            statistics: components["schemas"]["Statistics"] | null;
+            /**
+             * Equity
+             * @description Equity and drawdown at each closed trade's exit, from 0 at the first entry (a longer curve keeps `points` of them, its extremes among them)
+             */
+            equity: components["schemas"]["EquityPoint"][];
+        };
+        /** Comparison */
+        Comparison: {
+            /**
+             * Runs
+             * @description In the order the run_ids were given
+             */
+            runs: components["schemas"]["ComparedRun"][];
         };
         /** ConflictOut */
         ConflictOut: {
@@ -3708,6 +3760,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonteCarlo"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "analysis-compare": {
+        parameters: {
+            query: {
+                /** @description A run to compare (repeat it) */
+                run_id: string[];
+                /** @description At most this many points per curve */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
                 };
             };
             /** @description Not found */

@@ -18,13 +18,20 @@ import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, select, text
 
-from ..db.models import RunStatistics
+from ..db.models import Run, RunStatistics
 from ..trades.breakdowns import breakdown
 from ..trades.monte_carlo import monte_carlo
 from ..trades.pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row
 from ..trades.reading import copy_out
 from ..trades.sql_time import micros_expression
-from ..trades.statistics_sets import AnalysisTrades, codes_of, subset_statistics
+from ..trades.statistics import compute_equity_curve
+from ..trades.statistics_sets import (
+    AnalysisTrades,
+    as_closed_trades,
+    closed_statistics,
+    codes_of,
+    subset_statistics,
+)
 from . import runs_query
 
 _FLOATS = (
@@ -262,3 +269,45 @@ def run_monte_carlo(
         trades = AnalysisTrades.empty()
     closed = trades.subset(side, symbol, account).closed_in_order()
     return monte_carlo(closed.pnl_net, simulations=simulations, seed=seed)
+
+
+class UnknownRunsError(LookupError):
+    def __init__(self, run_ids: list[str]) -> None:
+        super().__init__(", ".join(repr(r) for r in run_ids))
+        self.run_ids = run_ids
+
+
+def compare_runs(
+    conn: Connection, cache: AnalysisCache, run_ids: list[str], max_points: int
+) -> list[dict[str, Any]]:
+    """Per run, in the order asked: its name, its whole-run statistics (both tables, the
+    stored reconciliation) and its equity and drawdown curve (at most ``max_points``
+    points, the extremes kept). Statistics and curve are null/empty until it is built."""
+    rows = conn.execute(
+        select(Run.run_id, Run.strategy_id, Run.name).where(Run.run_id.in_(run_ids))
+    ).all()
+    known = {row.run_id: row for row in rows}
+    missing = [r for r in run_ids if r not in known]
+    if missing:
+        raise UnknownRunsError(missing)
+    answer = []
+    for run_id in run_ids:
+        updated_at, document, trades = run_trades(conn, cache, run_id)
+        statistics, equity = None, []
+        if trades is not None:
+            closed = trades.closed_in_order()
+            statistics = closed_statistics(closed, len(trades) - len(closed))
+            stored = runs_query.statistics_of(document) or {}
+            statistics["reconciliation"] = stored.get("reconciliation")
+            equity = compute_equity_curve(as_closed_trades(closed), max_points=max_points)
+        answer.append(
+            {
+                "run_id": run_id,
+                "strategy_id": known[run_id].strategy_id,
+                "name": known[run_id].name,
+                "updated_at": updated_at,
+                "statistics": statistics,
+                "equity": equity,
+            }
+        )
+    return answer

@@ -225,6 +225,25 @@ def risk_statistics(closed: AnalysisTrades) -> dict[str, Any]:
     return stats
 
 
+def as_closed_trades(closed: AnalysisTrades, open_count: int = 0) -> ClosedTrades:
+    """The columns ``statistics`` computes from, of closed trades already in exit order."""
+    return ClosedTrades(
+        entry_time=closed.entry_time,
+        exit_time=closed.exit_time,
+        pnl_net=closed.pnl_net,
+        commission=closed.commission,
+        mae=closed.mae,
+        mfe=closed.mfe,
+        etd=closed.etd,
+        open_count=open_count,
+    )
+
+
+def closed_statistics(closed: AnalysisTrades, open_count: int = 0) -> dict[str, Any]:
+    """Both tables over closed trades already in exit order."""
+    return {**compute_statistics(as_closed_trades(closed, open_count)), **risk_statistics(closed)}
+
+
 def subset_statistics(
     trades: AnalysisTrades,
     *,
@@ -236,16 +255,4 @@ def subset_statistics(
     ``open_trades``). ``reconciliation`` is the run's, so a subset has none here."""
     chosen = trades.subset(side, symbol, account)
     closed = chosen.closed_in_order()
-    first = compute_statistics(
-        ClosedTrades(
-            entry_time=closed.entry_time,
-            exit_time=closed.exit_time,
-            pnl_net=closed.pnl_net,
-            commission=closed.commission,
-            mae=closed.mae,
-            mfe=closed.mfe,
-            etd=closed.etd,
-            open_count=len(chosen) - len(closed),
-        )
-    )
-    return {**first, **risk_statistics(closed)}
+    return closed_statistics(closed, len(chosen) - len(closed))

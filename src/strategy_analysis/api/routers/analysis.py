@@ -12,10 +12,12 @@ from ..analysis_params import AnalysisCacheDep, SubsetDep
 from ..deps import SessionDep
 from ..errors import NotFoundError, UnprocessableError
 from ..params import MAX_INT64, StoredRunId
-from ..schemas.analysis import Breakdown, BreakdownBy, MonteCarlo
+from ..schemas.analysis import Breakdown, BreakdownBy, Comparison, MonteCarlo
 from ..schemas.common import error_responses
 
 router = APIRouter(tags=["analysis"])
+
+MIN_COMPARED, MAX_COMPARED = 2, 6
 
 RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
 
@@ -81,6 +83,36 @@ def get_monte_carlo(
         session.connection(), cache, run_id, simulations, seed, **subset.values
     )
     return MonteCarlo.model_validate({"run_id": run_id, "subset": subset.values, **result})
+
+
+@router.get(
+    "/api/compare",
+    operation_id="analysis-compare",
+    summary="Several runs side by side",
+    description=f"{MIN_COMPARED} to {MAX_COMPARED} runs (`run_id` repeated), each with its "
+    "statistics (both analytics.md tables) and its equity and drawdown curve, to overlay "
+    "on one time axis.",
+    responses=error_responses(404, 422, 503),
+)
+def compare(
+    session: SessionDep,
+    cache: AnalysisCacheDep,
+    run_id: Annotated[list[StoredRunId], Query(description="A run to compare (repeat it)")],
+    points: Annotated[
+        int, Query(ge=10, le=10_000, description="At most this many points per curve")
+    ] = 2_000,
+) -> Comparison:
+    if not MIN_COMPARED <= len(run_id) <= MAX_COMPARED:
+        raise UnprocessableError(
+            f"run_id: compare {MIN_COMPARED} to {MAX_COMPARED} runs, not {len(run_id)}"
+        )
+    if len(set(run_id)) != len(run_id):
+        raise UnprocessableError("run_id: each run once")
+    try:
+        runs = analysis.compare_runs(session.connection(), cache, run_id, points)
+    except analysis.UnknownRunsError as exc:
+        raise NotFoundError(f"no run with id {exc}") from None
+    return Comparison.model_validate({"runs": runs})
 
 
 def setup(app: FastAPI) -> None:

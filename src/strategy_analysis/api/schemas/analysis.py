@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import CleanNumbers
-from .runs import Subset
+from .common import CleanNumbers, UtcTime
+from .runs import EquityPoint, Statistics, Subset
 
 BreakdownBy = Literal[
     "day", "week", "month", "year", "hour", "weekday", "symbol", "account", "side", "duration"
@@ -102,3 +102,21 @@ class MonteCarlo(BaseModel):
     probability_of_profit: float | None = Field(
         description="Fraction (0..1) of simulated runs with net profit > 0"
     )
+
+
+class ComparedRun(BaseModel):
+    run_id: str
+    strategy_id: str
+    name: str | None = Field(description="The user's name for the run; null: none")
+    updated_at: UtcTime | None = Field(description="Null until the run's trades are built")
+    statistics: Statistics | None = Field(
+        description="Every statistic of both analytics.md tables, as GET /api/runs/{run_id}/stats"
+    )
+    equity: list[EquityPoint] = Field(
+        description="Equity and drawdown at each closed trade's exit, from 0 at the first "
+        "entry (a longer curve keeps `points` of them, its extremes among them)"
+    )
+
+
+class Comparison(BaseModel):
+    runs: list[ComparedRun] = Field(description="In the order the run_ids were given")
