@@ -1,6 +1,7 @@
 """The analysis views in the browser: the summary's All / Long / Short columns and its
 display units, the calendar of daily net PnL and its link to a day's trades, the periods'
-time zone remembered. Screenshots land in test-results/e2e/<test>/."""
+time zone remembered, the Monte Carlo panel, two runs compared with both curves drawn.
+Screenshots land in test-results/e2e/<test>/."""
 
 from __future__ import annotations
 
@@ -136,4 +137,23 @@ def test_monte_carlo_panel_shows_the_apis_percentiles(
         == f"{mc['probability_of_profit'] * 100:.1f}%"
     )
     panel.screenshot(path=results_dir / "monte-carlo.png")
+    assert page.js_errors == [], page.js_errors
+
+
+def test_compare_two_runs_draws_both_curves(page, runs, results_dir) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/runs")
+    page.get_by_test_id("run-row").first.wait_for(timeout=TIMEOUT_MS)
+    picks = page.get_by_test_id("compare-pick")
+    assert picks.count() == 2
+    picks.nth(0).check()
+    picks.nth(1).check()
+    page.get_by_test_id("compare-link").click()
+    page.wait_for_url(re.compile(r"/compare\?run_id=[^&]+&run_id="))
+    chart = page.get_by_test_id("compare-chart")
+    chart.wait_for(timeout=TIMEOUT_MS)
+    assert chart.get_attribute("data-series") == "2"
+    assert chart.locator("canvas").count() > 0
+    assert page.get_by_test_id("compare-run").count() == 2
+    assert page.get_by_test_id("compare-table").locator("td[data-differs]").count() > 0
+    page.screenshot(path=results_dir / "compare.png", full_page=True)
     assert page.js_errors == [], page.js_errors

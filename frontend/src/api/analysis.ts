@@ -76,12 +76,14 @@ export interface Percentiles {
   p95: number;
 }
 
+/** Percentiles and probability are null when the subset has no closed trade. */
 export interface MonteCarlo {
   simulations: number;
   seed: number;
-  net_profit: Percentiles;
-  max_drawdown: Percentiles;
-  probability_of_profit: number;
+  trades: number;
+  net_profit: Percentiles | null;
+  max_drawdown: Percentiles | null;
+  probability_of_profit: number | null;
 }
 
 export interface EquityPoint {

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useMonteCarlo, type Percentiles } from "../../api/analysis";
-import { fmtMoney, fmtPct, pnlClass } from "../../format";
-import { ErrorState, Loading } from "../common/States";
+import { fmtInt, fmtMoney, fmtPct, pnlClass } from "../../format";
+import { Empty, ErrorState, Loading } from "../common/States";
 
 const LEVELS = ["p5", "p25", "p50", "p75", "p95"] as const;
 
@@ -28,7 +28,7 @@ export function MonteCarloPanel({ runId }: { runId: string }) {
   const seed = Number(draft.seed);
   const valid = Number.isInteger(sims) && sims >= 1 && Number.isInteger(seed) && seed >= 0;
   const d = mc.data;
-  const all = d ? LEVELS.flatMap((k) => [d.net_profit[k], d.max_drawdown[k]]).concat(0) : [0];
+  const all = LEVELS.flatMap((k) => [d?.net_profit?.[k] ?? 0, d?.max_drawdown?.[k] ?? 0]).concat(0);
   const lo = Math.min(...all);
   const hi = Math.max(...all);
   return (
@@ -79,7 +79,9 @@ export function MonteCarloPanel({ runId }: { runId: string }) {
         <Loading rows={3} />
       ) : mc.isError ? (
         <ErrorState error={mc.error} retry={() => void mc.refetch()} />
-      ) : d ? (
+      ) : d && (d.net_profit == null || d.max_drawdown == null) ? (
+        <Empty title="No closed trades to draw from" />
+      ) : d?.net_profit && d.max_drawdown ? (
         <>
           <div className="table-wrap">
             <table className="data" aria-label="Monte Carlo percentiles">
@@ -99,7 +101,7 @@ export function MonteCarloPanel({ runId }: { runId: string }) {
                   [
                     ["Net profit", d.net_profit],
                     ["Max drawdown", d.max_drawdown],
-                  ] as const
+                  ] as [string, Percentiles][]
                 ).map(([label, p]) => (
                   <tr key={label} data-testid={`mc-${label === "Net profit" ? "net" : "dd"}`}>
                     <td className="dim">{label}</td>
@@ -117,10 +119,10 @@ export function MonteCarloPanel({ runId }: { runId: string }) {
             </table>
           </div>
           <p className="faint">
-            {d.simulations.toLocaleString("en-US")} simulations, seed {d.seed}: each draws the run's closed trades with
-            replacement. Probability of profit{" "}
+            {d.simulations.toLocaleString("en-US")} simulations, seed {d.seed}: each draws {fmtInt(d.trades)} of the
+            run's closed trades with replacement. Probability of profit{" "}
             <span className="num" data-testid="mc-probability">
-              {fmtPct(d.probability_of_profit * 100)}
+              {fmtPct(d.probability_of_profit == null ? null : d.probability_of_profit * 100)}
             </span>
             .
           </p>
