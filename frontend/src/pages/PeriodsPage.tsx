@@ -78,6 +78,7 @@ export default function PeriodsPage() {
 
   const openDay = (date: string) => {
     const p = new URLSearchParams({ status: "CLOSED", from: date, to: date });
+    if (tz !== "UTC") p.set("tz", tz);
     if (choice.symbol) p.set("symbol", choice.symbol);
     if (choice.account) p.set("account", choice.account);
     navigate(`${runPath}/trades?${p.toString()}`);
@@ -116,7 +117,10 @@ export default function PeriodsPage() {
               days={days.data.rows.map((r) => ({ key: r.key, net: r.net_profit, trades: r.trades }))}
               onDay={openDay}
             />
-            <p className="faint">A day holds the trades that exit on it. Click a day for its trades.</p>
+            <p className="faint">
+              A day holds the trades that exit on it. Click a day for the trades list of that day in this time zone
+              (the list picks trades by their entry time).
+            </p>
           </>
         )}
       </section>

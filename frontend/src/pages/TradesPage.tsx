@@ -14,7 +14,14 @@ import { DownloadCsvButton } from "../components/analysis/DownloadCsvButton";
 import { tradesCsvPath } from "../api/analysis";
 import { fmtInt } from "../format";
 import { plural } from "../text";
-import { dateRangeError, FILTER_KEYS, isIsoDate, listSearch, tradeQueryFromParams } from "./tradeListParams";
+import {
+  dateRangeError,
+  FILTER_KEYS,
+  isIsoDate,
+  listSearch,
+  listTimeZone,
+  tradeQueryFromParams,
+} from "./tradeListParams";
 
 /** What the count counts: the dashboard's trade count is of closed trades only. */
 export function tradeCountLabel(total: number, status: TradeQuery["status"]): string {
@@ -184,8 +191,8 @@ function Filters({
       {(run?.trade_tags.length ?? 0) > 0 || params.get("tag") ? (
         <Choice label="Tag" name="tag" params={params} update={update} options={run?.trade_tags ?? []} />
       ) : null}
-      <DateField label="From (UTC)" name="from" params={params} update={update} />
-      <DateField label="To (UTC)" name="to" params={params} update={update} />
+      <DateField label={`From (${listTimeZone(params)})`} name="from" params={params} update={update} />
+      <DateField label={`To (${listTimeZone(params)})`} name="to" params={params} update={update} />
       {anyFilter && (
         <button type="button" className="ghost" onClick={clear}>
           Clear

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isTimeZone, storedTimeZone, storeTimeZone } from "./timeZone";
+import { isTimeZone, nextDate, storedTimeZone, storeTimeZone, zonedDayStart } from "./timeZone";
 
 describe("breakdown time zone", () => {
   afterEach(() => localStorage.clear());
@@ -17,5 +17,21 @@ describe("breakdown time zone", () => {
     expect(storedTimeZone()).toBe("Europe/Berlin");
     localStorage.setItem("breakdown-tz", "nowhere");
     expect(storedTimeZone()).toBe("UTC");
+  });
+});
+
+describe("a local day's bounds", () => {
+  it("begins at local midnight, across a daylight-saving change", () => {
+    expect(zonedDayStart("2024-03-10", "America/New_York")).toBe("2024-03-10T05:00:00Z");
+    expect(zonedDayStart("2024-03-11", "America/New_York")).toBe("2024-03-11T04:00:00Z");
+    expect(zonedDayStart("2024-11-03", "America/New_York")).toBe("2024-11-03T04:00:00Z");
+    expect(zonedDayStart("2024-11-04", "America/New_York")).toBe("2024-11-04T05:00:00Z");
+    expect(zonedDayStart("2024-07-01", "UTC")).toBe("2024-07-01T00:00:00Z");
+    expect(zonedDayStart("2024-07-01", "Asia/Kolkata")).toBe("2024-06-30T18:30:00Z");
+  });
+
+  it("steps to the next date across month and year ends", () => {
+    expect(nextDate("2024-02-29")).toBe("2024-03-01");
+    expect(nextDate("2024-12-31")).toBe("2025-01-01");
   });
 });
