@@ -157,3 +157,35 @@ def test_compare_two_runs_draws_both_curves(page, runs, results_dir) -> None:  #
     assert page.get_by_test_id("compare-table").locator("td[data-differs]").count() > 0
     page.screenshot(path=results_dir / "compare.png", full_page=True)
     assert page.js_errors == [], page.js_errors
+
+
+def test_trade_detail_and_list_follow_the_display_unit(
+    page, runs, sqlite_server, results_dir
+) -> None:  # type: ignore[no-untyped-def]
+    run_id = runs[0]
+    listed = _get(
+        sqlite_server, "/api/trades", run_id=run_id, symbol="ES 12-25", status="CLOSED", limit=1
+    ).json()["items"][0]
+    ticks = listed["pnl_net"] / 50 / 0.25  # ES: point value 50, tick size 0.25
+    text = (
+        f"{round(ticks):,} ticks"
+        if abs(ticks - round(ticks)) < 1e-9
+        else f"{ticks:,.2f}".rstrip("0")
+    )
+    page.goto(f"/trades/{listed['trade_id']}")
+    page.get_by_test_id("trade-detail").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_test_id("unit-switch").get_by_role("button", name="Ticks").click()
+    assert page.get_by_test_id("net-pnl").inner_text().startswith(text)
+    page.screenshot(path=results_dir / "trade-in-ticks.png")
+
+    # Remembered: the trades list opens in ticks.
+    page.goto(f"/runs/{run_id}/trades?symbol=ES+12-25&status=CLOSED")
+    page.get_by_test_id("trade-row").first.wait_for(timeout=TIMEOUT_MS)
+    assert (
+        page.get_by_test_id("unit-switch")
+        .get_by_role("button", name="Ticks")
+        .get_attribute("aria-pressed")
+        == "true"
+    )
+    assert "ticks" in page.get_by_test_id("trade-row").first.inner_text()
+    assert page.js_errors == [], page.js_errors
