@@ -33,7 +33,7 @@ $(INSTALLED): pyproject.toml setup.py
 # The C fast paths (export reader, stream checks, SQLite functions), each rebuilt when its
 # source changes (pip builds them first). build_ext skips a module that is up to date:
 # touch it, so make does not run build_ext again next time.
-$(C_MODULES): %$(EXT_SUFFIX): %.c $(wildcard src/strategy_analysis/ingest/_*.h) setup.py | $(INSTALLED)
+$(C_MODULES): %$(EXT_SUFFIX): %.c $(wildcard src/strategy_analysis/contract/_*.h) setup.py | $(INSTALLED)
 	$(PY) setup.py -q build_ext --inplace
 	touch $@
 
@@ -50,8 +50,10 @@ $(FRONTEND_BUILT): $(NPM_INSTALLED) $(shell find frontend/src frontend/index.htm
 test-deps:
 	bash scripts/install-test-deps.sh
 
+# ruff; the layers and no import cycles (the contracts in pyproject.toml)
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts cli.py
+	$(VENV)/bin/lint-imports
 
 pytest: install
 	$(PY) -m pytest

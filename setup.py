@@ -4,8 +4,8 @@ the importer and the stream take their Python and SQL paths."""
 from setuptools import Extension, setup
 
 HEADERS = [
-    "src/strategy_analysis/ingest/_timestamp_text.h",
-    "src/strategy_analysis/ingest/_value_bounds.h",
+    "src/strategy_analysis/contract/_timestamp_text.h",
+    "src/strategy_analysis/contract/_value_bounds.h",
 ]
 
 setup(

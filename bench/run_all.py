@@ -18,6 +18,7 @@ BENCHMARKS = (
     "api_bench.py",
     "events_bench.py",
     "delete_bench.py",
+    "scale_bench.py",
 )
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import text
 
 from strategy_analysis.db import sqlite_functions
 from strategy_analysis.db.engine import make_engine
-from strategy_analysis.db.upsert_sqlite import SqliteUpsert
 from strategy_analysis.ingest import attached_import
 from strategy_analysis.ingest.export_file import AttachedSelect
 from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.ingest.store.upsert_sqlite import SqliteUpsert
 
 META = {"schema_version": "1.1", "run_id": "r", "strategy_id": "S1", "account_id": "A1"}
 O_TIME = "2025-01-06T10:00:00.5000000Z"

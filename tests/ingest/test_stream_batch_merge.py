@@ -11,9 +11,12 @@ import pytest
 from ingest.export_factory import bar, execution, instrument, order
 from sqlalchemy import Engine, text
 
-from strategy_analysis.db.batch_merge_postgres import PostgresBatchMerge, has_repeated_keys
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.ingest import stream_postgres
+from strategy_analysis.ingest.store.batch_merge_postgres import (
+    PostgresBatchMerge,
+    has_repeated_keys,
+)
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.ingest.tables import BARS, EXECUTIONS
 

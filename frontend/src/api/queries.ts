@@ -102,6 +102,8 @@ export interface TradeQuery {
   sort?: string;
   limit?: number;
   offset?: number;
+  /** The next_cursor of the page before (same filters and sort): the page after it. */
+  cursor?: string;
 }
 
 export function useTrades(query: TradeQuery, enabled = true) {

@@ -329,7 +329,7 @@ export interface paths {
         };
         /**
          * List trades
-         * @description Round-trip trades (analytics.md), filtered, sorted and paginated. `sort` is a field name, with a leading `-` for descending (default `entry_time`). `from`/`to` select by entry time: `from` <= entry_time < `to`.
+         * @description Round-trip trades (analytics.md), filtered, sorted and paginated. `sort` is a field name, with a leading `-` for descending (default `entry_time`). `from`/`to` select by entry time: `from` <= entry_time < `to`. Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a run's page costs the same at any depth.
          */
         get: operations["trades-list"];
         put?: never;
@@ -2466,6 +2466,11 @@ export interface components {
             offset: number;
             /** Items */
             items: components["schemas"]["TradeOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` (same filters and sort) for the page after this one; null on the last page
+             */
+            next_cursor?: string | null;
         };
         /**
          * TradePatch
@@ -3850,6 +3855,8 @@ export interface operations {
                 sort?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description The `next_cursor` of the page before, with the same filters and sort: the page after it (`offset` is then ignored) */
+                cursor?: string | null;
                 run_id?: string | null;
                 strategy_id?: string | null;
                 symbol?: string | null;

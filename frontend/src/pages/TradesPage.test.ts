@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dateRangeError, isIsoDate, listSearch, tradeListContext, tradeQueryFromParams } from "./tradeListParams";
-import { tradeCountLabel } from "./TradesPage";
+import { pageChange, tradeCountLabel } from "./TradesPage";
 
 describe("tradeQueryFromParams", () => {
   it("maps URL filters to the API's query, dates as whole UTC days", () => {
@@ -70,5 +70,22 @@ describe("tradeCountLabel", () => {
     expect(tradeCountLabel(262, "CLOSED")).toBe("262 closed trades");
     expect(tradeCountLabel(263, undefined)).toBe("263 trades, open and closed");
     expect(tradeCountLabel(1, "OPEN")).toBe("1 open trade");
+  });
+});
+
+describe("moving between pages", () => {
+  it("goes to the next page by its cursor and to any other page by its offset", () => {
+    expect(pageChange(200, 100, "abc")).toEqual({ offset: "200", cursor: "abc" });
+    expect(pageChange(0, 100, "abc")).toEqual({ offset: null, cursor: null });
+    expect(pageChange(900, 100, "abc")).toEqual({ offset: "900", cursor: null });
+    expect(pageChange(200, 100, null)).toEqual({ offset: "200", cursor: null });
+  });
+
+  it("sends a cursor with the offset it was given for, never alone", () => {
+    expect(tradeQueryFromParams("r", new URLSearchParams("offset=200&cursor=abc"))).toMatchObject({
+      offset: 200,
+      cursor: "abc",
+    });
+    expect(tradeQueryFromParams("r", new URLSearchParams("cursor=abc")).cursor).toBeUndefined();
   });
 });

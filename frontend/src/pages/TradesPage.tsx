@@ -31,6 +31,13 @@ export function tradeCountLabel(total: number, status: TradeQuery["status"]): st
   return `${n} ${total === 1 ? "trade" : "trades"}, open and closed`;
 }
 
+/** The URL change for a move to offset ``to``: the next page goes by the page's cursor
+ * (the server continues after its last row), any other page by its offset. */
+export function pageChange(to: number, from: number, nextCursor: string | null | undefined): Record<string, string | null> {
+  const cursor = to === from + TRADES_PAGE_SIZE && nextCursor ? nextCursor : null;
+  return { offset: to ? String(to) : null, cursor };
+}
+
 export default function TradesPage() {
   const runId = useParams().runId ?? "";
   const [params, setParams] = useSearchParams();
@@ -42,6 +49,7 @@ export default function TradesPage() {
 
   const update = (changes: Record<string, string | null>, keepOffset = false) => {
     const next = new URLSearchParams(params);
+    next.delete("cursor"); // a cursor belongs to one page of one list: only a change names it
     for (const [k, v] of Object.entries(changes)) {
       if (v) next.set(k, v);
       else next.delete(k);
@@ -135,7 +143,7 @@ export default function TradesPage() {
                 offset={offset}
                 limit={TRADES_PAGE_SIZE}
                 total={trades.data.total}
-                onOffset={(o) => update({ offset: o ? String(o) : null }, true)}
+                onOffset={(o) => update(pageChange(o, offset, trades.data.next_cursor), true)}
               />
             </div>
           )}

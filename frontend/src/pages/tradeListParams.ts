@@ -39,6 +39,9 @@ export function tradeQueryFromParams(runId: string, p: URLSearchParams): TradeQu
   const q: TradeQuery = { run_id: runId, ...tradeListContext(p), limit: TRADES_PAGE_SIZE };
   const offset = Number(p.get("offset") ?? 0);
   if (offset > 0) q.offset = offset;
+  // A cursor goes with the offset it was given for: the server continues after its row.
+  const cursor = p.get("cursor");
+  if (cursor && offset > 0) q.cursor = cursor;
   return q;
 }
 

@@ -1,6 +1,7 @@
 """One error hierarchy, one handler: every error answers {"detail": ...} with a 4xx, or a
 5xx when the server failed to do what it should (503 with ``Retry-After`` when trying
-again may succeed)."""
+again may succeed). A domain error (strategy_analysis/errors.py) carries its own status:
+routers raise or let through, never translate."""
 
 from __future__ import annotations
 
@@ -11,42 +12,29 @@ from sqlalchemy.exc import DataError, OperationalError
 
 from ..db.error_text import describe_error
 from ..db.errors import is_transient
+from ..errors import (
+    DomainError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServerFailureError,
+    ServiceBusyError,
+    UnprocessableError,
+    UnsupportedMediaError,
+)
 
-
-class ApiError(Exception):
-    status_code = 400
-    headers: dict[str, str] = {}
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class NotFoundError(ApiError):
-    status_code = 404
-
-
-class PayloadTooLargeError(ApiError):
-    status_code = 413
-
-
-class UnsupportedMediaError(ApiError):
-    status_code = 415
-
-
-class UnprocessableError(ApiError):
-    status_code = 422
-
-
-class ServiceBusyError(ApiError):
-    status_code = 503
-    headers = {"Retry-After": "2"}
-
-
-class ServerFailureError(ApiError):
-    """The server could not do what the request asked (nothing of it was done)."""
-
-    status_code = 500
+# The API's names for the domain errors (strategy_analysis/errors.py): a router raises
+# these for what it finds itself (no such id, a body of the wrong type).
+ApiError = DomainError
+__all__ = [
+    "ApiError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "ServerFailureError",
+    "ServiceBusyError",
+    "UnprocessableError",
+    "UnsupportedMediaError",
+    "install_error_handlers",
+]
 
 
 def describe_validation_error(exc: RequestValidationError) -> str:
@@ -61,10 +49,10 @@ def describe_validation_error(exc: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(
-            status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
+            status_code=exc.status, content={"detail": exc.http_detail}, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
@@ -88,6 +76,6 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 status_code=503,
                 content={"detail": f"{describe_error(exc)}; retry shortly"},
-                headers=ServiceBusyError.headers,
+                headers={"Retry-After": str(ServiceBusyError.retry_after)},
             )
         raise exc

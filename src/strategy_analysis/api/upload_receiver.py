@@ -20,7 +20,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import ParseError
 from python_multipart.multipart import parse_options_header
 
-from ..services.file_kinds import (
+from ..ingest.file_kinds import (
     GZIP_MAGIC,
     SQLITE_HEADER,
     FileKind,
@@ -129,7 +129,8 @@ class _State:
             try:
                 sniff(head)
             except UnsupportedFileError as exc:
-                self.error = UnsupportedMediaError(str(exc))
+                # raised once the parser is done with the body (``state.error``)
+                self.error = exc
 
     def on_part_end(self) -> None:
         if self.in_file and self.handle is not None:
@@ -198,10 +199,7 @@ async def receive_upload(request: Request, upload_dir: Path, max_bytes: int) -> 
             raise UnprocessableError("multipart field 'file' is missing")
         if state.size == 0:
             raise UnsupportedMediaError("the uploaded file is empty")
-        try:
-            kind = sniff(bytes(state.head))
-        except UnsupportedFileError as exc:
-            raise UnsupportedMediaError(str(exc)) from None
+        kind = sniff(bytes(state.head))  # UnsupportedFileError: 415
     except BaseException:
         # Refused, malformed or the client went away: no partial file stays behind.
         target.unlink(missing_ok=True)

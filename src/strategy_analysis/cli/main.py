@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..config import Settings
+from ..errors import DomainError
 
 # Each module has register(subparsers) and run(args, settings) -> exit code.
 COMMAND_MODULES = (
@@ -53,4 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     settings = Settings()
-    return int(args.func(args, settings) or 0)
+    try:
+        return int(args.func(args, settings) or 0)
+    except DomainError as exc:
+        # The one translation of a domain error for a command (its class's exit code).
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -10,7 +10,7 @@ from ..db.engine import make_engine
 from ..db.migrations import upgrade_database
 from ..jobs.shared_events import SharedEventBus
 from ..trades.analysis_failures import RebuildFailed
-from ..trades.rebuild import PHASES, RebuildResult, UnknownRunError, rebuild_trades
+from ..trades.rebuild import PHASES, RebuildResult, rebuild_trades
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,9 +36,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         # Each rebuilt run is announced to the clients of the servers on this database.
         result = rebuild_trades(engine, run_id=args.run, event_bus=SharedEventBus(engine))
-    except UnknownRunError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except RebuildFailed as exc:
         failed = exc
         result = exc.result or RebuildResult()

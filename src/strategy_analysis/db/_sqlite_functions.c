@@ -22,8 +22,8 @@
 #include <math.h>
 #include <sqlite3.h>
 
-#include "../ingest/_timestamp_text.h"
-#include "../ingest/_value_bounds.h"
+#include "../contract/_timestamp_text.h"
+#include "../contract/_value_bounds.h"
 
 static void timestamp_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;

@@ -284,6 +284,34 @@ class TradeLot(Base):
     pnl_gross: Mapped[float] = mapped_column(Float)
 
 
+class TradeList(Base):
+    """A run's trade list in one order and with equality filters only (``list_key``), as of
+    one rebuild (``rebuild_token``): its trades' positions are in ``trade_list_positions``.
+    A page at any offset is then a range of positions, and ``total`` its count, however
+    far the page is from the start. Built on the first read after a rebuild; a rebuild
+    leaves it stale (the token no longer matches) and the next read replaces it."""
+
+    __tablename__ = "trade_lists"
+    __table_args__ = (Index(None, "run_id", "list_key", unique=True),)
+
+    list_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(200))
+    list_key: Mapped[str] = mapped_column(String(400))
+    rebuild_token: Mapped[str] = mapped_column(String(32))
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class TradeListPosition(Base):
+    """The trade at one position (0-based) of a trade list."""
+
+    __tablename__ = "trade_list_positions"
+
+    list_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trade_id: Mapped[str] = mapped_column(String(64))
+
+
 class RunStatistics(Base):
     """Statistics, equity curve and reconciliation of a run, stored by each rebuild."""
 

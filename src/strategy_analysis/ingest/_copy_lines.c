@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "_timestamp_text.h"
-#include "_value_bounds.h"
+#include "../contract/_timestamp_text.h"
+#include "../contract/_value_bounds.h"
 
 typedef struct {
     char *data;

@@ -25,8 +25,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "_timestamp_text.h"
-#include "_value_bounds.h"
+#include "../contract/_timestamp_text.h"
+#include "../contract/_value_bounds.h"
 
 /* A value the checks are not sure of: the record goes to the models. */
 static PyObject UNSURE_SENTINEL_OBJECT;

@@ -14,12 +14,12 @@ from typing import Any, cast
 
 from sqlalchemy import Connection
 
-from ..db.upsert_base import DuplicateKeysError, stage_table
-from ..db.upsert_sqlite import SqliteUpsert
 from .errors import ExportFileError
 from .export_file import AttachedSelect, ExportFile
 from .progress import ImportProgress
 from .report import RejectedRecord
+from .store.upsert_base import DuplicateKeysError, stage_table
+from .store.upsert_sqlite import SqliteUpsert
 from .tables import TableSpec
 from .writer import ImportWriter
 

@@ -13,13 +13,12 @@ compiled module (no compiler at install time) every chunk takes the SQL path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .column_sql import REQUIRED
-
-if TYPE_CHECKING:
-    from .copy_text import CopyLayout
-    from .export_file import SourceTable
+from .copy_layout import CopyLayout
+from .source_table import SourceTable, quote
+from .tables import C_CHECK_KINDS
 
 try:
     from . import _copy_lines
@@ -48,9 +47,6 @@ class CPlan:
 
 
 def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> CPlan:
-    from .export_file import quote
-    from .tables import C_CHECK_KINDS
-
     spec = source.spec
     values, kinds = [], []
     for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):

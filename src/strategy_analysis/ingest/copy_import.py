@@ -16,14 +16,14 @@ from typing import cast
 
 from ..contract.values import text_fault
 from ..db import partitions_postgres
-from ..db.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
-from ..db.upsert_base import FALLBACK_COLUMNS
-from ..db.upsert_postgres import PostgresUpsert
 from . import c_copy_lines
 from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
 from .export_file import ExportFile, quote
 from .progress import ImportProgress
 from .read_ahead import read_in_order
+from .store.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
+from .store.upsert_base import FALLBACK_COLUMNS
+from .store.upsert_postgres import PostgresUpsert
 from .tables import TableSpec
 from .writer import ImportWriter
 

@@ -14,50 +14,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
-from ..db.upsert_base import NUMERIC_COLUMNS
 from .c_copy_lines import CPlan, c_plan
+from .copy_layout import CopyChunk, CopyLayout
 from .export_file import ExportFile, SourceTable, checked_rows, quote
-from .report import RejectedRecord
+from .store.upsert_base import NUMERIC_COLUMNS
 
-# NULL in the COPY text: no stored value is an empty string (blank text is NULL), and
-# printf renders NULL as ''. A row from the model goes through a COPY of its own.
-COPY_NULL = ""
 # Where SQLite's '%!.17g' round-trips every double (checked over millions of values).
 _EXACT_NUMBERS = "({v} IS NULL OR (abs({v}) < 1e18 AND ({v} = 0 OR abs({v}) > 1e-18)))"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-
-
-class CopyLayout(Enum):
-    """The columns of a line: a stage's, or the table's own (copied straight into it)."""
-
-    STAGE = "stage"  # pos, values
-    TABLE = "table"  # values (bars)
-    RUN_TABLE = "run_table"  # run_id, values (orders)
-    RUN_TABLE_SEQUENCED = "run_table_sequenced"  # run_id, values, sequence = pos (executions)
-
-    def columns(self, spec_columns: tuple[str, ...]) -> tuple[str, ...]:
-        """The table's columns a line fills, in order."""
-        if self is CopyLayout.STAGE:
-            return ("pos", *spec_columns)
-        if self is CopyLayout.TABLE:
-            return spec_columns
-        if self is CopyLayout.RUN_TABLE:
-            return ("run_id", *spec_columns)
-        return ("run_id", *spec_columns, "sequence")
-
-    def row(self, row: tuple[Any, ...], run_id: str | None) -> tuple[Any, ...]:
-        """A model row (pos, values) laid out as a line."""
-        if self is CopyLayout.STAGE:
-            return row
-        if self is CopyLayout.TABLE:
-            return row[1:]
-        if self is CopyLayout.RUN_TABLE:
-            return (run_id, *row[1:])
-        return (run_id, *row[1:], row[0])
 
 
 def _escaped_sql(v: str) -> str:
@@ -167,21 +134,6 @@ def _plain_is_exact(text: str | None, lines: int, tabs_per_line: int) -> bool:
         and text.count("\n") == lines - 1
         and text.count("\t") == lines * tabs_per_line
     )
-
-
-@dataclass
-class CopyChunk:
-    text: str  # COPY text lines (no trailing newline), '' when none
-    lines: int
-    rows: list[tuple[Any, ...]] = field(default_factory=list)  # (pos, values) from the model
-    rejected: list[RejectedRecord] = field(default_factory=list)
-    positions_done: int = 0
-    aside_text: str = ""  # valid rows put aside, laid out for the stage
-    aside_lines: int = 0
-    # Of the text's rows (both parts), for a direct copy: data times and symbols
-    first_time: str | None = None
-    last_time: str | None = None
-    symbols: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from .c_copy_lines import CReader
 from .column_sql import REQUIRED
 from .errors import ExportFileError
 from .report import RejectedRecord
+from .source_table import SourceTable, quote
 from .sqlite_header import read_header, sidecar
 from .tables import DEFAULT_ACCOUNT, DEFAULT_STRATEGY, TABLE_SPECS, TableSpec, bar_range_check
 
@@ -39,17 +40,6 @@ def _decoded_text(data: bytes) -> str:
     (``surrogateescape``), which the models reject with the reason, where the strict
     decoder would fail the whole read."""
     return data.decode("utf-8", "surrogateescape")
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True)
-class SourceTable:
-    spec: TableSpec
-    name: str  # as spelled in the file
-    columns: dict[str, str]  # contract column -> as spelled in the file (present ones only)
 
 
 @dataclass

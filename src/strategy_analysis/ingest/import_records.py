@@ -6,16 +6,13 @@ import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..db.models import ImportConflict, ImportRecord, ImportRejection
 from .report import REPORT_LIST_LIMIT, ConflictRecord, ImportReport, RejectedRecord
 from .tables import conflict_keeps_stored
-
-if TYPE_CHECKING:
-    from .stream_sessions import StreamSession
 
 
 def file_sha256(path: Path) -> str:
@@ -135,11 +132,19 @@ def read_conflicts(conn: Connection, import_id: int) -> list[ConflictRecord]:
     ]
 
 
+class SessionRecord(Protocol):
+    """The import record a stream session keeps across its batches (``StreamSession``)."""
+
+    def start(self, conn: Connection, report: ImportReport, job_id: str | None) -> int: ...
+
+    def finish_failure(self, conn: Connection, import_id: int, report: ImportReport) -> None: ...
+
+
 def record_failure(
     engine: Engine,
     report: ImportReport,
     job_id: str | None,
-    session: StreamSession | None = None,
+    session: SessionRecord | None = None,
 ) -> int:
     """A refused or failed import, in its own transaction (the import's own was rolled
     back); a stream batch's is counted on its ``session``."""

@@ -37,7 +37,7 @@ from ..contract.values import MAX_JSON_DEPTH, UnstorableValueError
 from ..db.error_text import describe_error
 from ..db.errors import is_transient
 from .batch_checks import check_records
-from .errors import BatchFormatError, StoreFailedError
+from .errors import BatchBodyError, BatchFormatError, StoreFailedError
 from .export_file import jsonable, validate_raw
 from .json_depth import json_depth_over
 from .rebuild_hints import RebuildHints
@@ -267,14 +267,17 @@ def report_json(report: ImportReport) -> bytes:
 def decode_batch_body(body: bytes) -> Any:
     """The JSON of a batch body: by orjson, or by the json module for what orjson refuses
     (NaN, integers beyond 64 bits, ...), so each record still gets its own verdict.
-    ``BatchFormatError`` when it nests deeper than ``MAX_JSON_DEPTH``; ``ValueError`` (or
-    ``UnicodeDecodeError``) when it is not JSON."""
+    ``BatchBodyError`` when it nests deeper than ``MAX_JSON_DEPTH`` or is not JSON."""
     if json_depth_over(body, MAX_JSON_DEPTH):
-        raise BatchFormatError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
+        raise BatchBodyError(f"body refused: the JSON nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
+        pass
+    try:
         return json.loads(body)
+    except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError included
+        raise BatchBodyError(f"body is not JSON: {exc}") from None
 
 
 def ingest_batch_file(

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from ..db.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
+from .store.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
 from .tables import EXECUTIONS, TableSpec
 from .writer import ImportWriter
 

@@ -31,11 +31,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..contract.timestamps import shifted
 from ..db.models import Execution, Run, Strategy, utc_now
 from ..db.types import stored_instant
-from ..db.upsert_base import DuplicateKeysError, MergeResult
-from ..db.upsert_postgres import PostgresUpsert
-from ..db.upsert_sqlite import SqliteUpsert
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues
+from .store.upsert_base import DuplicateKeysError, MergeResult
+from .store.upsert_postgres import PostgresUpsert
+from .store.upsert_sqlite import SqliteUpsert
 from .tables import TableSpec
 
 log = logging.getLogger(__name__)

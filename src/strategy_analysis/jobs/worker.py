@@ -28,8 +28,8 @@ from ..db.error_text import describe_error
 from ..db.errors import DATABASE_ERRORS
 from ..events import EventBus
 from ..ingest.errors import BatchFormatError, ExportFileError
+from ..ingest.file_kinds import FileKind, sniff_file
 from ..ingest.report import ImportReport
-from ..services.file_kinds import FileKind, sniff_file
 from ..trades.analysis_failures import RebuildFailed
 from . import queue
 from .boundary import run_guarded

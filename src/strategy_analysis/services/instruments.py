@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from ..db.models import Instrument, Trade, utc_now
+from ..errors import UnprocessableError
 from ..events import EventBus
 from .price_precision import price_decimals
 
@@ -67,7 +68,7 @@ def list_instruments(conn: Connection) -> list[dict[str, Any]]:
 SETTINGS = ("point_value", "tick_size", "currency")
 
 
-class MissingPointValueError(ValueError):
+class MissingPointValueError(UnprocessableError, ValueError):
     """A symbol's first save gives no point value."""
 
 

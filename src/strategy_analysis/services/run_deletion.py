@@ -26,11 +26,14 @@ from ..db.models import (
     RunStatistics,
     RunTag,
     Trade,
+    TradeList,
+    TradeListPosition,
     TradeLot,
     TradeNote,
     TradeTag,
 )
 from ..db.partitions_postgres import drop_own_partition
+from ..errors import NotFoundError
 from ..events import EventBus
 from ..trades.run_lock import RunLocks, run_lock
 
@@ -41,13 +44,13 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
-_RUN_ROWS = (TradeTag, TradeNote, RunTag, Trade, RunStatistics, AnalysisFailure)
+_RUN_ROWS = (TradeTag, TradeNote, RunTag, TradeList, Trade, RunStatistics, AnalysisFailure)
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 
 
-class UnknownRunError(LookupError):
-    pass
+class UnknownRunError(NotFoundError, LookupError):
+    """No run with the id asked for."""
 
 
 @dataclass
@@ -84,6 +87,15 @@ def delete_run_rows(conn: Connection, run_id: str) -> RunDeletion:
         )
     )
     result.done(TradeLot.__tablename__, lots.rowcount, started)
+    started = time.perf_counter()
+    positions = conn.execute(
+        delete(TradeListPosition).where(
+            TradeListPosition.list_id.in_(
+                select(TradeList.list_id).where(TradeList.run_id == run_id)
+            )
+        )
+    )
+    result.done(TradeListPosition.__tablename__, positions.rowcount, started)
     for model in _RUN_ROWS:
         started = time.perf_counter()
         rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount

@@ -17,7 +17,9 @@ from ..db.models import Trade
 from .trades_query import TradeFilters, sort_field
 
 
-def _later(column: Any, value: Any, key: Any, trade_id: str, descending: bool) -> ColumnElement:
+def after_in_order(
+    column: Any, value: Any, key: Any, trade_id: str, descending: bool
+) -> ColumnElement:
     """Rows after (value, trade_id) in the list's order."""
     if value is None:  # nulls come last: only later nulls by id
         return and_(column.is_(None), key < trade_id if descending else key > trade_id)
@@ -29,7 +31,9 @@ def _later(column: Any, value: Any, key: Any, trade_id: str, descending: bool) -
     return or_(column.is_(None), beyond, and_(column == value, tie))
 
 
-def _earlier(column: Any, value: Any, key: Any, trade_id: str, descending: bool) -> ColumnElement:
+def before_in_order(
+    column: Any, value: Any, key: Any, trade_id: str, descending: bool
+) -> ColumnElement:
     """Rows before (value, trade_id) in the list's order."""
     if value is None:  # every non-null comes first, then earlier nulls by id
         return or_(column.is_not(None), key > trade_id if descending else key < trade_id)
@@ -65,6 +69,6 @@ def list_neighbours(
         return conn.execute(query).scalar()
 
     return (
-        first(_earlier(column, value, key, trade_id, descending), backward),
-        first(_later(column, value, key, trade_id, descending), forward),
+        first(before_in_order(column, value, key, trade_id, descending), backward),
+        first(after_in_order(column, value, key, trade_id, descending), forward),
     )

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from ..contract.timestamps import shifted
 from ..db.models import Bar, Execution, RunStatistics, Trade, TradeLot
+from ..errors import UnprocessableError
 from ..trades.chart_data import nice_histogram
 from ..trades.columns import API_TRADE_FIELDS
 from ..trades.timeframes import timeframe_seconds
@@ -30,8 +31,8 @@ DEFAULT_BAR_SECONDS = 60.0
 _trade_cols = [Trade.__table__.c[name] for name in TRADE_COLUMNS]
 
 
-class SortError(ValueError):
-    pass
+class SortError(UnprocessableError, ValueError):
+    """A sort field the trade list does not have."""
 
 
 @dataclass(frozen=True)

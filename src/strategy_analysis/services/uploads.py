@@ -9,17 +9,22 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..errors import UnprocessableError
 from ..ingest.errors import BatchFormatError, ExportFileError
+from ..ingest.file_kinds import FileKind
 from ..ingest.report import ImportReport
 from ..jobs import queue
-from .file_kinds import FileKind
 from .imports_query import succeeded_import_with_sha256
 
 log = logging.getLogger(__name__)
 
 
-class RefusedFileError(ValueError):
+class RefusedFileError(UnprocessableError, ValueError):
     """The importer refused the file as a whole (the message says why)."""
+
+    @property
+    def http_detail(self) -> str:
+        return f"file refused: {self.detail}"
 
 
 @dataclass(frozen=True)

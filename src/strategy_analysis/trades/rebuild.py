@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from ..errors import NotFoundError
 from ..events import EventBus
 from .analysis_failures import RunFailures, clear_failures
 from .builder import build_trades
@@ -49,7 +50,7 @@ PHASES = ("load", "build", "excursions", "write", "statistics")
 EQUITY_POINTS_STORED = 10_000
 
 
-class UnknownRunError(LookupError):
+class UnknownRunError(NotFoundError, LookupError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"run {run_id!r} does not exist")
         self.run_id = run_id

@@ -12,7 +12,6 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from ...ingest.errors import BatchFormatError, StoreFailedError
 from ...ingest.report import ImportReport
 from ...ingest.stream import decode_batch_body, report_json
 from ...jobs import queue
@@ -23,10 +22,7 @@ from ...jobs.worker import ImportWorker
 from ...services import stream_ingest, uploads
 from ..deps import SessionDep, WriteAccess
 from ..errors import (
-    ApiError,
     NotFoundError,
-    ServerFailureError,
-    ServiceBusyError,
     UnprocessableError,
     UnsupportedMediaError,
 )
@@ -104,8 +100,6 @@ async def upload(
                 kind=received.kind,
                 file_name=received.file_name,
             )
-        except uploads.RefusedFileError as exc:
-            raise UnprocessableError(f"file refused: {exc}") from None
         finally:
             received.path.unlink(missing_ok=True)
         return JSONResponse(status_code=200, content=report.model_dump(mode="json"))
@@ -177,31 +171,19 @@ async def stream(request: Request) -> Any:
         max_bytes=state.settings.max_stream_body_bytes,
         max_decompressed=state.settings.max_decompressed_bytes,
     )
-    try:
-        payload = decode_batch_body(body)
-    except BatchFormatError as exc:  # nested too deeply to decode
-        raise ApiError(f"body refused: {exc}") from None
-    except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError included
-        raise ApiError(f"body is not JSON: {exc}") from None
+    payload = decode_batch_body(body)
     if not isinstance(payload, dict):
         raise UnprocessableError(
             f"a batch is a JSON object (export-format.md section 2), not {type(payload).__name__}"
         )
-    try:
-        report = await run_in_threadpool(
-            stream_ingest.ingest_stream_batch,
-            state.engine,
-            payload,
-            scheduler=state.rebuild_scheduler,
-            locks=state.stream_locks,
-        )
-    except BatchFormatError as exc:
-        raise UnprocessableError(str(exc)) from None
-    except StoreFailedError as exc:
-        detail = f"the batch was not stored: {exc.reason}"
-        if exc.retryable:
-            raise ServiceBusyError(f"{detail}; send it again") from None
-        raise ServerFailureError(detail) from None
+    # BatchFormatError answers 422, StoreFailedError 503 or 500 (their classes say)
+    report = await run_in_threadpool(
+        stream_ingest.ingest_stream_batch,
+        state.engine,
+        payload,
+        scheduler=state.rebuild_scheduler,
+        locks=state.stream_locks,
+    )
     return Response(report_json(report), media_type="application/json")
 
 

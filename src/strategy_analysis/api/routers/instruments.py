@@ -8,7 +8,6 @@ from fastapi import APIRouter, FastAPI, Path
 
 from ...services import instruments
 from ..deps import EngineDep, EventBusDep, SessionDep, WriteAccess
-from ..errors import UnprocessableError
 from ..params import Ident
 from ..schemas.common import error_responses
 from ..schemas.instruments import InstrumentIn, InstrumentOut, InstrumentUpdated
@@ -50,12 +49,9 @@ def put_instrument(
     symbol: Annotated[Ident, Path(description="e.g. `ES 12-25` (URL-encoded)")],
     body: InstrumentIn,
 ) -> InstrumentUpdated:
-    try:
-        instrument, runs, trades, failed = instruments.set_instrument(
-            engine, symbol, body.model_dump(exclude_unset=True), event_bus=event_bus
-        )
-    except instruments.MissingPointValueError as exc:
-        raise UnprocessableError(str(exc)) from None
+    instrument, runs, trades, failed = instruments.set_instrument(
+        engine, symbol, body.model_dump(exclude_unset=True), event_bus=event_bus
+    )
     return InstrumentUpdated.model_validate(
         {"instrument": instrument, "rebuilt_runs": runs, "trades": trades, "failed_runs": failed}
     )

@@ -108,15 +108,12 @@ def patch_run(
 def delete_run(
     request: Request, engine: EngineDep, event_bus: EventBusDep, run_id: RunIdPath
 ) -> RunDeleted:
-    try:
-        result = run_deletion.delete_run(
-            engine,
-            run_id,
-            event_bus=event_bus,
-            stream_locks=request.app.state.stream_locks,
-        )
-    except run_deletion.UnknownRunError:
-        raise NotFoundError(f"no run with id {run_id!r}") from None
+    result = run_deletion.delete_run(
+        engine,
+        run_id,
+        event_bus=event_bus,
+        stream_locks=request.app.state.stream_locks,
+    )
     return RunDeleted(run_id=run_id, strategy_id=result.strategy_id, deleted=result.deleted)
 
 

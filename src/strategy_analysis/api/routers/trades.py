@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query
 
-from ...services import annotations, trade_neighbours, trades_query
+from ...services import annotations, trade_neighbours, trade_pages, trades_query
 from ..deps import EngineDep, SessionDep, WriteAccess
-from ..errors import NotFoundError, UnprocessableError
+from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
 from ..schemas.trades import TradeDetail, TradeNeighbours, TradePage
 from ..trade_filters import SortQuery, TradeFiltersDep
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/trades", tags=["trades"])
 
@@ -24,25 +27,40 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
     summary="List trades",
     description="Round-trip trades (analytics.md), filtered, sorted and paginated. "
     "`sort` is a field name, with a leading `-` for descending (default `entry_time`). "
-    "`from`/`to` select by entry time: `from` <= entry_time < `to`.",
+    "`from`/`to` select by entry time: `from` <= entry_time < `to`. "
+    "Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a "
+    "run's page costs the same at any depth.",
     responses=error_responses(422, 503),
 )
 def list_trades(
+    engine: EngineDep,
     session: SessionDep,
     filters: TradeFiltersDep,
     sort: SortQuery = None,
     limit: Annotated[int, Query(ge=1, le=trades_query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="The `next_cursor` of the page before, with the same filters and "
+            "sort: the page after it (`offset` is then ignored)",
+        ),
+    ] = None,
 ) -> TradePage:
-    try:
-        rows, total = trades_query.list_trades(
-            session.connection(), filters, sort=sort, limit=limit, offset=offset
-        )
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
-    rows = annotations.with_trade_annotations(session.connection(), rows)
+    trade_pages.prepare_list(engine, filters, sort)
+    page = trade_pages.trade_page(
+        session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
+    )
+    rows = annotations.with_trade_annotations(session.connection(), page.rows)
     return TradePage.model_validate(
-        {"items": rows, "total": total, "limit": limit, "offset": offset}
+        {
+            "items": rows,
+            "total": page.total,
+            "limit": limit,
+            "offset": page.offset,
+            "next_cursor": page.next_cursor,
+        }
     )
 
 
@@ -105,10 +123,7 @@ def get_trade_neighbours(
     trade = trades_query.get_trade_row(conn, trade_id)
     if trade is None:
         raise NotFoundError(f"no trade with id {trade_id!r}")
-    try:
-        prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
-    except trades_query.SortError as exc:
-        raise UnprocessableError(str(exc)) from None
+    prev_id, next_id = trade_neighbours.list_neighbours(conn, trade, filters, sort)
     return TradeNeighbours(trade_id=trade_id, prev_trade_id=prev_id, next_trade_id=next_id)
 
 

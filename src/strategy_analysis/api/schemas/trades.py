@@ -94,11 +94,24 @@ class TradeOut(CleanNumbers):
 class TradePage(PageInfo):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"items": [_TRADE_EXAMPLE], "total": 1, "limit": 100, "offset": 0}]
+            "examples": [
+                {
+                    "items": [_TRADE_EXAMPLE],
+                    "total": 1,
+                    "limit": 100,
+                    "offset": 0,
+                    "next_cursor": None,
+                }
+            ]
         }
     )
 
     items: list[TradeOut]
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor` (same filters and sort) for the page after this one; "
+        "null on the last page",
+    )
 
 
 class ExecutionOut(CleanNumbers):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ingest.tables import TableSpec
+from ..tables import TableSpec
 
 NUMERIC_COLUMNS = frozenset(
     {

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ..ingest.tables import TableSpec
+from ..tables import TableSpec
 from .upsert_base import NUMERIC_COLUMNS, MergeResult, new_run_sql, q, stage_table
 from .upsert_postgres import column_type, count_merge, merge_sql, pg_param
 

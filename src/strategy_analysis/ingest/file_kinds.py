@@ -6,6 +6,8 @@ import enum
 import zlib
 from pathlib import Path
 
+from ..errors import UnsupportedMediaError
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 GZIP_MAGIC = b"\x1f\x8b"
 # Enough of a gzip stream to see the start of the JSON inside.
@@ -17,7 +19,7 @@ class FileKind(enum.Enum):
     JSON_GZ = "json.gz"
 
 
-class UnsupportedFileError(ValueError):
+class UnsupportedFileError(UnsupportedMediaError, ValueError):
     """The file is neither a SQLite export nor a gzip-compressed JSON batch."""
 
 

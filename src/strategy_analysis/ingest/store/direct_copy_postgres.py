@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from psycopg import errors
 
-from ..ingest.copy_text import CopyChunk, CopyLayout
-from ..ingest.tables import TableSpec
-from .partitions_postgres import PARTITION_ERRORS, OwnPartition
-from .types import stored_instant
+from ...db.partitions_postgres import PARTITION_ERRORS, OwnPartition
+from ...db.types import stored_instant
+from ..copy_layout import CopyChunk, CopyLayout
+from ..tables import TableSpec
 from .upsert_base import FALLBACK_COLUMNS, MergeResult, new_run_sql, q, stage_table
 from .upsert_postgres import PostgresUpsert, copy_chunk, pg_param
 

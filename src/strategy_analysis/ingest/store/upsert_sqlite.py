@@ -17,10 +17,11 @@ import logging
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..ingest.tables import TableSpec
-from . import sqlite_functions
+from ...db import sqlite_functions
+from ..export_file import AttachedSelect
+from ..tables import TableSpec
 from .upsert_base import (
     Duplicate,
     DuplicateKeysError,
@@ -37,9 +38,6 @@ from .upsert_base import (
     staged_values,
     user_owned_sql,
 )
-
-if TYPE_CHECKING:
-    from ..ingest.export_file import AttachedSelect
 
 log = logging.getLogger(__name__)
 

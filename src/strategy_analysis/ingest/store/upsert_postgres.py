@@ -15,9 +15,9 @@ from typing import Any
 
 from psycopg import errors
 
-from ..ingest.copy_text import COPY_NULL, CopyChunk, CopyLayout
-from ..ingest.tables import TableSpec
-from .partitions_postgres import PendingAttaches
+from ...db.partitions_postgres import PendingAttaches
+from ..copy_layout import COPY_NULL, CopyChunk, CopyLayout
+from ..tables import TableSpec
 from .upsert_base import (
     NUMERIC_COLUMNS,
     Duplicate,
