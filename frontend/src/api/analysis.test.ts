@@ -22,7 +22,7 @@ describe("analysis answers", () => {
   });
 
   it("asks for the CSV with the list's filters and without its page", () => {
-    expect(tradesCsvPath({ run_id: "r 1", side: "LONG", limit: 100, offset: 200, sort: "-pnl_net" })).toBe(
+    expect(tradesCsvPath({ run_id: "r 1", side: "LONG", limit: 100, offset: 200, cursor: "c", sort: "-pnl_net" })).toBe(
       "/api/trades?run_id=r+1&side=LONG&sort=-pnl_net&format=csv",
     );
     expect(breakdownCsvPath("r", "day", "America/New_York", { side: "short" })).toBe(

@@ -212,7 +212,7 @@ export function useCompare(runIds: readonly string[]) {
 
 /** The trades list's CSV: the same filters, every row (no page). */
 export function tradesCsvPath(query: TradeQuery): string {
-  const { limit: _limit, offset: _offset, ...filters } = query;
+  const { limit: _limit, offset: _offset, cursor: _cursor, ...filters } = query;
   return url("/api/trades", { ...filters, format: "csv" } as Query);
 }
 
