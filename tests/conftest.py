@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from app_server import AppServer
 from live_server import LiveServer
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -148,4 +149,12 @@ def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     """The real server over HTTP on this test's fresh database (both dialects)."""
     with LiveServer(database_url, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def app_server(database_url: str, tmp_path: Path) -> Iterator[AppServer]:
+    """The app over real HTTP from this process on this test's fresh database (both
+    dialects): what most HTTP tests need, without a server process to start."""
+    with AppServer(database_url, tmp_path) as server:
         yield server

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     rebuild_debounce_seconds: float = Field(
         default=1.0, description="Delay that groups stream batches into one trade rebuild."
     )
+    rebuild_process: bool = Field(
+        default=True,
+        description="PostgreSQL: run the stream's trade rebuilds in a child process, off the "
+        "GIL the batches need; false keeps them in the server's process, as on SQLite.",
+    )
     job_retry_attempts: int = Field(
         default=5,
         ge=1,

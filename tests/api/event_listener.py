@@ -23,6 +23,14 @@ class EventListener:
         self._thread = threading.Thread(target=self._listen, daemon=True)
 
     def _listen(self) -> None:
+        try:
+            self._read()
+        except httpx.TransportError:
+            # The server stopped after the test left the listener: not the test's failure.
+            if not self._stop.is_set():
+                raise
+
+    def _read(self) -> None:
         with httpx.stream(
             "GET", f"{self.base_url}/api/events", headers=self.headers, timeout=None
         ) as stream:

@@ -98,11 +98,11 @@ def listed(client: httpx.Client, run_id: str) -> dict:
     return next(item for item in items if item["run_id"] == run_id)
 
 
-def test_a_failed_stream_rebuild_shows_on_the_run_until_a_rebuild_succeeds(live_server):
+def test_a_failed_stream_rebuild_shows_on_the_run_until_a_rebuild_succeeds(app_server):
     run_id = "streamed"
     with (
-        httpx.Client(base_url=live_server.base_url, timeout=30) as client,
-        EventListener(live_server.base_url) as events,
+        httpx.Client(base_url=app_server.base_url, timeout=30) as client,
+        EventListener(app_server.base_url) as events,
     ):
         post_fill(client, run_id, 0)
         post_fill(client, run_id, 1)
@@ -110,7 +110,7 @@ def test_a_failed_stream_rebuild_shows_on_the_run_until_a_rebuild_succeeds(live_
         built = run_of(client, run_id)
         assert built["analysis_status"] == "built" and built["analysis_error"] is None
 
-        poison(live_server.database_url, run_id, "ES", T0 + timedelta(minutes=1, seconds=30))
+        poison(app_server.database_url, run_id, "ES", T0 + timedelta(minutes=1, seconds=30))
         post_fill(client, run_id, 2)
         failed_event = events.wait_for("analysis_failed", lambda data: data["run_id"] == run_id)
         assert failed_event["strategy_id"] == "S" and failed_event["symbols"] == ["ES"]
@@ -125,7 +125,7 @@ def test_a_failed_stream_rebuild_shows_on_the_run_until_a_rebuild_succeeds(live_
             # The trades of the last rebuild that succeeded are still there.
             assert run["counts"]["trades"] == 1
 
-        cure(live_server.database_url)
+        cure(app_server.database_url)
         post_fill(client, run_id, 3)
         events.wait_for("analysis_updated", lambda data: data["trades"] == 2)
         cured = run_of(client, run_id)
@@ -145,15 +145,15 @@ def demo_file(tmp_path: Path) -> tuple[Path, str]:
 
 
 def test_a_failed_rebuild_after_an_upload_fails_the_job_in_its_rebuild_phase(
-    live_server, demo_file, tmp_path
+    app_server, demo_file, tmp_path
 ):
     path, key = demo_file
     run_id, symbol = key.split("|")
     # The broken row is there before the run's own executions arrive.
-    poison(live_server.database_url, run_id, symbol, T0)
+    poison(app_server.database_url, run_id, symbol, T0)
     with (
-        httpx.Client(base_url=live_server.base_url, timeout=60) as client,
-        EventListener(live_server.base_url) as events,
+        httpx.Client(base_url=app_server.base_url, timeout=60) as client,
+        EventListener(app_server.base_url) as events,
     ):
         job = wait_job(client, upload(client, path).json()["job_id"])
         assert job["status"] == "failed"
@@ -175,7 +175,7 @@ def test_a_failed_rebuild_after_an_upload_fails_the_job_in_its_rebuild_phase(
         assert finished["status"] == "failed" and finished["failed_phase"] == "rebuild"
     # The upload's file is gone once the job ended.
     assert uploads_left_after_job(tmp_path) == []
-    engine = make_engine(live_server.database_url)
+    engine = make_engine(app_server.database_url)
     try:
         with engine.connect() as conn:
             statuses = conn.execute(select(ImportRecord.status)).scalars().all()
@@ -185,11 +185,11 @@ def test_a_failed_rebuild_after_an_upload_fails_the_job_in_its_rebuild_phase(
     assert statuses == ["succeeded"] and executions == 2001
 
 
-def test_a_point_value_change_whose_rebuild_fails_is_stored_and_names_the_run(live_server):
+def test_a_point_value_change_whose_rebuild_fails_is_stored_and_names_the_run(app_server):
     run_id = "priced"
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         post_fill(client, run_id, 0)
-        poison(live_server.database_url, run_id, "ES", T0 + timedelta(minutes=1))
+        poison(app_server.database_url, run_id, "ES", T0 + timedelta(minutes=1))
         answer = client.put("/api/instruments/ES", json={"point_value": 50, "tick_size": 0.25})
         assert answer.status_code == 200, answer.text
         body = answer.json()

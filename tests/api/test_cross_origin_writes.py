@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 
 from strategy_analysis.api.trusted_hosts import TrustedHosts
 
@@ -27,14 +27,14 @@ BATCH = json.dumps(
 ).encode()
 
 
-def _nothing_stored(client: httpx.Client, server: LiveServer) -> None:
+def _nothing_stored(client: httpx.Client, server: AppServer) -> None:
     assert client.get("/api/imports").json()["total"] == 0
     assert client.get("/api/runs").json()["total"] == 0
     assert stored_uploads(server.workdir) == []
 
 
-def test_simple_cross_origin_writes_are_refused(live_server) -> None:
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+def test_simple_cross_origin_writes_are_refused(app_server) -> None:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         refused = {
             "no type": client.post("/api/ingest/stream", content=BATCH, headers={"Origin": EVIL}),
             "text/plain": client.post(
@@ -69,12 +69,12 @@ def test_simple_cross_origin_writes_are_refused(live_server) -> None:
         for what, answer in refused.items():
             assert answer.status_code == 403, f"{what}: {answer.status_code} {answer.text}"
             assert "origin" in answer.json()["detail"]
-        _nothing_stored(client, live_server)
+        _nothing_stored(client, app_server)
         assert not any(i["configured"] for i in client.get("/api/instruments").json())
 
 
-def test_writes_need_a_json_or_multipart_body(live_server) -> None:
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+def test_writes_need_a_json_or_multipart_body(app_server) -> None:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         for headers in (
             {},
             {"Content-Type": "text/plain"},
@@ -88,15 +88,15 @@ def test_writes_need_a_json_or_multipart_body(live_server) -> None:
             headers={"Content-Type": "application/octet-stream"},
         )
         assert answer.status_code == 415, answer.text
-        _nothing_stored(client, live_server)
+        _nothing_stored(client, app_server)
 
 
-def test_the_servers_own_page_writes(live_server) -> None:
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+def test_the_servers_own_page_writes(app_server) -> None:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         answer = client.post(
             "/api/ingest/stream",
             content=BATCH,
-            headers={"Origin": live_server.base_url, "Content-Type": "application/json"},
+            headers={"Origin": app_server.base_url, "Content-Type": "application/json"},
         )
         assert answer.status_code == 200, answer.text
         assert answer.json()["counts"]["executions"]["inserted"] == 1
@@ -104,7 +104,7 @@ def test_the_servers_own_page_writes(live_server) -> None:
 
 def test_a_listed_origin_writes(database_url, tmp_path) -> None:
     origin = "https://trading.example"
-    with LiveServer(
+    with AppServer(
         database_url, tmp_path, ALLOWED_ORIGINS=f"{origin}, http://other.example"
     ) as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
@@ -120,7 +120,7 @@ def test_a_listed_origin_writes(database_url, tmp_path) -> None:
 
 
 def test_a_foreign_host_name_is_refused(database_url, tmp_path) -> None:
-    with LiveServer(database_url, tmp_path, ALLOWED_HOSTS="trading.example") as server:
+    with AppServer(database_url, tmp_path, ALLOWED_HOSTS="trading.example") as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             port = server.port
             for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example"):

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import httpx
-from live_server import ROOT, LiveServer
+from app_server import AppServer
+from live_server import ROOT
 from sse_client import SseClient
 
 from strategy_analysis.ingest.demo_export import write_demo_export
@@ -29,9 +30,9 @@ def cli_import(database_url: str, path: Path, workdir: Path) -> None:
 
 
 def test_a_client_that_reconnects_gets_what_it_missed(
-    live_server: LiveServer, tmp_path: Path
+    app_server: AppServer, tmp_path: Path
 ) -> None:
-    base = live_server.base_url
+    base = app_server.base_url
     with SseClient(base) as first:
         start = first.wait_connected()
         with httpx.Client(base_url=base, timeout=60) as client:
@@ -46,7 +47,7 @@ def test_a_client_that_reconnects_gets_what_it_missed(
     write_demo_export(path, executions=300, seed=4)
     with httpx.Client(base_url=base, timeout=60) as client:
         assert client.put("/api/instruments/NQ 12-25", json={"point_value": 20}).status_code == 200
-    cli_import(live_server.database_url, path, tmp_path)
+    cli_import(app_server.database_url, path, tmp_path)
 
     with SseClient(base, last_event_id=last.id) as resumed:
         resumed.wait_connected()

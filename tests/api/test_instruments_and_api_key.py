@@ -7,14 +7,14 @@ import json
 
 import httpx
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 
 from .factories import RUN_ID, seed_run
 
 
-def test_put_instrument_rebuilds_the_symbols_trades(engine, live_server):
+def test_put_instrument_rebuilds_the_symbols_trades(engine, app_server):
     seed_run(engine)
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         answer = client.put("/api/instruments/ES", json={"point_value": 20, "tick_size": 0.25})
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -34,8 +34,8 @@ def test_put_instrument_rebuilds_the_symbols_trades(engine, live_server):
     "body",
     [{"point_value": 0}, {"point_value": -1}, {"point_value": "x"}, {}, {"point_value": 1, "x": 1}],
 )
-def test_put_instrument_refuses_bad_bodies(live_server, body):
-    answer = httpx.put(f"{live_server.base_url}/api/instruments/ES", json=body, timeout=10)
+def test_put_instrument_refuses_bad_bodies(app_server, body):
+    answer = httpx.put(f"{app_server.base_url}/api/instruments/ES", json=body, timeout=10)
     assert answer.status_code == 422
     assert isinstance(answer.json()["detail"], str)
 
@@ -43,7 +43,7 @@ def test_put_instrument_refuses_bad_bodies(live_server, body):
 def test_api_key_required_for_every_write(database_url, tmp_path, engine):
     seed_run(engine)
     batch = gzip.compress(json.dumps({"schema_version": "1.1"}).encode())
-    with LiveServer(database_url, tmp_path, API_KEY="s3cret") as server:
+    with AppServer(database_url, tmp_path, API_KEY="s3cret") as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             writes = [
                 lambda headers: client.put(

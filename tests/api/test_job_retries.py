@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 from sqlalchemy import make_url
 
 from strategy_analysis.ingest.demo_export import write_demo_export
@@ -59,7 +59,7 @@ def test_a_connection_lost_mid_import_is_retried(database_url, tmp_path, big_exp
     if not database_url.startswith("postgresql"):
         pytest.skip("a backend to terminate is PostgreSQL's")
     libpq = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-    server = LiveServer(database_url, tmp_path, JOB_RETRY_DELAY_SECONDS="0.5").start()
+    server = AppServer(database_url, tmp_path, JOB_RETRY_DELAY_SECONDS="0.5").start()
     try:
         with (
             httpx.Client(base_url=server.base_url, timeout=120) as client,
@@ -130,7 +130,7 @@ def test_a_write_lock_held_beyond_the_timeout_is_retried(database_url, tmp_path,
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's single write lock")
     database = make_url(database_url).database
-    server = LiveServer(database_url, tmp_path, JOB_RETRY_DELAY_SECONDS="1").start()
+    server = AppServer(database_url, tmp_path, JOB_RETRY_DELAY_SECONDS="1").start()
     holder = None
     try:
         with (

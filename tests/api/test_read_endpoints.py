@@ -42,9 +42,9 @@ API_TRADE_FIELDS = {
 
 
 @pytest.fixture
-def seeded(engine, live_server):
+def seeded(engine, app_server):
     data = seed_run(engine)
-    with httpx.Client(base_url=live_server.base_url, timeout=10) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=10) as client:
         yield client, data
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from app_server import AppServer
 from live_server import ROOT, LiveServer
 from sqlalchemy import Engine, insert
 
@@ -139,7 +140,7 @@ def test_serve_beyond_loopback_guards_reads(database_url, tmp_path) -> None:
 
 
 def test_the_event_stream_needs_the_key(database_url, tmp_path) -> None:
-    with LiveServer(database_url, tmp_path, API_KEY=KEY, PROTECT_READS="true") as server:
+    with AppServer(database_url, tmp_path, API_KEY=KEY, PROTECT_READS="true") as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             for headers in ({}, {"X-API-Key": "wrong"}):
                 with client.stream("GET", "/api/events", headers=headers) as answer:

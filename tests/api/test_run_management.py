@@ -42,8 +42,8 @@ def _set_metadata(path: Path, key: str, value: str) -> None:
 
 
 @pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as client:
+def client(app_server):
+    with httpx.Client(base_url=app_server.base_url, timeout=60) as client:
         yield client
 
 
@@ -229,7 +229,7 @@ def _watch_events(base_url: str, seen: list[dict[str, Any]], ready: threading.Ev
 
 
 def test_delete_run_removes_its_rows_and_nothing_else(
-    engine, client, live_server, tmp_path, monkeypatch
+    engine, client, app_server, tmp_path, monkeypatch
 ):
     postgresql = engine.dialect.name == "postgresql"
     # The deleted run in partitions of its own (PostgreSQL), the kept one in DEFAULT ones.
@@ -269,7 +269,7 @@ def test_delete_run_removes_its_rows_and_nothing_else(
 
     seen: list[dict[str, Any]] = []
     ready = threading.Event()
-    watcher = threading.Thread(target=_watch_events, args=(live_server.base_url, seen, ready))
+    watcher = threading.Thread(target=_watch_events, args=(app_server.base_url, seen, ready))
     watcher.start()
     assert ready.wait(10)
     answer = client.delete(f"/api/runs/{doomed}")

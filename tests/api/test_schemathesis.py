@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import httpx
 import schemathesis
+from app_server import AppServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from live_server import LiveServer
 
 from .factories import seed_run
 
@@ -20,7 +20,7 @@ SKIPPED = {"events-stream"}
 
 def test_no_5xx_for_generated_requests(database_url, tmp_path, engine):
     seed_run(engine)
-    with LiveServer(database_url, tmp_path, API_KEY="k") as server:
+    with AppServer(database_url, tmp_path, API_KEY="k") as server:
         schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         operations = [

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from live_server import LiveServer
+from app_server import AppServer
 from sqlalchemy import insert
 
 from strategy_analysis.db.engine import make_engine
@@ -57,7 +57,7 @@ def test_runs_stored_with_bad_values_read_by_list_and_by_id(tmp_path: Path, sqli
         )
     engine.dispose()
     with (
-        LiveServer(url, tmp_path, API_KEY=API_KEY) as server,
+        AppServer(url, tmp_path, API_KEY=API_KEY) as server,
         client_for(server.base_url) as client,
     ):
         listed = client.get("/api/runs")

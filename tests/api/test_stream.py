@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 
 from strategy_analysis.ingest.demo_export import demo_batches, write_demo_export
 
@@ -110,7 +110,7 @@ def test_out_of_order_and_retried_batches_match_the_file(live_server, tmp_path):
         assert streamed, f"{len(got)} streamed trades vs {len(expected)} from the file"
 
 
-def test_rejected_records_report_position_key_and_reason(live_server):
+def test_rejected_records_report_position_key_and_reason(app_server):
     batch = {
         "schema_version": "1.1",
         "run": {"run_id": "r-1", "strategy_id": "S", "account_id": "A", "status": "RUNNING"},
@@ -135,7 +135,7 @@ def test_rejected_records_report_position_key_and_reason(live_server):
             },
         ],
     }
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         answer = _post(client, batch, compress=True)
         assert answer.status_code == 200, answer.text
         report = answer.json()
@@ -155,7 +155,7 @@ def test_rejected_records_report_position_key_and_reason(live_server):
         assert imports[0]["source"] == "stream" and imports[0]["rejected_count"] == 1
 
 
-def test_nan_and_huge_numbers_get_a_verdict_per_record(live_server):
+def test_nan_and_huge_numbers_get_a_verdict_per_record(app_server):
     # NaN and a 20-digit integer are read as the json module reads them: each record gets
     # its own verdict, the batch is not refused as "not JSON".
     record = (
@@ -171,7 +171,7 @@ def test_nan_and_huge_numbers_get_a_verdict_per_record(live_server):
         )
         + "]}"
     )
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
         answer = client.post(
             "/api/ingest/stream", content=body, headers={"Content-Type": "application/json"}
         )
@@ -184,8 +184,8 @@ def test_nan_and_huge_numbers_get_a_verdict_per_record(live_server):
 
 
 @pytest.mark.parametrize("body", [{"run": "x"}, {"executions": "nope"}, {"executions": [1]}])
-def test_wrong_batch_shapes_are_422(live_server, body):
-    answer = _post(httpx.Client(base_url=live_server.base_url, timeout=30), body)
+def test_wrong_batch_shapes_are_422(app_server, body):
+    answer = _post(httpx.Client(base_url=app_server.base_url, timeout=30), body)
     assert answer.status_code == 422, answer.text
     assert isinstance(answer.json()["detail"], str) and answer.json()["detail"]
 
@@ -195,7 +195,7 @@ def test_gzip_upload_of_a_batch(database_url, tmp_path):
     path = tmp_path / "batch.json.gz"
     path.write_bytes(gzip.compress(json.dumps(batch).encode()))
     with (
-        LiveServer(database_url, tmp_path) as server,
+        AppServer(database_url, tmp_path) as server,
         httpx.Client(base_url=server.base_url, timeout=60) as client,
     ):
         job = wait_job(client, upload(client, path).json()["job_id"])

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 from sqlalchemy import make_url, select
 
 from strategy_analysis.db.engine import make_engine
@@ -68,7 +68,7 @@ def test_a_sqlite_lock_held_past_the_busy_timeout_is_503_and_nothing_answered_is
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     with (
-        LiveServer(url, tmp_path, API_KEY=API_KEY, SQLITE_BUSY_TIMEOUT_SECONDS="1") as server,
+        AppServer(url, tmp_path, API_KEY=API_KEY, SQLITE_BUSY_TIMEOUT_SECONDS="1") as server,
         client_for(server.base_url) as client,
     ):
         first = client.post("/api/ingest/stream", json=_batch("locked", 0, 50))
@@ -129,7 +129,7 @@ def test_postgresql_connections_terminated_mid_stream_lose_no_answered_batch(
     answers: dict[int, int] = {}
     acknowledged: set[str] = set()
     with (
-        LiveServer(database_url, tmp_path, API_KEY=API_KEY) as server,
+        AppServer(database_url, tmp_path, API_KEY=API_KEY) as server,
         client_for(server.base_url) as client,
     ):
         killer = threading.Thread(

@@ -12,9 +12,9 @@ import itertools
 import os
 from typing import Any
 
+from app_server import AppServer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from live_server import LiveServer
 
 from strategy_analysis.db.engine import make_engine
 
@@ -222,7 +222,7 @@ def test_every_answer_keeps_the_rule_of_acknowledgement(database_url, tmp_path):
     kinds: list[str] = []
     engine = make_engine(database_url)
     with (
-        LiveServer(database_url, tmp_path, API_KEY=API_KEY) as server,
+        AppServer(database_url, tmp_path, API_KEY=API_KEY) as server,
         client_for(server.base_url) as client,
     ):
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
-from live_server import LiveServer
+from app_server import AppServer
 
 BATCHES = 1000
 
@@ -32,8 +32,8 @@ def _batch(number: int) -> bytes:
     return json.dumps({"schema_version": "1.1", "run": run, "executions": executions}).encode()
 
 
-def test_a_thousand_batches_make_one_history_entry(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as client:
+def test_a_thousand_batches_make_one_history_entry(app_server: AppServer) -> None:
+    with httpx.Client(base_url=app_server.base_url, timeout=60) as client:
         for number in range(BATCHES):
             answer = client.post(
                 "/api/ingest/stream",

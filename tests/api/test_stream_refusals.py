@@ -7,7 +7,7 @@ import json
 
 import httpx
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 
 
 def _post(server, body: bytes, **headers: str) -> httpx.Response:
@@ -32,15 +32,15 @@ def _post(server, body: bytes, **headers: str) -> httpx.Response:
     ],
     ids=["bad-json", "bad-utf8", "array", "brotli", "csv", "corrupt-gzip", "truncated-gzip"],
 )
-def test_malformed_bodies_are_4xx_with_reason(live_server, body, headers, status, reason):
-    answer = _post(live_server, body, **headers)
+def test_malformed_bodies_are_4xx_with_reason(app_server, body, headers, status, reason):
+    answer = _post(app_server, body, **headers)
     assert answer.status_code == status, answer.text
     assert reason in answer.json()["detail"]
 
 
 def test_body_and_gzip_bomb_limits(database_url, tmp_path):
     env = {"MAX_STREAM_BODY_BYTES": str(64 * 1024), "MAX_DECOMPRESSED_BYTES": str(1024 * 1024)}
-    with LiveServer(database_url, tmp_path, **env) as server:
+    with AppServer(database_url, tmp_path, **env) as server:
         too_big = _post(server, json.dumps({"pad": "x" * 100_000}).encode())
         assert too_big.status_code == 413 and "limit" in too_big.json()["detail"]
         # 50 MB of zeros compresses to ~50 KB: under the body limit, over the inflated one.

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app_server import AppServer
 from ingest.export_factory import TextBytes, execution, write_export
-from live_server import LiveServer
 from sqlalchemy import func, select
 
 from strategy_analysis.db.engine import make_engine
@@ -91,7 +91,7 @@ def _count(engine, table: str) -> int:
 def test_bad_values_reject_their_record_or_refuse_the_batch(database_url, tmp_path):
     engine = make_engine(database_url)
     with (
-        LiveServer(database_url, tmp_path, API_KEY=API_KEY) as server,
+        AppServer(database_url, tmp_path, API_KEY=API_KEY) as server,
         client_for(server.base_url) as client,
     ):
 
@@ -142,7 +142,7 @@ def test_an_upload_with_a_text_cell_that_is_not_utf8_rejects_that_record(
         ],
     )
     with (
-        LiveServer(database_url, tmp_path, API_KEY=API_KEY) as server,
+        AppServer(database_url, tmp_path, API_KEY=API_KEY) as server,
         client_for(server.base_url) as client,
     ):
         client.headers.pop("Content-Type")

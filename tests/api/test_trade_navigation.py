@@ -12,7 +12,7 @@ from .factories import RUN_ID, _trade, seed_run
 
 
 @pytest.fixture
-def client(engine, live_server):
+def client(engine, app_server):
     seed_run(engine)
     # t003: a loser whose net PnL ties t001's; t004: another run's trade.
     with engine.begin() as conn:
@@ -23,7 +23,7 @@ def client(engine, live_server):
                 _trade(4, run_id="run-b", pnl_net=500.0),
             ],
         )
-    with httpx.Client(base_url=live_server.base_url, timeout=10) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=10) as client:
         yield client
 
 

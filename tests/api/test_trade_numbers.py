@@ -31,7 +31,7 @@ def _fill(n: int, symbol: str, side: str, quantity: float, price: float, fee: fl
 
 
 @pytest.fixture
-def client(engine, live_server):
+def client(engine, app_server):
     batch = {
         "schema_version": "1.1",
         "run": RUN,
@@ -57,7 +57,7 @@ def client(engine, live_server):
     report = ingest_batch(engine, batch)
     assert report.status == "succeeded", report.error
     rebuild_trades(engine, run_id=RUN["run_id"])
-    with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
+    with httpx.Client(base_url=app_server.base_url, timeout=30) as http:
         yield http
 
 

@@ -28,8 +28,8 @@ def demo_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as c:
+def client(app_server):
+    with httpx.Client(base_url=app_server.base_url, timeout=60) as c:
         yield c
 
 
@@ -44,10 +44,10 @@ conn.execute("ROLLBACK")
 
 
 @pytest.mark.slow
-def test_an_upload_answered_503_leaves_no_file(live_server, client, demo_file, tmp_path):
-    if not live_server.database_url.startswith("sqlite"):
+def test_an_upload_answered_503_leaves_no_file(app_server, client, demo_file, tmp_path):
+    if not app_server.database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock makes the queueing fail")
-    database = make_url(live_server.database_url).database
+    database = make_url(app_server.database_url).database
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD_WRITE_LOCK, database],
         stdin=subprocess.PIPE,

@@ -27,8 +27,8 @@ def demo_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as c:
+def client(app_server):
+    with httpx.Client(base_url=app_server.base_url, timeout=60) as c:
         yield c
 
 
@@ -156,12 +156,12 @@ def test_bad_files_fail_the_job_with_nothing_written(client, demo_file, tmp_path
     assert 400 <= dry.status_code < 500 and dry.json()["detail"]
 
 
-def test_sse_delivers_analysis_updated_after_upload(live_server, demo_file):
+def test_sse_delivers_analysis_updated_after_upload(app_server, demo_file):
     events: list[tuple[str, dict]] = []
     connected = threading.Event()
 
     def listen() -> None:
-        with httpx.stream("GET", f"{live_server.base_url}/api/events", timeout=60) as stream:
+        with httpx.stream("GET", f"{app_server.base_url}/api/events", timeout=60) as stream:
             name = None
             for line in stream.iter_lines():
                 if line.startswith(": connected"):
@@ -176,7 +176,7 @@ def test_sse_delivers_analysis_updated_after_upload(live_server, demo_file):
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     assert connected.wait(10)
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=60) as client:
         job_id = upload(client, demo_file).json()["job_id"]
         listener.join(60)
         run_id = client.get("/api/runs").json()["items"][0]["run_id"]

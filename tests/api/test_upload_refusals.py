@@ -6,7 +6,7 @@ import gzip
 
 import httpx
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 
 from .uploads_folder import stored_uploads
 
@@ -24,20 +24,20 @@ SQLITE_HEAD = b"SQLite format 3\x00"
     ],
     ids=["csv", "empty", "png", "gzip-json-array", "corrupt-gzip"],
 )
-def test_wrong_file_types_are_415_and_leave_nothing(live_server, tmp_path, content, reason):
+def test_wrong_file_types_are_415_and_leave_nothing(app_server, tmp_path, content, reason):
     answer = httpx.post(
-        f"{live_server.base_url}/api/ingest/upload",
+        f"{app_server.base_url}/api/ingest/upload",
         files={"file": ("export.sqlite", content)},
         timeout=30,
     )
     assert answer.status_code == 415, answer.text
     assert reason in answer.json()["detail"]
     assert stored_uploads(tmp_path) == []
-    assert httpx.get(f"{live_server.base_url}/api/imports").json()["total"] == 0
+    assert httpx.get(f"{app_server.base_url}/api/imports").json()["total"] == 0
 
 
-def test_missing_field_and_wrong_content_type(live_server):
-    url = f"{live_server.base_url}/api/ingest/upload"
+def test_missing_field_and_wrong_content_type(app_server):
+    url = f"{app_server.base_url}/api/ingest/upload"
     missing = httpx.post(url, files={"other": ("a.sqlite", SQLITE_HEAD)}, timeout=10)
     assert missing.status_code == 422 and "'file'" in missing.json()["detail"]
     not_multipart = httpx.post(url, content=SQLITE_HEAD, timeout=10)
@@ -53,7 +53,7 @@ def test_missing_field_and_wrong_content_type(live_server):
 
 def test_oversize_upload_is_cut_off_with_413(database_url, tmp_path):
     limit = 256 * 1024
-    with LiveServer(database_url, tmp_path, MAX_UPLOAD_BYTES=str(limit)) as server:
+    with AppServer(database_url, tmp_path, MAX_UPLOAD_BYTES=str(limit)) as server:
         url = f"{server.base_url}/api/ingest/upload"
         body = SQLITE_HEAD + b"\x00" * limit  # one header over the limit
         answer = httpx.post(url, files={"file": ("big.sqlite", body)}, timeout=30)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import httpx
+from app_server import AppServer
 from live_server import ROOT, LiveServer
 
 
@@ -15,8 +16,8 @@ def test_health_over_http_names_dialect_and_revision(live_server: LiveServer) ->
     assert body["revision"] == "0001" or body["revision"] > "0001"
 
 
-def test_unknown_api_path_is_json_404(live_server: LiveServer) -> None:
-    response = httpx.get(f"{live_server.base_url}/api/no-such-thing")
+def test_unknown_api_path_is_json_404(app_server: AppServer) -> None:
+    response = httpx.get(f"{app_server.base_url}/api/no-such-thing")
     assert response.status_code == 404
     assert "no-such-thing" in response.json()["detail"]
 

@@ -64,14 +64,11 @@ def test_dispose_ends_the_thread_and_a_new_connection_starts_it(tmp_path: Path) 
     assert _checkpoint_threads(path) == []
 
 
-def test_the_wal_file_is_cut_back_after_a_big_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_wal_file_is_cut_back_after_a_big_write(tmp_path: Path) -> None:
     """With auto-checkpoints off nothing else would shrink a WAL a big import grew."""
-    monkeypatch.setattr(wal_checkpoints, "JOURNAL_SIZE_LIMIT", 1024 * 1024)
     path = tmp_path / "app.db"
     wal = Path(f"{path}-wal")
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", sqlite_journal_size_limit=1024 * 1024)
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE big (b BLOB)"))

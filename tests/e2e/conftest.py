@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_server import AppServer
 from live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,16 +76,20 @@ def results_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def sqlite_server(database_url: str, tmp_path: Path, built_frontend: Path) -> Iterator[LiveServer]:
-    """The real server on a fresh SQLite database, serving the built app."""
-    with LiveServer(
+def sqlite_server(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, built_frontend: Path
+) -> Iterator[AppServer | LiveServer]:
+    """The app over HTTP from this process on a fresh SQLite database, serving the built
+    app; the real server (``cli.py serve``) for a test marked ``real_server``."""
+    kind = LiveServer if request.node.get_closest_marker("real_server") else AppServer
+    with kind(
         database_url, tmp_path, FRONTEND_DIR=str(built_frontend), REBUILD_DEBOUNCE_SECONDS="0.2"
     ) as server:
         yield server
 
 
 @pytest.fixture
-def page(browser, sqlite_server: LiveServer) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser, sqlite_server: AppServer | LiveServer) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=VIEWPORT, base_url=sqlite_server.base_url)
     page = context.new_page()
     errors: list[str] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_server import LiveServer
+from app_server import AppServer
 
 from strategy_analysis.ingest.demo_export import write_demo_export
 
@@ -34,7 +34,7 @@ new MutationObserver((changes) => {
 """
 
 
-def _import_run(server: LiveServer, tmp_path: Path) -> str:
+def _import_run(server: AppServer, tmp_path: Path) -> str:
     export = tmp_path / "guarded.sqlite"
     write_demo_export(export, executions=60, seed=5)
     headers = {"X-API-Key": KEY}
@@ -53,9 +53,9 @@ def _import_run(server: LiveServer, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def guarded_server(database_url, tmp_path, built_frontend) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """The real server with an API_KEY that guards reads too, serving the built app."""
-    with LiveServer(
+def guarded_server(database_url, tmp_path, built_frontend) -> Iterator[AppServer]:  # type: ignore[no-untyped-def]
+    """The app with an API_KEY that guards reads too, serving the built app."""
+    with AppServer(
         database_url, tmp_path, FRONTEND_DIR=str(built_frontend), API_KEY=KEY, PROTECT_READS="true"
     ) as server:
         yield server

@@ -144,7 +144,6 @@ def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
 )
 def test_incremental_equals_full_rebuild(
     engine: Engine,
-    monkeypatch: pytest.MonkeyPatch,
     recent: int,
     cached: bool,
     drawn: list[tuple[Any, ...]],
@@ -156,8 +155,6 @@ def test_incremental_equals_full_rebuild(
     retry: bool,
     change: bool,
 ) -> None:
-    # recent=1: the cut must often look at every closed trade of the pair (CutNotFound)
-    monkeypatch.setattr(incremental, "RECENT_CLOSED", recent)
     run_id = f"inc-{uuid.uuid4().hex[:12]}"
     run = {"run_id": run_id, "strategy_id": "S", "account_id": "A1", "mode": "live"}
     executions, bars, orders = _stream(drawn)
@@ -192,7 +189,8 @@ def test_incremental_equals_full_rebuild(
         assert report.status == "succeeded", report.error
         assert set(since) == set(report.affected)
         if since:
-            rebuild_since(engine, since, cache=cache)
+            # recent=1: the cut must often look at every closed trade of the pair (CutNotFound)
+            rebuild_since(engine, since, cache=cache, recent_closed=recent)
 
     streamed = _snapshot(engine, run_id)
     rebuild_trades(engine, run_id=run_id)

@@ -73,16 +73,13 @@ def _rebuild_from_empty(engine, session_factory) -> tuple[list[tuple], list[tupl
 
 
 @pytest.mark.parametrize("merge_min_trades", [0, writing.MERGE_MIN_TRADES], ids=["merge", "small"])
-def test_rebuild_over_stored_trades_equals_rebuild_from_empty(
-    engine, two_runs, monkeypatch, merge_min_trades
-):
-    monkeypatch.setattr(writing, "MERGE_MIN_TRADES", merge_min_trades)
-    rebuild_trades(engine)
+def test_rebuild_over_stored_trades_equals_rebuild_from_empty(engine, two_runs, merge_min_trades):
+    rebuild_trades(engine, merge_min_trades=merge_min_trades)
     first = _stored(two_runs)
     assert len(first[0]) > 20 and len(first[1]) > 20
 
     # Unchanged data: the second rebuild keeps every row as it was.
-    rebuild_trades(engine, run_id="R1")
+    rebuild_trades(engine, run_id="R1", merge_min_trades=merge_min_trades)
     assert _stored(two_runs) == first
 
     # Changes: one price (a trade's pnl and one lot), a removed fill (trades re-split),
@@ -98,7 +95,7 @@ def test_rebuild_over_stored_trades_equals_rebuild_from_empty(
         )
         s.execute(delete(Execution).where(Execution.run_id == "R1", Execution.symbol == "NQ"))
         s.add(_fill("R1", 99, "ES", "BUY", 5.0, 101.0))
-    rebuild_trades(engine, [("R1", "ES"), ("R1", "NQ")])
+    rebuild_trades(engine, [("R1", "ES"), ("R1", "NQ")], merge_min_trades=merge_min_trades)
     merged = _stored(two_runs)
     assert merged != first
     assert not [t for t in merged[0] if t[1] == "R1" and t[4] == "NQ"]

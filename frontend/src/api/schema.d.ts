@@ -320,6 +320,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's orders with their fills and trades
+         * @description Every order of the run in submit order, each with `filled_quantity` (the sum of its executions' quantity), its signal name, its executions and the trades they belong to. `status` and `order_type` take the contract's names (NinjaTrader's too).
+         */
+        get: operations["runs-orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/execution-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fill ratios, slippage, time to fill and liquidity of the run's orders
+         * @description analytics.md "Orders and execution quality", over the whole run or one `symbol`'s orders and executions. Computed by each rebuild of the run's trades.
+         */
+        get: operations["runs-execution-quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Data-quality findings and verdict of the run
+         * @description Every check of analytics.md "Data quality" that found something, with the number of records and up to 20 of their keys; the verdict is `errors` when a finding is an error, else `warnings` when one is a warning, else `clean`. Checked by each rebuild of the run's trades (after each import and stream batch).
+         */
+        get: operations["runs-quality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trades": {
         parameters: {
             query?: never;
@@ -349,7 +409,7 @@ export interface paths {
         };
         /**
          * One trade with its fills, lot matches and bars
-         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split).
+         * @description The bars are of the symbol's finest timeframe, from a margin before the entry to a margin after the exit, at most 10000. Each fill says the part of it that belongs to the trade (a fill that crosses zero is split) and its order's signal name; `orders` are the trade's orders that never filled.
          */
         get: operations["trades-get"];
         put?: never;
@@ -792,6 +852,176 @@ export interface components {
              * @description The fee of that part (pro rata by quantity)
              */
             trade_fee: number;
+            /**
+             * Signal
+             * @description The fill's order's `client_tag`, else its `order_id`; null when the order is unknown
+             */
+            signal?: string | null;
+            /**
+             * Order Type
+             * @description The fill's order's type; null when the order is unknown
+             */
+            order_type?: string | null;
+        };
+        /**
+         * ExecutionQuality
+         * @example {
+         *       "by_order_type": [
+         *         {
+         *           "count": 2,
+         *           "fill_ratio": 0.5,
+         *           "filled_quantity": 1,
+         *           "order_type": "LIMIT",
+         *           "ordered_quantity": 2
+         *         },
+         *         {
+         *           "count": 1,
+         *           "fill_ratio": 1,
+         *           "filled_quantity": 1,
+         *           "order_type": "MARKET",
+         *           "ordered_quantity": 1
+         *         }
+         *       ],
+         *       "by_status": [
+         *         {
+         *           "count": 1,
+         *           "fill_ratio": 0,
+         *           "filled_quantity": 0,
+         *           "ordered_quantity": 1,
+         *           "status": "CANCELED"
+         *         },
+         *         {
+         *           "count": 2,
+         *           "fill_ratio": 1,
+         *           "filled_quantity": 2,
+         *           "ordered_quantity": 2,
+         *           "status": "FILLED"
+         *         }
+         *       ],
+         *       "executions": 2,
+         *       "liquidity": [
+         *         {
+         *           "executions": 2,
+         *           "fees": 4.2,
+         *           "liquidity_flag": "TAKER",
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "orders": 3,
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "slippage": [
+         *         {
+         *           "executions": 1,
+         *           "order_type": "LIMIT",
+         *           "slippage_mean": -12.5,
+         *           "slippage_points_mean": -0.25,
+         *           "slippage_points_total": -0.25,
+         *           "slippage_total": -12.5
+         *         }
+         *       ],
+         *       "symbols": [
+         *         "ES 12-25"
+         *       ],
+         *       "time_to_fill": {
+         *         "median_seconds": 1.5,
+         *         "orders": 2,
+         *         "p95_seconds": 2.85
+         *       },
+         *       "updated_at": "2025-01-06T22:01:02Z"
+         *     }
+         */
+        ExecutionQuality: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Symbol
+             * @description The symbol asked for; null: the whole run
+             */
+            symbol: string | null;
+            /**
+             * Symbols
+             * @description The symbols of the run's orders and executions
+             */
+            symbols: string[];
+            /**
+             * Updated At
+             * @description When the rebuild computed these; null: computed for this answer
+             */
+            updated_at: string | null;
+            /** Orders */
+            orders: number;
+            /** Executions */
+            executions: number;
+            /** By Status */
+            by_status: components["schemas"]["FillRatioByStatus"][];
+            /** By Order Type */
+            by_order_type: components["schemas"]["FillRatioByOrderType"][];
+            /**
+             * Slippage
+             * @description Per order type with at least one execution that has a reference price
+             */
+            slippage: components["schemas"]["SlippageRow"][];
+            time_to_fill: components["schemas"]["TimeToFill"];
+            /**
+             * Liquidity
+             * @description Every execution, by liquidity flag
+             */
+            liquidity: components["schemas"]["LiquidityRow"][];
+        };
+        /** FillRatioByOrderType */
+        FillRatioByOrderType: {
+            /** Order Type */
+            order_type: string;
+            /** Count */
+            count: number;
+            /** Ordered Quantity */
+            ordered_quantity: number;
+            /** Filled Quantity */
+            filled_quantity: number;
+            /** Fill Ratio */
+            fill_ratio: number | null;
+        };
+        /** FillRatioByStatus */
+        FillRatioByStatus: {
+            /** Status */
+            status: string;
+            /** Count */
+            count: number;
+            /** Ordered Quantity */
+            ordered_quantity: number;
+            /**
+             * Filled Quantity
+             * @description Quantity of the executions naming these orders
+             */
+            filled_quantity: number;
+            /**
+             * Fill Ratio
+             * @description filled / ordered quantity
+             */
+            fill_ratio: number | null;
+        };
+        /** Finding */
+        Finding: {
+            /**
+             * Check
+             * @enum {string}
+             */
+            check: "point_value_missing" | "reconciliation_mismatch" | "fill_outside_bar" | "execution_without_order" | "overfilled_order" | "order_left_working" | "open_at_end" | "bar_gap" | "no_bars";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning" | "info";
+            /**
+             * Count
+             * @description Records concerned: symbols, executions, orders, trades, gaps
+             */
+            count: number;
+            /**
+             * Examples
+             * @description Up to 20 of their keys: symbol, execution_id, order_id, trade_id, the gap's start (ISO 8601 UTC); the run_id for a reconciliation mismatch
+             */
+            examples: string[];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1208,6 +1438,12 @@ export interface components {
             duplicate_of?: number | null;
             /** Warnings */
             warnings?: string[];
+            /** Findings */
+            findings?: {
+                [key: string]: unknown;
+            }[];
+            /** Verdict */
+            verdict?: string | null;
         };
         /**
          * InstrumentIn
@@ -1386,6 +1622,20 @@ export interface components {
             /** Import Id */
             import_id: number | null;
         };
+        /** LiquidityRow */
+        LiquidityRow: {
+            /**
+             * Liquidity Flag
+             * @description As written; UNKNOWN when blank
+             */
+            liquidity_flag: string;
+            /** Executions */
+            executions: number;
+            /** Quantity */
+            quantity: number;
+            /** Fees */
+            fees: number;
+        };
         /**
          * MonteCarlo
          * @description analytics.md "Monte Carlo": percentiles over the simulated runs; null with no trade.
@@ -1432,6 +1682,162 @@ export interface components {
              * @description Fraction (0..1) of simulated runs with net profit > 0
              */
             probability_of_profit: number | null;
+        };
+        /**
+         * OrderOut
+         * @description An order as exported, with what filled of it.
+         * @example {
+         *       "account_id": "Sim101",
+         *       "cancel_reason": "Stop hit first",
+         *       "client_tag": "Profit target",
+         *       "execution_ids": [],
+         *       "fill_count": 0,
+         *       "filled_quantity": 0,
+         *       "order_id": "o-502",
+         *       "order_type": "LIMIT",
+         *       "price": 6016,
+         *       "price_decimals": 2,
+         *       "quantity": 2,
+         *       "side": "SELL",
+         *       "signal": "Profit target",
+         *       "status": "CANCELED",
+         *       "strategy_id": "StackedImbalance",
+         *       "submit_time": "2025-01-06T14:30:00Z",
+         *       "symbol": "ES 12-25",
+         *       "time_in_force": "GTC",
+         *       "trade_ids": []
+         *     }
+         */
+        OrderOut: {
+            /** Order Id */
+            order_id: string;
+            /** Parent Order Id */
+            parent_order_id: string | null;
+            /** Strategy Id */
+            strategy_id: string;
+            /** Account Id */
+            account_id: string;
+            /** Symbol */
+            symbol: string;
+            /** Side */
+            side: string;
+            /** Order Type */
+            order_type: string;
+            /** Time In Force */
+            time_in_force: string;
+            /**
+             * Submit Time
+             * Format: date-time
+             * @example 2025-01-06T14:30:00.250000Z
+             */
+            submit_time: string;
+            /** Price */
+            price: number | null;
+            /** Stop Price */
+            stop_price: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Client Tag */
+            client_tag: string | null;
+            /**
+             * Signal
+             * @description The order's `client_tag`, else its `order_id`
+             */
+            signal: string;
+            /**
+             * Filled Quantity
+             * @description Sum of the quantity of the executions whose `order_id` is this order
+             */
+            filled_quantity: number;
+            /**
+             * Fill Count
+             * @description How many executions name this order
+             */
+            fill_count: number;
+            /**
+             * Average Fill Price
+             * @description Quantity-weighted average price of those executions; null without any
+             */
+            average_fill_price: number | null;
+            /**
+             * First Fill Time
+             * @description The first execution's time
+             */
+            first_fill_time: string | null;
+            /**
+             * Execution Ids
+             * @description The executions of this order in time order (at most 1000)
+             */
+            execution_ids: string[];
+            /**
+             * Trade Ids
+             * @description The trades those executions belong to
+             */
+            trade_ids: string[];
+            /**
+             * Price Decimals
+             * @description Decimals of the symbol's prices
+             */
+            price_decimals: number | null;
+        };
+        /**
+         * OrderPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "account_id": "Sim101",
+         *           "cancel_reason": "Stop hit first",
+         *           "client_tag": "Profit target",
+         *           "execution_ids": [],
+         *           "fill_count": 0,
+         *           "filled_quantity": 0,
+         *           "order_id": "o-502",
+         *           "order_type": "LIMIT",
+         *           "price": 6016,
+         *           "price_decimals": 2,
+         *           "quantity": 2,
+         *           "side": "SELL",
+         *           "signal": "Profit target",
+         *           "status": "CANCELED",
+         *           "strategy_id": "StackedImbalance",
+         *           "submit_time": "2025-01-06T14:30:00Z",
+         *           "symbol": "ES 12-25",
+         *           "time_in_force": "GTC",
+         *           "trade_ids": []
+         *         }
+         *       ],
+         *       "limit": 100,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        OrderPage: {
+            /**
+             * Total
+             * @description Items matching the filters, all pages together
+             * @example 1234
+             */
+            total: number;
+            /**
+             * Limit
+             * @example 100
+             */
+            limit: number;
+            /**
+             * Offset
+             * @example 0
+             */
+            offset: number;
+            /** Run Id */
+            run_id: string;
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
         };
         /** Percentiles */
         Percentiles: {
@@ -1602,6 +2008,7 @@ export interface components {
          *         "ratio": 3
          *       },
          *       "point_value_missing": [],
+         *       "quality_verdict": "warnings",
          *       "reported_net_pnl": 1520.5,
          *       "reported_trade_count": 42,
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1709,6 +2116,11 @@ export interface components {
              * @description Symbols the run traded that have no instrument: their PnL used point value 1 until one is set (PUT /api/instruments/{symbol})
              */
             point_value_missing: string[];
+            /**
+             * Quality Verdict
+             * @description The data-quality verdict (GET /api/runs/{run_id}/quality): `errors` when a finding is an error, else `warnings` when one is a warning, else `clean` (info findings leave a run clean); null until a rebuild assessed the run
+             */
+            quality_verdict?: ("clean" | "warnings" | "errors") | null;
             /** @description Null until the run's trades are built */
             summary: components["schemas"]["RunSummary"] | null;
             /**
@@ -1771,6 +2183,7 @@ export interface components {
          *             "ratio": 3
          *           },
          *           "point_value_missing": [],
+         *           "quality_verdict": "warnings",
          *           "reported_net_pnl": 1520.5,
          *           "reported_trade_count": 42,
          *           "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1849,6 +2262,43 @@ export interface components {
             tags?: string[] | null;
         };
         /**
+         * RunQualityOut
+         * @example {
+         *       "findings": [
+         *         {
+         *           "check": "execution_without_order",
+         *           "count": 1,
+         *           "examples": [
+         *             "e-1001"
+         *           ],
+         *           "severity": "warning"
+         *         }
+         *       ],
+         *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
+         *       "updated_at": "2025-01-06T22:01:02Z",
+         *       "verdict": "warnings"
+         *     }
+         */
+        RunQualityOut: {
+            /** Run Id */
+            run_id: string;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "clean" | "warnings" | "errors";
+            /**
+             * Updated At
+             * @description When the rebuild checked the run; null: checked for this answer
+             */
+            updated_at: string | null;
+            /**
+             * Findings
+             * @description In the contract's order of checks
+             */
+            findings: components["schemas"]["Finding"][];
+        };
+        /**
          * RunStatisticsOut
          * @example {
          *       "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
@@ -1890,6 +2340,30 @@ export interface components {
             percent_profitable?: number | null;
             /** Max Drawdown */
             max_drawdown?: number | null;
+        };
+        /** SlippageRow */
+        SlippageRow: {
+            /** Order Type */
+            order_type: string;
+            /**
+             * Executions
+             * @description Executions whose order has a reference price
+             */
+            executions: number;
+            /**
+             * Slippage Points Total
+             * @description Positive: filled worse than asked
+             */
+            slippage_points_total: number;
+            /** Slippage Points Mean */
+            slippage_points_mean: number;
+            /**
+             * Slippage Total
+             * @description In currency: points x quantity x point value
+             */
+            slippage_total: number;
+            /** Slippage Mean */
+            slippage_mean: number;
         };
         /**
          * Statistics
@@ -2094,6 +2568,18 @@ export interface components {
              */
             conflicts: number;
         };
+        /** TimeToFill */
+        TimeToFill: {
+            /**
+             * Orders
+             * @description Orders with at least one execution
+             */
+            orders: number;
+            /** Median Seconds */
+            median_seconds: number | null;
+            /** P95 Seconds */
+            p95_seconds: number | null;
+        };
         /**
          * TradeAnnotation
          * @description A trade's notes and tags as stored (kept across rebuilds and re-imports).
@@ -2125,6 +2611,7 @@ export interface components {
          *       "executions": [],
          *       "lots": [],
          *       "next_trade_id": "9a8b7c6d5e4f30211203948576a5b4c3",
+         *       "orders": [],
          *       "point_value": 50,
          *       "tick_size": 0.25,
          *       "timeframe": "1m",
@@ -2170,6 +2657,11 @@ export interface components {
             executions: components["schemas"]["ExecutionOut"][];
             /** Lots */
             lots: components["schemas"]["TradeLotOut"][];
+            /**
+             * Orders
+             * @description Orders of the trade's account and symbol submitted from its entry to its exit (to the end of the data while open) that never filled: cancelled, rejected or expired limit and stop levels, for the chart
+             */
+            orders?: components["schemas"]["TradeOrderOut"][];
             /**
              * Bars
              * @description Bars of the finest timeframe from a margin before entry to a margin after exit
@@ -2261,6 +2753,39 @@ export interface components {
             prev_trade_id: string | null;
             /** Next Trade Id */
             next_trade_id: string | null;
+        };
+        /**
+         * TradeOrderOut
+         * @description An order of the trade's account and symbol, submitted while the trade was open,
+         *     that never filled (a cancelled target or stop level).
+         */
+        TradeOrderOut: {
+            /** Order Id */
+            order_id: string;
+            /** Side */
+            side: string;
+            /** Order Type */
+            order_type: string;
+            /**
+             * Submit Time
+             * Format: date-time
+             * @example 2025-01-06T14:30:00.250000Z
+             */
+            submit_time: string;
+            /** Price */
+            price: number | null;
+            /** Stop Price */
+            stop_price: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Signal */
+            signal: string;
         };
         /**
          * TradeOut
@@ -3817,6 +4342,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-orders": {
+        parameters: {
+            query?: {
+                /** @description e.g. CANCELED */
+                status?: string | null;
+                /** @description e.g. LIMIT */
+                order_type?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-execution-quality": {
+        parameters: {
+            query?: {
+                /** @description Only this symbol's */
+                symbol?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionQuality"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database busy or unreachable; retry (after `Retry-After` seconds) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "runs-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id (URL-encoded) */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunQualityOut"];
                 };
             };
             /** @description Not found */

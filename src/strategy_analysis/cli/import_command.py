@@ -15,6 +15,7 @@ from ..ingest.importer import import_export_file
 from ..ingest.report import TABLES, ImportReport
 from ..jobs.shared_events import SharedEventBus, publish_import_finished
 from ..trades.rebuild import after_import_hook
+from .check_command import format_findings
 
 REJECTED_SHOWN = 10
 EXIT_OK = 0
@@ -95,6 +96,9 @@ def format_report(report: ImportReport) -> str:
             key = f" {r.key}" if r.key else ""
             lines.append(f"  {r.table} {where}{key}: {r.reason}")
     lines.append(report.summary())
+    if report.status == "dry_run":
+        lines.append(f"Data quality the import would find: {report.verdict}")
+        lines.extend(format_findings(report.findings))
     lines.extend(f"Note: {warning}" for warning in report.warnings)
     return "\n".join(lines)
 

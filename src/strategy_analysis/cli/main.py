@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "serve_command",
     "db_command",
     "import_command",
+    "check_command",
     "watch_command",
     "rebuild_command",
     "demo_command",

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import sqlite_functions
-from .wal_checkpoints import WalCheckpointer
+from .wal_checkpoints import JOURNAL_SIZE_LIMIT, WalCheckpointer
 
 
 def _sqlite_settings(busy_timeout: float):  # type: ignore[no-untyped-def]
@@ -28,10 +28,15 @@ def _sqlite_settings(busy_timeout: float):  # type: ignore[no-untyped-def]
 
 
 def make_engine(  # type: ignore[no-untyped-def]
-    database_url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs
+    database_url: str,
+    *,
+    sqlite_busy_timeout: float = 30.0,
+    sqlite_journal_size_limit: int = JOURNAL_SIZE_LIMIT,
+    **kwargs,
 ) -> Engine:
     """Create the engine for ``database_url`` with the platform's per-dialect settings;
-    ``sqlite_busy_timeout``: how long a SQLite write waits for another writer (seconds)."""
+    ``sqlite_busy_timeout``: how long a SQLite write waits for another writer (seconds);
+    ``sqlite_journal_size_limit``: what a checkpointed WAL is cut back to (bytes)."""
     if database_url.startswith("sqlite"):
         # before the first connection: each gets the functions as it opens
         sqlite_functions.install()
@@ -43,7 +48,7 @@ def make_engine(  # type: ignore[no-untyped-def]
         event.listen(engine, "connect", _sqlite_settings(sqlite_busy_timeout))
         path = engine.url.database
         if path and path != ":memory:" and not path.startswith("file:"):
-            checkpointer = WalCheckpointer(path)
+            checkpointer = WalCheckpointer(path, journal_size_limit=sqlite_journal_size_limit)
             event.listen(engine, "connect", checkpointer.on_connect)
             event.listen(engine, "engine_disposed", checkpointer.stop)
         return engine

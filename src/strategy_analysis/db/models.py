@@ -327,6 +327,21 @@ class RunStatistics(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
+class RunQuality(Base):
+    """A run's execution quality (the run's and each symbol's), data-quality findings
+    and verdict (clean | warnings | errors), stored by each rebuild of its trades."""
+
+    __tablename__ = "run_quality"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    verdict: Mapped[str] = mapped_column(String(10))
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+    execution_quality: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
 class AnalysisFailure(Base):
     """A (run, symbol) whose last trade rebuild failed: its stored trades and the run's
     statistics are those of an earlier rebuild. A later rebuild of the pair that succeeds

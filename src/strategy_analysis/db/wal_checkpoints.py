@@ -30,8 +30,11 @@ class WalCheckpointer:
     ``on_connect`` (an engine "connect" listener) turns the connection's auto-checkpoint
     off and starts the thread; ``stop`` (at the engine's dispose, or at exit) ends it."""
 
-    def __init__(self, path: str, interval: float = 0.25) -> None:
+    def __init__(
+        self, path: str, interval: float = 0.25, journal_size_limit: int = JOURNAL_SIZE_LIMIT
+    ) -> None:
         self.path = path
+        self.journal_size_limit = journal_size_limit
         self.wal_path = f"{path}-wal"
         self.interval = interval
         self._lock = threading.Lock()
@@ -40,7 +43,7 @@ class WalCheckpointer:
 
     def on_connect(self, dbapi_connection: sqlite3.Connection, _record: object = None) -> None:
         dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
-        dbapi_connection.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        dbapi_connection.execute(f"PRAGMA journal_size_limit={int(self.journal_size_limit)}")
         self.start()
 
     def start(self) -> None:

@@ -109,6 +109,10 @@ class ImportReport(BaseModel):
     # What the user should know about how the file was read (a snapshot of a file being
     # written, a WAL-mode upload without its -wal).
     warnings: list[str] = Field(default_factory=list)
+    # A dry run: the data-quality findings the import would produce (analytics.md "Data
+    # quality"), each with its run_id, and their verdict (clean | warnings | errors).
+    findings: list[dict[str, Any]] = Field(default_factory=list)
+    verdict: str | None = None
 
     @property
     def rejected_total(self) -> int:

@@ -16,6 +16,8 @@ import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..trades.quality.checks import verdict
+from ..trades.quality.pre_import import pre_import_findings
 from .import_records import (
     finish_record,
     read_conflicts,
@@ -83,6 +85,9 @@ def run_in_transaction(
                 else:
                     session.finish(conn, import_id, report)
                 if dry_run:
+                    # Judged on what the transaction holds, before it is rolled back.
+                    report.findings = pre_import_findings(conn, report.run_ids)
+                    report.verdict = verdict(report.findings)
                     trans.rollback()
                 else:
                     trans.commit()

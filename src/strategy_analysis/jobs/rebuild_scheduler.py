@@ -90,10 +90,12 @@ class RebuildScheduler:
         event_bus: EventBus,
         debounce_seconds: float,
         retry: RetryPolicy | None = None,
+        child_process: bool = True,
     ) -> RebuildScheduler:
         """As the server runs it: on PostgreSQL the rebuilds go to a child process, off
-        the GIL the stream batches need; on SQLite they stay here (rebuild_process.py)."""
-        process = ProcessRebuilds.for_engine(engine)
+        the GIL the stream batches need, unless ``child_process`` is false; on SQLite they
+        stay here (rebuild_process.py)."""
+        process = ProcessRebuilds.for_engine(engine) if child_process else None
         return cls(engine, event_bus, debounce_seconds, process, retry)
 
     def add(

@@ -23,6 +23,7 @@ from ..db.models import (
     Execution,
     Order,
     Run,
+    RunQuality,
     RunStatistics,
     RunTag,
     Trade,
@@ -44,7 +45,16 @@ RUN_DELETED = "run_deleted"
 LOCK_TIMEOUT = "10s"
 
 # The run's rows by table, deleted in this order (the run's own row last).
-_RUN_ROWS = (TradeTag, TradeNote, RunTag, TradeList, Trade, RunStatistics, AnalysisFailure)
+_RUN_ROWS = (
+    TradeTag,
+    TradeNote,
+    RunTag,
+    TradeList,
+    Trade,
+    RunStatistics,
+    RunQuality,
+    AnalysisFailure,
+)
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)
 

@@ -7,7 +7,16 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
-from ..db.models import AnalysisFailure, Execution, Order, Run, RunStatistics, Strategy, Trade
+from ..db.models import (
+    AnalysisFailure,
+    Execution,
+    Order,
+    Run,
+    RunQuality,
+    RunStatistics,
+    Strategy,
+    Trade,
+)
 from . import annotations
 
 SUMMARY_KEYS = ("total_trades", "net_profit", "profit_factor", "percent_profitable", "max_drawdown")
@@ -133,6 +142,15 @@ def symbols_without_point_value(conn: Connection, run_ids: list[str]) -> dict[st
     return missing
 
 
+def quality_verdicts(conn: Connection, run_ids: list[str]) -> dict[str, str]:
+    """Each run's data-quality verdict as its last rebuild stored it (runs not assessed
+    yet are left out)."""
+    if not run_ids:
+        return {}
+    query = select(RunQuality.run_id, RunQuality.verdict).where(RunQuality.run_id.in_(run_ids))
+    return {run_id: verdict for run_id, verdict in conn.execute(query)}
+
+
 def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     run_ids = [row["run_id"] for row in rows]
     counts = _counts(conn, run_ids)
@@ -140,12 +158,14 @@ def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str,
     tags = annotations.run_tags(conn, run_ids)
     facets = annotations.run_trade_facets(conn, run_ids)
     missing = symbols_without_point_value(conn, run_ids)
+    verdicts = quality_verdicts(conn, run_ids)
     for row in rows:
         row["counts"] = counts[row["run_id"]]
         row["summary"] = summaries.get(row["run_id"])
         row["tags"] = tags.get(row["run_id"], [])
         row.update(facets[row["run_id"]])
         row["point_value_missing"] = missing[row["run_id"]]
+        row["quality_verdict"] = verdicts.get(row["run_id"])
     _analysis(conn, rows)
     return rows
 

@@ -138,9 +138,11 @@ def rebuild_since(
     *,
     event_bus: EventBus | None = None,
     cache: RunTradesCache | None = None,
+    recent_closed: int = RECENT_CLOSED,
 ) -> RebuildResult:
     """Rebuild each (run, symbol) from its ``since`` time (microseconds) on; a run with a
     pair whose ``since`` is None is rebuilt in full (those pairs and the others given).
+    ``recent_closed``: how many closed trades before ``since`` the cut looks at first.
 
     ``cache`` keeps each run's stored trades for the next call (run_trades.py). A run
     whose rebuild fails does not stop the others: RebuildFailed at the end names it."""
@@ -177,7 +179,7 @@ def rebuild_since(
             continue
         moments = {symbol: int(m) for symbol, m in partial[run_id].items() if m is not None}
         with failures.guard(run_id, context.strategy_id, moments):
-            _rebuild_run_since(engine, context, moments, result, event_bus, cache)
+            _rebuild_run_since(engine, context, moments, result, event_bus, cache, recent_closed)
     failures.raise_if_any(result)
     return result
 
@@ -189,6 +191,7 @@ def _rebuild_run_since(
     result: RebuildResult,
     event_bus: EventBus | None,
     cache: RunTradesCache | None,
+    recent_closed: int,
 ) -> None:
     symbols = sorted(since)
     kept = cache if cache is not None else RunTradesCache()
@@ -204,9 +207,9 @@ def _rebuild_run_since(
             values = point_values(conn, symbols)
             run_trades = kept.current(conn, run.run_id)
         for symbol in symbols:
-            stored = run_trades.replaceable(symbol, since[symbol], RECENT_CLOSED)
+            stored = run_trades.replaceable(symbol, since[symbol], recent_closed)
             try:
-                dropped, cuts = keep_before(stored, since[symbol], RECENT_CLOSED)
+                dropped, cuts = keep_before(stored, since[symbol], recent_closed)
             except CutNotFound:
                 # Reversals through zero all the way back: every closed trade is looked at.
                 log.info(

@@ -25,6 +25,8 @@ from ..events import EventBus
 from .analysis_failures import RunFailures, clear_failures
 from .builder import build_trades
 from .excursions import compute_excursions
+from .quality.assessment import assess_run
+from .quality.store import store_run_quality
 from .reading import (
     BarReads,
     RunContext,
@@ -40,7 +42,7 @@ from .reading import (
 )
 from .run_lock import run_lock
 from .statistics import compute_equity_curve, compute_statistics
-from .writing import large_write_cache, replace_trades, store_statistics
+from .writing import MERGE_MIN_TRADES, large_write_cache, replace_trades, store_statistics
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,8 @@ def store_run_statistics(
     conn: Connection, run: RunContext, metrics: StoredTradeMetrics, token: str | None = None
 ) -> int:
     """Compute and store the run's statistics and equity curve (with the rebuild's
-    ``token``, a new one if None); its closed trades."""
+    ``token``, a new one if None), its execution quality and data-quality findings;
+    its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -105,6 +108,8 @@ def store_run_statistics(
         "equity_points_total": total + 1 if total else 0,
     }
     store_statistics(conn, run.run_id, document, token)
+    # Through the same connection: the findings see the trades this transaction wrote.
+    store_run_quality(conn, run.run_id, assess_run(conn, run.run_id, statistics["reconciliation"]))
     return len(metrics.closed)
 
 
@@ -135,8 +140,10 @@ def rebuild_trades(
     *,
     run_id: str | None = None,
     event_bus: EventBus | None = None,
+    merge_min_trades: int = MERGE_MIN_TRADES,
 ) -> RebuildResult:
     """Rebuild the given (run_id, symbol) pairs; every pair of ``run_id``; or everything.
+    ``merge_min_trades``: see replace_trades.
 
     Pairs of runs that no longer exist are skipped. An unknown ``run_id`` given alone
     raises UnknownRunError. Without pairs, runs that have no executions get their (empty)
@@ -162,7 +169,15 @@ def rebuild_trades(
             log.warning("run %s no longer exists: its trades are not rebuilt", rid)
             continue
         with failures.guard(rid, context.strategy_id, by_run[rid]):
-            _rebuild_run(engine, context, by_run[rid], result, event_bus, whole_run=pairs is None)
+            _rebuild_run(
+                engine,
+                context,
+                by_run[rid],
+                result,
+                event_bus,
+                whole_run=pairs is None,
+                merge_min_trades=merge_min_trades,
+            )
     log.info(result.summary())
     failures.raise_if_any(result)
     return result
@@ -199,6 +214,7 @@ def _rebuild_run(
     event_bus: EventBus | None,
     *,
     whole_run: bool,
+    merge_min_trades: int,
 ) -> None:
     # Held from the first read to the commit: a rebuild that started earlier, on older
     # executions, can never overwrite the result of a later one.
@@ -226,7 +242,7 @@ def _rebuild_run(
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
             with large_write_cache(conn):
-                replace_trades(conn, run.run_id, symbols, built)
+                replace_trades(conn, run.run_id, symbols, built, merge_min_trades)
             clock.lap("write")
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([built, others])

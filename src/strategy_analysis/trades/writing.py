@@ -318,13 +318,18 @@ def _refresh_planner_statistics(conn: Connection, changed: dict[str, int]) -> No
 
 
 def replace_trades(
-    conn: Connection, run_id: str, symbols: Iterable[str], built: BuiltTrades
+    conn: Connection,
+    run_id: str,
+    symbols: Iterable[str],
+    built: BuiltTrades,
+    merge_min_trades: int = MERGE_MIN_TRADES,
 ) -> None:
-    """Replace the stored trades and lots of the run's ``symbols`` by ``built``."""
+    """Replace the stored trades and lots of the run's ``symbols`` by ``built``; on
+    PostgreSQL, from ``merge_min_trades`` built trades on, by merging into the stored ones."""
     names = sorted(set(symbols))
     if (
         conn.dialect.name == "postgresql"
-        and len(built) >= MERGE_MIN_TRADES
+        and len(built) >= merge_min_trades
         and _has_trades(conn, run_id, names)
     ):
         trade_rows = _merge_postgresql(conn, run_id, names, built)

@@ -180,7 +180,7 @@ export function changedFields(c: ConflictRecord): string[] {
   return out;
 }
 
-type FullReport = Required<Omit<ImportReport, "affected">>;
+type FullReport = Required<Omit<ImportReport, "affected" | "findings" | "verdict">>;
 
 /** The report with every list and map present (the server may leave empty ones out). */
 export function normalizeReport(r: ImportReport): FullReport {

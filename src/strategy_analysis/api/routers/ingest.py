@@ -215,7 +215,11 @@ def _start_background(app: FastAPI) -> None:
     state.stream_locks = stream_ingest.RunLocks()
     retry = RetryPolicy.from_settings(state.settings)
     state.rebuild_scheduler = RebuildScheduler.for_engine(
-        state.engine, state.event_bus, state.settings.rebuild_debounce_seconds, retry
+        state.engine,
+        state.event_bus,
+        state.settings.rebuild_debounce_seconds,
+        retry,
+        child_process=state.settings.rebuild_process,
     )
     state.rebuild_scheduler.start()
     state.upload_store = upload_store_id(state.settings.upload_dir)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query
 
-from ...services import annotations, trade_neighbours, trade_pages, trades_query
+from ...services import annotations, orders_query, trade_neighbours, trade_pages, trades_query
 from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
@@ -70,7 +70,8 @@ def list_trades(
     summary="One trade with its fills, lot matches and bars",
     description="The bars are of the symbol's finest timeframe, from a margin before the "
     f"entry to a margin after the exit, at most {trades_query.MAX_BARS}. Each fill says the "
-    "part of it that belongs to the trade (a fill that crosses zero is split).",
+    "part of it that belongs to the trade (a fill that crosses zero is split) and its "
+    "order's signal name; `orders` are the trade's orders that never filled.",
     responses=error_responses(404, 422, 503),
 )
 def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeDetail:
@@ -91,8 +92,11 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     return TradeDetail.model_validate(
         {
             "trade": annotations.with_trade_annotations(conn, [fields])[0],
-            "executions": trades_query.trade_executions(conn, trade, lots),
+            "executions": orders_query.with_fill_signals(
+                conn, trade["run_id"], trades_query.trade_executions(conn, trade, lots)
+            ),
             "lots": lots,
+            "orders": orders_query.unfilled_orders_of_trade(conn, trade),
             "bars": bars,
             "timeframe": timeframe,
             "bars_truncated": truncated,

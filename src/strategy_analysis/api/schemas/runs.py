@@ -82,6 +82,7 @@ _RUN_EXAMPLE = {
     "symbols": ["ES 12-25"],
     "trade_tags": ["late entry"],
     "point_value_missing": [],
+    "quality_verdict": "warnings",
     "summary": {
         "total_trades": 42,
         "net_profit": 1520.5,
@@ -130,6 +131,12 @@ class RunOut(BaseModel):
     point_value_missing: list[str] = Field(
         description="Symbols the run traded that have no instrument: their PnL used point "
         "value 1 until one is set (PUT /api/instruments/{symbol})"
+    )
+    quality_verdict: Literal["clean", "warnings", "errors"] | None = Field(
+        default=None,
+        description="The data-quality verdict (GET /api/runs/{run_id}/quality): `errors` "
+        "when a finding is an error, else `warnings` when one is a warning, else `clean` "
+        "(info findings leave a run clean); null until a rebuild assessed the run",
     )
     summary: RunSummary | None = Field(description="Null until the run's trades are built")
     name: str | None = Field(description="The user's name for the run (PATCH); null: none")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .common import CleanNumbers, PageInfo, UtcTime
+from .orders import TradeOrderOut
 
 _TRADE_EXAMPLE = {
     "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8",
@@ -155,6 +156,14 @@ class ExecutionOut(CleanNumbers):
         "for a fill that crosses zero (the rest opens or closes the next or previous trade)"
     )
     trade_fee: float = Field(description="The fee of that part (pro rata by quantity)")
+    signal: str | None = Field(
+        default=None,
+        description="The fill's order's `client_tag`, else its `order_id`; null when the "
+        "order is unknown",
+    )
+    order_type: str | None = Field(
+        default=None, description="The fill's order's type; null when the order is unknown"
+    )
 
 
 class TradeLotOut(CleanNumbers):
@@ -225,6 +234,7 @@ class TradeDetail(CleanNumbers):
                     "trade": _TRADE_EXAMPLE,
                     "executions": [],
                     "lots": [],
+                    "orders": [],
                     "bars": [],
                     "timeframe": "1m",
                     "bars_truncated": False,
@@ -240,6 +250,12 @@ class TradeDetail(CleanNumbers):
     trade: TradeOut
     executions: list[ExecutionOut] = Field(description="The fills of the trade, in sequence order")
     lots: list[TradeLotOut]
+    orders: list[TradeOrderOut] = Field(
+        default_factory=list,
+        description="Orders of the trade's account and symbol submitted from its entry to "
+        "its exit (to the end of the data while open) that never filled: cancelled, "
+        "rejected or expired limit and stop levels, for the chart",
+    )
     bars: list[BarOut] = Field(
         description="Bars of the finest timeframe from a margin before entry to a margin after exit"
     )

@@ -1,0 +1,193 @@
+"""Data-quality findings of a run (analytics.md "Data quality"), from columns.
+
+Each finding: ``check``, ``severity`` (error, warning, info), ``count`` (records: symbols,
+executions, orders, trades, gaps) and up to 20 ``examples`` (the records' keys). The
+verdict is ``errors`` when a finding is an error, else ``warnings`` when one is a
+warning, else ``clean``: info findings (a trade open at the end, a hole in the bars, a
+symbol without bars) are facts about the data, not faults in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..columns import BarColumns
+from ..excursions import bar_ends, timeframe_length_micros
+from .columns import FillColumns, OrderColumns
+
+MAX_EXAMPLES = 20
+TERMINAL_STATUSES = ("FILLED", "CANCELED", "REJECTED", "EXPIRED")
+# A filled quantity above the order's by less than this is float noise, not an overfill.
+_QUANTITY_TOLERANCE = 1e-9
+_MICROS = 1_000_000
+_DAY = 86_400 * _MICROS
+_TWO_HOURS = 2 * 3_600 * _MICROS
+# 1970-01-01 was a Thursday: (day + 3) % 7 is the weekday with Monday 0, Saturday 5.
+_SATURDAY = 5
+
+# check -> severity, in the contract's order (the order findings are listed in).
+CHECKS = {
+    "point_value_missing": "error",
+    "reconciliation_mismatch": "error",
+    "fill_outside_bar": "warning",
+    "execution_without_order": "warning",
+    "overfilled_order": "warning",
+    "order_left_working": "warning",
+    "open_at_end": "info",
+    "bar_gap": "info",
+    "no_bars": "info",
+}
+
+
+@dataclass
+class RunFacts:
+    """What the checks need besides orders, fills and bars."""
+
+    run_id: str
+    completed: bool
+    # Symbols with an instrument row (a point value).
+    instrument_symbols: set[str]
+    # The statistics' reconciliation (None: the strategy reported nothing to compare).
+    reconciliation: Mapping[str, Any] | None
+    open_trade_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SymbolBars:
+    """A symbol's finest bars (sorted by start) around its fills; timeframe None: no bars."""
+
+    timeframe: str | None
+    bars: BarColumns
+
+
+def _finding(check: str, count: int, examples: Iterable[Any]) -> dict[str, Any]:
+    listed = []
+    for example in examples:
+        if len(listed) == MAX_EXAMPLES:
+            break
+        listed.append(str(example))
+    return {"check": check, "severity": CHECKS[check], "count": int(count), "examples": listed}
+
+
+def iso(micros: Iterable[int]) -> list[str]:
+    values = np.asarray(list(micros), dtype=np.int64).astype("datetime64[us]")
+    return [t + "Z" for t in np.datetime_as_string(values, unit="us").tolist()]
+
+
+def _outside_bars(fills: FillColumns, rows: np.ndarray, bars: SymbolBars) -> np.ndarray:
+    """Rows of ``fills`` (among ``rows``) whose price lies outside [low, high] of the
+    finest bar containing their time (start <= t < end); fills in no bar are not judged."""
+    if bars.timeframe is None or not len(bars.bars):
+        return rows[:0]
+    b = bars.bars
+    ends = bar_ends(bars.timeframe, b)
+    times = fills.exec_time[rows]
+    at = np.searchsorted(b.start_time, times, side="right") - 1
+    inside = at >= 0
+    at = np.where(inside, at, 0)
+    inside &= times < ends[at]
+    price = fills.price[rows]
+    outside = inside & ((price < b.low[at]) | (price > b.high[at]))
+    return rows[outside]
+
+
+def _holds_saturday(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whether [start, end) holds an instant of a Saturday (UTC), per pair."""
+    first_day = start // _DAY
+    last_day = (end - 1) // _DAY
+    to_saturday = (_SATURDAY - (first_day + 3) % 7) % 7
+    return first_day + to_saturday <= last_day
+
+
+def bar_gaps(bars: SymbolBars, first: int, last: int) -> np.ndarray:
+    """Starts of the holes (the earlier bar's end) between consecutive finest bars that
+    overlap [first, last], each longer than 3 bar lengths and 2 hours and holding no
+    Saturday."""
+    if bars.timeframe is None or len(bars.bars) < 2:
+        return np.empty(0, dtype=np.int64)
+    b = bars.bars
+    ends = bar_ends(bars.timeframe, b)
+    overlapping = (b.start_time <= last) & (ends > first)
+    starts = b.start_time[overlapping]
+    ends = ends[overlapping]
+    if len(starts) < 2:
+        return np.empty(0, dtype=np.int64)
+    length = timeframe_length_micros(bars.timeframe, b.start_time, b.end_time) or 0.0
+    hole_start = ends[:-1]
+    hole_end = starts[1:]
+    gap = hole_end - hole_start
+    long = (gap > 3 * length) & (gap > _TWO_HOURS)
+    return hole_start[long & ~_holds_saturday(hole_start, hole_end)]
+
+
+def find_issues(
+    facts: RunFacts,
+    orders: OrderColumns,
+    fills: FillColumns,
+    order_row: np.ndarray,
+    filled: np.ndarray,
+    symbols: Mapping[str, np.ndarray],
+    bars: Mapping[str, SymbolBars],
+) -> list[dict[str, Any]]:
+    """Every finding of the run, in the contract's order of checks.
+
+    ``order_row``: per fill, its order's row (-1: none); ``filled``: per order, its fills'
+    quantity; ``symbols``: the fills' rows per traded symbol; ``bars``: per traded symbol."""
+    found: list[dict[str, Any]] = []
+    traded = sorted(symbols)
+
+    missing = [s for s in traded if s not in facts.instrument_symbols]
+    if missing:
+        found.append(_finding("point_value_missing", len(missing), missing))
+
+    reconciliation = facts.reconciliation
+    if reconciliation is not None and not reconciliation.get("matches", True):
+        found.append(_finding("reconciliation_mismatch", 1, [facts.run_id]))
+
+    outside = [_outside_bars(fills, rows, bars[s]) for s, rows in symbols.items() if s in bars]
+    outside_rows = np.sort(np.concatenate(outside)) if outside else np.empty(0, dtype=np.int64)
+    if len(outside_rows):
+        found.append(
+            _finding("fill_outside_bar", len(outside_rows), fills.execution_id[outside_rows])
+        )
+
+    orphans = np.flatnonzero(order_row < 0)
+    if len(orphans):
+        found.append(_finding("execution_without_order", len(orphans), fills.execution_id[orphans]))
+
+    over = np.flatnonzero(filled > orders.quantity + _QUANTITY_TOLERANCE)
+    if len(over):
+        found.append(_finding("overfilled_order", len(over), orders.order_id[over]))
+
+    if facts.completed:
+        working = np.flatnonzero(~np.isin(orders.status, TERMINAL_STATUSES))
+        if len(working):
+            found.append(_finding("order_left_working", len(working), orders.order_id[working]))
+        if facts.open_trade_ids:
+            found.append(_finding("open_at_end", len(facts.open_trade_ids), facts.open_trade_ids))
+
+    gaps: list[int] = []
+    for symbol, rows in symbols.items():
+        if symbol in bars and len(rows):
+            times = fills.exec_time[rows]
+            gaps.extend(bar_gaps(bars[symbol], int(times.min()), int(times.max())).tolist())
+    if gaps:
+        found.append(_finding("bar_gap", len(gaps), iso(sorted(gaps)[:MAX_EXAMPLES])))
+
+    bare = [s for s in traded if s not in bars or bars[s].timeframe is None]
+    if bare:
+        found.append(_finding("no_bars", len(bare), bare))
+    return found
+
+
+def verdict(findings: Iterable[Mapping[str, Any]]) -> str:
+    severities = {f["severity"] for f in findings}
+    if "error" in severities:
+        return "errors"
+    if "warning" in severities:
+        return "warnings"
+    return "clean"

@@ -1,0 +1,95 @@
+"""A run's orders and fills as numpy columns: what execution quality and the data-quality
+checks read. Times are int64 microseconds since the epoch; a missing price is NaN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+
+# Up to this many distinct values a column is coded by one vectorised comparison per value.
+_FEW_DISTINCT = 64
+
+
+@dataclass
+class OrderColumns:
+    order_id: np.ndarray  # object
+    symbol: np.ndarray  # object
+    order_type: np.ndarray  # object, canonical
+    status: np.ndarray  # object, canonical
+    quantity: np.ndarray  # float64
+    price: np.ndarray  # float64, NaN when absent
+    stop_price: np.ndarray  # float64, NaN when absent
+    submit_time: np.ndarray  # int64 microseconds
+
+    def __len__(self) -> int:
+        return len(self.order_id)
+
+    def take(self, index: np.ndarray) -> OrderColumns:
+        return OrderColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @classmethod
+    def empty(cls) -> OrderColumns:
+        obj = np.empty(0, dtype=object)
+        f64 = np.empty(0, dtype=np.float64)
+        return cls(obj, obj, obj, obj, f64, f64, f64, np.empty(0, dtype=np.int64))
+
+
+@dataclass
+class FillColumns:
+    execution_id: np.ndarray  # object
+    order_id: np.ndarray  # object
+    symbol: np.ndarray  # object
+    side: np.ndarray  # int8: +1 BUY, -1 SELL
+    exec_time: np.ndarray  # int64 microseconds
+    price: np.ndarray  # float64
+    quantity: np.ndarray  # float64
+    fee: np.ndarray  # float64
+    liquidity_flag: np.ndarray  # object, None when blank
+
+    def __len__(self) -> int:
+        return len(self.execution_id)
+
+    def take(self, index: np.ndarray) -> FillColumns:
+        return FillColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @classmethod
+    def empty(cls) -> FillColumns:
+        obj = np.empty(0, dtype=object)
+        f64 = np.empty(0, dtype=np.float64)
+        i64 = np.empty(0, dtype=np.int64)
+        return cls(obj, obj, obj, np.empty(0, dtype=np.int8), i64, f64, f64, f64, obj)
+
+
+def categorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes and the distinct values (sorted by their text; None first), for a
+    column of few distinct values in any order (types, statuses, flags, symbols): one
+    set of the values, then one vectorised comparison per distinct value."""
+    items = values.tolist()
+    distinct = sorted(set(items), key=lambda v: (v is not None, str(v)))
+    if len(distinct) <= _FEW_DISTINCT:
+        codes = np.zeros(len(items), dtype=np.int64)
+        for code, value in enumerate(distinct[1:], start=1):
+            codes[np.equal(values, value)] = code
+        return codes, distinct
+    lookup = {value: code for code, value in enumerate(distinct)}
+    return np.fromiter(map(lookup.__getitem__, items), dtype=np.int64, count=len(items)), distinct
+
+
+def order_of_fills(orders: OrderColumns, fills: FillColumns) -> np.ndarray:
+    """Per fill, the row of its order in ``orders``; -1 when no stored order has its id."""
+    if not len(fills):
+        return np.empty(0, dtype=np.int64)
+    rows = dict(zip(orders.order_id.tolist(), range(len(orders)), strict=True))
+    found = map(rows.get, fills.order_id.tolist(), repeat(-1))
+    return np.fromiter(found, dtype=np.int64, count=len(fills))
+
+
+def symbol_rows(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Row indices per distinct symbol, symbols in sorted order."""
+    codes, distinct = categorize(values)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(distinct) + 1))
+    return {str(s): order[bounds[i] : bounds[i + 1]] for i, s in enumerate(distinct)}
