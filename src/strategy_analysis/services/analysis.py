@@ -19,6 +19,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, select, text
 
 from ..db.models import Run, RunStatistics
+from ..errors import NotFoundError, UnprocessableError
 from ..trades.breakdowns import breakdown
 from ..trades.monte_carlo import monte_carlo
 from ..trades.pg_binary_copy import FLOAT8, INT4, INT8, decode_array, decode_single_row
@@ -218,8 +219,8 @@ def run_statistics(
     return updated_at, stats
 
 
-class UnknownTimeZoneError(ValueError):
-    pass
+class UnknownTimeZoneError(UnprocessableError):
+    """A ``tz`` that names no IANA time zone."""
 
 
 def parse_zone(name: str) -> ZoneInfo | None:
@@ -271,9 +272,11 @@ def run_monte_carlo(
     return monte_carlo(closed.pnl_net, simulations=simulations, seed=seed)
 
 
-class UnknownRunsError(LookupError):
+class UnknownRunsError(NotFoundError):
+    """Runs asked for that do not exist."""
+
     def __init__(self, run_ids: list[str]) -> None:
-        super().__init__(", ".join(repr(r) for r in run_ids))
+        super().__init__("no run with id " + ", ".join(repr(r) for r in run_ids))
         self.run_ids = run_ids
 
 
