@@ -1,10 +1,13 @@
 """The analysis views in the browser: the summary's All / Long / Short columns and its
 display units, the calendar of daily net PnL and its link to a day's trades, the periods'
-time zone remembered, the Monte Carlo panel, two runs compared with both curves drawn.
+time zone remembered, the Monte Carlo panel, two runs compared with both curves drawn, the
+display unit on a trade and the trades list, CSV downloads whose rows are the API's.
 Screenshots land in test-results/e2e/<test>/."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -36,6 +39,10 @@ def runs(database_url: str, sqlite_server, tmp_path: Path) -> list[str]:
         return run_ids
     finally:
         engine.dispose()
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _get(server, path: str, **params):  # type: ignore[no-untyped-def]
@@ -188,4 +195,43 @@ def test_trade_detail_and_list_follow_the_display_unit(
         == "true"
     )
     assert "ticks" in page.get_by_test_id("trade-row").first.inner_text()
+    assert page.js_errors == [], page.js_errors
+
+
+def test_csv_downloads_equal_the_api(page, runs, sqlite_server, results_dir) -> None:  # type: ignore[no-untyped-def]
+    run_id = runs[0]
+    page.goto(f"/runs/{run_id}/trades?side=SHORT&status=CLOSED")
+    page.get_by_test_id("trade-row").first.wait_for(timeout=TIMEOUT_MS)
+    with page.expect_download() as info:
+        page.get_by_test_id("trades-csv").click()
+    downloaded = Path(info.value.path()).read_text(encoding="utf-8")
+    expected = _get(
+        sqlite_server,
+        "/api/trades",
+        run_id=run_id,
+        side="SHORT",
+        status="CLOSED",
+        sort="entry_time",
+        format="csv",
+    ).text
+    rows = _csv_rows(downloaded)
+    assert rows[0][:2] == ["trade_id", "run_id"] and "pnl_net" in rows[0]
+    assert rows == _csv_rows(expected)
+    assert len(rows) - 1 == int(
+        page.get_by_test_id("trades-count").inner_text().split()[0].replace(",", "")
+    )
+    page.screenshot(path=results_dir / "trades-csv.png")
+
+    page.goto(f"/runs/{run_id}/periods")
+    page.get_by_role("button", name="Month").click()
+    page.get_by_test_id("breakdown-table").wait_for(timeout=TIMEOUT_MS)
+    with page.expect_download() as info:
+        page.get_by_test_id("breakdown-csv").click()
+    downloaded = Path(info.value.path()).read_text(encoding="utf-8")
+    expected = _get(
+        sqlite_server, f"/api/runs/{run_id}/breakdown", by="month", tz="UTC", format="csv"
+    ).text
+    rows = _csv_rows(downloaded)
+    assert rows[0][:2] == ["key", "trades"] and len(rows) > 1
+    assert rows == _csv_rows(expected)
     assert page.js_errors == [], page.js_errors
