@@ -4,7 +4,9 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { reportUnauthorized, storedApiKey } from "./apiKey";
 import { ApiError, errorDetail } from "./client";
 import { readableError } from "./errors";
+import { api, unwrap } from "./client";
 import type { TradeQuery } from "./queries";
+import type { components } from "./schema";
 import type { Statistics } from "./types";
 
 /** narrows any analysis to a subset of the run's closed trades (no field: all of them). */
@@ -49,48 +51,13 @@ export type BreakdownKey = (typeof BREAKDOWN_KEYS)[number];
 /** The keys that read a time, so the time zone applies to them. */
 export const TIME_KEYS: readonly BreakdownKey[] = ["day", "week", "month", "year", "hour", "weekday"];
 
-export interface BreakdownRow {
-  key: string;
-  trades: number;
-  winning_trades: number;
-  losing_trades: number;
-  net_profit: number;
-  gross_profit: number;
-  gross_loss: number;
-  percent_profitable: number | null;
-  profit_factor: number | null;
-  avg_trade: number | null;
-}
-
-export interface Breakdown {
-  by: BreakdownKey;
-  tz: string;
-  rows: BreakdownRow[];
-}
-
-export interface Percentiles {
-  p5: number;
-  p25: number;
-  p50: number;
-  p75: number;
-  p95: number;
-}
-
+type Schemas = components["schemas"];
+export type BreakdownRow = Schemas["BreakdownRow"];
+export type Breakdown = Schemas["Breakdown"];
+export type Percentiles = Schemas["Percentiles"];
 /** Percentiles and probability are null when the subset has no closed trade. */
-export interface MonteCarlo {
-  simulations: number;
-  seed: number;
-  trades: number;
-  net_profit: Percentiles | null;
-  max_drawdown: Percentiles | null;
-  probability_of_profit: number | null;
-}
-
-export interface EquityPoint {
-  time: string;
-  equity: number;
-  drawdown: number;
-}
+export type MonteCarlo = Schemas["MonteCarlo"];
+export type EquityPoint = Schemas["EquityPoint"];
 
 export interface ComparedRun {
   run_id: string;
@@ -130,10 +97,6 @@ async function get(path: string, query: Query, accept = "application/json"): Pro
   return response;
 }
 
-async function getJson<T>(path: string, query: Query = {}): Promise<T> {
-  return (await (await get(path, query)).json()) as T;
-}
-
 function runPath(runId: string, tail: string): string {
   return `/api/runs/${encodeURIComponent(runId)}/${tail}`;
 }
@@ -148,7 +111,9 @@ export function statisticsOf(body: unknown): SubsetStatistics | null {
 }
 
 export function fetchSubsetStats(runId: string, subset: Subset): Promise<SubsetStatistics | null> {
-  return getJson<unknown>(runPath(runId, "stats"), { ...subset }).then(statisticsOf);
+  return unwrap(api.GET("/api/runs/{run_id}/stats", { params: { path: { run_id: runId }, query: subset } })).then(
+    statisticsOf,
+  );
 }
 
 export function useSubsetStats(runId: string, subset: Subset) {
@@ -162,7 +127,10 @@ export function useSubsetStats(runId: string, subset: Subset) {
 export function useBreakdown(runId: string, by: BreakdownKey, tz: string, subset: Subset = {}) {
   return useQuery({
     queryKey: ["run", runId, "breakdown", by, tz, subset],
-    queryFn: () => getJson<Breakdown>(runPath(runId, "breakdown"), { by, tz, ...subset }),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/runs/{run_id}/breakdown", { params: { path: { run_id: runId }, query: { by, tz, ...subset } } }),
+      ),
     placeholderData: keepPreviousData,
   });
 }
@@ -171,7 +139,12 @@ export function useBreakdown(runId: string, by: BreakdownKey, tz: string, subset
 export function useMonteCarlo(runId: string, asked: { simulations: number; seed: number } | null, subset: Subset = {}) {
   return useQuery({
     queryKey: ["run", runId, "monte-carlo", asked?.simulations, asked?.seed, subset],
-    queryFn: () => getJson<MonteCarlo>(runPath(runId, "monte-carlo"), { ...asked, ...subset }),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/runs/{run_id}/monte-carlo", {
+          params: { path: { run_id: runId }, query: { ...asked, ...subset } },
+        }),
+      ),
     placeholderData: keepPreviousData,
     enabled: asked != null,
   });
@@ -205,7 +178,8 @@ export function comparedRuns(body: unknown, order: readonly string[]): ComparedR
 export function useCompare(runIds: readonly string[]) {
   return useQuery({
     queryKey: ["runs", "compare", runIds],
-    queryFn: () => getJson<unknown>("/api/compare", { run_id: runIds }).then((b) => comparedRuns(b, runIds)),
+    queryFn: () =>
+      unwrap(api.GET("/api/compare", { params: { query: { run_id: [...runIds] } } })).then((b) => comparedRuns(b, runIds)),
     enabled: runIds.length >= 2,
   });
 }
