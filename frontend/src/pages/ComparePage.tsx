@@ -1,7 +1,7 @@
 import { useQueries } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
-import { useCompare } from "../api/analysis";
+import { useCompare } from "../api/analytics";
 import { useRun } from "../api/queries";
 import { CompareChart, RUN_COLORS } from "../components/analysis/CompareChart";
 import { diffRow } from "../components/analysis/diff";

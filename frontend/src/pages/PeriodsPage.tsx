@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { BREAKDOWN_KEYS, breakdownCsvPath, TIME_KEYS, useBreakdown, type BreakdownKey } from "../api/analysis";
+import { BREAKDOWN_KEYS, breakdownCsvPath, TIME_KEYS, useBreakdown, type BreakdownKey } from "../api/analytics";
 import { useRun } from "../api/queries";
 import { BarChart } from "../components/analysis/BarChart";
 import { CalendarHeatmap } from "../components/analysis/CalendarHeatmap";

@@ -11,7 +11,7 @@ import { TradesTable } from "../components/trades/TradesTable";
 import { useMoneyDisplay } from "../components/trades/useMoneyDisplay";
 import { UnitSwitch } from "../components/analysis/UnitSwitch";
 import { DownloadCsvButton } from "../components/analysis/DownloadCsvButton";
-import { tradesCsvPath } from "../api/analysis";
+import { tradesCsvPath } from "../api/analytics";
 import { fmtInt } from "../format";
 import { plural } from "../text";
 import {

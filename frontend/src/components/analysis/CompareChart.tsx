@@ -1,6 +1,6 @@
 import { createChart, LineSeries } from "lightweight-charts";
 import { useEffect, useMemo, useRef } from "react";
-import type { ComparedRun } from "../../api/analysis";
+import type { ComparedRun } from "../../api/analytics";
 import { fmtAxisMoney } from "../../format";
 import { Attribution } from "../charts/ChartTip";
 import { equitySeries } from "../charts/series";

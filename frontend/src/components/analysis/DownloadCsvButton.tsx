@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { downloadCsv } from "../../api/analysis";
+import { downloadCsv } from "../../api/analytics";
 
 /** Saves the CSV answer of `path`; the failure's reason beside the button. */
 export function DownloadCsvButton({ path, fileName, label = "Download CSV", testId }: { path: string; fileName: string; label?: string; testId?: string }) {

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useMonteCarlo, type Percentiles } from "../../api/analysis";
+import { useMonteCarlo, type Percentiles } from "../../api/analytics";
 import { fmtInt, fmtMoney, fmtPct, pnlClass } from "../../format";
 import { Empty, ErrorState, Loading } from "../common/States";
 

@@ -1,4 +1,4 @@
-import { useSubsetStats, type Subset } from "../../api/analysis";
+import { useSubsetStats, type Subset } from "../../api/analytics";
 import { useInstruments } from "../../api/queries";
 import { pnlClass } from "../../format";
 import { ErrorState, Loading } from "../common/States";

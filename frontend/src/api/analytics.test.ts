@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { breakdownCsvPath, comparedRuns, statisticsOf, tradesCsvPath } from "./analysis";
+import { breakdownCsvPath, comparedRuns, statisticsOf, tradesCsvPath } from "./analytics";
 
 describe("analysis answers", () => {
   it("reads statistics wrapped or bare", () => {
