@@ -50,10 +50,11 @@ $(FRONTEND_BUILT): $(NPM_INSTALLED) $(shell find frontend/src frontend/index.htm
 test-deps:
 	bash scripts/install-test-deps.sh
 
-# ruff; the layers and no import cycles (the contracts in pyproject.toml)
+# ruff; the layers and no import cycles (import-linter); types (mypy). Settings: pyproject.toml
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts cli.py
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 pytest: install
 	$(PY) -m pytest

@@ -20,6 +20,7 @@ BENCHMARKS = (
     "events_bench.py",
     "delete_bench.py",
     "scale_bench.py",
+    "quality_bench.py",
 )
 
 

@@ -99,9 +99,14 @@ def test_a_child_that_died_is_replaced(engine: Engine, rebuilds: Any) -> None:
     assert len(_trades(engine)) == 4
 
 
-def test_the_child_ends_with_a_killed_server(live_server: LiveServer) -> None:
-    if not live_server.database_url.startswith("postgresql"):
+def test_the_child_ends_with_a_killed_server(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("postgresql"):
         pytest.skip("the server rebuilds in a child process on PostgreSQL only")
+    with LiveServer(database_url, tmp_path) as live_server:
+        _the_child_ends_with(live_server)
+
+
+def _the_child_ends_with(live_server: LiveServer) -> None:
     deadline = time.monotonic() + 30
     while not (children := live_server.children()):
         assert time.monotonic() < deadline, "the server started no rebuild process"

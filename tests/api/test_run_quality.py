@@ -30,9 +30,9 @@ def test_every_check_fires_exactly_once(client):
     assert body["verdict"] == "errors" and body["updated_at"] is not None
     found = {f["check"]: f for f in body["findings"]}
     assert [f["check"] for f in body["findings"]] == list(EXPECTED)
-    open_trades = client.get(
-        "/api/trades", params={"run_id": RUN_ID, "status": "OPEN"}
-    ).json()["items"]
+    open_trades = client.get("/api/trades", params={"run_id": RUN_ID, "status": "OPEN"}).json()[
+        "items"
+    ]
     for check, (severity, examples) in EXPECTED.items():
         finding = found[check]
         assert (finding["severity"], finding["count"]) == (severity, 1), check
@@ -131,3 +131,35 @@ def test_the_pre_import_report_lists_the_findings(engine, database_url, tmp_path
         ]
         # Nothing was written.
         assert client.get("/api/runs").json()["items"] == []
+
+
+def test_a_stream_is_assessed_when_it_closes(engine, database_url, tmp_path):
+    from strategy_analysis.trades.incremental import rebuild_since
+
+    since = 1_736_121_600_000_000  # 2025-01-06 00:00 UTC: the incremental path
+
+    run = {"run_id": "live", "strategy_id": "S", "account_id": "A1", "status": "RUNNING"}
+    order = {
+        "order_id": "O1",
+        "symbol": "ES",
+        "side": "BUY",
+        "order_type": "MARKET",
+        "submit_time_utc": "2025-01-06 10:00:00",
+        "quantity": 1,
+        "status": "Working",
+    }
+    fill = {"execution_id": "E1", "order_id": "O1", "symbol": "ES", "side": "BUY",
+            "exec_time_utc": "2025-01-06 10:00:01", "price": 100.0, "quantity": 1}  # fmt: skip
+    batch = {"schema_version": "1.1", "run": run, "orders": [order], "executions": [fill]}
+    assert ingest_batch(engine, batch).affected == [("live", "ES")]
+    rebuild_since(engine, {("live", "ES"): since})
+    with app_client(settings_for(database_url, tmp_path)) as client:
+        found = {f["check"] for f in client.get("/api/runs/live/quality").json()["findings"]}
+        # Still running: a working order and an open trade are no finding yet.
+        assert found == {"point_value_missing", "no_bars"}
+        closing = {**batch, "run": {**run, "status": "COMPLETED"}, "orders": [], "executions": []}
+        closed = ingest_batch(engine, closing)
+        assert closed.affected == [("live", "ES")]
+        rebuild_since(engine, {("live", "ES"): since})
+        found = {f["check"] for f in client.get("/api/runs/live/quality").json()["findings"]}
+        assert found == {"point_value_missing", "order_left_working", "open_at_end", "no_bars"}

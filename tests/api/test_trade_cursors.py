@@ -13,7 +13,7 @@ from .factories import RUN_ID, _trade, seed_run
 
 
 @pytest.fixture
-def client(engine, live_server):
+def client(engine, app_server):
     seed_run(engine)
     # Ties in net PnL and open trades (no exit) that sort last both ways.
     extra = [
@@ -24,7 +24,7 @@ def client(engine, live_server):
         conn.execute(insert(Trade), extra)
         # The seeded statistics count three trades: without them the pages count.
         conn.execute(delete(RunStatistics).where(RunStatistics.run_id == RUN_ID))
-    with httpx.Client(base_url=live_server.base_url, timeout=10) as client:
+    with httpx.Client(base_url=app_server.base_url, timeout=10) as client:
         yield client
 
 

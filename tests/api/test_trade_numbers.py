@@ -113,6 +113,4 @@ def test_a_split_fill_shows_the_part_that_belongs_to_the_trade(client):
         10_000,
         2.18,
     )
-    assert sum(e["trade_fee"] for e in opened["executions"]) == pytest.approx(
-        short["commission"]
-    )
+    assert sum(e["trade_fee"] for e in opened["executions"]) == pytest.approx(short["commission"])

@@ -71,9 +71,7 @@ def test_an_upload_answered_503_leaves_no_file(app_server, client, demo_file, tm
     assert uploads_left_after_job(tmp_path) == []
 
 
-def test_a_wal_mode_upload_without_its_wal_is_refused_with_the_reason(
-    client, demo_file, tmp_path
-):
+def test_a_wal_mode_upload_without_its_wal_is_refused_with_the_reason(client, demo_file, tmp_path):
     exporter = tmp_path / "exporter"
     exporter.mkdir()
     writer = open_wal_export(demo_file, exporter / "live.sqlite")

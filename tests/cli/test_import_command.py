@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from wal_exports import open_wal_export, sidecars
 
 from strategy_analysis.cli import import_command
+from strategy_analysis.cli.main import run_command
 from strategy_analysis.config import Settings
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Execution, ImportRecord, Order, Trade
@@ -34,7 +35,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="cli.py")
     import_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args, Settings())
+    return run_command(args, Settings())
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from strategy_analysis.cli import rebuild_command
+from strategy_analysis.cli.main import run_command
 from strategy_analysis.config import Settings
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import Execution, Run, Strategy, Trade
@@ -21,7 +22,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="cli.py")
     rebuild_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args, Settings())
+    return run_command(args, Settings())
 
 
 @pytest.fixture

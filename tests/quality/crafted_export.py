@@ -18,7 +18,7 @@ EXPECTED = {
     "overfilled_order": ("warning", ["O4"]),  # two fills of 1 on an order of 1
     "order_left_working": ("warning", ["O3"]),  # still working in a completed run
     "open_at_end": ("info", None),  # the long 2 from O4's fills (its trade id)
-    "bar_gap": ("info", [f"{DAY}T10:10:00.000000Z"]),  # 1m bars 10:00-10:09, then 13:00
+    "bar_gap": ("info", [f"{DAY}T10:10:00Z"]),  # 1m bars 10:00-10:09, then 13:00
     "no_bars": ("info", ["NQ"]),
 }
 

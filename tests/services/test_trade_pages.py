@@ -112,7 +112,7 @@ def test_a_rebuild_makes_the_list_stale(engine, run_id):
     filters = TradeFilters(run_id=run_id)
     key = trade_pages.list_key(filters, "-pnl_net")
     with engine.begin() as conn:
-        trade_pages.ensure_list(conn, filters, "-pnl_net", min_trades=0)
+        assert trade_pages.ensure_list(conn, filters, "-pnl_net", min_trades=0) is not None
     # A rebuild changes trades and stores a new token in the same transaction.
     with engine.begin() as conn:
         conn.execute(
@@ -155,7 +155,20 @@ def test_a_cursor_keeps_its_count_until_the_run_is_rebuilt(engine, run_id):
     assert counted.total == 0 and counted.rows == [] and counted.next_cursor is None
 
 
-@pytest.mark.parametrize("text", ["", "not-a-cursor", "WzEsMl0", "bnVsbA"])
+# Not base64, not JSON, too few parts, a text or true as an entry time, a negative offset.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not-a-cursor",
+        "WzEsMl0",
+        "bnVsbA",
+        "WzUsICJ4IiwgInQxIiwgMTAsIG51bGxd",
+        "WzUsIHRydWUsICJ0MSIsIDEwLCBudWxsXQ",
+        "Wy0xLCBudWxsLCAidDEiLCAxMCwgbnVsbF0",
+        "WzUsIHsiYSI6IDF9LCAidDEiLCAxMCwgbnVsbF0",
+    ],
+)
 def test_a_cursor_not_given_by_the_server_is_refused(engine, run_id, text):
     with engine.connect() as conn, pytest.raises(trade_pages.CursorError):
         trade_pages.trade_page(conn, TradeFilters(run_id=run_id), sort=None, limit=5, cursor=text)

@@ -13,6 +13,8 @@ import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge
 import { StatsSummary, SubsetPicker, type SubsetChoice } from "../components/analysis/StatsSummary";
 import { UnitSwitch } from "../components/analysis/UnitSwitch";
 import { MonteCarloPanel } from "../components/analysis/MonteCarloPanel";
+import { ExecutionQualityPanel } from "../components/orders/ExecutionQualityPanel";
+import { RunQualityBadge } from "../components/quality/QualityBadge";
 import { RunDetailsPanel } from "../components/runs/RunDetailsPanel";
 import { RunImportsPanel } from "../components/runs/RunImportsPanel";
 import { RunName } from "../components/runs/RunName";
@@ -61,10 +63,14 @@ export default function DashboardPage() {
         {r.strategy_version && <span className="dim">v{r.strategy_version}</span>}
         {r.mode && <span className="badge">{r.mode}</span>}
         <StatusBadge status={r.status} />
+        <RunQualityBadge runId={r.run_id} />
         <span className="sub num">
           {fmtDate(r.first_data_time)} → {fmtDate(r.last_data_time)}
         </span>
         <span style={{ flex: 1 }} />
+        <Link to={`/runs/${encodeURIComponent(r.run_id)}/orders`} data-testid="to-orders">
+          Orders →
+        </Link>
         <RunPicker strategyId={r.strategy_id} runId={r.run_id} />
       </div>
       <AnalysisFailedBanner run={r} />
@@ -76,6 +82,7 @@ export default function DashboardPage() {
         tradeCount={r.counts.trades}
         analysisFailed={r.analysis_status === "failed"}
       />
+      {r.counts.orders > 0 || r.counts.executions > 0 ? <ExecutionQualityPanel runId={r.run_id} symbols={r.symbols} /> : null}
       <div className="grid-2" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="params-title">
           <h2 id="params-title">Parameters</h2>

@@ -4,6 +4,7 @@ import { useRuns, useStrategies } from "../api/queries";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { CopyButton } from "../components/common/CopyButton";
 import { StatusBadge } from "../components/common/StatusBadge";
+import { VerdictBadge } from "../components/quality/QualityBadge";
 import { AnalysisFailedNote, AnalysisFailedSummary } from "../components/runs/AnalysisFailed";
 import { TagList } from "../components/common/Tags";
 import { RunName } from "../components/runs/RunName";
@@ -181,6 +182,7 @@ function RunsOfStrategy({
                     <CopyButton value={r.run_id} label="Copy run id" />
                     <div className="row" style={{ gap: 6, marginTop: 2, fontSize: 11 }}>
                       <StatusBadge status={r.status} />
+                      <VerdictBadge runId={r.run_id} verdict={r.quality_verdict} />
                       {r.mode && <span className="dim">{r.mode}</span>}
                       {accounts.length > 0 && (
                         <span className="faint" title={accounts.join(", ")}>

@@ -93,6 +93,10 @@ export default function TradeDetailPage() {
           Trades
         </Link>
         <span>/</span> <span className="mono">{trade.trade_id.slice(0, 12)}</span>
+        <span>·</span>
+        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/orders`} data-testid="to-orders">
+          Orders
+        </Link>
       </div>
       <div className="page-head">
         <h1>
@@ -141,7 +145,7 @@ export default function TradeDetailPage() {
               No bars for this symbol: the fills are drawn on their own.
             </p>
           )}
-          <TradeChart trade={trade} executions={executions} bars={bars} />
+          <TradeChart trade={trade} executions={executions} bars={bars} orders={detail.data.orders} />
         </section>
         <section className="panel" aria-label="Trade figures">
           <dl className="kv">
@@ -214,6 +218,8 @@ export default function TradeDetailPage() {
                     <th className="r">Qty</th>
                     <th className="r">Price</th>
                     <th className="r">Fee</th>
+                    <th>Signal</th>
+                    <th>Type</th>
                     <th>Execution</th>
                     <th>Order</th>
                   </tr>
@@ -231,8 +237,17 @@ export default function TradeDetailPage() {
                       <td className="r num" title={e.trade_fee === e.fee ? undefined : `pro rata of ${fmtMoney(e.fee)}`}>
                         {fmtMoney(e.trade_fee)}
                       </td>
+                      <td>{e.signal ?? DASH}</td>
+                      <td className="dim">{e.order_type ?? DASH}</td>
                       <td className="mono">{e.execution_id}</td>
-                      <td className="mono dim">{e.order_id}</td>
+                      <td className="mono">
+                        <Link
+                          to={`/runs/${encodeURIComponent(trade.run_id)}/orders?order=${encodeURIComponent(e.order_id)}`}
+                          title="The order on the run's orders"
+                        >
+                          {e.order_id}
+                        </Link>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -240,6 +255,49 @@ export default function TradeDetailPage() {
             </div>
           )}
         </section>
+        {detail.data.orders && detail.data.orders.length > 0 && (
+          <section className="panel" aria-labelledby="unfilled-title">
+            <h2 id="unfilled-title">Orders not filled</h2>
+            <div className="table-wrap">
+              <table className="data compact" data-testid="unfilled-orders-table">
+                <thead>
+                  <tr>
+                    <th>Submitted (UTC)</th>
+                    <th>Side</th>
+                    <th>Type</th>
+                    <th className="r">Qty</th>
+                    <th className="r">Price</th>
+                    <th className="r">Stop</th>
+                    <th>Status</th>
+                    <th>Reason</th>
+                    <th>Signal</th>
+                    <th>Order</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {detail.data.orders.map((o) => (
+                    <tr key={o.order_id}>
+                      <td className="num">{fmtTime(o.submit_time)}</td>
+                      <td className={o.side === "BUY" ? "up" : "down"}>{o.side}</td>
+                      <td>{o.order_type}</td>
+                      <td className="r num">{fmtQty(o.quantity)}</td>
+                      <td className="r num">{fmtPrice(o.price, decimals)}</td>
+                      <td className="r num">{fmtPrice(o.stop_price, decimals)}</td>
+                      <td>{o.status}</td>
+                      <td className="dim">{o.reject_reason ?? o.cancel_reason ?? DASH}</td>
+                      <td>{o.signal}</td>
+                      <td className="mono">
+                        <Link to={`/runs/${encodeURIComponent(trade.run_id)}/orders?order=${encodeURIComponent(o.order_id)}`}>
+                          {o.order_id}
+                        </Link>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        )}
         <section className="panel" aria-labelledby="lots-title">
           <h2 id="lots-title">Lot matches (FIFO)</h2>
           {lots.length === 0 ? (

@@ -54,10 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    settings = Settings()
+    return run_command(args, Settings())
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the parsed command; a domain error ends it with ``error: <message>`` on stderr
+    and its class's exit code (the one translation of domain errors for commands)."""
     try:
         return int(args.func(args, settings) or 0)
     except DomainError as exc:
-        # The one translation of a domain error for a command (its class's exit code).
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import signal
 import threading
 from pathlib import Path
 from types import FrameType
-
-from sqlalchemy import Engine
 
 from ..config import Settings
 from ..db.engine import make_engine
@@ -17,6 +14,7 @@ from ..db.migrations import upgrade_database
 from ..events import EventBus
 from ..ingest.watcher import FolderWatcher, WatchOutcome
 from ..jobs.shared_events import SharedEventBus, publish_import_finished
+from ..trades.rebuild import after_import_hook
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,15 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _after_import_hook(engine: Engine, bus: EventBus):  # type: ignore[no-untyped-def]
-    """The trade rebuild after each import, when the trades package provides it."""
-    if importlib.util.find_spec("strategy_analysis.trades.rebuild") is None:
-        return None  # STAGING: trade rebuild not written yet
-    from ..trades.rebuild import after_import_hook
-
-    return after_import_hook(engine, bus)
-
-
 def _print_outcome(outcome: WatchOutcome) -> None:
     report = outcome.report
     if report.status == "duplicate":
@@ -79,7 +68,7 @@ def _print_outcome(outcome: WatchOutcome) -> None:
     )
 
 
-def _outcome_hook(events: EventBus):  # type: ignore[no-untyped-def]
+def _outcome_hook(events: EventBus):
     def on_outcome(outcome: WatchOutcome) -> None:
         _print_outcome(outcome)
         publish_import_finished(events, outcome.report)
@@ -95,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     watcher = FolderWatcher(
         engine,
         args.dir,
-        after_import=_after_import_hook(engine, events),
+        after_import=after_import_hook(engine, events),
         on_outcome=_outcome_hook(events),
         settle_seconds=args.settle,
         poll_seconds=args.poll,
@@ -136,6 +125,6 @@ def _run_until_stopped(watcher: FolderWatcher) -> int:
         return 130
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)  # type: ignore[arg-type]  # getsignal's value, put back
     print("Stopped.", flush=True)
     return 0

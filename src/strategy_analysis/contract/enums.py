@@ -17,6 +17,11 @@ ORDER_STATUSES: Final = (
     "EXPIRED",
 )
 TERMINAL_STATUSES: Final = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
+# The order lifecycle (export-format.md section 5): a stored status never moves back to a
+# lower rank; every terminal status has the top rank. The merge's SQL is generated from it.
+STATUS_RANKS: Final[dict[str, int]] = {
+    status: 2 if status in TERMINAL_STATUSES else rank for rank, status in enumerate(ORDER_STATUSES)
+}
 
 # Lower-cased accepted spelling -> canonical value. Canonical names are accepted too.
 SIDE_ALIASES: Final[dict[str, str]] = {
@@ -54,15 +59,6 @@ STATUS_ALIASES: Final[dict[str, str]] = {
     "canceled": "CANCELED",
     "cancelled": "CANCELED",
 }
-
-
-def status_rank(status: str) -> int:
-    """Position in the lifecycle NEW < PARTIALLY_FILLED < terminal; a status never moves back."""
-    if status == "NEW":
-        return 0
-    if status == "PARTIALLY_FILLED":
-        return 1
-    return 2
 
 
 def _canonical(

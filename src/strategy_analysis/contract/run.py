@@ -76,7 +76,7 @@ def _count(value: object) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"expected an integer, got {value!r}")
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any object: float() refusing it is the check
     except (TypeError, ValueError):
         raise ValueError(f"expected an integer, got {value!r}") from None
     if not number.is_integer():

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import sqlite_functions
 from .wal_checkpoints import JOURNAL_SIZE_LIMIT, WalCheckpointer
 
 
-def _sqlite_settings(busy_timeout: float):  # type: ignore[no-untyped-def]
-    def configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_settings(busy_timeout: float):
+    def configure(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         # Takes effect on a new, empty file only: a bulk import writes (and checkpoints)
         # a quarter as many pages as with the default 4 KiB.
@@ -27,7 +28,7 @@ def _sqlite_settings(busy_timeout: float):  # type: ignore[no-untyped-def]
     return configure
 
 
-def make_engine(  # type: ignore[no-untyped-def]
+def make_engine(
     database_url: str,
     *,
     sqlite_busy_timeout: float = 30.0,
@@ -55,7 +56,7 @@ def make_engine(  # type: ignore[no-untyped-def]
     engine = create_engine(database_url, pool_pre_ping=True, **kwargs)
 
     @event.listens_for(engine, "connect")
-    def _utc_session(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _utc_session(dbapi_connection, _record) -> None:
         # Timestamps come back in UTC whatever the server's TimeZone setting.
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
@@ -83,3 +84,11 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection under ``conn`` (sqlite3 or psycopg), for what SQLAlchemy
+    does not offer (COPY, pipelines, ATTACH, BEGIN IMMEDIATE)."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None  # a Connection in use holds a live pooled connection
+    return dbapi

@@ -7,7 +7,7 @@ the two agree.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     false,
     text,
@@ -40,6 +41,8 @@ def utc_now() -> datetime:
 
 
 class Base(DeclarativeBase):
+    # Every model here is mapped to a Table (DeclarativeBase types it as any FromClause).
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JsonDocument}
 

@@ -186,11 +186,11 @@ def drop_own_partition(conn: Connection, table: str, value: str) -> int | None:
     quoted = conn.dialect.identifier_preparer.quote(name)
     savepoint = conn.begin_nested()
     try:
-        previous = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+        previous: str = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
         conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": DROP_LOCK_TIMEOUT})
         # Under the table's lock: no row can have arrived since the count.
         conn.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
-        rows = conn.execute(text(f"SELECT count(*) FROM {quoted}")).scalar_one()
+        rows: int = conn.execute(text(f"SELECT count(*) FROM {quoted}")).scalar_one()
         conn.execute(text(f"DROP TABLE {quoted}"))
         conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": previous})
     except OperationalError as exc:

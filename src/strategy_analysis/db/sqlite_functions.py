@@ -15,7 +15,8 @@ from functools import cache
 log = logging.getLogger(__name__)
 
 try:
-    from . import _sqlite_functions
+    # compiled and optional (setup.py): no stub; sqlite_functions.py is its typed interface
+    from . import _sqlite_functions  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a build without a C compiler
     _sqlite_functions = None
 

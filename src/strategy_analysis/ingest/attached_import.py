@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection
 
+from ..db.engine import driver_connection
 from .errors import ExportFileError
 from .export_file import AttachedSelect, ExportFile
 from .progress import ImportProgress
@@ -32,7 +33,7 @@ def attach(conn: Connection, export: ExportFile) -> bool:
     """On SQLite, attach the export so valid rows are staged without leaving SQLite."""
     if conn.dialect.name != "sqlite":
         return False
-    dbapi = conn.connection.driver_connection
+    dbapi = driver_connection(conn)
     dbapi.execute("ATTACH DATABASE ? AS src", (export.location.uri,))
     return True
 
@@ -40,7 +41,7 @@ def attach(conn: Connection, export: ExportFile) -> bool:
 def detach(conn: Connection, attached: bool) -> None:
     if not attached:
         return
-    dbapi = conn.connection.driver_connection
+    dbapi = driver_connection(conn)
     for (name,) in dbapi.execute(
         "SELECT name FROM temp.sqlite_master WHERE type = 'table'"
     ).fetchall():

@@ -73,7 +73,7 @@ def check_records(
     if plan is not None:
         kinds, arguments, limits = plan
         bar_rule = BAR_RULE_VALUES if spec.name == "bars" else None
-        return _record_checks.check_records(  # type: ignore[union-attr]
+        return _record_checks.check_records(
             items if type(items) is list else list(items),
             spec.record.COLUMNS,
             kinds,

@@ -21,7 +21,8 @@ from .source_table import SourceTable, quote
 from .tables import C_CHECK_KINDS
 
 try:
-    from . import _copy_lines
+    # compiled and optional (setup.py): no stub; this module is its typed interface
+    from . import _copy_lines  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a build without a C compiler
     _copy_lines = None
 

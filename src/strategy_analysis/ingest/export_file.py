@@ -539,7 +539,7 @@ class ExportFile:
                 if stored is not None:
                     chunk.rows.append(stored)
                 else:
-                    chunk.rejected.append(rejected)  # type: ignore[arg-type]
+                    chunk.rejected.append(rejected)  # type: ignore[arg-type]  # no row -> a rejection
 
     def chunks(self, table: str, chunk_rows: int = 50_000) -> Iterator[Chunk]:
         """Rows of ``table`` in rowid order, in chunks: stored values plus rejections."""

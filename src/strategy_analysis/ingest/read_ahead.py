@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -75,7 +75,7 @@ def read_in_order(
             initializer=_start_reader_process,
             initargs=(os.getpid(),),
         )
-        reader = partial(_read_in_process, location)
+        reader: Callable[[ChunkTask], CopyChunk] = partial(_read_in_process, location)
     else:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-reader")
         reader = read

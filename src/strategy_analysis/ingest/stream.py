@@ -116,7 +116,7 @@ def _validated(spec: TableSpec, items: list[Any], defaults: dict[str, str | None
         if row is not None:
             rows.append(row)
         else:
-            rejected.append(rejection)  # type: ignore[arg-type]
+            rejected.append(rejection)  # type: ignore[arg-type]  # validate_raw: no row -> a rejection
     return rows, rejected
 
 
@@ -207,7 +207,7 @@ def ingest_batch(
         writer.upsert.stage_rows(spec, rows)
         offset = 0
         if spec is EXECUTIONS:
-            offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]
+            offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]  # executions: a run id
         writer.merge(
             spec, run_id if spec.run_scoped else None, sequence_offset=offset, defaults=defaults
         )

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from .store.batch_merge_postgres import PendingMerge, PostgresBatchMerge, has_repeated_keys
+from .store.upsert_postgres import PostgresUpsert
 from .tables import EXECUTIONS, TableSpec
 from .writer import ImportWriter
 
@@ -40,7 +41,9 @@ class PostgresBatchWriter:
         before_merges: Callable[[ImportWriter], None],
     ) -> None:
         self.writer = writer
-        self.conn = writer.upsert.conn
+        upsert = writer.upsert
+        assert isinstance(upsert, PostgresUpsert)  # a batch writer runs on PostgreSQL only
+        self.conn = upsert.conn
         self.merge = PostgresBatchMerge(self.conn)
         self.run_id = run_id
         self.defaults = defaults

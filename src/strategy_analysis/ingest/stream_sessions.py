@@ -24,6 +24,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from ..db.engine import driver_connection
 from ..db.models import ImportRecord
 from .import_records import finish_record, record_values, start_record
 from .report import ImportReport
@@ -97,7 +98,7 @@ class StreamSession:
     def _start_postgres(self, conn: Connection, report: ImportReport, job_id: str | None) -> int:
         # The server runs each statement once the one before is done: the session is read,
         # and the record points to it, after the lock is held.
-        raw = conn.connection.driver_connection
+        raw = driver_connection(conn)
         params = {
             "key": f"stream-session:{self.run_id or ''}",
             "run_id": self.run_id,
@@ -116,7 +117,7 @@ class StreamSession:
             started = raw.cursor()
             started.execute(_START_SQL[self.run_id is not None], params)
         row = found.fetchone()
-        import_id = int(started.fetchone()[0])  # type: ignore[index]
+        import_id = int(started.fetchone()[0])
         if row is None:
             row = self._open_new(conn, report)
             conn.execute(_UPDATE, {"record_id": import_id, "session_id": row["id"]})
@@ -140,7 +141,7 @@ class StreamSession:
             "conflict_count": 0,
             "duration_seconds": 0.0,
         }
-        session_id = conn.execute(_OPEN, values).scalar_one()
+        session_id: int = conn.execute(_OPEN, values).scalar_one()
         return {**values, "id": session_id}
 
     def finish(self, conn: Connection, import_id: int, report: ImportReport) -> None:
@@ -186,7 +187,7 @@ class StreamSession:
             finish_record(conn, import_id, report)
             conn.execute(_UPDATE, {"record_id": self.session_id, **session})
             return
-        raw = conn.connection.driver_connection
+        raw = driver_connection(conn)
         with raw.pipeline():
             for record_id, values in (
                 (import_id, record_values(report)),

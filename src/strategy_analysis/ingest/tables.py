@@ -39,6 +39,21 @@ class TableSpec:
     # A stored boolean column that marks a record the user set (through the API): an
     # import never overwrites it, and a differing record is listed as a conflict.
     user_owned_column: str | None = None
+    # Columns whose empty value the merge fills: the record's order's value, then the
+    # run's (Metadata) default (store/upsert_base.staged_values).
+    fallback_columns: tuple[str, ...] = ()
+    # A status column under the order lifecycle (contract.enums.STATUS_RANKS): the merge
+    # never moves it back, and a change between terminal statuses is a conflict.
+    lifecycle_column: str | None = None
+    # Any change of a stored record is a conflict (an execution is a fact once stored).
+    change_is_conflict: bool = False
+    # Each row gets sequence = its position + the run's next sequence (file or batch order).
+    sequenced: bool = False
+    # A column stamped with the time of the import's write.
+    stamped_column: str | None = None
+    # Stored rows are shared between runs; the time range of the staged rows per
+    # (symbol, timeframe) decides whether they can collide with stored ones.
+    shared_by_range: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -119,6 +134,7 @@ INSTRUMENTS = TableSpec(
     (cs.required_text, _positive, _opt_positive, cs.optional_text),
     run_scoped=False,
     user_owned_column="set_by_user",
+    stamped_column="updated_at",
 )
 BARS = TableSpec(
     "bars",
@@ -138,6 +154,7 @@ BARS = TableSpec(
     ),
     run_scoped=False,
     time_column="start_time",
+    shared_by_range=True,
 )
 ORDERS = TableSpec(
     "orders",
@@ -166,6 +183,7 @@ ORDERS = TableSpec(
     run_scoped=True,
     time_column="submit_time",
     names_trades=True,
+    lifecycle_column="status",
 )
 EXECUTIONS = TableSpec(
     "executions",
@@ -188,6 +206,9 @@ EXECUTIONS = TableSpec(
     run_scoped=True,
     time_column="exec_time",
     names_trades=True,
+    fallback_columns=("strategy_id", "account_id"),
+    change_is_conflict=True,
+    sequenced=True,
 )
 
 # Import order: the run's orders before its executions; instruments first so a point

@@ -16,6 +16,7 @@ import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..db.engine import driver_connection
 from ..trades.quality.checks import verdict
 from ..trades.quality.pre_import import pre_import_findings
 from .import_records import (
@@ -65,7 +66,7 @@ def run_in_transaction(
             try:
                 if conn.dialect.name == "sqlite":
                     # Take the write lock now, not halfway through the import.
-                    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                    driver_connection(conn).execute("BEGIN IMMEDIATE")
                 if session is None:
                     import_id = start_record(conn, report, job_id)
                 else:

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..contract.timestamps import shifted
+from ..db.engine import driver_connection
 from ..db.models import Execution, Run, Strategy, utc_now
 from ..db.types import stored_instant
 from .report import ImportReport, RejectedRecord
@@ -50,13 +51,16 @@ class ImportWriter:
         self.import_id = import_id
         self.report = report
         self.dialect = conn.dialect.name
-        dbapi = conn.connection.driver_connection
+        dbapi = driver_connection(conn)
         self.upsert: PostgresUpsert | SqliteUpsert = (
             PostgresUpsert(dbapi) if self.dialect == "postgresql" else SqliteUpsert(dbapi)
         )
         self.rejected: list[RejectedRecord] = []
         self.affected: set[tuple[str, str]] = set()
         self.point_value_symbols: set[str] = set()
+        # Runs this import closed (RUNNING -> COMPLETED/FAILED): their data-quality checks
+        # of working orders and open trades change, so their trades are rebuilt.
+        self.closed_runs: set[str] = set()
         # Bars inserted or changed: (symbol) -> (first start, last start) of the staged bars.
         self.bar_ranges: dict[str, tuple[datetime, datetime]] = {}
         self.first_time: datetime | None = None
@@ -188,6 +192,12 @@ class ImportWriter:
         }
         # None means "not said by this import": keep what is stored.
         given = tuple(c for c, v in fields.items() if v is not None)
+        if values.status in ("COMPLETED", "FAILED"):
+            stored = self.conn.execute(
+                select(Run.status).where(Run.run_id == values.run_id)
+            ).scalar()
+            if stored == "RUNNING":
+                self.closed_runs.add(values.run_id)
         insert_new, changed = _strategy_upsert(self.dialect)
         with self._pipelined():
             self.conn.execute(insert_new, strategy)
@@ -209,7 +219,7 @@ class ImportWriter:
     def _pipelined(self) -> AbstractContextManager[Any]:
         """PostgreSQL: statements that return no rows go in one round trip."""
         if self.dialect == "postgresql":
-            return self.conn.connection.driver_connection.pipeline()
+            return driver_connection(self.conn).pipeline()
         return nullcontext()
 
     def update_run_times(self, run_id: str) -> None:
@@ -284,6 +294,11 @@ class ImportWriter:
             runs = self.conn.execute(select(Run.run_id)).scalars().all()
             symbols = sorted(self.point_value_symbols)
             self.affected |= self._traded([(r, symbol) for symbol in symbols for r in runs])
+        for run_id in sorted(self.closed_runs):
+            symbols = self.conn.execute(
+                select(Execution.symbol).where(Execution.run_id == run_id).distinct()
+            ).scalars()
+            self.affected.update((run_id, symbol) for symbol in symbols)
         self.report.affected = sorted(self.affected)
 
 
@@ -343,7 +358,9 @@ def _strategy_upsert(dialect: str) -> tuple[Any, Any]:
             .on_conflict_do_nothing(index_elements=["strategy_id"])
         )
         # An UPDATE's parameters may not be named like its columns: "new_<column>".
-        keep = {c: func.coalesce(bindparam(f"new_{c}"), table.c[c]) for c in ("name", "version")}
+        keep: dict[str, Any] = {
+            c: func.coalesce(bindparam(f"new_{c}"), table.c[c]) for c in ("name", "version")
+        }
         changed = (
             update(table)
             .where(

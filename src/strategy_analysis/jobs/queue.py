@@ -61,7 +61,7 @@ def create_job(
         "upload_store": upload_store,
     }
     conn.execute(jobs.insert().values(**values))
-    return get_job(conn, values["job_id"])  # type: ignore[return-value]
+    return get_job(conn, values["job_id"])  # type: ignore[return-value]  # just inserted
 
 
 def get_job(conn: Connection, job_id: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 
 from ..contract.enums import canonical_order_type, canonical_status
 from ..db.models import Execution, Order, Trade
+from ..errors import UnprocessableError
 from .price_precision import price_decimals
 
 # A fill list longer than this is cut (an order rarely has more than a handful).
@@ -41,7 +42,7 @@ ORDER_COLUMNS = (
 )
 
 
-class OrderFilterError(ValueError):
+class OrderFilterError(UnprocessableError, ValueError):
     """A filter value that names no status or order type of the contract."""
 
 

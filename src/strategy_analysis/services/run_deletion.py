@@ -52,8 +52,8 @@ _RUN_ROWS = (
     TradeList,
     Trade,
     RunStatistics,
-    RunQuality,
     AnalysisFailure,
+    RunQuality,
 )
 # Partitioned by run on PostgreSQL: dropped last, as a partition's drop locks its table.
 _PARTITIONED = (Order, Execution)

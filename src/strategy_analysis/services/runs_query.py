@@ -17,7 +17,7 @@ from ..db.models import (
     Strategy,
     Trade,
 )
-from . import annotations
+from . import annotations as user_annotations
 
 SUMMARY_KEYS = ("total_trades", "net_profit", "profit_factor", "percent_profitable", "max_drawdown")
 
@@ -155,8 +155,8 @@ def _with_extras(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str,
     run_ids = [row["run_id"] for row in rows]
     counts = _counts(conn, run_ids)
     summaries = _summaries(conn, run_ids)
-    tags = annotations.run_tags(conn, run_ids)
-    facets = annotations.run_trade_facets(conn, run_ids)
+    tags = user_annotations.run_tags(conn, run_ids)
+    facets = user_annotations.run_trade_facets(conn, run_ids)
     missing = symbols_without_point_value(conn, run_ids)
     verdicts = quality_verdicts(conn, run_ids)
     for row in rows:
@@ -184,8 +184,8 @@ def list_runs(
         query = query.where(Run.strategy_id == strategy_id)
         count = count.where(Run.strategy_id == strategy_id)
     if tag is not None:
-        query = query.where(Run.run_id.in_(annotations.runs_with_tag(tag)))
-        count = count.where(Run.run_id.in_(annotations.runs_with_tag(tag)))
+        query = query.where(Run.run_id.in_(user_annotations.runs_with_tag(tag)))
+        count = count.where(Run.run_id.in_(user_annotations.runs_with_tag(tag)))
     # Newest data first; run_id keeps the order stable.
     query = (
         query.order_by(Run.last_data_time.desc().nulls_last(), Run.created_at.desc(), Run.run_id)

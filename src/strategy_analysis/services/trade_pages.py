@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, literal, select
+from sqlalchemy import Engine, String, delete, func, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -52,6 +52,17 @@ _CURSOR_ONLY_FILTERS = ("time_from", "time_to", "outcome", "tag")
 _TIME_FIELDS = frozenset({"entry_time", "exit_time"})
 
 _trade_cols = [Trade.__table__.c[name] for name in TRADE_COLUMNS]
+# A cursor's offset within a list's positions (an INTEGER column).
+_MAX_POSITION = 2**31 - 1
+
+
+def _value_types(field: str) -> tuple[type, ...]:
+    """The types a cursor's sort value of ``field`` may have (JSON's true is no number)."""
+    if field in _TIME_FIELDS:
+        return (datetime,)
+    if isinstance(Trade.__table__.c[field].type, String):
+        return (str,)
+    return (int, float)
 
 
 class CursorError(UnprocessableError, ValueError):
@@ -86,12 +97,13 @@ class Cursor:
                 "cursor is not one this server gave: use next_cursor as it is"
             ) from exc
         valid = (
-            isinstance(offset, int)
-            and offset >= 0
+            type(offset) is int
+            and 0 <= offset <= _MAX_POSITION
             and isinstance(trade_id, str)
-            and isinstance(total, int)
+            and type(total) is int
             and (token is None or isinstance(token, str))
-            and (value is None or isinstance(value, str | int | float | datetime))
+            and not isinstance(value, bool)
+            and (value is None or isinstance(value, _value_types(field)))
         )
         if not valid:
             raise CursorError("cursor is not one this server gave: use next_cursor as it is")

@@ -18,7 +18,7 @@ from ..errors import UnprocessableError
 from ..trades.chart_data import nice_histogram
 from ..trades.columns import API_TRADE_FIELDS
 from ..trades.timeframes import timeframe_seconds
-from . import annotations
+from . import annotations as user_annotations
 from .price_precision import instrument_settings, price_decimals
 
 TRADE_COLUMNS = API_TRADE_FIELDS
@@ -66,7 +66,7 @@ class TradeFilters:
             conditions.append(Trade.pnl_net < 0)
         if self.tag is not None:
             conditions.append(
-                Trade.trade_id.in_(annotations.trades_with_tag(self.tag, self.run_id))
+                Trade.trade_id.in_(user_annotations.trades_with_tag(self.tag, self.run_id))
             )
         return query.where(*conditions) if conditions else query
 

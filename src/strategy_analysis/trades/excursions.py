@@ -114,6 +114,8 @@ def compute_excursions(trades: object, bars_by_symbol: Mapping[str, BarColumns])
     Each segment of the trades' position path takes the extremes of the bars that overlap
     it; a trade's extremes are those of its segments (they tile [entry, exit)).
     """
+    # ``trades`` is typed object: BuiltTrades or a stored trade table with the same columns
+    # (no common base), so each column read below is an attr-defined ignore.
     symbol = trades.symbol  # type: ignore[attr-defined]
     path: PositionPath = trades.path  # type: ignore[attr-defined]
     n = len(symbol)

@@ -28,6 +28,7 @@ from .analysis_failures import RebuildFailed, RunFailures, clear_failures
 from .builder import build_trades
 from .columns import NO_TIME, TRADE_FIELDS, BuiltTrades, ExecutionColumns
 from .excursions import compute_excursions
+from .quality.store import assessment_due
 from .reading import BarReads, RunContext, load_executions, point_values, run_contexts
 from .rebuild import (
     Clock,
@@ -243,7 +244,9 @@ def _rebuild_run_since(
                     bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
             clock.lap("write")
             run_trades = run_trades.replaced(set(replaced), parts)
-            trade_count = store_run_statistics(conn, run, run_trades.metrics, token)
+            trade_count = store_run_statistics(
+                conn, run, run_trades.metrics, token, assess=assessment_due(conn, run.run_id)
+            )
             clear_failures(conn, run.run_id, symbols)
         kept.keep(run.run_id, token, run_trades)
         clock.lap("statistics")

@@ -164,7 +164,7 @@ def _load_executions_rows(
         params.append(bind_time(after, "sqlite"))
     account = _ACCOUNT_SQL.format(run_account="?")
     strategy = _STRATEGY_SQL.format(run_strategy="?")
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
     try:
         rows = cursor.execute(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
@@ -470,7 +470,7 @@ def load_bars(
             pg_sql.Literal(bind_time(last_exit, dialect)).as_string(dbapi),
         )
     else:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
         try:
             rows = cursor.execute(
                 "SELECT start_time, end_time, high, low FROM bars WHERE "

@@ -1,11 +1,12 @@
 """Rebuild trades, lot matches and run statistics in the database.
 
-Per run: read its executions (one query), build the trades in memory, read the bars their
-time span needs, compute excursions, then in ONE transaction replace the trades and lot
-matches of the rebuilt (run, symbol) pairs and store the run's statistics and equity
-curve. A reader sees the old trades or the new ones, never a mixture. When the
-transaction commits, ``analysis_updated`` is published on the event bus. A run whose
-rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
+Per run, in ONE transaction, one symbol at a time: read its executions (one query), build
+the trades in memory, read the bars their time span needs, compute excursions, replace
+the stored trades and lot matches of the (run, symbol) pair; then store the run's
+statistics and equity curve from every trade's statistics columns. Memory holds one
+symbol's data at a time; a reader sees the old trades or the new ones, never a mixture.
+When the transaction commits, ``analysis_updated`` is published on the event bus. A run
+whose rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
 rebuilt; the call then raises RebuildFailed.
 """
 
@@ -95,11 +96,16 @@ class Clock:
 
 
 def store_run_statistics(
-    conn: Connection, run: RunContext, metrics: StoredTradeMetrics, token: str | None = None
+    conn: Connection,
+    run: RunContext,
+    metrics: StoredTradeMetrics,
+    token: str | None = None,
+    *,
+    assess: bool = True,
 ) -> int:
     """Compute and store the run's statistics and equity curve (with the rebuild's
-    ``token``, a new one if None), its execution quality and data-quality findings;
-    its closed trades."""
+    ``token``, a new one if None) and, when ``assess``, its execution quality and
+    data-quality findings; its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -108,8 +114,10 @@ def store_run_statistics(
         "equity_points_total": total + 1 if total else 0,
     }
     store_statistics(conn, run.run_id, document, token)
-    # Through the same connection: the findings see the trades this transaction wrote.
-    store_run_quality(conn, run.run_id, assess_run(conn, run.run_id, statistics["reconciliation"]))
+    if assess:
+        # Through the same connection: the findings see the trades this transaction wrote.
+        document = assess_run(conn, run.run_id, statistics["reconciliation"])
+        store_run_quality(conn, run.run_id, document)
     return len(metrics.closed)
 
 
@@ -225,41 +233,75 @@ def _rebuild_run(
                 log.warning("run %s was deleted: its trades are not rebuilt", run.run_id)
                 return
             values = point_values(conn, symbols)
-        bar_reads = BarReads(engine, run.run_id, symbols)
-        executions = load_executions(engine, run, symbols)
         clock.lap("load")
-
-        built = build_trades(executions, values, run.run_id, run.strategy_id)
-        clock.lap("build")
-
-        bars_by_symbol = bar_reads.for_trades(built)
-        result.bars += sum(len(bars) for bars in bars_by_symbol.values())
-        clock.lap("load")
-        compute_excursions(built, bars_by_symbol).assign_to(built)
-        clock.lap("excursions")
-
+        # One symbol at a time, all in one transaction: memory holds one symbol's fills,
+        # trades and bars (and every trade's few statistics columns), not the run's,
+        # while a reader still sees the old trades or the new ones, never a mixture.
+        parts: list[StoredTradeMetrics] = []
+        executions = trades = lots = 0
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-            with large_write_cache(conn):
-                replace_trades(conn, run.run_id, symbols, built, merge_min_trades)
-            clock.lap("write")
+            for symbol in sorted(symbols):
+                chunk = _rebuild_symbol(
+                    engine, conn, run, symbol, values, result, clock, merge_min_trades
+                )
+                parts.append(chunk.metrics)
+                executions += chunk.executions
+                trades += chunk.trades
+                lots += chunk.lots
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
-            metrics = concat_metrics([built, others])
+            metrics = concat_metrics([*parts, others])
             run_trades = store_run_statistics(conn, run, metrics)
             clear_failures(conn, run.run_id, None if whole_run else symbols)
         clock.lap("statistics")
 
     result.pairs += len(symbols)
     result.runs.append(run.run_id)
-    result.executions += len(executions)
-    result.trades += len(built)
-    result.lots += len(built.lots)
+    result.executions += executions
+    result.trades += trades
+    result.lots += lots
     log.info(
         "run %s: %d trades of %s rebuilt from %d executions",
         run.run_id,
-        len(built),
+        trades,
         ", ".join(sorted(symbols)),
-        len(executions),
+        executions,
     )
     publish_analysis_updated(event_bus, run, run_trades, symbols)
+
+
+@dataclass
+class _SymbolRebuilt:
+    metrics: StoredTradeMetrics
+    executions: int
+    trades: int
+    lots: int
+
+
+def _rebuild_symbol(
+    engine: Engine,
+    conn: Connection,
+    run: RunContext,
+    symbol: str,
+    values: dict[str, float],
+    result: RebuildResult,
+    clock: Clock,
+    merge_min_trades: int,
+) -> _SymbolRebuilt:
+    """Build one symbol's trades of the run and write them in ``conn``'s transaction;
+    only the columns the run's statistics need are kept."""
+    bar_reads = BarReads(engine, run.run_id, [symbol])
+    executions = load_executions(engine, run, [symbol])
+    clock.lap("load")
+    built = build_trades(executions, values, run.run_id, run.strategy_id)
+    clock.lap("build")
+    bars_by_symbol = bar_reads.for_trades(built)
+    result.bars += sum(len(bars) for bars in bars_by_symbol.values())
+    clock.lap("load")
+    compute_excursions(built, bars_by_symbol).assign_to(built)
+    clock.lap("excursions")
+    with large_write_cache(conn):
+        replace_trades(conn, run.run_id, [symbol], built, merge_min_trades)
+    clock.lap("write")
+    return _SymbolRebuilt(concat_metrics([built]), len(executions), len(built), len(built.lots))

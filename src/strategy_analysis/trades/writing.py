@@ -132,7 +132,7 @@ def _copy_binary(
     kinds = [_pg_kind(columns[name].type) for name in fields]
     arrays = [np.asarray(source.column(name)) for name in fields]
     dbapi = conn.connection.driver_connection
-    with dbapi.cursor() as cursor:  # type: ignore[union-attr]
+    with dbapi.cursor() as cursor:  # type: ignore[union-attr]  # a live connection
         # A writer thread sends each chunk while the next one is encoded.
         with cursor.copy(
             f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT BINARY)",
@@ -150,7 +150,7 @@ def _insert_rows(conn: Connection, table: str, fields: Sequence[str], matrix: np
     flat = matrix.ravel().tolist()
     n = len(matrix)
     full = n - n % per_statement
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
     try:
         if full:
             step = per_statement * width

@@ -14,6 +14,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { fmtPrice, fmtQty, fmtTime, toEpochSeconds } from "../../format";
 import { Attribution, ChartTip, type TipState } from "./ChartTip";
 import { crowded, groupFills, groupMarkers, type FillGroup } from "./fillGroups";
+import { levelMarkers, orderLevels, UNFILLED_COLOR, type ChartOrder } from "./orderLevels";
 import type { MarkerExecution } from "./markers";
 import { baseChartOptions, CHART_COLORS } from "./theme";
 
@@ -44,6 +45,10 @@ export interface ChartTrade {
 export function seriesPriceFormat(decimals: number) {
   return { type: "price" as const, precision: decimals, minMove: Number((10 ** -decimals).toFixed(decimals)) };
 }
+
+const NO_ORDERS: readonly ChartOrder[] = [];
+/** Fills and unfilled orders together above this many markers: the orders' labels go. */
+const MAX_LABELLED_ALL = 12;
 
 /** MAE and MFE as prices: how far the market went against and for the trade. */
 export function excursionLevels(trade: ChartTrade): { mae: number | null; mfe: number | null } {
@@ -76,11 +81,14 @@ export function TradeChart({
   trade,
   executions,
   bars,
+  orders = NO_ORDERS,
   height = 460,
 }: {
   trade: ChartTrade;
   executions: readonly MarkerExecution[];
   bars: readonly ChartBar[];
+  /** The trade's orders that never filled: dotted levels and hollow circles, apart from the fills. */
+  orders?: readonly ChartOrder[];
   height?: number;
 }) {
   const container = useRef<HTMLDivElement>(null);
@@ -97,6 +105,14 @@ export function TradeChart({
     const groups = groupFills(trade, executions, barTimes);
     const labelled = !crowded(groups, barTimes);
     const markers = groupMarkers(groups, labelled, trade.price_decimals);
+    const levels = orderLevels(orders, barTimes);
+    // Without candles the markers sit on a line through the fills only: the levels alone say it.
+    const unfilled =
+      candles.length > 0
+        ? levelMarkers(levels, labelled && levels.length + groups.length <= MAX_LABELLED_ALL, trade.price_decimals)
+        : [];
+    // The series wants its markers in time order; fills first within a bar.
+    const allMarkers = [...markers, ...unfilled].sort((a, b) => (a.time as number) - (b.time as number));
 
     const priceFormat = seriesPriceFormat(trade.price_decimals);
     let series;
@@ -121,17 +137,28 @@ export function TradeChart({
       for (const m of markers) points.set(m.time as number, m.price ?? 0);
       series.setData([...points].map(([time, value]) => ({ time: time as UTCTimestamp, value })));
     }
-    const markerApi = createSeriesMarkers(series, markers, { autoScale: true });
+    const markerApi = createSeriesMarkers(series, allMarkers, { autoScale: true });
 
-    const levels = excursionLevels(trade);
+    for (const l of levels) {
+      series.createPriceLine({
+        price: l.price,
+        color: UNFILLED_COLOR,
+        title: l.title,
+        lineStyle: LineStyle.SparseDotted,
+        lineWidth: 1,
+        axisLabelVisible: false,
+      });
+    }
+
+    const excursions = excursionLevels(trade);
     const line = (price: number | null, color: string, title: string, style: LineStyle) => {
       if (price == null) return;
       series.createPriceLine({ price, color, title, lineStyle: style, lineWidth: 1, axisLabelVisible: true });
     };
     line(trade.entry_price, CHART_COLORS.accent, "entry", LineStyle.Dashed);
     line(trade.exit_price, CHART_COLORS.warn, "exit", LineStyle.Dashed);
-    line(levels.mae, CHART_COLORS.down, "MAE", LineStyle.Dotted);
-    line(levels.mfe, CHART_COLORS.up, "MFE", LineStyle.Dotted);
+    line(excursions.mae, CHART_COLORS.down, "MAE", LineStyle.Dotted);
+    line(excursions.mfe, CHART_COLORS.up, "MFE", LineStyle.Dotted);
 
     // Open on the trade itself, with some context either side.
     const first = markers[0]?.time as number | undefined;
@@ -153,6 +180,7 @@ export function TradeChart({
     chart.subscribeCrosshairMove(onMove);
 
     el.dataset.markerCount = String(markerApi.markers().length);
+    el.dataset.orderLevels = String(levels.length);
     el.dataset.fillCount = String(groups.reduce((n, g) => n + g.fills.length, 0));
     el.dataset.labels = labelled ? "shown" : "hidden";
     // The axis and crosshair write prices with this formatter: the entry as they show it.
@@ -174,7 +202,7 @@ export function TradeChart({
       markerApi.detach();
       chart.remove();
     };
-  }, [trade, executions, candles, height]);
+  }, [trade, executions, orders, candles, height]);
 
   return (
     <div>
@@ -199,6 +227,12 @@ export function TradeChart({
           avg entry / exit
         </span>
         <span>MAE / MFE levels dotted</span>
+        {orders.length > 0 && (
+          <span data-testid="unfilled-legend">
+            <i style={{ background: UNFILLED_COLOR }} />
+            order not filled ○ (level sparse-dotted)
+          </span>
+        )}
         <span>fills of one bar combine; hover a bar for each fill</span>
         <Attribution />
       </div>
@@ -222,6 +256,7 @@ function FillList({ groups, priceDecimals }: { groups: readonly FillGroup[]; pri
                   : fmtQty(f.quantity)}
               </td>
               <td className="num">@ {fmtPrice(f.price, priceDecimals)}</td>
+              <td className="dim">{f.signal ?? ""}</td>
             </tr>
           )),
         )}

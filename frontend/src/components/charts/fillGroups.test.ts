@@ -85,3 +85,19 @@ describe("labels with the symbol's decimals", () => {
     expect(groupLabel(es[0]!)).toBe("In S 2");
   });
 });
+
+describe("groupLabel with signals", () => {
+  it("ends with the distinct signal names of the group's fills", () => {
+    const [g] = groupFills(
+      { side: "LONG" },
+      [
+        { ...ex("e1", "BUY", "2025-01-06T14:30:05Z", 100), signal: "Breakout" },
+        { ...ex("e2", "BUY", "2025-01-06T14:30:06Z", 100), signal: "Breakout" },
+        { ...ex("e3", "BUY", "2025-01-06T14:30:07Z", 100), signal: "Add" },
+        { ...ex("e4", "BUY", "2025-01-06T14:30:08Z", 100), signal: null },
+      ],
+      bars,
+    );
+    expect(groupLabel(g!, 2)).toBe("In B 4 ×4 @ 100.00 · Breakout, Add");
+  });
+});

@@ -64,11 +64,21 @@ export function crowded(groups: readonly FillGroup[], barTimes: readonly number[
   return false;
 }
 
-/** "In B 2", "In B 2 ×2"; with the symbol's decimals also the (average) price: "In B 2 @ 6,012.25". */
+/** The distinct signal names of a group's fills, in fill order. */
+export function groupSignals(group: FillGroup): string[] {
+  return [...new Set(group.fills.map((f) => f.signal).filter((s): s is string => !!s))];
+}
+
+/**
+ * "In B 2", "In B 2 ×2"; with the symbol's decimals also the (average) price: "In B 2 @
+ * 6,012.25"; then the fills' signal names: "In B 2 @ 6,012.25 · Breakout".
+ */
 export function groupLabel(group: FillGroup, priceDecimals?: number | null): string {
   const count = group.fills.length > 1 ? ` ×${group.fills.length}` : "";
   const price = priceDecimals == null ? "" : ` @ ${fmtPrice(group.price, priceDecimals)}`;
-  return `${group.role === "entry" ? "In" : "Out"} ${group.buy ? "B" : "S"} ${fmtQty(group.quantity)}${count}${price}`;
+  const signals = groupSignals(group);
+  const signal = signals.length ? ` · ${signals.join(", ")}` : "";
+  return `${group.role === "entry" ? "In" : "Out"} ${group.buy ? "B" : "S"} ${fmtQty(group.quantity)}${count}${price}${signal}`;
 }
 
 /** One marker per group at its average price; labelled only when `labels`. */

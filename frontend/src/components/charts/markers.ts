@@ -9,6 +9,8 @@ export interface MarkerExecution {
   quantity: number;
   /** The part of the fill in this trade (a fill that crosses zero is split). */
   trade_quantity?: number;
+  /** The fill's order's signal name (client tag, else order id); null when the order is unknown. */
+  signal?: string | null;
 }
 
 export interface MarkerTrade {

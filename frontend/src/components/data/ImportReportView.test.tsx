@@ -1,4 +1,5 @@
 import { fireEvent, render, screen, within } from "@testing-library/react";
+import { MemoryRouter } from "react-router-dom";
 import { describe, expect, it } from "vitest";
 import type { ImportReport } from "../../api/types";
 import { changedFields, ImportReportView, reportSentence } from "./ImportReportView";
@@ -133,5 +134,35 @@ describe("changedFields", () => {
         kept_stored: false,
       }),
     ).toEqual(["fee 1 → null"]);
+  });
+});
+
+describe("ImportReportView findings", () => {
+  it("lists the findings a dry run would produce, with their verdict and without links", () => {
+    render(
+      <MemoryRouter>
+        <ImportReportView
+          report={report({
+            findings: [
+              { run_id: "run-1", check: "execution_without_order", severity: "warning", count: 2, examples: ["e-1", "e-2"] },
+            ],
+            verdict: "warnings",
+          })}
+        />
+      </MemoryRouter>,
+    );
+    const box = screen.getByTestId("report-findings");
+    expect(within(box).getByText("warnings")).toHaveAttribute("data-verdict", "warnings");
+    expect(box).toHaveTextContent("nothing is written yet");
+    expect(within(box).getByText("e-2")).toBeInTheDocument();
+    expect(within(box).queryAllByRole("link")).toHaveLength(0);
+  });
+  it("says nothing about findings for an import that wrote its data", () => {
+    render(
+      <MemoryRouter>
+        <ImportReportView report={report({ status: "succeeded", findings: [], verdict: null })} />
+      </MemoryRouter>,
+    );
+    expect(screen.queryByTestId("report-findings")).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 import { useState } from "react";
 import type { ConflictRecord, ImportReport, RejectedRecord, TableCounts } from "../../api/types";
 import { withoutInternalNames } from "../../api/errors";
+import { qualityVerdict, type Finding } from "../../api/analysis";
+import { FindingsList } from "../quality/FindingsList";
 import { fmtBytes, fmtDuration, fmtInt } from "../../format";
 import { plural } from "../../text";
 import { StatusBadge } from "../common/StatusBadge";
@@ -41,6 +43,7 @@ export function ImportReportView({ report: raw, compact = false }: { report: Imp
           {warning}
         </div>
       ))}
+      {reportFindings(raw) && <ReportFindings groups={reportFindings(raw) ?? []} dryRun={report.status === "dry_run"} />}
       {report.error && (
         <div className="state error" role="alert" style={{ padding: 8, textAlign: "left" }}>
           {withoutInternalNames(report.error, report.file_name ?? undefined)}
@@ -181,6 +184,53 @@ export function changedFields(c: ConflictRecord): string[] {
 }
 
 type FullReport = Required<Omit<ImportReport, "affected" | "findings" | "verdict">>;
+
+/**
+ * The data-quality findings the file would produce, per run: a dry run's report lists them,
+ * each with its `run_id` (or, keyed by run, as an object). Null when the report carries
+ * none (an import that wrote its data: the run's own findings page shows them).
+ */
+export function reportFindings(r: ImportReport): { runId: string | null; findings: Finding[] }[] | null {
+  const raw = (r as { findings?: unknown }).findings;
+  const verdict = (r as { verdict?: unknown }).verdict;
+  if (raw == null || (verdict == null && r.status !== "dry_run")) return null;
+  if (Array.isArray(raw)) {
+    const only = r.run_ids?.length === 1 ? (r.run_ids[0] ?? null) : null;
+    const groups = new Map<string | null, Finding[]>();
+    for (const f of raw as (Finding & { run_id?: string })[]) {
+      const runId = f.run_id ?? only;
+      groups.set(runId, [...(groups.get(runId) ?? []), f]);
+    }
+    if (groups.size === 0) return [{ runId: only, findings: [] }];
+    return [...groups].map(([runId, findings]) => ({ runId, findings }));
+  }
+  if (typeof raw === "object") {
+    return Object.entries(raw as Record<string, Finding[]>).map(([runId, findings]) => ({ runId, findings }));
+  }
+  return null;
+}
+
+function ReportFindings({ groups, dryRun }: { groups: { runId: string | null; findings: Finding[] }[]; dryRun: boolean }) {
+  return (
+    <div className="stack" data-testid="report-findings">
+      {groups.map((g) => (
+        <div key={g.runId ?? ""} className="stack">
+          <div className="row">
+            <strong>Data quality{g.runId && groups.length > 1 ? ` · run ${g.runId}` : ""}</strong>
+            <span className={`badge ${VERDICT_TONE[qualityVerdict(g.findings)]}`} data-verdict={qualityVerdict(g.findings)}>
+              {qualityVerdict(g.findings)}
+            </span>
+            {dryRun && <span className="faint">what this file would produce; nothing is written yet</span>}
+          </div>
+          {/* A dry run stored nothing: its examples are not links. */}
+          <FindingsList findings={g.findings} runId={dryRun ? undefined : (g.runId ?? undefined)} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const VERDICT_TONE = { clean: "ok", warnings: "warn", errors: "bad" } as const;
 
 /** The report with every list and map present (the server may leave empty ones out). */
 export function normalizeReport(r: ImportReport): FullReport {

@@ -52,7 +52,7 @@ def get_breakdown(
     tz: Annotated[str, Query(max_length=64, description="UTC or an IANA time zone")] = "UTC",
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> Breakdown:
-    zone = analysis.parse_zone(tz)
+    zone = analysis.parse_zone(tz)  # UnknownTimeZoneError: 422
     _require_run(session, run_id)
     rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)
     if wants_csv(request, format):
@@ -115,7 +115,9 @@ def compare(
         )
     if len(set(run_id)) != len(run_id):
         raise UnprocessableError("run_id: each run once")
-    runs = analysis.compare_runs(session.connection(), cache, run_id, points)
+    runs = analysis.compare_runs(
+        session.connection(), cache, run_id, points
+    )  # UnknownRunsError: 404
     return Comparison.model_validate({"runs": runs})
 
 

@@ -260,4 +260,4 @@ def _register_schema(app: FastAPI, model: type) -> None:
         components[model.__name__] = definitions
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Path, Query
 
 from ...services import orders_query, quality_query, runs_query
 from ..deps import SessionDep
-from ..errors import NotFoundError, UnprocessableError
+from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident, StoredRunId
 from ..schemas.common import error_responses
 from ..schemas.orders import OrderPage
@@ -42,17 +42,15 @@ def list_orders(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> OrderPage:
     _require_run(session, run_id)
-    try:
-        rows, total = orders_query.list_orders(
-            session.connection(),
-            run_id,
-            status=status,
-            order_type=order_type,
-            limit=limit,
-            offset=offset,
-        )
-    except orders_query.OrderFilterError as exc:
-        raise UnprocessableError(str(exc)) from None
+    # OrderFilterError answers 422 (its class says)
+    rows, total = orders_query.list_orders(
+        session.connection(),
+        run_id,
+        status=status,
+        order_type=order_type,
+        limit=limit,
+        offset=offset,
+    )
     return OrderPage.model_validate(
         {"run_id": run_id, "items": rows, "total": total, "limit": limit, "offset": offset}
     )

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 
-from ...services import analysis, annotations, run_deletion, runs_query, trades_query
+from ...services import analysis, run_deletion, runs_query, trades_query
+from ...services import annotations as user_annotations
 from ...services.analysis import AnalysisCache
 from ...services.excursion_points import excursion_points
 from ..analysis_params import AnalysisCacheDep, SubsetDep
@@ -86,10 +87,10 @@ def patch_run(
     # Committed before the answer: a 200 means it is stored.
     with engine.begin() as conn:
         changes = body.model_dump(include=body.model_fields_set)
-        if not annotations.update_run(conn, run_id, changes):
+        if not user_annotations.update_run(conn, run_id, changes):
             raise NotFoundError(f"no run with id {run_id!r}")
         row = runs_query.get_run(conn, run_id)
-    event_bus.publish(annotations.RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
+    event_bus.publish(user_annotations.RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
     return RunOut.model_validate(row)
 
 

@@ -10,7 +10,8 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request
 from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
-from ...services import annotations, orders_query, trade_neighbours, trade_pages, trades_query
+from ...services import annotations as user_annotations
+from ...services import orders_query, trade_neighbours, trade_pages, trades_query
 from ...services.trades_query import TradeFilters
 from ..csv_answers import FormatQuery, csv_response, wants_csv
 from ..deps import EngineDep, SessionDep, WriteAccess
@@ -64,7 +65,7 @@ def list_trades(
     page = trade_pages.trade_page(
         session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
     )
-    rows = annotations.with_trade_annotations(session.connection(), page.rows)
+    rows = user_annotations.with_trade_annotations(session.connection(), page.rows)
     return TradePage.model_validate(
         {
             "items": rows,
@@ -87,7 +88,7 @@ def _csv_chunks(
     their own (the answer is written after the request's session ends)."""
     with engine.connect() as conn:
         for rows in trades_query.iter_trades(conn, filters, sort=sort):
-            rows = annotations.with_trade_annotations(conn, rows)
+            rows = user_annotations.with_trade_annotations(conn, rows)
             yield _TRADES_JSON.dump_python(_TRADES_JSON.validate_python(rows), mode="json")
 
 
@@ -118,7 +119,7 @@ def get_trade(session: SessionDep, trade_id: Annotated[Ident, Path()]) -> TradeD
     }
     return TradeDetail.model_validate(
         {
-            "trade": annotations.with_trade_annotations(conn, [fields])[0],
+            "trade": user_annotations.with_trade_annotations(conn, [fields])[0],
             "executions": orders_query.with_fill_signals(
                 conn, trade["run_id"], trades_query.trade_executions(conn, trade, lots)
             ),
@@ -172,7 +173,7 @@ def patch_trade(
 ) -> TradeAnnotation:
     # Committed before the answer: a 200 means it is stored.
     with engine.begin() as conn:
-        stored = annotations.update_trade(
+        stored = user_annotations.update_trade(
             conn, trade_id, body.model_dump(include=body.model_fields_set)
         )
     if stored is None:

@@ -47,7 +47,7 @@ def _stage_cte(spec: TableSpec) -> str:
     )
     values = ", ".join(f"u.{q(c)}::{column_type(spec, c)}" for c in spec.columns)
     position = "u.pos::bigint"
-    if spec.name == "executions":
+    if spec.sequenced:
         # merge_sql numbers new executions pos + sequence_offset (passed as 0): the
         # position here already carries the run's next sequence.
         position += (

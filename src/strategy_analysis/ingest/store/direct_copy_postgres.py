@@ -39,11 +39,7 @@ def direct_layout(
         if spec.run_scoped:
             if run_id is None or not upsert.nothing_stored(cursor, spec, {"run_id": run_id}):
                 return None
-            return (
-                CopyLayout.RUN_TABLE_SEQUENCED
-                if spec.name == "executions"
-                else CopyLayout.RUN_TABLE
-            )
+            return CopyLayout.RUN_TABLE_SEQUENCED if spec.sequenced else CopyLayout.RUN_TABLE
         if spec.name != "bars" or not bar_symbols:
             return None
         cursor.execute("SELECT 1 FROM bars WHERE symbol = ANY(%s) LIMIT 1", (list(bar_symbols),))

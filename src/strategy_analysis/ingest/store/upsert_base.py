@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..tables import TableSpec
+from ...contract.enums import ORDER_STATUSES, STATUS_RANKS, TERMINAL_STATUSES
+from ..tables import TABLE_SPECS, TableSpec
 
 NUMERIC_COLUMNS = frozenset(
     {
@@ -31,9 +32,18 @@ NUMERIC_COLUMNS = frozenset(
     }
 )
 # Columns whose empty value the merge fills from elsewhere (see ``staged_values``).
-FALLBACK_COLUMNS: dict[str, tuple[str, ...]] = {"executions": ("strategy_id", "account_id")}
-# Lifecycle rank of an order status, as SQL over a column reference.
-STATUS_RANK_SQL = "(CASE {c} WHEN 'NEW' THEN 0 WHEN 'PARTIALLY_FILLED' THEN 1 ELSE 2 END)"
+FALLBACK_COLUMNS: dict[str, tuple[str, ...]] = {
+    spec.name: spec.fallback_columns for spec in TABLE_SPECS if spec.fallback_columns
+}
+_TOP_RANK = max(STATUS_RANKS.values())
+# Lifecycle rank of an order status (contract.enums.STATUS_RANKS), as SQL over a column.
+STATUS_RANK_SQL = (
+    "(CASE {c} "
+    + " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANKS.items() if r < _TOP_RANK)
+    + f" ELSE {_TOP_RANK} END)"
+)
+# The terminal statuses as an SQL list, in the contract's order.
+TERMINAL_SQL = "(" + ", ".join(f"'{s}'" for s in ORDER_STATUSES if s in TERMINAL_STATUSES) + ")"
 
 
 def q(name: str) -> str:
@@ -67,8 +77,8 @@ def staged_values(
     parameter name in the dialect's style.
     """
     values = {c: f"s.{q(c)}" for c in spec.columns}
-    if spec.name == "executions":
-        for column in FALLBACK_COLUMNS[spec.name]:
+    if spec.fallback_columns:
+        for column in spec.fallback_columns:
             values[column] = (
                 f"coalesce(s.{column}, (SELECT o.{column} FROM {orders} o"
                 f" WHERE o.run_id = {param('run_id')} AND o.order_id = s.order_id),"
@@ -80,13 +90,14 @@ def staged_values(
 def effective_values(spec: TableSpec, param: Callable[[str], str]) -> dict[str, str]:
     """SQL of each column's value after the merge rules, over stage ``s`` and stored ``t``."""
     values = staged_values(spec, param)
-    if spec.name == "orders":
+    column = spec.lifecycle_column
+    if column is not None:
         # The status never moves back in the lifecycle.
-        stored = STATUS_RANK_SQL.format(c="t.status")
-        staged = STATUS_RANK_SQL.format(c="s.status")
-        values["status"] = (
-            f"CASE WHEN t.order_id IS NOT NULL AND {staged} < {stored} THEN t.status"
-            " ELSE s.status END"
+        stored = STATUS_RANK_SQL.format(c=f"t.{column}")
+        staged = STATUS_RANK_SQL.format(c=f"s.{column}")
+        values[column] = (
+            f"CASE WHEN t.{spec.key[0]} IS NOT NULL AND {staged} < {stored} THEN t.{column}"
+            f" ELSE s.{column} END"
         )
     return values
 
@@ -111,10 +122,10 @@ def conflict_condition(
     ``kept``: the stored row is the user's (see user_owned_sql); the import leaves it."""
     if spec.user_owned_column is not None:
         return kept
-    if spec.name == "executions":
+    if spec.change_is_conflict:
         return existed
-    if spec.name == "orders":
-        terminal = "('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED')"
+    if spec.lifecycle_column is not None:
+        terminal = TERMINAL_SQL
         return (
             f"{existed} AND {old_status} IN {terminal} AND {status} IN {terminal}"
             f" AND {old_status} <> {status}"
@@ -136,10 +147,10 @@ def insert_columns(
     source = ", ".join(values[c] for c in spec.columns)
     if spec.run_scoped:
         target, source = f"run_id, {target}", f"{run}, {source}"
-    if spec.name == "executions":
+    if spec.sequenced:
         target, source = f"{target}, sequence", f"{source}, s.pos + {sequence_offset}"
-    if spec.name == "instruments":
-        target, source = f"{target}, updated_at", f"{source}, {now}"
+    if spec.stamped_column is not None:
+        target, source = f"{target}, {spec.stamped_column}", f"{source}, {now}"
     return target, source
 
 
@@ -153,7 +164,7 @@ def nothing_stored_sql(
     """
     if spec.run_scoped:
         return f"SELECT 1 FROM {table} WHERE run_id = {param('run_id')} LIMIT 1"
-    if spec.name == "bars":
+    if spec.shared_by_range:
         return (
             "SELECT 1 FROM (SELECT symbol, timeframe, min(start_time) AS lo, max(start_time) AS hi"
             f" FROM {stage} GROUP BY symbol, timeframe) r WHERE EXISTS (SELECT 1 FROM {table} t"

@@ -105,8 +105,8 @@ def merge_sql(spec: TableSpec) -> str:
     )
     conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
     updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in compared)
-    if spec.name == "instruments":
-        updates += ", updated_at = EXCLUDED.updated_at"
+    if spec.stamped_column is not None:
+        updates += f", {spec.stamped_column} = EXCLUDED.{spec.stamped_column}"
     # A stored row the user set is kept as it is: a differing record is a conflict.
     user_owned = user_owned_sql(spec)
     kept = f", {user_owned} AS kept" if user_owned else ""

@@ -180,7 +180,7 @@ class SqliteUpsert:
                 ).fetchone()
                 is None
             )
-        return spec.name == "bars"
+        return spec.shared_by_range
 
     def begin_direct(self, spec: TableSpec) -> int:
         """Start inserting ``spec``'s rows straight into its table; the rowid they follow."""
@@ -304,7 +304,7 @@ class SqliteUpsert:
         join = " AND ".join(f"t.{q(k)} = {select.probe[k]}" for k in spec.key)
         if spec.run_scoped:
             join += " AND t.run_id = :run_id"
-        if spec.name == "executions":
+        if spec.sequenced:
             # A file's executions are stored in file order with their position as the
             # sequence: looked up by position, in order, rather than by a random key. One
             # stored there under another key, or none, leaves the row to the full check;
@@ -483,7 +483,8 @@ class SqliteUpsert:
         kept = user_owned or "0"
         written = " AND NOT c.kept" if user_owned else ""
         self._temp(changed, f"pos INTEGER PRIMARY KEY, existed, status, kept, {olds}")
-        new_status = values["status"] if spec.name == "orders" else "NULL"
+        lifecycle = spec.lifecycle_column
+        new_status = values[lifecycle] if lifecycle is not None else "NULL"
         self.conn.execute(
             f"INSERT INTO temp.{changed} SELECT s.pos, t.{first_key} IS NOT NULL, {new_status},"
             f" {kept}, {', '.join(f't.{q(c)}' for c in compared)}"
@@ -512,8 +513,8 @@ class SqliteUpsert:
 
         # new values of the changed rows: the stage's, with the merged order status
         new = staged_values(spec, _param)
-        if spec.name == "orders":
-            new["status"] = "c.status"
+        if spec.lifecycle_column is not None:
+            new[spec.lifecycle_column] = "c.status"
         source = f"FROM temp.{changed} c JOIN {stage} s ON s.pos = c.pos"
         condition = conflict_condition(spec, "c.existed", 'c."old_status"', "c.status", "c.kept")
         if condition is not None:
@@ -554,8 +555,8 @@ class SqliteUpsert:
         )
         conflict_key = ("run_id, " if spec.run_scoped else "") + ", ".join(q(k) for k in spec.key)
         updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in compared)
-        if spec.name == "instruments":
-            updates += ", updated_at = excluded.updated_at"
+        if spec.stamped_column is not None:
+            updates += f", {spec.stamped_column} = excluded.{spec.stamped_column}"
         # "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join constraint.
         self.conn.execute(
             f"INSERT INTO main.{spec.name} ({target_columns}) SELECT {source_columns} {source}"

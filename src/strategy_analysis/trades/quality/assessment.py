@@ -11,8 +11,8 @@ import numpy as np
 from sqlalchemy import Connection
 
 from .checks import RunFacts, SymbolBars, find_issues, verdict
-from .columns import FillColumns, OrderColumns, categorize, order_of_fills, symbol_rows
-from .execution import execution_quality, filled_quantities
+from .columns import FillColumns, OrderColumns, order_of_fills, symbol_rows
+from .execution import Codes, execution_quality, filled_quantities
 from .reading import (
     bars_around,
     instruments_of,
@@ -25,12 +25,6 @@ from .reading import (
 DEFAULT_POINT_VALUE = 1.0
 
 
-def _point_value_per_fill(fills: FillColumns, point_values: Mapping[str, float]) -> np.ndarray:
-    codes, distinct = categorize(fills.symbol)
-    values = np.array([point_values.get(s, DEFAULT_POINT_VALUE) for s in distinct], dtype=float)
-    return values[codes] if len(distinct) else np.empty(0)
-
-
 def _symbol_subset(
     symbol: str,
     orders: OrderColumns,
@@ -39,6 +33,7 @@ def _symbol_subset(
     order_rows: np.ndarray,
     fill_rows: np.ndarray,
     point_value: np.ndarray,
+    codes: Codes,
 ) -> dict[str, Any]:
     """Execution quality of one symbol's orders and fills (a fill whose order is of
     another symbol counts as one without a known order)."""
@@ -49,7 +44,11 @@ def _symbol_subset(
     known = rows >= 0
     sub_row[known] = renumbered[rows[known]]
     return execution_quality(
-        orders.take(order_rows), fills.take(fill_rows), sub_row, point_value[fill_rows]
+        orders.take(order_rows),
+        fills.take(fill_rows),
+        sub_row,
+        point_value[fill_rows],
+        codes.take(order_rows, fill_rows),
     )
 
 
@@ -66,7 +65,10 @@ def assess(
     filled = filled_quantities(len(orders), fills, order_row)
     by_symbol = symbol_rows(fills.symbol) if fill_symbols is None else fill_symbols
     findings = find_issues(facts, orders, fills, order_row, filled, by_symbol, bars)
-    point_value = _point_value_per_fill(fills, point_values)
+    point_value = np.full(len(fills), DEFAULT_POINT_VALUE)
+    for symbol, rows in by_symbol.items():
+        point_value[rows] = point_values.get(symbol, DEFAULT_POINT_VALUE)
+    codes = Codes.of(orders, fills)
     order_symbols = symbol_rows(orders.symbol)
     empty = np.empty(0, dtype=np.int64)
     symbols = {
@@ -78,6 +80,7 @@ def assess(
             order_symbols.get(symbol, empty),
             by_symbol.get(symbol, empty),
             point_value,
+            codes,
         )
         for symbol in sorted(set(order_symbols) | set(by_symbol))
     }
@@ -85,7 +88,7 @@ def assess(
         "verdict": verdict(findings),
         "findings": findings,
         "execution_quality": {
-            "run": execution_quality(orders, fills, order_row, point_value),
+            "run": execution_quality(orders, fills, order_row, point_value, codes),
             "symbols": symbols,
         },
     }

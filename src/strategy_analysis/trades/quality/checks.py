@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from ..columns import BarColumns
 from ..excursions import bar_ends, timeframe_length_micros
-from .columns import FillColumns, OrderColumns
+from .columns import FillColumns, OrderColumns, categorize
 
 MAX_EXAMPLES = 20
 TERMINAL_STATUSES = ("FILLED", "CANCELED", "REJECTED", "EXPIRED")
@@ -74,8 +75,12 @@ def _finding(check: str, count: int, examples: Iterable[Any]) -> dict[str, Any]:
 
 
 def iso(micros: Iterable[int]) -> list[str]:
-    values = np.asarray(list(micros), dtype=np.int64).astype("datetime64[us]")
-    return [t + "Z" for t in np.datetime_as_string(values, unit="us").tolist()]
+    """ISO 8601 UTC with a ``Z``, as the API writes times (no fraction when whole)."""
+    found = []
+    for value in micros:
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(value))
+        found.append(moment.isoformat().replace("+00:00", "Z"))
+    return found
 
 
 def _outside_bars(fills: FillColumns, rows: np.ndarray, bars: SymbolBars) -> np.ndarray:
@@ -164,7 +169,9 @@ def find_issues(
         found.append(_finding("overfilled_order", len(over), orders.order_id[over]))
 
     if facts.completed:
-        working = np.flatnonzero(~np.isin(orders.status, TERMINAL_STATUSES))
+        status, names = categorize(orders.status)
+        terminal = [i for i, name in enumerate(names) if name in TERMINAL_STATUSES]
+        working = np.flatnonzero(~np.isin(status, terminal))
         if len(working):
             found.append(_finding("order_left_working", len(working), orders.order_id[working]))
         if facts.open_trade_ids:

@@ -10,11 +10,14 @@
   execution: median and 95th percentile (numpy's linear method).
 - ``liquidity``: every execution by liquidity_flag as written (blank: UNKNOWN).
 
-Group sums use ``np.bincount`` over integer codes (columns.categorize): nothing runs per order or per fill.
+The text columns (status, order type, flag) are coded once per run (``Codes``) and a
+symbol's figures slice those codes; group sums are ``np.bincount`` over them: nothing
+runs per order or per fill.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,10 +26,55 @@ from .columns import FillColumns, OrderColumns, categorize
 
 UNKNOWN_FLAG = "UNKNOWN"
 _MICROS = 1_000_000.0
+_NO_FILL = np.iinfo(np.int64).max
 # Order types whose reference is the limit price, and those whose reference is the stop
 # (the limit price when the order has no stop).
 _LIMIT_REFERENCE = ("LIMIT", "STOP_LIMIT")
 _STOP_REFERENCE = ("STOP", "MIT")
+
+
+@dataclass
+class Coded:
+    """A text column as integer codes into ``names``."""
+
+    codes: np.ndarray
+    names: list[Any]
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Coded:
+        return cls(*categorize(values))
+
+    def take(self, index: np.ndarray) -> Coded:
+        return Coded(self.codes[index], self.names)
+
+    def members(self, wanted: tuple[str, ...]) -> np.ndarray:
+        return np.isin(self.codes, [i for i, name in enumerate(self.names) if name in wanted])
+
+
+@dataclass
+class Codes:
+    """The coded status and order type of each order and liquidity flag of each fill."""
+
+    status: Coded
+    order_type: Coded
+    flag: Coded
+
+    @classmethod
+    def of(cls, orders: OrderColumns, fills: FillColumns) -> Codes:
+        flag = Coded.of(fills.liquidity_flag)
+        # Blank is UNKNOWN, and one group with a flag written as UNKNOWN.
+        names = [UNKNOWN_FLAG if n is None or n == "" else str(n) for n in flag.names]
+        merged = sorted(set(names))
+        remap = np.array([merged.index(n) for n in names], dtype=np.int64)
+        flag = Coded(remap[flag.codes] if len(names) else flag.codes, merged)
+        return cls(Coded.of(orders.status), Coded.of(orders.order_type), flag)
+
+    def take(self, order_rows: np.ndarray, fill_rows: np.ndarray) -> Codes:
+        return Codes(
+            self.status.take(order_rows),
+            self.order_type.take(order_rows),
+            self.flag.take(fill_rows),
+        )
 
 
 def _ratio(filled: float, ordered: float) -> float | None:
@@ -34,14 +82,13 @@ def _ratio(filled: float, ordered: float) -> float | None:
 
 
 def _grouped(
-    keys: np.ndarray, name: str, quantity: np.ndarray, filled: np.ndarray
+    key: Coded, name: str, quantity: np.ndarray, filled: np.ndarray
 ) -> list[dict[str, Any]]:
-    codes, distinct = categorize(keys)
-    n = len(distinct)
-    counts = np.bincount(codes, minlength=n)
-    ordered = np.bincount(codes, weights=quantity, minlength=n)
-    done = np.bincount(codes, weights=filled, minlength=n)
-    rows = [
+    n = len(key.names)
+    counts = np.bincount(key.codes, minlength=n)
+    ordered = np.bincount(key.codes, weights=quantity, minlength=n)
+    done = np.bincount(key.codes, weights=filled, minlength=n)
+    return [
         {
             name: str(value),
             "count": int(counts[i]),
@@ -49,38 +96,40 @@ def _grouped(
             "filled_quantity": float(done[i]),
             "fill_ratio": _ratio(float(done[i]), float(ordered[i])),
         }
-        for i, value in enumerate(distinct)
+        for i, value in enumerate(key.names)
+        if counts[i]
     ]
-    return sorted(rows, key=lambda row: row[name])
 
 
-def reference_prices(orders: OrderColumns) -> np.ndarray:
+def reference_prices(orders: OrderColumns, order_type: Coded) -> np.ndarray:
     """Per order, the price it asked for (NaN for MARKET, or when the order lacks it)."""
-    kind = orders.order_type
-    limit = np.isin(kind, _LIMIT_REFERENCE)
-    stop = np.isin(kind, _STOP_REFERENCE)
+    limit = order_type.members(_LIMIT_REFERENCE)
+    stop = order_type.members(_STOP_REFERENCE)
     stop_or_limit = np.where(np.isnan(orders.stop_price), orders.price, orders.stop_price)
     return np.where(limit, orders.price, np.where(stop, stop_or_limit, np.nan))
 
 
 def _slippage(
-    orders: OrderColumns, fills: FillColumns, order_row: np.ndarray, point_value: np.ndarray
+    orders: OrderColumns,
+    fills: FillColumns,
+    order_row: np.ndarray,
+    point_value: np.ndarray,
+    order_type: Coded,
 ) -> list[dict[str, Any]]:
     known = order_row >= 0
     reference = np.full(len(fills), np.nan)
-    reference[known] = reference_prices(orders)[order_row[known]]
+    reference[known] = reference_prices(orders, order_type)[order_row[known]]
     usable = ~np.isnan(reference)
     if not usable.any():
         return []
     points = (fills.price[usable] - reference[usable]) * fills.side[usable]
     currency = points * fills.quantity[usable] * point_value[usable]
-    types = orders.order_type[order_row[usable]]
-    codes, distinct = categorize(types)
-    n = len(distinct)
+    codes = order_type.codes[order_row[usable]]
+    n = len(order_type.names)
     count = np.bincount(codes, minlength=n)
     points_total = np.bincount(codes, weights=points, minlength=n)
     currency_total = np.bincount(codes, weights=currency, minlength=n)
-    rows = [
+    return [
         {
             "order_type": str(value),
             "executions": int(count[i]),
@@ -89,21 +138,16 @@ def _slippage(
             "slippage_total": float(currency_total[i]),
             "slippage_mean": float(currency_total[i] / count[i]),
         }
-        for i, value in enumerate(distinct)
+        for i, value in enumerate(order_type.names)
+        if count[i]
     ]
-    return sorted(rows, key=lambda row: row["order_type"])
 
 
-def _first_fill_times(n_orders: int, fills: FillColumns, order_row: np.ndarray) -> np.ndarray:
-    """Per order, its first execution's time (int64 max without one)."""
-    first = np.full(n_orders, np.iinfo(np.int64).max, dtype=np.int64)
+def _time_to_fill(orders: OrderColumns, fills: FillColumns, order_row: np.ndarray):
+    first = np.full(len(orders), _NO_FILL, dtype=np.int64)
     known = order_row >= 0
     np.minimum.at(first, order_row[known], fills.exec_time[known])
-    return first
-
-
-def _time_to_fill(orders: OrderColumns, first: np.ndarray) -> dict[str, Any]:
-    filled = first != np.iinfo(np.int64).max
+    filled = first != _NO_FILL
     seconds = (first[filled] - orders.submit_time[filled]) / _MICROS
     if not len(seconds):
         return {"orders": 0, "median_seconds": None, "p95_seconds": None}
@@ -111,26 +155,27 @@ def _time_to_fill(orders: OrderColumns, first: np.ndarray) -> dict[str, Any]:
     return {"orders": int(len(seconds)), "median_seconds": float(median), "p95_seconds": float(p95)}
 
 
-def _liquidity(fills: FillColumns) -> list[dict[str, Any]]:
-    flags = fills.liquidity_flag
-    if len(flags):
-        blank = np.equal(flags, None) | np.equal(flags, "")
-        flags = np.where(blank, UNKNOWN_FLAG, flags)
-    codes, distinct = categorize(flags)
-    n = len(distinct)
-    count = np.bincount(codes, minlength=n)
-    quantity = np.bincount(codes, weights=fills.quantity, minlength=n)
-    fees = np.bincount(codes, weights=fills.fee, minlength=n)
-    rows = [
+def _liquidity(fills: FillColumns, flag: Coded) -> list[dict[str, Any]]:
+    n = len(flag.names)
+    count = np.bincount(flag.codes, minlength=n)
+    quantity = np.bincount(flag.codes, weights=fills.quantity, minlength=n)
+    fees = np.bincount(flag.codes, weights=fills.fee, minlength=n)
+    return [
         {
             "liquidity_flag": str(value),
             "executions": int(count[i]),
             "quantity": float(quantity[i]),
             "fees": float(fees[i]),
         }
-        for i, value in enumerate(distinct)
+        for i, value in enumerate(flag.names)
+        if count[i]
     ]
-    return sorted(rows, key=lambda row: row["liquidity_flag"])
+
+
+def filled_quantities(n_orders: int, fills: FillColumns, order_row: np.ndarray) -> np.ndarray:
+    """Per order, the quantity of the fills that name it."""
+    known = order_row >= 0
+    return np.bincount(order_row[known], weights=fills.quantity[known], minlength=n_orders)
 
 
 def execution_quality(
@@ -138,24 +183,20 @@ def execution_quality(
     fills: FillColumns,
     order_row: np.ndarray,
     point_value: np.ndarray,
+    codes: Codes | None = None,
 ) -> dict[str, Any]:
     """Every figure of analytics.md "Orders and execution quality" for these orders and
     fills. ``order_row``: per fill, its order's row in ``orders`` (-1: unknown order);
-    ``point_value``: per fill, its symbol's point value."""
+    ``point_value``: per fill, its symbol's point value; ``codes``: the coded text
+    columns of these orders and fills (coded here when not given)."""
+    codes = codes or Codes.of(orders, fills)
     filled = filled_quantities(len(orders), fills, order_row)
-    first = _first_fill_times(len(orders), fills, order_row)
     return {
         "orders": len(orders),
         "executions": len(fills),
-        "by_status": _grouped(orders.status, "status", orders.quantity, filled),
-        "by_order_type": _grouped(orders.order_type, "order_type", orders.quantity, filled),
-        "slippage": _slippage(orders, fills, order_row, point_value),
-        "time_to_fill": _time_to_fill(orders, first),
-        "liquidity": _liquidity(fills),
+        "by_status": _grouped(codes.status, "status", orders.quantity, filled),
+        "by_order_type": _grouped(codes.order_type, "order_type", orders.quantity, filled),
+        "slippage": _slippage(orders, fills, order_row, point_value, codes.order_type),
+        "time_to_fill": _time_to_fill(orders, fills, order_row),
+        "liquidity": _liquidity(fills, codes.flag),
     }
-
-
-def filled_quantities(n_orders: int, fills: FillColumns, order_row: np.ndarray) -> np.ndarray:
-    """Per order, the quantity of the fills that name it."""
-    known = order_row >= 0
-    return np.bincount(order_row[known], weights=fills.quantity[known], minlength=n_orders)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ...db.models import RunQuality
+from ...db.models import Run, RunQuality
 
 
 def store_run_quality(conn: Connection, run_id: str, document: dict[str, Any]) -> None:
@@ -31,3 +31,21 @@ def store_run_quality(conn: Connection, run_id: str, document: dict[str, Any]) -
             },
         )
     )
+
+
+# A live stream's batches reassess their run at most this often: the assessment reads the
+# whole run, a batch's incremental rebuild only its newest fills.
+STREAM_ASSESSMENT_INTERVAL = timedelta(seconds=10)
+
+
+def assessment_due(conn: Connection, run_id: str) -> bool:
+    """Whether a stream batch's rebuild assesses its run: always once the run is closed
+    (or never assessed), else when the last assessment is older than the interval."""
+    row = conn.execute(
+        select(Run.status, RunQuality.updated_at)
+        .outerjoin(RunQuality, RunQuality.run_id == Run.run_id)
+        .where(Run.run_id == run_id)
+    ).first()
+    if row is None or row.updated_at is None or row.status != "RUNNING":
+        return True
+    return datetime.now(UTC) - row.updated_at >= STREAM_ASSESSMENT_INTERVAL

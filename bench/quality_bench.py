@@ -1,0 +1,259 @@
+"""Execution quality and data-quality findings: 1,000,000 executions with their orders.
+
+In memory: ``assess`` (execution quality of the run and of each symbol, every
+data-quality check) over the run's orders, fills and bars, beside ``build_trades`` over
+the same executions (the rebuild's own build step) as the baseline. On SQLite (and
+PostgreSQL with ``--databases``): the whole ``rebuild_trades`` of the run with the
+assessment and, as the baseline in the same run, without it; the assessment's own read
+and compute (``assess_run``); then the answers' latency (in-process ASGI client, 200
+requests each): ``/execution-quality``, ``/execution-quality?symbol=``, ``/quality``,
+beside ``/api/health`` and ``/stats``. Targets (issue #25): <= 2 s to compute in the
+rebuild, answers p95 <= 100 ms.
+
+The data is trades_bench's run (a target-position walk per account and symbol, prices
+inside one-minute bars), each fill with an order of its own (half MARKET, 30% LIMIT,
+20% STOP with a reference a tick or two away, either side) plus one cancelled LIMIT
+order without fill per ten fills.
+
+    python bench/quality_bench.py                      # 1,000,000 executions and bars
+    python bench/quality_bench.py --executions 100000  # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import numpy as np  # noqa: E402
+import psycopg  # noqa: E402
+from import_bench import peak_rss_mb  # noqa: E402
+from sqlalchemy import make_url  # noqa: E402
+from trades_bench import (  # noqa: E402
+    DEFAULT_PG,
+    RUN_ID,
+    SYMBOLS,
+    _bulk,
+    _columns_to_rows,
+    _libpq,
+    generate,
+    seed_database,
+)
+
+import strategy_analysis.trades.rebuild as rebuild_module  # noqa: E402
+from strategy_analysis.db.engine import make_engine  # noqa: E402
+from strategy_analysis.db.migrations import upgrade_database  # noqa: E402
+from strategy_analysis.trades.builder import build_trades  # noqa: E402
+from strategy_analysis.trades.columns import BarColumns, ExecutionColumns  # noqa: E402
+from strategy_analysis.trades.quality.assessment import assess, assess_run  # noqa: E402
+from strategy_analysis.trades.quality.checks import RunFacts, SymbolBars  # noqa: E402
+from strategy_analysis.trades.quality.columns import FillColumns, OrderColumns  # noqa: E402
+from strategy_analysis.trades.sql_time import micros_to_text  # noqa: E402
+
+COMPUTE_TARGET, P95_TARGET_MS = 2.0, 100.0
+REQUESTS = 200
+TYPES = np.array(["MARKET", "LIMIT", "STOP"], dtype=object)
+
+
+def make_orders(ex: ExecutionColumns, seed: int) -> OrderColumns:
+    """One order per fill (its id the fill's), then the cancelled ones without fill."""
+    rng = np.random.default_rng(seed)
+    n = len(ex)
+    kind = TYPES[rng.choice(3, size=n, p=[0.5, 0.3, 0.2])]
+    ticks = {s: t for s, _, t, _ in SYMBOLS}
+    tick = np.array([ticks[s] for s in ex.symbol.tolist()])
+    reference = ex.price + tick * rng.integers(-2, 3, n)
+    price = np.where(kind == "LIMIT", reference, np.nan)
+    stop = np.where(kind == "STOP", reference, np.nan)
+    extra = rng.choice(n, size=n // 10, replace=False)
+    return OrderColumns(
+        order_id=np.concatenate((ex.execution_id, [f"c{i:07d}" for i in range(len(extra))])),
+        symbol=np.concatenate((ex.symbol, ex.symbol[extra])),
+        order_type=np.concatenate((kind, np.full(len(extra), "LIMIT", dtype=object))),
+        status=np.concatenate(
+            (np.full(n, "FILLED", dtype=object), np.full(len(extra), "CANCELED", dtype=object))
+        ),
+        quantity=np.concatenate((ex.quantity, ex.quantity[extra])),
+        price=np.concatenate((price, ex.price[extra] - 10 * tick[extra])),
+        stop_price=np.concatenate((stop, np.full(len(extra), np.nan))),
+        submit_time=np.concatenate(
+            (ex.exec_time - rng.integers(0, 5_000_000, n), ex.exec_time[extra])
+        ),
+    )
+
+
+def fills_of(ex: ExecutionColumns) -> FillColumns:
+    flags = np.array(["MAKER", "TAKER", None], dtype=object)
+    return FillColumns(
+        execution_id=ex.execution_id,
+        order_id=ex.execution_id,
+        symbol=ex.symbol,
+        side=ex.side,
+        exec_time=ex.exec_time,
+        price=ex.price,
+        quantity=ex.quantity,
+        fee=ex.fee,
+        liquidity_flag=flags[np.arange(len(ex)) % 3],
+    )
+
+
+def best_of(fn: Any, repeat: int = 3) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def in_memory(ex: ExecutionColumns, orders: OrderColumns, bars: dict[str, BarColumns]) -> float:
+    fills = fills_of(ex)
+    point_values = {s: pv for s, pv, _, _ in SYMBOLS}
+    facts = RunFacts(RUN_ID, True, set(point_values), None, [])
+    symbol_bars = {s: SymbolBars("1m", b) for s, b in bars.items()}
+    build_s, _ = best_of(lambda: build_trades(ex, point_values, RUN_ID, "Bench"))
+    assess_s, document = best_of(lambda: assess(facts, orders, fills, point_values, symbol_bars))
+    found = {f["check"]: f["count"] for f in document["findings"]}
+    print(f"in memory: {len(fills):,} executions, {len(orders):,} orders")
+    print(f"  baseline build_trades         {build_s:7.3f} s")
+    print(f"  assess (quality + findings)   {assess_s:7.3f} s  (target <= {COMPUTE_TARGET:.0f} s)")
+    print(f"  findings: {found or 'none'}")
+    print(f"  peak memory so far            {peak_rss_mb():7.0f} MB")
+    return assess_s
+
+
+def seed_orders(engine: Any, orders: OrderColumns, ex: ExecutionColumns) -> None:
+    n = len(orders)
+    accounts = {s: a for s, a in zip(ex.symbol.tolist(), ex.account_id.tolist(), strict=True)}
+    own = np.concatenate((ex.account_id, [accounts[s] for s in orders.symbol[len(ex) :]]))
+    sides = np.concatenate((ex.side, np.ones(n - len(ex), dtype=np.int8)))
+
+    def value(v: float) -> float | None:
+        return None if v != v else v
+
+    _bulk(
+        engine,
+        "orders",
+        ["run_id", "order_id", "strategy_id", "account_id", "symbol", "side", "order_type",
+         "time_in_force", "submit_time", "price", "stop_price", "quantity", "status"],
+        _columns_to_rows([
+            [RUN_ID] * n, orders.order_id.tolist(), ["Bench"] * n, own.tolist(),
+            orders.symbol.tolist(), np.where(sides > 0, "BUY", "SELL").tolist(),
+            orders.order_type.tolist(), ["GTC"] * n, micros_to_text(orders.submit_time),
+            [value(v) for v in orders.price.tolist()],
+            [value(v) for v in orders.stop_price.tolist()],
+            orders.quantity.tolist(), orders.status.tolist(),
+        ]),
+    )  # fmt: skip
+
+
+def latency(client: Any, url: str) -> tuple[float, float]:
+    times = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        answer = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, answer.text
+    p50, p95 = np.percentile(times, [50, 95])
+    return float(p50), float(p95)
+
+
+def answers(url: str, workdir: str) -> float:
+    from api.in_process import app_client, settings_for
+
+    worst = 0.0
+    with app_client(settings_for(url, Path(workdir))) as client:
+        base = f"/api/runs/{RUN_ID}"
+        rows = [
+            ("baseline /api/health", "/api/health", False),
+            ("baseline /stats", f"{base}/stats", False),
+            ("/execution-quality", f"{base}/execution-quality", True),
+            ("/execution-quality?symbol=", f"{base}/execution-quality?symbol=ES%2012-25", True),
+            ("/quality", f"{base}/quality", True),
+        ]
+        for name, path, counted in rows:
+            p50, p95 = latency(client, path)
+            if counted:
+                worst = max(worst, p95)
+            print(f"  {name:<32} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    return worst
+
+
+def bench_database(name: str, url: str, ex: ExecutionColumns, bars: dict, orders: OrderColumns,
+                   workdir: str) -> tuple[float, float]:  # fmt: skip
+    upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        started = time.perf_counter()
+        seed_database(engine, ex, bars)
+        seed_orders(engine, orders, ex)
+        print(f"{name}: seeded in {time.perf_counter() - started:.1f} s")
+        real_assess, real_store = rebuild_module.assess_run, rebuild_module.store_run_quality
+        try:
+            rebuild_module.assess_run = lambda *args: None
+            rebuild_module.store_run_quality = lambda *args: None
+            without, _ = best_of(lambda: rebuild_module.rebuild_trades(engine, run_id=RUN_ID), 1)
+        finally:
+            rebuild_module.assess_run, rebuild_module.store_run_quality = real_assess, real_store
+        with_s, _ = best_of(lambda: rebuild_module.rebuild_trades(engine, run_id=RUN_ID), 1)
+        with engine.connect() as conn:
+            alone, _ = best_of(lambda: assess_run(conn, RUN_ID, None), 1)
+        print(f"  baseline rebuild without assessment {without:7.2f} s")
+        print(f"  rebuild with assessment             {with_s:7.2f} s")
+        print(f"  assess_run alone (read + compute)   {alone:7.2f} s")
+        worst = answers(url, workdir)
+        print(f"  peak memory so far                  {peak_rss_mb():7.0f} MB")
+        return alone, worst
+    finally:
+        engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executions", type=int, default=1_000_000)
+    parser.add_argument("--bars", type=int, default=None, help="default: as many as executions")
+    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument(
+        "--databases", default="sqlite", help="sqlite, postgresql, both (comma) or '' for none"
+    )
+    parser.add_argument("--postgres-url", default=DEFAULT_PG)
+    args, _ = parser.parse_known_args()
+    ex, bars = generate(args.executions, args.bars or args.executions, args.seed)
+    orders = make_orders(ex, args.seed)
+    compute = in_memory(ex, orders, bars)
+    verdicts = [("assess 1M executions in memory <= 2 s", compute <= COMPUTE_TARGET)]
+    for database in filter(None, args.databases.split(",")):
+        with tempfile.TemporaryDirectory() as workdir:
+            if database == "sqlite":
+                url = f"sqlite:///{workdir}/bench.db"
+                _, worst = bench_database("sqlite", url, ex, bars, orders, workdir)
+            else:
+                dbname = f"bench_quality_{uuid.uuid4().hex[:8]}"
+                admin = psycopg.connect(_libpq(args.postgres_url), autocommit=True)
+                admin.execute(f'CREATE DATABASE "{dbname}"')
+                try:
+                    url = make_url(args.postgres_url).set(database=dbname)
+                    url = url.render_as_string(hide_password=False)
+                    _, worst = bench_database("postgresql", url, ex, bars, orders, workdir)
+                finally:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                    admin.close()
+            verdicts.append((f"{database} answers p95 <= 100 ms", worst <= P95_TARGET_MS))
+    print(f"peak memory {peak_rss_mb():.0f} MB")
+    for what, ok in verdicts:
+        print(f"  {'met' if ok else 'MISSED'}: {what}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
