@@ -295,10 +295,10 @@ class ImportWriter:
             symbols = sorted(self.point_value_symbols)
             self.affected |= self._traded([(r, symbol) for symbol in symbols for r in runs])
         for run_id in sorted(self.closed_runs):
-            symbols = self.conn.execute(
+            traded = self.conn.execute(
                 select(Execution.symbol).where(Execution.run_id == run_id).distinct()
             ).scalars()
-            self.affected.update((run_id, symbol) for symbol in symbols)
+            self.affected.update((run_id, symbol) for symbol in traded)
         self.report.affected = sorted(self.affected)
 
 

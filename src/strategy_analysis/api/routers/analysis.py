@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
 from ...services import analysis, runs_query
@@ -40,6 +40,7 @@ def _require_run(session: SessionDep, run_id: str) -> None:
     "(UTC, or an IANA name such as `America/New_York`, daylight saving time included). "
     "With `Accept: text/csv` or `format=csv`: the rows as CSV under a header of their "
     "field names.",
+    response_model=Breakdown,
     responses=error_responses(404, 422, 503),
 )
 def get_breakdown(
@@ -51,7 +52,7 @@ def get_breakdown(
     by: Annotated[BreakdownBy, Query(description="The key to group by")],
     tz: Annotated[str, Query(max_length=64, description="UTC or an IANA time zone")] = "UTC",
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
-) -> Breakdown:
+) -> Breakdown | Response:
     zone = analysis.parse_zone(tz)  # UnknownTimeZoneError: 422
     _require_run(session, run_id)
     rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)

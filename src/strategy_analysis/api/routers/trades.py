@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
@@ -38,6 +38,7 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
     "run's page costs the same at any depth. With `Accept: text/csv` or `format=csv`: "
     "every trade the filters select (no page), as CSV under a header of the items' field "
     "names.",
+    response_model=TradePage,
     responses=error_responses(422, 503),
 )
 def list_trades(
@@ -57,7 +58,7 @@ def list_trades(
         ),
     ] = None,
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
-) -> TradePage:
+) -> TradePage | Response:
     if wants_csv(request, format):
         trades_query.parse_sort(sort)  # a bad sort is refused before the answer starts
         return csv_response(TRADE_CSV_FIELDS, _csv_chunks(engine, filters, sort), "trades.csv")
