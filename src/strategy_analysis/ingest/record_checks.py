@@ -5,7 +5,7 @@ anything but the plain case (blank-led text, a non-canonical timestamp, an unusu
 spelling, a JSON text, a bool...); a record with an unsure value goes to the SQL checks
 and the pydantic models as before. So these checks are narrower than the SQL ones
 (``column_sql``), never wider, and a value they accept is stored exactly as the SQL
-checks store it (tests/ingest/test_batch_checks.py compares them).
+checks store it (tests/ingest/test_check_conformance.py compares them).
 
 A batch has a few hundred records: opening an in-memory SQLite database, inserting them
 and running the SQL checks costs more than these per-value calls. ``_record_checks.c``
