@@ -16,6 +16,7 @@ BENCHMARKS = (
     "trades_bench.py",
     "stream_bench.py",
     "api_bench.py",
+    "analysis_bench.py",
     "events_bench.py",
     "delete_bench.py",
     "scale_bench.py",

@@ -3,6 +3,9 @@ databases): the whole run's equal the stored statistics, sides add up, bad input
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -179,3 +182,80 @@ def test_compare_refuses_bad_run_lists(two_runs, ids, status):
         asked = (run_ids * 4)[:ids]
     response = client.get("/api/compare", params={"run_id": asked})
     assert response.status_code == status and "run" in response.json()["detail"]
+
+
+def _json_value(cell: str, value):
+    """A CSV cell read back as the JSON value it stands for."""
+    if value is None:
+        return None if cell == "" else cell
+    if isinstance(value, bool):
+        return {"true": True, "false": False}[cell]
+    if isinstance(value, list):
+        return cell.split(";") if cell else []
+    if isinstance(value, float):
+        return float(cell)
+    if isinstance(value, int):
+        return int(cell)
+    return cell
+
+
+def _csv_rows(response) -> tuple[list[str], list[dict[str, str]]]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    reader = csv.DictReader(io.StringIO(response.text))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def _assert_csv_equals_json(fields, csv_rows, json_rows):
+    assert len(csv_rows) == len(json_rows) > 0
+    assert fields == list(json_rows[0])
+    for got, want in zip(csv_rows, json_rows, strict=True):
+        assert {k: _json_value(got[k], want[k]) for k in fields} == want
+
+
+def test_trades_csv_rows_equal_the_api_rows(demo_run):
+    client, run_id, stored = demo_run
+    # a trade with tags and notes, so lists and text travel too
+    first = client.get("/api/trades", params={"run_id": run_id, "limit": 1}).json()["items"][0]
+    patched = client.patch(
+        f"/api/trades/{first['trade_id']}", json={"notes": 'say "hi", then go', "tags": ["a", "b"]}
+    )
+    assert patched.status_code == 200, patched.text
+    for params in ({"run_id": run_id}, {"run_id": run_id, "side": "SHORT", "sort": "-pnl_net"}):
+        items = client.get("/api/trades", params={**params, "limit": 1000}).json()["items"]
+        by_accept = client.get("/api/trades", params=params, headers={"Accept": "text/csv"})
+        by_format = client.get("/api/trades", params={**params, "format": "csv"})
+        assert by_accept.text == by_format.text
+        fields, rows = _csv_rows(by_format)
+        _assert_csv_equals_json(fields, rows, items)
+    assert (
+        _csv_rows(client.get("/api/trades", params={"run_id": run_id, "format": "csv"}))[1][0][
+            "tags"
+        ]
+        == "a;b"
+    )
+    # every row, not a page; JSON stays the default
+    everything = client.get("/api/trades", params={"run_id": run_id, "format": "csv", "limit": 5})
+    assert len(_csv_rows(everything)[1]) == stored["total_trades"] + stored["open_trades"]
+    assert (
+        client.get("/api/trades", params={"run_id": run_id})
+        .headers["content-type"]
+        .startswith("application/json")
+    )
+    bad = client.get("/api/trades", params={"format": "xml"})
+    assert bad.status_code == 422
+    bad_sort = client.get("/api/trades", params={"format": "csv", "sort": "nope"})
+    assert bad_sort.status_code == 422 and "sort" in bad_sort.json()["detail"]
+
+
+def test_breakdown_csv_rows_equal_the_api_rows(demo_run):
+    client, run_id, _ = demo_run
+    for by in ("day", "hour", "duration"):
+        params = {"by": by, "tz": "America/New_York"}
+        body = client.get(f"/api/runs/{run_id}/breakdown", params=params).json()
+        fields, rows = _csv_rows(
+            client.get(
+                f"/api/runs/{run_id}/breakdown", params=params, headers={"Accept": "text/csv"}
+            )
+        )
+        _assert_csv_equals_json(fields, rows, body["rows"])

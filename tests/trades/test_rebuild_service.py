@@ -259,8 +259,8 @@ def test_a_failed_write_keeps_the_old_trades(engine, seeded, monkeypatch):
     before = trades_by_id(seeded)
     real_write = rebuild_module.replace_trades
 
-    def write_then_fail(conn, run_id, symbols, built):
-        real_write(conn, run_id, symbols, built)
+    def write_then_fail(conn, run_id, symbols, built, *args):
+        real_write(conn, run_id, symbols, built, *args)
         raise RuntimeError("disk full")
 
     with session_scope(seeded) as s:

@@ -183,6 +183,10 @@ def test_long_and_short_add_up_to_all_and_all_is_todays_statistics(rows):
     for name in ("total_trades", "winning_trades", "losing_trades", "even_trades", "open_trades"):
         assert long_[name] + short[name] == all_[name], name
     assert long_["net_profit"] + short["net_profit"] == pytest.approx(all_["net_profit"])
+    # kept in the statistics' order (as the server keeps a run), every subset answers alike
+    ordered = trades.in_statistics_order()
+    for subset in ({}, {"side": "LONG"}, {"symbol": "NQ"}, {"side": "SHORT", "symbol": "ES"}):
+        assert subset_statistics(ordered, **subset) == subset_statistics(trades, **subset)
     today = compute_statistics(trades)
     assert {k: all_[k] for k in STATISTIC_NAMES} == today
     by_symbol = [subset_statistics(trades, symbol=s) for s in ("ES", "NQ")]

@@ -269,7 +269,7 @@ export interface paths {
         };
         /**
          * Closed trades grouped by a key
-         * @description analytics.md "Breakdowns": rows per key of `by` (exit time's day, ISO week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration bucket), in key order, keys without trades left out. Time keys are local to `tz` (UTC, or an IANA name such as `America/New_York`, daylight saving time included).
+         * @description analytics.md "Breakdowns": rows per key of `by` (exit time's day, ISO week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration bucket), in key order, keys without trades left out. Time keys are local to `tz` (UTC, or an IANA name such as `America/New_York`, daylight saving time included). With `Accept: text/csv` or `format=csv`: the rows as CSV under a header of their field names.
          */
         get: operations["analysis-breakdown"];
         put?: never;
@@ -389,7 +389,7 @@ export interface paths {
         };
         /**
          * List trades
-         * @description Round-trip trades (analytics.md), filtered, sorted and paginated. `sort` is a field name, with a leading `-` for descending (default `entry_time`). `from`/`to` select by entry time: `from` <= entry_time < `to`. Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a run's page costs the same at any depth.
+         * @description Round-trip trades (analytics.md), filtered, sorted and paginated. `sort` is a field name, with a leading `-` for descending (default `entry_time`). `from`/`to` select by entry time: `from` <= entry_time < `to`. Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a run's page costs the same at any depth. With `Accept: text/csv` or `format=csv`: every trade the filters select (no page), as CSV under a header of the items' field names.
          */
         get: operations["trades-list"];
         put?: never;
@@ -4206,6 +4206,8 @@ export interface operations {
                 by: "day" | "week" | "month" | "year" | "hour" | "weekday" | "symbol" | "account" | "side" | "duration";
                 /** @description UTC or an IANA time zone */
                 tz?: string;
+                /** @description `csv` for a CSV answer of every row (as `Accept: text/csv`) */
+                format?: ("json" | "csv") | null;
                 /** @description Only the LONG or SHORT trades */
                 side?: ("long" | "short" | "LONG" | "SHORT") | null;
                 /** @description Only this symbol's trades */
@@ -4542,6 +4544,8 @@ export interface operations {
                 offset?: number;
                 /** @description The `next_cursor` of the page before, with the same filters and sort: the page after it (`offset` is then ignored) */
                 cursor?: string | null;
+                /** @description `csv` for a CSV answer of every row (as `Accept: text/csv`) */
+                format?: ("json" | "csv") | null;
                 run_id?: string | null;
                 strategy_id?: string | null;
                 symbol?: string | null;

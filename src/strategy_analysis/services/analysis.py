@@ -27,6 +27,7 @@ from ..trades.reading import copy_out
 from ..trades.sql_time import micros_expression
 from ..trades.statistics import compute_equity_curve
 from ..trades.statistics_sets import (
+    COLUMN_NAMES,
     AnalysisTrades,
     as_closed_trades,
     closed_statistics,
@@ -64,12 +65,22 @@ def _names(conn: Connection, run_id: str) -> tuple[list[str], list[str | None]]:
 
 
 def load_analysis_trades(conn: Connection, run_id: str) -> AnalysisTrades:
-    """Every stored trade of the run, open ones included, as columns (one query)."""
+    """Every stored trade of the run, open ones included, as columns (one query), the
+    closed ones first in the statistics' order."""
     symbols, accounts = _names(conn, run_id)
     if not symbols:
         return AnalysisTrades.empty()
     if conn.dialect.name == "postgresql":
-        return _load_postgresql(conn, run_id, symbols, accounts)
+        trades = _load_postgresql(conn, run_id, symbols, accounts).in_statistics_order()
+    else:
+        trades = _load_sqlite(conn, run_id).in_statistics_order()
+    # Kept and shared by requests (whole-run answers get views): nothing may write into them.
+    for name in COLUMN_NAMES:
+        getattr(trades, name).setflags(write=False)
+    return trades
+
+
+def _load_sqlite(conn: Connection, run_id: str) -> AnalysisTrades:
     floats = ", ".join(_FLOATS)
     rows = conn.execute(
         text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -108,6 +109,17 @@ def list_trades(
     if total is None:
         total = conn.execute(filters.apply(select(func.count()).select_from(Trade))).scalar_one()
     return rows, total
+
+
+def iter_trades(
+    conn: Connection, filters: TradeFilters, *, sort: str | None, chunk: int = 5_000
+) -> Iterator[list[dict[str, Any]]]:
+    """Every trade the filters select, in the list's order, ``chunk`` rows at a time, each
+    with its instrument state (as list_trades gives them), from one query."""
+    query = filters.apply(select(*_trade_cols)).order_by(*parse_sort(sort))
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
+    for part in result.mappings().partitions(chunk):
+        yield with_instrument_state(conn, [dict(row) for row in part])
 
 
 # Filters the stored statistics cannot count by.

@@ -56,6 +56,9 @@ def monte_carlo(
         return {**answer, "net_profit": None, "max_drawdown": None,
                 "probability_of_profit": None}  # fmt: skip
     rng = np.random.default_rng(seed)
+    # Below 2**31 trades numpy draws the same numbers as int32 as it does as int64 (both
+    # take 32-bit bounded draws from the stream), with half the memory traffic.
+    index_type = np.int32 if n < 2**31 else np.int64
     rows = max(1, _BLOCK_ELEMENTS // n)
     net = np.empty(simulations)
     drawdown = np.empty(simulations)
@@ -70,7 +73,7 @@ def monte_carlo(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for start in range(0, simulations, rows):
             count = min(rows, simulations - start)
-            idx = rng.integers(0, n, size=(count, n))
+            idx = rng.integers(0, n, size=(count, n), dtype=index_type)
             pending.append((start, pool.submit(_simulate_block, pnl, idx)))
             while len(pending) > 2 * workers:
                 collect()

@@ -68,15 +68,20 @@ class AnalysisTrades:
     total_efficiency: np.ndarray
     symbol_names: tuple[str, ...] = ()
     account_names: tuple[str | None, ...] = ()
+    # True when the closed trades come first, in the statistics' order (in_statistics_order)
+    in_exit_order: bool = False
 
     def __len__(self) -> int:
         return len(self.closed)
 
-    def take(self, index: np.ndarray) -> AnalysisTrades:
+    def take(self, index: np.ndarray, keeps_order: bool = False) -> AnalysisTrades:
+        """The trades at ``index``; ``keeps_order``: an ascending index, so trades kept in
+        the statistics' order stay in it."""
         return AnalysisTrades(
             **{name: getattr(self, name)[index] for name in COLUMN_NAMES},
             symbol_names=self.symbol_names,
             account_names=self.account_names,
+            in_exit_order=self.in_exit_order and keeps_order,
         )
 
     def subset(
@@ -92,13 +97,36 @@ class AnalysisTrades:
         ):
             if value is not None:
                 keep &= codes == (names.index(value) if value in names else -1)
-        return self if keep.all() else self.take(np.flatnonzero(keep))
+        return self if keep.all() else self.take(np.flatnonzero(keep), keeps_order=True)
 
     def closed_in_order(self) -> AnalysisTrades:
         """The closed trades in the statistics' order: exit time, then exit sequence."""
-        idx = np.flatnonzero(np.asarray(self.closed, dtype=bool))
+        closed = np.asarray(self.closed, dtype=bool)
+        if self.in_exit_order:
+            count = int(np.count_nonzero(closed))
+            if closed[:count].all():  # a prefix: views, no copy
+                return self.take(slice(0, count), keeps_order=True)  # type: ignore[arg-type]
+            return self.take(np.flatnonzero(closed), keeps_order=True)
+        idx = np.flatnonzero(closed)
         order = idx[np.lexsort((self.exit_sequence[idx], self.exit_time[idx]))]
-        return self.take(order)
+        ordered = self.take(order)
+        ordered.in_exit_order = True
+        return ordered
+
+    def in_statistics_order(self) -> AnalysisTrades:
+        """These trades with the closed ones first, in the statistics' order, so every
+        subset's closed trades are in it without a sort of their own."""
+        closed = self.closed_in_order()
+        opened = self.take(np.flatnonzero(~np.asarray(self.closed, dtype=bool)))
+        return AnalysisTrades(
+            **{
+                name: np.concatenate((getattr(closed, name), getattr(opened, name)))
+                for name in COLUMN_NAMES
+            },
+            symbol_names=self.symbol_names,
+            account_names=self.account_names,
+            in_exit_order=True,
+        )
 
     @classmethod
     def empty(cls) -> AnalysisTrades:
@@ -110,7 +138,11 @@ class AnalysisTrades:
         )
 
 
-COLUMN_NAMES = tuple(f.name for f in fields(AnalysisTrades) if not f.name.endswith("_names"))
+COLUMN_NAMES = tuple(
+    f.name
+    for f in fields(AnalysisTrades)
+    if not f.name.endswith("_names") and f.name != "in_exit_order"
+)
 
 
 def codes_of(values: list[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from pydantic import TypeAdapter
 
 from ...services import analysis, runs_query
 from ...trades.monte_carlo import DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS
 from ..analysis_params import AnalysisCacheDep, SubsetDep
+from ..csv_answers import FormatQuery, csv_response, wants_csv
 from ..deps import SessionDep
 from ..errors import NotFoundError, UnprocessableError
 from ..params import MAX_INT64, StoredRunId
-from ..schemas.analysis import Breakdown, BreakdownBy, Comparison, MonteCarlo
+from ..schemas.analysis import Breakdown, BreakdownBy, BreakdownRow, Comparison, MonteCarlo
 from ..schemas.common import error_responses
 
 router = APIRouter(tags=["analysis"])
 
 MIN_COMPARED, MAX_COMPARED = 2, 6
+_BREAKDOWN_ROWS = TypeAdapter(list[BreakdownRow])
 
 RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
 
@@ -34,20 +37,28 @@ def _require_run(session: SessionDep, run_id: str) -> None:
     description='analytics.md "Breakdowns": rows per key of `by` (exit time\'s day, ISO '
     "week, month, year; entry time's hour, ISO weekday; symbol, account, side, duration "
     "bucket), in key order, keys without trades left out. Time keys are local to `tz` "
-    "(UTC, or an IANA name such as `America/New_York`, daylight saving time included).",
+    "(UTC, or an IANA name such as `America/New_York`, daylight saving time included). "
+    "With `Accept: text/csv` or `format=csv`: the rows as CSV under a header of their "
+    "field names.",
+    response_model=Breakdown,
     responses=error_responses(404, 422, 503),
 )
 def get_breakdown(
+    request: Request,
     session: SessionDep,
     cache: AnalysisCacheDep,
     run_id: RunIdPath,
     subset: SubsetDep,
     by: Annotated[BreakdownBy, Query(description="The key to group by")],
     tz: Annotated[str, Query(max_length=64, description="UTC or an IANA time zone")] = "UTC",
-) -> Breakdown:
+    format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+) -> Breakdown | Response:
     zone = analysis.parse_zone(tz)  # UnknownTimeZoneError: 422
     _require_run(session, run_id)
     rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)
+    if wants_csv(request, format):
+        cleaned = _BREAKDOWN_ROWS.dump_python(_BREAKDOWN_ROWS.validate_python(rows), mode="json")
+        return csv_response(list(BreakdownRow.model_fields), [cleaned], f"breakdown-{by}.csv")
     return Breakdown.model_validate(
         {"run_id": run_id, "by": by, "tz": tz, "subset": subset.values, "rows": rows}
     )
@@ -97,7 +108,7 @@ def compare(
     run_id: Annotated[list[StoredRunId], Query(description="A run to compare (repeat it)")],
     points: Annotated[
         int, Query(ge=10, le=10_000, description="At most this many points per curve")
-    ] = 2_000,
+    ] = 1_000,
 ) -> Comparison:
     if not MIN_COMPARED <= len(run_id) <= MAX_COMPARED:
         raise UnprocessableError(

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from pydantic import TypeAdapter
+from sqlalchemy import Engine
 
 from ...services import annotations as user_annotations
 from ...services import orders_query, trade_neighbours, trade_pages, trades_query
+from ...services.trades_query import TradeFilters
+from ..csv_answers import FormatQuery, csv_response, wants_csv
 from ..deps import EngineDep, SessionDep, WriteAccess
 from ..errors import NotFoundError
 from ..params import MAX_OFFSET, Ident
 from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
-from ..schemas.trades import TradeDetail, TradeNeighbours, TradePage
+from ..schemas.trades import TradeDetail, TradeNeighbours, TradeOut, TradePage
 from ..trade_filters import SortQuery, TradeFiltersDep
 
 log = logging.getLogger(__name__)
@@ -30,10 +35,14 @@ router = APIRouter(prefix="/api/trades", tags=["trades"])
     "`sort` is a field name, with a leading `-` for descending (default `entry_time`). "
     "`from`/`to` select by entry time: `from` <= entry_time < `to`. "
     "Page with `offset`, or with `cursor` (the `next_cursor` of the page before): a "
-    "run's page costs the same at any depth.",
+    "run's page costs the same at any depth. With `Accept: text/csv` or `format=csv`: "
+    "every trade the filters select (no page), as CSV under a header of the items' field "
+    "names.",
+    response_model=TradePage,
     responses=error_responses(422, 503),
 )
 def list_trades(
+    request: Request,
     engine: EngineDep,
     session: SessionDep,
     filters: TradeFiltersDep,
@@ -48,7 +57,11 @@ def list_trades(
             "sort: the page after it (`offset` is then ignored)",
         ),
     ] = None,
-) -> TradePage:
+    format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+) -> TradePage | Response:
+    if wants_csv(request, format):
+        trades_query.parse_sort(sort)  # a bad sort is refused before the answer starts
+        return csv_response(TRADE_CSV_FIELDS, _csv_chunks(engine, filters, sort), "trades.csv")
     trade_pages.prepare_list(engine, filters, sort)
     page = trade_pages.trade_page(
         session.connection(), filters, sort=sort, limit=limit, offset=offset, cursor=cursor
@@ -63,6 +76,21 @@ def list_trades(
             "next_cursor": page.next_cursor,
         }
     )
+
+
+TRADE_CSV_FIELDS = list(TradeOut.model_fields)
+_TRADES_JSON = TypeAdapter(list[TradeOut])
+
+
+def _csv_chunks(
+    engine: Engine, filters: TradeFilters, sort: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """The trades as the JSON list gives them, a chunk at a time, read on a connection of
+    their own (the answer is written after the request's session ends)."""
+    with engine.connect() as conn:
+        for rows in trades_query.iter_trades(conn, filters, sort=sort):
+            rows = user_annotations.with_trade_annotations(conn, rows)
+            yield _TRADES_JSON.dump_python(_TRADES_JSON.validate_python(rows), mode="json")
 
 
 @router.get(
