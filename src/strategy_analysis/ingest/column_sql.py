@@ -23,8 +23,10 @@ form, to look the stored row up. Rows it does not settle take the full check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..contract.checks import CheckKind, require_every_kind
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
 from ..contract.values import MAX_AMOUNT, MAX_QUANTITY, MIN_QUANTITY
 
@@ -300,3 +302,32 @@ def json_object_text(c: str) -> Check:
         c_strict=value(c_storable, _INVALID),
         reader_value=value("1", BAD),
     )
+
+
+# Column checks that need the Metadata defaults, as SQL expressions (bound parameters).
+DEFAULT_STRATEGY = ":default_strategy_id"
+DEFAULT_ACCOUNT = ":default_account_id"
+
+# Each kind's check over an SQL expression and the column's length limit (texts only).
+CheckMaker = Callable[[str, int | None], Check]
+CHECKS: dict[CheckKind, CheckMaker] = {
+    CheckKind.TEXT: required_text,
+    CheckKind.OPTIONAL_TEXT: optional_text,
+    CheckKind.TEXT_OR_RUN_STRATEGY: lambda c, n: text_with_default(c, DEFAULT_STRATEGY, n),
+    CheckKind.TEXT_OR_RUN_ACCOUNT: lambda c, n: text_with_default(c, DEFAULT_ACCOUNT, n),
+    CheckKind.TEXT_OR_GTC: lambda c, n: text_or_literal(c, "GTC", n),
+    CheckKind.NUMBER: lambda c, n: number(c),
+    CheckKind.OPTIONAL_NUMBER: lambda c, n: number(c, required=False),
+    CheckKind.POSITIVE: lambda c, n: number(c, minimum="> 0"),
+    CheckKind.OPTIONAL_POSITIVE: lambda c, n: number(c, minimum="> 0", required=False),
+    CheckKind.QUANTITY: lambda c, n: number(c, minimum="quantity"),
+    CheckKind.NON_NEGATIVE: lambda c, n: number(c, minimum=">= 0"),
+    CheckKind.FEE: lambda c, n: fee(c),
+    CheckKind.TIMESTAMP: lambda c, n: timestamp(c),
+    CheckKind.OPTIONAL_TIMESTAMP: lambda c, n: timestamp(c, required=False),
+    CheckKind.SIDE: lambda c, n: side(c),
+    CheckKind.ORDER_TYPE: lambda c, n: order_type(c),
+    CheckKind.ORDER_STATUS: lambda c, n: status(c),
+    CheckKind.JSON_OBJECT: lambda c, n: json_object_text(c),
+}
+require_every_kind("column_sql", CHECKS)
