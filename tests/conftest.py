@@ -13,6 +13,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -47,20 +48,41 @@ class PostgresServer:
         self.url = url
         self.prefix = f"sa_test_{uuid.uuid4().hex[:8]}"
         self.created: list[str] = []
+        self.count = 0
         self.template: str | None = None
+        self._dropper: ThreadPoolExecutor | None = None
+        self._drops: list[Future[None]] = []
 
     def _admin(self) -> psycopg.Connection:
         return psycopg.connect(_libpq(self.url), autocommit=True, connect_timeout=5)
 
     def create(self, template: str | None = None) -> str:
-        name = f"{self.prefix}_{len(self.created)}"
+        self.count += 1
+        name = f"{self.prefix}_{self.count}"
         with self._admin() as conn:
             clause = f" TEMPLATE {template}" if template else ""
             conn.execute(f'CREATE DATABASE "{name}"{clause}')
         self.created.append(name)
         return make_url(self.url).set(database=name).render_as_string(hide_password=False)
 
+    def discard(self, url: str) -> None:
+        """Drop a test's database in the background: the next tests run meanwhile (one
+        drop costs a checkpoint, about as long as a short test)."""
+        name = make_url(url).database
+        self.created.remove(name)
+        if self._dropper is None:
+            self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dropdb")
+        self._drops.append(self._dropper.submit(self._drop, name))
+
+    def _drop(self, name: str | None) -> None:
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def drop_all(self) -> None:
+        if self._dropper is not None:
+            self._dropper.shutdown(wait=True)
+            for drop in self._drops:
+                drop.result()  # a drop that failed says so
         with self._admin() as conn:
             for name in reversed(self.created):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -117,7 +139,9 @@ def database_url(
     if template_url is None:
         pytest.skip("PostgreSQL unreachable (see the warning above)")
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create(template=server.template)
+    url = server.create(template=server.template)
+    request.addfinalizer(lambda: server.discard(url))
+    return url
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import { RunsPage } from "./pages/RunsPage";
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const TradesPage = lazy(() => import("./pages/TradesPage"));
 const TradeDetailPage = lazy(() => import("./pages/TradeDetailPage"));
+const PeriodsPage = lazy(() => import("./pages/PeriodsPage"));
+const ComparePage = lazy(() => import("./pages/ComparePage"));
 const OrdersPage = lazy(() => import("./pages/OrdersPage"));
 const QualityPage = lazy(() => import("./pages/QualityPage"));
 
@@ -28,6 +30,8 @@ export function App() {
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:runId" element={<DashboardRoute />} />
           <Route path="/runs/:runId/trades" element={<TradesPage />} />
+          <Route path="/runs/:runId/periods" element={<PeriodsPage />} />
+          <Route path="/compare" element={<ComparePage />} />
           <Route path="/runs/:runId/orders" element={<OrdersPage />} />
           <Route path="/runs/:runId/quality" element={<QualityPage />} />
           <Route path="/trades/:tradeId" element={<TradeDetailRoute />} />

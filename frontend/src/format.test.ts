@@ -54,6 +54,7 @@ describe("format", () => {
     expect(fmtDuration(4.5)).toBe("4.5s");
     expect(fmtDuration(0.042)).toBe("42ms");
     expect(fmtDuration(250)).toBe("4m 10s");
+    expect(fmtDuration(419.6)).toBe("7m 00s");
     expect(fmtDuration(3 * 3600 + 5 * 60)).toBe("3h 05m");
     expect(fmtDuration(26 * 3600)).toBe("1d 2h");
     expect(fmtBytes(2048)).toBe("2.0 KB");

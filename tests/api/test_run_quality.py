@@ -4,9 +4,13 @@ a clean run says so."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from quality.crafted_export import EXPECTED, RUN_ID, write_crafted_export
+from sqlalchemy import insert, text
 
+from strategy_analysis.db.models import Execution
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.stream import ingest_batch
 from strategy_analysis.trades.rebuild import after_import_hook, rebuild_trades
@@ -131,6 +135,40 @@ def test_the_pre_import_report_lists_the_findings(engine, database_url, tmp_path
         ]
         # Nothing was written.
         assert client.get("/api/runs").json()["items"] == []
+
+
+def test_a_dry_run_whose_trades_cannot_be_built_says_so(engine, database_url, tmp_path):
+    """A stored fill no rebuild accepts (a quantity of 0 written by hand): the dry run of
+    the run's file is still a report, whose findings name the fill, not a failure."""
+    path = write_crafted_export(tmp_path / "crafted.sqlite")
+    report = import_export_file(engine, path)
+    assert report.status == "succeeded", report.error
+    with engine.begin() as conn:  # a row the file does not hold: the dry run keeps it
+        symbol = conn.execute(
+            text("SELECT min(symbol) FROM executions WHERE run_id = :r"), {"r": RUN_ID}
+        ).scalar_one()
+        conn.execute(
+            insert(Execution).values(
+                run_id=RUN_ID, execution_id="broken", order_id="broken", symbol=symbol,
+                side="BUY", exec_time=datetime(2025, 1, 6, tzinfo=UTC), price=1.0,
+                quantity=0.0, fee=0.0, sequence=10**9,
+            )
+        )  # fmt: skip
+    with app_client(settings_for(database_url, tmp_path)) as client:
+        with path.open("rb") as body:
+            answer = client.post(
+                "/api/ingest/upload",
+                params={"dry_run": "true"},
+                files={"file": ("crafted.sqlite", body, "application/octet-stream")},
+            )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["status"], report["verdict"]) == ("dry_run", "errors")
+    first = report["findings"][0]
+    assert (first["run_id"], first["check"], first["severity"]) == (
+        RUN_ID, "trades_not_built", "error"
+    )  # fmt: skip
+    assert "quantity must be finite and > 0" in first["examples"][0]
 
 
 def test_a_stream_is_assessed_when_it_closes(engine, database_url, tmp_path):

@@ -339,3 +339,50 @@ def test_executions_sharing_a_sequence_are_compared_by_key(
         engine.dispose()
     assert report.status == "succeeded", report.error
     assert report.counts["executions"].unchanged == 3
+
+
+def test_unchanged_reimport_leaves_no_row_to_the_full_check(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw comparison settles every row of a file imported again as it was, times in
+    .NET's "o" form, the stored form and an optional time left out (with the C functions
+    or without them): none takes the full check."""
+    times = [O_TIME, "2025-01-06 10:00:00.250000", "2025-01-06T10:00:00.7500000Z"]
+    export = write_export(
+        tmp_path / "export.sqlite",
+        metadata=META,
+        instruments=[instrument()],
+        orders=[order(f"O{i}", submit_time_utc=t) for i, t in enumerate(times)],
+        executions=[
+            execution(f"E{i}", order_id=f"O{i}", exec_time_utc=t) for i, t in enumerate(times)
+        ],
+        bars=[bar(t, symbol=f"B{i}") for i, t in enumerate(times)]
+        + [bar(O_TIME, symbol="B9", end_time_utc=None)],
+    )
+    unsettled: list[tuple[str, int]] = []
+    find_unsettled = SqliteUpsert.find_unsettled
+
+    def counted(self: SqliteUpsert, spec: Any, select: AttachedSelect, params: Any) -> int:
+        found = find_unsettled(self, spec, select, params)
+        unsettled.append((spec.name, found))
+        return found
+
+    for functions in (True, False):
+        path = tmp_path / f"db-{functions}.db"
+        shutil.copyfile(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            with monkeypatch.context() as patched:
+                if not functions:
+                    patched.setattr(sqlite_functions, "available", lambda connection: False)
+                assert import_export_file(engine, export).status == "succeeded"
+                unsettled.clear()
+                patched.setattr(SqliteUpsert, "find_unsettled", counted)
+                report = import_export_file(engine, export)
+        finally:
+            engine.dispose()
+        assert report.status == "succeeded"
+        assert report.counts["executions"].unchanged == len(times)
+        assert report.counts["bars"].unchanged == len(times) + 1
+        assert {name for name, _ in unsettled} >= {"bars", "orders", "executions"}
+        assert [(name, n) for name, n in unsettled if n] == []

@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useExcursions } from "../api/management";
 import { useEquity, usePnlDistribution, useRun, useRuns, useRunStats, useTrades } from "../api/queries";
@@ -9,7 +10,9 @@ import { StatusBadge } from "../components/common/StatusBadge";
 import { AnalysisFailedBanner } from "../components/runs/AnalysisFailed";
 import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { ReconciliationBadge } from "../components/dashboard/ReconciliationBadge";
-import { StatCards } from "../components/dashboard/StatCards";
+import { StatsSummary, SubsetPicker, type SubsetChoice } from "../components/analysis/StatsSummary";
+import { UnitSwitch } from "../components/analysis/UnitSwitch";
+import { MonteCarloPanel } from "../components/analysis/MonteCarloPanel";
 import { ExecutionQualityPanel } from "../components/orders/ExecutionQualityPanel";
 import { RunQualityBadge } from "../components/quality/QualityBadge";
 import { RunDetailsPanel } from "../components/runs/RunDetailsPanel";
@@ -19,6 +22,7 @@ import { RunPicker } from "../components/runs/RunPicker";
 import { TagList } from "../components/common/Tags";
 import { formatParam } from "./RunsPage";
 import { TradesTable } from "../components/trades/TradesTable";
+import { useMoneyDisplay } from "../components/trades/useMoneyDisplay";
 import { fmtDate, fmtInt, fmtMoney, fmtPct, fmtRatio, pnlClass } from "../format";
 import { plural } from "../text";
 
@@ -71,7 +75,13 @@ export default function DashboardPage() {
       </div>
       <AnalysisFailedBanner run={r} />
       <PointValueWarning symbols={r.point_value_missing} />
-      <RunBody runId={r.run_id} tradeCount={r.counts.trades} analysisFailed={r.analysis_status === "failed"} />
+      <RunBody
+        runId={r.run_id}
+        symbols={r.symbols}
+        accounts={r.accounts}
+        tradeCount={r.counts.trades}
+        analysisFailed={r.analysis_status === "failed"}
+      />
       {r.counts.orders > 0 || r.counts.executions > 0 ? <ExecutionQualityPanel runId={r.run_id} symbols={r.symbols} /> : null}
       <div className="grid-2" style={{ marginTop: 12 }}>
         <section className="panel" aria-labelledby="params-title">
@@ -98,8 +108,21 @@ export default function DashboardPage() {
   );
 }
 
-function RunBody({ runId, tradeCount, analysisFailed }: { runId: string; tradeCount: number; analysisFailed: boolean }) {
+function RunBody({
+  runId,
+  symbols,
+  accounts,
+  tradeCount,
+  analysisFailed,
+}: {
+  runId: string;
+  symbols: readonly string[];
+  accounts: readonly string[];
+  tradeCount: number;
+  analysisFailed: boolean;
+}) {
   const stats = useRunStats(runId);
+  const [choice, setChoice] = useState<SubsetChoice>({ symbol: "", account: "" });
   if (stats.isPending) return <Loading rows={6} />;
   if (stats.isError) return <ErrorState error={stats.error} retry={() => void stats.refetch()} />;
   const s = stats.data.statistics;
@@ -148,9 +171,19 @@ function RunBody({ runId, tradeCount, analysisFailed }: { runId: string; tradeCo
           <DistributionPanel runId={runId} />
         </section>
       </div>
-      <div style={{ marginTop: 12 }}>
-        <StatCards stats={s as unknown as Record<string, unknown>} />
-      </div>
+      <section className="panel" style={{ marginTop: 12 }} aria-labelledby="summary-title">
+        <div className="row panel-head">
+          <h2 id="summary-title">Summary</h2>
+          <SubsetPicker symbols={symbols} accounts={accounts} value={choice} onChange={setChoice} />
+          <span style={{ flex: 1 }} />
+          <Link to={`/runs/${encodeURIComponent(runId)}/periods`} data-testid="periods-link">
+            Periods and calendar →
+          </Link>
+          <UnitSwitch />
+        </div>
+        <StatsSummary runId={runId} runSymbols={symbols} choice={choice} />
+      </section>
+      <MonteCarloPanel runId={runId} />
       <ExcursionPanels runId={runId} />
       <OpenTrades runId={runId} />
     </>
@@ -221,6 +254,7 @@ function ExcursionPanels({ runId }: { runId: string }) {
 
 function OpenTrades({ runId }: { runId: string }) {
   const open = useTrades({ run_id: runId, status: "OPEN", sort: "entry_time", limit: 50 });
+  const display = useMoneyDisplay();
   return (
     <section className="panel" style={{ marginTop: 12 }} aria-labelledby="open-title">
       <h2 id="open-title">Open trades</h2>
@@ -231,7 +265,7 @@ function OpenTrades({ runId }: { runId: string }) {
       ) : open.data.items.length === 0 ? (
         <span className="faint">No open position at the end of the data.</span>
       ) : (
-        <TradesTable trades={open.data.items} label="Open trades" />
+        <TradesTable trades={open.data.items} label="Open trades" display={display} />
       )}
     </section>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parameterDiffers } from "./RunsPage";
+import { comparePath, parameterDiffers } from "./RunsPage";
 
 describe("parameterDiffers", () => {
   const run = (parameters: Record<string, unknown> | null) => ({ parameters });
@@ -13,5 +13,11 @@ describe("parameterDiffers", () => {
   it("flags a parameter whose values differ", () => {
     expect(parameterDiffers([run({ ratio: 3 }), run({ ratio: 4 }), run({})], "ratio")).toBe(true);
     expect(parameterDiffers([run({ symbols: ["ES"] }), run({ symbols: ["ES", "NQ"] })], "symbols")).toBe(true);
+  });
+});
+
+describe("comparePath", () => {
+  it("lists the runs in the order picked", () => {
+    expect(comparePath(["b", "a/1"])).toBe("/compare?run_id=b&run_id=a%2F1");
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { useRuns, useStrategies } from "../api/queries";
 import { Empty, ErrorState, Loading } from "../components/common/States";
@@ -96,6 +96,7 @@ function RunsOfStrategy({
   const all = useRuns(strategyId);
   const runs = useRuns(strategyId, tag ?? undefined);
   const navigate = useNavigate();
+  const [picked, setPicked] = useState<string[]>([]);
   if (runs.isPending) return <Loading rows={4} />;
   if (runs.isError) return <ErrorState error={runs.error} retry={() => void runs.refetch()} />;
   const items = runs.data.items;
@@ -124,6 +125,7 @@ function RunsOfStrategy({
           </div>
         </div>
       )}
+      <CompareBar picked={picked} clear={() => setPicked([])} />
       {items.length === 0 ? (
         <Empty title={tag ? `No run of this strategy is tagged ${tag}` : "This strategy has no runs"} />
       ) : (
@@ -131,6 +133,9 @@ function RunsOfStrategy({
         <table className="data" data-testid="runs-table">
           <thead>
             <tr>
+              <th title={`Pick ${MIN_COMPARE} to ${MAX_COMPARE} runs to compare`}>
+                <span className="sr-only">Compare</span>
+              </th>
               <th>Run</th>
               <th>Period (UTC)</th>
               <th className="r" title="Closed trades: what the statistics count">Closed trades</th>
@@ -156,6 +161,20 @@ function RunsOfStrategy({
                     if (!(e.target instanceof HTMLElement && e.target.closest("a, button"))) navigate(href);
                   }}
                 >
+                  <td>
+                    <input
+                      type="checkbox"
+                      className="compare-pick"
+                      aria-label={`Compare ${r.name ?? r.run_id}`}
+                      data-testid="compare-pick"
+                      checked={picked.includes(r.run_id)}
+                      disabled={!picked.includes(r.run_id) && picked.length >= MAX_COMPARE}
+                      onClick={(e) => e.stopPropagation()}
+                      onChange={(e) =>
+                        setPicked((p) => (e.target.checked ? [...p, r.run_id] : p.filter((id) => id !== r.run_id)))
+                      }
+                    />
+                  </td>
                   <td>
                     <Link to={href} title={r.run_id}>
                       <RunName run={r} copy={false} />
@@ -202,6 +221,40 @@ function RunsOfStrategy({
       </div>
       )}
     </section>
+  );
+}
+
+export const MIN_COMPARE = 2;
+export const MAX_COMPARE = 6;
+
+/** The comparison's address: the runs in the order they were picked. */
+export function comparePath(runIds: readonly string[]): string {
+  const p = new URLSearchParams();
+  for (const id of runIds) p.append("run_id", id);
+  return `/compare?${p.toString()}`;
+}
+
+function CompareBar({ picked, clear }: { picked: readonly string[]; clear: () => void }) {
+  const ready = picked.length >= MIN_COMPARE && picked.length <= MAX_COMPARE;
+  return (
+    <div className="row" style={{ marginBottom: 8 }}>
+      {ready ? (
+        <Link className="btn" to={comparePath(picked)} data-testid="compare-link">
+          Compare {picked.length} runs
+        </Link>
+      ) : (
+        <span className="faint" data-testid="compare-hint">
+          {picked.length === 0
+            ? `Tick ${MIN_COMPARE} to ${MAX_COMPARE} runs to compare them.`
+            : `Tick at least one more run to compare.`}
+        </span>
+      )}
+      {picked.length > 0 && (
+        <button type="button" className="ghost" onClick={clear}>
+          Clear
+        </button>
+      )}
+    </div>
   );
 }
 

@@ -10,6 +10,9 @@ import { RunName } from "../components/runs/RunName";
 import { TradeNotesPanel } from "../components/trades/TradeNotesPanel";
 import { instrumentEditorHref, PointValueWarning } from "../components/instruments/PointValueWarning";
 import { ExcursionFigure, SplitFillQuantity } from "../components/trades/TradeFigures";
+import { UnitSwitch } from "../components/analysis/UnitSwitch";
+import { useDisplayUnit } from "../components/analysis/useDisplayUnit";
+import { fmtUnit } from "../components/analysis/units";
 import {
   DASH,
   fmtDuration,
@@ -43,6 +46,7 @@ export default function TradeDetailPage() {
   const navigate = useNavigate();
   const { prev, next, search } = useListNeighbours(tradeId, detail.data);
   const run = useRun(detail.data?.trade.run_id ?? "", detail.isSuccess);
+  const [unit] = useDisplayUnit();
 
   // [ and ] (or ← and → with Alt) step through the run's trades.
   useEffect(() => {
@@ -72,6 +76,9 @@ export default function TradeDetailPage() {
     );
   }
   const { trade, executions, lots, bars, tick_size: tickSize } = detail.data;
+  // A symbol without an instrument row has no point value: its figures have no points.
+  const basis = { pointValue: trade.point_value_missing ? null : detail.data.point_value, tickSize, decimals: trade.price_decimals };
+  const money = (v: number | null) => fmtUnit(v, unit, basis);
   const decimals = trade.price_decimals;
   const roles = new Map(executions.map((e) => [e.execution_id, executionRole(trade, e.side)]));
   return (
@@ -97,13 +104,14 @@ export default function TradeDetailPage() {
           <span className="num">{fmtQty(trade.quantity)}</span>
         </h1>
         {trade.status === "OPEN" && <span className="badge info">OPEN</span>}
-        <span className={`num ${pnlClass(trade.pnl_net)}`} style={{ fontSize: 17, fontWeight: 600 }}>
-          {fmtMoney(trade.pnl_net)}
+        <span className={`num ${pnlClass(trade.pnl_net)}`} style={{ fontSize: 17, fontWeight: 600 }} data-testid="headline-pnl">
+          {money(trade.pnl_net)}
         </span>
         <span className="sub num">
           {fmtTime(trade.entry_time)} → {fmtTime(trade.exit_time)} · {fmtDuration(trade.duration_seconds)}
         </span>
         <span style={{ flex: 1 }} />
+        <UnitSwitch />
         <nav className="row" aria-label="Trade navigation">
           <button
             type="button"
@@ -152,21 +160,21 @@ export default function TradeDetailPage() {
               {fmtPrice(trade.exit_price, decimals)}
             </dd>
             <dt>Gross PnL</dt>
-            <dd className={`num ${pnlClass(trade.pnl_gross)}`}>{fmtMoney(trade.pnl_gross)}</dd>
+            <dd className={`num ${pnlClass(trade.pnl_gross)}`} data-testid="gross-pnl">{money(trade.pnl_gross)}</dd>
             <dt>Commission</dt>
-            <dd className="num">{fmtMoney(trade.commission)}</dd>
+            <dd className="num">{money(trade.commission)}</dd>
             <dt>Net PnL</dt>
-            <dd className={`num ${pnlClass(trade.pnl_net)}`}>{fmtMoney(trade.pnl_net)}</dd>
+            <dd className={`num ${pnlClass(trade.pnl_net)}`} data-testid="net-pnl">{money(trade.pnl_net)}</dd>
             <dt title="Worst running PnL of the position as it was held">MAE</dt>
             <dd className="num" data-testid="mae">
-              <ExcursionFigure money={trade.mae} points={trade.mae_points} decimals={decimals} tickSize={tickSize} />
+              <ExcursionFigure money={trade.mae} points={trade.mae_points} decimals={decimals} tickSize={tickSize} format={money} />
             </dd>
             <dt title="Best running PnL of the position as it was held">MFE</dt>
             <dd className="num" data-testid="mfe">
-              <ExcursionFigure money={trade.mfe} points={trade.mfe_points} decimals={decimals} tickSize={tickSize} />
+              <ExcursionFigure money={trade.mfe} points={trade.mfe_points} decimals={decimals} tickSize={tickSize} format={money} />
             </dd>
             <dt>ETD</dt>
-            <dd className="num">{fmtMoney(trade.etd)}</dd>
+            <dd className="num">{money(trade.etd)}</dd>
             <dt>Efficiency</dt>
             <dd className="num" title="Entry / exit / total, over the trade's bar range">
               {fmtEfficiency(trade.entry_efficiency)} / {fmtEfficiency(trade.exit_efficiency)} /{" "}
@@ -317,7 +325,7 @@ export default function TradeDetailPage() {
                       <td className="r num">{fmtPrice(l.entry_price, decimals)}</td>
                       <td className="r num">{fmtPrice(l.exit_price, decimals)}</td>
                       <td className={`r num ${pnlClass(l.points)}`}>{fmtPrice(l.points, decimals)}</td>
-                      <td className={`r num ${pnlClass(l.pnl_gross)}`}>{fmtMoney(l.pnl_gross)}</td>
+                      <td className={`r num ${pnlClass(l.pnl_gross)}`}>{money(l.pnl_gross)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -26,6 +26,17 @@ describe("tradeQueryFromParams", () => {
     });
   });
 
+  it("reads the days in the list's time zone (a calendar day opened in New York)", () => {
+    const q = tradeListContext(new URLSearchParams("from=2024-03-10&to=2024-03-10&tz=America/New_York"));
+    expect(q.from).toBe("2024-03-10T05:00:00Z");
+    expect(q.to).toBe("2024-03-11T04:00:00Z");
+    expect(listSearch(new URLSearchParams("from=2024-03-10&tz=America/New_York&x=1"))).toBe(
+      "?from=2024-03-10&tz=America%2FNew_York",
+    );
+    // An unknown zone is UTC.
+    expect(tradeListContext(new URLSearchParams("from=2024-03-10&tz=Nowhere")).from).toBe("2024-03-10T00:00:00Z");
+  });
+
   it("ignores values the API would refuse", () => {
     const q = tradeQueryFromParams("r", new URLSearchParams("side=UP&status=x&outcome=all&from=yesterday&to=2025-02-30"));
     expect(q).toEqual({ run_id: "r", sort: "entry_time", limit: 100 });

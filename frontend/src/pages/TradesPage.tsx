@@ -8,9 +8,20 @@ import { PointValueWarning } from "../components/instruments/PointValueWarning";
 import { RunName } from "../components/runs/RunName";
 import { RunPicker } from "../components/runs/RunPicker";
 import { TradesTable } from "../components/trades/TradesTable";
+import { useMoneyDisplay } from "../components/trades/useMoneyDisplay";
+import { UnitSwitch } from "../components/analysis/UnitSwitch";
+import { DownloadCsvButton } from "../components/analysis/DownloadCsvButton";
+import { tradesCsvPath } from "../api/analytics";
 import { fmtInt } from "../format";
 import { plural } from "../text";
-import { dateRangeError, FILTER_KEYS, isIsoDate, listSearch, tradeQueryFromParams } from "./tradeListParams";
+import {
+  dateRangeError,
+  FILTER_KEYS,
+  isIsoDate,
+  listSearch,
+  listTimeZone,
+  tradeQueryFromParams,
+} from "./tradeListParams";
 
 /** What the count counts: the dashboard's trade count is of closed trades only. */
 export function tradeCountLabel(total: number, status: TradeQuery["status"]): string {
@@ -34,6 +45,7 @@ export default function TradesPage() {
   const rangeError = dateRangeError(params);
   const trades = useTrades(query, rangeError == null);
   const run = useRun(runId);
+  const display = useMoneyDisplay();
 
   const update = (changes: Record<string, string | null>, keepOffset = false) => {
     const next = new URLSearchParams(params);
@@ -74,6 +86,10 @@ export default function TradesPage() {
           </span>
         )}
         <span style={{ flex: 1 }} />
+        <UnitSwitch />
+        {!rangeError && (
+          <DownloadCsvButton path={tradesCsvPath(query)} fileName={`trades-${runId}.csv`} testId="trades-csv" />
+        )}
         {run.data && <RunPicker strategyId={run.data.strategy_id} runId={runId} suffix="/trades" />}
       </div>
       <PointValueWarning symbols={run.data?.point_value_missing ?? []} />
@@ -121,6 +137,7 @@ export default function TradesPage() {
                 onSort={(sort) => update({ sort })}
                 linkSearch={listSearch(params)}
                 maxHeight="calc(100vh - 250px)"
+                display={display}
               />
               <Pager
                 offset={offset}
@@ -182,8 +199,8 @@ function Filters({
       {(run?.trade_tags.length ?? 0) > 0 || params.get("tag") ? (
         <Choice label="Tag" name="tag" params={params} update={update} options={run?.trade_tags ?? []} />
       ) : null}
-      <DateField label="From (UTC)" name="from" params={params} update={update} />
-      <DateField label="To (UTC)" name="to" params={params} update={update} />
+      <DateField label={`From (${listTimeZone(params)})`} name="from" params={params} update={update} />
+      <DateField label={`To (${listTimeZone(params)})`} name="to" params={params} update={update} />
       {anyFilter && (
         <button type="button" className="ghost" onClick={clear}>
           Clear

@@ -2,6 +2,7 @@
 // and a trade opened from the list carries them, so its previous/next follow that list.
 import type { TradeListContext } from "../api/management";
 import { TRADES_PAGE_SIZE, type TradeQuery } from "../api/queries";
+import { isTimeZone, nextDate, zonedDayStart } from "../components/analysis/timeZone";
 
 export const DEFAULT_SORT = "entry_time";
 /** The list's filters (not its page). */
@@ -26,7 +27,14 @@ export function dateRangeError(p: URLSearchParams): string | null {
   return null;
 }
 
-/** The trade query a URL's search parameters describe (dates are whole UTC days). */
+/** The zone the From/To days are in: `tz` when it names one, else UTC. */
+export function listTimeZone(p: URLSearchParams): string {
+  const tz = p.get("tz");
+  return tz && isTimeZone(tz) ? tz : "UTC";
+}
+
+/** The trade query a URL's search parameters describe (dates are whole days in `tz`, UTC
+ * unless named). */
 export function tradeQueryFromParams(runId: string, p: URLSearchParams): TradeQuery {
   const q: TradeQuery = { run_id: runId, ...tradeListContext(p), limit: TRADES_PAGE_SIZE };
   const offset = Number(p.get("offset") ?? 0);
@@ -52,14 +60,11 @@ export function tradeListContext(p: URLSearchParams): TradeListContext & { sort:
   if (outcome === "winners" || outcome === "losers") q.outcome = outcome;
   const tag = p.get("tag");
   if (tag) q.tag = tag;
+  const tz = listTimeZone(p);
   const from = p.get("from");
-  if (from && isIsoDate(from)) q.from = `${from}T00:00:00Z`;
+  if (from && isIsoDate(from)) q.from = zonedDayStart(from, tz);
   const to = p.get("to");
-  if (to && isIsoDate(to)) {
-    const next = new Date(`${to}T00:00:00Z`);
-    next.setUTCDate(next.getUTCDate() + 1);
-    q.to = next.toISOString().replace(".000Z", "Z");
-  }
+  if (to && isIsoDate(to)) q.to = zonedDayStart(nextDate(to), tz);
   return q;
 }
 
@@ -67,7 +72,7 @@ export function tradeListContext(p: URLSearchParams): TradeListContext & { sort:
  * previous/next follow the list, and the way back returns to the same page. */
 export function listSearch(p: URLSearchParams): string {
   const kept = new URLSearchParams();
-  for (const key of [...FILTER_KEYS, "sort", "offset"]) {
+  for (const key of [...FILTER_KEYS, "tz", "sort", "offset"]) {
     const value = p.get(key);
     if (value) kept.set(key, value);
   }

@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
+from .checks import Checked, CheckKind
 from .enums import canonical_order_type, canonical_side, canonical_status
 from .timestamps import WHITESPACE, parse_timestamp, storage_text
 from .values import (
@@ -168,33 +169,58 @@ def _limited(check: Any, max_chars: int) -> Any:
     return limited
 
 
-Text = Annotated[str | None, BeforeValidator(text_or_none)]
+# Each type names its check kind (contract.checks), which the fast paths implement.
+_TEXT = Checked(CheckKind.TEXT)
+_OPTIONAL_TEXT = Checked(CheckKind.OPTIONAL_TEXT)
+
+Text = Annotated[str | None, BeforeValidator(text_or_none), _OPTIONAL_TEXT]
 # Ids, symbols and names: the length the read endpoints take for an id.
-Id = Annotated[str, BeforeValidator(_limited(_required_text, ID_CHARS)), MaxChars(ID_CHARS)]
+Id = Annotated[str, BeforeValidator(_limited(_required_text, ID_CHARS)), MaxChars(ID_CHARS), _TEXT]
 OptionalId = Annotated[
-    str | None, BeforeValidator(_limited(text_or_none, ID_CHARS)), MaxChars(ID_CHARS)
+    str | None,
+    BeforeValidator(_limited(text_or_none, ID_CHARS)),
+    MaxChars(ID_CHARS),
+    _OPTIONAL_TEXT,
 ]
-Timeframe = Annotated[str, BeforeValidator(_limited(_required_text, 50)), MaxChars(50)]
+Timeframe = Annotated[str, BeforeValidator(_limited(_required_text, 50)), MaxChars(50), _TEXT]
 Version = Annotated[
-    str | None, BeforeValidator(_limited(text_or_none, VERSION_CHARS)), MaxChars(VERSION_CHARS)
+    str | None,
+    BeforeValidator(_limited(text_or_none, VERSION_CHARS)),
+    MaxChars(VERSION_CHARS),
+    _OPTIONAL_TEXT,
 ]
-Label = Annotated[str | None, BeforeValidator(_limited(text_or_none, 50)), MaxChars(50)]
-Code = Annotated[str | None, BeforeValidator(_limited(text_or_none, 20)), MaxChars(20)]
+Label = Annotated[
+    str | None, BeforeValidator(_limited(text_or_none, 50)), MaxChars(50), _OPTIONAL_TEXT
+]
+Code = Annotated[
+    str | None, BeforeValidator(_limited(text_or_none, 20)), MaxChars(20), _OPTIONAL_TEXT
+]
 Exporter = Annotated[str | None, BeforeValidator(_limited(text_or_none, 300)), MaxChars(300)]
-Number = Annotated[float | None, BeforeValidator(_number)]
-RequiredNumber = Annotated[float, BeforeValidator(_required_number)]
-Positive = Annotated[float, BeforeValidator(_positive)]
-Quantity = Annotated[float, BeforeValidator(_quantity)]
-OptionalPositive = Annotated[float | None, BeforeValidator(_optional_positive)]
-NonNegative = Annotated[float, BeforeValidator(_non_negative)]
-Fee = Annotated[float, BeforeValidator(_fee)]
-Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
-OptionalTimestamp = Annotated[datetime | None, BeforeValidator(_optional_timestamp)]
-Side = Annotated[str, BeforeValidator(canonical_side)]
-OrderType = Annotated[str, BeforeValidator(canonical_order_type)]
-OrderStatus = Annotated[str, BeforeValidator(canonical_status)]
-JsonObjectText = Annotated[str | None, BeforeValidator(_json_object_text)]
-TimeInForce = Annotated[str, BeforeValidator(_time_in_force), MaxChars(TIME_IN_FORCE_CHARS)]
+Number = Annotated[float | None, BeforeValidator(_number), Checked(CheckKind.OPTIONAL_NUMBER)]
+RequiredNumber = Annotated[float, BeforeValidator(_required_number), Checked(CheckKind.NUMBER)]
+Positive = Annotated[float, BeforeValidator(_positive), Checked(CheckKind.POSITIVE)]
+Quantity = Annotated[float, BeforeValidator(_quantity), Checked(CheckKind.QUANTITY)]
+OptionalPositive = Annotated[
+    float | None, BeforeValidator(_optional_positive), Checked(CheckKind.OPTIONAL_POSITIVE)
+]
+NonNegative = Annotated[float, BeforeValidator(_non_negative), Checked(CheckKind.NON_NEGATIVE)]
+Fee = Annotated[float, BeforeValidator(_fee), Checked(CheckKind.FEE)]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp), Checked(CheckKind.TIMESTAMP)]
+OptionalTimestamp = Annotated[
+    datetime | None, BeforeValidator(_optional_timestamp), Checked(CheckKind.OPTIONAL_TIMESTAMP)
+]
+Side = Annotated[str, BeforeValidator(canonical_side), Checked(CheckKind.SIDE)]
+OrderType = Annotated[str, BeforeValidator(canonical_order_type), Checked(CheckKind.ORDER_TYPE)]
+OrderStatus = Annotated[str, BeforeValidator(canonical_status), Checked(CheckKind.ORDER_STATUS)]
+JsonObjectText = Annotated[
+    str | None, BeforeValidator(_json_object_text), Checked(CheckKind.JSON_OBJECT)
+]
+TimeInForce = Annotated[
+    str,
+    BeforeValidator(_time_in_force),
+    MaxChars(TIME_IN_FORCE_CHARS),
+    Checked(CheckKind.TEXT_OR_GTC),
+]
 
 
 class ExportRecord(BaseModel):

@@ -5,7 +5,7 @@
  *   items     list of decoded JSON records
  *   columns   tuple of str, the record columns in stored order
  *   kinds     str, one letter per column (record_checks.c_checks: the file reader's
- *             letters, tables.C_CHECK_KINDS, and R C E X for the stream's own checks)
+ *             letters, c_copy_lines.READER_KINDS, and R C E X for the stream's own checks)
  *   args      tuple, one argument per column (a defaults key, a fallback text, an
  *             enumeration's (canonical, aliases), a Python check), or None
  *   unsure    the UNSURE marker a Python check returns

@@ -2,10 +2,10 @@
 
 Plain values are checked in C (``_record_checks.c``), or in Python (``record_checks``)
 where the module is not built; a record with any other value goes to the pydantic models,
-which convert it or reject it with the reason. A table whose column checks have no Python
-twin takes the SQL checks below.
+which convert it or reject it with the reason.
 
-SQL checks: the records go into a table of an in-memory SQLite database, untyped, so each value keeps
+``sql_check_records`` checks a batch by the file reader's SQL instead (the conformance
+tests run the stream's values through it): the records go into a table of an in-memory SQLite database, untyped, so each value keeps
 its JSON type, and the file reader's column checks (``column_sql``) select the valid ones
 as stored values in one statement. Only the records those checks do not accept go through
 the pydantic models, which convert them or reject them with the reason. Values SQLite
@@ -69,9 +69,8 @@ def check_records(
     spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
 ) -> tuple[list[tuple[Any, ...]], list[int]]:
     """(valid rows as (position, *stored values), positions the models must decide)."""
-    plan = c_checks(spec) if _record_checks is not None else None
-    if plan is not None:
-        kinds, arguments, limits = plan
+    if _record_checks is not None:
+        kinds, arguments, limits = c_checks(spec)
         bar_rule = BAR_RULE_VALUES if spec.name == "bars" else None
         return _record_checks.check_records(
             items if type(items) is list else list(items),
@@ -89,10 +88,8 @@ def check_records(
 def python_check_records(
     spec: TableSpec, items: list[Any], defaults: dict[str, str | None]
 ) -> tuple[list[tuple[Any, ...]], list[int]]:
-    """``check_records`` by the Python checks (the C module's twin), else by SQL."""
+    """``check_records`` by the Python checks (the C module's twin)."""
     checks = python_checks(spec)
-    if checks is None:
-        return sql_check_records(spec, items, defaults)
     pairs = list(zip(spec.record.COLUMNS, checks, strict=True))
     bars = spec.name == "bars"
     rows: list[tuple[Any, ...]] = []

@@ -15,16 +15,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..contract.checks import CheckKind, require_every_kind
 from .column_sql import REQUIRED
 from .copy_layout import CopyLayout
 from .source_table import SourceTable, quote
-from .tables import C_CHECK_KINDS
 
 try:
     # compiled and optional (setup.py): no stub; this module is its typed interface
     from . import _copy_lines  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a build without a C compiler
     _copy_lines = None
+
+# The C reader's letter for each kind it checks itself; None: the value is checked in SQL
+# (its text test aside) and handed to the reader as S (required) or s (optional).
+READER_KINDS: dict[CheckKind, str | None] = {
+    CheckKind.TEXT: "T",
+    CheckKind.OPTIONAL_TEXT: "t",
+    CheckKind.TEXT_OR_RUN_STRATEGY: None,
+    CheckKind.TEXT_OR_RUN_ACCOUNT: None,
+    CheckKind.TEXT_OR_GTC: None,
+    CheckKind.NUMBER: "N",
+    CheckKind.OPTIONAL_NUMBER: "n",
+    CheckKind.POSITIVE: "P",
+    CheckKind.OPTIONAL_POSITIVE: "p",
+    CheckKind.QUANTITY: "Q",
+    CheckKind.NON_NEGATIVE: "Z",
+    CheckKind.FEE: "F",
+    CheckKind.TIMESTAMP: "D",
+    CheckKind.OPTIONAL_TIMESTAMP: "d",
+    CheckKind.SIDE: None,
+    CheckKind.ORDER_TYPE: None,
+    CheckKind.ORDER_STATUS: None,
+    CheckKind.JSON_OBJECT: None,
+}
+require_every_kind("_copy_lines", READER_KINDS)
 
 _LAYOUT_CODES = {"stage": 0, "table": 1, "run_table": 2, "run_table_sequenced": 3}
 
@@ -38,7 +62,7 @@ class CPlan:
     """What the C reader runs for one table in one layout."""
 
     sql: str  # pos, then one value per column (raw, or checked in SQL), over :lo, :hi
-    kinds: str  # one letter per column (tables.C_CHECK_KINDS; S/s: checked in SQL)
+    kinds: str  # one letter per column (READER_KINDS; S/s: checked in SQL)
     layout: int
     time_index: int  # the column whose min and max a direct copy reports; -1: none
     symbol_index: int
@@ -50,9 +74,9 @@ class CPlan:
 def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> CPlan:
     spec = source.spec
     values, kinds = [], []
-    for i, (column, factory) in enumerate(zip(spec.record.COLUMNS, spec.checks, strict=True)):
+    for i, (column, check_kind) in enumerate(zip(spec.record.COLUMNS, spec.kinds, strict=True)):
         raw = quote(source.columns[column]) if column in source.columns else "NULL"
-        kind = C_CHECK_KINDS.get(factory)
+        kind = READER_KINDS[check_kind]
         if kind is None:
             check = spec.column_check(i, raw)
             kind = "S" if check.ok == REQUIRED else "s"

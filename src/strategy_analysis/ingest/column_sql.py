@@ -23,8 +23,10 @@ form, to look the stored row up. Rows it does not settle take the full check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..contract.checks import CheckKind, require_every_kind
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
 from ..contract.values import MAX_AMOUNT, MAX_QUANTITY, MIN_QUANTITY
 
@@ -58,6 +60,12 @@ class Check:
     # ``value`` for a reader that tests the text itself (length, NUL, UTF-8, as
     # _copy_lines.c does): the SQL form without its own text test
     reader_value: str | None = None
+    # ``same`` by the SQL functions in C, on a connection that has them
+    c_same: str | None = None
+
+    def same_on(self, functions: bool) -> str:
+        """``same`` for a connection with (``functions``) or without the C functions."""
+        return self.c_same if functions and self.c_same else self.same
 
     def value_on(self, functions: bool) -> str:
         """``value`` for a connection with (``functions``) or without the C functions."""
@@ -224,6 +232,9 @@ _SAME_TIMESTAMP = (
     f" WHEN 28 THEN {{r}} GLOB '{'?' * 26}[0-9][Zz]' ELSE 0 END)"
 )
 _PROBE_TIMESTAMP = "replace(substr({r}, 1, 26), 'T', ' ')"
+# The same by the C rule: a value it does not take (NULL) leaves a stored one unsettled, so
+# such a row takes the full check. Half the cost of the SQL form's substr, replace and GLOB.
+_C_SAME_TIMESTAMP = "{t} IS sa_timestamp_text({r})"
 
 
 def timestamp(c: str, *, required: bool = True) -> Check:
@@ -245,7 +256,9 @@ def timestamp(c: str, *, required: bool = True) -> Check:
     # The same rule in C (_timestamp_text.h), a tenth of the cost.
     c_value = f"sa_timestamp_text({c})"
     if required:
-        return Check(value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, c_value)
+        return Check(
+            value, REQUIRED, _SAME_TIMESTAMP, _PROBE_TIMESTAMP, c_value, c_same=_C_SAME_TIMESTAMP
+        )
 
     def optional(v: str, bad: str = BAD) -> str:
         return f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({v}, {bad}) END"
@@ -257,6 +270,7 @@ def timestamp(c: str, *, required: bool = True) -> Check:
         _PROBE_TIMESTAMP,
         optional(c_value),
         optional(c_value, _INVALID),
+        c_same=_C_SAME_TIMESTAMP,
     )
 
 
@@ -300,3 +314,32 @@ def json_object_text(c: str) -> Check:
         c_strict=value(c_storable, _INVALID),
         reader_value=value("1", BAD),
     )
+
+
+# Column checks that need the Metadata defaults, as SQL expressions (bound parameters).
+DEFAULT_STRATEGY = ":default_strategy_id"
+DEFAULT_ACCOUNT = ":default_account_id"
+
+# Each kind's check over an SQL expression and the column's length limit (texts only).
+CheckMaker = Callable[[str, int | None], Check]
+CHECKS: dict[CheckKind, CheckMaker] = {
+    CheckKind.TEXT: required_text,
+    CheckKind.OPTIONAL_TEXT: optional_text,
+    CheckKind.TEXT_OR_RUN_STRATEGY: lambda c, n: text_with_default(c, DEFAULT_STRATEGY, n),
+    CheckKind.TEXT_OR_RUN_ACCOUNT: lambda c, n: text_with_default(c, DEFAULT_ACCOUNT, n),
+    CheckKind.TEXT_OR_GTC: lambda c, n: text_or_literal(c, "GTC", n),
+    CheckKind.NUMBER: lambda c, n: number(c),
+    CheckKind.OPTIONAL_NUMBER: lambda c, n: number(c, required=False),
+    CheckKind.POSITIVE: lambda c, n: number(c, minimum="> 0"),
+    CheckKind.OPTIONAL_POSITIVE: lambda c, n: number(c, minimum="> 0", required=False),
+    CheckKind.QUANTITY: lambda c, n: number(c, minimum="quantity"),
+    CheckKind.NON_NEGATIVE: lambda c, n: number(c, minimum=">= 0"),
+    CheckKind.FEE: lambda c, n: fee(c),
+    CheckKind.TIMESTAMP: lambda c, n: timestamp(c),
+    CheckKind.OPTIONAL_TIMESTAMP: lambda c, n: timestamp(c, required=False),
+    CheckKind.SIDE: lambda c, n: side(c),
+    CheckKind.ORDER_TYPE: lambda c, n: order_type(c),
+    CheckKind.ORDER_STATUS: lambda c, n: status(c),
+    CheckKind.JSON_OBJECT: lambda c, n: json_object_text(c),
+}
+require_every_kind("column_sql", CHECKS)

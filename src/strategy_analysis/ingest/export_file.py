@@ -468,7 +468,9 @@ class ExportFile:
             if check.ok == REQUIRED:
                 null_tests.add(stored)
             raws.append(f"{raw} AS {quote(stored)}")
-            same[stored] = check.same.format(r=f"r.{quote(stored)}", t=f"t.{quote(stored)}")
+            same[stored] = check.same_on(functions).format(
+                r=f"r.{quote(stored)}", t=f"t.{quote(stored)}"
+            )
             raw_values[stored] = spec.column_check(i, f"r.{quote(stored)}").value_on(functions)
             if stored in spec.key:
                 probe[stored] = check.probe.format(r=f"r.{quote(stored)}")

@@ -5,7 +5,7 @@ anything but the plain case (blank-led text, a non-canonical timestamp, an unusu
 spelling, a JSON text, a bool...); a record with an unsure value goes to the SQL checks
 and the pydantic models as before. So these checks are narrower than the SQL ones
 (``column_sql``), never wider, and a value they accept is stored exactly as the SQL
-checks store it (tests/ingest/test_batch_checks.py compares them).
+checks store it (tests/ingest/test_check_conformance.py compares them).
 
 A batch has a few hundred records: opening an in-memory SQLite database, inserting them
 and running the SQL checks costs more than these per-value calls. ``_record_checks.c``
@@ -27,9 +27,9 @@ from typing import Any
 
 import orjson
 
+from ..contract.checks import CheckKind, require_every_kind
 from ..contract.enums import ORDER_TYPE_ALIASES, SIDE_ALIASES, STATUS_ALIASES
 from ..contract.values import MAX_AMOUNT, MAX_QUANTITY, MIN_QUANTITY
-from . import column_sql as cs
 from . import tables as t
 
 UNSURE = object()
@@ -225,65 +225,57 @@ def _refuse(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_ENUMERATIONS = {
-    cs.side: SIDE_ALIASES,
-    cs.order_type: ORDER_TYPE_ALIASES,
-    cs.status: STATUS_ALIASES,
-}
-# Each check's maker, and the argument its C twin (_record_checks.c) takes.
-_BY_FACTORY: dict[Any, tuple[CheckMaker, Any]] = {
-    cs.required_text: (_text, None),
-    cs.optional_text: (_optional_text, None),
-    t._strategy_default: (_with_default("strategy_id"), "strategy_id"),
-    t._account_default: (_with_default("account_id"), "account_id"),
-    t._gtc: (_gtc, "GTC"),
-    cs.number: (_any_limit(_number()), None),
-    t._positive: (_any_limit(_number("> 0")), None),
-    t._quantity: (_any_limit(_number(quantity=True)), None),
-    t._non_negative: (_any_limit(_number(">= 0")), None),
-    t._opt_num: (_any_limit(_number(required=False, missing=None)), None),
-    t._opt_positive: (_any_limit(_number("> 0", required=False, missing=None)), None),
-    cs.fee: (_any_limit(_number(">= 0", required=False, missing=0.0)), None),
-    cs.timestamp: (_any_limit(_timestamp()), None),
-    t._opt_timestamp: (_any_limit(_timestamp(required=False)), None),
+# Each kind's Python check maker, its C twin's letter (_record_checks.c: the file reader's
+# letters, c_copy_lines.READER_KINDS, and R for a run default, C for a constant fallback,
+# E for an enumeration, X for a Python call) and the argument the twin takes.
+CHECKS: dict[CheckKind, tuple[CheckMaker, str, Any]] = {
+    CheckKind.TEXT: (_text, "T", None),
+    CheckKind.OPTIONAL_TEXT: (_optional_text, "t", None),
+    CheckKind.TEXT_OR_RUN_STRATEGY: (_with_default("strategy_id"), "R", "strategy_id"),
+    CheckKind.TEXT_OR_RUN_ACCOUNT: (_with_default("account_id"), "R", "account_id"),
+    CheckKind.TEXT_OR_GTC: (_gtc, "C", "GTC"),
+    CheckKind.NUMBER: (_any_limit(_number()), "N", None),
+    CheckKind.OPTIONAL_NUMBER: (_any_limit(_number(required=False, missing=None)), "n", None),
+    CheckKind.POSITIVE: (_any_limit(_number("> 0")), "P", None),
+    CheckKind.OPTIONAL_POSITIVE: (
+        _any_limit(_number("> 0", required=False, missing=None)),
+        "p",
+        None,
+    ),
+    CheckKind.QUANTITY: (_any_limit(_number(quantity=True)), "Q", None),
+    CheckKind.NON_NEGATIVE: (_any_limit(_number(">= 0")), "Z", None),
+    CheckKind.FEE: (_any_limit(_number(">= 0", required=False, missing=0.0)), "F", None),
+    CheckKind.TIMESTAMP: (_any_limit(_timestamp()), "D", None),
+    CheckKind.OPTIONAL_TIMESTAMP: (_any_limit(_timestamp(required=False)), "d", None),
     **{
-        factory: (_any_limit(_enumeration(aliases)), (frozenset(aliases.values()), aliases))
-        for factory, aliases in _ENUMERATIONS.items()
+        kind: (
+            _any_limit(_enumeration(aliases)),
+            "E",
+            (frozenset(aliases.values()), aliases),
+        )
+        for kind, aliases in (
+            (CheckKind.SIDE, SIDE_ALIASES),
+            (CheckKind.ORDER_TYPE, ORDER_TYPE_ALIASES),
+            (CheckKind.ORDER_STATUS, STATUS_ALIASES),
+        )
     },
-    cs.json_object_text: (_any_limit(_json_object), _json_object),
+    CheckKind.JSON_OBJECT: (_any_limit(_json_object), "X", _json_object),
 }
-# The C twin's letter for a check the file reader's C code (tables.C_CHECK_KINDS) does not
-# make: a run default (R), a constant fallback (C), an enumeration (E), a Python call (X).
-_STREAM_KINDS: dict[Any, str] = {
-    t._strategy_default: "R",
-    t._account_default: "R",
-    t._gtc: "C",
-    **dict.fromkeys(_ENUMERATIONS, "E"),
-    cs.json_object_text: "X",
-}
+require_every_kind("record_checks", CHECKS)
 
 
 @cache
-def python_checks(spec: t.TableSpec) -> list[Check] | None:
-    """One check per record column, or None when a column's check has no Python twin."""
-    entries = [_BY_FACTORY.get(factory) for factory in spec.checks]
-    if any(entry is None for entry in entries):
-        return None
-    return [
-        entry[0](limit)  # type: ignore[index]  # no entry is None (checked above)
-        for entry, limit in zip(entries, spec.max_chars, strict=True)
-    ]
+def python_checks(spec: t.TableSpec) -> list[Check]:
+    """One check per record column."""
+    return [CHECKS[kind][0](limit) for kind, limit in zip(spec.kinds, spec.max_chars, strict=True)]
 
 
 @cache
-def c_checks(spec: t.TableSpec) -> tuple[str, tuple[Any, ...], tuple[int, ...]] | None:
-    """The C twin's (kinds, arguments, length limits: 0 for none) for the table, None
-    when a column has no twin."""
-    if any(factory not in _BY_FACTORY for factory in spec.checks):
-        return None
-    kinds = "".join(t.C_CHECK_KINDS.get(f) or _STREAM_KINDS[f] for f in spec.checks)
+def c_checks(spec: t.TableSpec) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
+    """The C twin's (kinds, arguments, length limits: 0 for none) for the table."""
+    kinds = "".join(CHECKS[kind][1] for kind in spec.kinds)
     limits = tuple(limit or 0 for limit in spec.max_chars)
-    return kinds, tuple(_BY_FACTORY[factory][1] for factory in spec.checks), limits
+    return kinds, tuple(CHECKS[kind][2] for kind in spec.kinds), limits
 
 
 # The value indexes bar_range_ok reads: start, end, open, high, low, close.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..contract.checks import CheckKind, field_kind
 from ..contract.records import (
     BarRecord,
     ExecutionRecord,
@@ -15,12 +15,9 @@ from ..contract.records import (
 from ..contract.values import MaxChars
 from . import column_sql as cs
 
-# Column checks that need the Metadata defaults, as SQL expressions (bound parameters).
-DEFAULT_STRATEGY = ":default_strategy_id"
-DEFAULT_ACCOUNT = ":default_account_id"
-
-# A column's check over an SQL expression; a text's also takes its length limit.
-CheckFactory = Callable[..., cs.Check]
+# Re-exported for the SQL of the stream's checks.
+DEFAULT_STRATEGY = cs.DEFAULT_STRATEGY
+DEFAULT_ACCOUNT = cs.DEFAULT_ACCOUNT
 
 
 @dataclass(frozen=True)
@@ -28,8 +25,10 @@ class TableSpec:
     name: str  # platform table, and the key in report counts
     export_name: str  # the export's table name (matched case-insensitively)
     record: type[ExportRecord]
-    checks: tuple[CheckFactory, ...]  # one per record column, in record.COLUMNS order
     run_scoped: bool  # has run_id in its key
+    # Record columns whose check is not their record type's (contract.checks): what the
+    # import fills in itself, such as a run's defaults.
+    kind_overrides: tuple[tuple[str, CheckKind], ...] = ()
     # The table's data time: a run's first/last data time (orders, executions); the time
     # range that new bars cover (bars)
     time_column: str | None = None
@@ -69,15 +68,19 @@ class TableSpec:
         return frozenset(c.removesuffix("_utc") for c in self.record.COLUMNS if c.endswith("_utc"))
 
     @property
+    def kinds(self) -> tuple[CheckKind, ...]:
+        """Each record column's check kind, in record.COLUMNS order."""
+        overrides = dict(self.kind_overrides)
+        return tuple(overrides.get(c) or _kind(self.record, c) for c in self.record.COLUMNS)
+
+    @property
     def max_chars(self) -> tuple[int | None, ...]:
         """Each record column's length limit (``MaxChars`` on its field), None for none."""
         return tuple(_max_chars(self.record, c) for c in self.record.COLUMNS)
 
     def column_check(self, index: int, raw: str) -> cs.Check:
         """The check of record column ``index`` over the SQL expression ``raw``."""
-        limit = self.max_chars[index]
-        factory = self.checks[index]
-        return factory(raw) if limit is None else factory(raw, limit)
+        return cs.CHECKS[self.kinds[index]](raw, self.max_chars[index])
 
     def key_text(self, values: dict[str, object]) -> str | None:
         parts = [values.get(c) for c in self.record.KEY]
@@ -86,52 +89,22 @@ class TableSpec:
         return "|".join("" if p is None else str(p) for p in parts)
 
 
+def _kind(record: type[ExportRecord], column: str) -> CheckKind:
+    kind = field_kind(record.model_fields[column].metadata)
+    if kind is None:
+        raise RuntimeError(f"{record.__name__}.{column} declares no check kind")
+    return kind
+
+
 def _max_chars(record: type[ExportRecord], column: str) -> int | None:
     metadata = record.model_fields[column].metadata
     return next((m.limit for m in metadata if isinstance(m, MaxChars)), None)
-
-
-def _opt_num(c: str) -> cs.Check:
-    return cs.number(c, required=False)
-
-
-def _opt_positive(c: str) -> cs.Check:
-    return cs.number(c, minimum="> 0", required=False)
-
-
-def _positive(c: str) -> cs.Check:
-    return cs.number(c, minimum="> 0")
-
-
-def _quantity(c: str) -> cs.Check:
-    return cs.number(c, minimum="quantity")
-
-
-def _non_negative(c: str) -> cs.Check:
-    return cs.number(c, minimum=">= 0")
-
-
-def _opt_timestamp(c: str) -> cs.Check:
-    return cs.timestamp(c, required=False)
-
-
-def _gtc(c: str, max_chars: int | None = None) -> cs.Check:
-    return cs.text_or_literal(c, "GTC", max_chars)
-
-
-def _strategy_default(c: str, max_chars: int | None = None) -> cs.Check:
-    return cs.text_with_default(c, DEFAULT_STRATEGY, max_chars)
-
-
-def _account_default(c: str, max_chars: int | None = None) -> cs.Check:
-    return cs.text_with_default(c, DEFAULT_ACCOUNT, max_chars)
 
 
 INSTRUMENTS = TableSpec(
     "instruments",
     "instruments",
     InstrumentRecord,
-    (cs.required_text, _positive, _opt_positive, cs.optional_text),
     run_scoped=False,
     user_owned_column="set_by_user",
     stamped_column="updated_at",
@@ -140,18 +113,6 @@ BARS = TableSpec(
     "bars",
     "bars",
     BarRecord,
-    (
-        cs.required_text,
-        cs.required_text,
-        cs.timestamp,
-        _opt_timestamp,
-        cs.number,
-        cs.number,
-        cs.number,
-        cs.number,
-        _non_negative,
-        _opt_num,
-    ),
     run_scoped=False,
     time_column="start_time",
     shared_by_range=True,
@@ -160,27 +121,11 @@ ORDERS = TableSpec(
     "orders",
     "orders",
     OrderRecord,
-    (
-        cs.required_text,  # order_id
-        cs.optional_text,  # parent_order_id
-        _strategy_default,  # strategy_id
-        cs.optional_text,  # strategy_version
-        _account_default,  # account_id
-        cs.required_text,  # symbol
-        cs.side,
-        cs.order_type,
-        _gtc,  # time_in_force
-        cs.timestamp,  # submit_time_utc
-        _opt_positive,  # price
-        _opt_positive,  # stop_price
-        _quantity,  # quantity
-        cs.status,
-        cs.optional_text,  # reject_reason
-        cs.optional_text,  # cancel_reason
-        cs.optional_text,  # client_tag
-        cs.json_object_text,  # meta_json
-    ),
     run_scoped=True,
+    kind_overrides=(
+        ("strategy_id", CheckKind.TEXT_OR_RUN_STRATEGY),
+        ("account_id", CheckKind.TEXT_OR_RUN_ACCOUNT),
+    ),
     time_column="submit_time",
     names_trades=True,
     lifecycle_column="status",
@@ -189,20 +134,6 @@ EXECUTIONS = TableSpec(
     "executions",
     "executions",
     ExecutionRecord,
-    (
-        cs.required_text,  # execution_id
-        cs.required_text,  # order_id
-        cs.optional_text,  # strategy_id
-        cs.optional_text,  # account_id
-        cs.required_text,  # symbol
-        cs.side,
-        cs.timestamp,  # exec_time_utc
-        _positive,  # price
-        _quantity,  # quantity
-        cs.fee,
-        cs.optional_text,  # fee_currency
-        cs.optional_text,  # liquidity_flag
-    ),
     run_scoped=True,
     time_column="exec_time",
     names_trades=True,
@@ -231,20 +162,3 @@ def bar_range_check(values: dict[str, str]) -> str:
     return (
         f"({low} <= min({o}, {c}) AND {h} >= max({o}, {c}) AND ({end} IS NULL OR {end} >= {start}))"
     )
-
-
-# The checks the C reader (``_copy_lines``) makes itself, by its letter for each; any other
-# check is computed in SQL and handed to it checked (S: required, s: optional).
-C_CHECK_KINDS: dict[CheckFactory, str] = {
-    cs.required_text: "T",
-    cs.optional_text: "t",
-    cs.number: "N",
-    _opt_num: "n",
-    _positive: "P",
-    _quantity: "Q",
-    _opt_positive: "p",
-    _non_negative: "Z",
-    cs.fee: "F",
-    cs.timestamp: "D",
-    _opt_timestamp: "d",
-}

@@ -223,6 +223,60 @@ def _load_executions_postgresql(
     return columns
 
 
+def copy_columns(
+    dbapi: Any,
+    select: str,
+    numbers: Sequence[tuple[str, str]],
+    texts: Sequence[tuple[str, bool]],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The rows of ``select`` as columns, through one binary COPY of one row: ``numbers``
+    (column, pg_binary_copy kind; no NULL) each as one array, ``texts`` (column, nullable)
+    each as one separated text, as _load_executions_postgresql reads executions. A column
+    is named as ``select`` names it; rows keep ``select``'s order."""
+    numbers_sql = ", ".join(f"array_agg({name})" for name, _ in numbers)
+
+    def read(separated: bool) -> list[memoryview | None]:
+        if separated:
+            sep, present = pg_sql.Literal(_SEPARATOR), pg_sql.Literal(_PRESENT)
+            sep_sql, present_sql = sep.as_string(dbapi), present.as_string(dbapi)
+            text_sql = ", ".join(
+                f"string_agg(COALESCE({present_sql} || {name}, ''), {sep_sql})"
+                if nullable
+                else f"string_agg({name}, {sep_sql})"
+                for name, nullable in texts
+            )
+        else:
+            text_sql = ", ".join(
+                f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))"
+                for name, _ in texts
+            )
+        statement = f"SELECT count(*), {numbers_sql}, {text_sql} FROM ({select}) AS selected"
+        return decode_single_row(copy_out(dbapi, statement, binary=True))
+
+    fields = read(separated=True)
+    n = int.from_bytes(fields[0] or b"", "big")
+    arrays = [decode_array(fields[1 + j], kind) for j, (_, kind) in enumerate(numbers)]
+    first_text = 1 + len(numbers)
+    if n == 0:
+        return arrays, [np.empty(0, dtype=object) for _ in texts]
+    values = [
+        _split_separated(fields[first_text + j], n, nullable)
+        for j, (_, nullable) in enumerate(texts)
+    ]
+    if any(column is None for column in values):
+        log.debug("a text holds %r; read cut by lengths", _SEPARATOR)
+        # Every column again from the one read: the rows of both reads may differ.
+        fields = read(separated=False)
+        arrays = [decode_array(fields[1 + j], kind) for j, (_, kind) in enumerate(numbers)]
+        values = [
+            split_text(
+                fields[first_text + 2 * j], decode_array(fields[first_text + 2 * j + 1], INT4)
+            )
+            for j in range(len(texts))
+        ]
+    return arrays, values  # type: ignore[return-value]
+
+
 def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.ndarray | None:
     """``n`` values joined by _SEPARATOR (None when a value held the separator itself)."""
     parts = ("" if field is None else bytes(field).decode("utf-8")).split(_SEPARATOR)

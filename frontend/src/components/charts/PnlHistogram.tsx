@@ -9,7 +9,7 @@ import { CHART_COLORS } from "./theme";
 const PAD = { left: 40, right: 10, top: 8, bottom: 24 };
 
 /** The element's width in pixels, followed as it changes. */
-function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
+export function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
   const ref = useRef<T>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {

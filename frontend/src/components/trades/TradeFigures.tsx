@@ -9,15 +9,18 @@ export function ExcursionFigure({
   points,
   decimals,
   tickSize,
+  format = fmtMoney,
 }: {
   money: number | null;
   points: number | null;
   decimals: number;
   tickSize: number | null;
+  /** The money figure's text (in the chosen display unit); currency by default. */
+  format?: (v: number | null) => string;
 }) {
   return (
     <>
-      {fmtMoney(money)}
+      {format(money)}
       {points != null && (
         <div className="faint" data-testid="excursion-points">
           {fmtPrice(points, decimals)} pts

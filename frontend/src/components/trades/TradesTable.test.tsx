@@ -34,4 +34,26 @@ describe("TradesTable", () => {
     expect(fxRow).toHaveTextContent("Stop");
     expect(fxRow).toHaveTextContent("-25.0%");
   });
+
+  it("shows money in ticks from each trade's instrument, and missing where it has no point value", () => {
+    const es = trade({ trade_id: "t-es", symbol: "ES", price_decimals: 2, pnl_net: 1250, commission: 0, mae: 100, mfe: 0, etd: 0 });
+    const xx = trade({ trade_id: "t-xx", symbol: "XX", price_decimals: 2, pnl_net: 30, point_value_missing: true });
+    const display = {
+      unit: "ticks" as const,
+      basisOf: (t: { symbol: string; price_decimals: number }) =>
+        t.symbol === "ES"
+          ? { pointValue: 50, tickSize: 0.25, decimals: t.price_decimals }
+          : { pointValue: null, tickSize: 0.25, decimals: t.price_decimals },
+    };
+    render(
+      <MemoryRouter>
+        <TradesTable trades={[es, xx]} display={display} />
+      </MemoryRouter>,
+    );
+    const [esRow, xxRow] = screen.getAllByTestId("trade-row") as [HTMLElement, HTMLElement];
+    expect(esRow).toHaveTextContent("100 ticks");
+    expect(esRow).toHaveTextContent("8 ticks");
+    expect(xxRow).toHaveTextContent("missing: no point value");
+    expect(xxRow).not.toHaveTextContent("30.00");
+  });
 });

@@ -1,7 +1,16 @@
 import { Link, useNavigate } from "react-router-dom";
 import type { Trade } from "../../api/types";
-import { DASH, fmtDuration, fmtEfficiency, fmtMoney, fmtPrice, fmtQty, fmtTime, pnlClass } from "../../format";
+import { DASH, fmtDuration, fmtEfficiency, fmtPrice, fmtQty, fmtTime, pnlClass } from "../../format";
 import { TagList } from "../common/Tags";
+import { fmtUnit, type DisplayUnit, type UnitBasis } from "../analysis/units";
+
+/** How money columns are shown: the unit and each trade's instrument basis. */
+export interface MoneyDisplay {
+  unit: DisplayUnit;
+  basisOf: (t: Trade) => UnitBasis;
+}
+
+const CURRENCY: MoneyDisplay = { unit: "currency", basisOf: (t) => ({ pointValue: null, tickSize: null, decimals: t.price_decimals }) };
 
 interface Column {
   key: keyof Trade;
@@ -10,7 +19,7 @@ interface Column {
   /** Tabular figures (times and numbers). */
   num?: boolean;
   sortable?: boolean;
-  render: (t: Trade) => React.ReactNode;
+  render: (t: Trade, money: (v: number | null) => string) => React.ReactNode;
 }
 
 const COLUMNS: Column[] = [
@@ -52,12 +61,12 @@ const COLUMNS: Column[] = [
     label: "Net PnL",
     right: true,
     sortable: true,
-    render: (t) => <span className={pnlClass(t.pnl_net)}>{fmtMoney(t.pnl_net)}</span>,
+    render: (t, money) => <span className={pnlClass(t.pnl_net)}>{money(t.pnl_net)}</span>,
   },
-  { key: "commission", label: "Comm.", right: true, sortable: true, render: (t) => fmtMoney(t.commission) },
-  { key: "mae", label: "MAE", right: true, sortable: true, render: (t) => fmtMoney(t.mae) },
-  { key: "mfe", label: "MFE", right: true, sortable: true, render: (t) => fmtMoney(t.mfe) },
-  { key: "etd", label: "ETD", right: true, sortable: true, render: (t) => fmtMoney(t.etd) },
+  { key: "commission", label: "Comm.", right: true, sortable: true, render: (t, money) => money(t.commission) },
+  { key: "mae", label: "MAE", right: true, sortable: true, render: (t, money) => money(t.mae) },
+  { key: "mfe", label: "MFE", right: true, sortable: true, render: (t, money) => money(t.mfe) },
+  { key: "etd", label: "ETD", right: true, sortable: true, render: (t, money) => money(t.etd) },
   {
     key: "total_efficiency",
     label: "Eff.",
@@ -85,6 +94,7 @@ export function TradesTable({
   label = "Trades",
   maxHeight,
   linkSearch = "",
+  display = CURRENCY,
 }: {
   trades: Trade[];
   sort?: string;
@@ -94,6 +104,8 @@ export function TradesTable({
   linkSearch?: string;
   /** Scroll inside the table (its header stays in view) beyond this height. */
   maxHeight?: string;
+  /** Money columns in currency (the default), points or ticks. */
+  display?: MoneyDisplay;
 }) {
   const navigate = useNavigate();
   const field = sort?.replace(/^-/, "");
@@ -132,6 +144,8 @@ export function TradesTable({
         <tbody>
           {trades.map((t) => {
             const href = `/trades/${encodeURIComponent(t.trade_id)}${linkSearch}`;
+            const basis = display.basisOf(t);
+            const money = (v: number | null) => fmtUnit(v, display.unit, basis);
             return (
               <tr
                 key={t.trade_id}
@@ -143,7 +157,7 @@ export function TradesTable({
               >
                 {SHOWN.map((c, i) => (
                   <td key={c.key} className={`${c.right ? "r " : ""}${c.num || c.right ? "num" : ""}`}>
-                    {i === 0 ? <Link to={href}>{c.render(t)}</Link> : c.render(t)}
+                    {i === 0 ? <Link to={href}>{c.render(t, money)}</Link> : c.render(t, money)}
                   </td>
                 ))}
               </tr>

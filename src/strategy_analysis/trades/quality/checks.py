@@ -41,6 +41,9 @@ CHECKS = {
     "open_at_end": "info",
     "bar_gap": "info",
     "no_bars": "info",
+    # Beyond the contract's list: a dry run whose trades could not be built (the rebuild
+    # after the import would fail the same way) says so instead of failing itself.
+    "trades_not_built": "error",
 }
 
 
@@ -72,6 +75,11 @@ def _finding(check: str, count: int, examples: Iterable[Any]) -> dict[str, Any]:
             break
         listed.append(str(example))
     return {"check": check, "severity": CHECKS[check], "count": int(count), "examples": listed}
+
+
+def trades_not_built(reason: str) -> dict[str, Any]:
+    """The finding of a run whose trades cannot be built; the example is the reason."""
+    return _finding("trades_not_built", 1, [reason])
 
 
 def iso(micros: Iterable[int]) -> list[str]:

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, text
 
-from ..builder import build_trades
+from ..builder import ExecutionDataError, build_trades
 from ..columns import ExecutionColumns
 from ..reading import RunContext, point_values, run_contexts
 from ..statistics import compute_statistics
 from .assessment import assess_run
+from .checks import trades_not_built
 from .reading import time_sql, times_of
 
 _SIDES = {"BUY": 1, "SELL": -1}
@@ -62,11 +63,18 @@ def pre_import_findings(conn: Connection, run_ids: Iterable[str]) -> list[dict[s
     for run_id, run in sorted(run_contexts(conn, run_ids).items()):
         executions = _executions(conn, run)
         values = point_values(conn, set(executions.symbol.tolist()))
-        built = build_trades(executions, values, run_id, run.strategy_id)
-        statistics = compute_statistics(built, run.reported_net_pnl, run.reported_trade_count)
-        open_rows = np.flatnonzero(~np.asarray(built.closed, dtype=bool))
-        open_rows = open_rows[np.argsort(built.entry_time[open_rows], kind="stable")]
-        open_ids = [str(t) for t in built.trade_id[open_rows]]
-        document = assess_run(conn, run_id, statistics["reconciliation"], open_ids)
-        found.extend({"run_id": run_id, **finding} for finding in document["findings"])
+        try:
+            built = build_trades(executions, values, run_id, run.strategy_id)
+        except ExecutionDataError as exc:
+            # The other checks still run; those that need the trades have none to judge.
+            document = assess_run(conn, run_id, None, [])
+            findings = [trades_not_built(str(exc)), *document["findings"]]
+        else:
+            statistics = compute_statistics(built, run.reported_net_pnl, run.reported_trade_count)
+            open_rows = np.flatnonzero(~np.asarray(built.closed, dtype=bool))
+            open_rows = open_rows[np.argsort(built.entry_time[open_rows], kind="stable")]
+            open_ids = [str(t) for t in built.trade_id[open_rows]]
+            document = assess_run(conn, run_id, statistics["reconciliation"], open_ids)
+            findings = document["findings"]
+        found.extend({"run_id": run_id, **finding} for finding in findings)
     return found

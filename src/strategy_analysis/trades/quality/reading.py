@@ -1,6 +1,7 @@
 """What execution quality and the data-quality checks read of a run: its orders and fills
-as columns (one query each, times converted in SQL), its symbols' finest bars around
-their fills, its status and the instruments it trades."""
+as columns (one query each: on PostgreSQL one binary COPY, as the rebuild reads
+executions), its symbols' finest bars around their fills, its status and the
+instruments it trades."""
 
 from __future__ import annotations
 
@@ -8,21 +9,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
+from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
-from ..reading import load_bars
+from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ
+from ..reading import copy_columns, load_bars
 from ..sql_time import micros_expression
 from .checks import SymbolBars
 from .columns import FillColumns, OrderColumns
 
 
-def _rows(conn: Connection, sql: str, run_id: str) -> list[tuple[Any, ...]]:
-    """Plain rows from the driver's cursor: no result-row object per row."""
-    placeholder = "?" if conn.dialect.name == "sqlite" else "%s"
+def _rows(conn: Connection, sql: str, run_id: str) -> np.ndarray:
+    """SQLite: the rows from the driver's cursor as one 2-D object array (a column is a
+    slice of it): no result-row object per row, no Python loop over them."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(sql.format(run=placeholder), (run_id,))
-        return cursor.fetchall()
+        cursor.execute(sql, (run_id,))
+        return np.array(cursor.fetchall(), dtype=object)
     finally:
         cursor.close()
 
@@ -38,57 +41,108 @@ def times_of(conn: Connection, values: Iterable[Any]) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _float(values: Iterable[Any]) -> np.ndarray:
+def _floats(rows: np.ndarray) -> np.ndarray:
     # None -> NaN in one conversion.
-    return np.array(list(values), dtype=np.float64)
+    return rows.astype(np.float64)
+
+
+def _times(texts: np.ndarray) -> np.ndarray:
+    # SQLite's stored text parsed by numpy (strftime knows no year before 0 or after 9999).
+    return texts.astype("datetime64[us]").astype(np.int64)
+
+
+def _run_literal(conn: Connection, run_id: str) -> str:
+    return pg_sql.Literal(run_id).as_string(conn.connection.driver_connection)
 
 
 def read_orders(conn: Connection, run_id: str) -> OrderColumns:
-    submit = time_sql(conn, "submit_time")
+    if conn.dialect.name == "postgresql":
+        return _copy_orders(conn, run_id)
     rows = _rows(
         conn,
         "SELECT order_id, symbol, order_type, status, quantity, price, stop_price, "
-        f"{submit} FROM orders WHERE run_id = {{run}}",
+        "submit_time FROM orders WHERE run_id = ?",
         run_id,
     )
-    if not rows:
+    if not len(rows):
         return OrderColumns.empty()
-    ids, symbols, types, statuses, qty, price, stop, submitted = zip(*rows, strict=True)
+    numbers = _floats(rows[:, 4:7])
     return OrderColumns(
-        order_id=np.array(ids, dtype=object),
-        symbol=np.array(symbols, dtype=object),
-        order_type=np.array(types, dtype=object),
-        status=np.array(statuses, dtype=object),
-        quantity=_float(qty),
-        price=_float(price),
-        stop_price=_float(stop),
-        submit_time=times_of(conn, submitted),
+        order_id=rows[:, 0].copy(),
+        symbol=rows[:, 1].copy(),
+        order_type=rows[:, 2].copy(),
+        status=rows[:, 3].copy(),
+        quantity=numbers[:, 0].copy(),
+        price=numbers[:, 1].copy(),
+        stop_price=numbers[:, 2].copy(),
+        submit_time=_times(rows[:, 7]),
     )
+
+
+def _copy_orders(conn: Connection, run_id: str) -> OrderColumns:
+    """PostgreSQL: one binary COPY of the run's orders as columns (a missing price as NaN)."""
+    (quantity, price, stop, submitted), (ids, symbols, types, statuses) = copy_columns(
+        conn.connection.driver_connection,
+        "SELECT order_id, symbol, order_type, status, quantity::float8 AS quantity, "
+        "COALESCE(price::float8, 'NaN') AS price, "
+        "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time "
+        f"FROM orders WHERE run_id = {_run_literal(conn, run_id)}",
+        [
+            ("quantity", FLOAT8),
+            ("price", FLOAT8),
+            ("stop_price", FLOAT8),
+            ("submit_time", TIMESTAMPTZ),
+        ],
+        [("order_id", False), ("symbol", False), ("order_type", False), ("status", False)],
+    )
+    if not len(ids):
+        return OrderColumns.empty()
+    return OrderColumns(ids, symbols, types, statuses, quantity, price, stop, submitted)
 
 
 def read_fills(conn: Connection, run_id: str) -> FillColumns:
-    exec_time = time_sql(conn, "exec_time")
+    if conn.dialect.name == "postgresql":
+        return _copy_fills(conn, run_id)
     rows = _rows(
         conn,
-        "SELECT execution_id, order_id, symbol, side, "
-        f"{exec_time}, price, quantity, COALESCE(fee, 0), liquidity_flag "
-        "FROM executions WHERE run_id = {run}",
+        "SELECT execution_id, order_id, symbol, side, exec_time, price, quantity, "
+        "COALESCE(fee, 0), liquidity_flag FROM executions WHERE run_id = ?",
         run_id,
     )
-    if not rows:
+    if not len(rows):
         return FillColumns.empty()
-    ids, orders, symbols, sides, times, prices, qty, fees, flags = zip(*rows, strict=True)
-    side = np.array(sides, dtype=object)
+    numbers = _floats(rows[:, 5:8])
     return FillColumns(
-        execution_id=np.array(ids, dtype=object),
-        order_id=np.array(orders, dtype=object),
-        symbol=np.array(symbols, dtype=object),
-        side=np.where(side == "BUY", 1, -1).astype(np.int8),
-        exec_time=times_of(conn, times),
-        price=_float(prices),
-        quantity=_float(qty),
-        fee=_float(fees),
-        liquidity_flag=np.array(flags, dtype=object),
+        execution_id=rows[:, 0].copy(),
+        order_id=rows[:, 1].copy(),
+        symbol=rows[:, 2].copy(),
+        side=np.where(rows[:, 3] == "BUY", 1, -1).astype(np.int8),
+        exec_time=_times(rows[:, 4]),
+        price=numbers[:, 0].copy(),
+        quantity=numbers[:, 1].copy(),
+        fee=numbers[:, 2].copy(),
+        liquidity_flag=rows[:, 8].copy(),
+    )
+
+
+def _copy_fills(conn: Connection, run_id: str) -> FillColumns:
+    """PostgreSQL: one binary COPY of the run's fills as columns."""
+    (side, exec_time, price, quantity, fee), (ids, orders, symbols, flags) = copy_columns(
+        conn.connection.driver_connection,
+        "SELECT execution_id, order_id, symbol, "
+        "(CASE side WHEN 'BUY' THEN 1 ELSE -1 END)::int8 AS side, exec_time, "
+        "price::float8 AS price, quantity::float8 AS quantity, "
+        "COALESCE(fee, 0)::float8 AS fee, liquidity_flag "
+        f"FROM executions WHERE run_id = {_run_literal(conn, run_id)}",
+        [("side", INT8), ("exec_time", TIMESTAMPTZ), ("price", FLOAT8), ("quantity", FLOAT8),
+         ("fee", FLOAT8)],
+        [("execution_id", False), ("order_id", False), ("symbol", False),
+         ("liquidity_flag", True)],
+    )  # fmt: skip
+    if not len(ids):
+        return FillColumns.empty()
+    return FillColumns(
+        ids, orders, symbols, side.astype(np.int8), exec_time, price, quantity, fee, flags
     )
 
 

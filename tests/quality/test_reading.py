@@ -1,0 +1,114 @@
+"""A run's orders and fills read as columns, alike on SQLite (rows) and PostgreSQL (one
+binary COPY each): texts that hold the COPY's separator characters, missing prices and
+liquidity flags, and a run with neither."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pytest
+from trades.trade_factories import T0, at
+
+from strategy_analysis.db.engine import session_scope
+from strategy_analysis.db.models import Execution, Order, Run, Strategy
+from strategy_analysis.trades.quality.reading import read_fills, read_orders
+
+
+def _order(order_id, symbol, order_type, *, price=None, stop=None, seconds=0):
+    return Order(
+        run_id="R",
+        order_id=order_id,
+        strategy_id="S",
+        account_id="A",
+        symbol=symbol,
+        side="BUY",
+        order_type=order_type,
+        submit_time=T0 + timedelta(seconds=seconds),
+        price=price,
+        stop_price=stop,
+        quantity=2.5,
+        status="FILLED",
+    )
+
+
+def _fill(execution_id, order_id, symbol, side, *, flag, fee=None, seconds=0):
+    return Execution(
+        run_id="R",
+        execution_id=execution_id,
+        order_id=order_id,
+        symbol=symbol,
+        side=side,
+        exec_time=T0 + timedelta(seconds=seconds, microseconds=7),
+        price=100.25,
+        quantity=1.5,
+        fee=fee,
+        liquidity_flag=flag,
+        sequence=seconds,
+    )
+
+
+def _seed(session_factory, orders=(), fills=()):
+    with session_scope(session_factory) as s:
+        s.add(Strategy(strategy_id="S"))
+        s.flush()
+        s.add(Run(run_id="R", strategy_id="S", account_id=None))
+        s.flush()
+        s.add_all(orders)
+        s.flush()
+        s.add_all(fills)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["plain", "unit\x1fseparator", "\x1erecord mark", ""],
+    ids=["plain", "separator", "marker", "empty"],
+)
+def test_orders_and_fills_read_exactly(engine, session_factory, odd):
+    _seed(
+        session_factory,
+        [
+            _order(f"o-{odd}", "ES", "LIMIT", price=99.75, seconds=0),
+            _order("o2", f"N{odd}", "STOP", stop=101.5, seconds=1),
+            _order("o3", "ES", "MARKET", seconds=2),
+        ],
+        [
+            _fill(f"x-{odd}", f"o-{odd}", "ES", "BUY", flag=odd, fee=0.5, seconds=0),
+            _fill("x2", "o2", f"N{odd}", "SELL", flag=None, seconds=1),
+            _fill("x3", "missing", "ES", "BUY", flag="MAKER", fee=1.25, seconds=2),
+        ],
+    )
+    with engine.connect() as conn:
+        orders = read_orders(conn, "R")
+        fills = read_fills(conn, "R")
+    by_id = {o: i for i, o in enumerate(orders.order_id.tolist())}
+    assert sorted(by_id) == sorted([f"o-{odd}", "o2", "o3"])
+    first, second, third = (by_id[o] for o in (f"o-{odd}", "o2", "o3"))
+    assert orders.symbol[[first, second, third]].tolist() == ["ES", f"N{odd}", "ES"]
+    assert orders.order_type[[first, second, third]].tolist() == ["LIMIT", "STOP", "MARKET"]
+    assert orders.status.tolist() == ["FILLED"] * 3
+    assert orders.quantity.tolist() == [2.5] * 3
+    assert orders.price[first] == 99.75
+    assert math.isnan(orders.price[second]) and math.isnan(orders.price[third])
+    assert orders.stop_price[second] == 101.5
+    assert math.isnan(orders.stop_price[first]) and math.isnan(orders.stop_price[third])
+    assert orders.submit_time[[first, second, third]].tolist() == [at(0), at(1), at(2)]
+
+    rows = {x: i for i, x in enumerate(fills.execution_id.tolist())}
+    assert sorted(rows) == sorted([f"x-{odd}", "x2", "x3"])
+    order = [rows[x] for x in (f"x-{odd}", "x2", "x3")]
+    assert fills.order_id[order].tolist() == [f"o-{odd}", "o2", "missing"]
+    assert fills.symbol[order].tolist() == ["ES", f"N{odd}", "ES"]
+    assert fills.side[order].tolist() == [1, -1, 1]
+    assert fills.exec_time[order].tolist() == [at(0) + 7, at(1) + 7, at(2) + 7]
+    assert fills.price[order].tolist() == [100.25] * 3
+    assert fills.quantity[order].tolist() == [1.5] * 3
+    assert fills.fee[order].tolist() == [0.5, 0.0, 1.25]
+    assert fills.liquidity_flag[order].tolist() == [odd, None, "MAKER"]
+
+
+def test_a_run_without_orders_or_fills_reads_empty_columns(engine, session_factory):
+    _seed(session_factory)
+    with engine.connect() as conn:
+        assert len(read_orders(conn, "R")) == 0
+        assert len(read_fills(conn, "R")) == 0
