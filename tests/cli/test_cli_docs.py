@@ -4,7 +4,9 @@ import re
 
 from live_server import ROOT
 
+from strategy_analysis.api.app import create_app
 from strategy_analysis.cli.main import build_parser
+from strategy_analysis.config import Settings
 
 
 def _commands() -> list[str]:
@@ -28,3 +30,17 @@ def test_every_command_has_help() -> None:
         helps = {a.dest: a.help for a in sub._actions if a.dest != "help"}
         undocumented = [dest for dest, text in helps.items() if not text and dest != "func"]
         assert not undocumented, f"{name}: options without help: {undocumented}"
+
+
+def test_every_endpoint_is_in_the_readme() -> None:
+    """README.md's "API" table names every path the app serves, with each of its methods."""
+    readme = (ROOT / "README.md").read_text()
+    cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
+    paths = create_app(Settings(_env_file=None)).openapi()["paths"]  # type: ignore[call-arg]
+    missing = []
+    for path, operations in paths.items():
+        cell = next((c for c in cells if re.search(re.escape(path) + r"[`?]", c)), None)
+        for method in operations:
+            if cell is None or method.upper() not in cell:
+                missing.append(f"{method.upper()} {path}")
+    assert not missing, f"endpoints missing from README.md's API table: {missing}"
