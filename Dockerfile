@@ -12,7 +12,8 @@ WORKDIR /app
 COPY pyproject.toml setup.py README.md alembic.ini cli.py ./
 COPY src/ src/
 COPY migrations/ migrations/
-# gcc and the SQLite headers build the export reader's C fast path (ingest/_copy_lines.c).
+# gcc and the SQLite headers build the C fast paths setup.py lists (the export reader, the
+# stream's checks, SQLite's timestamp check, the Monte Carlo's walk); gcc is removed after.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libsqlite3-dev \
     && pip install --no-cache-dir -e . \
     && apt-get purge -y gcc && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
