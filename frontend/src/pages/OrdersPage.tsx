@@ -6,7 +6,7 @@ import { Pager } from "../components/common/Pager";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { symbolDecimals } from "../components/orders/decimals";
 import { OrdersTable } from "../components/orders/OrdersTable";
-import { RunName } from "../components/runs/RunName";
+import { RunBreadcrumbs } from "../components/runs/RunBreadcrumbs";
 import { RunPicker } from "../components/runs/RunPicker";
 import { fmtInt } from "../format";
 
@@ -72,21 +72,7 @@ export default function OrdersPage() {
 
   return (
     <div className="page" data-testid="orders-page">
-      <div className="breadcrumbs">
-        <Link to="/runs">Runs</Link> <span>/</span>
-        {run.data && (
-          <>
-            <Link to={`/runs?strategy=${encodeURIComponent(run.data.strategy_id)}`}>
-              {run.data.strategy_name ?? run.data.strategy_id}
-            </Link>
-            <span>/</span>
-          </>
-        )}
-        <Link to={`/runs/${encodeURIComponent(runId)}`}>
-          <RunName run={{ run_id: runId, name: run.data?.name ?? null }} copy={false} />
-        </Link>
-        <span>/</span> <span>Orders</span>
-      </div>
+      <RunBreadcrumbs runId={runId} run={run.data} page="Orders" />
       <div className="page-head">
         <h1>Orders</h1>
         {orders.data && (
