@@ -9,6 +9,7 @@ import { OrdersTable } from "../components/orders/OrdersTable";
 import { RunBreadcrumbs } from "../components/runs/RunBreadcrumbs";
 import { RunPicker } from "../components/runs/RunPicker";
 import { fmtInt } from "../format";
+import { changedParams } from "../urlParams";
 
 /** The list's filters as URL search parameters (the page's offset aside). */
 export const ORDER_FILTER_KEYS = ["status", "order_type", "order"] as const;
@@ -43,15 +44,8 @@ export default function OrdersPage() {
     [orders.data, instrumentDecimals],
   );
 
-  const update = (changes: Record<string, string | null>, keepOffset = false) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!keepOffset) next.delete("offset");
-    setParams(next, { replace: true });
-  };
+  const update = (changes: Record<string, string | null>, keepOffset = false) =>
+    setParams(changedParams(params, changes, keepOffset), { replace: true });
   const anyFilter = ORDER_FILTER_KEYS.some((k) => params.get(k));
   const clear = () => update(Object.fromEntries(ORDER_FILTER_KEYS.map((k) => [k, null])));
   const offset = query.offset ?? 0;

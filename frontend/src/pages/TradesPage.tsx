@@ -14,6 +14,7 @@ import { DownloadCsvButton } from "../components/analysis/DownloadCsvButton";
 import { tradesCsvPath } from "../api/analytics";
 import { fmtInt } from "../format";
 import { plural } from "../text";
+import { changedParams } from "../urlParams";
 import {
   dateRangeError,
   FILTER_KEYS,
@@ -50,12 +51,7 @@ export default function TradesPage() {
   const update = (changes: Record<string, string | null>, keepOffset = false) => {
     const next = new URLSearchParams(params);
     next.delete("cursor"); // a cursor belongs to one page of one list: only a change names it
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!keepOffset) next.delete("offset");
-    setParams(next, { replace: true });
+    setParams(changedParams(next, changes, keepOffset), { replace: true });
   };
   const anyFilter = FILTER_KEYS.some((k) => params.get(k));
   const clearFilters = () => update(Object.fromEntries(FILTER_KEYS.map((k) => [k, null])));
