@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from events_bench import vm_hwm_mb  # noqa: E402
-from stream_bench import ROOT, fresh_database, percentile, running_server  # noqa: E402
+from stream_bench import ROOT, fresh_database, latencies_ms, running_server  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -49,18 +49,6 @@ TARGET_COMPARE_P95_MS = 300.0
 BREAKDOWN_KEYS = ("day", "week", "month", "year", "hour", "weekday", "symbol", "account",
                   "side", "duration")  # fmt: skip
 ZONES = ("UTC", "America/New_York")
-
-
-def measure(calls: list[Callable[[], object]], n: int) -> dict[str, float]:
-    """``n`` requests cycling through ``calls`` (each called once first to warm up)."""
-    for call in calls:
-        call()
-    times = []
-    for k in range(n):
-        t0 = time.perf_counter()
-        calls[k % len(calls)]()
-        times.append((time.perf_counter() - t0) * 1000)
-    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times)}
 
 
 def import_runs(engine, workdir: Path, executions: int, runs: int) -> None:
@@ -143,8 +131,10 @@ def main() -> int:
                     return call
 
                 n = args.requests
-                results["GET /api/health (HTTP floor, baseline)"] = measure([get("/api/health")], n)
-                results["GET /equity: stored document (baseline)"] = measure(
+                results["GET /api/health (HTTP floor, baseline)"] = latencies_ms(
+                    [get("/api/health")], n
+                )
+                results["GET /equity: stored document (baseline)"] = latencies_ms(
                     [get(f"/api/runs/{run_id}/equity")], n
                 )
                 t0 = time.perf_counter()
@@ -161,7 +151,7 @@ def main() -> int:
                     for a in run["accounts"]
                 ]
                 rng.shuffle(subsets)
-                results[f"GET /stats, {len(subsets)} subsets"] = measure(
+                results[f"GET /stats, {len(subsets)} subsets"] = latencies_ms(
                     [get(f"/api/runs/{run_id}/stats", **s) for s in subsets], n
                 )
                 breakdowns = [
@@ -170,8 +160,8 @@ def main() -> int:
                     for tz in ZONES
                 ]
                 rng.shuffle(breakdowns)
-                results["GET /breakdown, every key x UTC/New York"] = measure(breakdowns, n)
-                results["GET /monte-carlo?simulations=1000 (whole run)"] = measure(
+                results["GET /breakdown, every key x UTC/New York"] = latencies_ms(breakdowns, n)
+                results["GET /monte-carlo?simulations=1000 (whole run)"] = latencies_ms(
                     [get(f"/api/runs/{run_id}/monte-carlo", simulations=1000, seed=1)],
                     max(5, n // 20),
                 )
@@ -180,7 +170,7 @@ def main() -> int:
                     t0 = time.perf_counter()
                     get("/api/compare", run_id=compared)()
                     first_compare = time.perf_counter() - t0
-                    results[f"GET /compare of {len(compared)} runs"] = measure(
+                    results[f"GET /compare of {len(compared)} runs"] = latencies_ms(
                         [get("/api/compare", run_id=compared)], max(20, n // 5)
                     )
                 server_peak = vm_hwm_mb(started[0].pid)

@@ -23,7 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stream_bench import ROOT, fresh_database, percentile, running_server  # noqa: E402
+from stream_bench import ROOT, fresh_database, latencies_ms, running_server  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -40,14 +40,8 @@ TARGET_P95_MS = 50.0
 REQUESTS = 200
 
 
-def measure(call: Callable[[], object], n: int = REQUESTS) -> dict[str, float]:
-    call()  # warm the caches and the connection
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t0) * 1000)
-    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times)}
+def measure(call: Callable[[], object]) -> dict[str, float]:
+    return latencies_ms([call], REQUESTS)
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -160,6 +160,19 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def latencies_ms(calls: list[Callable[[], object]], n: int) -> dict[str, float]:
+    """``n`` requests cycling through ``calls`` (each called once first to warm the caches
+    and the connection): p50, p95 and max in milliseconds."""
+    for call in calls:
+        call()
+    times = []
+    for k in range(n):
+        t0 = time.perf_counter()
+        calls[k % len(calls)]()
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times)}
 
 
 def closing_batch(batch: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ import { Pager } from "../components/common/Pager";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { symbolDecimals } from "../components/orders/decimals";
 import { OrdersTable } from "../components/orders/OrdersTable";
-import { RunName } from "../components/runs/RunName";
+import { RunBreadcrumbs } from "../components/runs/RunBreadcrumbs";
 import { RunPicker } from "../components/runs/RunPicker";
 import { fmtInt } from "../format";
+import { changedParams } from "../urlParams";
 
 /** The list's filters as URL search parameters (the page's offset aside). */
 export const ORDER_FILTER_KEYS = ["status", "order_type", "order"] as const;
@@ -43,15 +44,8 @@ export default function OrdersPage() {
     [orders.data, instrumentDecimals],
   );
 
-  const update = (changes: Record<string, string | null>, keepOffset = false) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!keepOffset) next.delete("offset");
-    setParams(next, { replace: true });
-  };
+  const update = (changes: Record<string, string | null>, keepOffset = false) =>
+    setParams(changedParams(params, changes, keepOffset), { replace: true });
   const anyFilter = ORDER_FILTER_KEYS.some((k) => params.get(k));
   const clear = () => update(Object.fromEntries(ORDER_FILTER_KEYS.map((k) => [k, null])));
   const offset = query.offset ?? 0;
@@ -72,21 +66,7 @@ export default function OrdersPage() {
 
   return (
     <div className="page" data-testid="orders-page">
-      <div className="breadcrumbs">
-        <Link to="/runs">Runs</Link> <span>/</span>
-        {run.data && (
-          <>
-            <Link to={`/runs?strategy=${encodeURIComponent(run.data.strategy_id)}`}>
-              {run.data.strategy_name ?? run.data.strategy_id}
-            </Link>
-            <span>/</span>
-          </>
-        )}
-        <Link to={`/runs/${encodeURIComponent(runId)}`}>
-          <RunName run={{ run_id: runId, name: run.data?.name ?? null }} copy={false} />
-        </Link>
-        <span>/</span> <span>Orders</span>
-      </div>
+      <RunBreadcrumbs runId={runId} run={run.data} page="Orders" />
       <div className="page-head">
         <h1>Orders</h1>
         {orders.data && (

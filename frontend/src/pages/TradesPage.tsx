@@ -1,11 +1,11 @@
 import { useEffect, useState } from "react";
-import { Link, useParams, useSearchParams } from "react-router-dom";
+import { useParams, useSearchParams } from "react-router-dom";
 import { TRADES_PAGE_SIZE, useRun, useTrades, type TradeQuery } from "../api/queries";
 import type { Run } from "../api/types";
 import { Pager } from "../components/common/Pager";
 import { Empty, ErrorState, Loading } from "../components/common/States";
 import { PointValueWarning } from "../components/instruments/PointValueWarning";
-import { RunName } from "../components/runs/RunName";
+import { RunBreadcrumbs } from "../components/runs/RunBreadcrumbs";
 import { RunPicker } from "../components/runs/RunPicker";
 import { TradesTable } from "../components/trades/TradesTable";
 import { useMoneyDisplay } from "../components/trades/useMoneyDisplay";
@@ -14,6 +14,7 @@ import { DownloadCsvButton } from "../components/analysis/DownloadCsvButton";
 import { tradesCsvPath } from "../api/analytics";
 import { fmtInt } from "../format";
 import { plural } from "../text";
+import { changedParams } from "../urlParams";
 import {
   dateRangeError,
   FILTER_KEYS,
@@ -50,12 +51,7 @@ export default function TradesPage() {
   const update = (changes: Record<string, string | null>, keepOffset = false) => {
     const next = new URLSearchParams(params);
     next.delete("cursor"); // a cursor belongs to one page of one list: only a change names it
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!keepOffset) next.delete("offset");
-    setParams(next, { replace: true });
+    setParams(changedParams(next, changes, keepOffset), { replace: true });
   };
   const anyFilter = FILTER_KEYS.some((k) => params.get(k));
   const clearFilters = () => update(Object.fromEntries(FILTER_KEYS.map((k) => [k, null])));
@@ -63,21 +59,7 @@ export default function TradesPage() {
 
   return (
     <div className="page">
-      <div className="breadcrumbs">
-        <Link to="/runs">Runs</Link> <span>/</span>
-        {run.data && (
-          <>
-            <Link to={`/runs?strategy=${encodeURIComponent(run.data.strategy_id)}`}>
-              {run.data.strategy_name ?? run.data.strategy_id}
-            </Link>
-            <span>/</span>
-          </>
-        )}
-        <Link to={`/runs/${encodeURIComponent(runId)}`}>
-          <RunName run={{ run_id: runId, name: run.data?.name ?? null }} copy={false} />
-        </Link>
-        <span>/</span> <span>Trades</span>
-      </div>
+      <RunBreadcrumbs runId={runId} run={run.data} page="Trades" />
       <div className="page-head">
         <h1>Trades</h1>
         {trades.data && !rangeError && (

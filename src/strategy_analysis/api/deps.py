@@ -1,4 +1,5 @@
-"""Request dependencies: settings, engine, session (the request owns the transaction)."""
+"""Request dependencies: settings, engine, session (the request owns the transaction);
+the check that a path's run exists."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..db.engine import session_scope
 from ..events import EventBus
+from ..services import runs_query
 from .access_guard import key_matches
+from .errors import NotFoundError
 
 
 def get_settings(request: Request) -> Settings:
@@ -45,6 +48,12 @@ def require_api_key(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail="missing or wrong X-API-Key header",
         )
+
+
+def require_run(session: Session, run_id: str) -> None:
+    """404 unless the run is stored."""
+    if not runs_query.run_exists(session.connection(), run_id):
+        raise NotFoundError(f"no run with id {run_id!r}")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import StringConstraints
 
 # Identifiers as stored: bounded length, no NUL (PostgreSQL text cannot hold one).
@@ -12,5 +13,6 @@ Ident = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r
 # 200 characters or with a NUL, but SQLite kept such runs before it did, and they must
 # stay readable; PostgreSQL refuses a NUL in a query with a 4xx.
 StoredRunId = Annotated[str, StringConstraints(min_length=1)]
+RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
 MAX_INT64 = 2**63 - 1
 MAX_OFFSET = 10**9

@@ -209,6 +209,24 @@ _SEPARATOR = "\x1f"
 _PRESENT = "\x1e"
 
 
+def _texts_aggregate_sql(dbapi: Any, texts: Sequence[tuple[str, bool]], separated: bool) -> str:
+    """The select list that aggregates ``texts`` (column, nullable): each one separated
+    text, or (``separated`` false, for texts that hold the separator) one joined text and
+    an array of the values' lengths (-1 for NULL)."""
+    if separated:
+        sep = pg_sql.Literal(_SEPARATOR).as_string(dbapi)
+        present = pg_sql.Literal(_PRESENT).as_string(dbapi)
+        return ", ".join(
+            f"string_agg(COALESCE({present} || {name}, ''), {sep})"
+            if nullable
+            else f"string_agg({name}, {sep})"
+            for name, nullable in texts
+        )
+    return ", ".join(
+        f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))" for name, _ in texts
+    )
+
+
 def _load_executions_postgresql(
     engine: Engine, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
 ) -> ExecutionColumns:
@@ -236,20 +254,7 @@ def copy_columns(
     numbers_sql = ", ".join(f"array_agg({name})" for name, _ in numbers)
 
     def read(separated: bool) -> list[memoryview | None]:
-        if separated:
-            sep, present = pg_sql.Literal(_SEPARATOR), pg_sql.Literal(_PRESENT)
-            sep_sql, present_sql = sep.as_string(dbapi), present.as_string(dbapi)
-            text_sql = ", ".join(
-                f"string_agg(COALESCE({present_sql} || {name}, ''), {sep_sql})"
-                if nullable
-                else f"string_agg({name}, {sep_sql})"
-                for name, nullable in texts
-            )
-        else:
-            text_sql = ", ".join(
-                f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))"
-                for name, _ in texts
-            )
+        text_sql = _texts_aggregate_sql(dbapi, texts, separated)
         statement = f"SELECT count(*), {numbers_sql}, {text_sql} FROM ({select}) AS selected"
         return decode_single_row(copy_out(dbapi, statement, binary=True))
 
@@ -327,19 +332,7 @@ def _copy_executions(
             ("strategy", True),
             ("signal", True),
         ]
-        if separated:
-            sep, present = literal(_SEPARATOR), literal(_PRESENT)
-            text_sql = ", ".join(
-                f"string_agg(COALESCE({present} || {name}, ''), {sep})"
-                if nullable
-                else f"string_agg({name}, {sep})"
-                for name, nullable in texts
-            )
-        else:
-            text_sql = ", ".join(
-                f"string_agg({name}, ''), array_agg(COALESCE(char_length({name}), -1))"
-                for name, _ in texts
-            )
+        text_sql = _texts_aggregate_sql(dbapi, texts, separated)
         data = copy_out(
             dbapi,
             f"""

@@ -1,10 +1,9 @@
 import { createChart, LineSeries } from "lightweight-charts";
 import { useEffect, useMemo, useRef } from "react";
 import type { ComparedRun } from "../../api/analytics";
-import { fmtAxisMoney } from "../../format";
 import { Attribution } from "../charts/ChartTip";
 import { equitySeries } from "../charts/series";
-import { baseChartOptions } from "../charts/theme";
+import { moneyCurveChartOptions } from "../charts/theme";
 
 export const RUN_COLORS = ["#4c8dff", "#f0b429", "#26a69a", "#c678dd", "#ef5350", "#56b6c2"];
 
@@ -16,12 +15,7 @@ export function CompareChart({ runs, names, height = 380 }: { runs: readonly Com
   useEffect(() => {
     const el = container.current;
     if (!el) return undefined;
-    const base = baseChartOptions(height);
-    const chart = createChart(el, {
-      ...base,
-      timeScale: { ...base.timeScale, minBarSpacing: 0.0001 },
-      localization: { ...base.localization, priceFormatter: fmtAxisMoney },
-    });
+    const chart = createChart(el, moneyCurveChartOptions(height));
     series.forEach((s, i) => {
       const color = RUN_COLORS[i % RUN_COLORS.length];
       chart.addSeries(LineSeries, { color, lineWidth: 2, priceLineVisible: false }).setData(s.equity);

@@ -1,9 +1,9 @@
 import { AreaSeries, createChart, LineSeries, type MouseEventParams, type Time } from "lightweight-charts";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { fmtAxisMoney, fmtMoney, fmtTime } from "../../format";
+import { fmtMoney, fmtTime } from "../../format";
 import { Attribution, ChartTip, type TipState } from "./ChartTip";
 import { equitySeries, type EquityPointIn } from "./series";
-import { baseChartOptions, CHART_COLORS } from "./theme";
+import { CHART_COLORS, moneyCurveChartOptions } from "./theme";
 
 /** The closed-trade equity curve with its drawdown in a pane below; values on hover. */
 export function EquityChart({ points, height = 340 }: { points: readonly EquityPointIn[]; height?: number }) {
@@ -14,13 +14,7 @@ export function EquityChart({ points, height = 340 }: { points: readonly EquityP
   useEffect(() => {
     const el = container.current;
     if (!el) return undefined;
-    const base = baseChartOptions(height);
-    const chart = createChart(el, {
-      ...base,
-      // A curve of 100,000 trades must fit the width: allow far less than a pixel per point.
-      timeScale: { ...base.timeScale, minBarSpacing: 0.0001 },
-      localization: { ...base.localization, priceFormatter: fmtAxisMoney },
-    });
+    const chart = createChart(el, moneyCurveChartOptions(height));
     const equity = chart.addSeries(LineSeries, {
       color: CHART_COLORS.accent,
       lineWidth: 2,

@@ -7,6 +7,7 @@ import {
   type Time,
   type TimeChartOptions,
 } from "lightweight-charts";
+import { fmtAxisMoney } from "../../format";
 
 export const CHART_COLORS = {
   background: "#161a22",
@@ -46,6 +47,17 @@ export function baseChartOptions(height: number): DeepPartial<TimeChartOptions> 
     },
     crosshair: { mode: CrosshairMode.Normal },
     localization: { timeFormatter: isoTime },
+  };
+}
+
+/** Options of a chart of money over time (equity curves): the money axis, and room for a
+ * curve of 100,000 trades in the width (far less than a pixel per point). */
+export function moneyCurveChartOptions(height: number): DeepPartial<TimeChartOptions> {
+  const base = baseChartOptions(height);
+  return {
+    ...base,
+    timeScale: { ...base.timeScale, minBarSpacing: 0.0001 },
+    localization: { ...base.localization, priceFormatter: fmtAxisMoney },
   };
 }
 

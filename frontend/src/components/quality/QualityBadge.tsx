@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { notOffered, qualityVerdict, useQuality, type Finding, type Verdict } from "../../api/analysis";
 import { plural } from "../../text";
@@ -16,23 +17,39 @@ export function findingsSummary(findings: readonly Pick<Finding, "severity">[]):
   return parts.length ? parts.join(", ") : "no finding";
 }
 
-/**
- * A verdict the run list gives (`quality_verdict`), linking to the findings; nothing for a
- * run not assessed yet or a server that gives none.
- */
-export function VerdictBadge({ runId, verdict }: { runId: string; verdict: Verdict | null | undefined }) {
-  if (!verdict) return null;
+/** The verdict as a badge linking to the run's findings; `children` follow the verdict. */
+function VerdictLink({
+  runId,
+  verdict,
+  title,
+  children,
+}: {
+  runId: string;
+  verdict: Verdict;
+  title: string;
+  children?: ReactNode;
+}) {
   return (
     <Link
       to={`/runs/${encodeURIComponent(runId)}/quality`}
       className={`badge ${TONE[verdict]}`}
       data-testid="quality-badge"
       data-verdict={verdict}
-      title="Data quality: open the findings"
+      title={title}
     >
       {verdict === "clean" ? "data clean" : `data ${verdict}`}
+      {children}
     </Link>
   );
+}
+
+/**
+ * A verdict the run list gives (`quality_verdict`), linking to the findings; nothing for a
+ * run not assessed yet or a server that gives none.
+ */
+export function VerdictBadge({ runId, verdict }: { runId: string; verdict: Verdict | null | undefined }) {
+  if (!verdict) return null;
+  return <VerdictLink runId={runId} verdict={verdict} title="Data quality: open the findings" />;
 }
 
 /** The run's data-quality verdict, linking to its findings. */
@@ -40,16 +57,9 @@ export function QualityBadge({ runId, findings }: { runId: string; findings: rea
   const verdict = qualityVerdict(findings);
   const notes = findings.filter((f) => f.severity === "info").length;
   return (
-    <Link
-      to={`/runs/${encodeURIComponent(runId)}/quality`}
-      className={`badge ${TONE[verdict]}`}
-      data-testid="quality-badge"
-      data-verdict={verdict}
-      title={`Data quality: ${findingsSummary(findings)}`}
-    >
-      {verdict === "clean" ? "data clean" : `data ${verdict}`}
+    <VerdictLink runId={runId} verdict={verdict} title={`Data quality: ${findingsSummary(findings)}`}>
       {verdict === "clean" && notes > 0 ? ` · ${notes}` : ""}
-    </Link>
+    </VerdictLink>
   );
 }
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
-from ...services import analysis, runs_query
+from ...services import analysis
 from ...trades.monte_carlo import DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS
 from ..analysis_params import AnalysisCacheDep, SubsetDep
 from ..csv_answers import FormatQuery, csv_response, wants_csv
-from ..deps import SessionDep
-from ..errors import NotFoundError, UnprocessableError
+from ..deps import SessionDep, require_run
+from ..errors import UnprocessableError
 from ..json_response import SafeJSONResponse
-from ..params import MAX_INT64, StoredRunId
+from ..params import MAX_INT64, RunIdPath, StoredRunId
 from ..schemas.analysis import Breakdown, BreakdownBy, BreakdownRow, Comparison, MonteCarlo
 from ..schemas.common import error_responses, format_utc
 from ..schemas.runs import EquityPoint, Statistics
@@ -31,13 +31,6 @@ class _ComparedPart(BaseModel):
 
 
 _COMPARED_PART = TypeAdapter(_ComparedPart)
-
-RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
-
-
-def _require_run(session: SessionDep, run_id: str) -> None:
-    if not runs_query.run_exists(session.connection(), run_id):
-        raise NotFoundError(f"no run with id {run_id!r}")
 
 
 @router.get(
@@ -64,7 +57,7 @@ def get_breakdown(
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> Breakdown | Response:
     zone = analysis.parse_zone(tz)  # UnknownTimeZoneError: 422
-    _require_run(session, run_id)
+    require_run(session, run_id)
     rows = analysis.run_breakdown(session.connection(), cache, run_id, by, zone, **subset.values)
     if wants_csv(request, format):
         cleaned = _BREAKDOWN_ROWS.dump_python(_BREAKDOWN_ROWS.validate_python(rows), mode="json")
@@ -96,7 +89,7 @@ def get_monte_carlo(
         DEFAULT_SEED
     ),
 ) -> MonteCarlo:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     result = analysis.run_monte_carlo(
         session.connection(), cache, run_id, simulations, seed, **subset.values
     )

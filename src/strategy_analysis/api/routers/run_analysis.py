@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Query
 
-from ...services import orders_query, quality_query, runs_query
-from ..deps import SessionDep
-from ..errors import NotFoundError
-from ..params import MAX_OFFSET, Ident, StoredRunId
+from ...services import orders_query, quality_query
+from ..deps import SessionDep, require_run
+from ..params import MAX_OFFSET, Ident, RunIdPath
 from ..schemas.common import error_responses
 from ..schemas.orders import OrderPage
 from ..schemas.quality import ExecutionQuality, RunQualityOut
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
-
-RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
-
-
-def _require_run(session: SessionDep, run_id: str) -> None:
-    if not runs_query.run_exists(session.connection(), run_id):
-        raise NotFoundError(f"no run with id {run_id!r}")
 
 
 @router.get(
@@ -41,7 +33,7 @@ def list_orders(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> OrderPage:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     # OrderFilterError answers 422 (its class says)
     rows, total = orders_query.list_orders(
         session.connection(),
@@ -69,7 +61,7 @@ def get_execution_quality(
     run_id: RunIdPath,
     symbol: Annotated[Ident | None, Query(description="Only this symbol's")] = None,
 ) -> ExecutionQuality:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     found = quality_query.execution_quality_of(session.connection(), run_id, symbol)
     return ExecutionQuality.model_validate(found)
 
@@ -85,7 +77,7 @@ def get_execution_quality(
     responses=error_responses(404, 422, 503),
 )
 def get_quality(session: SessionDep, run_id: RunIdPath) -> RunQualityOut:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     found = quality_query.assessment(session.connection(), run_id)
     return RunQualityOut.model_validate({"run_id": run_id, **found})
 

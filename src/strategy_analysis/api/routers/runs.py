@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 
 from ...services import analysis, run_deletion, runs_query, trades_query
 from ...services import annotations as user_annotations
 from ...services.analysis import AnalysisCache
 from ...services.excursion_points import excursion_points
 from ..analysis_params import AnalysisCacheDep, SubsetDep
-from ..deps import EngineDep, EventBusDep, SessionDep, WriteAccess
+from ..deps import EngineDep, EventBusDep, SessionDep, WriteAccess, require_run
 from ..errors import NotFoundError
-from ..params import MAX_OFFSET, Ident, StoredRunId
+from ..params import MAX_OFFSET, Ident, RunIdPath
 from ..schemas.annotations import RunDeleted, RunPatch
 from ..schemas.charts import ExcursionScatter
 from ..schemas.common import error_responses
@@ -22,8 +22,6 @@ from ..schemas.trades import PnlDistribution
 
 strategies_router = APIRouter(prefix="/api/strategies", tags=["strategies"])
 router = APIRouter(prefix="/api/runs", tags=["runs"])
-
-RunIdPath = Annotated[StoredRunId, Path(description="The run's id (URL-encoded)")]
 
 
 @strategies_router.get(
@@ -118,11 +116,6 @@ def delete_run(
     return RunDeleted(run_id=run_id, strategy_id=result.strategy_id, deleted=result.deleted)
 
 
-def _require_run(session: SessionDep, run_id: str) -> None:
-    if not runs_query.run_exists(session.connection(), run_id):
-        raise NotFoundError(f"no run with id {run_id!r}")
-
-
 @router.get(
     "/{run_id}/stats",
     operation_id="runs-stats",
@@ -136,7 +129,7 @@ def _require_run(session: SessionDep, run_id: str) -> None:
 def get_stats(
     session: SessionDep, cache: AnalysisCacheDep, run_id: RunIdPath, subset: SubsetDep
 ) -> RunStatisticsOut:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     updated_at, statistics = analysis.run_statistics(
         session.connection(), cache, run_id, **subset.values
     )
@@ -157,7 +150,7 @@ def get_stats(
     responses=error_responses(404, 422, 503),
 )
 def get_equity(session: SessionDep, run_id: RunIdPath) -> EquityCurve:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     stored = runs_query.run_statistics(session.connection(), run_id)
     points = runs_query.equity_points(stored[1] if stored else None)
     return EquityCurve.model_validate({"run_id": run_id, "points": points})
@@ -176,7 +169,7 @@ def get_pnl_distribution(
     run_id: RunIdPath,
     bins: Annotated[int, Query(ge=1, le=200)] = 30,
 ) -> PnlDistribution:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     buckets, count = trades_query.pnl_distribution(session.connection(), run_id, bins)
     return PnlDistribution.model_validate({"run_id": run_id, "buckets": buckets, "trades": count})
 
@@ -194,7 +187,7 @@ def get_excursions(
     run_id: RunIdPath,
     points: Annotated[int, Query(ge=100, le=20_000)] = 2_000,
 ) -> ExcursionScatter:
-    _require_run(session, run_id)
+    require_run(session, run_id)
     found = excursion_points(session.connection(), run_id, points)
     return ExcursionScatter.model_validate({"run_id": run_id, **found})
 
