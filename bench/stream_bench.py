@@ -388,7 +388,7 @@ def main() -> int:
         action="store_true",
         help="skip the target measurement (one stream of executions and their orders)",
     )
-    args = parser.parse_args()
+    args, _unknown = parser.parse_known_args()  # run_all.py passes every bench its options
     if not args.no_target:
         measure(args, 1, bars=False, target=True)
     for streams in (int(n) for n in args.streams.split(",") if n.strip()):

@@ -11,7 +11,7 @@ if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "warning: missing ${packages[*]} (no apt-get): the C reader will not be built" >&2
+  echo "warning: missing ${packages[*]} (no apt-get): the C fast paths will not be built (each falls back to its Python and SQL path)" >&2
   exit 0
 fi
 bash "$(dirname "$0")/apt-install.sh" "build dependencies" "${packages[@]}"
