@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -21,8 +20,6 @@ from ..schemas.annotations import TradeAnnotation, TradePatch
 from ..schemas.common import error_responses
 from ..schemas.trades import TradeDetail, TradeNeighbours, TradeOut, TradePage
 from ..trade_filters import SortQuery, TradeFiltersDep
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/trades", tags=["trades"])
 
