@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import ExecutionColumns
+
 # Up to this many distinct values a column is coded by one vectorised comparison per value.
 _FEW_DISTINCT = 64
 
@@ -61,6 +63,24 @@ class FillColumns:
         f64 = np.empty(0, dtype=np.float64)
         i64 = np.empty(0, dtype=np.int64)
         return cls(obj, obj, obj, np.empty(0, dtype=np.int8), i64, f64, f64, f64, obj)
+
+
+def fills_of(executions: ExecutionColumns) -> FillColumns:
+    """The columns execution quality reads of executions read with their order ids and
+    liquidity flags (trades/reading.py read_executions): the same arrays, none copied."""
+    none = np.full(len(executions), None, dtype=object)
+    order_id, flag = executions.order_id, executions.liquidity_flag
+    return FillColumns(
+        execution_id=executions.execution_id,
+        order_id=none if order_id is None else order_id,
+        symbol=executions.symbol,
+        side=executions.side,
+        exec_time=executions.exec_time,
+        price=executions.price,
+        quantity=executions.quantity,
+        fee=executions.fee,
+        liquidity_flag=none if flag is None else flag,
+    )
 
 
 def categorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
