@@ -60,6 +60,9 @@ class ExecutionColumns:
     # flag (None when blank in the database); None when not read.
     order_id: np.ndarray | None = None  # object
     liquidity_flag: np.ndarray | None = None  # object
+    # PostgreSQL: hashtextextended of the stored order's id (quality/columns.py NO_ORDER
+    # when the run has no such order): matched to the orders without their ids.
+    order_key: np.ndarray | None = None  # int64
 
     def __post_init__(self) -> None:
         n = len(self.execution_id)
@@ -77,6 +80,8 @@ class ExecutionColumns:
         for name in ("signal", "order_id", "liquidity_flag"):
             if getattr(self, name) is not None:
                 setattr(self, name, np.asarray(getattr(self, name), dtype=object))
+        if self.order_key is not None:
+            self.order_key = np.asarray(self.order_key, dtype=np.int64)
         for f in fields(self):
             column = getattr(self, f.name)
             if column is not None and len(column) != n:

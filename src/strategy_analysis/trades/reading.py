@@ -118,6 +118,10 @@ _ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
 _STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
 # The order's client_tag, else its id; NULL when the run has no such order.
 _SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
+# PostgreSQL: the stored order's key (hashtextextended of its id), the int64 minimum
+# (quality/columns.py NO_ORDER) when the run has no such order.
+ORDER_KEY_SQL = "hashtextextended({column}, 0)"
+_NO_ORDER_SQL = "(-9223372036854775807 - 1)"
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
 
@@ -359,23 +363,25 @@ def _copy_executions(
         dbapi,
         f"""
         SELECT array_agg(side), array_agg(price), array_agg(quantity), array_agg(fee),
-               array_agg(exec_time), array_agg(seq), {text_sql}
+               array_agg(exec_time), array_agg(seq), array_agg(order_key), {text_sql}
           FROM (SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8
                          AS side,
                        e.price::float8 AS price, e.quantity::float8 AS quantity,
                        COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
                        e.sequence::int8 AS seq, e.execution_id, {account} AS account,
                        e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal,
-                       e.order_id, e.liquidity_flag
+                       e.order_id, e.liquidity_flag,
+                       COALESCE({ORDER_KEY_SQL.format(column="o.order_id")}, {_NO_ORDER_SQL})
+                         AS order_key
                   FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
                  WHERE {where} {_EXECUTION_ORDER}) AS ordered
         """,
         binary=True,
     )
     fields = decode_single_row(data)
-    side, price, quantity, fee, exec_time, sequence = (
+    side, price, quantity, fee, exec_time, sequence, order_key = (
         decode_array(fields[j], kind)
-        for j, kind in enumerate((INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8))
+        for j, kind in enumerate((INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8, INT8))
     )
     n = len(side)
     if n == 0:
@@ -383,11 +389,11 @@ def _copy_executions(
     values: list[np.ndarray] = []
     for j, (_, nullable) in enumerate(_EXECUTION_TEXTS):
         if separated:
-            column = _split_separated(fields[6 + j], n, nullable)
+            column = _split_separated(fields[7 + j], n, nullable)
             if column is None:
                 return None
         else:
-            column = split_text(fields[6 + 2 * j], decode_array(fields[7 + 2 * j], INT4))
+            column = split_text(fields[7 + 2 * j], decode_array(fields[8 + 2 * j], INT4))
         values.append(column)
     return ExecutionColumns(
         execution_id=values[0],
@@ -403,6 +409,7 @@ def _copy_executions(
         signal=values[4],
         order_id=values[5],
         liquidity_flag=values[6],
+        order_key=order_key,
     )
 
 

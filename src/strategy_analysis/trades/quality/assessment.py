@@ -17,8 +17,8 @@ from sqlalchemy import Connection
 
 from ..columns import BarColumns
 from ..reading import RunContext, load_bars, read_executions
-from .checks import FillFindings, RunFacts, SymbolBars, find_issues, verdict
-from .columns import FillColumns, OrderColumns, fills_of, symbol_rows
+from .checks import MAX_EXAMPLES, FillFindings, RunFacts, SymbolBars, find_issues, verdict
+from .columns import NO_ORDER, FillColumns, OrderColumns, fills_of, symbol_rows
 from .execution import (
     NO_FILL,
     Coded,
@@ -34,6 +34,7 @@ from .execution import (
 from .reading import (
     instruments_of,
     open_trade_ids,
+    order_ids_of_keys,
     read_orders,
     run_context,
     run_status,
@@ -49,8 +50,22 @@ class RunAssessment:
     all of its fills). Of a symbol only its figures and what the checks found stay; of
     the run, its orders and per order the filled quantity and first fill time."""
 
-    def __init__(self, run_id: str, orders: OrderColumns) -> None:
+    def __init__(self, run_id: str, orders: OrderColumns, conn: Connection | None = None) -> None:
+        """``conn``: reads the ids of orders read by key alone (examples, a key shared)."""
         self.run_id = run_id
+        self._conn = conn
+        # The orders' keys sorted, and the row of each.
+        self._keys: tuple[np.ndarray, np.ndarray] | None = None
+        if orders.key is not None:
+            order = np.argsort(orders.key, kind="stable")
+            keys = orders.key[order]
+            if (keys[1:] == keys[:-1]).any() or (len(keys) and keys[0] == NO_ORDER):
+                # Two orders share a key (or one has the one of no order): by id instead.
+                assert conn is not None
+                orders = read_orders(conn, run_id)
+                orders.key = None
+            else:
+                self._keys = (keys, order)
         self.orders = orders
         self._status = Coded.of(orders.status)
         self._order_type = Coded.of(orders.order_type)
@@ -69,12 +84,26 @@ class RunAssessment:
 
     @classmethod
     def of_run(cls, conn: Connection, run_id: str) -> RunAssessment:
-        """Ready to be fed the run's fills: its orders read (one query)."""
-        return cls(run_id, read_orders(conn, run_id))
+        """Ready to be fed the run's fills: its orders read (one query; on PostgreSQL by
+        key, without their ids)."""
+        return cls(run_id, read_orders(conn, run_id, ids=False), conn)
 
     def _order_rows(self, symbol: str, fills: FillColumns) -> np.ndarray:
-        """Per fill, its order's row (-1: no stored order has its id). Looked up among the
-        symbol's orders; a fill naming no order of its symbol among all of the run's."""
+        """Per fill, its order's row (-1: no stored order has its id): by key when both
+        were read with keys (PostgreSQL), one binary search per fill."""
+        if self._keys is not None and fills.order_key is not None:
+            keys, rows = self._keys
+            if not len(keys):
+                return np.full(len(fills), -1, dtype=np.int64)
+            at = np.minimum(np.searchsorted(keys, fills.order_key), len(keys) - 1)
+            return np.where(keys[at] == fills.order_key, rows[at], -1)
+        return self._order_rows_by_id(symbol, fills)
+
+    def _order_rows_by_id(self, symbol: str, fills: FillColumns) -> np.ndarray:
+        """Looked up among the symbol's orders; a fill naming no order of its symbol among
+        all of the run's."""
+        if self.orders.order_id is None:
+            raise ValueError("fills read without order keys need the orders read with ids")
         own = self._order_symbols.get(symbol, _NO_ROWS)
         ids = dict(zip(self.orders.order_id[own].tolist(), own.tolist(), strict=True))
         order_ids = fills.order_id.tolist()
@@ -151,9 +180,19 @@ class RunAssessment:
             if symbol not in self.symbols:
                 self.add_from(conn, symbol, fills_of(read_executions(conn, run, [symbol])))
 
+    def _order_ids(self, rows: np.ndarray) -> list[Any]:
+        """The ids of the orders at the first MAX_EXAMPLES of ``rows``."""
+        rows = rows[:MAX_EXAMPLES]
+        if self.orders.order_id is not None:
+            return self.orders.order_id[rows].tolist()
+        assert self._conn is not None and self.orders.key is not None
+        keys = self.orders.key[rows].tolist()
+        ids = order_ids_of_keys(self._conn, self.run_id, keys)
+        return [ids[key] for key in keys]
+
     def document(self, facts: RunFacts) -> dict[str, Any]:
         """{"verdict", "findings", "execution_quality": {"run": ..., "symbols": {...}}}."""
-        findings = find_issues(facts, self.orders, self._filled, self._fills)
+        findings = find_issues(facts, self.orders, self._filled, self._fills, self._order_ids)
         orders = self.orders
         for symbol in self._order_symbols:
             if symbol not in self.symbols:

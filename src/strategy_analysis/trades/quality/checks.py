@@ -9,7 +9,7 @@ symbol without bars) are facts about the data, not faults in it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -178,11 +178,16 @@ class FillFindings:
 
 
 def find_issues(
-    facts: RunFacts, orders: OrderColumns, filled: np.ndarray, fills: FillFindings
+    facts: RunFacts,
+    orders: OrderColumns,
+    filled: np.ndarray,
+    fills: FillFindings,
+    order_ids: Callable[[np.ndarray], Iterable[Any]],
 ) -> list[dict[str, Any]]:
     """Every finding of the run, in the contract's order of checks.
 
-    ``filled``: per order, its fills' quantity; ``fills``: what the fills' checks found."""
+    ``filled``: per order, its fills' quantity; ``fills``: what the fills' checks found;
+    ``order_ids``: the ids of the orders at the first MAX_EXAMPLES of some rows."""
     found: list[dict[str, Any]] = []
     traded = sorted(fills.traded)
 
@@ -203,14 +208,14 @@ def find_issues(
 
     over = np.flatnonzero(filled > orders.quantity + _QUANTITY_TOLERANCE)
     if len(over):
-        found.append(_finding("overfilled_order", len(over), orders.order_id[over]))
+        found.append(_finding("overfilled_order", len(over), order_ids(over)))
 
     if facts.completed:
         status, names = categorize(orders.status)
         terminal = [i for i, name in enumerate(names) if name in TERMINAL_STATUSES]
         working = np.flatnonzero(~np.isin(status, terminal))
         if len(working):
-            found.append(_finding("order_left_working", len(working), orders.order_id[working]))
+            found.append(_finding("order_left_working", len(working), order_ids(working)))
         if facts.open_trade_ids:
             found.append(_finding("open_at_end", len(facts.open_trade_ids), facts.open_trade_ids))
 

@@ -15,9 +15,14 @@ from ..columns import ExecutionColumns
 _FEW_DISTINCT = 64
 
 
+# The order key of an execution whose order is not stored (no order's key is this: see
+# RunAssessment, which checks).
+NO_ORDER = np.iinfo(np.int64).min
+
+
 @dataclass
 class OrderColumns:
-    order_id: np.ndarray  # object
+    order_id: np.ndarray | None  # object; None when read by key alone
     symbol: np.ndarray  # object
     order_type: np.ndarray  # object, canonical
     status: np.ndarray  # object, canonical
@@ -25,12 +30,15 @@ class OrderColumns:
     price: np.ndarray  # float64, NaN when absent
     stop_price: np.ndarray  # float64, NaN when absent
     submit_time: np.ndarray  # int64 microseconds
+    # PostgreSQL: hashtextextended(order_id, 0), what an execution read names its order by.
+    key: np.ndarray | None = None  # int64
 
     def __len__(self) -> int:
-        return len(self.order_id)
+        return len(self.quantity)
 
     def take(self, index: np.ndarray) -> OrderColumns:
-        return OrderColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        taken: dict[str, Any] = {f.name: _take(getattr(self, f.name), index) for f in fields(self)}
+        return OrderColumns(**taken)
 
     @classmethod
     def empty(cls) -> OrderColumns:
@@ -50,12 +58,15 @@ class FillColumns:
     quantity: np.ndarray  # float64
     fee: np.ndarray  # float64
     liquidity_flag: np.ndarray  # object, None when blank
+    # PostgreSQL: the key of the fill's stored order (OrderColumns.key), NO_ORDER when none.
+    order_key: np.ndarray | None = None  # int64
 
     def __len__(self) -> int:
         return len(self.execution_id)
 
     def take(self, index: np.ndarray) -> FillColumns:
-        return FillColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        taken: dict[str, Any] = {f.name: _take(getattr(self, f.name), index) for f in fields(self)}
+        return FillColumns(**taken)
 
     @classmethod
     def empty(cls) -> FillColumns:
@@ -63,6 +74,10 @@ class FillColumns:
         f64 = np.empty(0, dtype=np.float64)
         i64 = np.empty(0, dtype=np.int64)
         return cls(obj, obj, obj, np.empty(0, dtype=np.int8), i64, f64, f64, f64, obj)
+
+
+def _take(column: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
+    return None if column is None else column[index]
 
 
 def fills_of(executions: ExecutionColumns) -> FillColumns:
@@ -80,6 +95,7 @@ def fills_of(executions: ExecutionColumns) -> FillColumns:
         quantity=executions.quantity,
         fee=executions.fee,
         liquidity_flag=none if flag is None else flag,
+        order_key=executions.order_key,
     )
 
 
@@ -102,6 +118,7 @@ def order_of_fills(orders: OrderColumns, fills: FillColumns) -> np.ndarray:
     """Per fill, the row of its order in ``orders``; -1 when no stored order has its id."""
     if not len(fills):
         return np.empty(0, dtype=np.int64)
+    assert orders.order_id is not None, "orders read with their ids"
     rows = dict(zip(orders.order_id.tolist(), range(len(orders)), strict=True))
     found = map(rows.get, fills.order_id.tolist(), repeat(-1))
     return np.fromiter(found, dtype=np.int64, count=len(fills))

@@ -12,8 +12,8 @@ import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
-from ..pg_binary_copy import FLOAT8, TIMESTAMPTZ
-from ..reading import RunContext, copy_columns, read_executions, run_contexts
+from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ
+from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
 from .columns import FillColumns, OrderColumns, fills_of
 
 
@@ -42,9 +42,11 @@ def _run_literal(conn: Connection, run_id: str) -> str:
     return pg_sql.Literal(run_id).as_string(conn.connection.driver_connection)
 
 
-def read_orders(conn: Connection, run_id: str) -> OrderColumns:
+def read_orders(conn: Connection, run_id: str, *, ids: bool = True) -> OrderColumns:
+    """The run's orders as columns. On PostgreSQL with their keys (what an execution read
+    names its order by) and, when ``ids``, their ids."""
     if conn.dialect.name == "postgresql":
-        return _copy_orders(conn, run_id)
+        return _copy_orders(conn, run_id, ids)
     rows = _rows(
         conn,
         "SELECT order_id, symbol, order_type, status, quantity, price, stop_price, "
@@ -66,27 +68,48 @@ def read_orders(conn: Connection, run_id: str) -> OrderColumns:
     )
 
 
-def _copy_orders(conn: Connection, run_id: str) -> OrderColumns:
+def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     """PostgreSQL: one binary COPY of the run's orders as columns (a missing price as NaN)."""
-    (quantity, price, stop, submitted), (ids, symbols, types, statuses) = copy_columns(
+    # symbol, order_type and status are read as nullable (they are not): their few
+    # distinct values come back shared, one str each, not one per order.
+    texts = [("symbol", True), ("order_type", True), ("status", True)]
+    (quantity, price, stop, submitted, key), found = copy_columns(
         conn.connection.driver_connection,
         "SELECT order_id, symbol, order_type, status, quantity::float8 AS quantity, "
         "COALESCE(price::float8, 'NaN') AS price, "
-        "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time "
+        "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
+        f"{ORDER_KEY_SQL.format(column='order_id')} AS key "
         f"FROM orders WHERE run_id = {_run_literal(conn, run_id)}",
         [
             ("quantity", FLOAT8),
             ("price", FLOAT8),
             ("stop_price", FLOAT8),
             ("submit_time", TIMESTAMPTZ),
+            ("key", INT8),
         ],
-        # Read as nullable (they are not): their few distinct values come back shared, one
-        # str each, not one per order.
-        [("order_id", False), ("symbol", True), ("order_type", True), ("status", True)],
+        [("order_id", False), *texts] if ids else texts,
     )
-    if not len(ids):
+    if not len(quantity):
         return OrderColumns.empty()
-    return OrderColumns(ids, symbols, types, statuses, quantity, price, stop, submitted)
+    order_ids = found.pop(0) if ids else None
+    symbols, types, statuses = found
+    return OrderColumns(
+        order_ids, symbols, types, statuses, quantity, price, stop, submitted, key.astype(np.int64)
+    )
+
+
+def order_ids_of_keys(conn: Connection, run_id: str, keys: list[int]) -> dict[int, str]:
+    """PostgreSQL: the ids of the run's orders with these keys."""
+    if not keys:
+        return {}
+    key = ORDER_KEY_SQL.format(column="order_id")
+    rows = conn.execute(
+        text(
+            f"SELECT {key}, order_id FROM orders WHERE run_id = :run_id AND {key} IN :keys"
+        ).bindparams(bindparam("keys", expanding=True)),
+        {"run_id": run_id, "keys": sorted(set(keys))},
+    )
+    return {int(k): order_id for k, order_id in rows}
 
 
 def run_context(conn: Connection, run_id: str) -> RunContext:
