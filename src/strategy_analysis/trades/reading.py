@@ -320,7 +320,7 @@ def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.nda
     if nullable:
         # Few distinct accounts and strategies: one dict lookup per value, one str per kind.
         lookup = {p: (p[1:] if p else None) for p in set(parts)}
-        parts = [lookup[p] for p in parts]
+        parts = list(map(lookup.__getitem__, parts))
     values = np.empty(n, dtype=object)
     values[:] = parts
     return values

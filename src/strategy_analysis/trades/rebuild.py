@@ -257,7 +257,7 @@ def _rebuild_run(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-            assessment = RunAssessment.of_run(conn, run.run_id)
+            assessment = RunAssessment.reading_ahead(engine, conn, run.run_id)
             clock.lap("quality")
             for symbol in sorted(symbols):
                 chunk = _rebuild_symbol(

@@ -9,11 +9,12 @@ numbers per order outlive a symbol); ``assess`` feeds it from columns in memory 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import repeat
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from ..columns import BarColumns
 from ..reading import RunContext, load_bars, read_executions
@@ -50,10 +51,30 @@ class RunAssessment:
     all of its fills). Of a symbol only its figures and what the checks found stay; of
     the run, its orders and per order the filled quantity and first fill time."""
 
-    def __init__(self, run_id: str, orders: OrderColumns, conn: Connection | None = None) -> None:
-        """``conn``: reads the ids of orders read by key alone (examples, a key shared)."""
+    def __init__(
+        self,
+        run_id: str,
+        orders: OrderColumns | Future[OrderColumns],
+        conn: Connection | None = None,
+    ) -> None:
+        """``orders``: the run's, or their read under way (taken when first needed);
+        ``conn``: reads the ids of orders read by key alone (examples, a key shared)."""
         self.run_id = run_id
         self._conn = conn
+        self._pending: Future[OrderColumns] | None = None
+        self._fills = FillFindings()
+        self.symbols: dict[str, dict[str, Any]] = {}
+        # Symbols with an instrument row (fed through ``add_from``).
+        self.instrument_symbols: set[str] = set()
+        self._executions = 0
+        self._liquidity: dict[str, list[float]] = {}
+        if isinstance(orders, Future):
+            self._pending = orders
+        else:
+            self._take_orders(orders)
+
+    def _take_orders(self, orders: OrderColumns) -> None:
+        run_id, conn = self.run_id, self._conn
         # The orders' keys sorted, and the row of each.
         self._keys: tuple[np.ndarray, np.ndarray] | None = None
         if orders.key is not None:
@@ -75,18 +96,33 @@ class RunAssessment:
         self._first_fill = np.full(len(orders), NO_FILL, dtype=np.int64)
         n_types = len(self._order_type.names)
         self._slippage = (np.zeros(n_types, dtype=np.int64), np.zeros(n_types), np.zeros(n_types))
-        self._liquidity: dict[str, list[float]] = {}
-        self._executions = 0
-        self._fills = FillFindings()
-        self.symbols: dict[str, dict[str, Any]] = {}
-        # Symbols with an instrument row (fed through ``add_from``).
-        self.instrument_symbols: set[str] = set()
+
+    def _ready(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._take_orders(pending.result())
 
     @classmethod
     def of_run(cls, conn: Connection, run_id: str) -> RunAssessment:
         """Ready to be fed the run's fills: its orders read (one query; on PostgreSQL by
         key, without their ids)."""
         return cls(run_id, read_orders(conn, run_id, ids=False), conn)
+
+    @classmethod
+    def reading_ahead(cls, engine: Engine, conn: Connection, run_id: str) -> RunAssessment:
+        """``of_run``, the orders read meanwhile through a connection of their own when the
+        database serves several (PostgreSQL): the rebuild's first symbol does not wait."""
+        if engine.dialect.name != "postgresql":
+            return cls.of_run(conn, run_id)
+
+        def read() -> OrderColumns:
+            with engine.connect() as own:
+                return read_orders(own, run_id, ids=False)
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="order-read")
+        pending = pool.submit(read)
+        pool.shutdown(wait=False)
+        return cls(run_id, pending, conn)
 
     def _order_rows(self, symbol: str, fills: FillColumns) -> np.ndarray:
         """Per fill, its order's row (-1: no stored order has its id): by key when both
@@ -124,6 +160,7 @@ class RunAssessment:
         and its point value."""
         if not len(fills):
             return
+        self._ready()
         order_row = self._order_rows(symbol, fills)
         known = order_row >= 0
         self._filled += np.bincount(
@@ -192,6 +229,7 @@ class RunAssessment:
 
     def document(self, facts: RunFacts) -> dict[str, Any]:
         """{"verdict", "findings", "execution_quality": {"run": ..., "symbols": {...}}}."""
+        self._ready()
         findings = find_issues(facts, self.orders, self._filled, self._fills, self._order_ids)
         orders = self.orders
         for symbol in self._order_symbols:
