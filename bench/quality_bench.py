@@ -197,7 +197,7 @@ class _NoAssessment:
     """Stands in for the rebuild's assessment in the baseline: fed, it keeps nothing."""
 
     @classmethod
-    def of_run(cls, conn: Any, run_id: str) -> _NoAssessment:
+    def reading_ahead(cls, *args: Any) -> _NoAssessment:
         return cls()
 
     def add_from(self, *args: Any) -> None:
@@ -231,7 +231,9 @@ def rebuild_in_child(url: str, assessed: bool) -> dict[str, Any]:
     command = [sys.executable, __file__, "--rebuild-child", url]
     if not assessed:
         command.append("--without-assessment")
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"the rebuild child failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
