@@ -200,6 +200,9 @@ class _NoAssessment:
     def reading_ahead(cls, *args: Any) -> _NoAssessment:
         return cls()
 
+    def read_ahead(self) -> None:
+        pass
+
     def add_from(self, *args: Any) -> None:
         pass
 
@@ -310,9 +313,7 @@ def main() -> int:
                 try:
                     url = make_url(args.postgres_url).set(database=dbname)
                     url = url.render_as_string(hide_password=False)
-                    difference, worst = bench_database(
-                        "postgresql", url, ex, bars, orders, workdir
-                    )
+                    difference, worst = bench_database("postgresql", url, ex, bars, orders, workdir)
                 finally:
                     admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
                     admin.close()
