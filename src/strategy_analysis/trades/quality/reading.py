@@ -157,7 +157,7 @@ def instruments_of(conn: Connection, symbols: Iterable[str]) -> dict[str, float]
         ),
         {"names": names},
     )
-    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows}
+    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows.tuples()}
 
 
 def bars_around(
