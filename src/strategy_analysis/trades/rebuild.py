@@ -2,8 +2,10 @@
 
 Per run, in ONE transaction, one symbol at a time: read its executions (one query), build
 the trades in memory, read the bars their time span needs, compute excursions, replace
-the stored trades and lot matches of the (run, symbol) pair; then store the run's
-statistics and equity curve from every trade's statistics columns. Memory holds one
+the stored trades and lot matches of the (run, symbol) pair, and hand the executions and
+bars to the run's execution-quality and data-quality assessment (which reads the run's
+orders once, and nothing the rebuild read); then store the run's statistics and equity
+curve from every trade's statistics columns, and the assessment. Memory holds one
 symbol's data at a time; a reader sees the old trades or the new ones, never a mixture.
 When the transaction commits, ``analysis_updated`` is published on the event bus. A run
 whose rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
@@ -26,7 +28,9 @@ from ..events import EventBus
 from .analysis_failures import RunFailures, clear_failures
 from .builder import build_trades
 from .excursions import compute_excursions
-from .quality.assessment import assess_run
+from .quality.assessment import RunAssessment
+from .quality.checks import SymbolBars
+from .quality.columns import fills_of
 from .quality.store import store_run_quality
 from .reading import (
     BarReads,
@@ -48,7 +52,7 @@ from .writing import MERGE_MIN_TRADES, large_write_cache, replace_trades, store_
 log = logging.getLogger(__name__)
 
 ANALYSIS_UPDATED = "analysis_updated"
-PHASES = ("load", "build", "excursions", "write", "statistics")
+PHASES = ("load", "build", "excursions", "write", "quality", "statistics")
 # The stored equity curve is an envelope of at most this many points (a chart's worth).
 EQUITY_POINTS_STORED = 10_000
 
@@ -102,10 +106,14 @@ def store_run_statistics(
     token: str | None = None,
     *,
     assess: bool = True,
+    assessment: RunAssessment | None = None,
+    clock: Clock | None = None,
 ) -> int:
     """Compute and store the run's statistics and equity curve (with the rebuild's
     ``token``, a new one if None) and, when ``assess``, its execution quality and
-    data-quality findings; its closed trades."""
+    data-quality findings: from ``assessment`` (fed some of the run's symbols; the others
+    are read here), or all read here when None. ``clock``: laps the statistics and the
+    assessment. Returns its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -114,10 +122,17 @@ def store_run_statistics(
         "equity_points_total": total + 1 if total else 0,
     }
     store_statistics(conn, run.run_id, document, token)
+    if clock is not None:
+        clock.lap("statistics")
     if assess:
         # Through the same connection: the findings see the trades this transaction wrote.
-        document = assess_run(conn, run.run_id, statistics["reconciliation"])
+        if assessment is None:
+            assessment = RunAssessment.of_run(conn, run.run_id)
+        assessment.add_unread(conn, run)
+        document = assessment.document_of_run(conn, statistics["reconciliation"])
         store_run_quality(conn, run.run_id, document)
+    if clock is not None:
+        clock.lap("quality")
     return len(metrics.closed)
 
 
@@ -242,9 +257,11 @@ def _rebuild_run(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+            assessment = RunAssessment.reading_ahead(engine, conn, run.run_id)
+            clock.lap("quality")
             for symbol in sorted(symbols):
                 chunk = _rebuild_symbol(
-                    engine, conn, run, symbol, values, result, clock, merge_min_trades
+                    engine, conn, run, symbol, values, result, clock, merge_min_trades, assessment
                 )
                 parts.append(chunk.metrics)
                 executions += chunk.executions
@@ -252,7 +269,9 @@ def _rebuild_run(
                 lots += chunk.lots
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([*parts, others])
-            run_trades = store_run_statistics(conn, run, metrics)
+            run_trades = store_run_statistics(
+                conn, run, metrics, assessment=assessment, clock=clock
+            )
             clear_failures(conn, run.run_id, None if whole_run else symbols)
         clock.lap("statistics")
 
@@ -288,9 +307,11 @@ def _rebuild_symbol(
     result: RebuildResult,
     clock: Clock,
     merge_min_trades: int,
+    assessment: RunAssessment,
 ) -> _SymbolRebuilt:
-    """Build one symbol's trades of the run and write them in ``conn``'s transaction;
-    only the columns the run's statistics need are kept."""
+    """Build one symbol's trades of the run and write them in ``conn``'s transaction, and
+    feed ``assessment`` its executions and bars; only the columns the run's statistics
+    need are kept."""
     bar_reads = BarReads(engine, run.run_id, [symbol])
     executions = load_executions(engine, run, [symbol])
     clock.lap("load")
@@ -304,4 +325,8 @@ def _rebuild_symbol(
     with large_write_cache(conn):
         replace_trades(conn, run.run_id, [symbol], built, merge_min_trades)
     clock.lap("write")
+    bars = SymbolBars(*bar_reads.around_fills(symbol, executions.exec_time))
+    clock.lap("load")
+    assessment.add_from(conn, symbol, fills_of(executions), bars)
+    clock.lap("quality")
     return _SymbolRebuilt(concat_metrics([built]), len(executions), len(built), len(built.lots))
