@@ -218,9 +218,14 @@ def _load_executions_rows(
 
 def copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
     options = " (FORMAT BINARY)" if binary else ""
+    # Chunks appended to one buffer as they come: a list of them joined at the end would
+    # hold the data twice.
+    data = bytearray()
     with dbapi.cursor() as cursor:
         with cursor.copy(f"COPY ({statement}) TO STDOUT{options}") as copy:
-            return b"".join(bytes(chunk) for chunk in copy)
+            for chunk in copy:
+                data += chunk
+    return data
 
 
 # Text columns travel joined by a control character and are split by ``str.split`` (one C
@@ -314,7 +319,7 @@ def copy_columns(
 
 def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.ndarray | None:
     """``n`` values joined by _SEPARATOR (None when a value held the separator itself)."""
-    parts = ("" if field is None else bytes(field).decode("utf-8")).split(_SEPARATOR)
+    parts = ("" if field is None else str(field, "utf-8")).split(_SEPARATOR)
     if len(parts) != n:
         return None
     if nullable:

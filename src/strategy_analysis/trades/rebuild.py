@@ -314,6 +314,9 @@ def _rebuild_symbol(
     need are kept."""
     bar_reads = BarReads(engine, run.run_id, [symbol])
     executions = load_executions(engine, run, [symbol])
+    # The run's orders are read from now on, beside this symbol's build and write: not
+    # beside its read, whose memory they would add to.
+    assessment.read_ahead()
     clock.lap("load")
     built = build_trades(executions, values, run.run_id, run.strategy_id)
     clock.lap("build")
