@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 # Errors that fail an import (recorded and reported); anything else is a bug: recorded, raised.
 IMPORT_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
 
-AfterImport = Callable[[ImportReport], None]
+# What it returns is not used (the trade rebuild's hook returns its result).
+AfterImport = Callable[[ImportReport], object]
 
 
 def no_op(report: ImportReport) -> None:

@@ -35,7 +35,7 @@ class _Encoded:
 def _encode(values: np.ndarray, kind: str) -> _Encoded:
     n = len(values)
     if kind == TEXT:
-        null = np.equal(values, None)
+        null = np.equal(values, None)  # type: ignore[call-overload]  # numpy's stubs refuse None
         present = values[~null].tolist()
         joined = "".join(present)
         data = joined.encode("utf-8")

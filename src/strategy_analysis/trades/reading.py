@@ -16,6 +16,7 @@ import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from ..db.engine import driver_connection
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .pg_binary_copy import (
     FLOAT8,
@@ -56,7 +57,7 @@ def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[st
             f"UNION SELECT run_id, symbol FROM trades {where}"
         ),
         {"run_id": run_id} if run_id is not None else {},
-    )
+    ).tuples()
     return sorted((r, s) for r, s in rows)
 
 
@@ -71,7 +72,7 @@ def pairs_of_symbol(conn: Connection, symbol: str) -> list[tuple[str, str]]:
             "UNION SELECT run_id, symbol FROM trades WHERE symbol = :symbol"
         ),
         {"symbol": symbol},
-    )
+    ).tuples()
     return sorted((r, s) for r, s in rows)
 
 
@@ -85,7 +86,7 @@ def run_contexts(conn: Connection, run_ids: Iterable[str]) -> dict[str, RunConte
             "FROM runs WHERE run_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": ids},
-    )
+    ).tuples()
     return {row[0]: RunContext(*row) for row in rows}
 
 
@@ -100,7 +101,7 @@ def point_values(conn: Connection, symbols: Iterable[str]) -> dict[str, float]:
             "WHERE symbol IN :names AND point_value IS NOT NULL"
         ).bindparams(bindparam("names", expanding=True)),
         {"names": names},
-    )
+    ).tuples()
     return {symbol: float(value) for symbol, value in rows}
 
 
@@ -258,7 +259,7 @@ def _load_executions_postgresql(
     """One COPY of one row: every column aggregated into an array (numbers, binary) or into
     one separated text. Per-row COPY messages would cost a Python call each; this costs a
     handful for the whole run. Texts that hold the separator are read again, cut by length."""
-    dbapi = conn.connection.driver_connection
+    dbapi = driver_connection(conn)
     # The whole run: one hash of its orders, not a probe per execution. A later part
     # (a stream's new fills): a probe for each of the few, with no parallel workers to
     # start (they cost more than the read). Set for these reads only: ``conn`` may go on
@@ -325,7 +326,9 @@ def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.nda
     if nullable:
         # Few distinct accounts and strategies: one dict lookup per value, one str per kind.
         lookup = {p: (p[1:] if p else None) for p in set(parts)}
-        parts = list(map(lookup.__getitem__, parts))
+        values = np.empty(n, dtype=object)
+        values[:] = list(map(lookup.__getitem__, parts))
+        return values
     values = np.empty(n, dtype=object)
     values[:] = parts
     return values
@@ -422,7 +425,7 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
     """The symbol's timeframe with the shortest bars, decided from a per-timeframe summary."""
     dialect = _dialect(conn)
     # The usual single timeframe is found by walking the primary key, without counting.
-    timeframes = (
+    timeframes: Sequence[str] = (
         conn.execute(
             text(
                 """
@@ -445,13 +448,17 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
         return timeframes[0] if timeframes else None
     start = micros_expression("start_time", dialect)
     end = micros_expression("end_time", dialect)
-    rows = conn.execute(
-        text(
-            f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
-            "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
-        ),
-        {"symbol": symbol},
-    ).fetchall()
+    rows = (
+        conn.execute(
+            text(
+                f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
+                "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
+            ),
+            {"symbol": symbol},
+        )
+        .tuples()
+        .fetchall()
+    )
     if len(rows) <= 1:
         return rows[0][0] if rows else None
     lengths: dict[str, float | None] = {}
@@ -803,7 +810,7 @@ def load_trade_metrics(
         statement = statement.bindparams(bindparam("excluded", expanding=True))
         params["excluded"] = excluded
     rows = conn.execute(statement, params).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
     return metrics_from_columns(columns)
 
 

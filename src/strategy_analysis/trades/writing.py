@@ -91,9 +91,9 @@ def _db_column(name: str, values: np.ndarray) -> Any:
     if name in _TIME_COLUMNS:
         return micros_to_text(values)
     if name in _NULLABLE_INT_COLUMNS:
-        return np.where(values == NO_TIME, None, values).tolist()
+        return np.where(values == NO_TIME, None, values).tolist()  # type: ignore[call-overload]  # numpy's stubs refuse None
     if values.dtype.kind == "f":
-        return np.where(np.isnan(values), None, values).tolist()
+        return np.where(np.isnan(values), None, values).tolist()  # type: ignore[call-overload]  # numpy's stubs refuse None
     return values.tolist()
 
 
@@ -191,7 +191,7 @@ def large_write_cache(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "sqlite":
         yield
         return
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    previous: int = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_REBUILD_CACHE_KIB}")
     try:
         yield
