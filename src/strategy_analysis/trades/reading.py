@@ -7,7 +7,7 @@ one range query per symbol for its bars; rows go straight into numpy arrays.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +122,11 @@ _SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
 
 
+# The place of an execution in _EXECUTION_ORDER within one symbol: (exec_time as the
+# dialect stores it, sequence, execution_id).
+WindowKey = tuple[Any, int, str]
+
+
 def load_executions(
     engine: Engine,
     run: RunContext,
@@ -142,6 +147,57 @@ def load_executions(
         return _load_executions_rows(conn, run, symbols, after)
 
 
+def execution_windows(
+    engine: Engine, run: RunContext, symbol: str, rows: int
+) -> Iterator[tuple[ExecutionColumns, bool]]:
+    """The run's executions of ``symbol`` in time order, ``rows`` at a time (keyset on
+    _EXECUTION_ORDER, so each window is one index range), each with whether it is the
+    last; the last one may be empty. On PostgreSQL the next window is read by a thread
+    while the caller works on this one (the server does the reading meanwhile)."""
+    windows = _windows(engine, run, symbol, rows)
+    if engine.dialect.name != "postgresql":
+        yield from windows
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-read") as pool:
+        following = pool.submit(next, windows)
+        while True:
+            window, last = following.result()
+            if not last:
+                following = pool.submit(next, windows)
+            yield window, last
+            if last:
+                return
+
+
+def _windows(
+    engine: Engine, run: RunContext, symbol: str, rows: int
+) -> Iterator[tuple[ExecutionColumns, bool]]:
+    key: WindowKey | None = None
+    while True:
+        if engine.dialect.name == "postgresql":
+            window = _copy_executions(engine, run, [symbol], None, True, key, rows)
+            if window is None:
+                window = _copy_executions(engine, run, [symbol], None, False, key, rows)
+                assert window is not None
+            if len(window):
+                key = (
+                    bind_time(int(window.exec_time[-1]), "postgresql"),
+                    int(window.sequence[-1]),
+                    str(window.execution_id[-1]),
+                )
+        else:
+            with engine.connect() as conn:
+                found = _execution_rows(conn, run, [symbol], key_after=key, limit=rows)
+            if found:
+                key = (found[-1][7], found[-1][8], found[-1][0])
+            window = _rows_to_columns(found)
+            del found
+        last = len(window) < rows
+        yield window, last
+        if last:
+            return
+
+
 def _text_times(values: Iterable[str | None]) -> np.ndarray:
     """SQLite's stored time texts as int64 microseconds (None -> NO_TIME), parsed by numpy."""
     return np.array(list(values), dtype="datetime64[us]").astype(np.int64)
@@ -151,6 +207,19 @@ def _load_executions_rows(
     conn: Connection, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
 ) -> ExecutionColumns:
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
+    return _rows_to_columns(_execution_rows(conn, run, symbols, after))
+
+
+def _execution_rows(
+    conn: Connection,
+    run: RunContext,
+    symbols: Iterable[str] | None,
+    after: int | None = None,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """SQLite: the rows of the executions query (see _rows_to_columns), from the row after
+    ``key_after`` on and at most ``limit`` of them when given."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
     # the placeholders in order: the account's and strategy's defaults, the joined
@@ -162,6 +231,13 @@ def _load_executions_rows(
     if after is not None:
         where += " AND e.exec_time > ?"
         params.append(bind_time(after, "sqlite"))
+    if key_after is not None:
+        where += " AND (e.exec_time, e.sequence, e.execution_id) > (?, ?, ?)"
+        params += list(key_after)
+    last = ""
+    if limit is not None:
+        last = " LIMIT ?"
+        params.append(limit)
     account = _ACCOUNT_SQL.format(run_account="?")
     strategy = _STRATEGY_SQL.format(run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
@@ -170,11 +246,15 @@ def _load_executions_rows(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
             f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL}"
             f" FROM executions e {_ORDER_JOIN.format(run='?')}"
-            f" WHERE {where} {_EXECUTION_ORDER}",
+            f" WHERE {where} {_EXECUTION_ORDER}{last}",
             params,
         ).fetchall()
     finally:
         cursor.close()
+    return rows
+
+
+def _rows_to_columns(rows: list[Any]) -> ExecutionColumns:
     if not rows:
         return ExecutionColumns.empty()
     ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals = zip(
@@ -302,6 +382,8 @@ def _copy_executions(
     symbols: Iterable[str] | None,
     after: int | None,
     separated: bool,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
 ) -> ExecutionColumns | None:
     names = None if symbols is None else sorted(set(symbols))
     with engine.connect() as conn:
@@ -313,9 +395,10 @@ def _copy_executions(
         # The whole run: one hash of its orders, not a probe per execution. A later part
         # (a stream's new fills): a probe for each of the few, with no parallel workers
         # to start (they cost more than the read).
+        # A window (``limit``) probes the orders of its rows, as a later part does.
         dbapi.execute(
             "SELECT set_config('enable_nestloop', 'off', true)"
-            if after is None
+            if after is None and limit is None
             else "SELECT set_config('max_parallel_workers_per_gather', '0', true)"
         )
         where = f"e.run_id = {literal(run.run_id)}"
@@ -323,6 +406,13 @@ def _copy_executions(
             where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
         if after is not None:
             where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
+        if key_after is not None:
+            where += (
+                " AND (e.exec_time, e.sequence, e.execution_id) > ("
+                + ", ".join(literal(value) for value in key_after)
+                + ")"
+            )
+        last = "" if limit is None else f" LIMIT {int(limit)}"
         account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
         strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
         texts = [
@@ -345,7 +435,7 @@ def _copy_executions(
                            e.sequence::int8 AS seq, e.execution_id, {account} AS account,
                            e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal
                       FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
-                     WHERE {where} {_EXECUTION_ORDER}) AS ordered
+                     WHERE {where} {_EXECUTION_ORDER}{last}) AS ordered
             """,
             binary=True,
         )
@@ -575,6 +665,19 @@ def _bars_over_execution_span(
     return found
 
 
+def _bars_over_span(
+    engine: Engine, symbols: list[str], first: int, last: int
+) -> dict[str, BarColumns]:
+    """Per symbol, load_bars over [first, last]."""
+    found: dict[str, BarColumns] = {}
+    with engine.connect() as conn:
+        for symbol in symbols:
+            _, bars = load_bars(conn, symbol, first, last)
+            if len(bars):
+                found[symbol] = bars
+    return found
+
+
 def _trim_bars(bars: BarColumns, first_entry: int, last_exit: int) -> BarColumns:
     """The slice of start-ordered ``bars`` that load_bars returns for the same bounds."""
     starts = bars.start_time
@@ -594,13 +697,24 @@ class BarReads:
     (one writer, one file) the bars are read by load_bars once the trades are known.
     """
 
-    def __init__(self, engine: Engine, run_id: str, symbols: Iterable[str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: str,
+        symbols: Iterable[str],
+        span: tuple[int, int] | None = None,
+    ) -> None:
+        """``span``: read the bars over these execution times (microseconds, first and
+        last) instead of over all of the run's executions of the symbols."""
         self._engine = engine
         self._future: Future[dict[str, BarColumns]] | None = None
         names = sorted(set(symbols))
         if engine.dialect.name == "postgresql" and names:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bar-read")
-            self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            if span is None:
+                self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            else:
+                self._future = pool.submit(_bars_over_span, engine, names, *span)
             pool.shutdown(wait=False)
 
     def for_trades(self, built: Any) -> dict[str, BarColumns]:

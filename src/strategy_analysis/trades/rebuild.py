@@ -1,10 +1,13 @@
 """Rebuild trades, lot matches and run statistics in the database.
 
-Per run, in ONE transaction, one symbol at a time: read its executions (one query), build
-the trades in memory, read the bars their time span needs, compute excursions, replace
-the stored trades and lot matches of the (run, symbol) pair; then store the run's
-statistics and equity curve from every trade's statistics columns. Memory holds one
-symbol's data at a time; a reader sees the old trades or the new ones, never a mixture.
+Per run, in ONE transaction, one symbol at a time and within it a window of executions
+at a time (``WINDOW_ROWS``, one keyset query each): build the trades up to every
+account's last flat point (flat_cut.py; an open position's fills go on to the next
+window), read the bars their time span needs, compute excursions, and write them into the
+(run, symbol) pair's stored trades and lot matches; then store the run's statistics and
+equity curve from every trade's statistics columns. Memory holds one window's data (and
+every trade's few statistics columns), whatever the size of the run or the symbol; a
+reader sees the old trades or the new ones, never a mixture.
 When the transaction commits, ``analysis_updated`` is published on the event bus. A run
 whose rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
 rebuilt; the call then raises RebuildFailed.
@@ -19,13 +22,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, text
 
 from ..errors import NotFoundError
 from ..events import EventBus
 from .analysis_failures import RunFailures, clear_failures
 from .builder import build_trades
+from .columns import ExecutionColumns
 from .excursions import compute_excursions
+from .flat_cut import concat_executions, up_to_flat
 from .quality.assessment import assess_run
 from .quality.store import store_run_quality
 from .reading import (
@@ -34,8 +40,8 @@ from .reading import (
     StoredTradeMetrics,
     all_run_ids,
     concat_metrics,
+    execution_windows,
     existing_pairs,
-    load_executions,
     load_trade_metrics,
     pairs_of_symbol,
     point_values,
@@ -43,12 +49,15 @@ from .reading import (
 )
 from .run_lock import run_lock
 from .statistics import compute_equity_curve, compute_statistics
-from .writing import MERGE_MIN_TRADES, large_write_cache, replace_trades, store_statistics
+from .writing import MERGE_MIN_TRADES, SymbolTradesWriter, large_write_cache, store_statistics
 
 log = logging.getLogger(__name__)
 
 ANALYSIS_UPDATED = "analysis_updated"
 PHASES = ("load", "build", "excursions", "write", "statistics")
+# Executions of a symbol read and built at a time: the rebuild's memory follows this
+# (plus an open position's fills carried to the next window), not the run's size.
+WINDOW_ROWS = 100_000
 # The stored equity curve is an envelope of at most this many points (a chart's worth).
 EQUITY_POINTS_STORED = 10_000
 
@@ -149,9 +158,11 @@ def rebuild_trades(
     run_id: str | None = None,
     event_bus: EventBus | None = None,
     merge_min_trades: int = MERGE_MIN_TRADES,
+    window_rows: int = WINDOW_ROWS,
 ) -> RebuildResult:
     """Rebuild the given (run_id, symbol) pairs; every pair of ``run_id``; or everything.
-    ``merge_min_trades``: see replace_trades.
+    ``merge_min_trades``: see SymbolTradesWriter; ``window_rows``: executions read and
+    built at a time (memory follows it, not the run).
 
     Pairs of runs that no longer exist are skipped. An unknown ``run_id`` given alone
     raises UnknownRunError. Without pairs, runs that have no executions get their (empty)
@@ -185,6 +196,7 @@ def rebuild_trades(
                 event_bus,
                 whole_run=pairs is None,
                 merge_min_trades=merge_min_trades,
+                window_rows=window_rows,
             )
     log.info(result.summary())
     failures.raise_if_any(result)
@@ -223,6 +235,7 @@ def _rebuild_run(
     *,
     whole_run: bool,
     merge_min_trades: int,
+    window_rows: int,
 ) -> None:
     # Held from the first read to the commit: a rebuild that started earlier, on older
     # executions, can never overwrite the result of a later one.
@@ -244,7 +257,7 @@ def _rebuild_run(
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
             for symbol in sorted(symbols):
                 chunk = _rebuild_symbol(
-                    engine, conn, run, symbol, values, result, clock, merge_min_trades
+                    engine, conn, run, symbol, values, result, clock, merge_min_trades, window_rows
                 )
                 parts.append(chunk.metrics)
                 executions += chunk.executions
@@ -288,20 +301,53 @@ def _rebuild_symbol(
     result: RebuildResult,
     clock: Clock,
     merge_min_trades: int,
+    window_rows: int,
 ) -> _SymbolRebuilt:
-    """Build one symbol's trades of the run and write them in ``conn``'s transaction;
-    only the columns the run's statistics need are kept."""
-    bar_reads = BarReads(engine, run.run_id, [symbol])
-    executions = load_executions(engine, run, [symbol])
-    clock.lap("load")
-    built = build_trades(executions, values, run.run_id, run.strategy_id)
-    clock.lap("build")
-    bars_by_symbol = bar_reads.for_trades(built)
-    result.bars += sum(len(bars) for bars in bars_by_symbol.values())
-    clock.lap("load")
-    compute_excursions(built, bars_by_symbol).assign_to(built)
-    clock.lap("excursions")
+    """Build one symbol's trades of the run and write them in ``conn``'s transaction,
+    ``window_rows`` executions at a time (flat_cut.py: each window is built up to every
+    account's last flat point, the open positions' fills go on to the next); only the
+    columns the run's statistics need are kept."""
+    writer = SymbolTradesWriter(conn, run.run_id, symbol, merge_min_trades)
+    parts: list[StoredTradeMetrics] = []
+    carried = ExecutionColumns.empty()
+    executions = trades = lots = 0
+    for window, last in execution_windows(engine, run, symbol, window_rows):
+        executions += len(window)
+        pending = concat_executions(carried, window)
+        del window
+        if last:
+            ready, carried = pending, ExecutionColumns.empty()
+        else:
+            now = up_to_flat(pending)
+            ready, carried = pending.take(np.flatnonzero(now)), pending.take(np.flatnonzero(~now))
+        del pending
+        # Trades enter and exit at execution times: the window's span holds theirs.
+        span = _span(ready)
+        bar_reads = BarReads(engine, run.run_id, [symbol] if span else (), span)
+        clock.lap("load")
+        built = build_trades(ready, values, run.run_id, run.strategy_id)
+        del ready
+        clock.lap("build")
+        bars_by_symbol = bar_reads.for_trades(built)
+        result.bars += sum(len(bars) for bars in bars_by_symbol.values())
+        clock.lap("load")
+        compute_excursions(built, bars_by_symbol).assign_to(built)
+        del bars_by_symbol
+        clock.lap("excursions")
+        with large_write_cache(conn):
+            writer.add(built, more=not last)
+        clock.lap("write")
+        parts.append(concat_metrics([built]))
+        trades += len(built)
+        lots += len(built.lots)
+        del built
     with large_write_cache(conn):
-        replace_trades(conn, run.run_id, [symbol], built, merge_min_trades)
+        writer.finish()
     clock.lap("write")
-    return _SymbolRebuilt(concat_metrics([built]), len(executions), len(built), len(built.lots))
+    return _SymbolRebuilt(concat_metrics(parts), executions, trades, lots)
+
+
+def _span(executions: ExecutionColumns) -> tuple[int, int] | None:
+    if not len(executions):
+        return None
+    return int(executions.exec_time.min()), int(executions.exec_time.max())
