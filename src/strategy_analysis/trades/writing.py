@@ -51,7 +51,7 @@ _NULLABLE_INT_COLUMNS = {"exit_sequence"}
 # SQLite before 3.32 allows 999 bound variables per statement, later ones 32766.
 _SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 _SQLITE_MAX_ROWS_PER_INSERT = 500
-_SQLITE_REBUILD_CACHE_KIB = 128 * 1024
+_SQLITE_REBUILD_CACHE_KIB = 32 * 1024
 # Lot columns as stored: the lot's place within its trade completes the key.
 STORED_LOT_FIELDS = (*LOT_FIELDS, "lot_index")
 # Smaller rebuilds (a stream's steady trickle) delete and insert: cheap at that size,
