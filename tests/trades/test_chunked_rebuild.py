@@ -12,11 +12,12 @@ import math
 import pytest
 from sqlalchemy import select
 
-from strategy_analysis.db.models import RunStatistics, Trade, TradeLot
+from strategy_analysis.db.models import RunQuality, RunStatistics, Trade, TradeLot
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.builder import build_trades
 from strategy_analysis.trades.excursions import compute_excursions
+from strategy_analysis.trades.quality.assessment import assess_run
 from strategy_analysis.trades.reading import (
     BarReads,
     concat_metrics,
@@ -121,3 +122,14 @@ def _assert_stored(engine, run_id, built, expected):
     # Through JSON as the document is stored: the same statistics and equity curve.
     for key in ("statistics", "equity"):
         assert document[key] == json.loads(json.dumps(expected[key], default=float)), key
+    # The assessment fed window by window equals the one read from the stored run.
+    with engine.connect() as conn:
+        quality = conn.execute(
+            select(RunQuality.verdict, RunQuality.findings, RunQuality.execution_quality).where(
+                RunQuality.run_id == run_id
+            )
+        ).one()
+        read = assess_run(conn, run_id, document["statistics"]["reconciliation"])
+    assert quality.findings and quality.execution_quality["symbols"]
+    stored = quality._asdict()
+    assert stored == json.loads(json.dumps({k: read[k] for k in stored}, default=float))

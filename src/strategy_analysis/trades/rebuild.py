@@ -4,10 +4,12 @@ Per run, in ONE transaction, one symbol at a time and within it a window of exec
 at a time (``WINDOW_ROWS``, one keyset query each): build the trades up to every
 account's last flat point (flat_cut.py; an open position's fills go on to the next
 window), read the bars their time span needs, compute excursions, and write them into the
-(run, symbol) pair's stored trades and lot matches; then store the run's statistics and
-equity curve from every trade's statistics columns. Memory holds one window's data (and
-every trade's few statistics columns), whatever the size of the run or the symbol; a
-reader sees the old trades or the new ones, never a mixture.
+(run, symbol) pair's stored trades and lot matches; the symbol's fills and its bars go to
+the run's execution-quality and data-quality assessment (which reads the run's orders
+once, and nothing the rebuild read); then store the run's statistics and equity curve
+from every trade's statistics columns, and the assessment. Memory holds one window's
+trade data, the assessment's fills of one symbol and every trade's few statistics
+columns; a reader sees the old trades or the new ones, never a mixture.
 When the transaction commits, ``analysis_updated`` is published on the event bus. A run
 whose rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
 rebuilt; the call then raises RebuildFailed.
@@ -33,7 +35,9 @@ from .builder import build_trades
 from .columns import ExecutionColumns
 from .excursions import compute_excursions
 from .flat_cut import concat_executions, up_to_flat
-from .quality.assessment import assess_run
+from .quality.assessment import RunAssessment
+from .quality.checks import SymbolBars
+from .quality.columns import FillColumns, fills_of
 from .quality.store import store_run_quality
 from .reading import (
     BarReads,
@@ -55,7 +59,7 @@ from .writing import MERGE_MIN_TRADES, SymbolTradesWriter, large_write_cache, st
 log = logging.getLogger(__name__)
 
 ANALYSIS_UPDATED = "analysis_updated"
-PHASES = ("load", "build", "excursions", "write", "statistics")
+PHASES = ("load", "build", "excursions", "write", "quality", "statistics")
 # Executions of a symbol read and built at a time: the rebuild's memory follows this
 # (plus an open position's fills carried to the next window), not the run's size.
 WINDOW_ROWS = 50_000
@@ -112,10 +116,14 @@ def store_run_statistics(
     token: str | None = None,
     *,
     assess: bool = True,
+    assessment: RunAssessment | None = None,
+    clock: Clock | None = None,
 ) -> int:
     """Compute and store the run's statistics and equity curve (with the rebuild's
     ``token``, a new one if None) and, when ``assess``, its execution quality and
-    data-quality findings; its closed trades."""
+    data-quality findings: from ``assessment`` (fed some of the run's symbols; the others
+    are read here), or all read here when None. ``clock``: laps the statistics and the
+    assessment. Returns its closed trades."""
     statistics = compute_statistics(metrics, run.reported_net_pnl, run.reported_trade_count)
     total = statistics["total_trades"]
     document = {
@@ -124,10 +132,17 @@ def store_run_statistics(
         "equity_points_total": total + 1 if total else 0,
     }
     store_statistics(conn, run.run_id, document, token)
+    if clock is not None:
+        clock.lap("statistics")
     if assess:
         # Through the same connection: the findings see the trades this transaction wrote.
-        document = assess_run(conn, run.run_id, statistics["reconciliation"])
+        if assessment is None:
+            assessment = RunAssessment.of_run(conn, run.run_id)
+        assessment.add_unread(conn, run)
+        document = assessment.document_of_run(conn, statistics["reconciliation"])
         store_run_quality(conn, run.run_id, document)
+    if clock is not None:
+        clock.lap("quality")
     return len(metrics.closed)
 
 
@@ -270,9 +285,20 @@ def _rebuild_run(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+            assessment = RunAssessment.reading_ahead(engine, conn, run.run_id)
+            clock.lap("quality")
             for symbol in sorted(symbols):
                 chunk = _rebuild_symbol(
-                    engine, conn, run, symbol, values, result, clock, merge_min_trades, window_rows
+                    engine,
+                    conn,
+                    run,
+                    symbol,
+                    values,
+                    result,
+                    clock,
+                    merge_min_trades,
+                    window_rows,
+                    assessment,
                 )
                 parts.append(chunk.metrics)
                 executions += chunk.executions
@@ -280,7 +306,9 @@ def _rebuild_run(
                 lots += chunk.lots
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([*parts, others])
-            run_trades = store_run_statistics(conn, run, metrics)
+            run_trades = store_run_statistics(
+                conn, run, metrics, assessment=assessment, clock=clock
+            )
             clear_failures(conn, run.run_id, None if whole_run else symbols)
         clock.lap("statistics")
 
@@ -317,17 +345,21 @@ def _rebuild_symbol(
     clock: Clock,
     merge_min_trades: int,
     window_rows: int,
+    assessment: RunAssessment,
 ) -> _SymbolRebuilt:
     """Build one symbol's trades of the run and write them in ``conn``'s transaction,
     ``window_rows`` executions at a time (flat_cut.py: each window is built up to every
-    account's last flat point, the open positions' fills go on to the next); only the
-    columns the run's statistics need are kept."""
+    account's last flat point, the open positions' fills go on to the next), and feed
+    ``assessment`` its fills and bars; only the columns the run's statistics need are
+    kept."""
     writer = SymbolTradesWriter(conn, run.run_id, symbol, merge_min_trades)
     parts: list[StoredTradeMetrics] = []
     carried = ExecutionColumns.empty()
+    fills: list[FillColumns] = []
     executions = trades = lots = 0
     for window, last in execution_windows(engine, run, symbol, window_rows):
         executions += len(window)
+        fills.append(fills_of(window))
         pending = concat_executions(carried, window)
         del window
         if last:
@@ -359,7 +391,26 @@ def _rebuild_symbol(
     with large_write_cache(conn):
         writer.finish()
     clock.lap("write")
+    symbol_fills = _concat_fills(fills)
+    del fills
+    bars = SymbolBars(
+        *BarReads(engine, run.run_id, [symbol]).around_fills(symbol, symbol_fills.exec_time)
+    )
+    clock.lap("load")
+    assessment.add_from(conn, symbol, symbol_fills, bars)
+    clock.lap("quality")
     return _SymbolRebuilt(concat_metrics(parts), executions, trades, lots)
+
+
+def _concat_fills(parts: list[FillColumns]) -> FillColumns:
+    """One symbol's fills from its windows' (in their order)."""
+    if len(parts) == 1:
+        return parts[0]
+    columns: dict[str, Any] = {}
+    for name in FillColumns.__dataclass_fields__:
+        values = [getattr(part, name) for part in parts]
+        columns[name] = None if any(v is None for v in values) else np.concatenate(values)
+    return FillColumns(**columns)
 
 
 def _span(executions: ExecutionColumns) -> tuple[int, int] | None:
