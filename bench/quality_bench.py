@@ -197,8 +197,11 @@ class _NoAssessment:
     """Stands in for the rebuild's assessment in the baseline: fed, it keeps nothing."""
 
     @classmethod
-    def of_run(cls, conn: Any, run_id: str) -> _NoAssessment:
+    def reading_ahead(cls, *args: Any) -> _NoAssessment:
         return cls()
+
+    def read_ahead(self) -> None:
+        pass
 
     def add_from(self, *args: Any) -> None:
         pass
@@ -231,7 +234,9 @@ def rebuild_in_child(url: str, assessed: bool) -> dict[str, Any]:
     command = [sys.executable, __file__, "--rebuild-child", url]
     if not assessed:
         command.append("--without-assessment")
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"the rebuild child failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -308,9 +313,7 @@ def main() -> int:
                 try:
                     url = make_url(args.postgres_url).set(database=dbname)
                     url = url.render_as_string(hide_password=False)
-                    difference, worst = bench_database(
-                        "postgresql", url, ex, bars, orders, workdir
-                    )
+                    difference, worst = bench_database("postgresql", url, ex, bars, orders, workdir)
                 finally:
                     admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
                     admin.close()

@@ -62,6 +62,7 @@ class RunAssessment:
         self.run_id = run_id
         self._conn = conn
         self._pending: Future[OrderColumns] | None = None
+        self._reader: Engine | None = None
         self._fills = FillFindings()
         self.symbols: dict[str, dict[str, Any]] = {}
         # Symbols with an instrument row (fed through ``add_from``).
@@ -98,6 +99,7 @@ class RunAssessment:
         self._slippage = (np.zeros(n_types, dtype=np.int64), np.zeros(n_types), np.zeros(n_types))
 
     def _ready(self) -> None:
+        self.read_ahead()
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self._take_orders(pending.result())
@@ -110,19 +112,29 @@ class RunAssessment:
 
     @classmethod
     def reading_ahead(cls, engine: Engine, conn: Connection, run_id: str) -> RunAssessment:
-        """``of_run``, the orders read meanwhile through a connection of their own when the
-        database serves several (PostgreSQL): the rebuild's first symbol does not wait."""
+        """``of_run``, the orders read, from ``read_ahead`` on, through a connection of
+        their own when the database serves several (PostgreSQL): the rebuild does not
+        wait for them."""
         if engine.dialect.name != "postgresql":
             return cls.of_run(conn, run_id)
+        assessment = cls(run_id, Future(), conn)
+        assessment._reader = engine
+        return assessment
+
+    def read_ahead(self) -> None:
+        """Start reading the orders (once), if they are to be read ahead."""
+        engine, self._reader = self._reader, None
+        if engine is None:
+            return
+        run_id = self.run_id
 
         def read() -> OrderColumns:
             with engine.connect() as own:
                 return read_orders(own, run_id, ids=False)
 
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="order-read")
-        pending = pool.submit(read)
+        self._pending = pool.submit(read)
         pool.shutdown(wait=False)
-        return cls(run_id, pending, conn)
 
     def _order_rows(self, symbol: str, fills: FillColumns) -> np.ndarray:
         """Per fill, its order's row (-1: no stored order has its id): by key when both
