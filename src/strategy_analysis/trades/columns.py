@@ -94,7 +94,7 @@ class ExecutionColumns:
 
     def take(self, index: np.ndarray) -> ExecutionColumns:
         return ExecutionColumns(
-            **{
+            **{  # type: ignore[arg-type]  # each field's own array, or None
                 f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
                 for f in fields(self)
             }

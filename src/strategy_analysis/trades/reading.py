@@ -7,7 +7,7 @@ one range query per symbol for its bars; rows go straight into numpy arrays.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +16,7 @@ import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from ..db.engine import driver_connection
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .pg_binary_copy import (
     FLOAT8,
@@ -56,7 +57,7 @@ def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[st
             f"UNION SELECT run_id, symbol FROM trades {where}"
         ),
         {"run_id": run_id} if run_id is not None else {},
-    )
+    ).tuples()
     return sorted((r, s) for r, s in rows)
 
 
@@ -71,7 +72,7 @@ def pairs_of_symbol(conn: Connection, symbol: str) -> list[tuple[str, str]]:
             "UNION SELECT run_id, symbol FROM trades WHERE symbol = :symbol"
         ),
         {"symbol": symbol},
-    )
+    ).tuples()
     return sorted((r, s) for r, s in rows)
 
 
@@ -85,7 +86,7 @@ def run_contexts(conn: Connection, run_ids: Iterable[str]) -> dict[str, RunConte
             "FROM runs WHERE run_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": ids},
-    )
+    ).tuples()
     return {row[0]: RunContext(*row) for row in rows}
 
 
@@ -100,7 +101,7 @@ def point_values(conn: Connection, symbols: Iterable[str]) -> dict[str, float]:
             "WHERE symbol IN :names AND point_value IS NOT NULL"
         ).bindparams(bindparam("names", expanding=True)),
         {"names": names},
-    )
+    ).tuples()
     return {symbol: float(value) for symbol, value in rows}
 
 
@@ -124,6 +125,11 @@ ORDER_KEY_SQL = "hashtextextended({column}, 0)"
 _NO_ORDER_SQL = "(-9223372036854775807 - 1)"
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
+
+
+# The place of an execution in _EXECUTION_ORDER within one symbol: (exec_time as the
+# dialect stores it, sequence, execution_id).
+WindowKey = tuple[Any, int, str]
 
 
 def load_executions(
@@ -160,6 +166,54 @@ def read_executions(
     return _load_executions_rows(conn, run, symbols, after)
 
 
+def execution_windows(
+    engine: Engine, run: RunContext, symbol: str, rows: int
+) -> Iterator[tuple[ExecutionColumns, bool]]:
+    """The run's executions of ``symbol`` in time order (as read_executions reads them),
+    ``rows`` at a time (keyset on _EXECUTION_ORDER, so each window is one index range),
+    each with whether it is the last; the last one may be empty. On PostgreSQL the next
+    window is read by a thread while the caller works on this one."""
+    windows = _windows(engine, run, symbol, rows)
+    if engine.dialect.name != "postgresql":
+        yield from windows
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-read") as pool:
+        following = pool.submit(next, windows)
+        while True:
+            window, last = following.result()
+            if not last:
+                following = pool.submit(next, windows)
+            yield window, last
+            if last:
+                return
+
+
+def _windows(
+    engine: Engine, run: RunContext, symbol: str, rows: int
+) -> Iterator[tuple[ExecutionColumns, bool]]:
+    key: WindowKey | None = None
+    while True:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                window = _load_executions_postgresql(conn, run, [symbol], None, key, rows)
+                if len(window):
+                    key = (
+                        bind_time(int(window.exec_time[-1]), "postgresql"),
+                        int(window.sequence[-1]),
+                        str(window.execution_id[-1]),
+                    )
+            else:
+                found = _execution_rows(conn, run, [symbol], key_after=key, limit=rows)
+                if found:
+                    key = (found[-1][7], found[-1][8], found[-1][0])
+                window = _rows_to_columns(found)
+                del found
+        last = len(window) < rows
+        yield window, last
+        if last:
+            return
+
+
 def _text_times(values: Iterable[str | None]) -> np.ndarray:
     """SQLite's stored time texts as int64 microseconds (None -> NO_TIME), parsed by numpy."""
     return np.array(list(values), dtype="datetime64[us]").astype(np.int64)
@@ -169,6 +223,19 @@ def _load_executions_rows(
     conn: Connection, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
 ) -> ExecutionColumns:
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
+    return _rows_to_columns(_execution_rows(conn, run, symbols, after))
+
+
+def _execution_rows(
+    conn: Connection,
+    run: RunContext,
+    symbols: Iterable[str] | None,
+    after: int | None = None,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """SQLite: the rows of the executions query (see _rows_to_columns), from the row after
+    ``key_after`` on and at most ``limit`` of them when given."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
     # the placeholders in order: the account's and strategy's defaults, the joined
@@ -180,6 +247,13 @@ def _load_executions_rows(
     if after is not None:
         where += " AND e.exec_time > ?"
         params.append(bind_time(after, "sqlite"))
+    if key_after is not None:
+        where += " AND (e.exec_time, e.sequence, e.execution_id) > (?, ?, ?)"
+        params += list(key_after)
+    last = ""
+    if limit is not None:
+        last = " LIMIT ?"
+        params.append(limit)
     account = _ACCOUNT_SQL.format(run_account="?")
     strategy = _STRATEGY_SQL.format(run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
@@ -189,11 +263,15 @@ def _load_executions_rows(
             f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL},"
             " e.order_id, e.liquidity_flag"
             f" FROM executions e {_ORDER_JOIN.format(run='?')}"
-            f" WHERE {where} {_EXECUTION_ORDER}",
+            f" WHERE {where} {_EXECUTION_ORDER}{last}",
             params,
         ).fetchall()
     finally:
         cursor.close()
+    return rows
+
+
+def _rows_to_columns(rows: list[Any]) -> ExecutionColumns:
     if not rows:
         return ExecutionColumns.empty()
     (ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals, orders,
@@ -253,24 +331,30 @@ def _texts_aggregate_sql(dbapi: Any, texts: Sequence[tuple[str, bool]], separate
 
 
 def _load_executions_postgresql(
-    conn: Connection, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
+    conn: Connection,
+    run: RunContext,
+    symbols: Iterable[str] | None,
+    after: int | None = None,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
 ) -> ExecutionColumns:
     """One COPY of one row: every column aggregated into an array (numbers, binary) or into
     one separated text. Per-row COPY messages would cost a Python call each; this costs a
     handful for the whole run. Texts that hold the separator are read again, cut by length."""
-    dbapi = conn.connection.driver_connection
+    dbapi = driver_connection(conn)
     # The whole run: one hash of its orders, not a probe per execution. A later part
     # (a stream's new fills): a probe for each of the few, with no parallel workers to
     # start (they cost more than the read). Set for these reads only: ``conn`` may go on
     # with its transaction.
-    setting, value = ("enable_nestloop", "off") if after is None else (
+    # A window (``limit``) probes the orders of its rows, as a later part does.
+    setting, value = ("enable_nestloop", "off") if after is None and limit is None else (
         "max_parallel_workers_per_gather", "0")  # fmt: skip
     previous = dbapi.execute("SELECT current_setting(%s)", (setting,)).fetchone()[0]
     dbapi.execute("SELECT set_config(%s, %s, true)", (setting, value))
-    columns = _copy_executions(dbapi, run, symbols, after, separated=True)
+    columns = _copy_executions(dbapi, run, symbols, after, True, key_after, limit)
     if columns is None:
         log.debug("run %s: an execution text holds %r; read cut by lengths", run.run_id, _SEPARATOR)
-        columns = _copy_executions(dbapi, run, symbols, after, separated=False)
+        columns = _copy_executions(dbapi, run, symbols, after, False, key_after, limit)
         assert columns is not None
     dbapi.execute("SELECT set_config(%s, %s, true)", (setting, previous))
     return columns
@@ -326,7 +410,9 @@ def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.nda
     if nullable:
         # Few distinct accounts and strategies: one dict lookup per value, one str per kind.
         lookup = {p: (p[1:] if p else None) for p in set(parts)}
-        parts = list(map(lookup.__getitem__, parts))
+        values = np.empty(n, dtype=object)
+        values[:] = list(map(lookup.__getitem__, parts))
+        return values
     values = np.empty(n, dtype=object)
     values[:] = parts
     return values
@@ -351,6 +437,8 @@ def _copy_executions(
     symbols: Iterable[str] | None,
     after: int | None,
     separated: bool,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
 ) -> ExecutionColumns | None:
     names = None if symbols is None else sorted(set(symbols))
 
@@ -362,6 +450,13 @@ def _copy_executions(
         where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
     if after is not None:
         where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
+    if key_after is not None:
+        where += (
+            " AND (e.exec_time, e.sequence, e.execution_id) > ("
+            + ", ".join(literal(value) for value in key_after)
+            + ")"
+        )
+    last = "" if limit is None else f" LIMIT {int(limit)}"
     account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
     strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
     text_sql = _texts_aggregate_sql(dbapi, _EXECUTION_TEXTS, separated)
@@ -380,7 +475,7 @@ def _copy_executions(
                        COALESCE({ORDER_KEY_SQL.format(column="o.order_id")}, {_NO_ORDER_SQL})
                          AS order_key
                   FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
-                 WHERE {where} {_EXECUTION_ORDER}) AS ordered
+                 WHERE {where} {_EXECUTION_ORDER}{last}) AS ordered
         """,
         binary=True,
     )
@@ -423,7 +518,7 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
     """The symbol's timeframe with the shortest bars, decided from a per-timeframe summary."""
     dialect = _dialect(conn)
     # The usual single timeframe is found by walking the primary key, without counting.
-    timeframes = (
+    timeframes: Sequence[str] = (
         conn.execute(
             text(
                 """
@@ -446,13 +541,17 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
         return timeframes[0] if timeframes else None
     start = micros_expression("start_time", dialect)
     end = micros_expression("end_time", dialect)
-    rows = conn.execute(
-        text(
-            f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
-            "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
-        ),
-        {"symbol": symbol},
-    ).fetchall()
+    rows = (
+        conn.execute(
+            text(
+                f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
+                "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
+            ),
+            {"symbol": symbol},
+        )
+        .tuples()
+        .fetchall()
+    )
     if len(rows) <= 1:
         return rows[0][0] if rows else None
     lengths: dict[str, float | None] = {}
@@ -613,6 +712,19 @@ def _bars_over_execution_span(
     return found
 
 
+def _bars_over_span(
+    engine: Engine, symbols: list[str], first: int, last: int
+) -> dict[str, tuple[str, BarColumns]]:
+    """Per symbol with bars, its finest timeframe and load_bars over [first, last]."""
+    found: dict[str, tuple[str, BarColumns]] = {}
+    with engine.connect() as conn:
+        for symbol in symbols:
+            timeframe, bars = load_bars(conn, symbol, first, last)
+            if timeframe is not None:
+                found[symbol] = (timeframe, bars)
+    return found
+
+
 def _trim_bars(bars: BarColumns, first_entry: int, last_exit: int) -> BarColumns:
     """The slice of start-ordered ``bars`` that load_bars returns for the same bounds."""
     starts = bars.start_time
@@ -636,7 +748,16 @@ class BarReads:
     read, or reads them by load_bars once the trades are known.
     """
 
-    def __init__(self, engine: Engine, run_id: str, symbols: Iterable[str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: str,
+        symbols: Iterable[str],
+        span: tuple[int, int] | None = None,
+    ) -> None:
+        """``span``: read ahead over these execution times (microseconds, the first and
+        the last; a window of the run's executions) instead of over all of the run's
+        executions of ``symbols``."""
         self._engine = engine
         self._future: Future[dict[str, tuple[str, BarColumns]]] | None = None
         self._read: dict[str, tuple[str, BarColumns]] | None = None
@@ -644,7 +765,10 @@ class BarReads:
         self._read_ahead = engine.dialect.name == "postgresql" and bool(names)
         if self._read_ahead:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bar-read")
-            self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            if span is None:
+                self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            else:
+                self._future = pool.submit(_bars_over_span, engine, names, *span)
             pool.shutdown(wait=False)
 
     def _finished(self) -> dict[str, tuple[str, BarColumns]] | None:
@@ -804,7 +928,7 @@ def load_trade_metrics(
         statement = statement.bindparams(bindparam("excluded", expanding=True))
         params["excluded"] = excluded
     rows = conn.execute(statement, params).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
     return metrics_from_columns(columns)
 
 

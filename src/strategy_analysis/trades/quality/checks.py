@@ -69,7 +69,7 @@ class SymbolBars:
 
 
 def _finding(check: str, count: int, examples: Iterable[Any]) -> dict[str, Any]:
-    listed = []
+    listed: list[Any] = []
     for example in examples:
         if len(listed) == MAX_EXAMPLES:
             break

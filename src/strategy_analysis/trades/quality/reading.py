@@ -149,7 +149,7 @@ def order_ids_of_keys(conn: Connection, run_id: str, keys: list[int]) -> dict[in
             f"SELECT {key}, order_id FROM orders WHERE run_id = :run_id AND {key} IN :keys"
         ).bindparams(bindparam("keys", expanding=True)),
         {"run_id": run_id, "keys": sorted(set(keys))},
-    )
+    ).tuples()
     return {int(k): order_id for k, order_id in rows}
 
 
@@ -185,7 +185,7 @@ def instruments_of(conn: Connection, symbols: Iterable[str]) -> dict[str, float]
         ),
         {"names": names},
     )
-    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows}
+    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows.tuples()}
 
 
 def run_status(conn: Connection, run_id: str) -> str | None:
