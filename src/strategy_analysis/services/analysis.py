@@ -20,6 +20,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, select, text
 
 from ..db.models import Run, RunStatistics
+from ..db.rows import tuples
 from ..errors import NotFoundError, UnprocessableError
 from ..trades.breakdowns import breakdown
 from ..trades.monte_carlo import monte_carlo
@@ -54,13 +55,13 @@ CACHE_TRADES = 4_000_000
 
 def _names(conn: Connection, run_id: str) -> tuple[list[str], list[str | None]]:
     """The run's symbols and accounts (None is an account of its own), sorted."""
-    rows = (
-        conn.execute(
-            text("SELECT DISTINCT symbol, account_id FROM trades WHERE run_id = :run_id"),
-            {"run_id": run_id},
+    rows = list(
+        tuples(
+            conn.execute(
+                text("SELECT DISTINCT symbol, account_id FROM trades WHERE run_id = :run_id"),
+                {"run_id": run_id},
+            )
         )
-        .tuples()
-        .all()
     )
     symbols: list[str] = sorted({s for s, _ in rows})
     accounts: list[str | None] = sorted({a for _, a in rows if a is not None})

@@ -17,6 +17,7 @@ from ..db.models import (
     Strategy,
     Trade,
 )
+from ..db.rows import tuples
 from . import annotations as user_annotations
 
 SUMMARY_KEYS = ("total_trades", "net_profit", "profit_factor", "percent_profitable", "max_drawdown")
@@ -69,7 +70,7 @@ def _summaries(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, Any]
         )
     )
     summaries: dict[str, dict[str, Any]] = {}
-    for run_id, document in rows.tuples():
+    for run_id, document in tuples(rows):
         stats = statistics_of(document) or {}
         summaries[run_id] = {key: stats.get(key) for key in SUMMARY_KEYS}
     return summaries
@@ -137,7 +138,7 @@ def symbols_without_point_value(conn: Connection, run_ids: list[str]) -> dict[st
     """Per run, the traded symbols with no instrument: their PnL used point value 1."""
     missing: dict[str, list[str]] = {run_id: [] for run_id in run_ids}
     if run_ids:
-        rows = conn.execute(_SYMBOLS_WITHOUT_POINT_VALUE, {"run_ids": run_ids}).tuples()
+        rows = tuples(conn.execute(_SYMBOLS_WITHOUT_POINT_VALUE, {"run_ids": run_ids}))
         for run_id, symbol in rows:
             missing[run_id].append(symbol)
     return missing

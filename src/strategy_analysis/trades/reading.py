@@ -17,6 +17,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from ..db.engine import driver_connection
+from ..db.rows import tuples
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .pg_binary_copy import (
     FLOAT8,
@@ -51,13 +52,15 @@ def _dialect(conn: Connection) -> str:
 def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[str, str]]:
     """Every (run, symbol) with executions or stored trades (stale trades get removed)."""
     where = "WHERE run_id = :run_id" if run_id is not None else ""
-    rows = conn.execute(
-        text(
-            f"SELECT run_id, symbol FROM executions {where} "
-            f"UNION SELECT run_id, symbol FROM trades {where}"
-        ),
-        {"run_id": run_id} if run_id is not None else {},
-    ).tuples()
+    rows = tuples(
+        conn.execute(
+            text(
+                f"SELECT run_id, symbol FROM executions {where} "
+                f"UNION SELECT run_id, symbol FROM trades {where}"
+            ),
+            {"run_id": run_id} if run_id is not None else {},
+        )
+    )
     return sorted((r, s) for r, s in rows)
 
 
@@ -66,13 +69,15 @@ def all_run_ids(conn: Connection) -> list[str]:
 
 
 def pairs_of_symbol(conn: Connection, symbol: str) -> list[tuple[str, str]]:
-    rows = conn.execute(
-        text(
-            "SELECT run_id, symbol FROM executions WHERE symbol = :symbol "
-            "UNION SELECT run_id, symbol FROM trades WHERE symbol = :symbol"
-        ),
-        {"symbol": symbol},
-    ).tuples()
+    rows = tuples(
+        conn.execute(
+            text(
+                "SELECT run_id, symbol FROM executions WHERE symbol = :symbol "
+                "UNION SELECT run_id, symbol FROM trades WHERE symbol = :symbol"
+            ),
+            {"symbol": symbol},
+        )
+    )
     return sorted((r, s) for r, s in rows)
 
 
@@ -80,13 +85,15 @@ def run_contexts(conn: Connection, run_ids: Iterable[str]) -> dict[str, RunConte
     ids = sorted(set(run_ids))
     if not ids:
         return {}
-    rows = conn.execute(
-        text(
-            "SELECT run_id, strategy_id, account_id, reported_net_pnl, reported_trade_count "
-            "FROM runs WHERE run_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {"ids": ids},
-    ).tuples()
+    rows = tuples(
+        conn.execute(
+            text(
+                "SELECT run_id, strategy_id, account_id, reported_net_pnl, reported_trade_count "
+                "FROM runs WHERE run_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        )
+    )
     return {row[0]: RunContext(*row) for row in rows}
 
 
@@ -95,13 +102,15 @@ def point_values(conn: Connection, symbols: Iterable[str]) -> dict[str, float]:
     names = sorted(set(symbols))
     if not names:
         return {}
-    rows = conn.execute(
-        text(
-            "SELECT symbol, point_value FROM instruments "
-            "WHERE symbol IN :names AND point_value IS NOT NULL"
-        ).bindparams(bindparam("names", expanding=True)),
-        {"names": names},
-    ).tuples()
+    rows = tuples(
+        conn.execute(
+            text(
+                "SELECT symbol, point_value FROM instruments "
+                "WHERE symbol IN :names AND point_value IS NOT NULL"
+            ).bindparams(bindparam("names", expanding=True)),
+            {"names": names},
+        )
+    )
     return {symbol: float(value) for symbol, value in rows}
 
 
@@ -540,16 +549,16 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
         return timeframes[0] if timeframes else None
     start = micros_expression("start_time", dialect)
     end = micros_expression("end_time", dialect)
-    rows = (
-        conn.execute(
-            text(
-                f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
-                "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
-            ),
-            {"symbol": symbol},
+    rows = list(
+        tuples(
+            conn.execute(
+                text(
+                    f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
+                    "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
+                ),
+                {"symbol": symbol},
+            )
         )
-        .tuples()
-        .fetchall()
     )
     if len(rows) <= 1:
         return rows[0][0] if rows else None

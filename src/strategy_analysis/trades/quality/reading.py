@@ -12,6 +12,7 @@ import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
+from ...db.rows import tuples
 from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ
 from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
 from .columns import FillColumns, OrderColumns, fills_of
@@ -103,12 +104,14 @@ def order_ids_of_keys(conn: Connection, run_id: str, keys: list[int]) -> dict[in
     if not keys:
         return {}
     key = ORDER_KEY_SQL.format(column="order_id")
-    rows = conn.execute(
-        text(
-            f"SELECT {key}, order_id FROM orders WHERE run_id = :run_id AND {key} IN :keys"
-        ).bindparams(bindparam("keys", expanding=True)),
-        {"run_id": run_id, "keys": sorted(set(keys))},
-    ).tuples()
+    rows = tuples(
+        conn.execute(
+            text(
+                f"SELECT {key}, order_id FROM orders WHERE run_id = :run_id AND {key} IN :keys"
+            ).bindparams(bindparam("keys", expanding=True)),
+            {"run_id": run_id, "keys": sorted(set(keys))},
+        )
+    )
     return {int(k): order_id for k, order_id in rows}
 
 
@@ -144,7 +147,7 @@ def instruments_of(conn: Connection, symbols: Iterable[str]) -> dict[str, float]
         ),
         {"names": names},
     )
-    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows.tuples()}
+    return {symbol: 1.0 if value is None else float(value) for symbol, value in tuples(rows)}
 
 
 def run_status(conn: Connection, run_id: str) -> str | None:
