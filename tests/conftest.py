@@ -124,15 +124,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=DIALECTS)
-def database_url(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    sqlite_template: Path,
-) -> str:
-    """A fresh, migrated database for this test, on each dialect in turn."""
+def _fresh_database(request: pytest.FixtureRequest, folder: Path, sqlite_template: Path) -> str:
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
+        path = folder / "test.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite:///{path}"
     template_url = request.getfixturevalue("postgres_template_url")
@@ -142,6 +136,28 @@ def database_url(
     url = server.create(template=server.template)
     request.addfinalizer(lambda: server.discard(url))
     return url
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+) -> str:
+    """A fresh, migrated database for this test, on each dialect in turn."""
+    return _fresh_database(request, tmp_path, sqlite_template)
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def module_database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+) -> str:
+    """A fresh, migrated database shared by the tests of one module, on each dialect in
+    turn: for tests that read what one setup stored and change nothing the others read.
+    Mark the module ``xdist_group`` so that one worker sets it up."""
+    return _fresh_database(request, tmp_path_factory.mktemp("module-db"), sqlite_template)
 
 
 @pytest.fixture
