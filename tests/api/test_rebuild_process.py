@@ -14,7 +14,7 @@ from live_server import LiveServer
 from sqlalchemy import Engine, text
 
 from strategy_analysis.events import Event
-from strategy_analysis.ingest.stream import ingest_batch
+from strategy_analysis.ingest.stream import store_batch
 from strategy_analysis.jobs.rebuild_process import ProcessRebuilds
 from strategy_analysis.jobs.shared_events import SharedEventBus
 from strategy_analysis.trades.rebuild import ANALYSIS_UPDATED, rebuild_trades
@@ -66,8 +66,7 @@ def test_a_child_rebuild_is_heard_on_the_servers_bus(engine: Engine, rebuilds: A
     bus.start()
     try:
         for first in (0, 4):
-            since: dict[tuple[str, str], int | None] = {}
-            ingest_batch(engine, _batch(first), rebuild_from=since)
+            since = store_batch(engine, _batch(first)).rebuild_from
             result = rebuilds(since)
             assert result.runs == ["child"]
         deadline = time.monotonic() + 10
@@ -86,15 +85,13 @@ def test_a_child_rebuild_is_heard_on_the_servers_bus(engine: Engine, rebuilds: A
 
 
 def test_a_child_that_died_is_replaced(engine: Engine, rebuilds: Any) -> None:
-    since: dict[tuple[str, str], int | None] = {}
-    ingest_batch(engine, _batch(0), rebuild_from=since)
+    since = store_batch(engine, _batch(0)).rebuild_from
     rebuilds(since)
     for pid in list(rebuilds._executor()._processes):
         os.kill(pid, signal.SIGKILL)
     with pytest.raises(Exception, match="terminated abruptly"):
         rebuilds(since)
-    since = {}
-    ingest_batch(engine, _batch(4), rebuild_from=since)
+    since = store_batch(engine, _batch(4)).rebuild_from
     assert rebuilds(since).trades > 0
     assert len(_trades(engine)) == 4
 

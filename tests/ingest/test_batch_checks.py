@@ -16,9 +16,9 @@ from strategy_analysis.ingest.batch_checks import (
     python_check_records,
     sql_check_records,
 )
+from strategy_analysis.ingest.batch_import import _validated
 from strategy_analysis.ingest.demo_export import demo_batches
 from strategy_analysis.ingest.export_file import validate_raw
-from strategy_analysis.ingest.stream import _validated
 from strategy_analysis.ingest.tables import SPECS_BY_NAME
 
 # Values only JSON (not an export file) can carry.

@@ -624,17 +624,14 @@ def test_database_error_fails_the_import_and_records_it(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_export(tmp_path / "x.sqlite", orders=[order()], executions=[execution()])
-    from strategy_analysis.ingest.writer import ImportWriter
+    from strategy_analysis.ingest.changes import ImportChanges
 
-    original = ImportWriter._record
+    # After every table is written, before the import record is finished.
+    def broken_pairs(self: ImportChanges, conn: Any) -> list[tuple[str, str]]:
+        conn.exec_driver_sql("SELECT * FROM no_such_table")
+        return []
 
-    # Each written table is recorded, whether merged or (a new run) copied in directly.
-    def broken_record(self: ImportWriter, spec: Any, *args: Any, **kwargs: Any) -> None:
-        if spec.name == "executions":
-            self.conn.exec_driver_sql("SELECT * FROM no_such_table")
-        original(self, spec, *args, **kwargs)
-
-    monkeypatch.setattr(ImportWriter, "_record", broken_record)
+    monkeypatch.setattr(ImportChanges, "affected_pairs", broken_pairs)
     report = import_export_file(engine, path)
     assert report.status == "failed"
     assert "no_such_table" in (report.error or "")

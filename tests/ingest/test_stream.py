@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from strategy_analysis.db.models import Execution, ImportRecord, Order, Run
-from strategy_analysis.ingest import writer
+from strategy_analysis.ingest import changes
 from strategy_analysis.ingest.demo_export import demo_batches
 from strategy_analysis.ingest.errors import BatchFormatError
 from strategy_analysis.ingest.report import ImportReport
@@ -200,7 +200,7 @@ def test_gzip_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
 def test_bars_after_their_trades_make_the_covered_runs_affected(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writer, "TRADED_PROBES_PER_QUERY", 1)  # a statement per probe
+    monkeypatch.setattr(changes, "TRADED_PROBES_PER_QUERY", 1)  # a statement per probe
     ingest_batch(engine, batch(executions=[execution("E1"), execution("E2", symbol="NQ 12-25")]))
     other = {"run_id": "other", "strategy_id": "S1", "mode": "live"}
     late = [execution("E9", exec_time_utc="2025-02-01 10:00:00")]

@@ -36,9 +36,9 @@ def test_a_strategy_row_is_not_held_by_an_unchanged_upsert(engine: Engine) -> No
     release = threading.Event()
 
     def hold_open() -> None:
-        from strategy_analysis.ingest import stream
+        from strategy_analysis.ingest.run_rows import RunRows
 
-        original = stream.ImportWriter.update_run_times
+        original = RunRows.update_run_times
 
         def wait_inside(self: Any, run_id: str) -> None:
             original(self, run_id)
@@ -46,11 +46,11 @@ def test_a_strategy_row_is_not_held_by_an_unchanged_upsert(engine: Engine) -> No
                 held.set()
                 release.wait(10)
 
-        stream.ImportWriter.update_run_times = wait_inside  # type: ignore[method-assign]
+        RunRows.update_run_times = wait_inside  # type: ignore[method-assign]
         try:
             ingest_batch(engine, _batch("run-A", n=2))
         finally:
-            stream.ImportWriter.update_run_times = original  # type: ignore[method-assign]
+            RunRows.update_run_times = original  # type: ignore[method-assign]
 
     thread = threading.Thread(target=hold_open)
     thread.start()

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, insert, text
 
 from strategy_analysis.db.models import Instrument
-from strategy_analysis.ingest.stream import ingest_batch
+from strategy_analysis.ingest.stream import ingest_batch, store_batch
 from strategy_analysis.trades import incremental
 from strategy_analysis.trades.incremental import (
     CutNotFound,
@@ -184,8 +184,8 @@ def test_incremental_equals_full_rebuild(
     # cached: the run's stored trades kept between rebuilds, as the stream's scheduler does
     cache = RunTradesCache() if cached else None
     for batch in batches:
-        since: dict[tuple[str, str], int | None] = {}
-        report = ingest_batch(engine, batch, rebuild_from=since)
+        stored = store_batch(engine, batch)
+        report, since = stored.report, stored.rebuild_from
         assert report.status == "succeeded", report.error
         assert set(since) == set(report.affected)
         if since:
@@ -205,9 +205,8 @@ def test_a_streamed_run_rebuilds_only_its_tail(engine: Engine) -> None:
     ingest_batch(engine, {"schema_version": "1.1", "run": run, "bars": bars})
     rebuilt = []
     for start in range(0, len(executions), 3):
-        since: dict[tuple[str, str], int | None] = {}
         batch = {"schema_version": "1.1", "run": run, "executions": executions[start : start + 3]}
-        ingest_batch(engine, batch, rebuild_from=since)
+        since = store_batch(engine, batch).rebuild_from
         assert all(moment is not None for moment in since.values())
         rebuilt.append(rebuild_since(engine, since).executions)
     # Each batch's rebuild reads at most the fills of the trade left open plus the new ones.
@@ -268,8 +267,7 @@ def test_the_kept_trades_are_the_stored_ones(engine: Engine) -> None:
     ingest_batch(engine, bar_batch)
     cache = RunTradesCache()
     for batch in batches:
-        since: dict[tuple[str, str], int | None] = {}
-        ingest_batch(engine, batch, rebuild_from=since)
+        since = store_batch(engine, batch).rebuild_from
         rebuild_since(engine, since, cache=cache)
     assert cache.misses == 1 and cache.hits == len(batches) - 1
     with engine.connect() as conn:
@@ -287,15 +285,13 @@ def test_kept_trades_of_a_run_rebuilt_elsewhere_are_not_used(engine: Engine) -> 
     ingest_batch(engine, bar_batch)
     cache = RunTradesCache()
     for batch in batches[:-1]:
-        since: dict[tuple[str, str], int | None] = {}
-        ingest_batch(engine, batch, rebuild_from=since)
+        since = store_batch(engine, batch).rebuild_from
         rebuild_since(engine, since, cache=cache)
     with engine.begin() as conn:
         conn.execute(insert(Instrument).values(symbol="ES", point_value=50.0))
     rebuild_trades(engine, run_id="elsewhere")
     misses = cache.misses
-    since = {}
-    ingest_batch(engine, batches[-1], rebuild_from=since)
+    since = store_batch(engine, batches[-1]).rebuild_from
     rebuild_since(engine, since, cache=cache)
     assert cache.misses == misses + 1
     streamed = _snapshot(engine, "elsewhere")

@@ -257,15 +257,15 @@ def test_account_falls_back_to_the_order_then_the_run(engine, session_factory):
 def test_a_failed_write_keeps_the_old_trades(engine, seeded, monkeypatch):
     rebuild_trades(engine)
     before = trades_by_id(seeded)
-    real_write = rebuild_module.replace_trades
+    real_finish = rebuild_module.SymbolTradesWriter.finish
 
-    def write_then_fail(conn, run_id, symbols, built, *args):
-        real_write(conn, run_id, symbols, built, *args)
+    def write_then_fail(self):
+        real_finish(self)
         raise RuntimeError("disk full")
 
     with session_scope(seeded) as s:
         s.execute(update(Instrument).where(Instrument.symbol == "ES").values(point_value=1.0))
-    monkeypatch.setattr(rebuild_module, "replace_trades", write_then_fail)
+    monkeypatch.setattr(rebuild_module.SymbolTradesWriter, "finish", write_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         rebuild_trades(engine)
     after = trades_by_id(seeded)

@@ -30,7 +30,10 @@ def subset_params(
     symbol: Annotated[Ident | None, Query(description="Only this symbol's trades")] = None,
     account: Annotated[Ident | None, Query(description="Only this account's trades")] = None,
 ) -> SubsetParams:
-    return SubsetParams(side=side.upper() if side else None, symbol=symbol, account=account)
+    upper: Literal["LONG", "SHORT"] | None = None
+    if side is not None:
+        upper = "LONG" if side.upper() == "LONG" else "SHORT"
+    return SubsetParams(side=upper, symbol=symbol, account=account)
 
 
 def get_analysis_cache(request: Request) -> AnalysisCache:

@@ -7,6 +7,7 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from ..config import Settings
 from ..db.engine import make_engine
@@ -107,7 +108,7 @@ def _run_once(watcher: FolderWatcher, settle: float) -> int:
 
 def _run_until_stopped(watcher: FolderWatcher) -> int:
     stop = threading.Event()
-    previous: dict[int, object] = {}
+    previous: dict[signal.Signals, Any] = {}
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         print("Stopping after the current file (Ctrl-C again aborts it)...", flush=True)
@@ -115,8 +116,8 @@ def _run_until_stopped(watcher: FolderWatcher) -> int:
         # A second Ctrl-C interrupts the import in progress (its transaction rolls back).
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, request_stop)
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        previous[stopping] = signal.signal(stopping, request_stop)
     print(f"Watching {watcher.directory} (Ctrl-C stops)", flush=True)
     try:
         watcher.run(stop)
@@ -124,7 +125,7 @@ def _run_until_stopped(watcher: FolderWatcher) -> int:
         print("Interrupted: the file being imported stays in place and is retried next time.")
         return 130
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]  # getsignal's value, put back
+        for stopping, handler in previous.items():
+            signal.signal(stopping, handler)
     print("Stopped.", flush=True)
     return 0

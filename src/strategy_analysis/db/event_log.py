@@ -40,7 +40,7 @@ def append(conn: Connection, kind: str, data: dict[str, Any]) -> int:
     postgres = conn.dialect.name == "postgresql"
     if postgres:
         conn.execute(_LOCK, {"key": APPEND_LOCK})
-    event_id = conn.execute(
+    event_id: int = conn.execute(
         _APPEND, {"created_at": utc_now(), "kind": kind, "data": data}
     ).scalar_one()
     if postgres:
@@ -65,7 +65,9 @@ def read_after(conn: Connection, after_id: int, limit: int = 1000) -> list[Logge
 
 def id_range(conn: Connection) -> tuple[int | None, int | None]:
     """The oldest and newest stored ids (None, None when there is none)."""
-    low, high = conn.execute(select(func.min(events.c.id), func.max(events.c.id))).one()
+    row = conn.execute(select(func.min(events.c.id), func.max(events.c.id))).one()
+    low: int | None = row[0]
+    high: int | None = row[1]
     return low, high
 
 

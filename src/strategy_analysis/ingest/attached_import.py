@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -21,8 +21,8 @@ from .progress import ImportProgress
 from .report import RejectedRecord
 from .store.upsert_base import DuplicateKeysError, stage_table
 from .store.upsert_sqlite import SqliteUpsert
+from .table_writer import TableWriter
 from .tables import TableSpec
-from .writer import ImportWriter
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def detach(conn: Connection, attached: bool) -> None:
 def stage_attached(
     export: ExportFile,
     spec: TableSpec,
-    writer: ImportWriter,
+    writer: TableWriter,
     progress: ImportProgress,
     run_id: str | None,
 ) -> None:
@@ -60,7 +60,7 @@ def stage_attached(
     (and bars) go into their table at once; otherwise, or when a key turns out stored or
     repeated, only rows that are new, differ from the stored ones or fail a check are
     staged. Rows whose checks failed go to the model."""
-    upsert = cast(SqliteUpsert, writer.upsert)
+    upsert = writer.sqlite_upsert()
     stage = f"temp.{stage_table(spec)}"
     select = export.attached_select(spec.name, stage, "src", upsert.functions)
     reported = progress.done

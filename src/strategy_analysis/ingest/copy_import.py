@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import cast
 
 from ..contract.values import text_fault
 from ..db import partitions_postgres
@@ -24,8 +23,8 @@ from .read_ahead import read_in_order
 from .store.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
 from .store.upsert_base import FALLBACK_COLUMNS
 from .store.upsert_postgres import PostgresUpsert
+from .table_writer import TableWriter
 from .tables import TableSpec
-from .writer import ImportWriter
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +43,14 @@ MAX_READER_PROCESSES = 2
 
 def copy_tables(
     export: ExportFile,
-    writer: ImportWriter,
+    writer: TableWriter,
     progress: ImportProgress,
     specs: list[TableSpec],
     run_id: str | None,
     defaults: dict[str, str | None],
 ) -> None:
     """COPY the rows of ``specs``' tables, reporting progress and rejections."""
-    upsert = cast(PostgresUpsert, writer.upsert)
+    upsert = writer.postgres_upsert()
     # Bars last: while the database builds the executions' indexes, the readers read bars.
     specs = sorted(specs, key=lambda spec: spec.name == "bars")
     bar_symbols = _bar_symbols(export) if "bars" in export.tables else None

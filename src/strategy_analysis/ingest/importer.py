@@ -13,13 +13,13 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from ..contract.run import metadata_document, parse_run_info
 from ..contract.values import UnstorableValueError
@@ -35,9 +35,9 @@ from .progress import ImportProgress, Progress
 from .report import ImportReport, RejectedRecord
 from .run_identity import RunValues, derived_run_id, run_values
 from .sqlite_header import HEADER_BYTES, SqliteHeader
-from .tables import TABLE_SPECS, TableSpec
-from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
-from .writer import ImportWriter
+from .table_writer import TableWriter
+from .tables import TABLE_SPECS
+from .transaction import IMPORT_ERRORS, AfterImport, ImportSession, no_op, unsuccessful
 
 log = logging.getLogger(__name__)
 
@@ -177,34 +177,37 @@ def _read_and_import(
         ):
             report.size_bytes = export.size_bytes
             report.schema_version = export.schema_version
-            digest = hashing.submit(descriptor_sha256, descriptor)
+            opened = _OpenedExport(
+                location, export, descriptor, hashing.submit(descriptor_sha256, descriptor)
+            )
             if lone_copy:
                 _check_wal_alone(export, report, descriptor)
-
-            def identify() -> None:
-                if report.sha256 is None:
-                    report.sha256 = digest.result()
-                    report.duplicate_of = earlier_import(engine, report.sha256)
-                if unchanged is not None:
-                    _check_unchanged(location, unchanged, descriptor)
-
             try:
-                _import(engine, export, report, dry_run, progress, job_id, started, identify)
+                _import(engine, opened, report, dry_run, progress, job_id, started, unchanged)
             except (ExportFileError, sqlite3.DatabaseError) as exc:
                 # A read that failed because a writer changed the file under it.
                 if unchanged is not None and not isinstance(exc, ExportChangedError):
-                    _check_unchanged(location, unchanged, descriptor)
+                    opened.check_unchanged(unchanged)
                 raise
             finally:
-                if report.sha256 is None and digest.exception() is None:
-                    report.sha256 = digest.result()
+                if report.sha256 is None and opened.digest.exception() is None:
+                    report.sha256 = opened.digest.result()
     finally:
         os.close(descriptor)
 
 
-def _check_unchanged(location: ExportLocation, before: FileState, descriptor: int) -> None:
-    if FileState.of(location.path, descriptor) != before:
-        raise ExportChangedError(f"{location.name} changed while it was read")
+@dataclass
+class _OpenedExport:
+    """An export open for its import, the descriptor it is hashed from and the hash."""
+
+    location: ExportLocation
+    export: ExportFile
+    descriptor: int
+    digest: Future[str]
+
+    def check_unchanged(self, before: FileState) -> None:
+        if FileState.of(self.location.path, self.descriptor) != before:
+            raise ExportChangedError(f"{self.location.name} changed while it was read")
 
 
 def _check_wal_alone(export: ExportFile, report: ImportReport, descriptor: int) -> None:
@@ -228,48 +231,54 @@ def _check_wal_alone(export: ExportFile, report: ImportReport, descriptor: int) 
 
 def _import(
     engine: Engine,
-    export: ExportFile,
+    opened: _OpenedExport,
     report: ImportReport,
     dry_run: bool,
     progress_callback: Progress | None,
     job_id: str | None,
     started: float,
-    identify: Callable[[], None],
+    unchanged: FileState | None,
 ) -> None:
+    """The import's steps in one session: the tables written, the file identified (its
+    hash, an earlier import of it, still unchanged), the session committed. On SQLite the
+    export is attached to the connection for the session (ATTACH cannot run inside a
+    transaction), and detached after it."""
+    export = opened.export
     progress = ImportProgress(progress_callback, sum(export.count(t) for t in export.tables))
-    attached = False
-
-    def prepare(conn: Connection) -> None:
-        nonlocal attached
+    with engine.connect() as conn:
         attached = attach(conn, export)
+        try:
+            with ImportSession.begin(
+                conn, report, dry_run=dry_run, job_id=job_id, started=started
+            ) as session:
+                _write_tables(export, session, progress, attached)
+                _identify(engine, opened, report, unchanged)
+                session.commit()
+        finally:
+            detach(conn, attached)
 
-    def body(writer: ImportWriter) -> None:
-        _write_tables(export, writer, progress, attached)
-        identify()
 
-    def cleanup(conn: Connection) -> None:
-        detach(conn, attached)
-
-    run_in_transaction(
-        engine,
-        report,
-        body,
-        dry_run=dry_run,
-        job_id=job_id,
-        prepare=prepare,
-        cleanup=cleanup,
-        started=started,
-    )
+def _identify(
+    engine: Engine, opened: _OpenedExport, report: ImportReport, unchanged: FileState | None
+) -> None:
+    """The file's hash and the earlier import of the same file, for the import record;
+    ExportChangedError when the file changed while it was read."""
+    if report.sha256 is None:
+        report.sha256 = opened.digest.result()
+        report.duplicate_of = earlier_import(engine, report.sha256)
+    if unchanged is not None:
+        opened.check_unchanged(unchanged)
 
 
 def _write_tables(
-    export: ExportFile, writer: ImportWriter, progress: ImportProgress, attached: bool
+    export: ExportFile, session: ImportSession, progress: ImportProgress, attached: bool
 ) -> None:
+    tables = session.tables
     run = None
     if "orders" in export.tables or "executions" in export.tables:
-        run = _run_values(export, writer)
+        run = _run_values(export, tables)
     if run is not None:
-        writer.ensure_run(run)  # before the orders that reference it
+        session.runs.ensure_run(run)  # before the orders that reference it
     specs = [
         spec
         for spec in TABLE_SPECS
@@ -277,30 +286,26 @@ def _write_tables(
     ]
     run_id = run.run_id if run is not None else None
     defaults = export.defaults()
-
-    def merge(spec: TableSpec) -> None:
-        writer.merge(spec, run_id if spec.run_scoped else None, defaults=defaults)
-
-    for spec in specs:
-        writer.upsert.create_stage(spec)
+    tables.create_stages(specs)
     if attached:
         for spec in specs:
-            stage_attached(export, spec, writer, progress, run_id if spec.run_scoped else None)
-            merge(spec)
+            scope = run_id if spec.run_scoped else None
+            stage_attached(export, spec, tables, progress, scope)
+            tables.merge(spec, scope, defaults=defaults)
     else:
-        copy_tables(export, writer, progress, specs, run_id, defaults)
+        copy_tables(export, tables, progress, specs, run_id, defaults)
     if run is not None:
-        writer.update_run_times(run.run_id)
+        session.runs.update_run_times(run.run_id)
 
 
-def _run_values(export: ExportFile, writer: ImportWriter) -> RunValues | None:
+def _run_values(export: ExportFile, tables: TableWriter) -> RunValues | None:
     try:
         info, problems = parse_run_info(export.metadata)
     except UnstorableValueError as exc:
         raise ExportFileError(f"Metadata values that cannot be stored: {exc}") from None
     # A bad Metadata value is listed and ignored; it is not a record of any table.
-    writer.rejected.extend(
-        RejectedRecord(table="metadata", key=key, reason=reason) for key, reason in problems
+    tables.list_ignored(
+        [RejectedRecord(table="metadata", key=key, reason=reason) for key, reason in problems]
     )
     first_order = export.first_raw("orders")
     first_execution = export.first_raw("executions")

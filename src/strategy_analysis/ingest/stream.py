@@ -21,40 +21,30 @@ import json
 import logging
 import time
 import zlib
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import Engine
 
-from ..contract.run import (
-    SUPPORTED_SCHEMA_VERSIONS,
-    RunInfo,
-    metadata_document,
-    parse_run_info,
-)
+from ..contract.run import SUPPORTED_SCHEMA_VERSIONS, RunInfo, parse_run_info
 from ..contract.values import MAX_JSON_DEPTH, UnstorableValueError
 from ..db.error_text import describe_error
 from ..db.errors import is_transient
-from .batch_checks import check_records
+from .batch_import import BatchImport
 from .errors import BatchBodyError, BatchFormatError, StoreFailedError
-from .export_file import jsonable, validate_raw
 from .json_depth import json_depth_over
-from .rebuild_hints import RebuildHints
-from .report import ImportReport, RejectedRecord
-from .run_identity import run_values
-from .stream_postgres import PostgresBatchWriter
+from .report import ImportReport
 from .stream_sessions import StreamSession
-from .tables import EXECUTIONS, TABLE_SPECS, TableSpec
-from .transaction import IMPORT_ERRORS, AfterImport, no_op, run_in_transaction, unsuccessful
-from .writer import ImportWriter
+from .tables import TABLE_SPECS
+from .transaction import IMPORT_ERRORS, AfterImport, ImportSession, no_op, unsuccessful
 
 log = logging.getLogger(__name__)
 
 BATCH_LISTS = tuple(spec.name for spec in TABLE_SPECS)
 DEFAULT_MAX_DECOMPRESSED_BYTES = 200 * 1024**2
-# Up to this many records a batch is merged by key lookups, not by a hash of the run's rows.
-SMALL_BATCH_RECORDS = 50_000
 
 
 def check_batch(payload: Any) -> dict[str, Any]:
@@ -94,48 +84,28 @@ def batch_run(batch: dict[str, Any]) -> tuple[RunInfo, list[tuple[str, str]]]:
     return info, problems
 
 
-Checked = tuple[list[tuple[Any, ...]], list[RejectedRecord]]
+@dataclass
+class StoredBatch:
+    """A stored batch's report, and for each affected (run, symbol) the time (microseconds)
+    from which its trades may have changed, None when all of them may."""
+
+    report: ImportReport
+    rebuild_from: dict[tuple[str, str], int | None]
 
 
-def _validated(spec: TableSpec, items: list[Any], defaults: dict[str, str | None]) -> Checked:
-    rows, for_models = check_records(spec, items, defaults)
-    rejected: list[RejectedRecord] = []
-    for position in for_models:
-        item = items[position]
-        if not isinstance(item, dict):
-            rejected.append(
-                RejectedRecord(
-                    table=spec.name,
-                    position=position,
-                    reason=f"a record must be a JSON object, got {type(item).__name__}",
-                    record={"value": jsonable(item) if not isinstance(item, list) else item},
-                )
-            )
-            continue
-        row, rejection = validate_raw(spec, position, item, defaults)
-        if row is not None:
-            rows.append(row)
-        else:
-            rejected.append(rejection)  # type: ignore[arg-type]  # validate_raw: no row -> a rejection
-    return rows, rejected
-
-
-def ingest_batch(
-    engine: Any,
+def store_batch(
+    engine: Engine,
     payload: Any,
     *,
     source: str = "stream",
-    after_import: AfterImport | None = None,
     file_name: str | None = None,
     sha256: str | None = None,
     size_bytes: int | None = None,
-    rebuild_from: dict[tuple[str, str], int | None] | None = None,
     retryable: bool = False,
-) -> ImportReport:
-    """Validate and store one batch; ``BatchFormatError`` when the body has the wrong shape.
+) -> StoredBatch:
+    """Validate and store one batch; ``BatchFormatError`` when the body has the wrong
+    shape, ``StoreFailedError`` when the database failed to store it.
 
-    ``rebuild_from``, when given, receives for each affected (run, symbol) the time
-    (microseconds) from which its trades may have changed, None when all of them may.
     ``retryable``: a transient database error (db/errors.py) is raised, for the caller to
     try again, instead of failing the batch.
     """
@@ -151,69 +121,18 @@ def ingest_batch(
         failed("refused", str(exc))
         raise
     report.schema_version = str(batch.get("schema_version") or "1.1").strip()
-    raw_run = batch.get("run") or {}
     # A stream's batches make one entry of the import history (an upload makes its own).
-    session = StreamSession(info.run_id, info.status) if source == "stream" else None
-    failed = partial(failed, session=session)
-    defaults = {"strategy_id": info.strategy_id, "account_id": info.account_id}
-    hints = RebuildHints(info.run_id, defaults)
-
-    small = sum(len(batch.get(name) or []) for name in BATCH_LISTS) <= SMALL_BATCH_RECORDS
-
-    def before_merges(writer: ImportWriter) -> None:
-        if small:
-            writer.upsert.prefer_key_lookups()
-
-    def body(writer: ImportWriter) -> None:
-        writer.rejected.extend(
-            RejectedRecord(table="run", key=key, reason=reason) for key, reason in problems
-        )
-        run_id = info.run_id
-        if run_id is not None:
-            first = next((o for o in batch.get("orders") or [] if isinstance(o, dict)), None)
-            writer.ensure_run(
-                run_values(
-                    info,
-                    run_id=run_id,
-                    status=info.status,
-                    schema_version=report.schema_version,
-                    metadata=metadata_document(raw_run),
-                    first_record=first,
-                )
-            )
-        specs = [spec for spec in TABLE_SPECS if batch.get(spec.name)]
-        if writer.dialect == "postgresql":
-            PostgresBatchWriter(
-                writer, run_id, defaults, checked, write_staged, before_merges
-            ).write(specs)
-        else:
-            before_merges(writer)
-            for spec in specs:
-                write_staged(writer, spec, checked(writer, spec))
-        if run_id is not None:
-            writer.update_run_times(run_id)
-        hints.bar_ranges = dict(writer.bar_ranges)
-        hints.point_value_symbols = set(writer.point_value_symbols)
-
-    def checked(writer: ImportWriter, spec: TableSpec) -> list[tuple[Any, ...]]:
-        rows, rejected = _validated(spec, batch[spec.name], defaults)
-        writer.reject(rejected)
-        hints.note_rows(spec, rows)
-        return rows
-
-    def write_staged(writer: ImportWriter, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
-        run_id = info.run_id
-        writer.upsert.create_stage(spec)
-        writer.upsert.stage_rows(spec, rows)
-        offset = 0
-        if spec is EXECUTIONS:
-            offset = writer.upsert.next_sequence(run_id)  # type: ignore[arg-type]  # executions: a run id
-        writer.merge(
-            spec, run_id if spec.run_scoped else None, sequence_offset=offset, defaults=defaults
-        )
-
+    stream_session = StreamSession(info.run_id, info.status) if source == "stream" else None
+    failed = partial(failed, session=stream_session)
     try:
-        run_in_transaction(engine, report, body, started=started, session=session)
+        with (
+            engine.connect() as conn,
+            ImportSession.begin(
+                conn, report, started=started, stream_session=stream_session
+            ) as session,
+        ):
+            hints = BatchImport(session, batch, info, problems).write()
+            session.commit()
     except IMPORT_ERRORS as exc:
         again = is_transient(exc)
         if retryable and again:
@@ -230,10 +149,32 @@ def ingest_batch(
         failed("failed", describe_error(exc))
         raise
     report.duration_seconds = time.perf_counter() - started
-    if rebuild_from is not None:
-        rebuild_from.update(hints.since(report))
-    (after_import or no_op)(report)
-    return report
+    return StoredBatch(report, hints.since(report))
+
+
+def ingest_batch(
+    engine: Engine,
+    payload: Any,
+    *,
+    source: str = "stream",
+    after_import: AfterImport | None = None,
+    file_name: str | None = None,
+    sha256: str | None = None,
+    size_bytes: int | None = None,
+    retryable: bool = False,
+) -> ImportReport:
+    """``store_batch``'s report, handed to ``after_import`` once the batch is stored."""
+    stored = store_batch(
+        engine,
+        payload,
+        source=source,
+        file_name=file_name,
+        sha256=sha256,
+        size_bytes=size_bytes,
+        retryable=retryable,
+    )
+    (after_import or no_op)(stored.report)
+    return stored.report
 
 
 def read_batch_file(
@@ -281,7 +222,7 @@ def decode_batch_body(body: bytes) -> Any:
 
 
 def ingest_batch_file(
-    engine: Any,
+    engine: Engine,
     path: str | Path,
     *,
     source: str = "upload",

@@ -47,7 +47,7 @@ _IGNORED_SUFFIXES = (
     "-journal", "-wal", "-shm", ".tmp", ".part", ".partial", ".crdownload", ".json",
 )  # fmt: skip
 
-AfterImport = Callable[[ImportReport], None]
+AfterImport = Callable[[ImportReport], object]  # what it returns is not used
 Importer = Callable[..., ImportReport]
 
 
@@ -215,6 +215,7 @@ class FolderWatcher:
         for path in self._ready_files():
             if stop is not None and stop.is_set():
                 break
+            outcome: WatchOutcome | None
             try:
                 outcome = self._handle(path)
             except Exception as exc:  # noqa: BLE001 - the watcher's outer loop must survive

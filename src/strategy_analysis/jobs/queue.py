@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, ScalarResult, func, select, update
 from sqlalchemy.engine import Connection
 
 from ..db.error_text import clean_error_text
@@ -46,8 +46,9 @@ def create_job(
     kind: str = "import",
     upload_store: str | None = None,
 ) -> dict[str, Any]:
+    job_id = str(uuid.uuid4())
     values = {
-        "job_id": str(uuid.uuid4()),
+        "job_id": job_id,
         "kind": kind,
         "status": "queued",
         "created_at": utc_now(),
@@ -61,7 +62,9 @@ def create_job(
         "upload_store": upload_store,
     }
     conn.execute(jobs.insert().values(**values))
-    return get_job(conn, values["job_id"])  # type: ignore[return-value]  # just inserted
+    job = get_job(conn, job_id)
+    assert job is not None  # just inserted in this transaction
+    return job
 
 
 def get_job(conn: Connection, job_id: str) -> dict[str, Any] | None:
@@ -103,7 +106,7 @@ def claim_next(
 ) -> ClaimedJob | None:
     """Mark the oldest queued job running for this worker and return it (or None): of
     the jobs whose file is in the uploads folder ``upload_store``, or that name none."""
-    readable = jobs.c.upload_store.is_(None)
+    readable: ColumnElement[bool] = jobs.c.upload_store.is_(None)
     if upload_store is not None:
         readable = readable | (jobs.c.upload_store == upload_store)
     oldest = (
@@ -164,12 +167,14 @@ def requeue_abandoned(engine: Engine, *, everything_running: bool) -> list[str]:
     """
     requeued: list[str] = []
     with engine.connect() as conn:
-        running = conn.execute(select(jobs.c.job_id).where(jobs.c.status == "running")).scalars()
+        running: ScalarResult[str] = conn.execute(
+            select(jobs.c.job_id).where(jobs.c.status == "running")
+        ).scalars()
         candidates = list(running)
     for job_id in candidates:
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
-                free = conn.execute(
+                free: bool = conn.execute(
                     select(func.pg_try_advisory_xact_lock(advisory_key(job_id)))
                 ).scalar_one()
                 if not free:

@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -217,8 +218,8 @@ class RebuildScheduler:
             started = time.perf_counter()
             ok = run_guarded(
                 f"trade rebuild of {len(pairs)} (run, symbol) pairs",
-                lambda pairs=pairs: self._rebuild_noting_failure(pairs),
-                lambda message, pairs=pairs: self._record_failure(pairs, message),
+                partial(self._rebuild_noting_failure, pairs),
+                partial(self._record_failure, pairs),
             )
             with self._cond:
                 self._busy = False

@@ -37,6 +37,9 @@ from .retry import RetryPolicy, worth_retrying
 
 log = logging.getLogger(__name__)
 
+# What a job is retried after (when transient): a failed rebuild, a database error.
+RETRIED_ERRORS: tuple[type[BaseException], ...] = (RebuildFailed, *DATABASE_ERRORS)
+
 T = TypeVar("T")
 
 # Job rows are written at most this often while an import runs (PostgreSQL only: on
@@ -217,13 +220,15 @@ class ImportWorker:
             import_attempts += 1
             return self._import(job, path, retryable=not last)
 
+        report: ImportReport | None
+        error: str | None
         try:
             try:
-                report: ImportReport | None = self._retrying(job, IMPORT_PHASE, import_once)
+                done = self._retrying(job, IMPORT_PHASE, import_once)
             except (ExportFileError, BatchFormatError) as exc:
                 report, error = None, str(exc)
             else:
-                error = report.error
+                report, error = done, done.error
             imported = report is not None and report.status in ("succeeded", "duplicate")
             if imported:
                 assert report is not None
@@ -262,7 +267,7 @@ class ImportWorker:
             last = attempt >= self.retry.attempts
             try:
                 return work(last)
-            except (RebuildFailed, *DATABASE_ERRORS) as exc:
+            except RETRIED_ERRORS as exc:
                 if last or not worth_retrying(exc):
                     raise
                 delay = self.retry.delay(attempt)

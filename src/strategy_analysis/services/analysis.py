@@ -54,15 +54,19 @@ CACHE_TRADES = 4_000_000
 
 def _names(conn: Connection, run_id: str) -> tuple[list[str], list[str | None]]:
     """The run's symbols and accounts (None is an account of its own), sorted."""
-    rows = conn.execute(
-        text("SELECT DISTINCT symbol, account_id FROM trades WHERE run_id = :run_id"),
-        {"run_id": run_id},
-    ).all()
-    symbols = sorted({s for s, _ in rows})
-    accounts = sorted({a for _, a in rows if a is not None})
+    rows = (
+        conn.execute(
+            text("SELECT DISTINCT symbol, account_id FROM trades WHERE run_id = :run_id"),
+            {"run_id": run_id},
+        )
+        .tuples()
+        .all()
+    )
+    symbols: list[str] = sorted({s for s, _ in rows})
+    accounts: list[str | None] = sorted({a for _, a in rows if a is not None})
     if any(a is None for _, a in rows):
-        accounts.append(None)  # type: ignore[arg-type]
-    return symbols, accounts  # type: ignore[return-value]
+        accounts.append(None)
+    return symbols, accounts
 
 
 def load_analysis_trades(conn: Connection, run_id: str) -> AnalysisTrades:
@@ -103,7 +107,7 @@ def _load_sqlite(conn: Connection, run_id: str) -> AnalysisTrades:
         entry_time=np.array(columns[4], dtype=np.int64),
         exit_time=np.array(columns[5], dtype=np.int64),
         exit_sequence=np.array(columns[6], dtype=np.int64),
-        **{
+        **{  # type: ignore[arg-type]  # the float columns, by name
             name: np.array(values, dtype=np.float64)
             for name, values in zip(_FLOATS, columns[7:], strict=True)
         },
@@ -150,7 +154,7 @@ def _load_postgresql(
         entry_time=entry.astype(np.int64),
         exit_time=exit_.astype(np.int64),
         exit_sequence=sequence.astype(np.int64),
-        **{name: values.astype(np.float64) for name, values in zip(_FLOATS, numbers, strict=True)},
+        **{name: values.astype(np.float64) for name, values in zip(_FLOATS, numbers, strict=True)},  # type: ignore[arg-type]  # the float columns, by name
         symbol_names=tuple(symbols),
         account_names=tuple(accounts),
     )

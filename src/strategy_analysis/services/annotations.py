@@ -2,7 +2,7 @@
 and tags.
 
 Imports and stream batches never write these: the run upsert names the columns it sets
-(ingest/writer.py), and trade notes and tags live in tables of their own, keyed by run and
+(ingest/run_rows.py), and trade notes and tags live in tables of their own, keyed by run and
 trade_id, which a rebuild does not touch. A rebuild gives every trade the id it had
 (trades/trade_ids.py), so the notes and tags find their trade again.
 """
@@ -93,7 +93,9 @@ def trades_with_tag(tag: str, run_id: str | None) -> Any:
 
 def run_trade_facets(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, list[str]]]:
     """Per run: the accounts and symbols of its trades and the tags in use on them."""
-    facets = {r: {"accounts": set(), "symbols": set(), "trade_tags": set()} for r in run_ids}
+    facets: dict[str, dict[str, set[str]]] = {
+        r: {"accounts": set(), "symbols": set(), "trade_tags": set()} for r in run_ids
+    }
     if not run_ids:
         return {}
     rows = conn.execute(

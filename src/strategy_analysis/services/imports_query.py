@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.engine import Connection
 
 from ..db.error_text import clean_error_text
@@ -106,6 +106,8 @@ def get_import(
     if row is None:
         return None
     data = _out(row)
+    rejected_of: ColumnElement[bool]
+    conflicts_of: ColumnElement[bool]
     if data["kind"] == "stream_session":
         batches = select(ImportRecord.id).where(ImportRecord.session_id == import_id)
         rejected_of = ImportRejection.import_id.in_(batches)

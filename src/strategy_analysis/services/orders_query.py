@@ -136,7 +136,8 @@ def _trades_of(conn: Connection, run_id: str, fills: list[dict]) -> dict[str, li
         return {}
     found: dict[str, list[str]] = defaultdict(list)
 
-    def add(execution_id: str, trade_id: str) -> None:
+    # The rows' values are text columns (typed object by SQLAlchemy's text() rows).
+    def add(execution_id: Any, trade_id: Any) -> None:
         if trade_id not in found[execution_id]:
             found[execution_id].append(trade_id)
 

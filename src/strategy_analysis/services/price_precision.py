@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import bindparam, text
+from sqlalchemy import ScalarResult, bindparam, text
 from sqlalchemy.engine import Connection
 
 MAX_DECIMALS = 8
@@ -41,7 +41,7 @@ def _sampled_prices(conn: Connection, symbol: str) -> list[float]:
         {"symbol": symbol, "n": SAMPLE},
     ).all()
     # The fills of one run that traded it, found through the trades' (symbol, ...) index.
-    fills = conn.execute(
+    fills: ScalarResult[float] = conn.execute(
         text(
             "SELECT price FROM executions WHERE symbol = :symbol AND run_id ="
             " (SELECT run_id FROM trades WHERE symbol = :symbol LIMIT 1) LIMIT :n"

@@ -110,11 +110,12 @@ def delete_run_rows(conn: Connection, run_id: str) -> RunDeletion:
         started = time.perf_counter()
         rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount
         result.done(model.__tablename__, rows, started)
-    for model in _PARTITIONED:
+    for partitioned in _PARTITIONED:
         started = time.perf_counter()
-        dropped = drop_own_partition(conn, model.__tablename__, run_id) if postgresql else None
-        rows = conn.execute(delete(model).where(model.run_id == run_id)).rowcount
-        result.done(model.__tablename__, (dropped or 0) + rows, started)
+        name = partitioned.__tablename__
+        dropped = drop_own_partition(conn, name, run_id) if postgresql else None
+        rows = conn.execute(delete(partitioned).where(partitioned.run_id == run_id)).rowcount
+        result.done(name, (dropped or 0) + rows, started)
     started = time.perf_counter()
     conn.execute(delete(Run).where(Run.run_id == run_id))
     result.done(Run.__tablename__, 1, started)

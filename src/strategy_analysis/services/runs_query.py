@@ -68,8 +68,8 @@ def _summaries(conn: Connection, run_ids: list[str]) -> dict[str, dict[str, Any]
             RunStatistics.run_id.in_(run_ids)
         )
     )
-    summaries = {}
-    for run_id, document in rows:
+    summaries: dict[str, dict[str, Any]] = {}
+    for run_id, document in rows.tuples():
         stats = statistics_of(document) or {}
         summaries[run_id] = {key: stats.get(key) for key in SUMMARY_KEYS}
     return summaries
@@ -137,7 +137,8 @@ def symbols_without_point_value(conn: Connection, run_ids: list[str]) -> dict[st
     """Per run, the traded symbols with no instrument: their PnL used point value 1."""
     missing: dict[str, list[str]] = {run_id: [] for run_id in run_ids}
     if run_ids:
-        for run_id, symbol in conn.execute(_SYMBOLS_WITHOUT_POINT_VALUE, {"run_ids": run_ids}):
+        rows = conn.execute(_SYMBOLS_WITHOUT_POINT_VALUE, {"run_ids": run_ids}).tuples()
+        for run_id, symbol in rows:
             missing[run_id].append(symbol)
     return missing
 

@@ -38,18 +38,13 @@ def ingest_stream_batch(
 ) -> ImportReport:
     """Raises BatchFormatError for a body that is not a batch object (or whose run cannot
     be stored), StoreFailedError when the database failed to store it."""
-    from ..ingest.stream import ingest_batch
+    from ..ingest.stream import store_batch
 
     immediate = closes_run(payload)
-    since: dict[tuple[str, str], int | None] = {}
-
-    def schedule(report: ImportReport) -> None:
-        scheduler.add(report.affected, immediate=immediate, since=since)
-
     # The batches of one run go in one at a time (sequence numbers of a run continue from
     # its stored maximum, which two concurrent batches would both read); batches of
     # different runs go in side by side.
     with locks.hold(batch_run_id(payload)):
-        return ingest_batch(
-            engine, payload, source="stream", after_import=schedule, rebuild_from=since
-        )
+        stored = store_batch(engine, payload, source="stream")
+        scheduler.add(stored.report.affected, immediate=immediate, since=stored.rebuild_from)
+        return stored.report

@@ -179,7 +179,7 @@ def ensure_list(
     token = _stored_token(conn, filters.run_id)
     if token is None:  # never rebuilt: no trades
         return None
-    size = conn.execute(filters.apply(select(func.count()).select_from(Trade))).scalar_one()
+    size: int = conn.execute(filters.apply(select(func.count()).select_from(Trade))).scalar_one()
     if size < min_trades:
         return None
     stale = select(TradeList.list_id).where(
@@ -259,7 +259,10 @@ def trade_page(
     if after is not None:
         offset = after.offset
     key = list_key(filters, sort)
-    found = current_list(conn, filters.run_id, key) if key is not None else None
+    # A list key names a run's list: there is none without a run.
+    run_id = filters.run_id
+    found = current_list(conn, run_id, key) if key is not None and run_id is not None else None
+    token: str | None
     if found is not None:
         list_id, total, token = found
         rows = with_instrument_state(conn, _positions_page(conn, list_id, offset, limit))

@@ -172,7 +172,7 @@ def build_trades(
     trade_symbol = executions.symbol[first_exec]
     trade_account = executions.account_id[first_exec]
     pv_by_symbol = np.array(
-        [float(point_values.get(s, DEFAULT_POINT_VALUE)) for s in symbols], dtype=np.float64
+        [float(point_values.get(str(s), DEFAULT_POINT_VALUE)) for s in symbols], dtype=np.float64
     )
     point_value = pv_by_symbol[symbol_code[first_exec]]
 
@@ -182,13 +182,16 @@ def build_trades(
 
     if executions.strategy_id is not None:
         trade_strategy = executions.strategy_id[first_exec].copy()
-        trade_strategy[np.equal(trade_strategy, None)] = strategy_id
+        trade_strategy[np.equal(trade_strategy, None)] = strategy_id  # type: ignore[call-overload]  # numpy's stubs refuse None
     else:
         trade_strategy = np.full(n_trades, strategy_id, dtype=object)
 
+    entry_signal: np.ndarray | None
+    exit_signal: np.ndarray | None
     if executions.signal is not None:
         entry_signal = executions.signal[first_exec]
-        exit_signal = np.where(closed, executions.signal[last_exec], None)
+        # numpy's stubs read where(c, x, None) as the one-argument form
+        exit_signal = np.where(closed, executions.signal[last_exec], None)  # type: ignore[assignment]
     else:
         entry_signal = exit_signal = None
 

@@ -56,6 +56,13 @@ class ExecutionColumns:
     strategy_id: np.ndarray | None = None  # object
     # client_tag, else order_id, of the execution's order; None when the order is unknown
     signal: np.ndarray | None = None  # object
+    # What execution quality reads besides: the order each execution names, its liquidity
+    # flag (None when blank in the database); None when not read.
+    order_id: np.ndarray | None = None  # object
+    liquidity_flag: np.ndarray | None = None  # object
+    # PostgreSQL: hashtextextended of the stored order's id (quality/columns.py NO_ORDER
+    # when the run has no such order): matched to the orders without their ids.
+    order_key: np.ndarray | None = None  # int64
 
     def __post_init__(self) -> None:
         n = len(self.execution_id)
@@ -70,8 +77,11 @@ class ExecutionColumns:
         self.sequence = np.asarray(self.sequence, dtype=np.int64)
         if self.strategy_id is not None:
             self.strategy_id = np.asarray(self.strategy_id, dtype=object)
-        if self.signal is not None:
-            self.signal = np.asarray(self.signal, dtype=object)
+        for name in ("signal", "order_id", "liquidity_flag"):
+            if getattr(self, name) is not None:
+                setattr(self, name, np.asarray(getattr(self, name), dtype=object))
+        if self.order_key is not None:
+            self.order_key = np.asarray(self.order_key, dtype=np.int64)
         for f in fields(self):
             column = getattr(self, f.name)
             if column is not None and len(column) != n:
@@ -84,7 +94,7 @@ class ExecutionColumns:
 
     def take(self, index: np.ndarray) -> ExecutionColumns:
         return ExecutionColumns(
-            **{
+            **{  # type: ignore[arg-type]  # each field's own array, or None
                 f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
                 for f in fields(self)
             }

@@ -19,7 +19,7 @@ HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
 # PostgreSQL timestamps count microseconds from 2000-01-01 UTC.
 _PG_EPOCH_OFFSET = 946_684_800_000_000
-_CHUNK_ROWS = 50_000
+_CHUNK_ROWS = 10_000
 
 FLOAT8, INT8, INT4, TIMESTAMPTZ, TEXT = "float8", "int8", "int4", "timestamptz", "text"
 _FIXED = {FLOAT8: ">f8", INT8: ">i8", INT4: ">i4", TIMESTAMPTZ: ">i8"}
@@ -35,7 +35,7 @@ class _Encoded:
 def _encode(values: np.ndarray, kind: str) -> _Encoded:
     n = len(values)
     if kind == TEXT:
-        null = np.equal(values, None)
+        null = np.equal(values, None)  # type: ignore[call-overload]  # numpy's stubs refuse None
         present = values[~null].tolist()
         joined = "".join(present)
         data = joined.encode("utf-8")

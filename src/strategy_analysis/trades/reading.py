@@ -7,7 +7,7 @@ one range query per symbol for its bars; rows go straight into numpy arrays.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +16,7 @@ import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from ..db.engine import driver_connection
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .pg_binary_copy import (
     FLOAT8,
@@ -56,7 +57,7 @@ def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[st
             f"UNION SELECT run_id, symbol FROM trades {where}"
         ),
         {"run_id": run_id} if run_id is not None else {},
-    )
+    ).tuples()
     return sorted((r, s) for r, s in rows)
 
 
@@ -71,7 +72,7 @@ def pairs_of_symbol(conn: Connection, symbol: str) -> list[tuple[str, str]]:
             "UNION SELECT run_id, symbol FROM trades WHERE symbol = :symbol"
         ),
         {"symbol": symbol},
-    )
+    ).tuples()
     return sorted((r, s) for r, s in rows)
 
 
@@ -85,7 +86,7 @@ def run_contexts(conn: Connection, run_ids: Iterable[str]) -> dict[str, RunConte
             "FROM runs WHERE run_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": ids},
-    )
+    ).tuples()
     return {row[0]: RunContext(*row) for row in rows}
 
 
@@ -100,7 +101,7 @@ def point_values(conn: Connection, symbols: Iterable[str]) -> dict[str, float]:
             "WHERE symbol IN :names AND point_value IS NOT NULL"
         ).bindparams(bindparam("names", expanding=True)),
         {"names": names},
-    )
+    ).tuples()
     return {symbol: float(value) for symbol, value in rows}
 
 
@@ -118,8 +119,17 @@ _ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
 _STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
 # The order's client_tag, else its id; NULL when the run has no such order.
 _SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
+# PostgreSQL: the stored order's key (hashtextextended of its id), the int64 minimum
+# (quality/columns.py NO_ORDER) when the run has no such order.
+ORDER_KEY_SQL = "hashtextextended({column}, 0)"
+_NO_ORDER_SQL = "(-9223372036854775807 - 1)"
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
 _EXECUTION_ORDER = "ORDER BY e.symbol, e.exec_time, e.sequence, e.execution_id"
+
+
+# The place of an execution in _EXECUTION_ORDER within one symbol: (exec_time as the
+# dialect stores it, sequence, execution_id).
+WindowKey = tuple[Any, int, str]
 
 
 def load_executions(
@@ -128,18 +138,80 @@ def load_executions(
     symbols: Iterable[str] | None = None,
     after: int | None = None,
 ) -> ExecutionColumns:
+    """read_executions through a connection of its own."""
+    if symbols is not None and not set(symbols):
+        return ExecutionColumns.empty()
+    with engine.connect() as conn:
+        return read_executions(conn, run, symbols, after)
+
+
+def read_executions(
+    conn: Connection,
+    run: RunContext,
+    symbols: Iterable[str] | None = None,
+    after: int | None = None,
+) -> ExecutionColumns:
     """The run's executions of ``symbols`` (all when None), in time order; with ``after``
-    (microseconds) only those executed later than that.
+    (microseconds) only those executed later than that. Read through ``conn`` (it sees
+    its own transaction's writes: a dry-run import reads what it wrote).
 
     The account falls back to the order's, then the run's; the strategy likewise. Each
-    execution's ``signal`` names its order (analytics.md, "Signal names").
+    execution's ``signal`` names its order (analytics.md, "Signal names"); ``order_id``
+    and ``liquidity_flag`` are the execution's own (execution quality reads them).
     """
     if symbols is not None and not set(symbols):
         return ExecutionColumns.empty()
-    if engine.dialect.name == "postgresql":
-        return _load_executions_postgresql(engine, run, symbols, after)
-    with engine.connect() as conn:
-        return _load_executions_rows(conn, run, symbols, after)
+    if conn.dialect.name == "postgresql":
+        return _load_executions_postgresql(conn, run, symbols, after)
+    return _load_executions_rows(conn, run, symbols, after)
+
+
+def execution_windows(
+    engine: Engine, run: RunContext, symbol: str, rows: int
+) -> Iterator[tuple[ExecutionColumns, bool]]:
+    """The run's executions of ``symbol`` in time order (as read_executions reads them),
+    ``rows`` at a time (keyset on _EXECUTION_ORDER, so each window is one index range),
+    each with whether it is the last; the last one may be empty. On PostgreSQL the next
+    window is read by a thread while the caller works on this one."""
+    windows = _windows(engine, run, symbol, rows)
+    if engine.dialect.name != "postgresql":
+        yield from windows
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-read") as pool:
+        following = pool.submit(next, windows)
+        while True:
+            window, last = following.result()
+            if not last:
+                following = pool.submit(next, windows)
+            yield window, last
+            if last:
+                return
+
+
+def _windows(
+    engine: Engine, run: RunContext, symbol: str, rows: int
+) -> Iterator[tuple[ExecutionColumns, bool]]:
+    key: WindowKey | None = None
+    while True:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                window = _load_executions_postgresql(conn, run, [symbol], None, key, rows)
+                if len(window):
+                    key = (
+                        bind_time(int(window.exec_time[-1]), "postgresql"),
+                        int(window.sequence[-1]),
+                        str(window.execution_id[-1]),
+                    )
+            else:
+                found = _execution_rows(conn, run, [symbol], key_after=key, limit=rows)
+                if found:
+                    key = (found[-1][7], found[-1][8], found[-1][0])
+                window = _rows_to_columns(found)
+                del found
+        last = len(window) < rows
+        yield window, last
+        if last:
+            return
 
 
 def _text_times(values: Iterable[str | None]) -> np.ndarray:
@@ -151,6 +223,19 @@ def _load_executions_rows(
     conn: Connection, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
 ) -> ExecutionColumns:
     """SQLite: plain rows from the driver's cursor; times parsed in bulk by numpy."""
+    return _rows_to_columns(_execution_rows(conn, run, symbols, after))
+
+
+def _execution_rows(
+    conn: Connection,
+    run: RunContext,
+    symbols: Iterable[str] | None,
+    after: int | None = None,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """SQLite: the rows of the executions query (see _rows_to_columns), from the row after
+    ``key_after`` on and at most ``limit`` of them when given."""
     names = None if symbols is None else sorted(set(symbols))
     where = "e.run_id = ?"
     # the placeholders in order: the account's and strategy's defaults, the joined
@@ -162,24 +247,35 @@ def _load_executions_rows(
     if after is not None:
         where += " AND e.exec_time > ?"
         params.append(bind_time(after, "sqlite"))
+    if key_after is not None:
+        where += " AND (e.exec_time, e.sequence, e.execution_id) > (?, ?, ?)"
+        params += list(key_after)
+    last = ""
+    if limit is not None:
+        last = " LIMIT ?"
+        params.append(limit)
     account = _ACCOUNT_SQL.format(run_account="?")
     strategy = _STRATEGY_SQL.format(run_strategy="?")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # live
     try:
         rows = cursor.execute(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
-            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL}"
+            f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL},"
+            " e.order_id, e.liquidity_flag"
             f" FROM executions e {_ORDER_JOIN.format(run='?')}"
-            f" WHERE {where} {_EXECUTION_ORDER}",
+            f" WHERE {where} {_EXECUTION_ORDER}{last}",
             params,
         ).fetchall()
     finally:
         cursor.close()
+    return rows
+
+
+def _rows_to_columns(rows: list[Any]) -> ExecutionColumns:
     if not rows:
         return ExecutionColumns.empty()
-    ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals = zip(
-        *rows, strict=True
-    )
+    (ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals, orders,
+     flags) = zip(*rows, strict=True)  # fmt: skip
     side_codes = np.array([_SIDES.get(s, 0) for s in sides], dtype=np.int8)
     return ExecutionColumns(
         execution_id=np.array(ids, dtype=object),
@@ -193,14 +289,21 @@ def _load_executions_rows(
         sequence=np.array(seqs, dtype=np.int64),
         strategy_id=np.array(strategies, dtype=object),
         signal=np.array(signals, dtype=object),
+        order_id=np.array(orders, dtype=object),
+        liquidity_flag=np.array(flags, dtype=object),
     )
 
 
 def copy_out(dbapi: Any, statement: str, binary: bool) -> bytes:
     options = " (FORMAT BINARY)" if binary else ""
+    # Chunks appended to one buffer as they come: a list of them joined at the end would
+    # hold the data twice.
+    data = bytearray()
     with dbapi.cursor() as cursor:
         with cursor.copy(f"COPY ({statement}) TO STDOUT{options}") as copy:
-            return b"".join(bytes(chunk) for chunk in copy)
+            for chunk in copy:
+                data += chunk
+    return data
 
 
 # Text columns travel joined by a control character and are split by ``str.split`` (one C
@@ -228,16 +331,32 @@ def _texts_aggregate_sql(dbapi: Any, texts: Sequence[tuple[str, bool]], separate
 
 
 def _load_executions_postgresql(
-    engine: Engine, run: RunContext, symbols: Iterable[str] | None, after: int | None = None
+    conn: Connection,
+    run: RunContext,
+    symbols: Iterable[str] | None,
+    after: int | None = None,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
 ) -> ExecutionColumns:
     """One COPY of one row: every column aggregated into an array (numbers, binary) or into
     one separated text. Per-row COPY messages would cost a Python call each; this costs a
     handful for the whole run. Texts that hold the separator are read again, cut by length."""
-    columns = _copy_executions(engine, run, symbols, after, separated=True)
+    dbapi = driver_connection(conn)
+    # The whole run: one hash of its orders, not a probe per execution. A later part
+    # (a stream's new fills): a probe for each of the few, with no parallel workers to
+    # start (they cost more than the read). Set for these reads only: ``conn`` may go on
+    # with its transaction.
+    # A window (``limit``) probes the orders of its rows, as a later part does.
+    setting, value = ("enable_nestloop", "off") if after is None and limit is None else (
+        "max_parallel_workers_per_gather", "0")  # fmt: skip
+    previous = dbapi.execute("SELECT current_setting(%s)", (setting,)).fetchone()[0]
+    dbapi.execute("SELECT set_config(%s, %s, true)", (setting, value))
+    columns = _copy_executions(dbapi, run, symbols, after, True, key_after, limit)
     if columns is None:
         log.debug("run %s: an execution text holds %r; read cut by lengths", run.run_id, _SEPARATOR)
-        columns = _copy_executions(engine, run, symbols, after, separated=False)
+        columns = _copy_executions(dbapi, run, symbols, after, False, key_after, limit)
         assert columns is not None
+    dbapi.execute("SELECT set_config(%s, %s, true)", (setting, previous))
     return columns
 
 
@@ -284,87 +403,97 @@ def copy_columns(
 
 def _split_separated(field: memoryview | None, n: int, nullable: bool) -> np.ndarray | None:
     """``n`` values joined by _SEPARATOR (None when a value held the separator itself)."""
-    parts = ("" if field is None else bytes(field).decode("utf-8")).split(_SEPARATOR)
+    parts = ("" if field is None else str(field, "utf-8")).split(_SEPARATOR)
     if len(parts) != n:
         return None
     if nullable:
         # Few distinct accounts and strategies: one dict lookup per value, one str per kind.
         lookup = {p: (p[1:] if p else None) for p in set(parts)}
-        parts = [lookup[p] for p in parts]
+        values = np.empty(n, dtype=object)
+        values[:] = list(map(lookup.__getitem__, parts))
+        return values
     values = np.empty(n, dtype=object)
     values[:] = parts
     return values
 
 
+# The text columns of an execution read (column, nullable); a nullable one comes back with
+# its few distinct values shared (see _split_separated).
+_EXECUTION_TEXTS = (
+    ("execution_id", False),
+    ("account", True),
+    ("symbol", False),
+    ("strategy", True),
+    ("signal", True),
+    ("order_id", False),
+    ("liquidity_flag", True),
+)
+
+
 def _copy_executions(
-    engine: Engine,
+    dbapi: Any,
     run: RunContext,
     symbols: Iterable[str] | None,
     after: int | None,
     separated: bool,
+    key_after: WindowKey | None = None,
+    limit: int | None = None,
 ) -> ExecutionColumns | None:
     names = None if symbols is None else sorted(set(symbols))
-    with engine.connect() as conn:
-        dbapi = conn.connection.driver_connection
 
-        def literal(value: Any) -> str:
-            return pg_sql.Literal(value).as_string(dbapi)
+    def literal(value: Any) -> str:
+        return pg_sql.Literal(value).as_string(dbapi)
 
-        # The whole run: one hash of its orders, not a probe per execution. A later part
-        # (a stream's new fills): a probe for each of the few, with no parallel workers
-        # to start (they cost more than the read).
-        dbapi.execute(
-            "SELECT set_config('enable_nestloop', 'off', true)"
-            if after is None
-            else "SELECT set_config('max_parallel_workers_per_gather', '0', true)"
+    where = f"e.run_id = {literal(run.run_id)}"
+    if names is not None:
+        where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
+    if after is not None:
+        where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
+    if key_after is not None:
+        where += (
+            " AND (e.exec_time, e.sequence, e.execution_id) > ("
+            + ", ".join(literal(value) for value in key_after)
+            + ")"
         )
-        where = f"e.run_id = {literal(run.run_id)}"
-        if names is not None:
-            where += " AND e.symbol IN (" + ", ".join(literal(n) for n in names) + ")"
-        if after is not None:
-            where += f" AND e.exec_time > {literal(bind_time(after, 'postgresql'))}"
-        account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
-        strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
-        texts = [
-            ("execution_id", False),
-            ("account", True),
-            ("symbol", False),
-            ("strategy", True),
-            ("signal", True),
-        ]
-        text_sql = _texts_aggregate_sql(dbapi, texts, separated)
-        data = copy_out(
-            dbapi,
-            f"""
-            SELECT array_agg(side), array_agg(price), array_agg(quantity), array_agg(fee),
-                   array_agg(exec_time), array_agg(seq), {text_sql}
-              FROM (SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8
-                             AS side,
-                           e.price::float8 AS price, e.quantity::float8 AS quantity,
-                           COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
-                           e.sequence::int8 AS seq, e.execution_id, {account} AS account,
-                           e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal
-                      FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
-                     WHERE {where} {_EXECUTION_ORDER}) AS ordered
-            """,
-            binary=True,
-        )
+    last = "" if limit is None else f" LIMIT {int(limit)}"
+    account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
+    strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
+    text_sql = _texts_aggregate_sql(dbapi, _EXECUTION_TEXTS, separated)
+    data = copy_out(
+        dbapi,
+        f"""
+        SELECT array_agg(side), array_agg(price), array_agg(quantity), array_agg(fee),
+               array_agg(exec_time), array_agg(seq), array_agg(order_key), {text_sql}
+          FROM (SELECT (CASE e.side WHEN 'BUY' THEN 1 WHEN 'SELL' THEN -1 ELSE 0 END)::int8
+                         AS side,
+                       e.price::float8 AS price, e.quantity::float8 AS quantity,
+                       COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
+                       e.sequence::int8 AS seq, e.execution_id, {account} AS account,
+                       e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal,
+                       e.order_id, e.liquidity_flag,
+                       COALESCE({ORDER_KEY_SQL.format(column="o.order_id")}, {_NO_ORDER_SQL})
+                         AS order_key
+                  FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
+                 WHERE {where} {_EXECUTION_ORDER}{last}) AS ordered
+        """,
+        binary=True,
+    )
     fields = decode_single_row(data)
-    side, price, quantity, fee, exec_time, sequence = (
+    side, price, quantity, fee, exec_time, sequence, order_key = (
         decode_array(fields[j], kind)
-        for j, kind in enumerate((INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8))
+        for j, kind in enumerate((INT8, FLOAT8, FLOAT8, FLOAT8, TIMESTAMPTZ, INT8, INT8))
     )
     n = len(side)
     if n == 0:
         return ExecutionColumns.empty()
     values: list[np.ndarray] = []
-    for j, (_, nullable) in enumerate(texts):
+    for j, (_, nullable) in enumerate(_EXECUTION_TEXTS):
         if separated:
-            column = _split_separated(fields[6 + j], n, nullable)
+            column = _split_separated(fields[7 + j], n, nullable)
             if column is None:
                 return None
         else:
-            column = split_text(fields[6 + 2 * j], decode_array(fields[7 + 2 * j], INT4))
+            column = split_text(fields[7 + 2 * j], decode_array(fields[8 + 2 * j], INT4))
         values.append(column)
     return ExecutionColumns(
         execution_id=values[0],
@@ -378,6 +507,9 @@ def _copy_executions(
         sequence=sequence,
         strategy_id=values[3],
         signal=values[4],
+        order_id=values[5],
+        liquidity_flag=values[6],
+        order_key=order_key,
     )
 
 
@@ -385,7 +517,7 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
     """The symbol's timeframe with the shortest bars, decided from a per-timeframe summary."""
     dialect = _dialect(conn)
     # The usual single timeframe is found by walking the primary key, without counting.
-    timeframes = (
+    timeframes: Sequence[str] = (
         conn.execute(
             text(
                 """
@@ -408,13 +540,17 @@ def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:
         return timeframes[0] if timeframes else None
     start = micros_expression("start_time", dialect)
     end = micros_expression("end_time", dialect)
-    rows = conn.execute(
-        text(
-            f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
-            "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
-        ),
-        {"symbol": symbol},
-    ).fetchall()
+    rows = (
+        conn.execute(
+            text(
+                f"SELECT timeframe, COUNT(*), MIN({start}), MAX({start}) "
+                "FROM bars WHERE symbol = :symbol GROUP BY timeframe"
+            ),
+            {"symbol": symbol},
+        )
+        .tuples()
+        .fetchall()
+    )
     if len(rows) <= 1:
         return rows[0][0] if rows else None
     lengths: dict[str, float | None] = {}
@@ -549,13 +685,14 @@ def load_bars(
 
 def _bars_over_execution_span(
     engine: Engine, run_id: str, symbols: list[str]
-) -> dict[str, BarColumns]:
-    """Per symbol, load_bars over the span of the run's executions of it (PostgreSQL).
+) -> dict[str, tuple[str, BarColumns]]:
+    """Per symbol with bars, its finest timeframe and load_bars over the span of the run's
+    executions of it (PostgreSQL; the bars may be none).
 
     Trades enter and exit at execution times, so this holds every bar load_bars would
     return for the trades; the span comes from the executions index inside the query.
     """
-    found: dict[str, BarColumns] = {}
+    found: dict[str, tuple[str, BarColumns]] = {}
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
         for symbol in symbols:
@@ -570,8 +707,20 @@ def _bars_over_execution_span(
             bars = _copy_bars_postgresql(
                 conn, symbol, timeframe, span.format("MIN"), span.format("MAX")
             )
-            if len(bars):
-                found[symbol] = bars
+            found[symbol] = (timeframe, bars)
+    return found
+
+
+def _bars_over_span(
+    engine: Engine, symbols: list[str], first: int, last: int
+) -> dict[str, tuple[str, BarColumns]]:
+    """Per symbol with bars, its finest timeframe and load_bars over [first, last]."""
+    found: dict[str, tuple[str, BarColumns]] = {}
+    with engine.connect() as conn:
+        for symbol in symbols:
+            timeframe, bars = load_bars(conn, symbol, first, last)
+            if timeframe is not None:
+                found[symbol] = (timeframe, bars)
     return found
 
 
@@ -587,25 +736,65 @@ def _trim_bars(bars: BarColumns, first_entry: int, last_exit: int) -> BarColumns
 
 
 class BarReads:
-    """The bars a run's closed trades need, read while its executions load (PostgreSQL).
+    """The bars a run's executions and closed trades need, read once.
 
-    Construct before loading the executions; ``for_trades`` then waits for the read and
-    keeps, per symbol, exactly the bars load_bars returns for the trades' span. On SQLite
-    (one writer, one file) the bars are read by load_bars once the trades are known.
+    On PostgreSQL, construct before loading the executions: the bars over the span of the
+    run's executions of ``symbols`` are read meanwhile. ``around_fills`` then gives a
+    symbol's finest bars over its fills' span (what the quality checks judge fills by),
+    and ``for_trades`` keeps, per symbol, exactly the bars load_bars returns for the
+    trades' span. On SQLite (one writer, one file) nothing is read ahead: ``around_fills``
+    reads a symbol's bars over its fills' span, and ``for_trades`` cuts them from that
+    read, or reads them by load_bars once the trades are known.
     """
 
-    def __init__(self, engine: Engine, run_id: str, symbols: Iterable[str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: str,
+        symbols: Iterable[str],
+        span: tuple[int, int] | None = None,
+    ) -> None:
+        """``span``: read ahead over these execution times (microseconds, the first and
+        the last; a window of the run's executions) instead of over all of the run's
+        executions of ``symbols``."""
         self._engine = engine
-        self._future: Future[dict[str, BarColumns]] | None = None
+        self._future: Future[dict[str, tuple[str, BarColumns]]] | None = None
+        self._read: dict[str, tuple[str, BarColumns]] | None = None
         names = sorted(set(symbols))
-        if engine.dialect.name == "postgresql" and names:
+        self._read_ahead = engine.dialect.name == "postgresql" and bool(names)
+        if self._read_ahead:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bar-read")
-            self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            if span is None:
+                self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+            else:
+                self._future = pool.submit(_bars_over_span, engine, names, *span)
             pool.shutdown(wait=False)
+
+    def _finished(self) -> dict[str, tuple[str, BarColumns]] | None:
+        if self._future is not None:
+            self._read = self._future.result()
+            self._future = None
+        return self._read
+
+    def around_fills(self, symbol: str, exec_time: np.ndarray) -> tuple[str | None, BarColumns]:
+        """The symbol's finest timeframe (None: it has no bars) and its bars from the one
+        containing the first of ``exec_time`` (the run's fills of it) to the one
+        containing the last: load_bars over that span."""
+        read = self._finished()
+        if not len(exec_time):
+            return None, _no_bars()
+        if read is not None and self._read_ahead:
+            return read.get(symbol) or (None, _no_bars())
+        with self._engine.connect() as conn:
+            timeframe, bars = load_bars(conn, symbol, int(exec_time.min()), int(exec_time.max()))
+        self._read = {} if read is None else read
+        if timeframe is not None:
+            self._read[symbol] = (timeframe, bars)
+        return timeframe, bars
 
     def for_trades(self, built: Any) -> dict[str, BarColumns]:
         """Bars per symbol with closed trades, from the first entry to the last exit."""
-        read = self._future.result() if self._future is not None else None
+        read = self._finished()
         found: dict[str, BarColumns] = {}
         closed = built.closed
         if not closed.any():
@@ -629,7 +818,9 @@ class BarReads:
                 continue
             mask = closed & (built.symbol == symbol)
             bars = _trim_bars(
-                read[symbol], int(built.entry_time[mask].min()), int(built.exit_time[mask].max())
+                read[symbol][1],
+                int(built.entry_time[mask].min()),
+                int(built.exit_time[mask].max()),
             )
             if len(bars):
                 found[symbol] = bars
@@ -736,7 +927,7 @@ def load_trade_metrics(
         statement = statement.bindparams(bindparam("excluded", expanding=True))
         params["excluded"] = excluded
     rows = conn.execute(statement, params).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in METRIC_FIELDS]
     return metrics_from_columns(columns)
 
 

@@ -134,7 +134,7 @@ class AnalysisTrades:
                  "account_code": np.int64, "entry_time": np.int64, "exit_time": np.int64,
                  "exit_sequence": np.int64}  # fmt: skip
         return cls(
-            **{name: np.empty(0, dtype=kinds.get(name, np.float64)) for name in COLUMN_NAMES}
+            **{name: np.empty(0, dtype=kinds.get(name, np.float64)) for name in COLUMN_NAMES}  # type: ignore[arg-type]  # every column, by name
         )
 
 

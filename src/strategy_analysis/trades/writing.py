@@ -51,7 +51,7 @@ _NULLABLE_INT_COLUMNS = {"exit_sequence"}
 # SQLite before 3.32 allows 999 bound variables per statement, later ones 32766.
 _SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 _SQLITE_MAX_ROWS_PER_INSERT = 500
-_SQLITE_REBUILD_CACHE_KIB = 128 * 1024
+_SQLITE_REBUILD_CACHE_KIB = 32 * 1024
 # Lot columns as stored: the lot's place within its trade completes the key.
 STORED_LOT_FIELDS = (*LOT_FIELDS, "lot_index")
 # Smaller rebuilds (a stream's steady trickle) delete and insert: cheap at that size,
@@ -91,9 +91,9 @@ def _db_column(name: str, values: np.ndarray) -> Any:
     if name in _TIME_COLUMNS:
         return micros_to_text(values)
     if name in _NULLABLE_INT_COLUMNS:
-        return np.where(values == NO_TIME, None, values).tolist()
+        return np.where(values == NO_TIME, None, values).tolist()  # type: ignore[call-overload]  # numpy's stubs refuse None
     if values.dtype.kind == "f":
-        return np.where(np.isnan(values), None, values).tolist()
+        return np.where(np.isnan(values), None, values).tolist()  # type: ignore[call-overload]  # numpy's stubs refuse None
     return values.tolist()
 
 
@@ -191,7 +191,7 @@ def large_write_cache(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "sqlite":
         yield
         return
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    previous: int = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_REBUILD_CACHE_KIB}")
     try:
         yield
@@ -248,9 +248,18 @@ def _merge_postgresql(
 ) -> int:
     """Make the stored trades and lots of the pairs equal ``built``, writing only rows
     that differ. Returns the trade rows deleted plus inserted."""
+    _create_merge_stage(conn)
+    _stage_for_merge(conn, built)
+    return _merge_staged(conn, run_id, symbols)
+
+
+def _create_merge_stage(conn: Connection) -> None:
     conn.exec_driver_sql(f"SET LOCAL work_mem = '{_MERGE_WORK_MEM}'")
     conn.exec_driver_sql("CREATE TEMP TABLE trades_stage (LIKE trades) ON COMMIT DROP")
     conn.exec_driver_sql("CREATE TEMP TABLE trade_lots_stage (LIKE trade_lots) ON COMMIT DROP")
+
+
+def _stage_for_merge(conn: Connection, built: BuiltTrades) -> None:
     bulk_insert(conn, "trades_stage", TRADE_FIELDS, built, schema_table="trades")
     bulk_insert(
         conn,
@@ -259,6 +268,10 @@ def _merge_postgresql(
         NumberedLots(built.lots),
         schema_table="trade_lots",
     )
+
+
+def _merge_staged(conn: Connection, run_id: str, symbols: Sequence[str]) -> int:
+    """The merge of the staged trades and lots into the pairs' stored ones."""
     params = {"run_id": run_id, "symbols": list(symbols)}
     trade_columns = ", ".join(TRADE_FIELDS)
     lot_columns = ", ".join(STORED_LOT_FIELDS)
@@ -339,6 +352,54 @@ def replace_trades(
         trade_rows = deleted + len(built)
     # Only trades: lots are always read by their key, whatever the planner estimates.
     _refresh_planner_statistics(conn, {"trades": trade_rows})
+
+
+class SymbolTradesWriter:
+    """Replace the stored trades and lots of one (run, symbol) by trades given in parts
+    (the windows of a rebuild), as replace_trades does for the whole: on PostgreSQL a
+    symbol that has stored trades and ``merge_min_trades`` built trades or more (or more
+    than one part) is merged through the stage tables, otherwise its trades are deleted
+    and the parts inserted. Call ``add`` for each part, then ``finish``."""
+
+    def __init__(
+        self, conn: Connection, run_id: str, symbol: str, merge_min_trades: int = MERGE_MIN_TRADES
+    ) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.symbol = symbol
+        self.merge_min_trades = merge_min_trades
+        self.merging: bool | None = None  # decided by the first part
+        self.written = 0
+        self.deleted = 0
+
+    def add(self, built: BuiltTrades, more: bool) -> None:
+        """Write one part; ``more``: other parts follow."""
+        conn = self.conn
+        if self.merging is None:
+            self.merging = (
+                conn.dialect.name == "postgresql"
+                and (more or len(built) >= self.merge_min_trades)
+                and _has_trades(conn, self.run_id, [self.symbol])
+            )
+            if self.merging:
+                _create_merge_stage(conn)
+            else:
+                self.deleted = delete_trades(conn, self.run_id, [self.symbol])
+        if self.merging:
+            _stage_for_merge(conn, built)
+        else:
+            write_trades(conn, built)
+        self.written += len(built)
+
+    def finish(self) -> None:
+        if self.merging is None:  # no part: no trades
+            self.merging = False
+            self.deleted = delete_trades(self.conn, self.run_id, [self.symbol])
+        if self.merging:
+            trade_rows = _merge_staged(self.conn, self.run_id, [self.symbol])
+        else:
+            trade_rows = self.deleted + self.written
+        _refresh_planner_statistics(self.conn, {"trades": trade_rows})
 
 
 def store_statistics(

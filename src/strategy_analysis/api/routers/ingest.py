@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from ...ingest.report import ImportReport
 from ...ingest.stream import decode_batch_body, report_json
@@ -246,7 +247,7 @@ def setup(app: FastAPI) -> None:
     _register_schema(app, StreamBatch)
 
 
-def _register_schema(app: FastAPI, model: type) -> None:
+def _register_schema(app: FastAPI, model: type[BaseModel]) -> None:
     original = app.openapi
 
     def openapi() -> dict[str, Any]:

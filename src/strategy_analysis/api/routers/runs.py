@@ -88,6 +88,8 @@ def patch_run(
         if not user_annotations.update_run(conn, run_id, changes):
             raise NotFoundError(f"no run with id {run_id!r}")
         row = runs_query.get_run(conn, run_id)
+    if row is None:  # updated in this transaction, so found
+        raise NotFoundError(f"no run with id {run_id!r}")
     event_bus.publish(user_annotations.RUN_UPDATED, run_id=run_id, strategy_id=row["strategy_id"])
     return RunOut.model_validate(row)
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .common import PageInfo, UtcTime
 
 _COUNTS = {"inserted": 50, "updated": 0, "unchanged": 0, "rejected": 1, "conflicts": 0}
-_IMPORT_EXAMPLE = {
+_IMPORT_EXAMPLE: dict[str, Any] = {
     "import_id": 7,
     "created_at": "2025-01-06T22:01:00Z",
     "finished_at": "2025-01-06T22:01:02Z",
@@ -159,7 +159,7 @@ class ImportDetail(ImportOut):
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
-_JOB_EXAMPLE = {
+_JOB_EXAMPLE: dict[str, Any] = {
     "job_id": "0b6f3c9e-1d2a-4e5f-8a7b-6c5d4e3f2a1b",
     "kind": "import",
     "status": "running",

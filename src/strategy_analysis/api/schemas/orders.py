@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field
 
 from .common import CleanNumbers, PageInfo, UtcTime
 
-_ORDER_EXAMPLE = {
+_ORDER_EXAMPLE: dict[str, Any] = {
     "order_id": "o-502",
     "parent_order_id": None,
     "strategy_id": "StackedImbalance",

@@ -51,7 +51,7 @@ class RunSummary(CleanNumbers):
     max_drawdown: float | None = None
 
 
-_RUN_EXAMPLE = {
+_RUN_EXAMPLE: dict[str, Any] = {
     "run_id": _RUN_ID,
     "strategy_id": "StackedImbalance",
     "strategy_name": "Stacked Imbalance",

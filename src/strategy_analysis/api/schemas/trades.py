@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .common import CleanNumbers, PageInfo, UtcTime
 from .orders import TradeOrderOut
 
-_TRADE_EXAMPLE = {
+_TRADE_EXAMPLE: dict[str, Any] = {
     "trade_id": "3f0c9a1b2d4e5f60718293a4b5c6d7e8",
     "run_id": "6f1c2d3e-0000-4000-8000-000000000001",
     "strategy_id": "StackedImbalance",

@@ -9,7 +9,7 @@ symbol without bars) are facts about the data, not faults in it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,7 +69,7 @@ class SymbolBars:
 
 
 def _finding(check: str, count: int, examples: Iterable[Any]) -> dict[str, Any]:
-    listed = []
+    listed: list[Any] = []
     for example in examples:
         if len(listed) == MAX_EXAMPLES:
             break
@@ -137,21 +137,59 @@ def bar_gaps(bars: SymbolBars, first: int, last: int) -> np.ndarray:
     return hole_start[long & ~_holds_saturday(hole_start, hole_end)]
 
 
+@dataclass
+class Examples:
+    """How many records a check found and the keys of the first MAX_EXAMPLES, gathered
+    part by part (symbol by symbol) in the order the parts come."""
+
+    count: int = 0
+    keys: list[Any] = field(default_factory=list)
+
+    def add(self, keys: np.ndarray) -> None:
+        self.count += len(keys)
+        room = MAX_EXAMPLES - len(self.keys)
+        if room > 0:
+            self.keys.extend(keys[:room].tolist())
+
+
+@dataclass
+class FillFindings:
+    """What the checks find in the fills, gathered symbol by symbol."""
+
+    traded: list[str] = field(default_factory=list)
+    outside_bars: Examples = field(default_factory=Examples)
+    without_order: Examples = field(default_factory=Examples)
+    gaps: list[int] = field(default_factory=list)
+    bare: list[str] = field(default_factory=list)
+
+    def add(self, symbol: str, fills: FillColumns, order_row: np.ndarray, bars: SymbolBars) -> None:
+        """One traded symbol: all of its fills (in their order), each one's order row
+        (-1: no stored order has its id), its finest bars around them."""
+        if not len(fills):
+            return
+        self.traded.append(symbol)
+        rows = np.arange(len(fills))
+        self.outside_bars.add(fills.execution_id[_outside_bars(fills, rows, bars)])
+        self.without_order.add(fills.execution_id[order_row < 0])
+        times = fills.exec_time
+        self.gaps.extend(bar_gaps(bars, int(times.min()), int(times.max())).tolist())
+        if bars.timeframe is None:
+            self.bare.append(symbol)
+
+
 def find_issues(
     facts: RunFacts,
     orders: OrderColumns,
-    fills: FillColumns,
-    order_row: np.ndarray,
     filled: np.ndarray,
-    symbols: Mapping[str, np.ndarray],
-    bars: Mapping[str, SymbolBars],
+    fills: FillFindings,
+    order_ids: Callable[[np.ndarray], Iterable[Any]],
 ) -> list[dict[str, Any]]:
     """Every finding of the run, in the contract's order of checks.
 
-    ``order_row``: per fill, its order's row (-1: none); ``filled``: per order, its fills'
-    quantity; ``symbols``: the fills' rows per traded symbol; ``bars``: per traded symbol."""
+    ``filled``: per order, its fills' quantity; ``fills``: what the fills' checks found;
+    ``order_ids``: the ids of the orders at the first MAX_EXAMPLES of some rows."""
     found: list[dict[str, Any]] = []
-    traded = sorted(symbols)
+    traded = sorted(fills.traded)
 
     missing = [s for s in traded if s not in facts.instrument_symbols]
     if missing:
@@ -161,39 +199,31 @@ def find_issues(
     if reconciliation is not None and not reconciliation.get("matches", True):
         found.append(_finding("reconciliation_mismatch", 1, [facts.run_id]))
 
-    outside = [_outside_bars(fills, rows, bars[s]) for s, rows in symbols.items() if s in bars]
-    outside_rows = np.sort(np.concatenate(outside)) if outside else np.empty(0, dtype=np.int64)
-    if len(outside_rows):
-        found.append(
-            _finding("fill_outside_bar", len(outside_rows), fills.execution_id[outside_rows])
-        )
-
-    orphans = np.flatnonzero(order_row < 0)
-    if len(orphans):
-        found.append(_finding("execution_without_order", len(orphans), fills.execution_id[orphans]))
+    for check, examples in (
+        ("fill_outside_bar", fills.outside_bars),
+        ("execution_without_order", fills.without_order),
+    ):
+        if examples.count:
+            found.append(_finding(check, examples.count, examples.keys))
 
     over = np.flatnonzero(filled > orders.quantity + _QUANTITY_TOLERANCE)
     if len(over):
-        found.append(_finding("overfilled_order", len(over), orders.order_id[over]))
+        found.append(_finding("overfilled_order", len(over), order_ids(over)))
 
     if facts.completed:
         status, names = categorize(orders.status)
         terminal = [i for i, name in enumerate(names) if name in TERMINAL_STATUSES]
         working = np.flatnonzero(~np.isin(status, terminal))
         if len(working):
-            found.append(_finding("order_left_working", len(working), orders.order_id[working]))
+            found.append(_finding("order_left_working", len(working), order_ids(working)))
         if facts.open_trade_ids:
             found.append(_finding("open_at_end", len(facts.open_trade_ids), facts.open_trade_ids))
 
-    gaps: list[int] = []
-    for symbol, rows in symbols.items():
-        if symbol in bars and len(rows):
-            times = fills.exec_time[rows]
-            gaps.extend(bar_gaps(bars[symbol], int(times.min()), int(times.max())).tolist())
-    if gaps:
-        found.append(_finding("bar_gap", len(gaps), iso(sorted(gaps)[:MAX_EXAMPLES])))
+    if fills.gaps:
+        gaps = sorted(fills.gaps)
+        found.append(_finding("bar_gap", len(gaps), iso(gaps[:MAX_EXAMPLES])))
 
-    bare = [s for s in traded if s not in bars or bars[s].timeframe is None]
+    bare = sorted(fills.bare)
     if bare:
         found.append(_finding("no_bars", len(bare), bare))
     return found

@@ -9,13 +9,20 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import ExecutionColumns
+
 # Up to this many distinct values a column is coded by one vectorised comparison per value.
 _FEW_DISTINCT = 64
 
 
+# The order key of an execution whose order is not stored (no order's key is this: see
+# RunAssessment, which checks).
+NO_ORDER = np.iinfo(np.int64).min
+
+
 @dataclass
 class OrderColumns:
-    order_id: np.ndarray  # object
+    order_id: np.ndarray | None  # object; None when read by key alone
     symbol: np.ndarray  # object
     order_type: np.ndarray  # object, canonical
     status: np.ndarray  # object, canonical
@@ -23,12 +30,15 @@ class OrderColumns:
     price: np.ndarray  # float64, NaN when absent
     stop_price: np.ndarray  # float64, NaN when absent
     submit_time: np.ndarray  # int64 microseconds
+    # PostgreSQL: hashtextextended(order_id, 0), what an execution read names its order by.
+    key: np.ndarray | None = None  # int64
 
     def __len__(self) -> int:
-        return len(self.order_id)
+        return len(self.quantity)
 
     def take(self, index: np.ndarray) -> OrderColumns:
-        return OrderColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        taken: dict[str, Any] = {f.name: _take(getattr(self, f.name), index) for f in fields(self)}
+        return OrderColumns(**taken)
 
     @classmethod
     def empty(cls) -> OrderColumns:
@@ -48,12 +58,15 @@ class FillColumns:
     quantity: np.ndarray  # float64
     fee: np.ndarray  # float64
     liquidity_flag: np.ndarray  # object, None when blank
+    # PostgreSQL: the key of the fill's stored order (OrderColumns.key), NO_ORDER when none.
+    order_key: np.ndarray | None = None  # int64
 
     def __len__(self) -> int:
         return len(self.execution_id)
 
     def take(self, index: np.ndarray) -> FillColumns:
-        return FillColumns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        taken: dict[str, Any] = {f.name: _take(getattr(self, f.name), index) for f in fields(self)}
+        return FillColumns(**taken)
 
     @classmethod
     def empty(cls) -> FillColumns:
@@ -61,6 +74,29 @@ class FillColumns:
         f64 = np.empty(0, dtype=np.float64)
         i64 = np.empty(0, dtype=np.int64)
         return cls(obj, obj, obj, np.empty(0, dtype=np.int8), i64, f64, f64, f64, obj)
+
+
+def _take(column: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
+    return None if column is None else column[index]
+
+
+def fills_of(executions: ExecutionColumns) -> FillColumns:
+    """The columns execution quality reads of executions read with their order ids and
+    liquidity flags (trades/reading.py read_executions): the same arrays, none copied."""
+    none = np.full(len(executions), None, dtype=object)
+    order_id, flag = executions.order_id, executions.liquidity_flag
+    return FillColumns(
+        execution_id=executions.execution_id,
+        order_id=none if order_id is None else order_id,
+        symbol=executions.symbol,
+        side=executions.side,
+        exec_time=executions.exec_time,
+        price=executions.price,
+        quantity=executions.quantity,
+        fee=executions.fee,
+        liquidity_flag=none if flag is None else flag,
+        order_key=executions.order_key,
+    )
 
 
 def categorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
@@ -82,6 +118,7 @@ def order_of_fills(orders: OrderColumns, fills: FillColumns) -> np.ndarray:
     """Per fill, the row of its order in ``orders``; -1 when no stored order has its id."""
     if not len(fills):
         return np.empty(0, dtype=np.int64)
+    assert orders.order_id is not None, "orders read with their ids"
     rows = dict(zip(orders.order_id.tolist(), range(len(orders)), strict=True))
     found = map(rows.get, fills.order_id.tolist(), repeat(-1))
     return np.fromiter(found, dtype=np.int64, count=len(fills))

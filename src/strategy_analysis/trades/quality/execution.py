@@ -26,7 +26,7 @@ from .columns import FillColumns, OrderColumns, categorize
 
 UNKNOWN_FLAG = "UNKNOWN"
 _MICROS = 1_000_000.0
-_NO_FILL = np.iinfo(np.int64).max
+NO_FILL = np.iinfo(np.int64).max
 # Order types whose reference is the limit price, and those whose reference is the stop
 # (the limit price when the order has no stop).
 _LIMIT_REFERENCE = ("LIMIT", "STOP_LIMIT")
@@ -61,13 +61,7 @@ class Codes:
 
     @classmethod
     def of(cls, orders: OrderColumns, fills: FillColumns) -> Codes:
-        flag = Coded.of(fills.liquidity_flag)
-        # Blank is UNKNOWN, and one group with a flag written as UNKNOWN.
-        names = [UNKNOWN_FLAG if n is None or n == "" else str(n) for n in flag.names]
-        merged = sorted(set(names))
-        remap = np.array([merged.index(n) for n in names], dtype=np.int64)
-        flag = Coded(remap[flag.codes] if len(names) else flag.codes, merged)
-        return cls(Coded.of(orders.status), Coded.of(orders.order_type), flag)
+        return cls(Coded.of(orders.status), Coded.of(orders.order_type), flags_of(fills))
 
     def take(self, order_rows: np.ndarray, fill_rows: np.ndarray) -> Codes:
         return Codes(
@@ -77,11 +71,21 @@ class Codes:
         )
 
 
+def flags_of(fills: FillColumns) -> Coded:
+    """The fills' liquidity flags coded; blank is UNKNOWN, one group with a flag written
+    as UNKNOWN."""
+    flag = Coded.of(fills.liquidity_flag)
+    names = [UNKNOWN_FLAG if n is None or n == "" else str(n) for n in flag.names]
+    merged = sorted(set(names))
+    remap = np.array([merged.index(n) for n in names], dtype=np.int64)
+    return Coded(remap[flag.codes] if len(names) else flag.codes, merged)
+
+
 def _ratio(filled: float, ordered: float) -> float | None:
     return filled / ordered if ordered > 0 else None
 
 
-def _grouped(
+def grouped(
     key: Coded, name: str, quantity: np.ndarray, filled: np.ndarray
 ) -> list[dict[str, Any]]:
     n = len(key.names)
@@ -109,26 +113,35 @@ def reference_prices(orders: OrderColumns, order_type: Coded) -> np.ndarray:
     return np.where(limit, orders.price, np.where(stop, stop_or_limit, np.nan))
 
 
-def _slippage(
+def slippage_sums(
     orders: OrderColumns,
     fills: FillColumns,
     order_row: np.ndarray,
     point_value: np.ndarray,
     order_type: Coded,
-) -> list[dict[str, Any]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per order type code: the executions with a reference price, their slippage in
+    points and in currency, summed."""
+    n = len(order_type.names)
     known = order_row >= 0
     reference = np.full(len(fills), np.nan)
     reference[known] = reference_prices(orders, order_type)[order_row[known]]
     usable = ~np.isnan(reference)
     if not usable.any():
-        return []
+        return np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n)
     points = (fills.price[usable] - reference[usable]) * fills.side[usable]
     currency = points * fills.quantity[usable] * point_value[usable]
     codes = order_type.codes[order_row[usable]]
-    n = len(order_type.names)
-    count = np.bincount(codes, minlength=n)
-    points_total = np.bincount(codes, weights=points, minlength=n)
-    currency_total = np.bincount(codes, weights=currency, minlength=n)
+    return (
+        np.bincount(codes, minlength=n),
+        np.bincount(codes, weights=points, minlength=n),
+        np.bincount(codes, weights=currency, minlength=n),
+    )
+
+
+def slippage_rows(
+    names: list[Any], count: np.ndarray, points_total: np.ndarray, currency_total: np.ndarray
+) -> list[dict[str, Any]]:
     return [
         {
             "order_type": str(value),
@@ -138,37 +151,46 @@ def _slippage(
             "slippage_total": float(currency_total[i]),
             "slippage_mean": float(currency_total[i] / count[i]),
         }
-        for i, value in enumerate(order_type.names)
+        for i, value in enumerate(names)
         if count[i]
     ]
 
 
-def _time_to_fill(orders: OrderColumns, fills: FillColumns, order_row: np.ndarray):
-    first = np.full(len(orders), _NO_FILL, dtype=np.int64)
+def first_fill_times(n_orders: int, fills: FillColumns, order_row: np.ndarray) -> np.ndarray:
+    """Per order, the time of its first fill (NO_FILL: none)."""
+    first = np.full(n_orders, NO_FILL, dtype=np.int64)
     known = order_row >= 0
     np.minimum.at(first, order_row[known], fills.exec_time[known])
-    filled = first != _NO_FILL
-    seconds = (first[filled] - orders.submit_time[filled]) / _MICROS
+    return first
+
+
+def time_to_fill(submit_time: np.ndarray, first: np.ndarray) -> dict[str, Any]:
+    """Median and p95 of first fill - submit time, over the orders with a fill."""
+    filled = first != NO_FILL
+    seconds = (first[filled] - submit_time[filled]) / _MICROS
     if not len(seconds):
         return {"orders": 0, "median_seconds": None, "p95_seconds": None}
     median, p95 = np.percentile(seconds, [50, 95])
     return {"orders": int(len(seconds)), "median_seconds": float(median), "p95_seconds": float(p95)}
 
 
-def _liquidity(fills: FillColumns, flag: Coded) -> list[dict[str, Any]]:
+def liquidity_sums(fills: FillColumns, flag: Coded) -> dict[str, tuple[int, float, float]]:
+    """Per liquidity flag (in the flags' order): executions, quantity and fees."""
     n = len(flag.names)
     count = np.bincount(flag.codes, minlength=n)
     quantity = np.bincount(flag.codes, weights=fills.quantity, minlength=n)
     fees = np.bincount(flag.codes, weights=fills.fee, minlength=n)
-    return [
-        {
-            "liquidity_flag": str(value),
-            "executions": int(count[i]),
-            "quantity": float(quantity[i]),
-            "fees": float(fees[i]),
-        }
+    return {
+        str(value): (int(count[i]), float(quantity[i]), float(fees[i]))
         for i, value in enumerate(flag.names)
         if count[i]
+    }
+
+
+def liquidity_rows(sums: dict[str, tuple[int, float, float]]) -> list[dict[str, Any]]:
+    return [
+        {"liquidity_flag": flag, "executions": count, "quantity": quantity, "fees": fees}
+        for flag, (count, quantity, fees) in sums.items()
     ]
 
 
@@ -194,9 +216,14 @@ def execution_quality(
     return {
         "orders": len(orders),
         "executions": len(fills),
-        "by_status": _grouped(codes.status, "status", orders.quantity, filled),
-        "by_order_type": _grouped(codes.order_type, "order_type", orders.quantity, filled),
-        "slippage": _slippage(orders, fills, order_row, point_value, codes.order_type),
-        "time_to_fill": _time_to_fill(orders, fills, order_row),
-        "liquidity": _liquidity(fills, codes.flag),
+        "by_status": grouped(codes.status, "status", orders.quantity, filled),
+        "by_order_type": grouped(codes.order_type, "order_type", orders.quantity, filled),
+        "slippage": slippage_rows(
+            codes.order_type.names,
+            *slippage_sums(orders, fills, order_row, point_value, codes.order_type),
+        ),
+        "time_to_fill": time_to_fill(
+            orders.submit_time, first_fill_times(len(orders), fills, order_row)
+        ),
+        "liquidity": liquidity_rows(liquidity_sums(fills, codes.flag)),
     }

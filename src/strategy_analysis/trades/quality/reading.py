@@ -1,22 +1,20 @@
-"""What execution quality and the data-quality checks read of a run: its orders and fills
-as columns (one query each: on PostgreSQL one binary COPY, as the rebuild reads
-executions), its symbols' finest bars around their fills, its status and the
-instruments it trades."""
+"""What execution quality and the data-quality checks read of a run besides what the
+rebuild reads (its fills, their bars): its orders as columns (one query: on PostgreSQL
+one binary COPY, as the rebuild reads executions), its status, traded symbols, open
+trades and the instruments it trades. Its fills, when read here, come from the
+rebuild's reader (trades/reading.py read_executions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
 from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ
-from ..reading import copy_columns, load_bars
-from ..sql_time import micros_expression
-from .checks import SymbolBars
-from .columns import FillColumns, OrderColumns
+from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
+from .columns import FillColumns, OrderColumns, fills_of
 
 
 def _rows(conn: Connection, sql: str, run_id: str) -> np.ndarray:
@@ -28,17 +26,6 @@ def _rows(conn: Connection, sql: str, run_id: str) -> np.ndarray:
         return np.array(cursor.fetchall(), dtype=object)
     finally:
         cursor.close()
-
-
-def time_sql(conn: Connection, column: str) -> str:
-    # SQLite's stored text is parsed by numpy (strftime knows no year before 0 or after 9999).
-    return column if conn.dialect.name == "sqlite" else micros_expression(column, "postgresql")
-
-
-def times_of(conn: Connection, values: Iterable[Any]) -> np.ndarray:
-    if conn.dialect.name == "sqlite":
-        return np.array(list(values), dtype="datetime64[us]").astype(np.int64)
-    return np.array(values, dtype=np.int64)
 
 
 def _floats(rows: np.ndarray) -> np.ndarray:
@@ -55,9 +42,11 @@ def _run_literal(conn: Connection, run_id: str) -> str:
     return pg_sql.Literal(run_id).as_string(conn.connection.driver_connection)
 
 
-def read_orders(conn: Connection, run_id: str) -> OrderColumns:
+def read_orders(conn: Connection, run_id: str, *, ids: bool = True) -> OrderColumns:
+    """The run's orders as columns. On PostgreSQL with their keys (what an execution read
+    names its order by) and, when ``ids``, their ids."""
     if conn.dialect.name == "postgresql":
-        return _copy_orders(conn, run_id)
+        return _copy_orders(conn, run_id, ids)
     rows = _rows(
         conn,
         "SELECT order_id, symbol, order_type, status, quantity, price, stop_price, "
@@ -79,70 +68,68 @@ def read_orders(conn: Connection, run_id: str) -> OrderColumns:
     )
 
 
-def _copy_orders(conn: Connection, run_id: str) -> OrderColumns:
+def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     """PostgreSQL: one binary COPY of the run's orders as columns (a missing price as NaN)."""
-    (quantity, price, stop, submitted), (ids, symbols, types, statuses) = copy_columns(
+    # symbol, order_type and status are read as nullable (they are not): their few
+    # distinct values come back shared, one str each, not one per order.
+    texts = [("symbol", True), ("order_type", True), ("status", True)]
+    (quantity, price, stop, submitted, key), found = copy_columns(
         conn.connection.driver_connection,
         "SELECT order_id, symbol, order_type, status, quantity::float8 AS quantity, "
         "COALESCE(price::float8, 'NaN') AS price, "
-        "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time "
+        "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
+        f"{ORDER_KEY_SQL.format(column='order_id')} AS key "
         f"FROM orders WHERE run_id = {_run_literal(conn, run_id)}",
         [
             ("quantity", FLOAT8),
             ("price", FLOAT8),
             ("stop_price", FLOAT8),
             ("submit_time", TIMESTAMPTZ),
+            ("key", INT8),
         ],
-        [("order_id", False), ("symbol", False), ("order_type", False), ("status", False)],
+        [("order_id", False), *texts] if ids else texts,
     )
-    if not len(ids):
+    if not len(quantity):
         return OrderColumns.empty()
-    return OrderColumns(ids, symbols, types, statuses, quantity, price, stop, submitted)
+    order_ids = found.pop(0) if ids else None
+    symbols, types, statuses = found
+    return OrderColumns(
+        order_ids, symbols, types, statuses, quantity, price, stop, submitted, key.astype(np.int64)
+    )
+
+
+def order_ids_of_keys(conn: Connection, run_id: str, keys: list[int]) -> dict[int, str]:
+    """PostgreSQL: the ids of the run's orders with these keys."""
+    if not keys:
+        return {}
+    key = ORDER_KEY_SQL.format(column="order_id")
+    rows = conn.execute(
+        text(
+            f"SELECT {key}, order_id FROM orders WHERE run_id = :run_id AND {key} IN :keys"
+        ).bindparams(bindparam("keys", expanding=True)),
+        {"run_id": run_id, "keys": sorted(set(keys))},
+    ).tuples()
+    return {int(k): order_id for k, order_id in rows}
+
+
+def run_context(conn: Connection, run_id: str) -> RunContext:
+    """The run's context (a run not stored: one with no account or strategy)."""
+    return run_contexts(conn, [run_id]).get(run_id) or RunContext(run_id, "", None, None, None)
 
 
 def read_fills(conn: Connection, run_id: str) -> FillColumns:
-    if conn.dialect.name == "postgresql":
-        return _copy_fills(conn, run_id)
-    rows = _rows(
-        conn,
-        "SELECT execution_id, order_id, symbol, side, exec_time, price, quantity, "
-        "COALESCE(fee, 0), liquidity_flag FROM executions WHERE run_id = ?",
-        run_id,
-    )
-    if not len(rows):
-        return FillColumns.empty()
-    numbers = _floats(rows[:, 5:8])
-    return FillColumns(
-        execution_id=rows[:, 0].copy(),
-        order_id=rows[:, 1].copy(),
-        symbol=rows[:, 2].copy(),
-        side=np.where(rows[:, 3] == "BUY", 1, -1).astype(np.int8),
-        exec_time=_times(rows[:, 4]),
-        price=numbers[:, 0].copy(),
-        quantity=numbers[:, 1].copy(),
-        fee=numbers[:, 2].copy(),
-        liquidity_flag=rows[:, 8].copy(),
-    )
+    """Every fill of the run, through the rebuild's executions reader (in its order:
+    symbol, time, sequence)."""
+    return fills_of(read_executions(conn, run_context(conn, run_id)))
 
 
-def _copy_fills(conn: Connection, run_id: str) -> FillColumns:
-    """PostgreSQL: one binary COPY of the run's fills as columns."""
-    (side, exec_time, price, quantity, fee), (ids, orders, symbols, flags) = copy_columns(
-        conn.connection.driver_connection,
-        "SELECT execution_id, order_id, symbol, "
-        "(CASE side WHEN 'BUY' THEN 1 ELSE -1 END)::int8 AS side, exec_time, "
-        "price::float8 AS price, quantity::float8 AS quantity, "
-        "COALESCE(fee, 0)::float8 AS fee, liquidity_flag "
-        f"FROM executions WHERE run_id = {_run_literal(conn, run_id)}",
-        [("side", INT8), ("exec_time", TIMESTAMPTZ), ("price", FLOAT8), ("quantity", FLOAT8),
-         ("fee", FLOAT8)],
-        [("execution_id", False), ("order_id", False), ("symbol", False),
-         ("liquidity_flag", True)],
-    )  # fmt: skip
-    if not len(ids):
-        return FillColumns.empty()
-    return FillColumns(
-        ids, orders, symbols, side.astype(np.int8), exec_time, price, quantity, fee, flags
+def traded_symbols(conn: Connection, run_id: str) -> list[str]:
+    """The symbols the run has executions of, sorted."""
+    return sorted(
+        conn.execute(
+            text("SELECT DISTINCT symbol FROM executions WHERE run_id = :run_id"),
+            {"run_id": run_id},
+        ).scalars()
     )
 
 
@@ -157,20 +144,7 @@ def instruments_of(conn: Connection, symbols: Iterable[str]) -> dict[str, float]
         ),
         {"names": names},
     )
-    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows}
-
-
-def bars_around(
-    conn: Connection, fills: FillColumns, symbols: Mapping[str, np.ndarray]
-) -> dict[str, SymbolBars]:
-    """Per traded symbol, its finest bars from the one containing its first fill to the
-    one containing its last."""
-    found = {}
-    for symbol, rows in symbols.items():
-        times = fills.exec_time[rows]
-        timeframe, bars = load_bars(conn, symbol, int(times.min()), int(times.max()))
-        found[symbol] = SymbolBars(timeframe, bars)
-    return found
+    return {symbol: 1.0 if value is None else float(value) for symbol, value in rows.tuples()}
 
 
 def run_status(conn: Connection, run_id: str) -> str | None:
