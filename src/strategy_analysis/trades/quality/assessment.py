@@ -17,19 +17,27 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from ..columns import BarColumns
-from ..reading import RunContext, load_bars, read_executions
+from ..reading import RunContext, finest_timeframe_of, load_bars, read_executions
+from ..timeframes import timeframe_seconds
 from .checks import MAX_EXAMPLES, FillFindings, RunFacts, SymbolBars, find_issues, verdict
-from .columns import NO_ORDER, FillColumns, OrderColumns, fills_of, symbol_rows
+from .columns import (
+    NO_ORDER,
+    FillColumns,
+    OrderColumns,
+    categorize,
+    concat_fills,
+    fills_of,
+    symbol_rows,
+)
 from .execution import (
     NO_FILL,
     Coded,
-    Codes,
-    execution_quality,
     flags_of,
     grouped,
     liquidity_rows,
+    reference_prices,
+    slippage_parts,
     slippage_rows,
-    slippage_sums,
     time_to_fill,
 )
 from .reading import (
@@ -44,6 +52,86 @@ from .reading import (
 
 DEFAULT_POINT_VALUE = 1.0
 _NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+class _SlippageTally:
+    """Per order type code: executions with a reference price, slippage in points and in
+    currency, each summed fill by fill in the fills' order (np.add.at: the sums of a
+    symbol fed in parts are those of its fills at once, to the last bit)."""
+
+    def __init__(self, n_types: int) -> None:
+        self.totals = (np.zeros(n_types, dtype=np.int64), np.zeros(n_types), np.zeros(n_types))
+
+    def add(
+        self,
+        reference: np.ndarray,
+        fills: FillColumns,
+        order_row: np.ndarray,
+        point_value: np.ndarray,
+        order_type: Coded,
+    ) -> None:
+        codes, points, currency = slippage_parts(
+            reference, fills, order_row, point_value, order_type
+        )
+        count, points_total, currency_total = self.totals
+        np.add.at(count, codes, 1)
+        np.add.at(points_total, codes, points)
+        np.add.at(currency_total, codes, currency)
+
+    def merge(self, other: _SlippageTally) -> None:
+        for total, part in zip(self.totals, other.totals, strict=True):
+            np.add(total, part, out=total)
+
+
+class _LiquidityTally:
+    """Per liquidity flag: executions, quantity and fees, summed fill by fill."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._code: dict[str, int] = {}
+        self.count = np.zeros(0, dtype=np.int64)
+        self.quantity = np.zeros(0)
+        self.fees = np.zeros(0)
+
+    def add(self, fills: FillColumns) -> None:
+        flag = flags_of(fills)
+        for name in flag.names:
+            if name not in self._code:
+                self._code[name] = len(self.names)
+                self.names.append(name)
+        n = len(self.names)
+        if len(self.count) < n:
+            grow = n - len(self.count)
+            self.count = np.append(self.count, np.zeros(grow, dtype=np.int64))
+            self.quantity = np.append(self.quantity, np.zeros(grow))
+            self.fees = np.append(self.fees, np.zeros(grow))
+        codes = np.array([self._code[name] for name in flag.names], dtype=np.int64)[flag.codes]
+        np.add.at(self.count, codes, 1)
+        np.add.at(self.quantity, codes, fills.quantity)
+        np.add.at(self.fees, codes, fills.fee)
+
+    def sums(self) -> dict[str, tuple[int, float, float]]:
+        """Per flag with executions, in the flags' order (liquidity_sums)."""
+        return {
+            name: (int(self.count[i]), float(self.quantity[i]), float(self.fees[i]))
+            for name, i in sorted(self._code.items())
+            if self.count[i]
+        }
+
+
+class _SymbolTally:
+    """A symbol's figures summed over the parts fed so far."""
+
+    def __init__(self, n_types: int) -> None:
+        self.executions = 0
+        # Over fills whose order is of the symbol (its figures), and over every fill with
+        # a known order (the run's).
+        self.slippage = _SlippageTally(n_types)
+        self.run_slippage = _SlippageTally(n_types)
+        self.liquidity = _LiquidityTally()
+        # Rows of orders of other symbols its fills name, and those fills' quantities.
+        self.elsewhere: list[np.ndarray] = []
+        self.elsewhere_quantity: list[np.ndarray] = []
 
 
 class RunAssessment:
@@ -69,6 +157,14 @@ class RunAssessment:
         self.instrument_symbols: set[str] = set()
         self._executions = 0
         self._liquidity: dict[str, list[float]] = {}
+        # The symbol being fed (its parts come one after the other) and its figures so far.
+        self._current: str | None = None
+        self._tally: _SymbolTally | None = None
+        self._point_values: dict[str, float] = {}
+        self._timeframes: dict[str, str | None] = {}
+        # Fills of the symbol being fed held till its last part (_unnamed_timeframe).
+        self._held_symbol: str | None = None
+        self._held: list[FillColumns] = []
         if isinstance(orders, Future):
             self._pending = orders
         else:
@@ -91,12 +187,22 @@ class RunAssessment:
         self.orders = orders
         self._status = Coded.of(orders.status)
         self._order_type = Coded.of(orders.order_type)
+        symbol_codes, symbol_names = categorize(orders.symbol)
+        self._order_symbol_code = symbol_codes
+        self._symbol_code = {str(name): code for code, name in enumerate(symbol_names)}
         self._order_symbols = symbol_rows(orders.symbol)
         self._every_order: dict[Any, int] | None = None
-        self._filled = np.zeros(len(orders))
+        # Per order: the first time of the fills that name it, of any symbol (the run's
+        # figures) and of its own symbol (its symbol's figures); the quantity of those of
+        # its own symbol, and per symbol (rarely any) the rows and quantities of orders of
+        # other symbols its fills name.
         self._first_fill = np.full(len(orders), NO_FILL, dtype=np.int64)
-        n_types = len(self._order_type.names)
-        self._slippage = (np.zeros(n_types, dtype=np.int64), np.zeros(n_types), np.zeros(n_types))
+        self._first_own = np.full(len(orders), NO_FILL, dtype=np.int64)
+        self._filled_own = np.zeros(len(orders))
+        self._filled_elsewhere: list[tuple[np.ndarray, np.ndarray]] = []
+        # Per order, the price it asked for (NaN: none).
+        self._reference = reference_prices(orders, self._order_type)
+        self._slippage = _SlippageTally(len(self._order_type.names))
 
     def _ready(self) -> None:
         self.read_ahead()
@@ -168,65 +274,128 @@ class RunAssessment:
         return rows
 
     def add(self, symbol: str, fills: FillColumns, bars: SymbolBars, point_value: float) -> None:
-        """One symbol's fills (all of them, in their order), its finest bars around them
-        and its point value."""
+        """Fills of one symbol in their order, its finest bars around them (from the last
+        fill of its part before, when any) and its point value. A symbol may come in
+        parts, one after the other: its figures are complete when another symbol comes
+        or the document is made."""
         if not len(fills):
             return
         self._ready()
+        if symbol != self._current:
+            self._finish_symbol()
+            self._current = symbol
+            self._tally = _SymbolTally(len(self._order_type.names))
+        tally = self._tally
+        assert tally is not None
         order_row = self._order_rows(symbol, fills)
-        known = order_row >= 0
-        self._filled += np.bincount(
-            order_row[known], weights=fills.quantity[known], minlength=len(self.orders)
-        )
-        np.minimum.at(self._first_fill, order_row[known], fills.exec_time[known])
+        known = np.flatnonzero(order_row >= 0)
+        rows = order_row[known]
+        np.minimum.at(self._first_fill, rows, fills.exec_time[known])
+        # A fill whose order is of another symbol counts, for its symbol's figures, as
+        # one without a known order.
+        code = self._symbol_code.get(symbol, -1)
+        is_own = self._order_symbol_code[rows] == code
+        own = known[is_own]
+        if not is_own.all():
+            tally.elsewhere.append(order_row[known[~is_own]])
+            tally.elsewhere_quantity.append(fills.quantity[known[~is_own]])
+        np.add.at(self._filled_own, order_row[own], fills.quantity[own])
+        np.minimum.at(self._first_own, order_row[own], fills.exec_time[own])
+        own_row = np.full(len(fills), -1, dtype=np.int64)
+        own_row[own] = order_row[own]
         values = np.full(len(fills), point_value)
-        for total, part in zip(
-            self._slippage,
-            slippage_sums(self.orders, fills, order_row, values, self._order_type),
-            strict=True,
-        ):
-            total += part
+        tally.run_slippage.add(self._reference, fills, order_row, values, self._order_type)
+        tally.slippage.add(self._reference, fills, own_row, values, self._order_type)
+        tally.liquidity.add(fills)
+        tally.executions += len(fills)
         self._fills.add(symbol, fills, order_row, bars)
         self._executions += len(fills)
-        self.symbols[symbol] = self._symbol_figures(symbol, fills, order_row, values)
 
-    def _symbol_figures(
-        self, symbol: str, fills: FillColumns, order_row: np.ndarray, point_value: np.ndarray
-    ) -> dict[str, Any]:
+    def _finish_symbol(self) -> None:
+        """The symbol being fed is complete: its figures."""
+        symbol, tally = self._current, self._tally
+        if symbol is None or tally is None:
+            return
+        self._current = self._tally = None
+        self._slippage.merge(tally.run_slippage)
+        if tally.elsewhere:
+            rows, at = np.unique(np.concatenate(tally.elsewhere), return_inverse=True)
+            quantity = np.bincount(at, weights=np.concatenate(tally.elsewhere_quantity))
+            self._filled_elsewhere.append((rows, quantity))
+        self.symbols[symbol] = self._symbol_figures(symbol, tally)
+
+    def _symbol_figures(self, symbol: str, tally: _SymbolTally) -> dict[str, Any]:
         """Execution quality of the symbol's orders and fills (a fill whose order is of
         another symbol counts as one without a known order)."""
         own = self._order_symbols.get(symbol, _NO_ROWS)
-        # One more row than orders, left -1: a fill without a known order (-1) stays so.
-        renumbered = np.full(len(self.orders) + 1, -1, dtype=np.int64)
-        renumbered[own] = np.arange(len(own))
-        sub_row = renumbered[order_row]
-        codes = Codes(self._status.take(own), self._order_type.take(own), flags_of(fills))
-        figures = execution_quality(self.orders.take(own), fills, sub_row, point_value, codes)
-        for row in figures["liquidity"]:
-            totals = self._liquidity.setdefault(row["liquidity_flag"], [0, 0.0, 0.0])
-            totals[0] += row["executions"]
-            totals[1] += row["quantity"]
-            totals[2] += row["fees"]
-        return figures
+        orders = self.orders
+        filled = self._filled_own[own]
+        liquidity = tally.liquidity.sums()
+        for flag, (count, quantity, fees) in liquidity.items():
+            totals = self._liquidity.setdefault(flag, [0, 0.0, 0.0])
+            totals[0] += count
+            totals[1] += quantity
+            totals[2] += fees
+        return {
+            "orders": len(own),
+            "executions": tally.executions,
+            "by_status": grouped(self._status.take(own), "status", orders.quantity[own], filled),
+            "by_order_type": grouped(
+                self._order_type.take(own), "order_type", orders.quantity[own], filled
+            ),
+            "slippage": slippage_rows(self._order_type.names, *tally.slippage.totals),
+            "time_to_fill": time_to_fill(orders.submit_time[own], self._first_own[own]),
+            "liquidity": liquidity_rows(liquidity),
+        }
 
     def add_from(
         self, conn: Connection, symbol: str, fills: FillColumns, bars: SymbolBars | None = None
     ) -> None:
-        """``add``, the symbol's instrument read through ``conn``, and its bars around the
-        fills too when not given."""
+        """``add``, the symbol's instrument read through ``conn`` (once), and its bars
+        around the fills too when not given (from the last fill of the symbol's part
+        before, when any)."""
         if not len(fills):
             return
-        values = instruments_of(conn, [symbol])
-        self.instrument_symbols.update(values)
+        if self._held_symbol not in (None, symbol):
+            self._add_held(conn)
+        if bars is None and self._unnamed_timeframe(conn, symbol):
+            # The bars' length is their typical one (and a bar's end may be the next one's
+            # start): the symbol's bars are read once, over all of its fills, held till then.
+            self._held_symbol = symbol
+            self._held.append(fills)
+            return
+        if symbol not in self._point_values:
+            values = instruments_of(conn, [symbol])
+            self.instrument_symbols.update(values)
+            self._point_values[symbol] = values.get(symbol, DEFAULT_POINT_VALUE)
         if bars is None:
             times = fills.exec_time
+            first = self._fills.last_time(symbol)
+            first = int(times.min()) if first is None else first
+            bars = SymbolBars(*load_bars(conn, symbol, first, int(times.max())))
+        self.add(symbol, fills, bars, self._point_values[symbol])
+
+    def _unnamed_timeframe(self, conn: Connection, symbol: str) -> bool:
+        if symbol not in self._timeframes:
+            self._timeframes[symbol] = finest_timeframe_of(conn, symbol)
+        timeframe = self._timeframes[symbol]
+        return timeframe is not None and timeframe_seconds(timeframe) is None
+
+    def _add_held(self, conn: Connection) -> None:
+        """The fills held of a symbol whose bars have no named length, at once."""
+        symbol, held = self._held_symbol, self._held
+        self._held_symbol, self._held = None, []
+        if symbol is not None:
+            fills = concat_fills(held)
+            times = fills.exec_time
             bars = SymbolBars(*load_bars(conn, symbol, int(times.min()), int(times.max())))
-        self.add(symbol, fills, bars, values.get(symbol, DEFAULT_POINT_VALUE))
+            self.add_from(conn, symbol, fills, bars)
 
     def add_unread(self, conn: Connection, run: RunContext) -> None:
         """Every traded symbol of the run not fed yet, read through ``conn`` one at a time."""
+        self._add_held(conn)
         for symbol in traded_symbols(conn, run.run_id):
-            if symbol not in self.symbols:
+            if symbol not in self.symbols and symbol != self._current:
                 self.add_from(conn, symbol, fills_of(read_executions(conn, run, [symbol])))
 
     def _order_ids(self, rows: np.ndarray) -> list[Any]:
@@ -242,19 +411,23 @@ class RunAssessment:
     def document(self, facts: RunFacts) -> dict[str, Any]:
         """{"verdict", "findings", "execution_quality": {"run": ..., "symbols": {...}}}."""
         self._ready()
-        findings = find_issues(facts, self.orders, self._filled, self._fills, self._order_ids)
+        self._finish_symbol()
+        filled = self._filled_own.copy()
+        for rows, quantity in self._filled_elsewhere:
+            filled[rows] += quantity
+        findings = find_issues(facts, self.orders, filled, self._fills, self._order_ids)
         orders = self.orders
         for symbol in self._order_symbols:
             if symbol not in self.symbols:
                 self.symbols[symbol] = self._symbol_figures(
-                    symbol, FillColumns.empty(), _NO_ROWS, np.empty(0)
+                    symbol, _SymbolTally(len(self._order_type.names))
                 )
         run = {
             "orders": len(orders),
             "executions": self._executions,
-            "by_status": grouped(self._status, "status", orders.quantity, self._filled),
-            "by_order_type": grouped(self._order_type, "order_type", orders.quantity, self._filled),
-            "slippage": slippage_rows(self._order_type.names, *self._slippage),
+            "by_status": grouped(self._status, "status", orders.quantity, filled),
+            "by_order_type": grouped(self._order_type, "order_type", orders.quantity, filled),
+            "slippage": slippage_rows(self._order_type.names, *self._slippage.totals),
             "time_to_fill": time_to_fill(orders.submit_time, self._first_fill),
             "liquidity": liquidity_rows(
                 {flag: (int(c), q, f) for flag, (c, q, f) in sorted(self._liquidity.items())}
@@ -277,6 +450,7 @@ class RunAssessment:
     ) -> dict[str, Any]:
         """``document`` with the run's status read through ``conn``, and its open trades
         (None: read from the trades table)."""
+        self._add_held(conn)
         facts = RunFacts(
             run_id=self.run_id,
             completed=run_status(conn, self.run_id) == "COMPLETED",
