@@ -24,7 +24,6 @@ from .columns import (
     NO_ORDER,
     FillColumns,
     OrderColumns,
-    categorize,
     concat_fills,
     fills_of,
     symbol_rows,
@@ -134,6 +133,18 @@ class _SymbolTally:
         self.elsewhere_quantity: list[np.ndarray] = []
 
 
+def _compact(coded: Coded) -> Coded:
+    """The codes in the smallest integer type that holds them."""
+    return Coded(coded.codes.astype(np.min_scalar_type(max(len(coded.names) - 1, 0))), coded.names)
+
+
+def _rows_by_code(coded: Coded) -> dict[str, np.ndarray]:
+    """Row indices per value (as text), in the values' order (symbol_rows)."""
+    order = np.argsort(coded.codes, kind="stable")
+    bounds = np.searchsorted(coded.codes[order], np.arange(len(coded.names) + 1))
+    return {str(v): order[bounds[i] : bounds[i + 1]] for i, v in enumerate(coded.names)}
+
+
 class RunAssessment:
     """The assessment of one run, fed its fills symbol by symbol (each symbol once, with
     all of its fills). Of a symbol only its figures and what the checks found stay; of
@@ -184,24 +195,29 @@ class RunAssessment:
                 orders.key = None
             else:
                 self._keys = (keys, order)
-        self.orders = orders
-        self._status = Coded.of(orders.status)
-        self._order_type = Coded.of(orders.order_type)
-        symbol_codes, symbol_names = categorize(orders.symbol)
-        self._order_symbol_code = symbol_codes
-        self._symbol_code = {str(name): code for code, name in enumerate(symbol_names)}
-        self._order_symbols = symbol_rows(orders.symbol)
+        self._status = _compact(Coded.of(orders.status))
+        self._order_type = _compact(Coded.of(orders.order_type))
+        symbol = _compact(Coded.of(orders.symbol))
+        self._order_symbol_code = symbol.codes
+        self._symbol_code = {str(name): code for code, name in enumerate(symbol.names)}
+        self._order_symbols = _rows_by_code(symbol)
+        # Per order, the price it asked for (NaN: none).
+        self._reference = reference_prices(orders, self._order_type)
+        # Of the orders, only numbers stay: their texts as the codes above, their prices
+        # as the reference.
+        self._order_id, self._order_key = orders.order_id, orders.key
+        self._quantity, self._submit_time = orders.quantity, orders.submit_time
+        self._n_orders = len(orders)
+        del orders
         self._every_order: dict[Any, int] | None = None
         # Per order: the first time of the fills that name it, of any symbol (the run's
         # figures) and of its own symbol (its symbol's figures); the quantity of those of
         # its own symbol, and per symbol (rarely any) the rows and quantities of orders of
         # other symbols its fills name.
-        self._first_fill = np.full(len(orders), NO_FILL, dtype=np.int64)
-        self._first_own = np.full(len(orders), NO_FILL, dtype=np.int64)
-        self._filled_own = np.zeros(len(orders))
+        self._first_fill = np.full(self._n_orders, NO_FILL, dtype=np.int64)
+        self._first_own = np.full(self._n_orders, NO_FILL, dtype=np.int64)
+        self._filled_own = np.zeros(self._n_orders)
         self._filled_elsewhere: list[tuple[np.ndarray, np.ndarray]] = []
-        # Per order, the price it asked for (NaN: none).
-        self._reference = reference_prices(orders, self._order_type)
         self._slippage = _SlippageTally(len(self._order_type.names))
 
     def _ready(self) -> None:
@@ -256,19 +272,18 @@ class RunAssessment:
     def _order_rows_by_id(self, symbol: str, fills: FillColumns) -> np.ndarray:
         """Looked up among the symbol's orders; a fill naming no order of its symbol among
         all of the run's."""
-        if self.orders.order_id is None:
+        order_id = self._order_id
+        if order_id is None:
             raise ValueError("fills read without order keys need the orders read with ids")
         own = self._order_symbols.get(symbol, _NO_ROWS)
-        ids = dict(zip(self.orders.order_id[own].tolist(), own.tolist(), strict=True))
+        ids = dict(zip(order_id[own].tolist(), own.tolist(), strict=True))
         order_ids = fills.order_id.tolist()
         rows = np.fromiter(map(ids.get, order_ids, repeat(-1)), dtype=np.int64, count=len(fills))
         del ids
         elsewhere = np.flatnonzero(rows < 0)
         if len(elsewhere):
             if self._every_order is None:
-                self._every_order = dict(
-                    zip(self.orders.order_id.tolist(), range(len(self.orders)), strict=True)
-                )
+                self._every_order = dict(zip(order_id.tolist(), range(self._n_orders), strict=True))
             every = self._every_order
             rows[elsewhere] = [every.get(order_ids[i], -1) for i in elsewhere.tolist()]
         return rows
@@ -328,7 +343,7 @@ class RunAssessment:
         """Execution quality of the symbol's orders and fills (a fill whose order is of
         another symbol counts as one without a known order)."""
         own = self._order_symbols.get(symbol, _NO_ROWS)
-        orders = self.orders
+        ordered = self._quantity[own]
         filled = self._filled_own[own]
         liquidity = tally.liquidity.sums()
         for flag, (count, quantity, fees) in liquidity.items():
@@ -339,12 +354,10 @@ class RunAssessment:
         return {
             "orders": len(own),
             "executions": tally.executions,
-            "by_status": grouped(self._status.take(own), "status", orders.quantity[own], filled),
-            "by_order_type": grouped(
-                self._order_type.take(own), "order_type", orders.quantity[own], filled
-            ),
+            "by_status": grouped(self._status.take(own), "status", ordered, filled),
+            "by_order_type": grouped(self._order_type.take(own), "order_type", ordered, filled),
             "slippage": slippage_rows(self._order_type.names, *tally.slippage.totals),
-            "time_to_fill": time_to_fill(orders.submit_time[own], self._first_own[own]),
+            "time_to_fill": time_to_fill(self._submit_time[own], self._first_own[own]),
             "liquidity": liquidity_rows(liquidity),
         }
 
@@ -401,10 +414,10 @@ class RunAssessment:
     def _order_ids(self, rows: np.ndarray) -> list[Any]:
         """The ids of the orders at the first MAX_EXAMPLES of ``rows``."""
         rows = rows[:MAX_EXAMPLES]
-        if self.orders.order_id is not None:
-            return self.orders.order_id[rows].tolist()
-        assert self._conn is not None and self.orders.key is not None
-        keys = self.orders.key[rows].tolist()
+        if self._order_id is not None:
+            return self._order_id[rows].tolist()
+        assert self._conn is not None and self._order_key is not None
+        keys = self._order_key[rows].tolist()
         ids = order_ids_of_keys(self._conn, self.run_id, keys)
         return [ids[key] for key in keys]
 
@@ -415,20 +428,22 @@ class RunAssessment:
         filled = self._filled_own.copy()
         for rows, quantity in self._filled_elsewhere:
             filled[rows] += quantity
-        findings = find_issues(facts, self.orders, filled, self._fills, self._order_ids)
-        orders = self.orders
+        findings = find_issues(
+            facts, self._quantity, self._status, filled, self._fills, self._order_ids
+        )
+        quantity = self._quantity
         for symbol in self._order_symbols:
             if symbol not in self.symbols:
                 self.symbols[symbol] = self._symbol_figures(
                     symbol, _SymbolTally(len(self._order_type.names))
                 )
         run = {
-            "orders": len(orders),
+            "orders": self._n_orders,
             "executions": self._executions,
-            "by_status": grouped(self._status, "status", orders.quantity, filled),
-            "by_order_type": grouped(self._order_type, "order_type", orders.quantity, filled),
+            "by_status": grouped(self._status, "status", quantity, filled),
+            "by_order_type": grouped(self._order_type, "order_type", quantity, filled),
             "slippage": slippage_rows(self._order_type.names, *self._slippage.totals),
-            "time_to_fill": time_to_fill(orders.submit_time, self._first_fill),
+            "time_to_fill": time_to_fill(self._submit_time, self._first_fill),
             "liquidity": liquidity_rows(
                 {flag: (int(c), q, f) for flag, (c, q, f) in sorted(self._liquidity.items())}
             ),

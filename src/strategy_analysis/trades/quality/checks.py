@@ -18,7 +18,8 @@ import numpy as np
 
 from ..columns import BarColumns
 from ..excursions import bar_ends, timeframe_length_micros
-from .columns import FillColumns, OrderColumns, categorize
+from .columns import FillColumns
+from .execution import Coded
 
 MAX_EXAMPLES = 20
 TERMINAL_STATUSES = ("FILLED", "CANCELED", "REJECTED", "EXPIRED")
@@ -240,15 +241,17 @@ class FillFindings:
 
 def find_issues(
     facts: RunFacts,
-    orders: OrderColumns,
+    ordered: np.ndarray,
+    status: Coded,
     filled: np.ndarray,
     fills: FillFindings,
     order_ids: Callable[[np.ndarray], Iterable[Any]],
 ) -> list[dict[str, Any]]:
     """Every finding of the run, in the contract's order of checks.
 
-    ``filled``: per order, its fills' quantity; ``fills``: what the fills' checks found;
-    ``order_ids``: the ids of the orders at the first MAX_EXAMPLES of some rows."""
+    Per order: ``ordered`` its quantity, ``status`` its status coded, ``filled`` its
+    fills' quantity; ``fills``: what the fills' checks found; ``order_ids``: the ids of
+    the orders at the first MAX_EXAMPLES of some rows."""
     found: list[dict[str, Any]] = []
     fills.finish()
     traded = sorted(fills.traded)
@@ -268,14 +271,12 @@ def find_issues(
         if examples.count:
             found.append(_finding(check, examples.count, examples.keys))
 
-    over = np.flatnonzero(filled > orders.quantity + _QUANTITY_TOLERANCE)
+    over = np.flatnonzero(filled > ordered + _QUANTITY_TOLERANCE)
     if len(over):
         found.append(_finding("overfilled_order", len(over), order_ids(over)))
 
     if facts.completed:
-        status, names = categorize(orders.status)
-        terminal = [i for i, name in enumerate(names) if name in TERMINAL_STATUSES]
-        working = np.flatnonzero(~np.isin(status, terminal))
+        working = np.flatnonzero(~status.members(TERMINAL_STATUSES))
         if len(working):
             found.append(_finding("order_left_working", len(working), order_ids(working)))
         if facts.open_trade_ids:
