@@ -1,10 +1,15 @@
 """A run's execution quality (the run's and each symbol's) and data-quality findings
 with its verdict, as one document.
 
-``RunAssessment`` is fed one symbol at a time (the rebuild hands it each symbol's fills
-and bars as it reads them, so nothing is read twice and only the run's orders and a few
-numbers per order outlive a symbol); ``assess`` feeds it from columns in memory and
-``assess_run`` from the database, symbol by symbol."""
+``RunAssessment`` is fed one symbol at a time, a symbol in parts (the rebuild hands it
+each window of a symbol's fills as it reads it, and the assessment reads the bars around
+them): what outlives a part is a few numbers per order (read once, as numbers: codes,
+keys, quantities, times) and per order type, flag and symbol, the findings' counts and
+first examples, and the few long holes between bars. Every sum runs fill by fill in the
+fills' order (``np.add.at``), so a symbol fed in parts gives the figures of its fills at
+once, to the last bit; medians and percentiles are taken over per-order times when the
+symbol is complete. ``assess`` feeds it from columns in memory and ``assess_run`` from
+the database, symbol by symbol."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from ..columns import BarColumns
-from ..reading import RunContext, finest_timeframe_of, load_bars, read_executions
+from ..reading import RunContext, execution_windows, finest_timeframe_of, load_bars
 from ..timeframes import timeframe_seconds
 from .checks import MAX_EXAMPLES, FillFindings, RunFacts, SymbolBars, find_issues, verdict
 from .columns import (
@@ -50,6 +55,8 @@ from .reading import (
 )
 
 DEFAULT_POINT_VALUE = 1.0
+# Executions of a symbol read at a time for the assessment alone (add_unread).
+UNREAD_WINDOW_ROWS = 50_000
 _NO_ROWS = np.empty(0, dtype=np.int64)
 
 
@@ -146,9 +153,10 @@ def _rows_by_code(coded: Coded) -> dict[str, np.ndarray]:
 
 
 class RunAssessment:
-    """The assessment of one run, fed its fills symbol by symbol (each symbol once, with
-    all of its fills). Of a symbol only its figures and what the checks found stay; of
-    the run, its orders and per order the filled quantity and first fill time."""
+    """The assessment of one run, fed its fills symbol by symbol, a symbol's in parts one
+    after the other. Of a symbol only its figures and what the checks found stay; of the
+    run, per order its codes, quantity, submit and first fill times, filled quantity and
+    reference price (and its key or id, to name examples)."""
 
     def __init__(
         self,
@@ -409,7 +417,10 @@ class RunAssessment:
         self._add_held(conn)
         for symbol in traded_symbols(conn, run.run_id):
             if symbol not in self.symbols and symbol != self._current:
-                self.add_from(conn, symbol, fills_of(read_executions(conn, run, [symbol])))
+                # Its committed executions, a window at a time (their symbol is not
+                # being rebuilt): memory follows the window, not the symbol.
+                for window, _ in execution_windows(conn.engine, run, symbol, UNREAD_WINDOW_ROWS):
+                    self.add_from(conn, symbol, fills_of(window))
 
     def _order_ids(self, rows: np.ndarray) -> list[Any]:
         """The ids of the orders at the first MAX_EXAMPLES of ``rows``."""
