@@ -10,6 +10,9 @@ C_SOURCES := $(wildcard src/strategy_analysis/ingest/_*.c src/strategy_analysis/
 C_MODULES := $(C_SOURCES:.c=$(EXT_SUFFIX))
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers of `make test` (0: one process); modules marked xdist_group stay on one worker
+PYTEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test install frontend test-deps lint pytest bench clean
 
@@ -19,7 +22,7 @@ run: install frontend
 
 test: install frontend test-deps lint
 	npm run --prefix frontend test
-	$(PY) -m pytest
+	$(PYTEST)
 
 install: $(INSTALLED) $(C_MODULES)
 
@@ -57,7 +60,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 pytest: install
-	$(PY) -m pytest
+	$(PYTEST)
 
 bench: install
 	$(PY) bench/run_all.py

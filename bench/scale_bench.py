@@ -4,7 +4,7 @@ their own, on PostgreSQL and SQLite; then, on PostgreSQL, ``GET /api/trades`` at
 first, middle and last page of every sort the web app offers.
 
 For each process: its wall time and its peak memory (the child's own maximum resident
-set, from ``wait4``). Baselines measured in the same run: the peak of a CLI process that
+set, ``VmHWM``, which it writes when it exits). Baselines measured in the same run: the peak of a CLI process that
 starts, connects and stops (``cli.py rebuild --run`` of an unknown run: the interpreter
 and its libraries, the floor of every figure); a raw write of the export's executions
 (PostgreSQL: binary ``COPY``; SQLite: ``INSERT ... SELECT`` from the attached file); and
@@ -47,14 +47,6 @@ from strategy_analysis.services import trades_query  # noqa: E402
 TARGET_P95_MS = 50.0
 TARGET_PEAK_MB = {1_000_000: 400.0, 10_000_000: 1024.0}
 TARGET_SQLITE_UNCHANGED_RECORDS_S = 300_000
-# ``cli.py`` with the rebuild's data-quality assessment left out (its ``assess``
-# parameter), to show the rebuild's own memory while the assessment reads the run again.
-WITHOUT_ASSESSMENT = (
-    "import sys, runpy; from strategy_analysis.trades import rebuild; "
-    "store = rebuild.store_run_statistics; "
-    "rebuild.store_run_statistics = lambda *a, **k: store(*a, **{**k, 'assess': False}); "
-    "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-)
 REQUESTS = 20
 # Each LIMIT/OFFSET page deep in a large run reads the run: a few are enough.
 LEGACY_REQUESTS = 2
@@ -81,26 +73,53 @@ SORTS = (
     "exit_signal",
 )
 
+# ``cli.py`` run by a wrapper that writes the process's own peak (VmHWM) to the file
+# SCALE_BENCH_PEAK names when it exits. ``wait4``'s ru_maxrss is not the child's own: the
+# kernel carries the parent's high-water mark into the child at exec (vfork shares its
+# memory until then), so a child of this grown process reported the bench's own peak.
+# ``assess`` False: with the rebuild's data-quality assessment left out of what is
+# stored (its ``assess`` parameter; the rebuild still feeds it).
+CLI_WRAPPER = """
+import atexit, os, runpy, sys
+def peak():
+    with open('/proc/self/status') as status:
+        hwm = next(line for line in status if line.startswith('VmHWM:'))
+    with open(os.environ['SCALE_BENCH_PEAK'], 'w') as out:
+        out.write(hwm.split()[1])
+atexit.register(peak)
+if sys.argv[1] == 'without-assessment':
+    from strategy_analysis.trades import rebuild
+    store = rebuild.store_run_statistics
+    rebuild.store_run_statistics = lambda *a, **k: store(*a, **{**k, 'assess': False})
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
 
 def run_measured(
     args: list[str], env: dict[str, str], log: Path, assess: bool = True
 ) -> dict[str, Any]:
     """Run ``cli.py *args``; its wall time, exit code and peak resident memory (MB)."""
-    prefix = [] if assess else ["-c", WITHOUT_ASSESSMENT]
+    peak_file = log.with_suffix(".peak")
+    mode = "with-assessment" if assess else "without-assessment"
     started = time.perf_counter()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, *prefix, str(ROOT / "cli.py"), *args],
-            env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env},
+            [sys.executable, "-c", CLI_WRAPPER, mode, str(ROOT / "cli.py"), *args],
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT / "src"),
+                "SCALE_BENCH_PEAK": str(peak_file),
+                **env,
+            },
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-        _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+        process.wait()
     return {
         "seconds": time.perf_counter() - started,
         "exit": process.returncode,
-        "peak_mb": usage.ru_maxrss / 1024,  # KiB on Linux
+        "peak_mb": int(peak_file.read_text()) / 1024,  # VmHWM is in kB
         "load": os.getloadavg()[0],
     }
 

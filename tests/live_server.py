@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -36,6 +38,11 @@ class LiveServer:
         self.log_path = workdir / f"server-{self.port}.log"
 
     def start(self, timeout: float = 30.0) -> LiveServer:
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> LiveServer:
+        """Start the process without waiting for it (servers started together start in
+        parallel); ``wait_ready`` waits for its answer."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(self.port)],
@@ -44,6 +51,10 @@ class LiveServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> LiveServer:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -94,3 +105,17 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def live_servers(*servers: LiveServer, timeout: float = 30.0) -> Iterator[tuple[LiveServer, ...]]:
+    """Several servers started in parallel, all answering on entry, stopped on exit."""
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready(timeout)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

@@ -20,13 +20,12 @@ BASE_URL = "http://127.0.0.1:8000"
 
 
 def settings_for(database_url: str, tmp_path: Path, **values: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url,
-        upload_dir=tmp_path / "uploads",
-        rebuild_debounce_seconds=0.1,
-        **values,
-    )
+    values.setdefault("upload_dir", tmp_path / "uploads")
+    values.setdefault("rebuild_debounce_seconds", 0.1)
+    # A rebuild child (PostgreSQL) would cost an interpreter to start and stop per app;
+    # tests/api/test_rebuild_process.py and the real-server tests cover it.
+    values.setdefault("rebuild_process", False)
+    return Settings(_env_file=None, database_url=database_url, **values)  # type: ignore[call-arg]
 
 
 @contextmanager

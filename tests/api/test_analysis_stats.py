@@ -9,6 +9,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Run, RunStatistics
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
@@ -18,19 +19,29 @@ from strategy_analysis.trades.statistics_sets import RISK_STATISTIC_NAMES
 
 from .in_process import app_client, settings_for
 
+# One worker (pytest-xdist) runs this module: its tests share one imported run.
+pytestmark = pytest.mark.xdist_group("analysis-stats")
 
-@pytest.fixture
-def demo_run(engine, database_url, tmp_path):
-    export = tmp_path / "demo.sqlite"
+
+@pytest.fixture(scope="module")
+def demo_run(module_database_url, tmp_path_factory):
+    """One demo run imported and rebuilt for the module's tests, which only read it (one
+    sets a trade's notes and tags, which no statistic reads)."""
+    folder = tmp_path_factory.mktemp("demo-run")
+    export = folder / "demo.sqlite"
     write_demo_export(export, executions=1500, seed=3)
-    report = import_export_file(engine, export, after_import=after_import_hook(engine))
-    assert report.status == "succeeded", report.status
-    with engine.connect() as conn:
-        run_id = conn.execute(select(Run.run_id)).scalar_one()
-        stored = conn.execute(
-            select(RunStatistics.statistics).where(RunStatistics.run_id == run_id)
-        ).scalar_one()
-    with app_client(settings_for(database_url, tmp_path)) as client:
+    engine = make_engine(module_database_url)
+    try:
+        report = import_export_file(engine, export, after_import=after_import_hook(engine))
+        assert report.status == "succeeded", report.status
+        with engine.connect() as conn:
+            run_id = conn.execute(select(Run.run_id)).scalar_one()
+            stored = conn.execute(
+                select(RunStatistics.statistics).where(RunStatistics.run_id == run_id)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    with app_client(settings_for(module_database_url, folder)) as client:
         yield client, run_id, stored["statistics"]
 
 

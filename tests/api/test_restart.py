@@ -16,6 +16,9 @@ from .jobs_client import all_trades, upload, wait_job
 
 EXECUTIONS = 200_000
 
+# One worker (pytest-xdist) runs this module: it writes the big export once.
+pytestmark = pytest.mark.xdist_group("restart-big-export")
+
 
 @pytest.fixture(scope="module")
 def big_export(tmp_path_factory) -> Path:

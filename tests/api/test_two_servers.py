@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_server import LiveServer
+from live_server import LiveServer, live_servers
 from sqlalchemy import select
 from sse_client import SseClient, SseEvent
 
@@ -28,7 +28,10 @@ from .test_stream import _comparable, _file_with_run_id
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
     if not database_url.startswith("postgresql"):
         pytest.skip("servers share a PostgreSQL database; SQLite has one server per file")
-    with LiveServer(database_url, tmp_path) as a, LiveServer(database_url, tmp_path) as b:
+    with live_servers(LiveServer(database_url, tmp_path), LiveServer(database_url, tmp_path)) as (
+        a,
+        b,
+    ):
         yield a, b
 
 
@@ -59,8 +62,9 @@ def test_an_upload_to_one_server_is_announced_by_the_other(
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with (
-        LiveServer(database_url, tmp_path / "a") as a,
-        LiveServer(database_url, tmp_path / "b") as b,
+        live_servers(
+            LiveServer(database_url, tmp_path / "a"), LiveServer(database_url, tmp_path / "b")
+        ) as (a, b),
         SseClient(b.base_url) as listener,
     ):
         listener.wait_connected()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from app_server import AppServer
 from sqlalchemy import make_url
 from wal_exports import open_wal_export, sidecars
 
@@ -44,31 +45,36 @@ conn.execute("ROLLBACK")
 
 
 @pytest.mark.slow
-def test_an_upload_answered_503_leaves_no_file(app_server, client, demo_file, tmp_path):
-    if not app_server.database_url.startswith("sqlite"):
+def test_an_upload_answered_503_leaves_no_file(database_url, demo_file, tmp_path):
+    if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock makes the queueing fail")
-    database = make_url(app_server.database_url).database
+    database = make_url(database_url).database
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD_WRITE_LOCK, database],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        answer = upload(client, demo_file)
-        assert answer.status_code == 503, answer.text
-        assert answer.headers["Retry-After"]
+    # The queueing gives up after the busy timeout (30 s by default).
+    with (
+        AppServer(database_url, tmp_path, SQLITE_BUSY_TIMEOUT_SECONDS="1") as server,
+        httpx.Client(base_url=server.base_url, timeout=60) as client,
+    ):
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+            answer = upload(client, demo_file)
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["Retry-After"]
+            assert uploads_left_after_job(tmp_path) == []
+        finally:
+            assert holder.stdin is not None
+            holder.stdin.write("\n")
+            holder.stdin.close()
+            holder.wait(30)
+        # Once the lock is gone the same upload is queued and imported.
+        job = wait_job(client, upload(client, demo_file).json()["job_id"])
+        assert job["status"] == "succeeded", job
         assert uploads_left_after_job(tmp_path) == []
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.write("\n")
-        holder.stdin.close()
-        holder.wait(30)
-    # Once the lock is gone the same upload is queued and imported.
-    job = wait_job(client, upload(client, demo_file).json()["job_id"])
-    assert job["status"] == "succeeded", job
-    assert uploads_left_after_job(tmp_path) == []
 
 
 def test_a_wal_mode_upload_without_its_wal_is_refused_with_the_reason(client, demo_file, tmp_path):

@@ -29,6 +29,8 @@ TEST_EXE = BUILD / "StrategyAnalysis.Export.Tests.exe"
 MONO_LIB = Path("/usr/lib/mono/4.5")
 ASSEMBLIES = ("System.Net.Http.dll", "System.Data.dll", "Mono.Data.Sqlite.dll")
 API_KEY = "csharp-client-test-key"
+# One worker (pytest-xdist) runs this module: its tests share the compiled build/ folder.
+pytestmark = pytest.mark.xdist_group("csharp-client")
 
 
 def _missing_mono() -> list[str]:

@@ -177,8 +177,8 @@ def test_gzip_batch_file(engine: Engine, tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"not gzip at all", "not a gzip file"),
-        (gzip.compress(b"{not json"), "does not hold JSON"),
-        (gzip.compress(b"[1]"), "JSON object"),
+        (gzip.compress(b"{not json", mtime=0), "does not hold JSON"),
+        (gzip.compress(b"[1]", mtime=0), "JSON object"),
     ],
 )
 def test_bad_gzip_batch_files_are_refused(

@@ -29,10 +29,9 @@ def naive(pnl: list[float], simulations: int, seed: int) -> dict:
 
 
 @pytest.mark.parametrize("block", [1, 7, 10_000])
-def test_blocks_of_rows_give_the_contracts_draws(monkeypatch, block):
-    monkeypatch.setattr(mc, "_BLOCK_ELEMENTS", block)
+def test_blocks_of_rows_give_the_contracts_draws(block):
     pnl = [12.5, -4.0, 0.0, 30.0, -22.25, 7.0, -1.5]
-    got = mc.monte_carlo(np.array(pnl), simulations=53, seed=9)
+    got = mc.monte_carlo(np.array(pnl), simulations=53, seed=9, block_elements=block)
     want = naive(pnl, 53, 9)
     assert [got["net_profit"][f"p{p}"] for p in (5, 25, 50, 75, 95)] == pytest.approx(
         want["net_profit"], abs=1e-9

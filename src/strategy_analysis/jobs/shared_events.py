@@ -24,12 +24,13 @@ import logging
 import sqlite3
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import event_log
@@ -43,7 +44,8 @@ IMPORT_FINISHED = "import_finished"
 TRANSIENT = frozenset({"job_progress"})
 POLL_SECONDS = 0.2
 # How long the PostgreSQL listener waits for a notification before it looks at its
-# stop flag; how long it waits before connecting again after a failure.
+# stop flag (stop() wakes it at once when it can); how long it waits before connecting
+# again after a failure.
 LISTEN_SECONDS = 1.0
 RECONNECT_SECONDS = 1.0
 # How long start() waits for the PostgreSQL listener's first LISTEN.
@@ -80,6 +82,8 @@ class SharedEventBus(EventBus):
         self._stopping = threading.Event()
         self._listening = threading.Event()
         self._thread: threading.Thread | None = None
+        # This listener's own channel: stop() notifies it there, other servers never hear it.
+        self._stop_channel = f"{event_log.CHANNEL}_stop_{uuid.uuid4().hex[:16]}"
 
     # --- publishing -------------------------------------------------------------------
 
@@ -161,7 +165,17 @@ class SharedEventBus(EventBus):
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
+            if self.postgres and self._thread.is_alive():
+                self._wake_listener()
             self._thread.join(timeout)
+
+    def _wake_listener(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._stop_channel})
+                conn.commit()
+        except STORE_ERRORS:
+            pass  # the database is out of reach: the listener stops after LISTEN_SECONDS
 
     def _catch_up(self) -> None:
         """Deliver the stored events after the last one delivered, in id order."""
@@ -192,11 +206,14 @@ class SharedEventBus(EventBus):
     def _listen(self, conninfo: str) -> None:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
             conn.execute(f"LISTEN {event_log.CHANNEL}")
+            conn.execute(f"LISTEN {self._stop_channel}")
             self._listening.set()
             # What committed while no connection listened (first start, a reconnect).
             self._catch_up()
             while not self._stopping.is_set():
                 for note in conn.notifies(timeout=LISTEN_SECONDS):
+                    if note.channel == self._stop_channel:
+                        break
                     self._on_notification(note.payload)
                     if self._stopping.is_set():
                         break

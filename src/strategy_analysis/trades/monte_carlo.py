@@ -30,8 +30,9 @@ DEFAULT_SIMULATIONS = 1000
 DEFAULT_SEED = 1
 MAX_SIMULATIONS = 10_000
 PERCENTILES = (5, 25, 50, 75, 95)
-# Rows drawn at once: a block of 100k-trade rows stays within the processor's caches.
-_BLOCK_ELEMENTS = 400_000
+# Indexes drawn at once (rows x trades): a block of 100k-trade rows stays within the
+# processor's caches.
+BLOCK_ELEMENTS = 400_000
 _WORKERS = 2
 
 
@@ -63,10 +64,12 @@ def monte_carlo(
     simulations: int = DEFAULT_SIMULATIONS,
     seed: int = DEFAULT_SEED,
     workers: int = _WORKERS,
+    block_elements: int = BLOCK_ELEMENTS,
 ) -> dict[str, Any]:
     """Percentiles of net profit and max drawdown over ``simulations`` resamplings of
     ``pnl_net`` (the closed trades in the statistics' order), and the probability of a
-    profit. With no trade every figure is null."""
+    profit. With no trade every figure is null. ``block_elements`` bounds the indexes drawn
+    at once; the draws are the same whatever it is."""
     pnl = np.ascontiguousarray(pnl_net, dtype=np.float64)
     n = len(pnl)
     answer: dict[str, Any] = {"simulations": simulations, "seed": seed, "trades": n}
@@ -77,7 +80,7 @@ def monte_carlo(
     # Below 2**31 trades numpy draws the same numbers as int32 as it does as int64 (both
     # take 32-bit bounded draws from the stream), with half the memory traffic.
     index_type = np.int32 if n < 2**31 else np.int64
-    rows = max(1, _BLOCK_ELEMENTS // n)
+    rows = max(1, block_elements // n)
     simulate = (
         _walk_block
         if _resample_walk is not None and bool(np.isfinite(pnl).all())

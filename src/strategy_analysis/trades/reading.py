@@ -383,7 +383,8 @@ def copy_columns(
 
     def read(separated: bool) -> list[memoryview | None]:
         text_sql = _texts_aggregate_sql(dbapi, texts, separated)
-        statement = f"SELECT count(*), {numbers_sql}, {text_sql} FROM ({select}) AS selected"
+        aggregates = ", ".join(part for part in ("count(*)", numbers_sql, text_sql) if part)
+        statement = f"SELECT {aggregates} FROM ({select}) AS selected"
         return decode_single_row(copy_out(dbapi, statement, binary=True))
 
     fields = read(separated=True)

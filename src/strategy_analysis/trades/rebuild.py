@@ -301,6 +301,9 @@ def _rebuild_run(
                     assessment,
                 )
                 parts.append(chunk.metrics)
+                # The symbol's windows and fills are freed: back to the system before the
+                # next symbol's, not left to fragment the heap under them.
+                release_free_heap()
                 executions += chunk.executions
                 trades += chunk.trades
                 lots += chunk.lots
@@ -396,6 +399,7 @@ def _rebuild_symbol(
     clock.lap("write")
     symbol_fills = _concat_fills(fills)
     del fills
+    release_free_heap()  # the windows' memory, before the assessment's
     bars = SymbolBars(
         *BarReads(engine, run.run_id, [symbol]).around_fills(symbol, symbol_fills.exec_time)
     )

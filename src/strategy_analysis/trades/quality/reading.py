@@ -7,6 +7,7 @@ rebuild's reader (trades/reading.py read_executions)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from psycopg import sql as pg_sql
@@ -69,34 +70,74 @@ def read_orders(conn: Connection, run_id: str, *, ids: bool = True) -> OrderColu
     )
 
 
+# The (symbol, order type, status) of an order as one number: a run has few distinct ones.
+_KIND_SQL = "hashtextextended(symbol || chr(31) || order_type || chr(31) || status, 0)"
+
+
 def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
-    """PostgreSQL: one binary COPY of the run's orders as columns (a missing price as NaN)."""
-    # symbol, order_type and status are read as nullable (they are not): their few
-    # distinct values come back shared, one str each, not one per order.
-    texts = [("symbol", True), ("order_type", True), ("status", True)]
-    (quantity, price, stop, submitted, key), found = copy_columns(
-        conn.connection.driver_connection,
+    """PostgreSQL: one binary COPY of the run's orders as columns (a missing price as NaN).
+
+    The symbol, type and status travel as one number per order, the kind (_KIND_SQL),
+    named by a read of the run's few distinct kinds first: no text per order to decode,
+    and each value one shared str. When two kinds share a number, or an order's kind was
+    not among those read (an import in between), they are read as texts instead."""
+    literal = _run_literal(conn, run_id)
+    kinds = conn.execute(
+        text(
+            f"SELECT {_KIND_SQL}, symbol, order_type, status FROM orders WHERE run_id = :run_id "
+            "GROUP BY symbol, order_type, status"
+        ),
+        {"run_id": run_id},
+    ).all()
+    numbers = [
+        ("quantity", FLOAT8),
+        ("price", FLOAT8),
+        ("stop_price", FLOAT8),
+        ("submit_time", TIMESTAMPTZ),
+        ("key", INT8),
+    ]
+    select = (
         "SELECT order_id, symbol, order_type, status, quantity::float8 AS quantity, "
         "COALESCE(price::float8, 'NaN') AS price, "
         "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
-        f"{ORDER_KEY_SQL.format(column='order_id')} AS key "
-        f"FROM orders WHERE run_id = {_run_literal(conn, run_id)}",
-        [
-            ("quantity", FLOAT8),
-            ("price", FLOAT8),
-            ("stop_price", FLOAT8),
-            ("submit_time", TIMESTAMPTZ),
-            ("key", INT8),
-        ],
-        [("order_id", False), *texts] if ids else texts,
+        f"{ORDER_KEY_SQL.format(column='order_id')} AS key, {_KIND_SQL} AS kind "
+        f"FROM orders WHERE run_id = {literal}"
+    )
+    dbapi = conn.connection.driver_connection
+    kind_numbers = np.array([int(row[0]) for row in kinds], dtype=np.int64)
+    if len(set(kind_numbers.tolist())) == len(kinds):
+        (quantity, price, stop, submitted, key, kind), found = copy_columns(
+            dbapi, select, [*numbers, ("kind", INT8)], [("order_id", False)] if ids else []
+        )
+        if not len(quantity):
+            return OrderColumns.empty()
+        order = np.argsort(kind_numbers)
+        at = np.minimum(np.searchsorted(kind_numbers[order], kind), len(order) - 1)
+        if len(order) and (kind_numbers[order][at] == kind).all():
+            rows = order[at]
+            symbols, types, statuses = (
+                _objects([row[j] for row in kinds])[rows] for j in (1, 2, 3)
+            )
+            order_ids = found[0] if ids else None
+            return OrderColumns(
+                order_ids, symbols, types, statuses, quantity, price, stop, submitted, key
+            )
+    # Read as nullable (they are not): their few distinct values come back shared.
+    texts = [("symbol", True), ("order_type", True), ("status", True)]
+    (quantity, price, stop, submitted, key), found = copy_columns(
+        dbapi, select, numbers, [("order_id", False), *texts] if ids else texts
     )
     if not len(quantity):
         return OrderColumns.empty()
     order_ids = found.pop(0) if ids else None
     symbols, types, statuses = found
-    return OrderColumns(
-        order_ids, symbols, types, statuses, quantity, price, stop, submitted, key.astype(np.int64)
-    )
+    return OrderColumns(order_ids, symbols, types, statuses, quantity, price, stop, submitted, key)
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column
 
 
 def order_ids_of_keys(conn: Connection, run_id: str, keys: list[int]) -> dict[int, str]:
