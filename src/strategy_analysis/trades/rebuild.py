@@ -410,9 +410,13 @@ def _rebuild_symbol(
 
 
 def _concat_fills(parts: list[FillColumns]) -> FillColumns:
-    """One symbol's fills from its windows' (in their order)."""
-    if len(parts) == 1:
-        return parts[0]
+    """One symbol's fills from its windows' (in their order). An empty window (the last
+    one, when the symbol's executions fill whole windows) has no columns to add, and its
+    missing order keys must not drop the others'."""
+    filled = [part for part in parts if len(part)] or parts[:1]
+    if len(filled) == 1:
+        return filled[0]
+    parts = filled
     columns: dict[str, Any] = {}
     for name in FillColumns.__dataclass_fields__:
         values = [getattr(part, name) for part in parts]
