@@ -10,9 +10,11 @@ C_SOURCES := $(wildcard src/strategy_analysis/ingest/_*.c src/strategy_analysis/
 C_MODULES := $(C_SOURCES:.c=$(EXT_SUFFIX))
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# pytest-xdist workers of `make test` (0: one process); modules marked xdist_group stay on one worker
+# pytest-xdist workers of `make test` (0: one process); modules marked xdist_group stay on one
+# worker. Tests marked `alone` hold a time budget: they run afterwards, with the machine to
+# themselves.
 PYTEST_WORKERS ?= 2
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone" && $(PY) -m pytest -m alone
 
 .PHONY: run test install frontend test-deps lint pytest bench clean
 

@@ -150,8 +150,9 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
 
 
 # A time budget is the real server's: in this process the server would share the test's
-# interpreter.
+# interpreter; it runs alone (make test), not beside another test worker.
 @pytest.mark.real_server
+@pytest.mark.alone
 def test_trade_chart_renders_10k_bars_within_budget(
     page, sqlite_server, tmp_path, results_dir, capsys
 ) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ window) and when the rebuild merges into trades stored before."""
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 
@@ -81,6 +82,26 @@ def test_a_rebuild_by_symbol_and_window_equals_the_whole_run_built_at_once(
         result = rebuild_trades(engine, run_id=run_id, window_rows=window_rows, merge_min_trades=1)
         assert result.trades == len(built) and result.lots == len(built.lots), attempt
         _assert_stored(engine, run_id, built, expected)
+
+
+def test_a_symbol_whose_executions_fill_whole_windows_is_rebuilt(engine, tmp_path):
+    # Its last window is empty: the assessment still gets every fill with its order.
+    path = tmp_path / "demo.sqlite"
+    write_demo_export(path, executions=1500, seed=8)
+    (run_id,) = import_export_file(engine, path).run_ids
+    symbols, built, expected = _whole_run_in_memory(engine, run_id)
+    counts = collections.Counter(
+        load_executions(engine, run_contexts_of(engine, run_id), symbols).symbol.tolist()
+    )
+    window_rows = min(counts.values())
+    result = rebuild_trades(engine, run_id=run_id, window_rows=window_rows, merge_min_trades=1)
+    assert result.trades == len(built)
+    _assert_stored(engine, run_id, built, expected)
+
+
+def run_contexts_of(engine, run_id):
+    with engine.connect() as conn:
+        return run_contexts(conn, [run_id])[run_id]
 
 
 def _assert_stored(engine, run_id, built, expected):
