@@ -276,9 +276,10 @@ def _rebuild_run(
                 return
             values = point_values(conn, symbols)
         clock.lap("load")
-        # One symbol at a time, all in one transaction: memory holds one symbol's fills,
-        # trades and bars (and every trade's few statistics columns), not the run's,
-        # while a reader still sees the old trades or the new ones, never a mixture.
+        # A symbol's window at a time, all in one transaction: memory holds one window's
+        # fills, trades and bars (and every trade's few statistics columns, the
+        # assessment's few numbers per order), not the run's, while a reader still sees
+        # the old trades or the new ones, never a mixture.
         parts: list[StoredTradeMetrics] = []
         executions = trades = lots = 0
         with engine.begin() as conn:

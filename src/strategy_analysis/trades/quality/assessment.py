@@ -145,13 +145,6 @@ def _compact(coded: Coded) -> Coded:
     return Coded(coded.codes.astype(np.min_scalar_type(max(len(coded.names) - 1, 0))), coded.names)
 
 
-def _rows_by_code(coded: Coded) -> dict[str, np.ndarray]:
-    """Row indices per value (as text), in the values' order (symbol_rows)."""
-    order = np.argsort(coded.codes, kind="stable")
-    bounds = np.searchsorted(coded.codes[order], np.arange(len(coded.names) + 1))
-    return {str(v): order[bounds[i] : bounds[i + 1]] for i, v in enumerate(coded.names)}
-
-
 class RunAssessment:
     """The assessment of one run, fed its fills symbol by symbol, a symbol's in parts one
     after the other. Of a symbol only its figures and what the checks found stay; of the
@@ -208,12 +201,11 @@ class RunAssessment:
         symbol = _compact(Coded.of(orders.symbol))
         self._order_symbol_code = symbol.codes
         self._symbol_code = {str(name): code for code, name in enumerate(symbol.names)}
-        self._order_symbols = _rows_by_code(symbol)
         # Per order, the price it asked for (NaN: none).
         self._reference = reference_prices(orders, self._order_type)
         # Of the orders, only numbers stay: their texts as the codes above, their prices
-        # as the reference.
-        self._order_id, self._order_key = orders.order_id, orders.key
+        # as the reference, their keys once (sorted, in ``_keys``).
+        self._order_id = orders.order_id
         self._quantity, self._submit_time = orders.quantity, orders.submit_time
         self._n_orders = len(orders)
         del orders
@@ -266,6 +258,11 @@ class RunAssessment:
         self._pending = pool.submit(read)
         pool.shutdown(wait=False)
 
+    def _own_rows(self, symbol: str) -> np.ndarray:
+        """The rows of the symbol's orders, in their order."""
+        code = self._symbol_code.get(symbol)
+        return _NO_ROWS if code is None else np.flatnonzero(self._order_symbol_code == code)
+
     def _order_rows(self, symbol: str, fills: FillColumns) -> np.ndarray:
         """Per fill, its order's row (-1: no stored order has its id): by key when both
         were read with keys (PostgreSQL), one binary search per fill."""
@@ -283,7 +280,7 @@ class RunAssessment:
         order_id = self._order_id
         if order_id is None:
             raise ValueError("fills read without order keys need the orders read with ids")
-        own = self._order_symbols.get(symbol, _NO_ROWS)
+        own = self._own_rows(symbol)
         ids = dict(zip(order_id[own].tolist(), own.tolist(), strict=True))
         order_ids = fills.order_id.tolist()
         rows = np.fromiter(map(ids.get, order_ids, repeat(-1)), dtype=np.int64, count=len(fills))
@@ -350,7 +347,7 @@ class RunAssessment:
     def _symbol_figures(self, symbol: str, tally: _SymbolTally) -> dict[str, Any]:
         """Execution quality of the symbol's orders and fills (a fill whose order is of
         another symbol counts as one without a known order)."""
-        own = self._order_symbols.get(symbol, _NO_ROWS)
+        own = self._own_rows(symbol)
         ordered = self._quantity[own]
         filled = self._filled_own[own]
         liquidity = tally.liquidity.sums()
@@ -427,8 +424,11 @@ class RunAssessment:
         rows = rows[:MAX_EXAMPLES]
         if self._order_id is not None:
             return self._order_id[rows].tolist()
-        assert self._conn is not None and self._order_key is not None
-        keys = self._order_key[rows].tolist()
+        assert self._conn is not None and self._keys is not None
+        sorted_keys, sorted_rows = self._keys
+        at = np.flatnonzero(np.isin(sorted_rows, rows))
+        key_of = dict(zip(sorted_rows[at].tolist(), sorted_keys[at].tolist(), strict=True))
+        keys = [key_of[row] for row in rows.tolist()]
         ids = order_ids_of_keys(self._conn, self.run_id, keys)
         return [ids[key] for key in keys]
 
@@ -443,7 +443,7 @@ class RunAssessment:
             facts, self._quantity, self._status, filled, self._fills, self._order_ids
         )
         quantity = self._quantity
-        for symbol in self._order_symbols:
+        for symbol in self._symbol_code:
             if symbol not in self.symbols:
                 self.symbols[symbol] = self._symbol_figures(
                     symbol, _SymbolTally(len(self._order_type.names))
