@@ -128,8 +128,8 @@ _ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
 _STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
 # The order's client_tag, else its id; NULL when the run has no such order.
 _SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
-# PostgreSQL: the stored order's key (hashtextextended of its id), the int64 minimum
-# (quality/columns.py NO_ORDER) when the run has no such order.
+# The stored order's key, the int64 minimum (quality/columns.py NO_ORDER) when the run has
+# no such order. PostgreSQL: hashtextextended of its id; SQLite: its rowid.
 ORDER_KEY_SQL = "hashtextextended({column}, 0)"
 _NO_ORDER_SQL = "(-9223372036854775807 - 1)"
 # execution_id last: a total order, so two queries over one snapshot list rows alike.
@@ -270,7 +270,7 @@ def _execution_rows(
         rows = cursor.execute(
             f"SELECT e.execution_id, {account}, e.symbol, e.side, e.price, e.quantity,"
             f" COALESCE(e.fee, 0), e.exec_time, e.sequence, {strategy}, {_SIGNAL_SQL},"
-            " e.order_id, e.liquidity_flag"
+            f" e.order_id, e.liquidity_flag, COALESCE(o.rowid, {_NO_ORDER_SQL})"
             f" FROM executions e {_ORDER_JOIN.format(run='?')}"
             f" WHERE {where} {_EXECUTION_ORDER}{last}",
             params,
@@ -284,7 +284,7 @@ def _rows_to_columns(rows: list[Any]) -> ExecutionColumns:
     if not rows:
         return ExecutionColumns.empty()
     (ids, accounts, syms, sides, prices, qtys, fees, times, seqs, strategies, signals, orders,
-     flags) = zip(*rows, strict=True)  # fmt: skip
+     flags, order_keys) = zip(*rows, strict=True)  # fmt: skip
     side_codes = np.array([_SIDES.get(s, 0) for s in sides], dtype=np.int8)
     return ExecutionColumns(
         execution_id=np.array(ids, dtype=object),
@@ -300,6 +300,7 @@ def _rows_to_columns(rows: list[Any]) -> ExecutionColumns:
         signal=np.array(signals, dtype=object),
         order_id=np.array(orders, dtype=object),
         liquidity_flag=np.array(flags, dtype=object),
+        order_key=np.array(order_keys, dtype=np.int64),
     )
 
 

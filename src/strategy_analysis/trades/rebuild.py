@@ -4,12 +4,12 @@ Per run, in ONE transaction, one symbol at a time and within it a window of exec
 at a time (``WINDOW_ROWS``, one keyset query each): build the trades up to every
 account's last flat point (flat_cut.py; an open position's fills go on to the next
 window), read the bars their time span needs, compute excursions, and write them into the
-(run, symbol) pair's stored trades and lot matches; the symbol's fills and its bars go to
-the run's execution-quality and data-quality assessment (which reads the run's orders
-once, and nothing the rebuild read); then store the run's statistics and equity curve
-from every trade's statistics columns, and the assessment. Memory holds one window's
-trade data, the assessment's fills of one symbol and every trade's few statistics
-columns; a reader sees the old trades or the new ones, never a mixture.
+(run, symbol) pair's stored trades and lot matches; each window's fills go to the run's
+execution-quality and data-quality assessment (which reads the run's orders once, as
+numbers, and the bars around the window's fills); then store the run's statistics and
+equity curve from every trade's statistics columns, and the assessment. Memory holds one
+window's trade data, the assessment's figures (a few numbers per order and per order
+type, flag and symbol) and every trade's few statistics columns; a reader sees the old trades or the new ones, never a mixture.
 When the transaction commits, ``analysis_updated`` is published on the event bus. A run
 whose rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
 rebuilt; the call then raises RebuildFailed.
@@ -36,8 +36,7 @@ from .columns import ExecutionColumns
 from .excursions import compute_excursions
 from .flat_cut import concat_executions, up_to_flat
 from .quality.assessment import RunAssessment
-from .quality.checks import SymbolBars
-from .quality.columns import FillColumns, fills_of
+from .quality.columns import fills_of
 from .quality.store import store_run_quality
 from .reading import (
     BarReads,
@@ -277,9 +276,10 @@ def _rebuild_run(
                 return
             values = point_values(conn, symbols)
         clock.lap("load")
-        # One symbol at a time, all in one transaction: memory holds one symbol's fills,
-        # trades and bars (and every trade's few statistics columns), not the run's,
-        # while a reader still sees the old trades or the new ones, never a mixture.
+        # A symbol's window at a time, all in one transaction: memory holds one window's
+        # fills, trades and bars (and every trade's few statistics columns, the
+        # assessment's few numbers per order), not the run's, while a reader still sees
+        # the old trades or the new ones, never a mixture.
         parts: list[StoredTradeMetrics] = []
         executions = trades = lots = 0
         with engine.begin() as conn:
@@ -353,19 +353,21 @@ def _rebuild_symbol(
     """Build one symbol's trades of the run and write them in ``conn``'s transaction,
     ``window_rows`` executions at a time (flat_cut.py: each window is built up to every
     account's last flat point, the open positions' fills go on to the next), and feed
-    ``assessment`` its fills and bars; only the columns the run's statistics need are
-    kept."""
+    ``assessment`` each window's fills (it reads their bars); only the columns the run's
+    statistics need are kept."""
     writer = SymbolTradesWriter(conn, run.run_id, symbol, merge_min_trades)
     parts: list[StoredTradeMetrics] = []
     carried = ExecutionColumns.empty()
-    fills: list[FillColumns] = []
     executions = trades = lots = 0
     for window, last in execution_windows(engine, run, symbol, window_rows):
         executions += len(window)
-        fills.append(fills_of(window))
         # The run's orders are read from now on, beside this symbol's build and write: not
         # beside its first read, whose memory they would add to.
         assessment.read_ahead()
+        clock.lap("load")
+        # The window's fills, with the bars around them, before the window is built.
+        assessment.add_from(conn, symbol, fills_of(window))
+        clock.lap("quality")
         pending = concat_executions(carried, window)
         del window
         if last:
@@ -397,31 +399,7 @@ def _rebuild_symbol(
     with large_write_cache(conn):
         writer.finish()
     clock.lap("write")
-    symbol_fills = _concat_fills(fills)
-    del fills
-    release_free_heap()  # the windows' memory, before the assessment's
-    bars = SymbolBars(
-        *BarReads(engine, run.run_id, [symbol]).around_fills(symbol, symbol_fills.exec_time)
-    )
-    clock.lap("load")
-    assessment.add_from(conn, symbol, symbol_fills, bars)
-    clock.lap("quality")
     return _SymbolRebuilt(concat_metrics(parts), executions, trades, lots)
-
-
-def _concat_fills(parts: list[FillColumns]) -> FillColumns:
-    """One symbol's fills from its windows' (in their order). An empty window (the last
-    one, when the symbol's executions fill whole windows) has no columns to add, and its
-    missing order keys must not drop the others'."""
-    filled = [part for part in parts if len(part)] or parts[:1]
-    if len(filled) == 1:
-        return filled[0]
-    parts = filled
-    columns: dict[str, Any] = {}
-    for name in FillColumns.__dataclass_fields__:
-        values = [getattr(part, name) for part in parts]
-        columns[name] = None if any(v is None for v in values) else np.concatenate(values)
-    return FillColumns(**columns)
 
 
 def _span(executions: ExecutionColumns) -> tuple[int, int] | None:

@@ -1,10 +1,15 @@
 """A run's execution quality (the run's and each symbol's) and data-quality findings
 with its verdict, as one document.
 
-``RunAssessment`` is fed one symbol at a time (the rebuild hands it each symbol's fills
-and bars as it reads them, so nothing is read twice and only the run's orders and a few
-numbers per order outlive a symbol); ``assess`` feeds it from columns in memory and
-``assess_run`` from the database, symbol by symbol."""
+``RunAssessment`` is fed one symbol at a time, a symbol in parts (the rebuild hands it
+each window of a symbol's fills as it reads it, and the assessment reads the bars around
+them): what outlives a part is a few numbers per order (read once, as numbers: codes,
+keys, quantities, times) and per order type, flag and symbol, the findings' counts and
+first examples, and the few long holes between bars. Every sum runs fill by fill in the
+fills' order (``np.add.at``), so a symbol fed in parts gives the figures of its fills at
+once, to the last bit; medians and percentiles are taken over per-order times when the
+symbol is complete. ``assess`` feeds it from columns in memory and ``assess_run`` from
+the database, symbol by symbol."""
 
 from __future__ import annotations
 
@@ -17,19 +22,26 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from ..columns import BarColumns
-from ..reading import RunContext, load_bars, read_executions
+from ..reading import RunContext, execution_windows, finest_timeframe_of, load_bars
+from ..timeframes import timeframe_seconds
 from .checks import MAX_EXAMPLES, FillFindings, RunFacts, SymbolBars, find_issues, verdict
-from .columns import NO_ORDER, FillColumns, OrderColumns, fills_of, symbol_rows
+from .columns import (
+    NO_ORDER,
+    FillColumns,
+    OrderColumns,
+    concat_fills,
+    fills_of,
+    symbol_rows,
+)
 from .execution import (
     NO_FILL,
     Coded,
-    Codes,
-    execution_quality,
     flags_of,
     grouped,
     liquidity_rows,
+    reference_prices,
+    slippage_parts,
     slippage_rows,
-    slippage_sums,
     time_to_fill,
 )
 from .reading import (
@@ -43,13 +55,101 @@ from .reading import (
 )
 
 DEFAULT_POINT_VALUE = 1.0
+# Executions of a symbol read at a time for the assessment alone (add_unread).
+UNREAD_WINDOW_ROWS = 50_000
 _NO_ROWS = np.empty(0, dtype=np.int64)
 
 
+class _SlippageTally:
+    """Per order type code: executions with a reference price, slippage in points and in
+    currency, each summed fill by fill in the fills' order (np.add.at: the sums of a
+    symbol fed in parts are those of its fills at once, to the last bit)."""
+
+    def __init__(self, n_types: int) -> None:
+        self.totals = (np.zeros(n_types, dtype=np.int64), np.zeros(n_types), np.zeros(n_types))
+
+    def add(
+        self,
+        reference: np.ndarray,
+        fills: FillColumns,
+        order_row: np.ndarray,
+        point_value: np.ndarray,
+        order_type: Coded,
+    ) -> None:
+        codes, points, currency = slippage_parts(
+            reference, fills, order_row, point_value, order_type
+        )
+        count, points_total, currency_total = self.totals
+        np.add.at(count, codes, 1)
+        np.add.at(points_total, codes, points)
+        np.add.at(currency_total, codes, currency)
+
+    def merge(self, other: _SlippageTally) -> None:
+        for total, part in zip(self.totals, other.totals, strict=True):
+            np.add(total, part, out=total)
+
+
+class _LiquidityTally:
+    """Per liquidity flag: executions, quantity and fees, summed fill by fill."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._code: dict[str, int] = {}
+        self.count = np.zeros(0, dtype=np.int64)
+        self.quantity = np.zeros(0)
+        self.fees = np.zeros(0)
+
+    def add(self, fills: FillColumns) -> None:
+        flag = flags_of(fills)
+        for name in flag.names:
+            if name not in self._code:
+                self._code[name] = len(self.names)
+                self.names.append(name)
+        n = len(self.names)
+        if len(self.count) < n:
+            grow = n - len(self.count)
+            self.count = np.append(self.count, np.zeros(grow, dtype=np.int64))
+            self.quantity = np.append(self.quantity, np.zeros(grow))
+            self.fees = np.append(self.fees, np.zeros(grow))
+        codes = np.array([self._code[name] for name in flag.names], dtype=np.int64)[flag.codes]
+        np.add.at(self.count, codes, 1)
+        np.add.at(self.quantity, codes, fills.quantity)
+        np.add.at(self.fees, codes, fills.fee)
+
+    def sums(self) -> dict[str, tuple[int, float, float]]:
+        """Per flag with executions, in the flags' order (liquidity_sums)."""
+        return {
+            name: (int(self.count[i]), float(self.quantity[i]), float(self.fees[i]))
+            for name, i in sorted(self._code.items())
+            if self.count[i]
+        }
+
+
+class _SymbolTally:
+    """A symbol's figures summed over the parts fed so far."""
+
+    def __init__(self, n_types: int) -> None:
+        self.executions = 0
+        # Over fills whose order is of the symbol (its figures), and over every fill with
+        # a known order (the run's).
+        self.slippage = _SlippageTally(n_types)
+        self.run_slippage = _SlippageTally(n_types)
+        self.liquidity = _LiquidityTally()
+        # Rows of orders of other symbols its fills name, and those fills' quantities.
+        self.elsewhere: list[np.ndarray] = []
+        self.elsewhere_quantity: list[np.ndarray] = []
+
+
+def _compact(coded: Coded) -> Coded:
+    """The codes in the smallest integer type that holds them."""
+    return Coded(coded.codes.astype(np.min_scalar_type(max(len(coded.names) - 1, 0))), coded.names)
+
+
 class RunAssessment:
-    """The assessment of one run, fed its fills symbol by symbol (each symbol once, with
-    all of its fills). Of a symbol only its figures and what the checks found stay; of
-    the run, its orders and per order the filled quantity and first fill time."""
+    """The assessment of one run, fed its fills symbol by symbol, a symbol's in parts one
+    after the other. Of a symbol only its figures and what the checks found stay; of the
+    run, per order its codes, quantity, submit and first fill times, filled quantity and
+    reference price (and its key or id, to name examples)."""
 
     def __init__(
         self,
@@ -69,6 +169,14 @@ class RunAssessment:
         self.instrument_symbols: set[str] = set()
         self._executions = 0
         self._liquidity: dict[str, list[float]] = {}
+        # The symbol being fed (its parts come one after the other) and its figures so far.
+        self._current: str | None = None
+        self._tally: _SymbolTally | None = None
+        self._point_values: dict[str, float] = {}
+        self._timeframes: dict[str, str | None] = {}
+        # Fills of the symbol being fed held till its last part (_unnamed_timeframe).
+        self._held_symbol: str | None = None
+        self._held: list[FillColumns] = []
         if isinstance(orders, Future):
             self._pending = orders
         else:
@@ -88,15 +196,29 @@ class RunAssessment:
                 orders.key = None
             else:
                 self._keys = (keys, order)
-        self.orders = orders
-        self._status = Coded.of(orders.status)
-        self._order_type = Coded.of(orders.order_type)
-        self._order_symbols = symbol_rows(orders.symbol)
+        self._status = _compact(Coded.of(orders.status))
+        self._order_type = _compact(Coded.of(orders.order_type))
+        symbol = _compact(Coded.of(orders.symbol))
+        self._order_symbol_code = symbol.codes
+        self._symbol_code = {str(name): code for code, name in enumerate(symbol.names)}
+        # Per order, the price it asked for (NaN: none).
+        self._reference = reference_prices(orders, self._order_type)
+        # Of the orders, only numbers stay: their texts as the codes above, their prices
+        # as the reference, their keys once (sorted, in ``_keys``).
+        self._order_id = orders.order_id
+        self._quantity, self._submit_time = orders.quantity, orders.submit_time
+        self._n_orders = len(orders)
+        del orders
         self._every_order: dict[Any, int] | None = None
-        self._filled = np.zeros(len(orders))
-        self._first_fill = np.full(len(orders), NO_FILL, dtype=np.int64)
-        n_types = len(self._order_type.names)
-        self._slippage = (np.zeros(n_types, dtype=np.int64), np.zeros(n_types), np.zeros(n_types))
+        # Per order: the first time of the fills that name it, of any symbol (the run's
+        # figures) and of its own symbol (its symbol's figures); the quantity of those of
+        # its own symbol, and per symbol (rarely any) the rows and quantities of orders of
+        # other symbols its fills name.
+        self._first_fill = np.full(self._n_orders, NO_FILL, dtype=np.int64)
+        self._first_own = np.full(self._n_orders, NO_FILL, dtype=np.int64)
+        self._filled_own = np.zeros(self._n_orders)
+        self._filled_elsewhere: list[tuple[np.ndarray, np.ndarray]] = []
+        self._slippage = _SlippageTally(len(self._order_type.names))
 
     def _ready(self) -> None:
         self.read_ahead()
@@ -136,6 +258,11 @@ class RunAssessment:
         self._pending = pool.submit(read)
         pool.shutdown(wait=False)
 
+    def _own_rows(self, symbol: str) -> np.ndarray:
+        """The rows of the symbol's orders, in their order."""
+        code = self._symbol_code.get(symbol)
+        return _NO_ROWS if code is None else np.flatnonzero(self._order_symbol_code == code)
+
     def _order_rows(self, symbol: str, fills: FillColumns) -> np.ndarray:
         """Per fill, its order's row (-1: no stored order has its id): by key when both
         were read with keys (PostgreSQL), one binary search per fill."""
@@ -150,112 +277,184 @@ class RunAssessment:
     def _order_rows_by_id(self, symbol: str, fills: FillColumns) -> np.ndarray:
         """Looked up among the symbol's orders; a fill naming no order of its symbol among
         all of the run's."""
-        if self.orders.order_id is None:
+        order_id = self._order_id
+        if order_id is None:
             raise ValueError("fills read without order keys need the orders read with ids")
-        own = self._order_symbols.get(symbol, _NO_ROWS)
-        ids = dict(zip(self.orders.order_id[own].tolist(), own.tolist(), strict=True))
+        own = self._own_rows(symbol)
+        ids = dict(zip(order_id[own].tolist(), own.tolist(), strict=True))
         order_ids = fills.order_id.tolist()
         rows = np.fromiter(map(ids.get, order_ids, repeat(-1)), dtype=np.int64, count=len(fills))
         del ids
         elsewhere = np.flatnonzero(rows < 0)
         if len(elsewhere):
             if self._every_order is None:
-                self._every_order = dict(
-                    zip(self.orders.order_id.tolist(), range(len(self.orders)), strict=True)
-                )
+                self._every_order = dict(zip(order_id.tolist(), range(self._n_orders), strict=True))
             every = self._every_order
             rows[elsewhere] = [every.get(order_ids[i], -1) for i in elsewhere.tolist()]
         return rows
 
     def add(self, symbol: str, fills: FillColumns, bars: SymbolBars, point_value: float) -> None:
-        """One symbol's fills (all of them, in their order), its finest bars around them
-        and its point value."""
+        """Fills of one symbol in their order, its finest bars around them (from the last
+        fill of its part before, when any) and its point value. A symbol may come in
+        parts, one after the other: its figures are complete when another symbol comes
+        or the document is made."""
         if not len(fills):
             return
         self._ready()
+        if symbol != self._current:
+            self._finish_symbol()
+            self._current = symbol
+            self._tally = _SymbolTally(len(self._order_type.names))
+        tally = self._tally
+        assert tally is not None
         order_row = self._order_rows(symbol, fills)
-        known = order_row >= 0
-        self._filled += np.bincount(
-            order_row[known], weights=fills.quantity[known], minlength=len(self.orders)
-        )
-        np.minimum.at(self._first_fill, order_row[known], fills.exec_time[known])
+        known = np.flatnonzero(order_row >= 0)
+        rows = order_row[known]
+        np.minimum.at(self._first_fill, rows, fills.exec_time[known])
+        # A fill whose order is of another symbol counts, for its symbol's figures, as
+        # one without a known order.
+        code = self._symbol_code.get(symbol, -1)
+        is_own = self._order_symbol_code[rows] == code
+        own = known[is_own]
+        if not is_own.all():
+            tally.elsewhere.append(order_row[known[~is_own]])
+            tally.elsewhere_quantity.append(fills.quantity[known[~is_own]])
+        np.add.at(self._filled_own, order_row[own], fills.quantity[own])
+        np.minimum.at(self._first_own, order_row[own], fills.exec_time[own])
+        own_row = np.full(len(fills), -1, dtype=np.int64)
+        own_row[own] = order_row[own]
         values = np.full(len(fills), point_value)
-        for total, part in zip(
-            self._slippage,
-            slippage_sums(self.orders, fills, order_row, values, self._order_type),
-            strict=True,
-        ):
-            total += part
+        tally.run_slippage.add(self._reference, fills, order_row, values, self._order_type)
+        tally.slippage.add(self._reference, fills, own_row, values, self._order_type)
+        tally.liquidity.add(fills)
+        tally.executions += len(fills)
         self._fills.add(symbol, fills, order_row, bars)
         self._executions += len(fills)
-        self.symbols[symbol] = self._symbol_figures(symbol, fills, order_row, values)
 
-    def _symbol_figures(
-        self, symbol: str, fills: FillColumns, order_row: np.ndarray, point_value: np.ndarray
-    ) -> dict[str, Any]:
+    def _finish_symbol(self) -> None:
+        """The symbol being fed is complete: its figures."""
+        symbol, tally = self._current, self._tally
+        if symbol is None or tally is None:
+            return
+        self._current = self._tally = None
+        self._slippage.merge(tally.run_slippage)
+        if tally.elsewhere:
+            rows, at = np.unique(np.concatenate(tally.elsewhere), return_inverse=True)
+            quantity = np.bincount(at, weights=np.concatenate(tally.elsewhere_quantity))
+            self._filled_elsewhere.append((rows, quantity))
+        self.symbols[symbol] = self._symbol_figures(symbol, tally)
+
+    def _symbol_figures(self, symbol: str, tally: _SymbolTally) -> dict[str, Any]:
         """Execution quality of the symbol's orders and fills (a fill whose order is of
         another symbol counts as one without a known order)."""
-        own = self._order_symbols.get(symbol, _NO_ROWS)
-        # One more row than orders, left -1: a fill without a known order (-1) stays so.
-        renumbered = np.full(len(self.orders) + 1, -1, dtype=np.int64)
-        renumbered[own] = np.arange(len(own))
-        sub_row = renumbered[order_row]
-        codes = Codes(self._status.take(own), self._order_type.take(own), flags_of(fills))
-        figures = execution_quality(self.orders.take(own), fills, sub_row, point_value, codes)
-        for row in figures["liquidity"]:
-            totals = self._liquidity.setdefault(row["liquidity_flag"], [0, 0.0, 0.0])
-            totals[0] += row["executions"]
-            totals[1] += row["quantity"]
-            totals[2] += row["fees"]
-        return figures
+        own = self._own_rows(symbol)
+        ordered = self._quantity[own]
+        filled = self._filled_own[own]
+        liquidity = tally.liquidity.sums()
+        for flag, (count, quantity, fees) in liquidity.items():
+            totals = self._liquidity.setdefault(flag, [0, 0.0, 0.0])
+            totals[0] += count
+            totals[1] += quantity
+            totals[2] += fees
+        return {
+            "orders": len(own),
+            "executions": tally.executions,
+            "by_status": grouped(self._status.take(own), "status", ordered, filled),
+            "by_order_type": grouped(self._order_type.take(own), "order_type", ordered, filled),
+            "slippage": slippage_rows(self._order_type.names, *tally.slippage.totals),
+            "time_to_fill": time_to_fill(self._submit_time[own], self._first_own[own]),
+            "liquidity": liquidity_rows(liquidity),
+        }
 
     def add_from(
         self, conn: Connection, symbol: str, fills: FillColumns, bars: SymbolBars | None = None
     ) -> None:
-        """``add``, the symbol's instrument read through ``conn``, and its bars around the
-        fills too when not given."""
+        """``add``, the symbol's instrument read through ``conn`` (once), and its bars
+        around the fills too when not given (from the last fill of the symbol's part
+        before, when any)."""
         if not len(fills):
             return
-        values = instruments_of(conn, [symbol])
-        self.instrument_symbols.update(values)
+        if self._held_symbol not in (None, symbol):
+            self._add_held(conn)
+        if bars is None and self._unnamed_timeframe(conn, symbol):
+            # The bars' length is their typical one (and a bar's end may be the next one's
+            # start): the symbol's bars are read once, over all of its fills, held till then.
+            self._held_symbol = symbol
+            self._held.append(fills)
+            return
+        if symbol not in self._point_values:
+            values = instruments_of(conn, [symbol])
+            self.instrument_symbols.update(values)
+            self._point_values[symbol] = values.get(symbol, DEFAULT_POINT_VALUE)
         if bars is None:
             times = fills.exec_time
+            first = self._fills.last_time(symbol)
+            first = int(times.min()) if first is None else first
+            bars = SymbolBars(*load_bars(conn, symbol, first, int(times.max())))
+        self.add(symbol, fills, bars, self._point_values[symbol])
+
+    def _unnamed_timeframe(self, conn: Connection, symbol: str) -> bool:
+        if symbol not in self._timeframes:
+            self._timeframes[symbol] = finest_timeframe_of(conn, symbol)
+        timeframe = self._timeframes[symbol]
+        return timeframe is not None and timeframe_seconds(timeframe) is None
+
+    def _add_held(self, conn: Connection) -> None:
+        """The fills held of a symbol whose bars have no named length, at once."""
+        symbol, held = self._held_symbol, self._held
+        self._held_symbol, self._held = None, []
+        if symbol is not None:
+            fills = concat_fills(held)
+            times = fills.exec_time
             bars = SymbolBars(*load_bars(conn, symbol, int(times.min()), int(times.max())))
-        self.add(symbol, fills, bars, values.get(symbol, DEFAULT_POINT_VALUE))
+            self.add_from(conn, symbol, fills, bars)
 
     def add_unread(self, conn: Connection, run: RunContext) -> None:
         """Every traded symbol of the run not fed yet, read through ``conn`` one at a time."""
+        self._add_held(conn)
         for symbol in traded_symbols(conn, run.run_id):
-            if symbol not in self.symbols:
-                self.add_from(conn, symbol, fills_of(read_executions(conn, run, [symbol])))
+            if symbol not in self.symbols and symbol != self._current:
+                # Its committed executions, a window at a time (their symbol is not
+                # being rebuilt): memory follows the window, not the symbol.
+                for window, _ in execution_windows(conn.engine, run, symbol, UNREAD_WINDOW_ROWS):
+                    self.add_from(conn, symbol, fills_of(window))
 
     def _order_ids(self, rows: np.ndarray) -> list[Any]:
         """The ids of the orders at the first MAX_EXAMPLES of ``rows``."""
         rows = rows[:MAX_EXAMPLES]
-        if self.orders.order_id is not None:
-            return self.orders.order_id[rows].tolist()
-        assert self._conn is not None and self.orders.key is not None
-        keys = self.orders.key[rows].tolist()
+        if self._order_id is not None:
+            return self._order_id[rows].tolist()
+        assert self._conn is not None and self._keys is not None
+        sorted_keys, sorted_rows = self._keys
+        at = np.flatnonzero(np.isin(sorted_rows, rows))
+        key_of = dict(zip(sorted_rows[at].tolist(), sorted_keys[at].tolist(), strict=True))
+        keys = [key_of[row] for row in rows.tolist()]
         ids = order_ids_of_keys(self._conn, self.run_id, keys)
         return [ids[key] for key in keys]
 
     def document(self, facts: RunFacts) -> dict[str, Any]:
         """{"verdict", "findings", "execution_quality": {"run": ..., "symbols": {...}}}."""
         self._ready()
-        findings = find_issues(facts, self.orders, self._filled, self._fills, self._order_ids)
-        orders = self.orders
-        for symbol in self._order_symbols:
+        self._finish_symbol()
+        filled = self._filled_own.copy()
+        for rows, quantity in self._filled_elsewhere:
+            filled[rows] += quantity
+        findings = find_issues(
+            facts, self._quantity, self._status, filled, self._fills, self._order_ids
+        )
+        quantity = self._quantity
+        for symbol in self._symbol_code:
             if symbol not in self.symbols:
                 self.symbols[symbol] = self._symbol_figures(
-                    symbol, FillColumns.empty(), _NO_ROWS, np.empty(0)
+                    symbol, _SymbolTally(len(self._order_type.names))
                 )
         run = {
-            "orders": len(orders),
+            "orders": self._n_orders,
             "executions": self._executions,
-            "by_status": grouped(self._status, "status", orders.quantity, self._filled),
-            "by_order_type": grouped(self._order_type, "order_type", orders.quantity, self._filled),
-            "slippage": slippage_rows(self._order_type.names, *self._slippage),
-            "time_to_fill": time_to_fill(orders.submit_time, self._first_fill),
+            "by_status": grouped(self._status, "status", quantity, filled),
+            "by_order_type": grouped(self._order_type, "order_type", quantity, filled),
+            "slippage": slippage_rows(self._order_type.names, *self._slippage.totals),
+            "time_to_fill": time_to_fill(self._submit_time, self._first_fill),
             "liquidity": liquidity_rows(
                 {flag: (int(c), q, f) for flag, (c, q, f) in sorted(self._liquidity.items())}
             ),
@@ -277,6 +476,7 @@ class RunAssessment:
     ) -> dict[str, Any]:
         """``document`` with the run's status read through ``conn``, and its open trades
         (None: read from the trades table)."""
+        self._add_held(conn)
         facts = RunFacts(
             run_id=self.run_id,
             completed=run_status(conn, self.run_id) == "COMPLETED",

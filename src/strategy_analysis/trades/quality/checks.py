@@ -18,7 +18,8 @@ import numpy as np
 
 from ..columns import BarColumns
 from ..excursions import bar_ends, timeframe_length_micros
-from .columns import FillColumns, OrderColumns, categorize
+from .columns import FillColumns
+from .execution import Coded
 
 MAX_EXAMPLES = 20
 TERMINAL_STATUSES = ("FILLED", "CANCELED", "REJECTED", "EXPIRED")
@@ -153,42 +154,106 @@ class Examples:
 
 
 @dataclass
+class _GapScan:
+    """The holes between one symbol's finest bars of a named timeframe, its bars given part
+    by part (each part: the bars over the span from the last fill of the part before to
+    its own last fill, so consecutive parts share a bar at most): only the few holes long
+    enough to count are kept until the symbol's first and last fill times are known."""
+
+    first: int
+    last_bar: tuple[int, int] | None = None
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def add(self, bars: SymbolBars) -> None:
+        b = bars.bars
+        if bars.timeframe is None or not len(b):
+            return
+        starts, ends = b.start_time, bar_ends(bars.timeframe, b)
+        if self.last_bar is not None:
+            new = starts > self.last_bar[0]
+            starts = np.concatenate([[self.last_bar[0]], starts[new]])
+            ends = np.concatenate([[self.last_bar[1]], ends[new]])
+        self.last_bar = (int(starts[-1]), int(ends[-1]))
+        if len(starts) < 2:
+            return
+        length = timeframe_length_micros(bars.timeframe, b.start_time, b.end_time) or 0.0
+        hole_start, hole_end = ends[:-1], starts[1:]
+        gap = hole_end - hole_start
+        long = (gap > 3 * length) & (gap > _TWO_HOURS)
+        long &= ~_holds_saturday(hole_start, hole_end)
+        self.starts.extend(hole_start[long].tolist())
+        self.ends.extend(hole_end[long].tolist())
+
+    def gaps(self, last: int) -> list[int]:
+        """As bar_gaps over the bars that overlap [first, last]: a hole between two of
+        them starts after ``first`` and ends at or before ``last``."""
+        return [
+            s for s, e in zip(self.starts, self.ends, strict=True) if s > self.first and e <= last
+        ]
+
+
+@dataclass
 class FillFindings:
-    """What the checks find in the fills, gathered symbol by symbol."""
+    """What the checks find in the fills, gathered symbol by symbol, and within a symbol
+    part by part (its fills in their order, each part with the bars over the span from
+    the part before's last fill to its own last fill)."""
 
     traded: list[str] = field(default_factory=list)
     outside_bars: Examples = field(default_factory=Examples)
     without_order: Examples = field(default_factory=Examples)
     gaps: list[int] = field(default_factory=list)
     bare: list[str] = field(default_factory=list)
+    _symbol: str | None = None
+    _scan: _GapScan | None = None
+    _last: int = 0
 
     def add(self, symbol: str, fills: FillColumns, order_row: np.ndarray, bars: SymbolBars) -> None:
-        """One traded symbol: all of its fills (in their order), each one's order row
-        (-1: no stored order has its id), its finest bars around them."""
+        """Fills of one traded symbol (a symbol's parts one after the other), each one's
+        order row (-1: no stored order has its id), its finest bars around them."""
         if not len(fills):
             return
-        self.traded.append(symbol)
+        times = fills.exec_time
+        if symbol != self._symbol:
+            self.finish()
+            self._symbol = symbol
+            self.traded.append(symbol)
+            if bars.timeframe is None:
+                self.bare.append(symbol)
+            self._scan = _GapScan(int(times.min()))
         rows = np.arange(len(fills))
         self.outside_bars.add(fills.execution_id[_outside_bars(fills, rows, bars)])
         self.without_order.add(fills.execution_id[order_row < 0])
-        times = fills.exec_time
-        self.gaps.extend(bar_gaps(bars, int(times.min()), int(times.max())).tolist())
-        if bars.timeframe is None:
-            self.bare.append(symbol)
+        assert self._scan is not None
+        self._scan.add(bars)
+        self._last = max(self._last, int(times.max()))
+
+    def last_time(self, symbol: str) -> int | None:
+        """The last fill time fed of ``symbol`` when it is the symbol being fed."""
+        return self._last if symbol == self._symbol else None
+
+    def finish(self) -> None:
+        """The symbol being fed is complete: its bar gaps are known."""
+        if self._scan is not None:
+            self.gaps.extend(self._scan.gaps(self._last))
+        self._symbol, self._scan, self._last = None, None, 0
 
 
 def find_issues(
     facts: RunFacts,
-    orders: OrderColumns,
+    ordered: np.ndarray,
+    status: Coded,
     filled: np.ndarray,
     fills: FillFindings,
     order_ids: Callable[[np.ndarray], Iterable[Any]],
 ) -> list[dict[str, Any]]:
     """Every finding of the run, in the contract's order of checks.
 
-    ``filled``: per order, its fills' quantity; ``fills``: what the fills' checks found;
-    ``order_ids``: the ids of the orders at the first MAX_EXAMPLES of some rows."""
+    Per order: ``ordered`` its quantity, ``status`` its status coded, ``filled`` its
+    fills' quantity; ``fills``: what the fills' checks found; ``order_ids``: the ids of
+    the orders at the first MAX_EXAMPLES of some rows."""
     found: list[dict[str, Any]] = []
+    fills.finish()
     traded = sorted(fills.traded)
 
     missing = [s for s in traded if s not in facts.instrument_symbols]
@@ -206,14 +271,12 @@ def find_issues(
         if examples.count:
             found.append(_finding(check, examples.count, examples.keys))
 
-    over = np.flatnonzero(filled > orders.quantity + _QUANTITY_TOLERANCE)
+    over = np.flatnonzero(filled > ordered + _QUANTITY_TOLERANCE)
     if len(over):
         found.append(_finding("overfilled_order", len(over), order_ids(over)))
 
     if facts.completed:
-        status, names = categorize(orders.status)
-        terminal = [i for i, name in enumerate(names) if name in TERMINAL_STATUSES]
-        working = np.flatnonzero(~np.isin(status, terminal))
+        working = np.flatnonzero(~status.members(TERMINAL_STATUSES))
         if len(working):
             found.append(_finding("order_left_working", len(working), order_ids(working)))
         if facts.open_trade_ids:

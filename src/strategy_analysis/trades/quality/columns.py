@@ -99,6 +99,17 @@ def fills_of(executions: ExecutionColumns) -> FillColumns:
     )
 
 
+def concat_fills(parts: list[FillColumns]) -> FillColumns:
+    """The fills of ``parts``, one after the other."""
+    if len(parts) == 1:
+        return parts[0]
+    columns: dict[str, Any] = {}
+    for name in FillColumns.__dataclass_fields__:
+        values = [getattr(part, name) for part in parts]
+        columns[name] = None if any(v is None for v in values) else np.concatenate(values)
+    return FillColumns(**columns)
+
+
 def categorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """Integer codes and the distinct values (sorted by their text; None first), for a
     column of few distinct values in any order (types, statuses, flags, symbols): one

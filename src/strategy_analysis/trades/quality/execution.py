@@ -113,6 +113,25 @@ def reference_prices(orders: OrderColumns, order_type: Coded) -> np.ndarray:
     return np.where(limit, orders.price, np.where(stop, stop_or_limit, np.nan))
 
 
+def slippage_parts(
+    order_reference: np.ndarray,
+    fills: FillColumns,
+    order_row: np.ndarray,
+    point_value: np.ndarray,
+    order_type: Coded,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the executions with a reference price (in their order): their order type code,
+    slippage in points and in currency. ``order_reference``: reference_prices of the
+    orders."""
+    known = order_row >= 0
+    reference = np.full(len(fills), np.nan)
+    reference[known] = order_reference[order_row[known]]
+    usable = ~np.isnan(reference)
+    points = (fills.price[usable] - reference[usable]) * fills.side[usable]
+    currency = points * fills.quantity[usable] * point_value[usable]
+    return order_type.codes[order_row[usable]], points, currency
+
+
 def slippage_sums(
     orders: OrderColumns,
     fills: FillColumns,
@@ -123,15 +142,8 @@ def slippage_sums(
     """Per order type code: the executions with a reference price, their slippage in
     points and in currency, summed."""
     n = len(order_type.names)
-    known = order_row >= 0
-    reference = np.full(len(fills), np.nan)
-    reference[known] = reference_prices(orders, order_type)[order_row[known]]
-    usable = ~np.isnan(reference)
-    if not usable.any():
-        return np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n)
-    points = (fills.price[usable] - reference[usable]) * fills.side[usable]
-    currency = points * fills.quantity[usable] * point_value[usable]
-    codes = order_type.codes[order_row[usable]]
+    reference = reference_prices(orders, order_type)
+    codes, points, currency = slippage_parts(reference, fills, order_row, point_value, order_type)
     return (
         np.bincount(codes, minlength=n),
         np.bincount(codes, weights=points, minlength=n),

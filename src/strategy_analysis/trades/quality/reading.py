@@ -16,23 +16,65 @@ from sqlalchemy import Connection, bindparam, text
 from ...db.rows import tuples
 from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ
 from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
-from .columns import FillColumns, OrderColumns, fills_of
+from .columns import FillColumns, OrderColumns, categorize, fills_of
+
+# Orders read from SQLite's cursor at a time: the driver's row objects of one batch, not
+# of the run, are alive at once.
+_ORDER_BATCH = 50_000
 
 
-def _rows(conn: Connection, sql: str, run_id: str) -> np.ndarray:
-    """SQLite: the rows from the driver's cursor as one 2-D object array (a column is a
-    slice of it): no result-row object per row, no Python loop over them."""
+def _sqlite_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
+    """SQLite: the run's orders by rowid (their key), read in batches into numeric columns;
+    the symbol, type and status as shared texts (one str per distinct value)."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    shared: dict[Any, Any] = {}
+    parts: list[list[np.ndarray]] = []
     try:
-        cursor.execute(sql, (run_id,))
-        return np.array(cursor.fetchall(), dtype=object)
+        cursor.execute(
+            "SELECT rowid, quantity, price, stop_price, submit_time, symbol, order_type, "
+            f"status{', order_id' if ids else ''} FROM orders WHERE run_id = ?",
+            (run_id,),
+        )
+        while batch := cursor.fetchmany(_ORDER_BATCH):
+            rows = np.array(batch, dtype=object)
+            del batch
+            numbers = rows[:, 1:4].astype(np.float64)  # None -> NaN
+            part = [
+                rows[:, 0].astype(np.int64),
+                numbers[:, 0].copy(),
+                numbers[:, 1].copy(),
+                numbers[:, 2].copy(),
+                _times(rows[:, 4]),
+                *(_shared(rows[:, j], shared) for j in (5, 6, 7)),
+            ]
+            if ids:
+                part.append(rows[:, 8].copy())
+            parts.append(part)
     finally:
         cursor.close()
+    if not parts:
+        return OrderColumns.empty()
+    key, quantity, price, stop, submitted, symbols, types, statuses, *order_ids = (
+        np.concatenate(column) for column in zip(*parts, strict=True)
+    )
+    del parts
+    return OrderColumns(
+        order_ids[0] if ids else None,
+        symbols,
+        types,
+        statuses,
+        quantity,
+        price,
+        stop,
+        submitted,
+        key,
+    )
 
 
-def _floats(rows: np.ndarray) -> np.ndarray:
-    # None -> NaN in one conversion.
-    return rows.astype(np.float64)
+def _shared(values: np.ndarray, shared: dict[Any, Any]) -> np.ndarray:
+    """``values`` (few distinct) with each distinct value one object across batches."""
+    codes, names = categorize(values)
+    return _objects([shared.setdefault(name, name) for name in names])[codes]
 
 
 def _times(texts: np.ndarray) -> np.ndarray:
@@ -45,29 +87,12 @@ def _run_literal(conn: Connection, run_id: str) -> str:
 
 
 def read_orders(conn: Connection, run_id: str, *, ids: bool = True) -> OrderColumns:
-    """The run's orders as columns. On PostgreSQL with their keys (what an execution read
-    names its order by) and, when ``ids``, their ids."""
+    """The run's orders as columns, with their keys (what an execution read names its
+    order by: PostgreSQL hashtextextended of the id, SQLite the rowid) and, when ``ids``,
+    their ids."""
     if conn.dialect.name == "postgresql":
         return _copy_orders(conn, run_id, ids)
-    rows = _rows(
-        conn,
-        "SELECT order_id, symbol, order_type, status, quantity, price, stop_price, "
-        "submit_time FROM orders WHERE run_id = ?",
-        run_id,
-    )
-    if not len(rows):
-        return OrderColumns.empty()
-    numbers = _floats(rows[:, 4:7])
-    return OrderColumns(
-        order_id=rows[:, 0].copy(),
-        symbol=rows[:, 1].copy(),
-        order_type=rows[:, 2].copy(),
-        status=rows[:, 3].copy(),
-        quantity=numbers[:, 0].copy(),
-        price=numbers[:, 1].copy(),
-        stop_price=numbers[:, 2].copy(),
-        submit_time=_times(rows[:, 7]),
-    )
+    return _sqlite_orders(conn, run_id, ids)
 
 
 # The (symbol, order type, status) of an order as one number: a run has few distinct ones.
@@ -141,10 +166,13 @@ def _objects(values: list[Any]) -> np.ndarray:
 
 
 def order_ids_of_keys(conn: Connection, run_id: str, keys: list[int]) -> dict[int, str]:
-    """PostgreSQL: the ids of the run's orders with these keys."""
+    """The ids of the run's orders with these keys (read_orders)."""
     if not keys:
         return {}
-    key = ORDER_KEY_SQL.format(column="order_id")
+    if conn.dialect.name == "postgresql":
+        key = ORDER_KEY_SQL.format(column="order_id")
+    else:
+        key = "rowid"
     rows = tuples(
         conn.execute(
             text(
