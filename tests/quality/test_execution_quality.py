@@ -7,7 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from strategy_analysis.trades.quality.columns import FillColumns, OrderColumns, order_of_fills
+from strategy_analysis.trades.quality.columns import (
+    FillColumns,
+    OrderColumns,
+    concat_fills,
+    order_of_fills,
+)
 from strategy_analysis.trades.quality.execution import execution_quality
 
 NAN = float("nan")
@@ -170,3 +175,14 @@ def test_fills_of_a_run_without_orders():
     assert found == {"execution_without_order": 9, "no_bars": 1}
     assert document["verdict"] == "warnings"
     assert document["execution_quality"]["symbols"]["ES"]["executions"] == 9
+
+
+def test_an_empty_part_keeps_the_order_keys_of_the_others():
+    # An empty read (a symbol's last window) has no order keys; the parts with rows do.
+    first = fills_of(("E1", "L1", "BUY", 1, 100.0, 1, 0.0, None))
+    second = fills_of(("E2", "L1", "BUY", 2, 100.0, 1, 0.0, None))
+    first.order_key = np.array([7], dtype=np.int64)
+    second.order_key = np.array([8], dtype=np.int64)
+    joined = concat_fills([first, FillColumns.empty(), second])
+    assert joined.execution_id.tolist() == ["E1", "E2"]
+    assert joined.order_key is not None and joined.order_key.tolist() == [7, 8]

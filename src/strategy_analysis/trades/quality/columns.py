@@ -100,7 +100,9 @@ def fills_of(executions: ExecutionColumns) -> FillColumns:
 
 
 def concat_fills(parts: list[FillColumns]) -> FillColumns:
-    """The fills of ``parts``, one after the other."""
+    """The fills of ``parts``, one after the other. An empty part adds no rows, and its
+    missing columns (an empty read has no order keys) must not drop the others'."""
+    parts = [part for part in parts if len(part)] or parts[:1]
     if len(parts) == 1:
         return parts[0]
     columns: dict[str, Any] = {}
