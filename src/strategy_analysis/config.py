@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="Wait before the second attempt; it doubles for each further attempt, "
         "up to 60 s.",
     )
+    job_recover_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="PostgreSQL: how often each server looks for upload jobs left running by "
+        "a server that died (their advisory lock is free) and queues them again.",
+    )
     event_retention_seconds: float = Field(
         default=3600.0,
         gt=0,

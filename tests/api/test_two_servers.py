@@ -23,15 +23,20 @@ from .jobs_client import all_trades, upload, wait_job
 from .test_event_resume import cli_import
 from .test_stream import _comparable, _file_with_run_id
 
+RECOVER_SECONDS = 1.0
+
 
 @pytest.fixture
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
     if not database_url.startswith("postgresql"):
         pytest.skip("servers share a PostgreSQL database; SQLite has one server per file")
-    with live_servers(LiveServer(database_url, tmp_path), LiveServer(database_url, tmp_path)) as (
-        a,
-        b,
-    ):
+    # A job whose server died is queued again at the survivor's next look (every second
+    # here instead of every 30 s).
+    servers = (
+        LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS=str(RECOVER_SECONDS)),
+        LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS=str(RECOVER_SECONDS)),
+    )
+    with live_servers(*servers) as (a, b):
         yield a, b
 
 

@@ -46,8 +46,8 @@ T = TypeVar("T")
 # SQLite the import holds the single write lock, so progress stays in memory).
 PROGRESS_ROW_SECONDS = 1.0
 PROGRESS_EVENT_SECONDS = 0.25
-# How often an idle worker looks for jobs queued by other processes and for jobs that a
-# dead process left running (PostgreSQL).
+# How often an idle worker looks for jobs queued by other processes, and by default for
+# jobs that a dead process left running (PostgreSQL; Settings.job_recover_seconds).
 POLL_SECONDS = 1.0
 RECOVER_SECONDS = 30.0
 IMPORT_PHASE = "import"
@@ -89,8 +89,10 @@ class ImportWorker:
         max_decompressed_bytes: int,
         retry: RetryPolicy | None = None,
         upload_store: str | None = None,
+        recover_seconds: float = RECOVER_SECONDS,
     ) -> None:
         self.engine = engine
+        self.recover_seconds = recover_seconds
         # The uploads folder this process reads: it claims only jobs whose file is there.
         self.upload_store = upload_store
         self.max_decompressed_bytes = max_decompressed_bytes
@@ -148,7 +150,7 @@ class ImportWorker:
             # from before the restart. PostgreSQL asks the jobs' advisory locks.
             queue.requeue_abandoned(self.engine, everything_running=not self._recovered_once)
             self._recovered_once = True
-            self._next_recovery = now + RECOVER_SECONDS
+            self._next_recovery = now + self.recover_seconds
         claimed = queue.claim_next(self.engine, self.worker_id, self.upload_store)
         if claimed is None:
             self._wake.wait(POLL_SECONDS)

@@ -230,6 +230,7 @@ def _start_background(app: FastAPI) -> None:
         max_decompressed_bytes=state.settings.max_decompressed_bytes,
         retry=retry,
         upload_store=state.upload_store,
+        recover_seconds=state.settings.job_recover_seconds,
     )
     state.import_worker.start()
 
