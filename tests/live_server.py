@@ -35,6 +35,7 @@ class LiveServer:
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self._terminated = False
         self.log_path = workdir / f"server-{self.port}.log"
 
     def start(self, timeout: float = 30.0) -> LiveServer:
@@ -44,6 +45,7 @@ class LiveServer:
         """Start the process without waiting for it (servers started together start in
         parallel); ``wait_ready`` waits for its answer."""
         log = self.log_path.open("ab")
+        self._terminated = False
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(self.port)],
             cwd=self.workdir,
@@ -91,9 +93,16 @@ class LiveServer:
             self.process.kill()
             self.process.wait(10)
 
+    def terminate(self) -> None:
+        """Ask the server to stop (SIGTERM) without waiting; ``stop`` waits for it."""
+        if self.process and self.process.poll() is None and not self._terminated:
+            self.process.terminate()
+            self._terminated = True
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            # Once only: a second SIGTERM makes uvicorn skip its graceful shutdown.
+            self.terminate()
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
@@ -117,5 +126,8 @@ def live_servers(*servers: LiveServer, timeout: float = 30.0) -> Iterator[tuple[
             server.wait_ready(timeout)
         yield servers
     finally:
+        # Stopped together: each one's graceful shutdown overlaps the others'.
+        for server in servers:
+            server.terminate()
         for server in servers:
             server.stop()

@@ -29,6 +29,18 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 120.0) -> dict:
     raise AssertionError(f"job {job_id} did not finish within {timeout} s: {job}")
 
 
+def wait_mid_import(client: httpx.Client, job_id: str) -> dict:
+    """The job once its import has reported rows written (the caller checks it is not at the
+    end yet: a kill then lands mid-import)."""
+    deadline = time.monotonic() + 60
+    while True:
+        job = client.get(f"/api/ingest/jobs/{job_id}").json()
+        if job["status"] != "queued" and (job["progress_done"] or 0) > 0:
+            return job
+        assert time.monotonic() < deadline, f"the import never progressed: {job}"
+        time.sleep(0.005)
+
+
 def all_trades(client: httpx.Client, **params) -> list[dict]:
     trades: list[dict] = []
     while True:

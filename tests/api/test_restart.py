@@ -3,7 +3,6 @@ data is exactly what an uninterrupted import gives."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -12,7 +11,7 @@ from live_server import LiveServer
 
 from strategy_analysis.ingest.demo_export import write_demo_export
 
-from .jobs_client import all_trades, upload, wait_job
+from .jobs_client import all_trades, upload, wait_job, wait_mid_import
 
 # Enough for the import to be killed between two of its progress reports, and on
 # PostgreSQL for its tables to go to own partitions (OWN_PARTITION_MIN_ROWS).
@@ -27,17 +26,6 @@ def big_export(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("big") / "big.sqlite"
     write_demo_export(path, executions=EXECUTIONS, seed=3)
     return path
-
-
-def wait_mid_import(client: httpx.Client, job_id: str) -> dict:
-    """The job once its import has stored some of the file's rows and not all of them."""
-    deadline = time.monotonic() + 60
-    while True:
-        job = client.get(f"/api/ingest/jobs/{job_id}").json()
-        if job["status"] != "queued" and (job["progress_done"] or 0) > 0:
-            return job
-        assert time.monotonic() < deadline, f"the import never progressed: {job}"
-        time.sleep(0.005)
 
 
 @pytest.mark.slow

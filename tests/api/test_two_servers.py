@@ -19,11 +19,14 @@ from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Job
 from strategy_analysis.ingest.demo_export import demo_batches, write_demo_export
 
-from .jobs_client import all_trades, upload, wait_job
+from .jobs_client import all_trades, upload, wait_job, wait_mid_import
 from .test_event_resume import cli_import
 from .test_stream import _comparable, _file_with_run_id
 
 RECOVER_SECONDS = 1.0
+# Enough for the import to be killed between two of its progress reports, with its tables
+# in own partitions (OWN_PARTITION_MIN_ROWS).
+KILLED_EXECUTIONS = 50_000
 
 
 @pytest.fixture
@@ -149,7 +152,7 @@ def test_a_job_of_a_killed_server_is_finished_by_the_other(
     two_servers: tuple[LiveServer, LiveServer], tmp_path: Path
 ) -> None:
     path = tmp_path / "large.sqlite"
-    write_demo_export(path, executions=150_000, seed=8)
+    write_demo_export(path, executions=KILLED_EXECUTIONS, seed=8)
     engine = make_engine(two_servers[0].database_url)
     try:
         with httpx.Client(base_url=two_servers[0].base_url, timeout=60) as client:
@@ -168,13 +171,17 @@ def test_a_job_of_a_killed_server_is_finished_by_the_other(
         engine.dispose()
     pids = [server.process.pid for server in two_servers]  # type: ignore[union-attr]
     running = pids.index(int(claimed_by.rsplit(":", 1)[1]))
+    with httpx.Client(base_url=two_servers[running].base_url, timeout=60) as client:
+        job = wait_mid_import(client, job_id)
     two_servers[running].kill()  # SIGKILL, mid-import
+    assert job["status"] == "running", "the job ended before the kill: make the file bigger"
+    assert 0 < job["progress_done"] < job["progress_total"], job
     survivor = two_servers[1 - running]
     with httpx.Client(base_url=survivor.base_url, timeout=60) as client:
         job = wait_job(client, job_id, timeout=240)
         assert job["status"] == "succeeded", job["error"]
         assert job["attempts"] == 2
         run = client.get("/api/runs").json()["items"][0]
-        assert run["counts"]["executions"] == 150_000
+        assert run["counts"]["executions"] == KILLED_EXECUTIONS
         assert all_trades(client, run_id=run["run_id"])
     assert _claimed_by(survivor.database_url, job_id).endswith(f":{pids[1 - running]}")
