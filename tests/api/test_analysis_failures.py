@@ -11,11 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from app_server import AppServer
 from sqlalchemy import delete, func, insert, select
 
 from strategy_analysis.db.engine import make_engine
@@ -98,7 +100,16 @@ def listed(client: httpx.Client, run_id: str) -> dict:
     return next(item for item in items if item["run_id"] == run_id)
 
 
-def test_a_failed_stream_rebuild_shows_on_the_run_until_a_rebuild_succeeds(app_server):
+@pytest.fixture
+def quick_rebuilds(database_url: str, tmp_path: Path) -> Iterator[AppServer]:
+    """A server that rebuilds a stream's trades 0.1 s after its last batch (1 s by default):
+    the test waits for three rebuilds."""
+    with AppServer(database_url, tmp_path, REBUILD_DEBOUNCE_SECONDS="0.1") as server:
+        yield server
+
+
+def test_a_failed_stream_rebuild_shows_on_the_run_until_a_rebuild_succeeds(quick_rebuilds):
+    app_server = quick_rebuilds
     run_id = "streamed"
     with (
         httpx.Client(base_url=app_server.base_url, timeout=30) as client,

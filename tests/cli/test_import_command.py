@@ -256,6 +256,9 @@ def test_a_wal_left_by_a_stopped_exporter_is_read_and_no_shm_is_added(
     assert sidecars(folder) == ["crashed.sqlite-wal"]
 
 
+# The export's own executions: more than the writer's batch of 2000 copies from, enough
+# for the snapshot to be read while the writer goes on.
+BUSY_EXECUTIONS = 40_000
 # Appends executions to an export in transactions of 2000, every millisecond or so, until
 # its standard input closes (a strategy's exporter at work, rollback journal).
 _WRITER = """
@@ -288,7 +291,7 @@ def test_an_export_being_written_is_imported_from_a_consistent_snapshot(
     folder = tmp_path / "exports"
     folder.mkdir()
     path = folder / "busy.sqlite"
-    write_demo_export(path, executions=200_000, seed=22)
+    write_demo_export(path, executions=BUSY_EXECUTIONS, seed=22)
     writer = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(path)],
         stdin=subprocess.PIPE,
@@ -312,6 +315,7 @@ def test_an_export_being_written_is_imported_from_a_consistent_snapshot(
     executions = report.counts["executions"]
     # One committed state of the file: the original rows and whole batches of 2000.
     assert executions.rejected == 0
-    assert executions.inserted >= 200_000 and (executions.inserted - 200_000) % 2000 == 0
+    assert executions.inserted >= BUSY_EXECUTIONS
+    assert (executions.inserted - BUSY_EXECUTIONS) % 2000 == 0
     assert count(cli_env, Execution) == executions.inserted
     assert sidecars(folder) == []

@@ -19,7 +19,10 @@ from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.report import ImportReport
 from strategy_analysis.ingest.watcher import FolderWatcher, WatchOutcome
 
-SETTLE = 1.0
+# The watcher's settle time here, and how long the slow copy below grows, in pauses of a
+# third of it (a file must not be imported while it grows).
+SETTLE = 0.5
+SLOW_COPY_SECONDS = 1.5
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -105,9 +108,9 @@ def write_slowly(source: Path, target: Path, seconds: float, pieces: int = 10) -
 def test_slow_file_duplicate_and_bad_file(
     engine: Engine, inbox: Path, demo_file: Path, running: Running
 ) -> None:
-    # A file growing for ~3 s (pauses shorter than the settle time) is imported once, whole.
+    # A file growing for three settle times (pauses shorter than it) is imported once, whole.
     target = inbox / "run-1.sqlite"
-    writer = threading.Thread(target=write_slowly, args=(demo_file, target, 3.0))
+    writer = threading.Thread(target=write_slowly, args=(demo_file, target, SLOW_COPY_SECONDS))
     writer.start()
     while writer.is_alive():
         assert running.outcomes == [], "imported before the file was complete"
