@@ -103,11 +103,7 @@ def test_console_program_offline_checks(compiled: Path, tmp_path: Path) -> None:
 def test_console_program_against_the_real_server(
     compiled: Path, database_url: str, tmp_path: Path
 ) -> None:
-    # The program waits for the trades of each run it streams: rebuilt 0.1 s after the
-    # last batch instead of the default 1 s.
-    with LiveServer(
-        database_url, tmp_path, API_KEY=API_KEY, REBUILD_DEBOUNCE_SECONDS="0.1"
-    ) as server:
+    with LiveServer(database_url, tmp_path, API_KEY=API_KEY) as server:
         try:
             result = _run(
                 [
