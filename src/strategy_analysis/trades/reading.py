@@ -17,6 +17,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from ..db.engine import driver_connection
+from ..db.planner_estimates import refresh_stale_estimates
 from ..db.rows import tuples
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .pg_binary_copy import (
@@ -123,6 +124,9 @@ def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
 # Each execution's order, joined once (PostgreSQL hashes the run's orders; a lookup per
 # execution cost seconds per million). The order is joined by the run as a value, not as
 # e.run_id: on PostgreSQL the planner then reads that run's partition of orders alone.
+# The tables the executions read joins by run: their planner estimates of the run are
+# checked first (db/planner_estimates.py).
+JOINED_RUN_TABLES = ("executions", "orders")
 _ORDER_JOIN = "LEFT JOIN orders o ON o.run_id = {run} AND o.order_id = e.order_id"
 _ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
 _STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
@@ -171,6 +175,7 @@ def read_executions(
     if symbols is not None and not set(symbols):
         return ExecutionColumns.empty()
     if conn.dialect.name == "postgresql":
+        refresh_stale_estimates(conn, JOINED_RUN_TABLES, "run_id", run.run_id)
         return _load_executions_postgresql(conn, run, symbols, after)
     return _load_executions_rows(conn, run, symbols, after)
 
@@ -201,6 +206,9 @@ def _windows(
     engine: Engine, run: RunContext, symbol: str, rows: int
 ) -> Iterator[tuple[ExecutionColumns, bool]]:
     key: WindowKey | None = None
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            refresh_stale_estimates(conn, JOINED_RUN_TABLES, "run_id", run.run_id)
     while True:
         with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
