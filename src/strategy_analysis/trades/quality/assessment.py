@@ -13,7 +13,7 @@ the database, symbol by symbol."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import repeat
 from typing import Any
@@ -57,6 +57,8 @@ from .reading import (
 DEFAULT_POINT_VALUE = 1.0
 # Executions of a symbol read at a time for the assessment alone (add_unread).
 UNREAD_WINDOW_ROWS = 50_000
+# A symbol's finest timeframe and load_bars' bars over [first, last] (reading.BarReads).
+BarsBetween = Callable[[str, int, int], tuple[str | None, BarColumns]]
 _NO_ROWS = np.empty(0, dtype=np.int64)
 
 
@@ -367,11 +369,17 @@ class RunAssessment:
         }
 
     def add_from(
-        self, conn: Connection, symbol: str, fills: FillColumns, bars: SymbolBars | None = None
+        self,
+        conn: Connection,
+        symbol: str,
+        fills: FillColumns,
+        bars: SymbolBars | None = None,
+        bars_between: BarsBetween | None = None,
     ) -> None:
         """``add``, the symbol's instrument read through ``conn`` (once), and its bars
         around the fills too when not given (from the last fill of the symbol's part
-        before, when any)."""
+        before, when any): by ``bars_between`` (load_bars' answer over a span) when
+        given, else by load_bars through ``conn``."""
         if not len(fills):
             return
         if self._held_symbol not in (None, symbol):
@@ -390,7 +398,10 @@ class RunAssessment:
             times = fills.exec_time
             first = self._fills.last_time(symbol)
             first = int(times.min()) if first is None else first
-            bars = SymbolBars(*load_bars(conn, symbol, first, int(times.max())))
+            if bars_between is None:
+                bars = SymbolBars(*load_bars(conn, symbol, first, int(times.max())))
+            else:
+                bars = SymbolBars(*bars_between(symbol, first, int(times.max())))
         self.add(symbol, fills, bars, self._point_values[symbol])
 
     def _unnamed_timeframe(self, conn: Connection, symbol: str) -> bool:
