@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from ..db.engine import driver_connection
+from ..db.planner_estimates import refresh_stale_estimates
 from ..db.rows import tuples
 from .columns import NO_TIME, BarColumns, ExecutionColumns
 from .pg_binary_copy import (
@@ -123,6 +125,9 @@ def _symbol_filter(symbols: Iterable[str] | None) -> tuple[str, dict[str, Any]]:
 # Each execution's order, joined once (PostgreSQL hashes the run's orders; a lookup per
 # execution cost seconds per million). The order is joined by the run as a value, not as
 # e.run_id: on PostgreSQL the planner then reads that run's partition of orders alone.
+# The tables the executions read joins by run: their planner estimates of the run are
+# checked first (db/planner_estimates.py).
+JOINED_RUN_TABLES = ("executions", "orders")
 _ORDER_JOIN = "LEFT JOIN orders o ON o.run_id = {run} AND o.order_id = e.order_id"
 _ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
 _STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
@@ -171,6 +176,7 @@ def read_executions(
     if symbols is not None and not set(symbols):
         return ExecutionColumns.empty()
     if conn.dialect.name == "postgresql":
+        refresh_stale_estimates(conn, JOINED_RUN_TABLES, "run_id", run.run_id)
         return _load_executions_postgresql(conn, run, symbols, after)
     return _load_executions_rows(conn, run, symbols, after)
 
@@ -201,6 +207,9 @@ def _windows(
     engine: Engine, run: RunContext, symbol: str, rows: int
 ) -> Iterator[tuple[ExecutionColumns, bool]]:
     key: WindowKey | None = None
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            refresh_stale_estimates(conn, JOINED_RUN_TABLES, "run_id", run.run_id)
     while True:
         with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
@@ -747,15 +756,15 @@ def _trim_bars(bars: BarColumns, first_entry: int, last_exit: int) -> BarColumns
 
 
 class BarReads:
-    """The bars a run's executions and closed trades need, read once.
+    """The bars a window of a run's executions and its closed trades need, read once.
 
-    On PostgreSQL, construct before loading the executions: the bars over the span of the
-    run's executions of ``symbols`` are read meanwhile. ``around_fills`` then gives a
-    symbol's finest bars over its fills' span (what the quality checks judge fills by),
-    and ``for_trades`` keeps, per symbol, exactly the bars load_bars returns for the
-    trades' span. On SQLite (one writer, one file) nothing is read ahead: ``around_fills``
-    reads a symbol's bars over its fills' span, and ``for_trades`` cuts them from that
-    read, or reads them by load_bars once the trades are known.
+    With ``span`` (execution times, microseconds: the first and the last), the bars over
+    it are read once: on PostgreSQL by a thread from the construction on (construct before
+    building the trades), on SQLite (one writer, one file) at the first use. ``between``
+    and ``for_trades`` then cut what load_bars would return for their bounds from that
+    read. Without ``span``, the bars over the span of the run's executions of ``symbols``
+    are read ahead on PostgreSQL; on SQLite ``for_trades`` reads the trades' bars by
+    load_bars.
     """
 
     def __init__(
@@ -765,43 +774,47 @@ class BarReads:
         symbols: Iterable[str],
         span: tuple[int, int] | None = None,
     ) -> None:
-        """``span``: read ahead over these execution times (microseconds, the first and
-        the last; a window of the run's executions) instead of over all of the run's
-        executions of ``symbols``."""
         self._engine = engine
         self._future: Future[dict[str, tuple[str, BarColumns]]] | None = None
         self._read: dict[str, tuple[str, BarColumns]] | None = None
-        names = sorted(set(symbols))
-        self._read_ahead = engine.dialect.name == "postgresql" and bool(names)
-        if self._read_ahead:
+        self._names = sorted(set(symbols))
+        self._span = span if self._names else None
+        self._lock = Lock()
+        if engine.dialect.name == "postgresql" and self._names:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bar-read")
             if span is None:
-                self._future = pool.submit(_bars_over_execution_span, engine, run_id, names)
+                self._future = pool.submit(_bars_over_execution_span, engine, run_id, self._names)
             else:
-                self._future = pool.submit(_bars_over_span, engine, names, *span)
+                self._future = pool.submit(_bars_over_span, engine, self._names, *span)
             pool.shutdown(wait=False)
 
     def _finished(self) -> dict[str, tuple[str, BarColumns]] | None:
-        if self._future is not None:
-            self._read = self._future.result()
-            self._future = None
-        return self._read
+        # The rebuild's trades and the assessment beside them ask from two threads.
+        with self._lock:
+            if self._future is not None:
+                self._read = self._future.result()
+                self._future = None
+            elif self._read is None and self._span is not None:
+                self._read = _bars_over_span(self._engine, self._names, *self._span)
+            return self._read
 
-    def around_fills(self, symbol: str, exec_time: np.ndarray) -> tuple[str | None, BarColumns]:
-        """The symbol's finest timeframe (None: it has no bars) and its bars from the one
-        containing the first of ``exec_time`` (the run's fills of it) to the one
-        containing the last: load_bars over that span."""
+    def between(self, symbol: str, first: int, last: int) -> tuple[str | None, BarColumns]:
+        """load_bars(symbol, first, last): cut from the bars read when the span holds
+        [first, last], else read."""
         read = self._finished()
-        if not len(exec_time):
+        span = self._span
+        if (
+            read is None
+            or span is None
+            or symbol not in self._names
+            or not (span[0] <= first and last <= span[1])
+        ):
+            with self._engine.connect() as conn:
+                return load_bars(conn, symbol, first, last)
+        if symbol not in read:
             return None, _no_bars()
-        if read is not None and self._read_ahead:
-            return read.get(symbol) or (None, _no_bars())
-        with self._engine.connect() as conn:
-            timeframe, bars = load_bars(conn, symbol, int(exec_time.min()), int(exec_time.max()))
-        self._read = {} if read is None else read
-        if timeframe is not None:
-            self._read[symbol] = (timeframe, bars)
-        return timeframe, bars
+        timeframe, bars = read[symbol]
+        return timeframe, _trim_bars(bars, first, last)
 
     def for_trades(self, built: Any) -> dict[str, BarColumns]:
         """Bars per symbol with closed trades, from the first entry to the last exit."""

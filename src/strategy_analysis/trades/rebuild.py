@@ -22,6 +22,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -359,43 +360,72 @@ def _rebuild_symbol(
     parts: list[StoredTradeMetrics] = []
     carried = ExecutionColumns.empty()
     executions = trades = lots = 0
-    for window, last in execution_windows(engine, run, symbol, window_rows):
-        executions += len(window)
-        # The run's orders are read from now on, beside this symbol's build and write: not
-        # beside its first read, whose memory they would add to.
-        assessment.read_ahead()
-        clock.lap("load")
-        # The window's fills, with the bars around them, before the window is built.
-        assessment.add_from(conn, symbol, fills_of(window))
-        clock.lap("quality")
-        pending = concat_executions(carried, window)
-        del window
-        if last:
-            ready, carried = pending, ExecutionColumns.empty()
-        else:
-            now = up_to_flat(pending)
-            ready, carried = pending.take(np.flatnonzero(now)), pending.take(np.flatnonzero(~now))
-        del pending
-        # Trades enter and exit at execution times: the window's span holds theirs.
-        span = _span(ready)
-        bar_reads = BarReads(engine, run.run_id, [symbol] if span else (), span)
-        clock.lap("load")
-        built = build_trades(ready, values, run.run_id, run.strategy_id)
-        del ready
-        clock.lap("build")
-        bars_by_symbol = bar_reads.for_trades(built)
-        result.bars += sum(len(bars) for bars in bars_by_symbol.values())
-        clock.lap("load")
-        compute_excursions(built, bars_by_symbol).assign_to(built)
-        del bars_by_symbol
-        clock.lap("excursions")
-        with large_write_cache(conn):
-            writer.add(built, more=not last)
-        clock.lap("write")
-        parts.append(concat_metrics([built]))
-        trades += len(built)
-        lots += len(built.lots)
-        del built
+    previous_last: int | None = None
+    # PostgreSQL: each window's fills are assessed on a thread of their own while the
+    # window is written (the server does that work) and the next one is read and built.
+    beside = (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="assess")
+        if conn.dialect.name == "postgresql"
+        else None
+    )
+    assessed: Future[None] | None = None
+    try:
+        for window, last in execution_windows(engine, run, symbol, window_rows):
+            executions += len(window)
+            # The run's orders are read from now on, beside this symbol's build and write: not
+            # beside its first read, whose memory they would add to.
+            assessment.read_ahead()
+            fills = fills_of(window)
+            pending = concat_executions(carried, window)
+            window_span = _span(window)
+            del window
+            if last:
+                ready, carried = pending, ExecutionColumns.empty()
+            else:
+                now = up_to_flat(pending)
+                ready, carried = (
+                    pending.take(np.flatnonzero(now)),
+                    pending.take(np.flatnonzero(~now)),
+                )
+            del pending
+            # One read of bars for both: the trades enter and exit within the span of their
+            # executions; the assessment judges the window's fills by the bars from the last
+            # fill of the window before.
+            span = _union(_span(ready), window_span, previous_last)
+            if window_span is not None:
+                previous_last = window_span[1]
+            bar_reads = BarReads(engine, run.run_id, [symbol] if span else (), span)
+            clock.lap("load")
+            built = build_trades(ready, values, run.run_id, run.strategy_id)
+            del ready
+            clock.lap("build")
+            # One window at a time, in order: the one before is complete first.
+            if assessed is not None:
+                assessed.result()
+            if beside is None:
+                assessment.add_from(conn, symbol, fills, bars_between=bar_reads.between)
+            else:
+                assessed = assessment.add_beside(conn, symbol, fills, bar_reads.between, beside)
+            del fills
+            clock.lap("quality")
+            bars_by_symbol = bar_reads.for_trades(built)
+            result.bars += sum(len(bars) for bars in bars_by_symbol.values())
+            clock.lap("load")
+            compute_excursions(built, bars_by_symbol).assign_to(built)
+            del bars_by_symbol
+            clock.lap("excursions")
+            with large_write_cache(conn):
+                writer.add(built, more=not last)
+            clock.lap("write")
+            parts.append(concat_metrics([built]))
+            trades += len(built)
+            lots += len(built.lots)
+            del built
+        if assessed is not None:
+            assessed.result()
+    finally:
+        if beside is not None:
+            beside.shutdown(wait=True)
     with large_write_cache(conn):
         writer.finish()
     clock.lap("write")
@@ -406,3 +436,15 @@ def _span(executions: ExecutionColumns) -> tuple[int, int] | None:
     if not len(executions):
         return None
     return int(executions.exec_time.min()), int(executions.exec_time.max())
+
+
+def _union(
+    trades: tuple[int, int] | None, window: tuple[int, int] | None, before: int | None
+) -> tuple[int, int] | None:
+    """The span of ``trades``, of ``window`` and from ``before`` on (when a window)."""
+    spans = [s for s in (trades, window) if s is not None]
+    if window is not None and before is not None:
+        spans.append((before, window[1]))
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
