@@ -21,7 +21,7 @@ from strategy_analysis.ingest.demo_export import demo_batches, write_demo_export
 
 from .jobs_client import all_trades, upload, wait_job, wait_mid_import
 from .test_event_resume import cli_import
-from .test_stream import _comparable, _file_with_run_id
+from .test_stream import EXECUTIONS, SEED, _comparable, _file_with_run_id
 
 RECOVER_SECONDS = 1.0
 # Enough for the import to be killed between two of its progress reports, with its tables
@@ -115,7 +115,8 @@ def test_a_cli_import_is_announced_by_both(
 def test_a_stream_split_between_the_servers_gives_the_trades_of_the_file(
     two_servers: tuple[LiveServer, LiveServer], tmp_path: Path
 ) -> None:
-    batches = list(demo_batches(executions=3000, seed=11, batch_size=250))
+    # The data of _file_with_run_id's file, in batches spread over both servers.
+    batches = list(demo_batches(executions=EXECUTIONS, seed=SEED, batch_size=250))
     run_id = batches[0]["run"]["run_id"]
     clients = [httpx.Client(base_url=s.base_url, timeout=60) for s in two_servers]
     try:
@@ -142,7 +143,7 @@ def test_a_stream_split_between_the_servers_gives_the_trades_of_the_file(
             "closed",
             len(batches),
         )
-        assert session["counts"]["executions"]["inserted"] == 3000
+        assert session["counts"]["executions"]["inserted"] == EXECUTIONS
     finally:
         for client in clients:
             client.close()
