@@ -258,7 +258,7 @@ def test_a_wal_left_by_a_stopped_exporter_is_read_and_no_shm_is_added(
 
 # The export's own executions: more than the writer's batch of 2000 copies from, enough
 # for the snapshot to be read while the writer goes on.
-BUSY_EXECUTIONS = 40_000
+BUSY_EXECUTIONS = 200_000
 # Appends executions to an export in transactions of 2000, every millisecond or so, until
 # its standard input closes (a strategy's exporter at work, rollback journal).
 _WRITER = """
