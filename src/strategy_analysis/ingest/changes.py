@@ -43,8 +43,8 @@ class ImportChanges:
         if spec.run_scoped and run_id is not None and spec.names_trades:
             self.affected.update((run_id, symbol) for symbol in result.symbols)
         self.point_value_symbols |= result.point_value_symbols
-        if spec.name == "bars":
-            # Bars are market data shared by runs: they do not move a run's data times.
+        if spec.shared_by_range:
+            # Market data shared by runs (bars): it does not move a run's data times.
             if result.inserted or result.updated:
                 self._note_bar_range(result.symbols, result.first_time, result.last_time)
         else:

@@ -21,7 +21,6 @@ from .export_file import ExportFile, quote
 from .progress import ImportProgress
 from .read_ahead import read_in_order
 from .store.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
-from .store.upsert_base import FALLBACK_COLUMNS
 from .store.upsert_postgres import PostgresUpsert
 from .table_writer import TableWriter
 from .tables import TableSpec
@@ -51,8 +50,8 @@ def copy_tables(
 ) -> None:
     """COPY the rows of ``specs``' tables, reporting progress and rejections."""
     upsert = writer.postgres_upsert()
-    # Bars last: while the database builds the executions' indexes, the readers read bars.
-    specs = sorted(specs, key=lambda spec: spec.name == "bars")
+    # While the database builds the indexes of the run's tables, the readers read ahead.
+    specs = sorted(specs, key=lambda spec: spec.copied_last)
     bar_symbols = _bar_symbols(export) if "bars" in export.tables else None
     layouts = {
         spec.name: direct_layout(upsert, spec, run_id, bar_symbols) or CopyLayout.STAGE
@@ -166,7 +165,7 @@ def _table_chunks(
     items: list[tuple[TableSpec, ChunkTask | None]] = []
     for spec in specs:
         layout = layouts[spec.name]
-        aside = FALLBACK_COLUMNS.get(spec.name, ()) if layout is not CopyLayout.STAGE else ()
+        aside = spec.fallback_columns if layout is not CopyLayout.STAGE else ()
         tasks = chunk_tasks(export, spec.name, layout, COPY_CHUNK_ROWS, run_id, aside)
         items.extend((spec, task) for task in tasks)
         items.append((spec, None))
