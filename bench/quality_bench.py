@@ -203,7 +203,7 @@ class _NoAssessment:
     def read_ahead(self) -> None:
         pass
 
-    def add_from(self, *args: Any) -> None:
+    def add_from(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def add_unread(self, *args: Any) -> None:

@@ -12,6 +12,7 @@ from trades.trade_factories import T0, at
 
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import Execution, Order, Run, Strategy
+from strategy_analysis.trades.quality.columns import categorize
 from strategy_analysis.trades.quality.reading import read_fills, read_orders
 
 
@@ -93,6 +94,14 @@ def test_orders_and_fills_read_exactly(engine, session_factory, odd):
     assert orders.stop_price[second] == 101.5
     assert math.isnan(orders.stop_price[first]) and math.isnan(orders.stop_price[third])
     assert orders.submit_time[[first, second, third]].tolist() == [at(0), at(1), at(2)]
+    # PostgreSQL reads each order's kind (symbol, type, status): coded from the kinds, the
+    # texts code as the texts themselves do.
+    assert (orders.kind is not None) == (engine.dialect.name == "postgresql")
+    for column in ("symbol", "order_type", "status"):
+        codes, names = orders.categorized(column)
+        expected_codes, expected_names = categorize(getattr(orders, column))
+        assert names == expected_names
+        assert codes.tolist() == expected_codes.tolist()
 
     rows = {x: i for i, x in enumerate(fills.execution_id.tolist())}
     assert sorted(rows) == sorted([f"x-{odd}", "x2", "x3"])

@@ -98,8 +98,7 @@ def _hex(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
 
 def _has_duplicates(h1: np.ndarray, h2: np.ndarray) -> bool:
     # Distinct first lanes prove distinct ids; only a clash there needs the pair checked.
-    order = np.argsort(h1, kind="stable")
-    first = h1[order]
+    first = np.sort(h1)
     clash = np.flatnonzero(first[1:] == first[:-1])
     if len(clash) == 0:
         return False

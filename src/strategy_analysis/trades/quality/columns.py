@@ -15,6 +15,9 @@ from ..columns import ExecutionColumns
 _FEW_DISTINCT = 64
 
 
+# The texts of an order's kind (OrderColumns.kinds), in order.
+_KIND_COLUMNS = ("symbol", "order_type", "status")
+
 # The order key of an execution whose order is not stored (no order's key is this: see
 # RunAssessment, which checks).
 NO_ORDER = np.iinfo(np.int64).min
@@ -32,13 +35,29 @@ class OrderColumns:
     submit_time: np.ndarray  # int64 microseconds
     # PostgreSQL: hashtextextended(order_id, 0), what an execution read names its order by.
     key: np.ndarray | None = None  # int64
+    # When read so (PostgreSQL): per order its row in ``kinds``, the run's distinct
+    # (symbol, order type, status); ``categorized`` then codes the texts by the kinds, not
+    # by looking at a million of them.
+    kind: np.ndarray | None = None  # int64
+    kinds: tuple[tuple[str, str, str], ...] = ()
 
     def __len__(self) -> int:
         return len(self.quantity)
 
     def take(self, index: np.ndarray) -> OrderColumns:
-        taken: dict[str, Any] = {f.name: _take(getattr(self, f.name), index) for f in fields(self)}
-        return OrderColumns(**taken)
+        taken: dict[str, Any] = {
+            f.name: _take(getattr(self, f.name), index) for f in fields(self) if f.name != "kinds"
+        }
+        return OrderColumns(**taken, kinds=self.kinds)
+
+    def categorized(self, column: str) -> tuple[np.ndarray, list[Any]]:
+        """categorize(``column``), one of symbol, order_type and status."""
+        if self.kind is None:
+            return categorize(getattr(self, column))
+        j = _KIND_COLUMNS.index(column)
+        distinct = _sorted_distinct({kind[j] for kind in self.kinds})
+        code_of_kind = np.array([distinct.index(kind[j]) for kind in self.kinds], dtype=np.int64)
+        return code_of_kind[self.kind], distinct
 
     @classmethod
     def empty(cls) -> OrderColumns:
@@ -112,12 +131,16 @@ def concat_fills(parts: list[FillColumns]) -> FillColumns:
     return FillColumns(**columns)
 
 
+def _sorted_distinct(values: set[Any]) -> list[Any]:
+    return sorted(values, key=lambda v: (v is not None, str(v)))
+
+
 def categorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """Integer codes and the distinct values (sorted by their text; None first), for a
     column of few distinct values in any order (types, statuses, flags, symbols): one
     set of the values, then one vectorised comparison per distinct value."""
     items = values.tolist()
-    distinct = sorted(set(items), key=lambda v: (v is not None, str(v)))
+    distinct = _sorted_distinct(set(items))
     if len(distinct) <= _FEW_DISTINCT:
         codes = np.zeros(len(items), dtype=np.int64)
         for code, value in enumerate(distinct[1:], start=1):

@@ -145,7 +145,17 @@ def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
             )
             order_ids = found[0] if ids else None
             return OrderColumns(
-                order_ids, symbols, types, statuses, quantity, price, stop, submitted, key
+                order_ids,
+                symbols,
+                types,
+                statuses,
+                quantity,
+                price,
+                stop,
+                submitted,
+                key,
+                kind=rows,
+                kinds=tuple((str(row[1]), str(row[2]), str(row[3])) for row in kinds),
             )
     # Read as nullable (they are not): their few distinct values come back shared.
     texts = [("symbol", True), ("order_type", True), ("status", True)]
