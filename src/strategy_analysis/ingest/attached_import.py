@@ -54,11 +54,10 @@ def stage_attached(
     run_id: str | None,
     chunk_rows: int,
 ) -> None:
-    """SQLite: read a table straight from the attached export, in SQL, ``chunk_rows`` rows
-    (of rowids) at a time. A new run's rows
-    (and bars) go into their table at once; otherwise, or when a key turns out stored or
-    repeated, only rows that are new, differ from the stored ones or fail a check are
-    staged. Rows whose checks failed go to the model."""
+    """SQLite: read a table straight from the attached export, in SQL, ``chunk_rows``
+    rowids at a time. A new run's rows (and bars) go into their table at once; otherwise,
+    or when a key turns out stored or repeated, only rows that are new, differ from the
+    stored ones or fail a check are staged. Rows whose checks failed go to the model."""
     upsert = writer.sqlite_upsert()
     stage = f"temp.{stage_table(spec)}"
     select = export.attached_select(spec.name, stage, "src", upsert.functions)

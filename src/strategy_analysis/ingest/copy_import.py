@@ -62,7 +62,7 @@ def copy_tables(
         export.location,
         _table_chunks(export, specs, layouts, run_id, tuning.copy_chunk_rows),
         ahead=READ_AHEAD,
-        processes=reader_processes(export, specs, tuning),
+        processes=_reader_processes(export, specs, tuning),
     ):
         name = spec.name
         if chunk is None:
@@ -120,7 +120,7 @@ def _direct_copy(
         return None
 
 
-def reader_processes(export: ExportFile, specs: list[TableSpec], tuning: ImportTuning) -> int:
+def _reader_processes(export: ExportFile, specs: list[TableSpec], tuning: ImportTuning) -> int:
     """The processes that read the file (0: a thread), unless ``tuning`` says."""
     if tuning.reader_processes is not None:
         return tuning.reader_processes

@@ -22,7 +22,7 @@ class ImportTuning:
     # rows goes into a partition of its own (partitions_postgres.OWN_PARTITION_MIN_ROWS).
     own_partition_min_rows: int = OWN_PARTITION_MIN_ROWS
     # PostgreSQL, a file: the processes that read it (0: a thread); None lets the file's
-    # size and the reader decide (copy_import.reader_processes).
+    # size and the reader decide (copy_import._reader_processes).
     reader_processes: int | None = None
     # Existence probes of a run's executions of a symbol sent in one statement (each is a
     # branch of a UNION ALL), when an import re-values symbols or brings bars.
