@@ -19,7 +19,10 @@ from strategy_analysis.ingest.demo_export import demo_batches, write_demo_export
 
 from .jobs_client import all_trades, upload, wait_job
 
-EXECUTIONS = 3000
+# Six batches (five shuffled, each sent twice) of a few hundred trades, positions open
+# across batches, as 3000 executions in batches of 500 gave.
+EXECUTIONS = 1500
+BATCH = 250
 SEED = 11
 COMPARED = (
     "account_id",
@@ -79,7 +82,7 @@ def _wait_for(predicate, timeout: float = 60.0):
 
 
 def test_out_of_order_and_retried_batches_match_the_file(live_server, tmp_path):
-    batches = list(demo_batches(executions=EXECUTIONS, seed=SEED, batch_size=500))
+    batches = list(demo_batches(executions=EXECUTIONS, seed=SEED, batch_size=BATCH))
     run_id = batches[0]["run"]["run_id"]
     closing = batches[-1]
     shuffled = batches[:-1]
@@ -110,7 +113,7 @@ def test_out_of_order_and_retried_batches_match_the_file(live_server, tmp_path):
         assert streamed, f"{len(got)} streamed trades vs {len(expected)} from the file"
 
 
-def test_rejected_records_report_position_key_and_reason(app_server):
+def test_rejected_records_report_position_key_and_reason(database_url, tmp_path):
     batch = {
         "schema_version": "1.1",
         "run": {"run_id": "r-1", "strategy_id": "S", "account_id": "A", "status": "RUNNING"},
@@ -135,7 +138,11 @@ def test_rejected_records_report_position_key_and_reason(app_server):
             },
         ],
     }
-    with httpx.Client(base_url=app_server.base_url, timeout=30) as client:
+    # A short debounce: the test waits for the rebuild, not for the timer.
+    with (
+        AppServer(database_url, tmp_path, REBUILD_DEBOUNCE_SECONDS="0.1") as server,
+        httpx.Client(base_url=server.base_url, timeout=30) as client,
+    ):
         answer = _post(client, batch, compress=True)
         assert answer.status_code == 200, answer.text
         report = answer.json()

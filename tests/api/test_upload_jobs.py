@@ -17,12 +17,15 @@ from strategy_analysis.jobs.upload_store import MARKER
 from .jobs_client import all_trades, upload, wait_job
 
 PROTOTYPE = Path(__file__).resolve().parents[1] / "fixtures" / "prototype-export-1.0.sqlite"
+# Trades on every symbol and account, and progress events before the job ends, as with
+# 2000 executions; the many uploads here each import it again.
+EXECUTIONS = 300
 
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    write_demo_export(path, executions=2000, seed=7)
+    write_demo_export(path, executions=EXECUTIONS, seed=7)
     return path
 
 
@@ -41,13 +44,13 @@ def test_upload_job_then_trades(client, demo_file, tmp_path):
     job = wait_job(client, body["job_id"])
     assert job["status"] == "succeeded", job
     assert job["error"] is None and job["import_id"] is not None
-    assert job["report"]["counts"]["executions"]["inserted"] == 2000
+    assert job["report"]["counts"]["executions"]["inserted"] == EXECUTIONS
     assert job["progress_total"] and job["progress_done"] == job["progress_total"]
     # The trades are built before the job says succeeded.
     runs = client.get("/api/runs").json()
     assert runs["total"] == 1
     run = runs["items"][0]
-    assert run["counts"]["executions"] == 2000
+    assert run["counts"]["executions"] == EXECUTIONS
     trades = all_trades(client, run_id=run["run_id"])
     assert len(trades) == run["counts"]["trades"] > 0
     assert client.get(f"/api/runs/{run['run_id']}/stats").json()["statistics"]["total_trades"] > 0
@@ -72,7 +75,7 @@ def test_duplicate_upload_is_recognised(client, demo_file):
     assert job["report"]["duplicate_of"] == first_job["import_id"]
     counts = job["report"]["counts"]
     assert counts["executions"]["inserted"] == counts["executions"]["updated"] == 0
-    assert counts["executions"]["unchanged"] == 2000
+    assert counts["executions"]["unchanged"] == EXECUTIONS
     assert all_trades(client) == trades_before
 
 
@@ -81,7 +84,7 @@ def test_dry_run_writes_nothing(client, demo_file, tmp_path):
     assert answer.status_code == 200, answer.text
     report = answer.json()
     assert report["status"] == "dry_run"
-    assert report["counts"]["executions"]["inserted"] == 2000
+    assert report["counts"]["executions"]["inserted"] == EXECUTIONS
     assert report["counts"]["orders"]["inserted"] > 0 and report["import_id"] is None
     assert client.get("/api/runs").json()["total"] == 0
     assert client.get("/api/trades").json()["total"] == 0

@@ -88,6 +88,23 @@ def sqlite_server(
         yield server
 
 
+@pytest.fixture(scope="module")
+def module_server(
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory, built_frontend: Path
+) -> Iterator[AppServer]:
+    """The app over HTTP from this process on one database for the tests of a module,
+    serving the built app: for tests that read what a module fixture stored. A module
+    overrides ``sqlite_server`` with it, parametrizes ``module_database_url`` with "sqlite"
+    (module scope) and is marked ``xdist_group`` so that one worker sets it up."""
+    with AppServer(
+        module_database_url,
+        tmp_path_factory.mktemp("module-server"),
+        FRONTEND_DIR=str(built_frontend),
+        REBUILD_DEBOUNCE_SECONDS="0.2",
+    ) as server:
+        yield server
+
+
 @pytest.fixture
 def page(browser, sqlite_server: AppServer | LiveServer) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=VIEWPORT, base_url=sqlite_server.base_url)

@@ -19,19 +19,30 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+# The tests only read the two runs: one server and one import for the module.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.parametrize("module_database_url", ["sqlite"], indirect=True, scope="module"),
+    pytest.mark.xdist_group("e2e-analysis"),
+]
 
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture
-def runs(database_url: str, sqlite_server, tmp_path: Path) -> list[str]:
+@pytest.fixture(scope="module")
+def sqlite_server(module_server):  # type: ignore[no-untyped-def]
+    return module_server
+
+
+@pytest.fixture(scope="module")
+def runs(module_database_url: str, sqlite_server, tmp_path_factory) -> list[str]:  # type: ignore[no-untyped-def]
     """Two runs of one strategy, imported (and their trades built) before the pages load."""
-    engine = make_engine(database_url)
+    engine = make_engine(module_database_url)
+    folder = tmp_path_factory.mktemp("analysis-runs")
     try:
         run_ids = []
         for seed in (31, 32):
-            path = tmp_path / f"demo-{seed}.sqlite"
+            path = folder / f"demo-{seed}.sqlite"
             write_demo_export(path, executions=400, seed=seed)
             report = import_export_file(engine, path, after_import=after_import_hook(engine))
             assert report.status == "succeeded", report.error

@@ -5,7 +5,6 @@ an upload error worded for a person."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,16 +16,27 @@ from strategy_analysis.trades.rebuild import after_import_hook
 
 from .test_web_app import _drop_file
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+# One server and one run for the module: a changed point value or a refused upload leaves
+# what the other tests look at as it was.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.parametrize("module_database_url", ["sqlite"], indirect=True, scope="module"),
+    pytest.mark.xdist_group("e2e-rough-edges"),
+]
 
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture
-def run_id(database_url: str, sqlite_server, tmp_path: Path) -> str:
-    engine = make_engine(database_url)
+@pytest.fixture(scope="module")
+def sqlite_server(module_server):  # type: ignore[no-untyped-def]
+    return module_server
+
+
+@pytest.fixture(scope="module")
+def run_id(module_database_url: str, sqlite_server, tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    engine = make_engine(module_database_url)
     try:
-        path = tmp_path / "demo.sqlite"
+        path = tmp_path_factory.mktemp("rough-edges") / "demo.sqlite"
         write_demo_export(path, executions=300, seed=31)
         report = import_export_file(engine, path, after_import=after_import_hook(engine))
         assert report.status == "succeeded", report.error

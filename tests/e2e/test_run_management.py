@@ -15,30 +15,48 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
 
+# One server for the module: the runs the first two tests read are imported once; the test
+# that deletes a run imports its own two.
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+    pytest.mark.parametrize("module_database_url", ["sqlite"], indirect=True, scope="module"),
+    pytest.mark.xdist_group("e2e-run-management"),
     pytest.mark.parametrize("width", [800, 1400]),
 ]
 
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture
-def runs(database_url: str, sqlite_server, tmp_path: Path) -> list[str]:
+@pytest.fixture(scope="module")
+def sqlite_server(module_server):  # type: ignore[no-untyped-def]
+    return module_server
+
+
+def _import_runs(database_url: str, folder: Path, seeds: tuple[int, int], executions: int) -> list[str]:
     """Two runs of one strategy, imported (and their trades built) before the pages load."""
     engine = make_engine(database_url)
     try:
         run_ids = []
-        for seed in (21, 22):
-            path = tmp_path / f"demo-{seed}.sqlite"
-            write_demo_export(path, executions=400, seed=seed)
+        for seed in seeds:
+            path = folder / f"demo-{seed}.sqlite"
+            write_demo_export(path, executions=executions, seed=seed)
             report = import_export_file(engine, path, after_import=after_import_hook(engine))
             assert report.status == "succeeded", report.error
             run_ids.extend(report.run_ids)
         return run_ids
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def runs(module_database_url: str, sqlite_server, tmp_path_factory) -> list[str]:  # type: ignore[no-untyped-def]
+    return _import_runs(module_database_url, tmp_path_factory.mktemp("runs"), (21, 22), 400)
+
+
+@pytest.fixture
+def own_runs(module_database_url: str, sqlite_server, tmp_path: Path, width: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Two more runs of the strategy, for a test that changes them."""
+    return _import_runs(module_database_url, tmp_path, (23 + width, 24 + width), 60)
 
 
 @pytest.fixture
@@ -130,8 +148,8 @@ def test_previous_and_next_follow_the_filtered_list(
     assert page.js_errors == [], page.js_errors
 
 
-def test_name_and_delete_a_run_from_the_app(page, runs, sqlite_server, results_dir, width) -> None:  # type: ignore[no-untyped-def]
-    doomed, kept = runs
+def test_name_and_delete_a_run_from_the_app(page, own_runs, sqlite_server, results_dir, width) -> None:  # type: ignore[no-untyped-def]
+    doomed, kept = own_runs
     api = sqlite_server.base_url
     page.goto(f"/runs/{doomed}")
     page.get_by_test_id("run-details").wait_for(timeout=TIMEOUT_MS)

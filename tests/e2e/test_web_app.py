@@ -268,10 +268,10 @@ def test_first_page_javascript_within_budget(page, built_frontend, capsys) -> No
 def test_upload_asks_for_the_api_key_when_the_server_needs_one(
     browser, database_url, tmp_path, built_frontend, results_dir
 ) -> None:  # type: ignore[no-untyped-def]
-    from live_server import LiveServer
+    from app_server import AppServer
 
     export = _demo_export(tmp_path / "keyed.sqlite", executions=40, seed=3)
-    with LiveServer(
+    with AppServer(
         database_url, tmp_path, FRONTEND_DIR=str(built_frontend), API_KEY="s3cret-key"
     ) as server:
         context = browser.new_context(

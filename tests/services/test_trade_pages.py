@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
+from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import RunStatistics, Trade, TradeList, TradeListPosition
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
@@ -17,15 +18,31 @@ from strategy_analysis.trades.rebuild import after_import_hook
 # Nullable fields both ways (open trades have no exit), ties (side, symbol), times.
 SORTS = [None, "-entry_time", "exit_time", "-exit_time", "pnl_net", "-pnl_net", "side", "-symbol"]
 PAGE = 7
+# One worker imports the run the read-only tests share (module_database_url).
+pytestmark = pytest.mark.xdist_group("trade-pages")
 
 
-@pytest.fixture
-def run_id(engine, tmp_path) -> str:
-    path = tmp_path / "demo.sqlite"
+def _import_run(engine, folder) -> str:
+    path = folder / "demo.sqlite"
     write_demo_export(path, executions=400, seed=11)
     report = import_export_file(engine, path, after_import=after_import_hook(engine))
     (run,) = report.run_ids
     return run
+
+
+@pytest.fixture
+def run_id(engine, tmp_path) -> str:
+    return _import_run(engine, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def read_only_run(module_database_url, tmp_path_factory):
+    """(engine, run id) of a run that the tests using it only read."""
+    engine = make_engine(module_database_url)
+    try:
+        yield engine, _import_run(engine, tmp_path_factory.mktemp("trade-pages"))
+    finally:
+        engine.dispose()
 
 
 def _reference(conn, filters, sort) -> list[str]:
@@ -169,7 +186,8 @@ def test_a_cursor_keeps_its_count_until_the_run_is_rebuilt(engine, run_id):
         "WzUsIHsiYSI6IDF9LCAidDEiLCAxMCwgbnVsbF0",
     ],
 )
-def test_a_cursor_not_given_by_the_server_is_refused(engine, run_id, text):
+def test_a_cursor_not_given_by_the_server_is_refused(read_only_run, text):
+    engine, run_id = read_only_run
     with engine.connect() as conn, pytest.raises(trade_pages.CursorError):
         trade_pages.trade_page(conn, TradeFilters(run_id=run_id), sort=None, limit=5, cursor=text)
 

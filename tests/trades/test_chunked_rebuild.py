@@ -44,6 +44,9 @@ COLUMNS = (
     "exit_count",
 )
 LOT_COLUMNS = ("entry_execution_id", "exit_execution_id", "quantity", "pnl_gross")
+# 3 symbols of 100 executions, 2 accounts, positions of up to 15 fills: a window of 9
+# carries positions across about 34 windows, one of 61 splits every symbol in two.
+EXECUTIONS = 300
 
 
 def _whole_run_in_memory(engine, run_id):
@@ -71,12 +74,12 @@ def test_a_rebuild_by_symbol_and_window_equals_the_whole_run_built_at_once(
     engine, tmp_path, window_rows
 ):
     path = tmp_path / "demo.sqlite"
-    write_demo_export(path, executions=1500, seed=8)
+    write_demo_export(path, executions=EXECUTIONS, seed=8)
     (run_id,) = import_export_file(engine, path).run_ids
     symbols, built, expected = _whole_run_in_memory(engine, run_id)
     assert len(symbols) >= 3 and len(set(built.account_id.tolist())) >= 2
     # Positions longer than the shortest window, and fills that cross zero.
-    assert int(built.entry_count.max() + built.exit_count.max()) > 9
+    assert int((built.entry_count + built.exit_count).max()) > 9
     assert len(set(built.first_execution_id.tolist())) == len(built)
     for attempt in range(2):  # into an empty run, then merged into the stored trades
         result = rebuild_trades(engine, run_id=run_id, window_rows=window_rows, merge_min_trades=1)
@@ -87,7 +90,7 @@ def test_a_rebuild_by_symbol_and_window_equals_the_whole_run_built_at_once(
 def test_a_symbol_whose_executions_fill_whole_windows_is_rebuilt(engine, tmp_path):
     # Its last window is empty: the assessment still gets every fill with its order.
     path = tmp_path / "demo.sqlite"
-    write_demo_export(path, executions=1500, seed=8)
+    write_demo_export(path, executions=EXECUTIONS, seed=8)
     (run_id,) = import_export_file(engine, path).run_ids
     symbols, built, expected = _whole_run_in_memory(engine, run_id)
     counts = collections.Counter(

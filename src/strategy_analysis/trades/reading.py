@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -778,31 +779,35 @@ class BarReads:
         self._read: dict[str, tuple[str, BarColumns]] | None = None
         self._names = sorted(set(symbols))
         self._span = span if self._names else None
+        self._lock = Lock()
         if engine.dialect.name == "postgresql" and self._names:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bar-read")
             if span is None:
-                self._future = pool.submit(
-                    _bars_over_execution_span, engine, run_id, self._names
-                )
+                self._future = pool.submit(_bars_over_execution_span, engine, run_id, self._names)
             else:
                 self._future = pool.submit(_bars_over_span, engine, self._names, *span)
             pool.shutdown(wait=False)
 
     def _finished(self) -> dict[str, tuple[str, BarColumns]] | None:
-        if self._future is not None:
-            self._read = self._future.result()
-            self._future = None
-        elif self._read is None and self._span is not None:
-            self._read = _bars_over_span(self._engine, self._names, *self._span)
-        return self._read
+        # The rebuild's trades and the assessment beside them ask from two threads.
+        with self._lock:
+            if self._future is not None:
+                self._read = self._future.result()
+                self._future = None
+            elif self._read is None and self._span is not None:
+                self._read = _bars_over_span(self._engine, self._names, *self._span)
+            return self._read
 
     def between(self, symbol: str, first: int, last: int) -> tuple[str | None, BarColumns]:
         """load_bars(symbol, first, last): cut from the bars read when the span holds
         [first, last], else read."""
         read = self._finished()
         span = self._span
-        if read is None or span is None or symbol not in self._names or not (
-            span[0] <= first and last <= span[1]
+        if (
+            read is None
+            or span is None
+            or symbol not in self._names
+            or not (span[0] <= first and last <= span[1])
         ):
             with self._engine.connect() as conn:
                 return load_bars(conn, symbol, first, last)

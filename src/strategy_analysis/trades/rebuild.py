@@ -22,6 +22,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -360,48 +361,71 @@ def _rebuild_symbol(
     carried = ExecutionColumns.empty()
     executions = trades = lots = 0
     previous_last: int | None = None
-    for window, last in execution_windows(engine, run, symbol, window_rows):
-        executions += len(window)
-        # The run's orders are read from now on, beside this symbol's build and write: not
-        # beside its first read, whose memory they would add to.
-        assessment.read_ahead()
-        fills = fills_of(window)
-        pending = concat_executions(carried, window)
-        window_span = _span(window)
-        del window
-        if last:
-            ready, carried = pending, ExecutionColumns.empty()
-        else:
-            now = up_to_flat(pending)
-            ready, carried = pending.take(np.flatnonzero(now)), pending.take(np.flatnonzero(~now))
-        del pending
-        # One read of bars for both: the trades enter and exit within the span of their
-        # executions; the assessment judges the window's fills by the bars from the last
-        # fill of the window before.
-        span = _union(_span(ready), window_span, previous_last)
-        if window_span is not None:
-            previous_last = window_span[1]
-        bar_reads = BarReads(engine, run.run_id, [symbol] if span else (), span)
-        clock.lap("load")
-        built = build_trades(ready, values, run.run_id, run.strategy_id)
-        del ready
-        clock.lap("build")
-        assessment.add_from(conn, symbol, fills, bars_between=bar_reads.between)
-        del fills
-        clock.lap("quality")
-        bars_by_symbol = bar_reads.for_trades(built)
-        result.bars += sum(len(bars) for bars in bars_by_symbol.values())
-        clock.lap("load")
-        compute_excursions(built, bars_by_symbol).assign_to(built)
-        del bars_by_symbol
-        clock.lap("excursions")
-        with large_write_cache(conn):
-            writer.add(built, more=not last)
-        clock.lap("write")
-        parts.append(concat_metrics([built]))
-        trades += len(built)
-        lots += len(built.lots)
-        del built
+    # PostgreSQL: each window's fills are assessed on a thread of their own while the
+    # window is written (the server does that work) and the next one is read and built.
+    beside = (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="assess")
+        if conn.dialect.name == "postgresql"
+        else None
+    )
+    assessed: Future[None] | None = None
+    try:
+        for window, last in execution_windows(engine, run, symbol, window_rows):
+            executions += len(window)
+            # The run's orders are read from now on, beside this symbol's build and write: not
+            # beside its first read, whose memory they would add to.
+            assessment.read_ahead()
+            fills = fills_of(window)
+            pending = concat_executions(carried, window)
+            window_span = _span(window)
+            del window
+            if last:
+                ready, carried = pending, ExecutionColumns.empty()
+            else:
+                now = up_to_flat(pending)
+                ready, carried = (
+                    pending.take(np.flatnonzero(now)),
+                    pending.take(np.flatnonzero(~now)),
+                )
+            del pending
+            # One read of bars for both: the trades enter and exit within the span of their
+            # executions; the assessment judges the window's fills by the bars from the last
+            # fill of the window before.
+            span = _union(_span(ready), window_span, previous_last)
+            if window_span is not None:
+                previous_last = window_span[1]
+            bar_reads = BarReads(engine, run.run_id, [symbol] if span else (), span)
+            clock.lap("load")
+            built = build_trades(ready, values, run.run_id, run.strategy_id)
+            del ready
+            clock.lap("build")
+            # One window at a time, in order: the one before is complete first.
+            if assessed is not None:
+                assessed.result()
+            if beside is None:
+                assessment.add_from(conn, symbol, fills, bars_between=bar_reads.between)
+            else:
+                assessed = assessment.add_beside(conn, symbol, fills, bar_reads.between, beside)
+            del fills
+            clock.lap("quality")
+            bars_by_symbol = bar_reads.for_trades(built)
+            result.bars += sum(len(bars) for bars in bars_by_symbol.values())
+            clock.lap("load")
+            compute_excursions(built, bars_by_symbol).assign_to(built)
+            del bars_by_symbol
+            clock.lap("excursions")
+            with large_write_cache(conn):
+                writer.add(built, more=not last)
+            clock.lap("write")
+            parts.append(concat_metrics([built]))
+            trades += len(built)
+            lots += len(built.lots)
+            del built
+        if assessed is not None:
+            assessed.result()
+    finally:
+        if beside is not None:
+            beside.shutdown(wait=True)
     with large_write_cache(conn):
         writer.finish()
     clock.lap("write")

@@ -142,6 +142,13 @@ class _SymbolTally:
         self.elsewhere_quantity: list[np.ndarray] = []
 
 
+def _keys_collide(sorted_keys: np.ndarray) -> bool:
+    """Whether two orders share a key, or one has the key of no order (NO_ORDER)."""
+    return bool((sorted_keys[1:] == sorted_keys[:-1]).any()) or (
+        len(sorted_keys) > 0 and sorted_keys[0] == NO_ORDER
+    )
+
+
 def _compact(coded: Coded) -> Coded:
     """The codes in the smallest integer type that holds them."""
     return Coded(coded.codes.astype(np.min_scalar_type(max(len(coded.names) - 1, 0))), coded.names)
@@ -193,7 +200,7 @@ class RunAssessment:
             # a million random int64 takes about ten times as long.
             order = np.argsort(orders.key)
             keys = orders.key[order]
-            if (keys[1:] == keys[:-1]).any() or (len(keys) and keys[0] == NO_ORDER):
+            if _keys_collide(keys):
                 # Two orders share a key (or one has the one of no order): by id instead.
                 assert conn is not None
                 orders = read_orders(conn, run_id)
@@ -256,7 +263,12 @@ class RunAssessment:
 
         def read() -> OrderColumns:
             with engine.connect() as own:
-                return read_orders(own, run_id, ids=False)
+                orders = read_orders(own, run_id, ids=False)
+                if orders.key is not None and _keys_collide(np.sort(orders.key)):
+                    # By id instead, read here: the rebuild's connection is its own.
+                    orders = read_orders(own, run_id)
+                    orders.key = None
+                return orders
 
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="order-read")
         self._pending = pool.submit(read)
@@ -397,10 +409,7 @@ class RunAssessment:
             self._held_symbol = symbol
             self._held.append(fills)
             return
-        if symbol not in self._point_values:
-            values = instruments_of(conn, [symbol])
-            self.instrument_symbols.update(values)
-            self._point_values[symbol] = values.get(symbol, DEFAULT_POINT_VALUE)
+        point_value = self._point_value(conn, symbol)
         if bars is None:
             times = fills.exec_time
             first = self._fills.last_time(symbol)
@@ -409,7 +418,36 @@ class RunAssessment:
                 bars = SymbolBars(*load_bars(conn, symbol, first, int(times.max())))
             else:
                 bars = SymbolBars(*bars_between(symbol, first, int(times.max())))
-        self.add(symbol, fills, bars, self._point_values[symbol])
+        self.add(symbol, fills, bars, point_value)
+
+    def add_beside(
+        self,
+        conn: Connection,
+        symbol: str,
+        fills: FillColumns,
+        bars_between: BarsBetween,
+        pool: ThreadPoolExecutor,
+    ) -> Future[None]:
+        """``add_from`` on ``pool``'s one thread when nothing of it reads through ``conn``
+        any more (the symbol's instrument and timeframe are read here first; orders read
+        ahead are read by their own connection), else here. The caller waits for it before it feeds the next part or
+        asks for the document, and keeps ``conn`` to itself meanwhile."""
+        if len(fills):
+            if self._held_symbol in (None, symbol) and not self._unnamed_timeframe(conn, symbol):
+                self._point_value(conn, symbol)
+                # add_from finds all it reads through conn known: it does not use it.
+                return pool.submit(self.add_from, conn, symbol, fills, None, bars_between)
+            self.add_from(conn, symbol, fills, bars_between=bars_between)
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
+
+    def _point_value(self, conn: Connection, symbol: str) -> float:
+        if symbol not in self._point_values:
+            values = instruments_of(conn, [symbol])
+            self.instrument_symbols.update(values)
+            self._point_values[symbol] = values.get(symbol, DEFAULT_POINT_VALUE)
+        return self._point_values[symbol]
 
     def _unnamed_timeframe(self, conn: Connection, symbol: str) -> bool:
         if symbol not in self._timeframes:
