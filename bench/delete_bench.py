@@ -36,6 +36,7 @@ from strategy_analysis.db.engine import make_engine  # noqa: E402
 from strategy_analysis.db.models import Execution  # noqa: E402
 from strategy_analysis.ingest.demo_export import write_demo_export  # noqa: E402
 from strategy_analysis.ingest.importer import import_export_file  # noqa: E402
+from strategy_analysis.ingest.tuning import ImportTuning  # noqa: E402
 from strategy_analysis.trades.rebuild import after_import_hook  # noqa: E402
 
 # A run's orders and executions in partitions of their own go whole, whatever their number
@@ -78,10 +79,12 @@ def _timed_delete(url: str, run_id: str) -> tuple[float, int, float, float, str]
 
 
 def _import(url: str, path: Path, own_partition_min_rows: int) -> str:
-    partitions_postgres.OWN_PARTITION_MIN_ROWS = own_partition_min_rows
+    tuning = ImportTuning(own_partition_min_rows=own_partition_min_rows)
     engine = make_engine(url)
     try:
-        report = import_export_file(engine, path, after_import=after_import_hook(engine))
+        report = import_export_file(
+            engine, path, after_import=after_import_hook(engine), tuning=tuning
+        )
         assert report.status == "succeeded", report.error
         return report.run_ids[0]
     finally:

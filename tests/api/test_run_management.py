@@ -18,11 +18,12 @@ from strategy_analysis.db import partitions_postgres
 from strategy_analysis.db.models import Base
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.ingest.tuning import DEFAULT_TUNING, ImportTuning
 from strategy_analysis.trades.rebuild import after_import_hook
 
 
-def _import(engine: Engine, path: Path) -> str:
-    report = import_export_file(engine, path, after_import=after_import_hook(engine))
+def _import(engine: Engine, path: Path, tuning: ImportTuning = DEFAULT_TUNING) -> str:
+    report = import_export_file(engine, path, after_import=after_import_hook(engine), tuning=tuning)
     assert report.status == "succeeded", report.error
     (run_id,) = report.run_ids
     return run_id
@@ -228,15 +229,12 @@ def _watch_events(base_url: str, seen: list[dict[str, Any]], ready: threading.Ev
                 return
 
 
-def test_delete_run_removes_its_rows_and_nothing_else(
-    engine, client, app_server, tmp_path, monkeypatch
-):
+def test_delete_run_removes_its_rows_and_nothing_else(engine, client, app_server, tmp_path):
     postgresql = engine.dialect.name == "postgresql"
     # The deleted run in partitions of its own (PostgreSQL), the kept one in DEFAULT ones.
-    monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 1)
-    doomed = _import(engine, _demo(tmp_path, seed=7))
-    monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 10**9)
-    kept = _import(engine, _demo(tmp_path, seed=8))
+    own_partitions = ImportTuning(own_partition_min_rows=1)
+    doomed = _import(engine, _demo(tmp_path, seed=7), own_partitions)
+    kept = _import(engine, _demo(tmp_path, seed=8), ImportTuning(own_partition_min_rows=10**9))
     own = {
         partitions_postgres.own_partition_name(table, [doomed])
         for table in ("orders", "executions")
@@ -293,8 +291,7 @@ def test_delete_run_removes_its_rows_and_nothing_else(
     assert client.get(f"/api/runs/{doomed}").status_code == 404
     assert client.delete(f"/api/runs/{doomed}").status_code == 404
     # The tables stay in use: the deleted run imports again, into its own partitions.
-    monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 1)
-    assert _import(engine, _demo(tmp_path, seed=7)) == doomed
+    assert _import(engine, _demo(tmp_path, seed=7), own_partitions) == doomed
     assert _run_counts(engine, doomed)["executions"] == doomed_rows["executions"]
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import text
 
 from strategy_analysis.db import sqlite_functions
 from strategy_analysis.db.engine import make_engine
-from strategy_analysis.ingest import attached_import
 from strategy_analysis.ingest.export_file import AttachedSelect
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.store.upsert_sqlite import SqliteUpsert
+from strategy_analysis.ingest.tuning import DEFAULT_TUNING, ImportTuning
 
 META = {"schema_version": "1.1", "run_id": "r", "strategy_id": "S1", "account_id": "A1"}
 O_TIME = "2025-01-06T10:00:00.5000000Z"
@@ -47,7 +47,11 @@ def _never_directly(self: SqliteUpsert, spec: Any, run_id: str | None) -> bool:
 
 
 def _imports(
-    tmp_path: Path, template: Path, files: list[Path], name: str
+    tmp_path: Path,
+    template: Path,
+    files: list[Path],
+    name: str,
+    tuning: ImportTuning = DEFAULT_TUNING,
 ) -> tuple[list[Any], dict[str, list[Any]]]:
     """Import ``files`` in turn into a fresh database: what each report and table holds."""
     path = tmp_path / f"{name}.db"
@@ -56,7 +60,7 @@ def _imports(
     try:
         reports = []
         for file in files:
-            report = import_export_file(engine, file)
+            report = import_export_file(engine, file, tuning=tuning)
             assert report.status == "succeeded", report.error
             reports.append(
                 (
@@ -96,13 +100,14 @@ def _assert_same_as_plain_path(
     template: Path,
     monkeypatch: pytest.MonkeyPatch,
     files: list[Path],
+    tuning: ImportTuning = DEFAULT_TUNING,
 ) -> tuple[list[Any], dict[str, list[Any]]]:
-    fast = _imports(tmp_path, template, files, "fast")
+    fast = _imports(tmp_path, template, files, "fast", tuning)
     with monkeypatch.context() as patched:
         patched.setattr(SqliteUpsert, "find_unsettled", _every_position)
         patched.setattr(SqliteUpsert, "may_insert_directly", _never_directly)
         patched.setattr(sqlite_functions, "available", lambda connection: False)
-        plain = _imports(tmp_path, template, files, "plain")
+        plain = _imports(tmp_path, template, files, "plain", tuning)
     assert fast[0] == plain[0]
     assert fast[1] == plain[1]
     return fast
@@ -260,7 +265,6 @@ def test_new_run_with_invalid_and_repeated_rows_matches_the_plain_path(
     """Chunks of two: some hold only valid rows (inserted whole), some a row that fails a
     NOT NULL column, a blob in an optional column or the bar rule (checked row by row);
     a key repeated in a later chunk undoes the table, which is then staged and merged."""
-    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 2)
     clean = write_export(
         tmp_path / "clean.sqlite",
         metadata=META,
@@ -282,7 +286,11 @@ def test_new_run_with_invalid_and_repeated_rows_matches_the_plain_path(
         bars=[bar("2025-01-07 10:00:00"), bar("2025-01-07 10:00:00", volume=1.0)],
     )
     reports, tables = _assert_same_as_plain_path(
-        tmp_path, sqlite_template, monkeypatch, [clean, repeated]
+        tmp_path,
+        sqlite_template,
+        monkeypatch,
+        [clean, repeated],
+        ImportTuning(attached_chunk_rows=2),
     )
     assert reports[0][0]["executions"]["inserted"] == 5
     assert reports[0][0]["executions"]["rejected"] == 1

@@ -22,9 +22,9 @@ from strategy_analysis.db.models import (
     Run,
     Strategy,
 )
-from strategy_analysis.ingest import attached_import, copy_import
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.report import ImportReport
+from strategy_analysis.ingest.tuning import ImportTuning
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DATA_TABLES = (Bar, Order, Execution, Instrument, Run, Strategy)
@@ -574,16 +574,17 @@ def test_dry_run_reports_without_writing(engine: Engine, tmp_path: Path) -> None
     assert import_records(engine) == []
 
 
-def test_progress_is_reported(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 10)
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 10)
+def test_progress_is_reported(engine: Engine, tmp_path: Path) -> None:
     path = write_export(
         tmp_path / "p.sqlite", orders=[order(f"O{i}") for i in range(35)], bars=[bar()]
     )
     calls: list[tuple[int, int]] = []
-    import_export_file(engine, path, progress=lambda done, total: calls.append((done, total)))
+    import_export_file(
+        engine,
+        path,
+        progress=lambda done, total: calls.append((done, total)),
+        tuning=ImportTuning(attached_chunk_rows=10, copy_chunk_rows=10),
+    )
     assert calls[-1] == (36, 36)
     assert len(calls) >= 4
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
@@ -593,11 +594,7 @@ class Boom(RuntimeError):
     pass
 
 
-def test_failure_in_the_middle_leaves_no_partial_data(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 10)
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 10)
+def test_failure_in_the_middle_leaves_no_partial_data(engine: Engine, tmp_path: Path) -> None:
     path = write_export(
         tmp_path / "fail.sqlite",
         bars=[bar()],
@@ -609,13 +606,14 @@ def test_failure_in_the_middle_leaves_no_partial_data(
         if done > 40:  # bars and orders are merged, executions half staged
             raise Boom("injected failure")
 
+    tuning = ImportTuning(attached_chunk_rows=10, copy_chunk_rows=10)
     with pytest.raises(Boom):
-        import_export_file(engine, path, progress=progress)
+        import_export_file(engine, path, progress=progress, tuning=tuning)
     assert all(v == 0 for v in counts(engine).values())
     [record] = import_records(engine)
     assert record.status == "failed" and "injected failure" in (record.error or "")
     # the same file then imports cleanly
-    report = import_export_file(engine, path)
+    report = import_export_file(engine, path, tuning=tuning)
     assert report.status == "succeeded"
     assert counts(engine)["executions"] == 30
 
@@ -664,13 +662,9 @@ def test_import_record_lists_counts_and_rejections_as_json(engine: Engine, tmp_p
     assert raw == 1
 
 
-def test_key_repeated_in_a_later_chunk_of_a_new_run(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_key_repeated_in_a_later_chunk_of_a_new_run(engine: Engine, tmp_path: Path) -> None:
     # Chunks of two rows: on PostgreSQL the first chunks of the new run are already copied
     # into the table when the repeat turns up; that is undone and the table merged.
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 2)
-    monkeypatch.setattr(attached_import, "CHUNK_ROWS", 2)
     path = write_export(
         tmp_path / "later.sqlite",
         executions=[
@@ -681,7 +675,8 @@ def test_key_repeated_in_a_later_chunk_of_a_new_run(
             execution("E1", price=9.0, strategy_id=None),
         ],
     )
-    report = import_export_file(engine, path)
+    tuning = ImportTuning(attached_chunk_rows=2, copy_chunk_rows=2)
+    report = import_export_file(engine, path, tuning=tuning)
     assert report.status == "succeeded", report.error
     assert table_counts(report, "executions") == (3, 0, 0, 2, 0)
     assert [r.position for r in report.rejected if "duplicate key" in r.reason] == [1]
@@ -695,11 +690,10 @@ def test_key_repeated_in_a_later_chunk_of_a_new_run(
 
 
 def test_data_times_and_affected_symbols_include_rows_the_model_converted(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path
 ) -> None:
     # An offset timestamp goes through the model; on PostgreSQL a new run's rows are
     # counted as they are copied, so those rows must count as well.
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 2)
     path = write_export(
         tmp_path / "times.sqlite",
         metadata={"schema_version": "1.1", "run_id": "r"},
@@ -714,7 +708,8 @@ def test_data_times_and_affected_symbols_include_rows_the_model_converted(
             execution("E3", exec_time_utc="2025-01-06 10:30:00", strategy_id=None),
         ],
     )
-    report = import_export_file(engine, path)
+    tuning = ImportTuning(copy_chunk_rows=2)
+    report = import_export_file(engine, path, tuning=tuning)
     assert report.status == "succeeded", report.error
     assert table_counts(report, "executions") == (3, 0, 0, 0, 0)
     assert table_counts(report, "bars") == (2, 0, 0, 0, 0)
@@ -728,7 +723,7 @@ def test_data_times_and_affected_symbols_include_rows_the_model_converted(
         tmp_path / "later-bars.sqlite",
         bars=[bar(symbol="NQ 12-25", start_time_utc="2025-01-06T11:59:00+01:00")],
     )
-    assert import_export_file(engine, later).affected == [("r", "NQ 12-25")]
+    assert import_export_file(engine, later, tuning=tuning).affected == [("r", "NQ 12-25")]
 
 
 def test_repeated_key_whose_last_copy_is_unchanged_keeps_the_stored_row(

@@ -6,6 +6,7 @@ Whatever path a file takes, the stored rows and the report are the same.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,13 @@ import pytest
 from ingest.export_factory import bar, execution, order, write_export
 from sqlalchemy import Engine, text
 
-from strategy_analysis.db import partitions_postgres
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.migrations import downgrade_database, upgrade_database
-from strategy_analysis.ingest import c_copy_lines, copy_import
+from strategy_analysis.ingest import c_copy_lines
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.stream import ingest_batch
+from strategy_analysis.ingest.tuning import ImportTuning
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -35,8 +36,9 @@ COLUMNS = {
 
 
 @pytest.fixture
-def own_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 1)
+def own_partitions() -> ImportTuning:
+    """A file import's sizes that put every new table into a partition of its own."""
+    return ImportTuning(own_partition_min_rows=1)
 
 
 def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -88,17 +90,16 @@ def other_engine(postgres_server: Any) -> Any:
 
 
 def test_large_file_path_gives_the_same_rows_and_report(
-    engine: Engine, other_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, other_engine: Engine, tmp_path: Path
 ) -> None:
     """Own partitions and reader processes (a large file's path) against the default
     partition and a reader thread."""
     path = tmp_path / "demo.sqlite"
     write_demo_export(path, executions=3_000, seed=3)
     shared = import_export_file(other_engine, path)
-    monkeypatch.setattr(partitions_postgres, "OWN_PARTITION_MIN_ROWS", 1)
-    monkeypatch.setattr(copy_import, "_reader_processes", lambda export, specs: 2)
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 700)  # several chunks per table
-    owned = import_export_file(engine, path)
+    # Own partitions, two reader processes, several chunks per table.
+    large = ImportTuning(own_partition_min_rows=1, reader_processes=2, copy_chunk_rows=700)
+    owned = import_export_file(engine, path, tuning=large)
     assert owned.status == shared.status == "succeeded", owned.error
     assert counts(owned) == counts(shared)
     assert sorted(owned.affected) == sorted(shared.affected)
@@ -133,14 +134,14 @@ def test_small_tables_stay_in_the_default_partition(engine: Engine, tmp_path: Pa
 
 
 def test_a_repeated_key_undoes_the_partition_and_merges(
-    engine: Engine, tmp_path: Path, own_partitions: None
+    engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
     path = write_export(
         tmp_path / "dup.sqlite",
         orders=[order("O1")],
         executions=[execution("E1", price=1.0), execution("E2"), execution("E1", price=9.0)],
     )
-    report = import_export_file(engine, path)
+    report = import_export_file(engine, path, tuning=own_partitions)
     assert report.status == "succeeded", report.error
     assert counts(report)["executions"] == (2, 0, 0, 1, 0)
     assert [r.position for r in report.rejected if "duplicate key" in r.reason] == [1]
@@ -152,14 +153,14 @@ def test_a_repeated_key_undoes_the_partition_and_merges(
 
 
 def test_fallbacks_read_the_runs_orders_from_their_partition(
-    engine: Engine, tmp_path: Path, own_partitions: None
+    engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
     path = write_export(
         tmp_path / "fallback.sqlite",
         orders=[order("O1", strategy_id="FromOrder", account_id="Acc")],
         executions=[execution("E1", strategy_id=None, account_id=None), execution("E2")],
     )
-    report = import_export_file(engine, path)
+    report = import_export_file(engine, path, tuning=own_partitions)
     assert report.status == "succeeded", report.error
     rows = stored(engine)["executions"]
     assert [(r[1], r[3], r[4]) for r in rows] == [("E1", "FromOrder", "Acc"), ("E2", "S1", "A1")]
@@ -167,7 +168,7 @@ def test_fallbacks_read_the_runs_orders_from_their_partition(
 
 
 def test_reimport_grown_export_and_stream_reach_the_runs_partition(
-    engine: Engine, tmp_path: Path, own_partitions: None
+    engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
     metadata = {"schema_version": "1.1", "run_id": "run-1", "strategy_id": "S1"}
     first = write_export(
@@ -177,8 +178,8 @@ def test_reimport_grown_export_and_stream_reach_the_runs_partition(
         orders=[order("O1"), order("O2", status="WORKING")],
         executions=[execution("E1"), execution("E2", price=5001.0)],
     )
-    assert import_export_file(engine, first).status == "succeeded"
-    again = import_export_file(engine, first)
+    assert import_export_file(engine, first, tuning=own_partitions).status == "succeeded"
+    again = import_export_file(engine, first, tuning=own_partitions)
     assert all(c[0] == c[1] == 0 for c in counts(again).values())
     grown = write_export(
         tmp_path / "b.sqlite",
@@ -187,7 +188,7 @@ def test_reimport_grown_export_and_stream_reach_the_runs_partition(
         orders=[order("O1"), order("O2", status="FILLED")],
         executions=[execution("E1"), execution("E2", price=5002.0), execution("E3")],
     )
-    report = import_export_file(engine, grown)
+    report = import_export_file(engine, grown, tuning=own_partitions)
     assert report.status == "succeeded", report.error
     assert counts(report)["executions"] == (1, 1, 1, 0, 1)
     assert counts(report)["orders"] == (0, 1, 1, 0, 0)
@@ -206,10 +207,10 @@ def test_reimport_grown_export_and_stream_reach_the_runs_partition(
 
 
 def test_bars_of_stored_symbols_merge_into_their_partition(
-    engine: Engine, tmp_path: Path, own_partitions: None
+    engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
     es = write_export(tmp_path / "es.sqlite", bars=[bar(), bar("2025-01-06 10:01:00")])
-    assert import_export_file(engine, es).status == "succeeded"
+    assert import_export_file(engine, es, tuning=own_partitions).status == "succeeded"
     both = write_export(
         tmp_path / "both.sqlite",
         bars=[
@@ -217,7 +218,7 @@ def test_bars_of_stored_symbols_merge_into_their_partition(
             bar(symbol="NQ 12-25", open=20000.0, high=20001.0, low=19999.0, close=20000.5),
         ],
     )
-    report = import_export_file(engine, both)
+    report = import_export_file(engine, both, tuning=own_partitions)
     assert counts(report)["bars"] == (2, 0, 0, 0, 0)
     partitions = partition_rows(engine)
     # ES has stored bars: the whole file is merged, the new symbol into the default partition
@@ -225,9 +226,9 @@ def test_bars_of_stored_symbols_merge_into_their_partition(
 
 
 def test_a_failed_or_dry_run_import_leaves_no_partition(
-    engine: Engine, tmp_path: Path, own_partitions: None, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 5)
+    tuning = replace(own_partitions, copy_chunk_rows=5)
     path = write_export(
         tmp_path / "f.sqlite",
         bars=[bar(f"2025-01-06 10:{m:02d}:00") for m in range(10)],
@@ -240,19 +241,19 @@ def test_a_failed_or_dry_run_import_leaves_no_partition(
             raise RuntimeError("injected failure")
 
     with pytest.raises(RuntimeError):
-        import_export_file(engine, path, progress=progress)
-    assert import_export_file(engine, path, dry_run=True).status == "dry_run"
+        import_export_file(engine, path, progress=progress, tuning=tuning)
+    assert import_export_file(engine, path, dry_run=True, tuning=tuning).status == "dry_run"
     assert sorted(partition_rows(engine)) == [f"{t}_default" for t in sorted(DATA_TABLES)]
-    assert import_export_file(engine, path).status == "succeeded"
+    assert import_export_file(engine, path, tuning=tuning).status == "succeeded"
     assert [own(partition_rows(engine), t) for t in DATA_TABLES] == [[10], [10], [10]]
 
 
 def test_downgrade_keeps_the_rows_of_own_partitions(
-    database_url: str, engine: Engine, tmp_path: Path, own_partitions: None
+    database_url: str, engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
     path = tmp_path / "demo.sqlite"
     write_demo_export(path, executions=500, seed=5)
-    assert import_export_file(engine, path).status == "succeeded"
+    assert import_export_file(engine, path, tuning=own_partitions).status == "succeeded"
     stream = {
         "schema_version": "1.1",
         "run": {"run_id": "live-1", "strategy_id": "S1"},
@@ -273,11 +274,11 @@ def test_downgrade_keeps_the_rows_of_own_partitions(
 
 
 def test_default_partitions_stay_readable_until_the_import_ends(
-    engine: Engine, tmp_path: Path, own_partitions: None, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path, own_partitions: ImportTuning
 ) -> None:
     """Attaching locks a DEFAULT partition until the commit: the attaches come last, also
     when executions take their fallbacks from the run's (not yet attached) orders."""
-    monkeypatch.setattr(copy_import, "COPY_CHUNK_ROWS", 5)
+    tuning = replace(own_partitions, copy_chunk_rows=5)
     path = write_export(
         tmp_path / "late.sqlite",
         orders=[order("O1", strategy_id="FromOrder")],
@@ -294,7 +295,7 @@ def test_default_partitions_stay_readable_until_the_import_ends(
                     other.execute(text(f"SELECT count(*) FROM {table}"))
                 readable.append(True)
 
-    report = import_export_file(engine, path, progress=progress)
+    report = import_export_file(engine, path, progress=progress, tuning=tuning)
     assert report.status == "succeeded", report.error
     assert readable
     assert stored(engine)["executions"][0][3] == "FromOrder"

@@ -13,11 +13,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from strategy_analysis.db.models import Execution, ImportRecord, Order, Run
-from strategy_analysis.ingest import changes
 from strategy_analysis.ingest.demo_export import demo_batches
 from strategy_analysis.ingest.errors import BatchFormatError
 from strategy_analysis.ingest.report import ImportReport
 from strategy_analysis.ingest.stream import ingest_batch, ingest_batch_file
+from strategy_analysis.ingest.tuning import ImportTuning
 
 
 def batch(**lists: Any) -> dict[str, Any]:
@@ -197,23 +197,27 @@ def test_gzip_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
         ingest_batch_file(engine, path, max_decompressed_bytes=1_000_000)
 
 
-def test_bars_after_their_trades_make_the_covered_runs_affected(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(changes, "TRADED_PROBES_PER_QUERY", 1)  # a statement per probe
-    ingest_batch(engine, batch(executions=[execution("E1"), execution("E2", symbol="NQ 12-25")]))
+def test_bars_after_their_trades_make_the_covered_runs_affected(engine: Engine) -> None:
+    tuning = ImportTuning(traded_probes_per_query=1)  # a statement per probe
+    ingest_batch(
+        engine,
+        batch(executions=[execution("E1"), execution("E2", symbol="NQ 12-25")]),
+        tuning=tuning,
+    )
     other = {"run_id": "other", "strategy_id": "S1", "mode": "live"}
     late = [execution("E9", exec_time_utc="2025-02-01 10:00:00")]
-    ingest_batch(engine, batch(run=other, executions=late))
+    ingest_batch(engine, batch(run=other, executions=late), tuning=tuning)
     # in the bars' time, but trading another symbol
     nq_only = {"run_id": "nq-only", "strategy_id": "S1", "mode": "live"}
-    ingest_batch(engine, batch(run=nq_only, executions=[execution("E5", symbol="NQ 12-25")]))
+    nq = [execution("E5", symbol="NQ 12-25")]
+    ingest_batch(engine, batch(run=nq_only, executions=nq), tuning=tuning)
     seen: list[ImportReport] = []
     # Bars only, in a batch of their own (no run), covering live-1's ES fill only.
     ingest_batch(
         engine,
         {"schema_version": "1.1", "bars": [bar("2025-01-06 10:00:00")]},
         after_import=seen.append,
+        tuning=tuning,
     )
     assert seen[0].affected == [("live-1", "ES 12-25")]
     # The same bars again change nothing, so nothing needs a rebuild.
@@ -222,6 +226,7 @@ def test_bars_after_their_trades_make_the_covered_runs_affected(
         engine,
         {"schema_version": "1.1", "bars": [bar("2025-01-06 10:00:00")]},
         after_import=seen.append,
+        tuning=tuning,
     )
     assert seen == [] or seen[0].affected == []
 

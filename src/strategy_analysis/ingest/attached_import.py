@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,8 +24,6 @@ from .table_writer import TableWriter
 from .tables import TableSpec
 
 log = logging.getLogger(__name__)
-
-CHUNK_ROWS = 100_000
 
 
 def attach(conn: Connection, export: ExportFile) -> bool:
@@ -55,11 +52,12 @@ def stage_attached(
     writer: TableWriter,
     progress: ImportProgress,
     run_id: str | None,
+    chunk_rows: int,
 ) -> None:
-    """SQLite: read a table straight from the attached export, in SQL. A new run's rows
-    (and bars) go into their table at once; otherwise, or when a key turns out stored or
-    repeated, only rows that are new, differ from the stored ones or fail a check are
-    staged. Rows whose checks failed go to the model."""
+    """SQLite: read a table straight from the attached export, in SQL, ``chunk_rows``
+    rowids at a time. A new run's rows (and bars) go into their table at once; otherwise,
+    or when a key turns out stored or repeated, only rows that are new, differ from the
+    stored ones or fail a check are staged. Rows whose checks failed go to the model."""
     upsert = writer.sqlite_upsert()
     stage = f"temp.{stage_table(spec)}"
     select = export.attached_select(spec.name, stage, "src", upsert.functions)
@@ -75,7 +73,9 @@ def stage_attached(
         }
         if upsert.may_insert_directly(spec, run_id):
             try:
-                rejected = _insert_attached(export, spec, upsert, select, params, progress, bounds)
+                rejected = _insert_attached(
+                    export, spec, upsert, select, params, progress, _ranges(bounds, chunk_rows)
+                )
             except DuplicateKeysError:
                 log.info("%s: %s has keys stored or repeated; staging", export.name, spec.name)
             else:
@@ -83,7 +83,7 @@ def stage_attached(
                 return
         upsert.keep_identical_sql(spec, select.rows_once, select.ok, params)
         upsert.keep_repeat_probe(spec, select.raw_rows, select.probe, params)
-        for lo, hi in _ranges(bounds):
+        for lo, hi in _ranges(bounds, chunk_rows):
             chunk_params = {**params, "lo": lo, "hi": hi}
             total = upsert.conn.execute(select.count, chunk_params).fetchone()[0]
             # The raw comparison settles most unchanged rows; the rest are checked in full.
@@ -115,7 +115,7 @@ def _insert_attached(
     select: AttachedSelect,
     params: dict[str, Any],
     progress: ImportProgress,
-    bounds: tuple[int, int],
+    ranges: list[tuple[int, int]],
 ) -> list[RejectedRecord]:
     """Insert a table's rows straight into the platform's table, those the model accepts
     included; its rejections. ``DuplicateKeysError``: nothing inserted (undone).
@@ -131,7 +131,7 @@ def _insert_attached(
     try:
         for checked in (False, True):
             rejected: list[RejectedRecord] = []
-            for lo, hi in _ranges(bounds):
+            for lo, hi in ranges:
                 chunk_params = {**params, "lo": lo, "hi": hi}
                 total = None if checked else upsert.insert_all(spec, rows, chunk_params)
                 if total is None:
@@ -156,8 +156,7 @@ def _insert_attached(
     raise AssertionError(f"{spec.name}: a row inserted with its checks fails them")
 
 
-def _ranges(bounds: tuple[int, int]) -> Iterator[tuple[int, int]]:
-    """Rowid ranges of CHUNK_ROWS over ``bounds``."""
+def _ranges(bounds: tuple[int, int], chunk_rows: int) -> list[tuple[int, int]]:
+    """Rowid ranges of ``chunk_rows`` over ``bounds``."""
     low, high = bounds
-    for lo in range(low, high + 1, CHUNK_ROWS):
-        yield lo, lo + CHUNK_ROWS - 1
+    return [(lo, lo + chunk_rows - 1) for lo in range(low, high + 1, chunk_rows)]

@@ -71,7 +71,7 @@ def check_records(
     """(valid rows as (position, *stored values), positions the models must decide)."""
     if _record_checks is not None:
         kinds, arguments, limits = c_checks(spec)
-        bar_rule = BAR_RULE_VALUES if spec.name == "bars" else None
+        bar_rule = BAR_RULE_VALUES if spec.bar_rule else None
         return _record_checks.check_records(
             items if type(items) is list else list(items),
             spec.record.COLUMNS,
@@ -91,7 +91,7 @@ def python_check_records(
     """``check_records`` by the Python checks (the C module's twin)."""
     checks = python_checks(spec)
     pairs = list(zip(spec.record.COLUMNS, checks, strict=True))
-    bars = spec.name == "bars"
+    bar_rule = spec.bar_rule
     rows: list[tuple[Any, ...]] = []
     for_models: list[int] = []
     for position, item in enumerate(items):
@@ -101,7 +101,7 @@ def python_check_records(
         get = item.get
         row = [check(get(column), defaults) for column, check in pairs]
         # ``in`` compares by identity first: no value equals the UNSURE marker otherwise.
-        if UNSURE in row or (bars and not bar_range_ok(row)):
+        if UNSURE in row or (bar_rule and not bar_range_ok(row)):
             for_models.append(position)
         else:
             rows.append((position, *row))

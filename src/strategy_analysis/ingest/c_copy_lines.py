@@ -100,7 +100,7 @@ def c_plan(source: SourceTable, layout: CopyLayout, aside: tuple[str, ...]) -> C
         layout=_LAYOUT_CODES[layout.value],
         time_index=time_index,
         symbol_index=symbol_index,
-        bar_rule=spec.name == "bars",
+        bar_rule=spec.bar_rule,
         aside=bytes(1 if c in aside else 0 for c in spec.columns),
         limits=tuple(limit or 0 for limit in spec.max_chars),
     )

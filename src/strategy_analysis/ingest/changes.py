@@ -18,15 +18,15 @@ from ..db.models import Execution, Run
 from ..db.types import stored_instant
 from .store.upsert_base import MergeResult
 from .tables import TableSpec
+from .tuning import DEFAULT_TUNING
 
 Pair = tuple[str, str]
 
-# Existence probes sent in one statement (each is a branch of a UNION ALL).
-TRADED_PROBES_PER_QUERY = 200
-
 
 class ImportChanges:
-    def __init__(self) -> None:
+    def __init__(self, probes_per_query: int = DEFAULT_TUNING.traded_probes_per_query) -> None:
+        # Existence probes sent in one statement (ImportTuning.traded_probes_per_query).
+        self.probes_per_query = probes_per_query
         self.affected: set[Pair] = set()
         self.point_value_symbols: set[str] = set()
         # Runs this import closed (RUNNING -> COMPLETED/FAILED): their data-quality checks
@@ -43,8 +43,8 @@ class ImportChanges:
         if spec.run_scoped and run_id is not None and spec.names_trades:
             self.affected.update((run_id, symbol) for symbol in result.symbols)
         self.point_value_symbols |= result.point_value_symbols
-        if spec.name == "bars":
-            # Bars are market data shared by runs: they do not move a run's data times.
+        if spec.shared_by_range:
+            # Market data shared by runs (bars): it does not move a run's data times.
             if result.inserted or result.updated:
                 self._note_bar_range(result.symbols, result.first_time, result.last_time)
         else:
@@ -78,7 +78,8 @@ class ImportChanges:
             # Per run, a probe of the (run_id, symbol, ...) index, not a scan of executions.
             runs = conn.execute(select(Run.run_id)).scalars().all()
             symbols = sorted(self.point_value_symbols)
-            self.affected |= _traded(conn, [(r, symbol) for symbol in symbols for r in runs])
+            pairs = [(r, symbol) for symbol in symbols for r in runs]
+            self.affected |= _traded(conn, pairs, self.probes_per_query)
         for run_id in sorted(self.closed_runs):
             traded = conn.execute(
                 select(Execution.symbol).where(Execution.run_id == run_id).distinct()
@@ -102,23 +103,24 @@ class ImportChanges:
             return set()
         # One round trip for all the symbols.
         rows = conn.execute(queries[0] if len(queries) == 1 else union_all(*queries))
-        return _traded(conn, [(run_id, symbol) for run_id, symbol in rows])
+        pairs = [(run_id, symbol) for run_id, symbol in rows]
+        return _traded(conn, pairs, self.probes_per_query)
 
 
-def _traded(conn: Connection, pairs: list[Pair]) -> set[Pair]:
+def _traded(conn: Connection, pairs: list[Pair], per_query: int) -> set[Pair]:
     """The (run, symbol) pairs whose run has executions of the symbol. Each pair is its
     own probe with the run as a value: on PostgreSQL the planner then looks into that
     run's partition alone (a probe correlated with a runs table is planned over every
     partition, which costs a stream batch ~100 ms per 300 partitions)."""
     found: set[Pair] = set()
-    for start in range(0, len(pairs), TRADED_PROBES_PER_QUERY):
+    for start in range(0, len(pairs), per_query):
         probes = [
             select(literal(run_id, String), literal(symbol, String)).where(
                 select(Execution.run_id)
                 .where(Execution.run_id == run_id, Execution.symbol == symbol)
                 .exists()
             )
-            for run_id, symbol in pairs[start : start + TRADED_PROBES_PER_QUERY]
+            for run_id, symbol in pairs[start : start + per_query]
         ]
         query = probes[0] if len(probes) == 1 else union_all(*probes)
         found.update((run_id, symbol) for run_id, symbol in conn.execute(query))

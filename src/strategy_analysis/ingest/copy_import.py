@@ -14,22 +14,19 @@ import logging
 import os
 
 from ..contract.values import text_fault
-from ..db import partitions_postgres
 from . import c_copy_lines
 from .copy_text import ChunkTask, CopyLayout, chunk_tasks, copy_chunks
 from .export_file import ExportFile, quote
 from .progress import ImportProgress
 from .read_ahead import read_in_order
 from .store.direct_copy_postgres import DirectCopy, DirectCopyUndone, clear_stage, direct_layout
-from .store.upsert_base import FALLBACK_COLUMNS
 from .store.upsert_postgres import PostgresUpsert
 from .table_writer import TableWriter
 from .tables import TableSpec
+from .tuning import ImportTuning
 
 log = logging.getLogger(__name__)
 
-# Rows per chunk of COPY text: the few chunks in flight stay small.
-COPY_CHUNK_ROWS = 25_000
 # Chunks read ahead of the database: enough for the readers to go on while the database
 # builds an own partition's indexes (a few seconds), few enough to stay small in memory.
 READ_AHEAD = 24
@@ -48,11 +45,12 @@ def copy_tables(
     specs: list[TableSpec],
     run_id: str | None,
     defaults: dict[str, str | None],
+    tuning: ImportTuning,
 ) -> None:
     """COPY the rows of ``specs``' tables, reporting progress and rejections."""
     upsert = writer.postgres_upsert()
-    # Bars last: while the database builds the executions' indexes, the readers read bars.
-    specs = sorted(specs, key=lambda spec: spec.name == "bars")
+    # While the database builds the indexes of the run's tables, the readers read ahead.
+    specs = sorted(specs, key=lambda spec: spec.copied_last)
     bar_symbols = _bar_symbols(export) if "bars" in export.tables else None
     layouts = {
         spec.name: direct_layout(upsert, spec, run_id, bar_symbols) or CopyLayout.STAGE
@@ -62,9 +60,9 @@ def copy_tables(
     undone: set[str] = set()
     for spec, chunk in read_in_order(
         export.location,
-        _table_chunks(export, specs, layouts, run_id),
+        _table_chunks(export, specs, layouts, run_id, tuning.copy_chunk_rows),
         ahead=READ_AHEAD,
-        processes=_reader_processes(export, specs),
+        processes=_reader_processes(export, specs, tuning),
     ):
         name = spec.name
         if chunk is None:
@@ -77,13 +75,15 @@ def copy_tables(
                     _log_undone(export, exc)
                     undone.add(name)
             if name in undone:
-                _restage(export, spec, upsert)
+                _restage(export, spec, upsert, tuning.copy_chunk_rows)
             writer.merge(spec, run_id if spec.run_scoped else None, defaults=defaults)
             continue
         if name not in direct:
             layout = layouts[name]
             # None from the first chunk on: staged like any other table.
-            direct[name] = _direct_copy(export, upsert, spec, layout, run_id, bar_symbols)
+            direct[name] = _direct_copy(
+                export, upsert, spec, layout, run_id, bar_symbols, tuning.own_partition_min_rows
+            )
         copier = direct[name]
         if copier is not None:
             try:
@@ -106,12 +106,13 @@ def _direct_copy(
     layout: CopyLayout,
     run_id: str | None,
     bar_symbols: frozenset[str] | None,
+    own_partition_min_rows: int,
 ) -> DirectCopy | None:
     """The copier of a table copied straight into place (None: staged), into a partition
-    of its own when the table is large."""
+    of its own when the table has at least ``own_partition_min_rows`` rows."""
     if layout is CopyLayout.STAGE:
         return None
-    own = export.count(spec.name) >= partitions_postgres.OWN_PARTITION_MIN_ROWS
+    own = export.count(spec.name) >= own_partition_min_rows
     try:
         return DirectCopy(upsert, spec, layout, run_id, bar_symbols, own_partition=own)
     except DirectCopyUndone as exc:
@@ -119,7 +120,10 @@ def _direct_copy(
         return None
 
 
-def _reader_processes(export: ExportFile, specs: list[TableSpec]) -> int:
+def _reader_processes(export: ExportFile, specs: list[TableSpec], tuning: ImportTuning) -> int:
+    """The processes that read the file (0: a thread), unless ``tuning`` says."""
+    if tuning.reader_processes is not None:
+        return tuning.reader_processes
     if c_copy_lines.available():
         return 0
     rows = sum(export.count(spec.name) for spec in specs)
@@ -148,11 +152,11 @@ def _bar_symbols(export: ExportFile) -> frozenset[str] | None:
     return frozenset(symbol for _, symbol in rows)
 
 
-def _restage(export: ExportFile, spec: TableSpec, upsert: PostgresUpsert) -> None:
+def _restage(export: ExportFile, spec: TableSpec, upsert: PostgresUpsert, chunk_rows: int) -> None:
     """Stage a whole table again (its rejections are counted already). The reader thread
     reads on a connection of its own, so the export's is free here."""
     clear_stage(upsert, spec)
-    for chunk in copy_chunks(export, spec.name, CopyLayout.STAGE, COPY_CHUNK_ROWS):
+    for chunk in copy_chunks(export, spec.name, CopyLayout.STAGE, chunk_rows):
         upsert.stage_copy_text(spec, chunk)
 
 
@@ -161,13 +165,14 @@ def _table_chunks(
     specs: list[TableSpec],
     layouts: dict[str, CopyLayout],
     run_id: str | None,
+    chunk_rows: int,
 ) -> list[tuple[TableSpec, ChunkTask | None]]:
-    """Each table's chunks, then (table, None) when the table is read."""
+    """Each table's chunks of ``chunk_rows``, then (table, None) when the table is read."""
     items: list[tuple[TableSpec, ChunkTask | None]] = []
     for spec in specs:
         layout = layouts[spec.name]
-        aside = FALLBACK_COLUMNS.get(spec.name, ()) if layout is not CopyLayout.STAGE else ()
-        tasks = chunk_tasks(export, spec.name, layout, COPY_CHUNK_ROWS, run_id, aside)
+        aside = spec.fallback_columns if layout is not CopyLayout.STAGE else ()
+        tasks = chunk_tasks(export, spec.name, layout, chunk_rows, run_id, aside)
         items.extend((spec, task) for task in tasks)
         items.append((spec, None))
     return items

@@ -127,11 +127,10 @@ def validate_raw(
 ) -> tuple[tuple[Any, ...] | None, RejectedRecord | None]:
     """Validate one raw record with its pydantic model: a stored row, or the rejection."""
     values = dict(raw)
-    if spec.name == "orders":
-        for column in ("strategy_id", "account_id"):
-            current = values.get(column)
-            if current is None or (isinstance(current, str) and not current.strip(" \t\n\r\f\v")):
-                values[column] = defaults.get(column)
+    for column, default in spec.run_defaults:
+        current = values.get(column)
+        if current is None or (isinstance(current, str) and not current.strip(" \t\n\r\f\v")):
+            values[column] = defaults.get(default)
     try:
         record = spec.record.model_validate(values)
     except ValidationError as exc:
@@ -167,7 +166,7 @@ def checked_rows(source: SourceTable, schema: str = "main", functions: bool = Fa
         if "{r}" in check.ok:
             inner.append(f"{raw} AS r{i}")
         ok.append("(" + check.ok.format(v=f"v{i}", r=f"r{i}") + ")")
-    if spec.name == "bars":
+    if spec.bar_rule:
         ok.append(bar_range_check({c: f"v{i}" for i, c in enumerate(spec.columns)}))
     # LIMIT keeps SQLite from flattening the subquery, so each value is computed once.
     rows = (
@@ -475,7 +474,7 @@ class ExportFile:
             if stored in spec.key:
                 probe[stored] = check.probe.format(r=f"r.{quote(stored)}")
         rule = "1"
-        if spec.name == "bars":
+        if spec.bar_rule:
             rule = bar_range_check({c: f"s.{quote(c)}" for c in spec.columns})
         name = f"{schema}.{quote(source.name)}"
         passes = f"coalesce(({' AND '.join([*ok.values(), rule])}), 0)"

@@ -38,6 +38,7 @@ from .sqlite_header import HEADER_BYTES, SqliteHeader
 from .table_writer import TableWriter
 from .tables import TABLE_SPECS
 from .transaction import IMPORT_ERRORS, AfterImport, ImportSession, no_op, unsuccessful
+from .tuning import DEFAULT_TUNING, ImportTuning
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def import_export_file(
     after_import: AfterImport | None = None,
     lone_copy: bool = False,
     retryable: bool = False,
+    tuning: ImportTuning = DEFAULT_TUNING,
 ) -> ImportReport:
     """Import the export at ``path``; the report says what happened (also when refused).
 
@@ -61,7 +63,7 @@ def import_export_file(
     upload stored under a server-made one). ``lone_copy``: the file was copied without
     the files beside it (an upload), so a WAL-mode file's -wal did not come with it.
     ``retryable``: a transient database error (db/errors.py) is raised, for the caller to
-    try again, instead of failing the import.
+    try again, instead of failing the import. ``tuning``: the sizes it works in.
 
     A file that another process is writing is read from a snapshot (export_snapshot.py):
     at once when a -journal or -wal beside it says so, else when it changed while it was
@@ -80,6 +82,7 @@ def import_export_file(
         lone_copy=lone_copy,
         retryable=retryable,
         started=started,
+        tuning=tuning,
     )
     if being_written(location.path):
         report = attempt(from_snapshot=True)
@@ -110,6 +113,7 @@ def _import_from(
     lone_copy: bool,
     retryable: bool,
     started: float,
+    tuning: ImportTuning,
 ) -> ImportReport:
     """One attempt, in place (ExportChangedError when the file changed meanwhile) or from
     a snapshot."""
@@ -117,7 +121,7 @@ def _import_from(
     failed = partial(unsuccessful, engine, report, dry_run=dry_run, job_id=job_id, started=started)
     read = partial(
         _read_and_import, engine, report=report, progress=progress, dry_run=dry_run,
-        job_id=job_id, lone_copy=lone_copy, started=started,
+        job_id=job_id, lone_copy=lone_copy, started=started, tuning=tuning,
     )  # fmt: skip
     try:
         if from_snapshot:
@@ -158,6 +162,7 @@ def _read_and_import(
     job_id: str | None,
     lone_copy: bool,
     started: float,
+    tuning: ImportTuning,
     unchanged: FileState | None,
 ) -> None:
     """Open the export, hash it and import it. With ``unchanged`` (the file's state before
@@ -183,7 +188,9 @@ def _read_and_import(
             if lone_copy:
                 _check_wal_alone(export, report, descriptor)
             try:
-                _import(engine, opened, report, dry_run, progress, job_id, started, unchanged)
+                _import(
+                    engine, opened, report, dry_run, progress, job_id, started, tuning, unchanged
+                )
             except (ExportFileError, sqlite3.DatabaseError) as exc:
                 # A read that failed because a writer changed the file under it.
                 if unchanged is not None and not isinstance(exc, ExportChangedError):
@@ -237,6 +244,7 @@ def _import(
     progress_callback: Progress | None,
     job_id: str | None,
     started: float,
+    tuning: ImportTuning,
     unchanged: FileState | None,
 ) -> None:
     """The import's steps in one session: the tables written, the file identified (its
@@ -249,7 +257,7 @@ def _import(
         attached = attach(conn, export)
         try:
             with ImportSession.begin(
-                conn, report, dry_run=dry_run, job_id=job_id, started=started
+                conn, report, dry_run=dry_run, job_id=job_id, started=started, tuning=tuning
             ) as session:
                 _write_tables(export, session, progress, attached)
                 _identify(engine, opened, report, unchanged)
@@ -290,10 +298,12 @@ def _write_tables(
     if attached:
         for spec in specs:
             scope = run_id if spec.run_scoped else None
-            stage_attached(export, spec, tables, progress, scope)
+            stage_attached(
+                export, spec, tables, progress, scope, session.tuning.attached_chunk_rows
+            )
             tables.merge(spec, scope, defaults=defaults)
     else:
-        copy_tables(export, tables, progress, specs, run_id, defaults)
+        copy_tables(export, tables, progress, specs, run_id, defaults, session.tuning)
     if run is not None:
         session.runs.update_run_times(run.run_id)
 

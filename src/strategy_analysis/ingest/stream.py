@@ -40,6 +40,7 @@ from .report import ImportReport
 from .stream_sessions import StreamSession
 from .tables import TABLE_SPECS
 from .transaction import IMPORT_ERRORS, AfterImport, ImportSession, no_op, unsuccessful
+from .tuning import DEFAULT_TUNING, ImportTuning
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +103,13 @@ def store_batch(
     sha256: str | None = None,
     size_bytes: int | None = None,
     retryable: bool = False,
+    tuning: ImportTuning = DEFAULT_TUNING,
 ) -> StoredBatch:
     """Validate and store one batch; ``BatchFormatError`` when the body has the wrong
     shape, ``StoreFailedError`` when the database failed to store it.
 
     ``retryable``: a transient database error (db/errors.py) is raised, for the caller to
-    try again, instead of failing the batch.
+    try again, instead of failing the batch. ``tuning``: the sizes it works in.
     """
     started = time.perf_counter()
     report = ImportReport(
@@ -128,7 +130,7 @@ def store_batch(
         with (
             engine.connect() as conn,
             ImportSession.begin(
-                conn, report, started=started, stream_session=stream_session
+                conn, report, started=started, stream_session=stream_session, tuning=tuning
             ) as session,
         ):
             hints = BatchImport(session, batch, info, problems).write()
@@ -162,6 +164,7 @@ def ingest_batch(
     sha256: str | None = None,
     size_bytes: int | None = None,
     retryable: bool = False,
+    tuning: ImportTuning = DEFAULT_TUNING,
 ) -> ImportReport:
     """``store_batch``'s report, handed to ``after_import`` once the batch is stored."""
     stored = store_batch(
@@ -172,6 +175,7 @@ def ingest_batch(
         sha256=sha256,
         size_bytes=size_bytes,
         retryable=retryable,
+        tuning=tuning,
     )
     (after_import or no_op)(stored.report)
     return stored.report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..contract.checks import CheckKind, field_kind
 from ..contract.records import (
@@ -18,6 +19,13 @@ from . import column_sql as cs
 # Re-exported for the SQL of the stream's checks.
 DEFAULT_STRATEGY = cs.DEFAULT_STRATEGY
 DEFAULT_ACCOUNT = cs.DEFAULT_ACCOUNT
+
+
+# The kinds whose blank value is a run's (Metadata) default: the default's name.
+RUN_DEFAULTS = {
+    CheckKind.TEXT_OR_RUN_STRATEGY: "strategy_id",
+    CheckKind.TEXT_OR_RUN_ACCOUNT: "account_id",
+}
 
 
 @dataclass(frozen=True)
@@ -38,9 +46,11 @@ class TableSpec:
     # A stored boolean column that marks a record the user set (through the API): an
     # import never overwrites it, and a differing record is listed as a conflict.
     user_owned_column: str | None = None
-    # Columns whose empty value the merge fills: the record's order's value, then the
-    # run's (Metadata) default (store/upsert_base.staged_values).
+    # Columns whose empty value the merge fills: the value of the record of
+    # ``fallback_from`` (in the same run) whose key the row names, then the run's
+    # (Metadata) default (store/upsert_base.staged_values).
     fallback_columns: tuple[str, ...] = ()
+    fallback_from: TableSpec | None = None
     # A status column under the order lifecycle (contract.enums.STATUS_RANKS): the merge
     # never moves it back, and a change between terminal statuses is a conflict.
     lifecycle_column: str | None = None
@@ -50,9 +60,22 @@ class TableSpec:
     sequenced: bool = False
     # A column stamped with the time of the import's write.
     stamped_column: str | None = None
-    # Stored rows are shared between runs; the time range of the staged rows per
-    # (symbol, timeframe) decides whether they can collide with stored ones.
+    # Stored rows are market data shared between runs, keyed by symbol and time: the time
+    # range of the staged rows per (symbol, timeframe) decides whether they can collide
+    # with stored ones (a file's rows of symbols with nothing stored are copied straight
+    # in), and the range that changed, not a run's data time, is what the import notes.
     shared_by_range: bool = False
+    # Copied after the other tables: no table's rows depend on it, and the readers read
+    # it while the database builds the indexes of the run's tables.
+    copied_last: bool = False
+    # Each row must pass the bar rule across its columns (bar_range_check; the C and
+    # Python checks' BAR_RULE_VALUES and bar_range_ok).
+    bar_rule: bool = False
+    # The column of a symbol's point value (missing: trades.builder.DEFAULT_POINT_VALUE):
+    # a change re-values every trade of the symbol, so the merge reports the symbols
+    # whose value it changed, and the stream always merges the table (never a plain
+    # INSERT, which reports no value).
+    point_value_column: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -77,6 +100,16 @@ class TableSpec:
     def max_chars(self) -> tuple[int | None, ...]:
         """Each record column's length limit (``MaxChars`` on its field), None for none."""
         return tuple(_max_chars(self.record, c) for c in self.record.COLUMNS)
+
+    @cached_property  # read for each record the model checks
+    def run_defaults(self) -> tuple[tuple[str, str], ...]:
+        """(record column, name of the run's default) of each column whose blank value is
+        the run's (Metadata) default, by its kind: the model is given the default."""
+        return tuple(
+            (c, RUN_DEFAULTS[kind])
+            for c, kind in zip(self.record.COLUMNS, self.kinds, strict=True)
+            if kind in RUN_DEFAULTS
+        )
 
     def column_check(self, index: int, raw: str) -> cs.Check:
         """The check of record column ``index`` over the SQL expression ``raw``."""
@@ -108,6 +141,8 @@ INSTRUMENTS = TableSpec(
     run_scoped=False,
     user_owned_column="set_by_user",
     stamped_column="updated_at",
+    # The point value converts a symbol's price moves into money in every run's trades.
+    point_value_column="point_value",
 )
 BARS = TableSpec(
     "bars",
@@ -115,7 +150,12 @@ BARS = TableSpec(
     BarRecord,
     run_scoped=False,
     time_column="start_time",
+    # Market data: one symbol's bars serve every run that trades it.
     shared_by_range=True,
+    # The largest table of an export, and nothing reads it during the import.
+    copied_last=True,
+    # A bar's high and low bound its open and close; it ends after it starts.
+    bar_rule=True,
 )
 ORDERS = TableSpec(
     "orders",
@@ -137,7 +177,9 @@ EXECUTIONS = TableSpec(
     run_scoped=True,
     time_column="exec_time",
     names_trades=True,
+    # An execution without strategy or account is its order's.
     fallback_columns=("strategy_id", "account_id"),
+    fallback_from=ORDERS,
     change_is_conflict=True,
     sequenced=True,
 )

@@ -32,6 +32,7 @@ from .report import REPORT_LIST_LIMIT, ImportReport
 from .run_rows import RunRows
 from .stream_sessions import StreamSession
 from .table_writer import TableWriter
+from .tuning import DEFAULT_TUNING, ImportTuning
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ class ImportSession:
 
     ``begin`` takes the write lock (SQLite) and writes the import record; the import's
     steps then write through ``runs`` (strategy and run rows) and ``tables`` (merges,
-    counts, rejections), which note what they change in ``changes``; ``commit`` completes
-    the report and the record and commits, or for a dry run judges what the transaction
-    holds and rolls it back.
+    counts, rejections), which note what they change in ``changes``, in the sizes of
+    ``tuning``; ``commit`` completes the report and the record and commits, or for a dry
+    run judges what the transaction holds and rolls it back.
     """
 
     def __init__(
@@ -67,11 +68,13 @@ class ImportSession:
         dry_run: bool,
         started: float | None,
         stream_session: StreamSession | None,
+        tuning: ImportTuning,
     ) -> None:
         self.conn = conn
         self.import_id = import_id
         self.report = report
-        self.changes = ImportChanges()
+        self.tuning = tuning
+        self.changes = ImportChanges(tuning.traded_probes_per_query)
         self.tables = TableWriter(conn, import_id, report, self.changes)
         self.runs = RunRows(conn, report, self.changes)
         self._trans = trans
@@ -89,6 +92,7 @@ class ImportSession:
         job_id: str | None = None,
         started: float | None = None,
         stream_session: StreamSession | None = None,
+        tuning: ImportTuning = DEFAULT_TUNING,
     ) -> ImportSession:
         """Begin the transaction on ``conn`` and write the import record in it;
         ``stream_session``: a stream batch's session, which the batch's counts are added to."""
@@ -109,6 +113,7 @@ class ImportSession:
                 dry_run=dry_run,
                 started=started,
                 stream_session=stream_session,
+                tuning=tuning,
             )
         except BaseException:
             if trans.is_active:

@@ -180,7 +180,7 @@ class PostgresBatchMerge:
             "default_account_id": (defaults or {}).get("account_id"),
         }
         # Instruments: few, and the point value rule lives in merge_sql.
-        if spec.name == "instruments":
+        if spec.point_value_column is not None:
             pending.kind = "merge"
         elif all_new:
             pending.kind = "new"

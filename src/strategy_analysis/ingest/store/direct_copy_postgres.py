@@ -20,7 +20,7 @@ from ...db.partitions_postgres import PARTITION_ERRORS, OwnPartition
 from ...db.types import stored_instant
 from ..copy_layout import CopyChunk, CopyLayout
 from ..tables import TableSpec
-from .upsert_base import FALLBACK_COLUMNS, MergeResult, new_run_sql, q, stage_table
+from .upsert_base import MergeResult, new_run_sql, q, stage_table
 from .upsert_postgres import PostgresUpsert, copy_chunk, pg_param
 
 
@@ -40,9 +40,11 @@ def direct_layout(
             if run_id is None or not upsert.nothing_stored(cursor, spec, {"run_id": run_id}):
                 return None
             return CopyLayout.RUN_TABLE_SEQUENCED if spec.sequenced else CopyLayout.RUN_TABLE
-        if spec.name != "bars" or not bar_symbols:
+        if not spec.shared_by_range or not bar_symbols:
             return None
-        cursor.execute("SELECT 1 FROM bars WHERE symbol = ANY(%s) LIMIT 1", (list(bar_symbols),))
+        cursor.execute(
+            f"SELECT 1 FROM {spec.name} WHERE symbol = ANY(%s) LIMIT 1", (list(bar_symbols),)
+        )
         return CopyLayout.TABLE if cursor.fetchone() is None else None
 
 
@@ -63,7 +65,7 @@ class DirectCopy:
         self.layout = layout
         self.run_id = run_id
         self.bar_symbols = bar_symbols or frozenset()
-        self.aside = FALLBACK_COLUMNS.get(spec.name, ())
+        self.aside = spec.fallback_columns
         self.staged = 0
         self.result = MergeResult()
         self.columns = ", ".join(q(c) for c in layout.columns(spec.columns))
@@ -98,7 +100,7 @@ class DirectCopy:
                 staged_rows.append(row)
             else:
                 direct_rows.append(row)
-        if self.spec.name == "bars":
+        if self.spec.shared_by_range:
             symbol = 1 + self.spec.columns.index("symbol")
             if any(row[symbol] not in self.bar_symbols for row in direct_rows):
                 # A symbol the collision check did not cover.
@@ -154,8 +156,9 @@ class DirectCopy:
                 if self.staged:
                     # The fallbacks read the run's orders, from their own partition if they
                     # have one not attached yet (attaching now would lock the DEFAULT one).
-                    orders = self.upsert.pending.table_holding("orders")
-                    sql = new_run_sql(spec, pg_param, stage_table(spec), self.table, orders)
+                    assert spec.fallback_from is not None  # only fallbacks are put aside
+                    source = self.upsert.pending.table_holding(spec.fallback_from.name)
+                    sql = new_run_sql(spec, pg_param, stage_table(spec), self.table, source)
                     cursor.execute(sql, params)
                 if self.partition is not None:
                     self.partition.build_indexes()

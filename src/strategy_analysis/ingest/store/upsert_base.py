@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...contract.enums import ORDER_STATUSES, STATUS_RANKS, TERMINAL_STATUSES
-from ..tables import TABLE_SPECS, TableSpec
+from ..tables import TableSpec
 
 NUMERIC_COLUMNS = frozenset(
     {
@@ -31,10 +31,6 @@ NUMERIC_COLUMNS = frozenset(
         "tick_size",
     }
 )
-# Columns whose empty value the merge fills from elsewhere (see ``staged_values``).
-FALLBACK_COLUMNS: dict[str, tuple[str, ...]] = {
-    spec.name: spec.fallback_columns for spec in TABLE_SPECS if spec.fallback_columns
-}
 _TOP_RANK = max(STATUS_RANKS.values())
 # Lifecycle rank of an order status (contract.enums.STATUS_RANKS), as SQL over a column.
 STATUS_RANK_SQL = (
@@ -66,24 +62,37 @@ def key_join(spec: TableSpec, run_param: str, left: str = "t", right: str = "s")
     return " AND ".join(parts)
 
 
-def staged_values(
-    spec: TableSpec, param: Callable[[str], str], orders: str = "orders"
-) -> dict[str, str]:
-    """SQL of each column's value as staged (``s``), with an execution's fallbacks.
+def fallback_sql(
+    spec: TableSpec, column: str, run: str, row: str = "s", source: str | None = None
+) -> str:
+    """SQL of the value of ``column`` in the run's record of ``spec.fallback_from`` that
+    row ``row`` names by its key (an execution's order), read from ``source`` (default:
+    the table itself)."""
+    assert spec.fallback_from is not None, f"{spec.name} has no fallback table"
+    join = " AND ".join(f"o.{k} = {row}.{k}" for k in spec.fallback_from.key)
+    return (
+        f"(SELECT o.{column} FROM {source or spec.fallback_from.name} o"
+        f" WHERE o.run_id = {run} AND {join})"
+    )
 
-    An execution's empty strategy/account falls back to its order's, then to the run's
-    (Metadata) default; the order is looked up only for an empty value, in ``orders``
+
+def staged_values(
+    spec: TableSpec, param: Callable[[str], str], source: str | None = None
+) -> dict[str, str]:
+    """SQL of each column's value as staged (``s``), with the spec's fallbacks.
+
+    An empty fallback column (an execution's strategy/account) takes the value of the
+    record it names in ``spec.fallback_from`` (its order's), then the run's (Metadata)
+    default; that record is looked up only for an empty value, in ``source`` if given
     (the run's own partition while it is not attached yet). ``param`` renders a bound
     parameter name in the dialect's style.
     """
     values = {c: f"s.{q(c)}" for c in spec.columns}
-    if spec.fallback_columns:
-        for column in spec.fallback_columns:
-            values[column] = (
-                f"coalesce(s.{column}, (SELECT o.{column} FROM {orders} o"
-                f" WHERE o.run_id = {param('run_id')} AND o.order_id = s.order_id),"
-                f" {param('default_' + column)})"
-            )
+    for column in spec.fallback_columns:
+        values[column] = (
+            f"coalesce(s.{column}, {fallback_sql(spec, column, param('run_id'), 's', source)},"
+            f" {param('default_' + column)})"
+        )
     return values
 
 
@@ -179,16 +188,17 @@ def new_run_sql(
     param: Callable[[str], str],
     stage: str,
     target: str | None = None,
-    orders: str = "orders",
+    fallback_source: str | None = None,
 ) -> str:
     """Nothing stored to compare with (a new run, new bars): insert everything staged
-    (into ``target``, a table of the same columns, if given; fallbacks from ``orders``)."""
+    (into ``target``, a table of the same columns, if given; fallbacks read from
+    ``fallback_source`` if given, see staged_values)."""
     columns, source = insert_columns(
         spec,
         run=param("run_id"),
         sequence_offset=param("sequence_offset"),
         now="NULL",
-        values=staged_values(spec, param, orders),
+        values=staged_values(spec, param, fallback_source),
     )
     return f"INSERT INTO {target or spec.name} ({columns}) SELECT {source} FROM {stage} s"
 

@@ -16,6 +16,7 @@ from typing import Any
 from psycopg import errors
 
 from ...db.partitions_postgres import PendingAttaches
+from ...trades.builder import DEFAULT_POINT_VALUE
 from ..copy_layout import COPY_NULL, CopyChunk, CopyLayout
 from ..tables import TableSpec
 from .upsert_base import (
@@ -143,10 +144,11 @@ def merge_sql(spec: TableSpec) -> str:
         tail.append(
             "SELECT 'old', NULL, old_symbol, count(*) FROM src WHERE existed GROUP BY old_symbol"
         )
-    if spec.name == "instruments":
+    value = spec.point_value_column
+    if value is not None:
         tail.append(
             "SELECT 'point_value', NULL, symbol, count(*) FROM src"
-            " WHERE point_value IS DISTINCT FROM coalesce(old_point_value, 1.0)"
+            f" WHERE {value} IS DISTINCT FROM coalesce(old_{value}, {DEFAULT_POINT_VALUE})"
             f"{' AND NOT kept' if user_owned else ''} GROUP BY symbol"
         )
     return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(tail)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...db import sqlite_functions
+from ...trades.builder import DEFAULT_POINT_VALUE
 from ..export_file import AttachedSelect
 from ..tables import TableSpec
 from .upsert_base import (
@@ -29,6 +30,7 @@ from .upsert_base import (
     compared_columns,
     conflict_condition,
     effective_values,
+    fallback_sql,
     insert_columns,
     key_join,
     new_run_sql,
@@ -311,18 +313,15 @@ class SqliteUpsert:
             # so do several (a sequence is not unique: the row is listed once).
             join = "t.run_id = :run_id AND t.sequence = r.pos + :sequence_offset"
         same = dict(select.same)  # the key's included
-        if spec.name == "executions":
-            # An empty strategy or account is stored as the order's, or the run's default
-            # (upsert_base.staged_values): the common case where the export leaves it out.
-            for column in ("strategy_id", "account_id"):
-                fallback = (
-                    f"coalesce((SELECT o.{column} FROM orders o WHERE o.run_id = :run_id"
-                    f" AND o.order_id = r.order_id), :default_{column})"
-                )
-                same[column] = (
-                    f"{same[column]} OR (({select.raw_values[column]}) IS NULL"
-                    f" AND t.{column} IS {fallback})"
-                )
+        # An empty fallback column (an execution's strategy or account) is stored as the
+        # order's, or the run's default (upsert_base.staged_values): the common case where
+        # the export leaves it out.
+        for column in spec.fallback_columns:
+            fallback = f"coalesce({fallback_sql(spec, column, ':run_id', 'r')}, :default_{column})"
+            same[column] = (
+                f"{same[column]} OR (({select.raw_values[column]}) IS NULL"
+                f" AND t.{column} IS {fallback})"
+            )
         condition = " AND ".join(f"({same[c]})" for c in spec.columns)
         return self.conn.execute(
             f"INSERT OR IGNORE INTO {positions} SELECT r.pos FROM ({select.raw_rows}) r"
@@ -541,12 +540,13 @@ class SqliteUpsert:
                     f"SELECT DISTINCT old_symbol FROM temp.{changed} WHERE existed"
                 )
             )
-        if spec.name == "instruments":
+        value = spec.point_value_column
+        if value is not None:
             result.point_value_symbols.update(
                 r[0]
                 for r in self.conn.execute(
-                    f"SELECT s.symbol {source}"
-                    f" WHERE s.point_value IS NOT coalesce(c.old_point_value, 1.0){written}"
+                    f"SELECT s.symbol {source} WHERE s.{value} IS NOT"
+                    f" coalesce(c.old_{value}, {DEFAULT_POINT_VALUE}){written}"
                 )
             )
 
