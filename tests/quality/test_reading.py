@@ -4,6 +4,7 @@ liquidity flags, and a run with neither."""
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import timedelta
 
@@ -12,7 +13,9 @@ from trades.trade_factories import T0, at
 
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import Execution, Order, Run, Strategy
+from strategy_analysis.trades.quality import held_orders
 from strategy_analysis.trades.quality.columns import categorize
+from strategy_analysis.trades.quality.held_orders import HeldOrders, read_held_orders
 from strategy_analysis.trades.quality.reading import read_fills, read_orders
 
 
@@ -121,3 +124,51 @@ def test_a_run_without_orders_or_fills_reads_empty_columns(engine, session_facto
     with engine.connect() as conn:
         assert len(read_orders(conn, "R")) == 0
         assert len(read_fills(conn, "R")) == 0
+
+
+def _held_rows(held: HeldOrders) -> list[tuple]:
+    """Each held order as plain values, in key order (a chunked read keeps its own order)."""
+    assert held.key is not None
+    rows = [
+        (
+            int(held.key[i]),
+            held.symbol.names[held.symbol.codes[i]],
+            held.order_type.names[held.order_type.codes[i]],
+            held.status.names[held.status.codes[i]],
+            float(held.quantity[i]),
+            int(held.submit_time[i]),
+            None if math.isnan(held.reference[i]) else float(held.reference[i]),
+        )
+        for i in range(len(held))
+    ]
+    return sorted(rows)
+
+
+def test_orders_read_in_chunks_are_held_as_read_at_once(engine, session_factory, caplog):
+    types = ["LIMIT", "STOP", "MARKET", "STOP_LIMIT", "MIT"]
+    orders = [
+        _order(
+            f"o{i:02d}",
+            ("ES", "NQ", "CL")[i % 3],
+            types[i % 5],
+            price=None if i % 4 == 0 else 100 + i / 4,
+            stop=None if i % 3 == 0 else 99 + i / 8,
+            seconds=i,
+        )
+        for i in range(23)
+    ]
+    orders[5].status = "CANCELLED"
+    orders[11].status = "REJECTED"
+    _seed(session_factory, orders)
+    with engine.connect() as conn:
+        whole = HeldOrders.of(read_orders(conn, "R", ids=False))
+        for chunk_rows in (1, 2, 7, 22, 23, 100):
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger=held_orders.__name__):
+                chunked = read_held_orders(conn, "R", chunk_rows=chunk_rows)
+            assert _held_rows(chunked) == _held_rows(whole), chunk_rows
+            # Read chunk by chunk, not by the whole read a mismatch falls back to.
+            assert not caplog.records, chunk_rows
+    # Every code of a column names one of its values, in categorize's order.
+    assert whole.status.names == ["CANCELLED", "FILLED", "REJECTED"]
+    assert len(_held_rows(whole)) == 23

@@ -39,11 +39,11 @@ from .execution import (
     flags_of,
     grouped,
     liquidity_rows,
-    reference_prices,
     slippage_parts,
     slippage_rows,
     time_to_fill,
 )
+from .held_orders import HeldOrders, read_held_orders
 from .reading import (
     instruments_of,
     open_trade_ids,
@@ -149,11 +149,6 @@ def _keys_collide(sorted_keys: np.ndarray) -> bool:
     )
 
 
-def _compact(coded: Coded) -> Coded:
-    """The codes in the smallest integer type that holds them."""
-    return Coded(coded.codes.astype(np.min_scalar_type(max(len(coded.names) - 1, 0))), coded.names)
-
-
 class RunAssessment:
     """The assessment of one run, fed its fills symbol by symbol, a symbol's in parts one
     after the other. Of a symbol only its figures and what the checks found stay; of the
@@ -163,14 +158,14 @@ class RunAssessment:
     def __init__(
         self,
         run_id: str,
-        orders: OrderColumns | Future[OrderColumns],
+        orders: OrderColumns | HeldOrders | Future[HeldOrders],
         conn: Connection | None = None,
     ) -> None:
         """``orders``: the run's, or their read under way (taken when first needed);
         ``conn``: reads the ids of orders read by key alone (examples, a key shared)."""
         self.run_id = run_id
         self._conn = conn
-        self._pending: Future[OrderColumns] | None = None
+        self._pending: Future[HeldOrders] | None = None
         self._reader: Engine | None = None
         self._fills = FillFindings()
         self.symbols: dict[str, dict[str, Any]] = {}
@@ -189,9 +184,9 @@ class RunAssessment:
         if isinstance(orders, Future):
             self._pending = orders
         else:
-            self._take_orders(orders)
+            self._take_orders(HeldOrders.of(orders) if isinstance(orders, OrderColumns) else orders)
 
-    def _take_orders(self, orders: OrderColumns) -> None:
+    def _take_orders(self, orders: HeldOrders) -> None:
         run_id, conn = self.run_id, self._conn
         # The orders' keys sorted, and the row of each.
         self._keys: tuple[np.ndarray, np.ndarray] | None = None
@@ -203,19 +198,16 @@ class RunAssessment:
             if _keys_collide(keys):
                 # Two orders share a key (or one has the one of no order): by id instead.
                 assert conn is not None
-                orders = read_orders(conn, run_id)
+                orders = HeldOrders.of(read_orders(conn, run_id))
                 orders.key = None
             else:
                 self._keys = (keys, order)
-        self._status = _compact(Coded(*orders.categorized("status")))
-        self._order_type = _compact(Coded(*orders.categorized("order_type")))
-        symbol = _compact(Coded(*orders.categorized("symbol")))
-        self._order_symbol_code = symbol.codes
-        self._symbol_code = {str(name): code for code, name in enumerate(symbol.names)}
-        # Per order, the price it asked for (NaN: none).
-        self._reference = reference_prices(orders, self._order_type)
-        # Of the orders, only numbers stay: their texts as the codes above, their prices
-        # as the reference, their keys once (sorted, in ``_keys``).
+        # Of the orders, only numbers stay: their texts as codes, their prices as the
+        # reference, their keys once (sorted, in ``_keys``).
+        self._status, self._order_type = orders.status, orders.order_type
+        self._order_symbol_code = orders.symbol.codes
+        self._symbol_code = {str(name): code for code, name in enumerate(orders.symbol.names)}
+        self._reference = orders.reference
         self._order_id = orders.order_id
         self._quantity, self._submit_time = orders.quantity, orders.submit_time
         self._n_orders = len(orders)
@@ -239,9 +231,9 @@ class RunAssessment:
 
     @classmethod
     def of_run(cls, conn: Connection, run_id: str) -> RunAssessment:
-        """Ready to be fed the run's fills: its orders read (one query; on PostgreSQL by
-        key, without their ids)."""
-        return cls(run_id, read_orders(conn, run_id, ids=False), conn)
+        """Ready to be fed the run's fills: its orders read (on PostgreSQL by key, without
+        their ids, a chunk at a time)."""
+        return cls(run_id, read_held_orders(conn, run_id), conn)
 
     @classmethod
     def reading_ahead(cls, engine: Engine, conn: Connection, run_id: str) -> RunAssessment:
@@ -261,12 +253,13 @@ class RunAssessment:
             return
         run_id = self.run_id
 
-        def read() -> OrderColumns:
-            with engine.connect() as own:
-                orders = read_orders(own, run_id, ids=False)
+        def read() -> HeldOrders:
+            # One snapshot for the chunks of the read.
+            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as own:
+                orders = read_held_orders(own, run_id)
                 if orders.key is not None and _keys_collide(np.sort(orders.key)):
                     # By id instead, read here: the rebuild's connection is its own.
-                    orders = read_orders(own, run_id)
+                    orders = HeldOrders.of(read_orders(own, run_id))
                     orders.key = None
                 return orders
 

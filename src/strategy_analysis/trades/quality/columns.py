@@ -3,6 +3,7 @@ checks read. Times are int64 microseconds since the epoch; a missing price is Na
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from itertools import repeat
 from typing import Any
@@ -54,9 +55,7 @@ class OrderColumns:
         """categorize(``column``), one of symbol, order_type and status."""
         if self.kind is None:
             return categorize(getattr(self, column))
-        j = _KIND_COLUMNS.index(column)
-        distinct = _sorted_distinct({kind[j] for kind in self.kinds})
-        code_of_kind = np.array([distinct.index(kind[j]) for kind in self.kinds], dtype=np.int64)
+        code_of_kind, distinct = codes_of_kinds(self.kinds, column)
         return code_of_kind[self.kind], distinct
 
     @classmethod
@@ -64,6 +63,16 @@ class OrderColumns:
         obj = np.empty(0, dtype=object)
         f64 = np.empty(0, dtype=np.float64)
         return cls(obj, obj, obj, obj, f64, f64, f64, np.empty(0, dtype=np.int64))
+
+
+def codes_of_kinds(
+    kinds: Sequence[tuple[str, str, str]], column: str
+) -> tuple[np.ndarray, list[Any]]:
+    """Per kind (symbol, order type, status) the code of its ``column`` (one of those
+    three), and the distinct values, as categorize codes them."""
+    j = _KIND_COLUMNS.index(column)
+    distinct = _sorted_distinct({kind[j] for kind in kinds})
+    return np.array([distinct.index(kind[j]) for kind in kinds], dtype=np.int64), distinct
 
 
 @dataclass

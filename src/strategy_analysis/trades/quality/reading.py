@@ -106,61 +106,118 @@ def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     named by a read of the run's few distinct kinds first: no text per order to decode,
     and each value one shared str. When two kinds share a number, or an order's kind was
     not among those read (an import in between), they are read as texts instead."""
-    literal = _run_literal(conn, run_id)
-    kinds = conn.execute(
-        text(
-            f"SELECT {_KIND_SQL}, symbol, order_type, status FROM orders WHERE run_id = :run_id "
-            "GROUP BY symbol, order_type, status"
-        ),
-        {"run_id": run_id},
-    ).all()
-    numbers = [
-        ("quantity", FLOAT8),
-        ("price", FLOAT8),
-        ("stop_price", FLOAT8),
-        ("submit_time", TIMESTAMPTZ),
-        ("key", INT8),
+    kinds = order_kinds(conn, run_id)
+    return copy_order_rows(conn, run_id, ids, kinds) or _copy_order_texts(conn, run_id, ids)
+
+
+def order_kinds(conn: Connection, run_id: str) -> list[tuple[int, str, str, str, int]]:
+    """PostgreSQL: the run's distinct (kind number, symbol, order type, status) and how
+    many orders are of each."""
+    return [
+        (int(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]))
+        for row in tuples(
+            conn.execute(
+                text(
+                    f"SELECT {_KIND_SQL}, symbol, order_type, status, count(*) FROM orders "
+                    "WHERE run_id = :run_id GROUP BY symbol, order_type, status"
+                ),
+                {"run_id": run_id},
+            )
+        )
     ]
-    select = (
+
+
+def order_id_bound(conn: Connection, run_id: str, after: str | None, rows: int) -> str | None:
+    """PostgreSQL: the id ``rows`` orders after ``after`` (from the first when None) in
+    the primary key's order; None when fewer are left."""
+    return conn.execute(
+        text(
+            "SELECT order_id FROM orders WHERE run_id = :run_id"
+            + ("" if after is None else " AND order_id > :after")
+            + " ORDER BY order_id OFFSET :skip LIMIT 1"
+        ),
+        {"run_id": run_id, "after": after, "skip": rows - 1},
+    ).scalar()
+
+
+_ORDER_NUMBERS = [
+    ("quantity", FLOAT8),
+    ("price", FLOAT8),
+    ("stop_price", FLOAT8),
+    ("submit_time", TIMESTAMPTZ),
+    ("key", INT8),
+]
+
+
+def _orders_select(conn: Connection, run_id: str, ids_range: tuple[str | None, str | None]) -> str:
+    dbapi = conn.connection.driver_connection
+    where = f"run_id = {_run_literal(conn, run_id)}"
+    after, last = ids_range
+    if after is not None:
+        where += f" AND order_id > {pg_sql.Literal(after).as_string(dbapi)}"
+    if last is not None:
+        where += f" AND order_id <= {pg_sql.Literal(last).as_string(dbapi)}"
+    return (
         "SELECT order_id, symbol, order_type, status, quantity::float8 AS quantity, "
         "COALESCE(price::float8, 'NaN') AS price, "
         "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
         f"{ORDER_KEY_SQL.format(column='order_id')} AS key, {_KIND_SQL} AS kind "
-        f"FROM orders WHERE run_id = {literal}"
+        f"FROM orders WHERE {where}"
     )
+
+
+def copy_order_rows(
+    conn: Connection,
+    run_id: str,
+    ids: bool,
+    kinds: list[tuple[int, str, str, str, int]],
+    ids_range: tuple[str | None, str | None] = (None, None),
+) -> OrderColumns | None:
+    """PostgreSQL: the run's orders with ids in ``ids_range`` (after the first, up to
+    the second; None: unbounded) by one binary COPY, each order's kind a row of
+    ``kinds`` (order_kinds); None when two kinds share a number or an order's kind is not
+    among them."""
+    kind_numbers = np.array([kind[0] for kind in kinds], dtype=np.int64)
+    if len(set(kind_numbers.tolist())) != len(kinds):
+        return None
     dbapi = conn.connection.driver_connection
-    kind_numbers = np.array([int(row[0]) for row in kinds], dtype=np.int64)
-    if len(set(kind_numbers.tolist())) == len(kinds):
-        (quantity, price, stop, submitted, key, kind), found = copy_columns(
-            dbapi, select, [*numbers, ("kind", INT8)], [("order_id", False)] if ids else []
-        )
-        if not len(quantity):
-            return OrderColumns.empty()
-        order = np.argsort(kind_numbers)
-        at = np.minimum(np.searchsorted(kind_numbers[order], kind), len(order) - 1)
-        if len(order) and (kind_numbers[order][at] == kind).all():
-            rows = order[at]
-            symbols, types, statuses = (
-                _objects([row[j] for row in kinds])[rows] for j in (1, 2, 3)
-            )
-            order_ids = found[0] if ids else None
-            return OrderColumns(
-                order_ids,
-                symbols,
-                types,
-                statuses,
-                quantity,
-                price,
-                stop,
-                submitted,
-                key,
-                kind=rows,
-                kinds=tuple((str(row[1]), str(row[2]), str(row[3])) for row in kinds),
-            )
+    (quantity, price, stop, submitted, key, kind), found = copy_columns(
+        dbapi,
+        _orders_select(conn, run_id, ids_range),
+        [*_ORDER_NUMBERS, ("kind", INT8)],
+        [("order_id", False)] if ids else [],
+    )
+    if not len(quantity):
+        return OrderColumns.empty()
+    order = np.argsort(kind_numbers)
+    at = np.minimum(np.searchsorted(kind_numbers[order], kind), len(order) - 1)
+    if not len(order) or not (kind_numbers[order][at] == kind).all():
+        return None
+    rows = order[at]
+    symbols, types, statuses = (_objects([row[j] for row in kinds])[rows] for j in (1, 2, 3))
+    return OrderColumns(
+        found[0] if ids else None,
+        symbols,
+        types,
+        statuses,
+        quantity,
+        price,
+        stop,
+        submitted,
+        key,
+        kind=rows,
+        kinds=tuple((row[1], row[2], row[3]) for row in kinds),
+    )
+
+
+def _copy_order_texts(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     # Read as nullable (they are not): their few distinct values come back shared.
     texts = [("symbol", True), ("order_type", True), ("status", True)]
     (quantity, price, stop, submitted, key), found = copy_columns(
-        dbapi, select, numbers, [("order_id", False), *texts] if ids else texts
+        conn.connection.driver_connection,
+        _orders_select(conn, run_id, (None, None)),
+        _ORDER_NUMBERS,
+        [("order_id", False), *texts] if ids else texts,
     )
     if not len(quantity):
         return OrderColumns.empty()

@@ -1,0 +1,118 @@
+"""What the assessment keeps of a run's orders: numbers only, about 35 bytes an order (the
+symbol, type and status as codes, quantity, submit time, reference price, key), read on
+PostgreSQL a chunk of orders at a time, so that the read of ten million orders never
+holds them as full columns (about 1.3 GB at 5.76M orders read at once)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection
+
+from .columns import OrderColumns, codes_of_kinds
+from .execution import Coded, reference_prices
+from .reading import copy_order_rows, order_id_bound, order_kinds, read_orders
+
+log = logging.getLogger(__name__)
+
+# Orders per chunk of a PostgreSQL read: one chunk's full columns (about 130 bytes an
+# order with its COPY buffer) are alive at a time.
+ORDER_CHUNK_ROWS = 500_000
+
+
+def compact(coded: Coded) -> Coded:
+    """The codes in the smallest integer type that holds them."""
+    return Coded(coded.codes.astype(np.min_scalar_type(max(len(coded.names) - 1, 0))), coded.names)
+
+
+@dataclass
+class HeldOrders:
+    status: Coded
+    order_type: Coded
+    symbol: Coded
+    quantity: np.ndarray  # float64
+    submit_time: np.ndarray  # int64 microseconds
+    reference: np.ndarray  # float64, the price the order asked for; NaN: none
+    key: np.ndarray | None  # int64, as OrderColumns.key
+    order_id: np.ndarray | None  # object, when read with ids
+
+    def __len__(self) -> int:
+        return len(self.quantity)
+
+    @classmethod
+    def of(cls, orders: OrderColumns) -> HeldOrders:
+        order_type = compact(Coded(*orders.categorized("order_type")))
+        return cls(
+            compact(Coded(*orders.categorized("status"))),
+            order_type,
+            compact(Coded(*orders.categorized("symbol"))),
+            orders.quantity,
+            orders.submit_time,
+            reference_prices(orders, order_type),
+            orders.key,
+            orders.order_id,
+        )
+
+
+def read_held_orders(
+    conn: Connection, run_id: str, chunk_rows: int = ORDER_CHUNK_ROWS
+) -> HeldOrders:
+    """The run's orders by key, without ids: on PostgreSQL ``chunk_rows`` at a time in
+    the primary key's order, each chunk reduced to what is held before the next is read.
+    The chunks are one state of the run only in one snapshot: read ``conn`` in a
+    REPEATABLE READ transaction (else an import in between is met by a whole read)."""
+    if conn.dialect.name != "postgresql":
+        return HeldOrders.of(read_orders(conn, run_id, ids=False))
+    kinds = order_kinds(conn, run_id)
+    total = sum(kind[4] for kind in kinds)
+    if total <= chunk_rows:
+        whole = copy_order_rows(conn, run_id, False, kinds)
+        if whole is None:
+            return _read_whole(conn, run_id, "two kinds share a number")
+        return HeldOrders.of(whole)
+    # Each column's code per kind, for the whole run (as OrderColumns.categorized).
+    names = [(kind[1], kind[2], kind[3]) for kind in kinds]
+    columns = [
+        compact(Coded(*codes_of_kinds(names, column)))
+        for column in ("status", "order_type", "symbol")
+    ]
+    code_of_kind = [c.codes for c in columns]
+    kind = np.empty(total, dtype=np.int64)
+    quantity = np.empty(total)
+    submit_time = np.empty(total, dtype=np.int64)
+    reference = np.empty(total)
+    key = np.empty(total, dtype=np.int64)
+    filled, after = 0, None
+    while filled < total:
+        last = order_id_bound(conn, run_id, after, chunk_rows)
+        part = copy_order_rows(conn, run_id, False, kinds, (after, last))
+        part_kind = None if part is None else part.kind
+        part_key = None if part is None else part.key
+        if part is None or part_kind is None or part_key is None or filled + len(part) > total:
+            # Only outside one snapshot: an import in between.
+            return _read_whole(conn, run_id, "a chunk's kinds or count differ from the run's")
+        rows = slice(filled, filled + len(part))
+        kind[rows] = part_kind
+        quantity[rows] = part.quantity
+        submit_time[rows] = part.submit_time
+        key[rows] = part_key
+        order_type = Coded(code_of_kind[1][part_kind], columns[1].names)
+        reference[rows] = reference_prices(part, order_type)
+        filled += len(part)
+        del part
+        if last is None:
+            break
+        after = last
+    if filled != total:
+        return _read_whole(conn, run_id, f"{filled} orders read in chunks of {total}")
+    status, order_type, symbol = (
+        Coded(codes[kind], c.names) for codes, c in zip(code_of_kind, columns, strict=True)
+    )
+    return HeldOrders(status, order_type, symbol, quantity, submit_time, reference, key, None)
+
+
+def _read_whole(conn: Connection, run_id: str, reason: str) -> HeldOrders:
+    log.info("the orders of run %s are read at once: %s", run_id, reason)
+    return HeldOrders.of(read_orders(conn, run_id, ids=False))
