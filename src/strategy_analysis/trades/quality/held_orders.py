@@ -17,9 +17,9 @@ from .reading import copy_order_rows, order_id_bound, order_kinds, read_orders
 
 log = logging.getLogger(__name__)
 
-# Orders per chunk of a PostgreSQL read: one chunk's full columns (about 130 bytes an
-# order with its COPY buffer) are alive at a time.
-ORDER_CHUNK_ROWS = 500_000
+# Orders per chunk of a PostgreSQL read: one chunk's full columns (about 150 bytes an
+# order with its COPY buffer) are alive at a time, beside what is held of the others.
+ORDER_CHUNK_ROWS = 250_000
 
 
 def compact(coded: Coded) -> Coded:
@@ -79,7 +79,7 @@ def read_held_orders(
         for column in ("status", "order_type", "symbol")
     ]
     code_of_kind = [c.codes for c in columns]
-    kind = np.empty(total, dtype=np.int64)
+    kind = np.empty(total, dtype=np.min_scalar_type(max(len(kinds) - 1, 0)))
     quantity = np.empty(total)
     submit_time = np.empty(total, dtype=np.int64)
     reference = np.empty(total)
