@@ -194,11 +194,12 @@ class RunAssessment:
             # Not a stable sort: equal keys are not used (below), and numpy's stable sort of
             # a million random int64 takes about ten times as long.
             order = np.argsort(orders.key)
+            # Rows of a run's orders fit 32 bits: half the memory of numpy's indices.
+            if len(order) < 2**31:
+                order = order.astype(np.int32)
             keys = orders.key[order]
             # The keys are held sorted only (the held orders may outlive this, in a Future).
             orders.key = None
-            # Rows of a run's orders fit 32 bits: half the memory of numpy's indices.
-            order = order.astype(np.int32) if len(order) < 2**31 else order
             if _keys_collide(keys):
                 # Two orders share a key (or one has the one of no order): by id instead.
                 assert conn is not None

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Orders per chunk of a PostgreSQL read: one chunk's full columns (about 150 bytes an
 # order with its COPY buffer) are alive at a time, beside what is held of the others.
-ORDER_CHUNK_ROWS = 250_000
+ORDER_CHUNK_ROWS = 100_000
 
 
 def compact(coded: Coded) -> Coded:
