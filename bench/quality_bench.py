@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,11 @@ class _NoAssessment:
 
     def add_from(self, *args: Any, **kwargs: Any) -> None:
         pass
+
+    def add_beside(self, *args: Any) -> Future[None]:
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
 
     def add_unread(self, *args: Any) -> None:
         pass
