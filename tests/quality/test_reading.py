@@ -8,13 +8,14 @@ import logging
 import math
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from trades.trade_factories import T0, at
 
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import Execution, Order, Run, Strategy
 from strategy_analysis.trades.quality import held_orders
-from strategy_analysis.trades.quality.columns import categorize
+from strategy_analysis.trades.quality.columns import NO_ORDER, OrderColumns, categorize
 from strategy_analysis.trades.quality.held_orders import HeldOrders, read_held_orders
 from strategy_analysis.trades.quality.reading import read_fills, read_orders
 
@@ -172,3 +173,34 @@ def test_orders_read_in_chunks_are_held_as_read_at_once(engine, session_factory,
     # Every code of a column names one of its values, in categorize's order.
     assert whole.status.names == ["CANCELLED", "FILLED", "REJECTED"]
     assert len(_held_rows(whole)) == 23
+
+
+@pytest.mark.parametrize(
+    ("keys", "sorted_"),
+    [([7, -3, 5], True), ([7, -3, 7], False), ([7, int(NO_ORDER), 5], False), ([], True)],
+    ids=["distinct", "shared", "no-order-key", "none"],
+)
+def test_held_keys_are_sorted_unless_they_cannot_name_one_order(keys, sorted_):
+    held = HeldOrders.of(
+        OrderColumns(
+            order_id=None,
+            symbol=np.array(["ES"] * len(keys), dtype=object),
+            order_type=np.array(["LIMIT"] * len(keys), dtype=object),
+            status=np.array(["FILLED"] * len(keys), dtype=object),
+            quantity=np.ones(len(keys)),
+            price=np.ones(len(keys)),
+            stop_price=np.full(len(keys), np.nan),
+            submit_time=np.zeros(len(keys), dtype=np.int64),
+            key=np.array(keys, dtype=np.int64),
+        )
+    )
+    assert held.sort_keys() is sorted_
+    if sorted_:
+        assert held.key is None and held.sorted_keys is not None
+        by_key, rows = held.sorted_keys
+        assert by_key.tolist() == sorted(keys)
+        assert [keys[row] for row in rows.tolist()] == sorted(keys)
+    else:
+        # Left as read: the orders are then found by id.
+        assert held.sorted_keys is None and held.key is not None
+        assert held.key.tolist() == keys

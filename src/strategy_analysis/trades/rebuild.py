@@ -9,7 +9,8 @@ execution-quality and data-quality assessment (which reads the run's orders once
 numbers, and the bars around the window's fills); then store the run's statistics and
 equity curve from every trade's statistics columns, and the assessment. Memory holds one
 window's trade data, the assessment's figures (a few numbers per order and per order
-type, flag and symbol) and every trade's few statistics columns; a reader sees the old trades or the new ones, never a mixture.
+type, flag and symbol) and every trade's few statistics columns; a reader sees the old
+trades or the new ones, never a mixture.
 When the transaction commits, ``analysis_updated`` is published on the event bus. A run
 whose rebuild fails is recorded as failed (analysis_failures.py) and the other runs are still
 rebuilt; the call then raises RebuildFailed.

@@ -26,7 +26,6 @@ from ..reading import RunContext, execution_windows, finest_timeframe_of, load_b
 from ..timeframes import timeframe_seconds
 from .checks import MAX_EXAMPLES, FillFindings, RunFacts, SymbolBars, find_issues, verdict
 from .columns import (
-    NO_ORDER,
     FillColumns,
     OrderColumns,
     concat_fills,
@@ -142,13 +141,6 @@ class _SymbolTally:
         self.elsewhere_quantity: list[np.ndarray] = []
 
 
-def _keys_collide(sorted_keys: np.ndarray) -> bool:
-    """Whether two orders share a key, or one has the key of no order (NO_ORDER)."""
-    return bool((sorted_keys[1:] == sorted_keys[:-1]).any()) or (
-        len(sorted_keys) > 0 and sorted_keys[0] == NO_ORDER
-    )
-
-
 class RunAssessment:
     """The assessment of one run, fed its fills symbol by symbol, a symbol's in parts one
     after the other. Of a symbol only its figures and what the checks found stay; of the
@@ -188,25 +180,13 @@ class RunAssessment:
 
     def _take_orders(self, orders: HeldOrders) -> None:
         run_id, conn = self.run_id, self._conn
-        # The orders' keys sorted, and the row of each.
-        self._keys: tuple[np.ndarray, np.ndarray] | None = None
-        if orders.key is not None:
-            # Not a stable sort: equal keys are not used (below), and numpy's stable sort of
-            # a million random int64 takes about ten times as long.
-            order = np.argsort(orders.key)
-            # Rows of a run's orders fit 32 bits: half the memory of numpy's indices.
-            if len(order) < 2**31:
-                order = order.astype(np.int32)
-            keys = orders.key[order]
-            # The keys are held sorted only (the held orders may outlive this, in a Future).
+        if orders.key is not None and not orders.sort_keys():
+            # Two orders share a key (or one has the one of no order): by id instead.
+            assert conn is not None
+            orders = HeldOrders.of(read_orders(conn, run_id))
             orders.key = None
-            if _keys_collide(keys):
-                # Two orders share a key (or one has the one of no order): by id instead.
-                assert conn is not None
-                orders = HeldOrders.of(read_orders(conn, run_id))
-                orders.key = None
-            else:
-                self._keys = (keys, order)
+        # The orders' keys sorted, and the row of each.
+        self._keys = orders.sorted_keys
         # Of the orders, only numbers stay: their texts as codes, their prices as the
         # reference, their keys once (sorted, in ``_keys``).
         self._status, self._order_type = orders.status, orders.order_type
@@ -262,7 +242,7 @@ class RunAssessment:
             # One snapshot for the chunks of the read.
             with engine.connect().execution_options(isolation_level="REPEATABLE READ") as own:
                 orders = read_held_orders(own, run_id)
-                if orders.key is not None and _keys_collide(np.sort(orders.key)):
+                if orders.key is not None and not orders.sort_keys():
                     # By id instead, read here: the rebuild's connection is its own.
                     orders = HeldOrders.of(read_orders(own, run_id))
                     orders.key = None

@@ -20,7 +20,7 @@ _FEW_DISTINCT = 64
 _KIND_COLUMNS = ("symbol", "order_type", "status")
 
 # The order key of an execution whose order is not stored (no order's key is this: see
-# RunAssessment, which checks).
+# HeldOrders.sort_keys, which checks).
 NO_ORDER = np.iinfo(np.int64).min
 
 
