@@ -284,14 +284,24 @@ print(n, flush=True)
 """
 
 
+@pytest.fixture(scope="module")
+def busy_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The busy export as written, once for both databases (each test writes to a copy)."""
+    path = tmp_path_factory.mktemp("busy") / "busy.sqlite"
+    write_demo_export(path, executions=BUSY_EXECUTIONS, seed=22)
+    return path
+
+
 @pytest.mark.slow
+# One worker (pytest-xdist) runs it on both databases: the export is written once.
+@pytest.mark.xdist_group("busy-export")
 def test_an_export_being_written_is_imported_from_a_consistent_snapshot(
-    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: str, busy_export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "exports"
     folder.mkdir()
     path = folder / "busy.sqlite"
-    write_demo_export(path, executions=BUSY_EXECUTIONS, seed=22)
+    shutil.copyfile(busy_export, path)
     writer = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(path)],
         stdin=subprocess.PIPE,
