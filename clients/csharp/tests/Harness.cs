@@ -12,6 +12,7 @@ namespace StrategyAnalysis.Export.Tests
         private static int checks;
         private static readonly List<string> failed = new List<string>();
         private static string section = "";
+        private static Stopwatch sectionClock = Stopwatch.StartNew();
 
         public static int Failures { get { return failures; } }
         public static int Checks { get { return checks; } }
@@ -23,6 +24,7 @@ namespace StrategyAnalysis.Export.Tests
             Console.WriteLine();
             Console.WriteLine("== " + name);
             Stopwatch clock = Stopwatch.StartNew();
+            sectionClock = clock;
             int before = failures;
             try
             {
@@ -38,7 +40,8 @@ namespace StrategyAnalysis.Export.Tests
 
         public static void Info(string message)
         {
-            Console.WriteLine("   . " + message);
+            // The time into the section: where a slow section spends it.
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "   . [{0:0.00} s] ", sectionClock.Elapsed.TotalSeconds) + message);
         }
 
         public static bool Check(bool condition, string what)

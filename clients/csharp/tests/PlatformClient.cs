@@ -98,7 +98,7 @@ namespace StrategyAnalysis.Export.Tests
                 if (state == "succeeded" || state == "failed") return job;
                 if (DateTime.UtcNow > deadline)
                     throw new TimeoutException("job " + jobId + " still " + state + " after " + wait.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s");
-                Thread.Sleep(200);
+                Thread.Sleep(50);
             }
         }
     }

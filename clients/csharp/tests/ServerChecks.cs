@@ -90,15 +90,28 @@ namespace StrategyAnalysis.Export.Tests
         /// <summary>The run's trades once the platform has built them all (and they stopped changing).</summary>
         private static List<Dictionary<string, object>> TradesOf(string runId)
         {
+            // Read every 50 ms until the count is right, then again 250 ms after the first read
+            // with that count: the same trades both times.
             Stopwatch clock = Stopwatch.StartNew();
             List<Dictionary<string, object>> trades = platform.Trades(runId);
             string previous = null;
+            Stopwatch steady = new Stopwatch();
             while (clock.Elapsed < TimeSpan.FromSeconds(60))
             {
                 string now = JsonWriter.Serialize(TradeChecks.Sorted(trades));
                 if (trades.Count == data.Trades.Count && now == previous) break;
-                previous = trades.Count == data.Trades.Count ? now : null;
-                Thread.Sleep(250);
+                if (trades.Count == data.Trades.Count)
+                {
+                    if (now != previous) steady.Restart();
+                    previous = now;
+                    int left = 250 - (int)steady.ElapsedMilliseconds;
+                    Thread.Sleep(Math.Max(left, 0));
+                }
+                else
+                {
+                    previous = null;
+                    Thread.Sleep(50);
+                }
                 trades = platform.Trades(runId);
             }
             T.Info("run " + runId + ": " + trades.Count.ToString(CultureInfo.InvariantCulture) + " trades from GET /api/trades");
@@ -135,7 +148,7 @@ namespace StrategyAnalysis.Export.Tests
             Stopwatch clock = Stopwatch.StartNew();
             do
             {
-                if (statsText != null) Thread.Sleep(250);
+                if (statsText != null) Thread.Sleep(50);
                 object statsAnswer = platform.GetJson("/api/runs/" + Uri.EscapeDataString(runId) + "/stats", out status);
                 statsText = JsonWriter.Serialize(statsAnswer);
             }
