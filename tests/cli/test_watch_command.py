@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from live_server import ROOT
 
 from strategy_analysis.ingest.demo_export import write_demo_export
@@ -36,7 +37,7 @@ def test_watch_imports_then_stops_on_ctrl_c(database_url: str, tmp_path: Path) -
     staging = tmp_path / "demo.sqlite"
     write_demo_export(staging, executions=200, seed=5)
     process = subprocess.Popen(
-        _cli("watch", "--dir", str(inbox), "--settle", "0.5", "--poll", "0.1"),
+        _cli("watch", "--dir", str(inbox), "--settle", "0.2", "--poll", "0.1"),
         cwd=tmp_path,
         env=_env(database_url),
         stdout=subprocess.PIPE,
@@ -65,6 +66,10 @@ def test_watch_imports_then_stops_on_ctrl_c(database_url: str, tmp_path: Path) -
     assert report["counts"]["executions"]["inserted"] == 200
 
 
+# The exit codes are the command's, whatever the database: SQLite only. The command imports
+# and refuses files on PostgreSQL in test_watch_imports_then_stops_on_ctrl_c, and the
+# watcher under it runs on both databases in tests/ingest/test_watcher.py.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_watch_once_exit_codes(database_url: str, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
