@@ -1,4 +1,4 @@
-"""Over HTTP: 1,000 stream batches of one run make one entry of the import history, with
+"""Over HTTP: 300 stream batches of one run make one entry of the import history, with
 their totals; its batches are one request away."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import json
 import httpx
 from app_server import AppServer
 
-BATCHES = 1000
+# Six pages of the history (50 entries by default): the batches still make one entry.
+BATCHES = 300
 
 
 def _batch(number: int) -> bytes:
@@ -32,7 +33,7 @@ def _batch(number: int) -> bytes:
     return json.dumps({"schema_version": "1.1", "run": run, "executions": executions}).encode()
 
 
-def test_a_thousand_batches_make_one_history_entry(app_server: AppServer) -> None:
+def test_hundreds_of_batches_make_one_history_entry(app_server: AppServer) -> None:
     with httpx.Client(base_url=app_server.base_url, timeout=60) as client:
         for number in range(BATCHES):
             answer = client.post(
