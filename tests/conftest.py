@@ -24,6 +24,11 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from strategy_analysis.db.engine import make_engine, make_session_factory
+
+try:
+    from _pytest.nodeid import coerce_node_id as _coerce_node_id
+except ImportError:  # pytest before 9.2: pytest-xdist appends the group itself
+    _coerce_node_id = None
 from strategy_analysis.db.migrations import upgrade_database
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -92,6 +97,24 @@ class PostgresServer:
         with self._admin() as conn:
             for name in reversed(self.created):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--dist loadgroup``: the ``xdist_group`` name appended to each marked test's id, which
+    is how pytest-xdist sends a group to one worker. pytest-xdist 3.8 sets ``item._nodeid``,
+    which pytest 9.2 no longer reads (its node ids live in ``_id``): without this, the tests
+    of a group were spread over the workers, each setting up the module's fixtures again."""
+    if not getattr(config.option, "loadgroup", False) or _coerce_node_id is None:
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        # Already there when pytest-xdist's own suffix took (pytest before 9.2).
+        if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            item._id = _coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
