@@ -29,36 +29,10 @@ RECOVER_SECONDS = 1.0
 KILLED_EXECUTIONS = 50_000
 
 
-# One worker (pytest-xdist) runs this module: its first three tests share one pair of servers.
-pytestmark = pytest.mark.xdist_group("two-servers")
-
-
-def _postgres_only(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("servers share a PostgreSQL database; SQLite has one server per file")
-
-
-@pytest.fixture(scope="module")
-def shared_servers(
-    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """A and B on one database, shared by the tests that kill neither, each with an
-    uploads folder of its own: B cannot read A's uploads, so an upload to A is run by A,
-    one to B by B. Each test adds a run of its own and reads only that run."""
-    _postgres_only(module_database_url)
-    folder = tmp_path_factory.mktemp("two-servers")
-    (folder / "a").mkdir()
-    (folder / "b").mkdir()
-    with live_servers(
-        LiveServer(module_database_url, folder / "a"), LiveServer(module_database_url, folder / "b")
-    ) as (a, b):
-        yield a, b
-
-
 @pytest.fixture
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Two servers with one uploads folder, on a database of this test's own."""
-    _postgres_only(database_url)
+    if not database_url.startswith("postgresql"):
+        pytest.skip("servers share a PostgreSQL database; SQLite has one server per file")
     # A job whose server died is queued again at the survivor's next look (every second
     # here instead of every 30 s).
     servers = (
@@ -86,19 +60,27 @@ def _finished(job_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_an_upload_to_one_server_is_announced_by_the_other(
-    shared_servers: tuple[LiveServer, LiveServer], tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    a, b = shared_servers
+    if not database_url.startswith("postgresql"):
+        pytest.skip("servers share a PostgreSQL database; SQLite has one server per file")
     path = tmp_path / "upload.sqlite"
     write_demo_export(path, executions=1000, seed=5)
-    with SseClient(b.base_url) as listener:
+    # Each with an uploads folder of its own: B cannot read A's uploads, so A runs the job.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with (
+        live_servers(
+            LiveServer(database_url, tmp_path / "a"), LiveServer(database_url, tmp_path / "b")
+        ) as (a, b),
+        SseClient(b.base_url) as listener,
+    ):
         listener.wait_connected()
         with httpx.Client(base_url=a.base_url, timeout=60) as client:
-            before = {run["run_id"] for run in client.get("/api/runs").json()["items"]}
             job_id = upload(client, path).json()["job_id"]
             events = listener.wait_for(_finished(job_id), timeout=120)
-            [run_id] = {r["run_id"] for r in client.get("/api/runs").json()["items"]} - before
-        assert _claimed_by(a.database_url, job_id).endswith(f":{a.process.pid}")  # type: ignore[union-attr]
+            run_id = client.get("/api/runs").json()["items"][0]["run_id"]
+        assert _claimed_by(database_url, job_id).endswith(f":{a.process.pid}")  # type: ignore[union-attr]
     finished = [e for e in events if e.type == "job_finished"][-1]
     assert finished.data["status"] == "succeeded" and finished.id is not None
     updated = [e for e in events if e.type == "analysis_updated"]
@@ -107,9 +89,8 @@ def test_an_upload_to_one_server_is_announced_by_the_other(
 
 
 def test_a_cli_import_is_announced_by_both(
-    shared_servers: tuple[LiveServer, LiveServer], tmp_path: Path
+    two_servers: tuple[LiveServer, LiveServer], tmp_path: Path
 ) -> None:
-    two_servers = shared_servers
     path = tmp_path / "cli.sqlite"
     write_demo_export(path, executions=500, seed=6)
     listeners = [SseClient(server.base_url) for server in two_servers]
@@ -132,9 +113,8 @@ def test_a_cli_import_is_announced_by_both(
 
 
 def test_a_stream_split_between_the_servers_gives_the_trades_of_the_file(
-    shared_servers: tuple[LiveServer, LiveServer], tmp_path: Path
+    two_servers: tuple[LiveServer, LiveServer], tmp_path: Path
 ) -> None:
-    two_servers = shared_servers
     # The data of _file_with_run_id's file, in batches spread over both servers.
     batches = list(demo_batches(executions=EXECUTIONS, seed=SEED, batch_size=250))
     run_id = batches[0]["run"]["run_id"]
