@@ -16,6 +16,8 @@ import pytest
 from app_server import AppServer
 from live_server import LiveServer
 
+from .browser_contexts import Contexts, open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -67,7 +69,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def results_dir(request: pytest.FixtureRequest) -> Path:
-    """Screenshots of this test: test-results/e2e/<test name>/."""
+    """Screenshots of this test: test-results/e2e/<test name>/. A whole page (full_page)
+    is saved as JPEG: a dashboard is about 4,000 px tall and its PNG took 0.6 s to encode,
+    the JPEG half that; a window or an element stays PNG (0.1 s)."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     path = RESULTS / name
     shutil.rmtree(path, ignore_errors=True)
@@ -105,18 +109,15 @@ def module_server(
         yield server
 
 
-@pytest.fixture
-def page(browser, sqlite_server: AppServer | LiveServer) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=VIEWPORT, base_url=sqlite_server.base_url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
-    page.js_errors = errors  # type: ignore[attr-defined]
+@pytest.fixture(scope="session")
+def contexts(browser) -> Iterator[Contexts]:  # type: ignore[no-untyped-def]
+    pool = Contexts(browser)
     try:
-        yield page
+        yield pool
     finally:
-        context.close()
+        pool.close()
+
+
+@pytest.fixture
+def page(contexts: Contexts, sqlite_server: AppServer | LiveServer) -> Iterator[object]:
+    yield from open_page(contexts, sqlite_server.base_url, VIEWPORT)
