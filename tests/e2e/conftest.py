@@ -16,8 +16,6 @@ import pytest
 from app_server import AppServer
 from live_server import LiveServer
 
-from .browser_contexts import Contexts, open_page
-
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -109,15 +107,18 @@ def module_server(
         yield server
 
 
-@pytest.fixture(scope="session")
-def contexts(browser) -> Iterator[Contexts]:  # type: ignore[no-untyped-def]
-    pool = Contexts(browser)
-    try:
-        yield pool
-    finally:
-        pool.close()
-
-
 @pytest.fixture
-def page(contexts: Contexts, sqlite_server: AppServer | LiveServer) -> Iterator[object]:
-    yield from open_page(contexts, sqlite_server.base_url, VIEWPORT)
+def page(browser, sqlite_server: AppServer | LiveServer) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=VIEWPORT, base_url=sqlite_server.base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.js_errors = errors  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()

@@ -15,8 +15,6 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
 
-from .browser_contexts import open_page
-
 # One server for the module: the runs the first two tests read are imported once; the test
 # that deletes a run imports its own two.
 pytestmark = [
@@ -62,8 +60,19 @@ def own_runs(module_database_url: str, sqlite_server, tmp_path: Path, width: int
 
 
 @pytest.fixture
-def page(contexts, sqlite_server, width: int) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    yield from open_page(contexts, sqlite_server.base_url, {"width": width, "height": 900})
+def page(browser, sqlite_server, width: int) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, base_url=sqlite_server.base_url
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.js_errors = errors  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def _in_view(page, locator) -> bool:  # type: ignore[no-untyped-def]
