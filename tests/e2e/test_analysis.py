@@ -87,7 +87,7 @@ def test_summary_shows_all_long_and_short(page, runs, sqlite_server, results_dir
     assert cells[1:] == [f"{stats[s]['total_trades']:,}" for s in (None, "long", "short")]
     net = summary.locator("tr[data-stat=net_profit] td").all_inner_texts()
     assert net[1:] == [f"{stats[s]['net_profit']:,.2f}" for s in (None, "long", "short")]
-    page.screenshot(path=results_dir / "summary.png", full_page=True)
+    page.screenshot(path=results_dir / "summary.jpg", full_page=True)
 
     # Points: a mix of symbols of different point values has no single figure in points;
     # one symbol has (ES: point value 50).
@@ -100,7 +100,7 @@ def test_summary_shows_all_long_and_short(page, runs, sqlite_server, results_dir
     page.locator("[data-testid=stats-summary] tr[data-stat=net_profit] td").nth(1).filter(
         has_text=expected
     ).wait_for(timeout=TIMEOUT_MS)
-    page.screenshot(path=results_dir / "summary-points.png", full_page=True)
+    page.screenshot(path=results_dir / "summary-points.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 
@@ -114,7 +114,7 @@ def test_calendar_opens_a_days_trades(page, runs, sqlite_server, results_dir) ->
     assert calendar.locator("td[data-day]").count() == len(days)
     page.get_by_test_id("breakdown-table").wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_test_id("breakdown-table").locator("tbody tr").count() == len(days)
-    page.screenshot(path=results_dir / "periods.png", full_page=True)
+    page.screenshot(path=results_dir / "periods.jpg", full_page=True)
 
     # The time zone is remembered across visits.
     page.get_by_test_id("tz-input").fill("America/New_York")
@@ -173,7 +173,7 @@ def test_compare_two_runs_draws_both_curves(page, runs, results_dir) -> None:  #
     assert chart.locator("canvas").count() > 0
     assert page.get_by_test_id("compare-run").count() == 2
     assert page.get_by_test_id("compare-table").locator("td[data-differs]").count() > 0
-    page.screenshot(path=results_dir / "compare.png", full_page=True)
+    page.screenshot(path=results_dir / "compare.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 

@@ -106,7 +106,7 @@ def test_a_run_with_findings(page, sqlite_server, results_dir) -> None:  # type:
     badge = page.locator(f"[data-run-id='{FINDINGS_RUN_ID}'] [data-testid=quality-badge]")
     badge.wait_for(timeout=TIMEOUT_MS)
     assert badge.get_attribute("data-verdict") == "errors"
-    page.screenshot(path=results_dir / "1-runs-list.png", full_page=True)
+    page.screenshot(path=results_dir / "1-runs-list.jpg", full_page=True)
 
     page.goto(f"/runs/{FINDINGS_RUN_ID}")
     badge = page.get_by_test_id("dashboard").get_by_test_id("quality-badge")
@@ -130,7 +130,7 @@ def test_a_run_with_findings(page, sqlite_server, results_dir) -> None:  # type:
     }
     row = findings.locator("tr[data-check=execution_without_order]")
     assert "CX1" in row.inner_text() and row.locator("a").count() == 0
-    page.screenshot(path=results_dir / "3-findings.png", full_page=True)
+    page.screenshot(path=results_dir / "3-findings.jpg", full_page=True)
 
     findings.locator("tr[data-check=order_left_working]").get_by_role("link", name="C2").click()
     page.get_by_test_id("orders-table").wait_for(timeout=TIMEOUT_MS)

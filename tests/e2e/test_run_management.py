@@ -100,7 +100,7 @@ def test_trades_and_runs_keep_their_results_in_view(page, runs, results_dir, wid
     for header in ("Profit factor", "Max drawdown"):
         cell = runs_table.get_by_role("columnheader", name=header)
         assert _in_view(page, cell), f"{header} is off-screen at {width} px"
-    page.screenshot(path=results_dir / f"2-runs-{width}.png", full_page=True)
+    page.screenshot(path=results_dir / f"2-runs-{width}.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 
@@ -129,7 +129,7 @@ def test_previous_and_next_follow_the_filtered_list(
     page.get_by_test_id("trade-row").first.get_by_role("link").click()
     page.wait_for_url(f"**/trades/{expected[0]}?**")
     page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
-    page.screenshot(path=results_dir / f"2-first-loser-{width}.png", full_page=True)
+    page.screenshot(path=results_dir / f"2-first-loser-{width}.jpg", full_page=True)
     for trade_id in expected[1:]:
         page.get_by_role("button", name="Next ›").click()
         page.wait_for_url(f"**/trades/{trade_id}?**")
@@ -160,7 +160,7 @@ def test_name_and_delete_a_run_from_the_app(page, own_runs, sqlite_server, resul
     editor.get_by_label("Name (shown instead of the run id)").press("Enter")
     page.locator(".breadcrumbs", has_text="Throwaway test").wait_for()
     assert httpx.get(f"{api}/api/runs/{doomed}").json()["name"] == "Throwaway test"
-    page.screenshot(path=results_dir / f"1-named-{width}.png", full_page=True)
+    page.screenshot(path=results_dir / f"1-named-{width}.jpg", full_page=True)
 
     page.get_by_role("button", name="Delete run…").click()
     dialog = page.get_by_role("alertdialog")
@@ -178,7 +178,7 @@ def test_name_and_delete_a_run_from_the_app(page, own_runs, sqlite_server, resul
     assert httpx.get(f"{api}/api/runs/{doomed}").status_code == 404
     assert httpx.get(f"{api}/api/trades", params={"run_id": doomed}).json()["total"] == 0
     assert httpx.get(f"{api}/api/runs/{kept}").status_code == 200
-    page.screenshot(path=results_dir / f"3-after-delete-{width}.png", full_page=True)
+    page.screenshot(path=results_dir / f"3-after-delete-{width}.jpg", full_page=True)
 
     # The deleted run's page says so and offers the way back.
     page.goto(f"/runs/{doomed}")

@@ -3,10 +3,7 @@ database equal what this test computes on its own from the file (a plain FIFO lo
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from strategy_analysis.cli.main import main
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import RunStatistics, Trade, TradeLot
 from strategy_analysis.ingest.demo_export import write_demo_export
@@ -165,20 +163,25 @@ def position_excursions(trade, bars):
     return max(max(running), 0.0), max(-min(running), 0.0)
 
 
-def run_cli(database_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+@pytest.fixture
+def run_cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """``cli.py COMMAND ...`` on this test's database, run in this process: its whole
+    parser and dispatch, without the 1-2 s of imports a new interpreter pays (the script
+    itself runs as a process in the live-server tests). Returns the exit code, stdout and
+    stderr."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 @pytest.mark.slow
-def test_cli_import_rebuilds_trades_and_statistics(database_url, session_factory, tmp_path):
+def test_cli_import_rebuilds_trades_and_statistics(run_cli, session_factory, tmp_path):
     export = tmp_path / "demo.sqlite"
     write_demo_export(export, executions=600, seed=11)
     meta, point_values, fills, bars = read_export(export)
@@ -186,8 +189,8 @@ def test_cli_import_rebuilds_trades_and_statistics(database_url, session_factory
     closed = [t for t in expected if t["status"] == "CLOSED"]
     assert len(closed) > 20 and any(t["dir"] < 0 for t in closed)
 
-    result = run_cli(database_url, "import", "--file", str(export), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, out, err = run_cli("import", "--file", str(export))
+    assert code == 0, out + err
 
     with session_scope(session_factory) as s:
         stored = s.scalars(select(Trade)).all()
@@ -253,24 +256,22 @@ def test_cli_import_rebuilds_trades_and_statistics(database_url, session_factory
     assert rec["matches"] is True
 
     # Rebuilding on demand changes nothing.
-    again = run_cli(database_url, "rebuild", cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
+    code, out, err = run_cli("rebuild")
+    assert code == 0, err
     with session_scope(session_factory) as s:
         assert {t.trade_id: t.pnl_net for t in s.scalars(select(Trade))} == {
             t.trade_id: t.pnl_net for t in stored
         }
 
 
-def test_cli_import_of_an_export_without_executions_leaves_no_trades(
-    database_url, session_factory, tmp_path
-):
+def test_cli_import_of_an_export_without_executions_leaves_no_trades(run_cli, session_factory):
     fixture = ROOT / "tests" / "fixtures" / "prototype-export-1.0.sqlite"
-    result = run_cli(database_url, "import", "--file", str(fixture), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, out, err = run_cli("import", "--file", str(fixture))
+    assert code == 0, out + err
     with session_scope(session_factory) as s:
         assert s.scalars(select(Trade)).all() == []
-    rebuilt = run_cli(database_url, "rebuild", cwd=tmp_path)
-    assert rebuilt.returncode == 0, rebuilt.stderr
+    code, out, err = run_cli("rebuild")
+    assert code == 0, err
     with session_scope(session_factory) as s:
         assert s.scalars(select(Trade)).all() == []
         stored = s.scalars(select(RunStatistics)).all()

@@ -155,3 +155,39 @@ def test_large_write_refreshes_planner_statistics(engine, session_factory):
         stored = conn.execute(select(Trade.trade_id)).all()
     assert len(stored) == 6_000
     assert before <= 0 and after == 6_000
+
+
+def test_lots_that_change_under_an_unchanged_trade_row_are_rewritten(engine, session_factory):
+    """Two exits swap prices: the trade's averages, PnL and counts stay, its lots change.
+    The merge compares trades only; the lots' digest in the trade row makes it see this."""
+    with session_scope(session_factory) as s:
+        s.add(Strategy(strategy_id="S1"))
+        s.flush()
+        s.add(Run(run_id="R1", strategy_id="S1"))
+        s.flush()
+        for n, side, price in (
+            (0, "BUY", 100.0),
+            (1, "BUY", 102.0),
+            (2, "SELL", 103.0),
+            (3, "SELL", 101.0),
+        ):
+            s.add(_fill("R1", n, "ES", side, 1.0, price))
+    rebuild_trades(engine, merge_min_trades=0)
+    trades_before, lots_before = _stored(session_factory)
+
+    with session_scope(session_factory) as s:
+        for execution_id, price in (("ES-0002", 101.0), ("ES-0003", 103.0)):
+            s.execute(
+                update(Execution)
+                .where(Execution.run_id == "R1", Execution.execution_id == execution_id)
+                .values(price=price)
+            )
+    rebuild_trades(engine, merge_min_trades=0)
+    trades_after, lots_after = _stored(session_factory)
+
+    digest = [c.name for c in TRADE_COLUMNS].index("lots_digest")
+    without_digest = [row[:digest] + row[digest + 1 :] for row in trades_before + trades_after]
+    assert len(trades_before) == 1 and without_digest[0] == without_digest[1]
+    assert trades_before[0][digest] != trades_after[0][digest]
+    assert lots_after != lots_before
+    assert _rebuild_from_empty(engine, session_factory) == (trades_after, lots_after)

@@ -264,6 +264,8 @@ class Trade(Base):
     exit_sequence: Mapped[int | None] = mapped_column(BigInteger)
     entry_count: Mapped[int] = mapped_column(Integer, default=0)
     exit_count: Mapped[int] = mapped_column(Integer, default=0)
+    # trades/lot_digest.py: equal digests, equal lots (NULL: stored before it existed).
+    lots_digest: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TradeLot(Base):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .codes import factorize
 from .columns import NO_TIME, BuiltTrades, ExecutionColumns, LotMatches
+from .lot_digest import lot_digests
 from .position_path import position_path
 from .quantities import to_units
 from .trade_ids import trade_ids
@@ -250,6 +251,7 @@ def build_trades(
         exit_count=exit_count,
         realized_pnl=realized,
         lots=lots,
+        lots_digest=lot_digests(lots, n_trades),
         run_id=run_id,
         entry_signal=entry_signal,
         exit_signal=exit_signal,
@@ -366,5 +368,6 @@ def _empty_trades(run_id: str) -> BuiltTrades:
         exit_count=i64,
         realized_pnl=f64,
         lots=lots,
+        lots_digest=i64,
         run_id=run_id,
     )

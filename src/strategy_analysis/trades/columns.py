@@ -182,6 +182,7 @@ TRADE_FIELDS = API_TRADE_FIELDS + (
     "exit_sequence",
     "entry_count",
     "exit_count",
+    "lots_digest",
 )
 
 LOT_FIELDS = (
@@ -332,6 +333,7 @@ class BuiltTrades:
     exit_count: np.ndarray  # int64
     realized_pnl: np.ndarray  # float64: lot pnl so far (partial exits of an open trade)
     lots: LotMatches
+    lots_digest: np.ndarray  # int64: lot_digest.py, equal lots give an equal digest
     run_id: str = ""
     # client_tag (else order_id) of the first entry fill's / last exit fill's order
     entry_signal: np.ndarray | None = None  # object, None when unknown

@@ -7,8 +7,8 @@ owns the transaction, so a pair's DELETE and INSERT become visible together.
 On PostgreSQL, pairs that already have trades are merged rather than rewritten: trade ids
 are deterministic, so most rows of a rebuild equal the stored ones, and re-inserting them
 costs an index entry per index and a uniqueness check against the deleted twin. The new
-rows go into temporary tables (no indexes, no WAL); only rows that differ are deleted and
-inserted.
+rows go into temporary tables (no indexes, no WAL); only trades that differ are deleted and
+inserted, and only their lots (a trade's row holds a digest of its lots, lot_digest.py).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from sqlalchemy.types import TypeEngine
 from ..db.models import Base, Run, RunStatistics
 from ..db.types import UtcDateTime
 from .columns import LOT_FIELDS, NO_TIME, TRADE_FIELDS, BuiltTrades, LotMatches
+from .lot_digest import lot_positions
 from .pg_binary_copy import FLOAT8, INT4, INT8, TEXT, TIMESTAMPTZ, binary_copy_chunks
 from .sql_time import micros_to_text
 
@@ -71,14 +72,7 @@ class NumberedLots:
 
     def __init__(self, lots: LotMatches) -> None:
         self.lots = lots
-        trade_index = np.asarray(lots.trade_index)
-        order = np.argsort(trade_index, kind="stable")
-        grouped = trade_index[order]
-        first = np.ones(len(grouped), dtype=bool)
-        first[1:] = grouped[1:] != grouped[:-1]
-        group_start = np.maximum.accumulate(np.where(first, np.arange(len(grouped)), 0))
-        self.lot_index = np.empty(len(grouped), dtype=np.int64)
-        self.lot_index[order] = np.arange(len(grouped)) - group_start
+        self.lot_index = lot_positions(lots.trade_index)
 
     def __len__(self) -> int:
         return len(self.lots)
@@ -257,6 +251,7 @@ def _create_merge_stage(conn: Connection) -> None:
     conn.exec_driver_sql(f"SET LOCAL work_mem = '{_MERGE_WORK_MEM}'")
     conn.exec_driver_sql("CREATE TEMP TABLE trades_stage (LIKE trades) ON COMMIT DROP")
     conn.exec_driver_sql("CREATE TEMP TABLE trade_lots_stage (LIKE trade_lots) ON COMMIT DROP")
+    conn.exec_driver_sql("CREATE TEMP TABLE changed_trades (trade_id varchar(64)) ON COMMIT DROP")
 
 
 def _stage_for_merge(conn: Connection, built: BuiltTrades) -> None:
@@ -271,28 +266,32 @@ def _stage_for_merge(conn: Connection, built: BuiltTrades) -> None:
 
 
 def _merge_staged(conn: Connection, run_id: str, symbols: Sequence[str]) -> int:
-    """The merge of the staged trades and lots into the pairs' stored ones."""
+    """The merge of the staged trades and lots into the pairs' stored ones.
+
+    A stored trade equal to its staged twin, ``lots_digest`` included, has the same lots
+    (lot_digest.py): only the trades that differ or are gone or new (``changed_trades``)
+    have their lots deleted and written, so the lots are never compared one by one."""
     params = {"run_id": run_id, "symbols": list(symbols)}
     trade_columns = ", ".join(TRADE_FIELDS)
     lot_columns = ", ".join(STORED_LOT_FIELDS)
     statements = (
-        f"""DELETE FROM trade_lots t
-             WHERE t.trade_id IN (SELECT trade_id FROM trades
-                                   WHERE run_id = :run_id AND symbol IN :symbols)
-               AND NOT EXISTS (SELECT 1 FROM trade_lots_stage s
-                                WHERE s.trade_id = t.trade_id AND s.lot_index = t.lot_index
-                                  AND {_same_row(STORED_LOT_FIELDS)})""",
-        f"""DELETE FROM trades t
-             WHERE t.run_id = :run_id AND t.symbol IN :symbols
-               AND NOT EXISTS (SELECT 1 FROM trades_stage s
-                                WHERE s.trade_id = t.trade_id AND {_same_row(TRADE_FIELDS)})""",
-        f"""INSERT INTO trades ({trade_columns})
-            SELECT {trade_columns} FROM trades_stage s
-             WHERE NOT EXISTS (SELECT 1 FROM trades t WHERE t.trade_id = s.trade_id)""",
+        f"""WITH gone AS (
+                DELETE FROM trades t
+                 WHERE t.run_id = :run_id AND t.symbol IN :symbols
+                   AND NOT EXISTS (SELECT 1 FROM trades_stage s
+                                    WHERE s.trade_id = t.trade_id AND {_same_row(TRADE_FIELDS)})
+                RETURNING t.trade_id)
+            INSERT INTO changed_trades SELECT trade_id FROM gone""",
+        """DELETE FROM trade_lots t USING changed_trades c WHERE t.trade_id = c.trade_id""",
+        f"""WITH added AS (
+                INSERT INTO trades ({trade_columns})
+                SELECT {trade_columns} FROM trades_stage s
+                 WHERE NOT EXISTS (SELECT 1 FROM trades t WHERE t.trade_id = s.trade_id)
+                RETURNING trade_id)
+            INSERT INTO changed_trades SELECT trade_id FROM added""",
         f"""INSERT INTO trade_lots ({lot_columns})
             SELECT {lot_columns} FROM trade_lots_stage s
-             WHERE NOT EXISTS (SELECT 1 FROM trade_lots t
-                                WHERE t.trade_id = s.trade_id AND t.lot_index = s.lot_index)""",
+             WHERE s.trade_id IN (SELECT trade_id FROM changed_trades)""",
     )
     changed = []
     for statement in statements:
@@ -300,8 +299,8 @@ def _merge_staged(conn: Connection, run_id: str, symbols: Sequence[str]) -> int:
         if ":symbols" in statement:
             bound = bound.bindparams(bindparam("symbols", expanding=True))
         changed.append(conn.execute(bound, params).rowcount or 0)
-    lots_deleted, trades_deleted, trades_inserted, lots_inserted = changed
-    conn.exec_driver_sql("DROP TABLE trades_stage, trade_lots_stage")
+    trades_deleted, lots_deleted, trades_inserted, lots_inserted = changed
+    conn.exec_driver_sql("DROP TABLE trades_stage, trade_lots_stage, changed_trades")
     log.debug(
         "run %s: %d trades and %d lots deleted, %d trades and %d lots inserted",
         run_id,
