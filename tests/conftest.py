@@ -1,8 +1,9 @@
 """Database fixtures: every database test runs on SQLite and on PostgreSQL.
 
 Each test gets a fresh database copied from a template that ``alembic upgrade head`` built
-once per test run (PostgreSQL: ``CREATE DATABASE ... TEMPLATE``; SQLite: a file copy), so
-the migrations are exercised and tests stay fast. The PostgreSQL databases are dropped at
+once per test run (PostgreSQL: ``CREATE DATABASE ... TEMPLATE``, made ahead while the tests
+before run; SQLite: a file copy), so the migrations are exercised and tests stay fast. The
+PostgreSQL databases are dropped after their test, in the background, and what is left at
 the end of the run.
 """
 
@@ -10,93 +11,32 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
 import pytest
 from app_server import AppServer
 from live_server import LiveServer
+from postgres_databases import PostgresServer, libpq
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from strategy_analysis.db.engine import make_engine, make_session_factory
+from strategy_analysis.db.migrations import upgrade_database
 
 try:
     from _pytest.nodeid import coerce_node_id as _coerce_node_id
 except ImportError:  # pytest before 9.2: pytest-xdist appends the group itself
     _coerce_node_id = None
-from strategy_analysis.db.migrations import upgrade_database
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DIALECTS = ("sqlite", "postgresql")
-# A DROP DATABASE waits for a checkpoint (seconds on a busy server); drops that run
-# together share one, so they keep up with the tests (4 together: 2 s where 4 in turn
-# took 15 s on a loaded machine).
-DROP_THREADS = 4
 
 
 def _server_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
-
-
-def _libpq(url: str, database: str | None = None) -> str:
-    sa_url = make_url(url)
-    if database is not None:
-        sa_url = sa_url.set(database=database)
-    return sa_url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-class PostgresServer:
-    """Creates and drops the test run's databases on the server named by TEST_DATABASE_URL."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.prefix = f"sa_test_{uuid.uuid4().hex[:8]}"
-        self.created: list[str] = []
-        self.count = 0
-        self.template: str | None = None
-        self._dropper: ThreadPoolExecutor | None = None
-        self._drops: list[Future[None]] = []
-
-    def _admin(self) -> psycopg.Connection:
-        return psycopg.connect(_libpq(self.url), autocommit=True, connect_timeout=5)
-
-    def create(self, template: str | None = None) -> str:
-        self.count += 1
-        name = f"{self.prefix}_{self.count}"
-        with self._admin() as conn:
-            clause = f" TEMPLATE {template}" if template else ""
-            conn.execute(f'CREATE DATABASE "{name}"{clause}')
-        self.created.append(name)
-        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
-
-    def discard(self, url: str) -> None:
-        """Drop a test's database in the background: the next tests run meanwhile (one
-        drop costs a checkpoint, about as long as a short test or longer)."""
-        name = make_url(url).database
-        self.created.remove(name)
-        if self._dropper is None:
-            self._dropper = ThreadPoolExecutor(
-                max_workers=DROP_THREADS, thread_name_prefix="dropdb"
-            )
-        self._drops.append(self._dropper.submit(self._drop, name))
-
-    def _drop(self, name: str | None) -> None:
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    def drop_all(self) -> None:
-        if self._dropper is not None:
-            self._dropper.shutdown(wait=True)
-            for drop in self._drops:
-                drop.result()  # a drop that failed says so
-        with self._admin() as conn:
-            for name in reversed(self.created):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.hookimpl(trylast=True)
@@ -121,7 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def postgres_server() -> Iterator[PostgresServer | None]:
     url = _server_url()
     try:
-        psycopg.connect(_libpq(url), connect_timeout=5).close()
+        psycopg.connect(libpq(url), connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         message = f"PostgreSQL at {make_url(url).render_as_string()} is unreachable: {exc}"
         if os.environ.get("CI"):
@@ -130,6 +70,7 @@ def postgres_server() -> Iterator[PostgresServer | None]:
         yield None
         return
     server = PostgresServer(url)
+    server.drop_leftovers()
     try:
         yield server
     finally:
@@ -162,7 +103,7 @@ def _fresh_database(request: pytest.FixtureRequest, folder: Path, sqlite_templat
     if template_url is None:
         pytest.skip("PostgreSQL unreachable (see the warning above)")
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create(template=server.template)
+    url = server.fresh()
     request.addfinalizer(lambda: server.discard(url))
     return url
 

@@ -1,5 +1,6 @@
 """GET /api/runs/{run_id}/stats with subsets, over a demo run imported and rebuilt (both
-databases): the whole run's equal the stored statistics, sides add up, bad input is 4xx."""
+databases): the whole run's equal the stored statistics, sides add up, bad input is 4xx
+(GET /api/compare: test_analysis_compare.py)."""
 
 from __future__ import annotations
 
@@ -147,52 +148,6 @@ def test_monte_carlo_is_reproducible_and_checks_its_parameters(demo_run):
     for params in ({"simulations": 0}, {"simulations": 10_001}, {"seed": -1}):
         bad = client.get(url, params=params)
         assert bad.status_code == 422 and next(iter(params)) in bad.json()["detail"]
-
-
-@pytest.fixture
-def two_runs(engine, database_url, tmp_path):
-    for seed in (3, 4):
-        export = tmp_path / f"demo-{seed}.sqlite"
-        write_demo_export(export, executions=600, seed=seed)
-        report = import_export_file(engine, export, after_import=after_import_hook(engine))
-        assert report.status == "succeeded", report.status
-    with engine.connect() as conn:
-        run_ids = sorted(conn.execute(select(Run.run_id)).scalars())
-    assert len(run_ids) == 2
-    with app_client(settings_for(database_url, tmp_path)) as client:
-        yield client, run_ids
-
-
-def test_compare_gives_each_runs_stats_and_curves(two_runs):
-    client, run_ids = two_runs
-    asked = [run_ids[1], run_ids[0]]
-    response = client.get("/api/compare", params={"run_id": asked})
-    assert response.status_code == 200, response.text
-    runs = response.json()["runs"]
-    assert [r["run_id"] for r in runs] == asked
-    for run in runs:
-        stats = client.get(f"/api/runs/{run['run_id']}/stats").json()["statistics"]
-        assert run["statistics"] == stats
-        equity = client.get(f"/api/runs/{run['run_id']}/equity").json()["points"]
-        assert run["equity"] == equity and len(equity) == stats["total_trades"] + 1
-    few = client.get("/api/compare", params={"run_id": run_ids, "points": 10}).json()
-    assert all(len(r["equity"]) <= 10 for r in few["runs"])
-
-
-@pytest.mark.parametrize(
-    ("ids", "status"),
-    [(1, 422), (7, 422), ("twice", 422), ("unknown", 404)],
-)
-def test_compare_refuses_bad_run_lists(two_runs, ids, status):
-    client, run_ids = two_runs
-    if ids == "twice":
-        asked = [run_ids[0], run_ids[0]]
-    elif ids == "unknown":
-        asked = [run_ids[0], "nope"]
-    else:
-        asked = (run_ids * 4)[:ids]
-    response = client.get("/api/compare", params={"run_id": asked})
-    assert response.status_code == status and "run" in response.json()["detail"]
 
 
 def _json_value(cell: str, value):

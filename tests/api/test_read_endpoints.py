@@ -1,11 +1,17 @@
-"""Read endpoints over HTTP against the real server, on both databases."""
+"""Read endpoints over HTTP against the app (served in this process), on both databases."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+from app_server import AppServer
+
+from strategy_analysis.db.engine import make_engine
 
 from .factories import RUN_ID, seed_run
+
+# One worker (pytest-xdist) runs this module: its tests share one seeded run.
+pytestmark = pytest.mark.xdist_group("read-endpoints")
 
 API_TRADE_FIELDS = {
     "trade_id",
@@ -41,10 +47,19 @@ API_TRADE_FIELDS = {
 }
 
 
-@pytest.fixture
-def seeded(engine, app_server):
-    data = seed_run(engine)
-    with httpx.Client(base_url=app_server.base_url, timeout=10) as client:
+@pytest.fixture(scope="module")
+def seeded(module_database_url, tmp_path_factory):
+    """One seeded run and a server for the module's tests, which only read."""
+    engine = make_engine(module_database_url)
+    try:
+        data = seed_run(engine)
+    finally:
+        engine.dispose()
+    folder = tmp_path_factory.mktemp("read-endpoints")
+    with (
+        AppServer(module_database_url, folder) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as client,
+    ):
         yield client, data
 
 

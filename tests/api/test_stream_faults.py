@@ -118,7 +118,7 @@ def test_postgresql_connections_terminated_mid_stream_lose_no_answered_batch(
 ):
     if postgres_server is None:
         pytest.skip("PostgreSQL unreachable (see the warning above)")
-    database_url = postgres_server.create(template=postgres_server.template)
+    database_url = postgres_server.fresh()
     url = make_url(database_url)
     admin_url = url.set(drivername="postgresql", database="postgres").render_as_string(
         hide_password=False

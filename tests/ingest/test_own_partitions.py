@@ -84,7 +84,7 @@ def counts(report: Any) -> dict[str, tuple[int, int, int, int, int]]:
 
 @pytest.fixture
 def other_engine(postgres_server: Any) -> Any:
-    eng = make_engine(postgres_server.create(template=postgres_server.template))
+    eng = make_engine(postgres_server.fresh())
     yield eng
     eng.dispose()
 

@@ -115,7 +115,7 @@ def _outcome(
 
 @pytest.fixture
 def second_engine(engine: Engine, postgres_server: Any) -> Iterator[Engine]:
-    other = make_engine(postgres_server.create(postgres_server.template))
+    other = make_engine(postgres_server.fresh())
     try:
         yield other
     finally:
