@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -236,6 +237,20 @@ class LotMatches:
 
     def __len__(self) -> int:
         return len(self.trade_index)
+
+    @cached_property
+    def lot_index(self) -> np.ndarray:
+        """Each lot's place within its trade (0, 1, ...), a trade's lots in their order:
+        stored with the lot, and hashed into the trade's lots digest (lot_digest.py)."""
+        trade_index = np.asarray(self.trade_index)
+        order = np.argsort(trade_index, kind="stable")
+        grouped = trade_index[order]
+        first = np.ones(len(grouped), dtype=bool)
+        first[1:] = grouped[1:] != grouped[:-1]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(grouped)), 0))
+        positions = np.empty(len(grouped), dtype=np.int64)
+        positions[order] = np.arange(len(grouped)) - group_start
+        return positions
 
     def column(self, name: str) -> np.ndarray:
         if name == "run_id":

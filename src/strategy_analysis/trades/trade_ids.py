@@ -145,6 +145,12 @@ def trade_id(
     return str(_hex(h1, h2)[0])
 
 
+def mix(h: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``value`` (uint64) mixed into the hashes ``h`` (uint64), element by element."""
+    with np.errstate(over="ignore"):
+        return _fmix((h ^ value) * _PRIME_2)
+
+
 def text_hashes(values: list[str]) -> np.ndarray:
     """A 64-bit hash (uint64) of each string, vectorised like the trade ids; not an id."""
     n = len(values)

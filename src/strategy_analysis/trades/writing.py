@@ -41,7 +41,6 @@ from sqlalchemy.types import TypeEngine
 from ..db.models import Base, Run, RunStatistics
 from ..db.types import UtcDateTime
 from .columns import LOT_FIELDS, NO_TIME, TRADE_FIELDS, BuiltTrades, LotMatches
-from .lot_digest import lot_positions
 from .pg_binary_copy import FLOAT8, INT4, INT8, TEXT, TIMESTAMPTZ, binary_copy_chunks
 from .sql_time import micros_to_text
 
@@ -72,7 +71,7 @@ class NumberedLots:
 
     def __init__(self, lots: LotMatches) -> None:
         self.lots = lots
-        self.lot_index = lot_positions(lots.trade_index)
+        self.lot_index = lots.lot_index
 
     def __len__(self) -> int:
         return len(self.lots)
