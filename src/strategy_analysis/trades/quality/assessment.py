@@ -42,12 +42,11 @@ from .execution import (
     slippage_rows,
     time_to_fill,
 )
-from .held_orders import HeldOrders, read_held_orders
+from .held_orders import HeldOrders, keyed_or_by_id, read_held_orders
 from .reading import (
     instruments_of,
     open_trade_ids,
     order_ids_of_keys,
-    read_orders,
     run_context,
     run_status,
     traded_symbols,
@@ -179,12 +178,7 @@ class RunAssessment:
             self._take_orders(HeldOrders.of(orders) if isinstance(orders, OrderColumns) else orders)
 
     def _take_orders(self, orders: HeldOrders) -> None:
-        run_id, conn = self.run_id, self._conn
-        if orders.key is not None and not orders.sort_keys():
-            # Two orders share a key (or one has the one of no order): by id instead.
-            assert conn is not None
-            orders = HeldOrders.of(read_orders(conn, run_id))
-            orders.key = None
+        orders = keyed_or_by_id(orders, self._conn, self.run_id)
         # The orders' keys sorted, and the row of each.
         self._keys = orders.sorted_keys
         # Of the orders, only numbers stay: their texts as codes, their prices as the
@@ -241,12 +235,8 @@ class RunAssessment:
         def read() -> HeldOrders:
             # One snapshot for the chunks of the read.
             with engine.connect().execution_options(isolation_level="REPEATABLE READ") as own:
-                orders = read_held_orders(own, run_id)
-                if orders.key is not None and not orders.sort_keys():
-                    # By id instead, read here: the rebuild's connection is its own.
-                    orders = HeldOrders.of(read_orders(own, run_id))
-                    orders.key = None
-                return orders
+                # By id, when it comes to that, read here: the rebuild's connection is its own.
+                return keyed_or_by_id(read_held_orders(own, run_id), own, run_id)
 
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="order-read")
         self._pending = pool.submit(read)

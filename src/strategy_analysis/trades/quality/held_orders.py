@@ -75,6 +75,18 @@ class HeldOrders:
         )
 
 
+def keyed_or_by_id(orders: HeldOrders, conn: Connection | None, run_id: str) -> HeldOrders:
+    """``orders`` with their keys sorted (``sort_keys``); when two share a key, or one has
+    the key of no order, the run's orders read again through ``conn`` with their ids, to
+    be found by id."""
+    if orders.key is None or orders.sort_keys():
+        return orders
+    assert conn is not None
+    by_id = HeldOrders.of(read_orders(conn, run_id))
+    by_id.key = None
+    return by_id
+
+
 def read_held_orders(
     conn: Connection, run_id: str, chunk_rows: int = ORDER_CHUNK_ROWS
 ) -> HeldOrders:
