@@ -1,11 +1,13 @@
-"""Small rows written straight into the test database for the read endpoints."""
+"""Small rows written straight into the test database for the read endpoints, and demo runs
+imported for the analysis endpoints."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from strategy_analysis.db.models import (
     Bar,
@@ -16,6 +18,9 @@ from strategy_analysis.db.models import (
     Trade,
     TradeLot,
 )
+from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.trades.rebuild import after_import_hook
 
 T0 = datetime(2025, 1, 6, 14, 30, tzinfo=UTC)
 RUN_ID = "run-a"
@@ -217,3 +222,14 @@ def one_fill_batch(run: dict[str, Any]) -> dict[str, Any]:
             }
         ],
     }
+
+
+def import_demo_runs(engine: Engine, folder: Path, seeds: tuple[int, ...] = (3, 4)) -> list[str]:
+    """One demo run of 600 executions per seed, imported and rebuilt; their ids, sorted."""
+    for seed in seeds:
+        export = folder / f"demo-{seed}.sqlite"
+        write_demo_export(export, executions=600, seed=seed)
+        report = import_export_file(engine, export, after_import=after_import_hook(engine))
+        assert report.status == "succeeded", report.status
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(Run.run_id)).scalars())

@@ -4,14 +4,10 @@ statistics and equity curve as the run's own endpoints give them, bad run lists 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from strategy_analysis.db.engine import make_engine
-from strategy_analysis.db.models import Run
-from strategy_analysis.ingest.demo_export import write_demo_export
-from strategy_analysis.ingest.importer import import_export_file
-from strategy_analysis.trades.rebuild import after_import_hook
 
+from .factories import import_demo_runs
 from .in_process import app_client, settings_for
 
 # One worker (pytest-xdist) runs this module: its tests share the two imported runs.
@@ -24,13 +20,7 @@ def two_runs(module_database_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("two-runs")
     engine = make_engine(module_database_url)
     try:
-        for seed in (3, 4):
-            export = folder / f"demo-{seed}.sqlite"
-            write_demo_export(export, executions=600, seed=seed)
-            report = import_export_file(engine, export, after_import=after_import_hook(engine))
-            assert report.status == "succeeded", report.status
-        with engine.connect() as conn:
-            run_ids = sorted(conn.execute(select(Run.run_id)).scalars())
+        run_ids = import_demo_runs(engine, folder)
     finally:
         engine.dispose()
     assert len(run_ids) == 2

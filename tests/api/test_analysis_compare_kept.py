@@ -5,28 +5,18 @@ dropped from the cache) computes them again."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from strategy_analysis.api.schemas.analysis import Comparison
-from strategy_analysis.db.models import Run, RunStatistics
-from strategy_analysis.ingest.demo_export import write_demo_export
-from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.db.models import RunStatistics
 from strategy_analysis.services.analysis import AnalysisCache, compare_runs
-from strategy_analysis.trades.rebuild import after_import_hook
 
+from .factories import import_demo_runs
 from .in_process import app_client, settings_for
 
 
 @pytest.fixture
-def two_runs(engine, database_url, tmp_path):
-    for seed in (3, 4):
-        export = tmp_path / f"demo-{seed}.sqlite"
-        write_demo_export(export, executions=600, seed=seed)
-        report = import_export_file(engine, export, after_import=after_import_hook(engine))
-        assert report.status == "succeeded", report.status
-    with engine.connect() as conn:
-        run_ids = sorted(conn.execute(select(Run.run_id)).scalars())
-    return run_ids
+def two_runs(engine, tmp_path):
+    return import_demo_runs(engine, tmp_path)
 
 
 def test_compare_answers_what_the_model_answers(two_runs, engine, database_url, tmp_path):
