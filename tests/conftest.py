@@ -131,6 +131,15 @@ def module_database_url(
 
 
 @pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A command run in this process (``main`` or ``run_command``) works in this test's
+    folder on this test's database, as ``cli.py`` would with ``DATABASE_URL`` set."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     try:

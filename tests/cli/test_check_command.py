@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-import pytest
 from ingest.export_factory import bar, execution, instrument, order, write_export
 from quality.crafted_export import EXPECTED, RUN_ID, write_crafted_export
 from sqlalchemy import func, select
@@ -26,13 +24,6 @@ def main(argv: list[str]) -> int:
     import_command.register(subparsers)
     args = parser.parse_args(argv)
     return args.func(args, Settings())
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return database_url
 
 
 def _stored(url: str) -> list[int]:

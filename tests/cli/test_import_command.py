@@ -38,13 +38,6 @@ def main(argv: list[str]) -> int:
     return run_command(args, Settings())
 
 
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return database_url
-
-
 def count(url: str, model: type) -> int:
     engine = make_engine(url)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from strategy_analysis.cli import rebuild_command
@@ -23,13 +22,6 @@ def main(argv):
     rebuild_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return run_command(args, Settings())
-
-
-@pytest.fixture
-def cli_env(database_url, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return database_url
 
 
 def seed(session_factory, run_id, fills):

@@ -164,13 +164,11 @@ def position_excursions(trade, bars):
 
 
 @pytest.fixture
-def run_cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+def run_cli(cli_env: str, capsys):
     """``cli.py COMMAND ...`` on this test's database, run in this process: its whole
     parser and dispatch, without the 1-2 s of imports a new interpreter pays (the script
     itself runs as a process in the live-server tests). Returns the exit code, stdout and
     stderr."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
