@@ -22,6 +22,7 @@ from strategy_analysis.db.models import (
 )
 from strategy_analysis.events import EventBus
 from strategy_analysis.trades import rebuild as rebuild_module
+from strategy_analysis.trades.reading import existing_pairs
 from strategy_analysis.trades.rebuild import (
     UnknownRunError,
     after_import_hook,
@@ -218,6 +219,34 @@ def test_trades_of_removed_executions_disappear(engine, seeded):
         s.execute(delete(Execution).where(Execution.symbol == "NQ"))
     rebuild_trades(engine, run_id="R1")
     assert {tr.symbol for tr in trades_by_id(seeded).values()} == {"ES"}
+
+
+def test_a_runs_pairs_are_its_traded_symbols_and_those_of_its_stale_trades(engine, seeded):
+    with session_scope(seeded) as s:
+        s.add(Run(run_id="R2", strategy_id="S1"))
+        s.flush()
+        s.add_all(
+            [
+                execution("R2", "y1", "BUY", 1, 10.0, 0, seq=1, symbol="YM"),
+                execution("R2", "y2", "SELL", 1, 11.0, 1, seq=2, symbol="YM"),
+                execution("R1", "z1", "BUY", 1, 10.0, 0, seq=5, symbol="ZB"),
+            ]
+        )
+    rebuild_trades(engine)
+    with session_scope(seeded) as s:
+        s.execute(delete(Execution).where(Execution.symbol.in_(["NQ", "ZB"])))
+        s.execute(delete(Execution).where(Execution.run_id == "R2"))
+    with engine.connect() as conn:
+        # NQ and ZB: trades left of executions that are gone; YM: another run's only.
+        assert existing_pairs(conn, "R1") == [("R1", "ES"), ("R1", "NQ"), ("R1", "ZB")]
+        assert existing_pairs(conn, "R2") == [("R2", "YM")]
+        assert existing_pairs(conn, "R3") == []
+        assert existing_pairs(conn) == [
+            ("R1", "ES"),
+            ("R1", "NQ"),
+            ("R1", "ZB"),
+            ("R2", "YM"),
+        ]
 
 
 def test_account_falls_back_to_the_order_then_the_run(engine, session_factory):

@@ -53,17 +53,53 @@ def _dialect(conn: Connection) -> str:
 
 def existing_pairs(conn: Connection, run_id: str | None = None) -> list[tuple[str, str]]:
     """Every (run, symbol) with executions or stored trades (stale trades get removed)."""
-    where = "WHERE run_id = :run_id" if run_id is not None else ""
+    if run_id is not None:
+        return [(run_id, symbol) for symbol in _run_symbols(conn, run_id)]
     rows = tuples(
         conn.execute(
-            text(
-                f"SELECT run_id, symbol FROM executions {where} "
-                f"UNION SELECT run_id, symbol FROM trades {where}"
-            ),
-            {"run_id": run_id} if run_id is not None else {},
+            text("SELECT run_id, symbol FROM executions UNION SELECT run_id, symbol FROM trades")
         )
     )
     return sorted((r, s) for r, s in rows)
+
+
+# The distinct symbols of {table}'s rows that match {where}, through an index that starts
+# with them (after the columns {where} fixes): one index probe per symbol (a loose index
+# scan), where DISTINCT reads every row (a run's 10M executions: 14.7 s).
+_NEXT_SYMBOL_SQL = """
+WITH RECURSIVE found(symbol) AS (
+    SELECT (SELECT symbol FROM {table} WHERE {where} ORDER BY symbol LIMIT 1)
+    UNION ALL
+    SELECT (SELECT symbol FROM {table} WHERE {where} AND symbol > found.symbol
+             ORDER BY symbol LIMIT 1)
+      FROM found WHERE found.symbol IS NOT NULL
+)
+SELECT symbol FROM found WHERE symbol IS NOT NULL
+"""
+
+
+def _run_symbols(conn: Connection, run_id: str) -> list[str]:
+    """The symbols the run has executions or stored trades of, sorted."""
+    traded: list[str] = list(
+        conn.execute(
+            text(_NEXT_SYMBOL_SQL.format(table="executions", where="run_id = :run_id")),
+            {"run_id": run_id},
+        ).scalars()
+    )
+    # Stored trades' symbols, from the trades' (symbol, entry_time) index; the few not
+    # traded any more are asked of the run one by one.
+    stored: list[str] = list(
+        conn.execute(text(_NEXT_SYMBOL_SQL.format(table="trades", where="1 = 1"))).scalars()
+    )
+    stale = [
+        symbol
+        for symbol in set(stored) - set(traded)
+        if conn.execute(
+            text("SELECT 1 FROM trades WHERE run_id = :run_id AND symbol = :symbol LIMIT 1"),
+            {"run_id": run_id, "symbol": symbol},
+        ).first()
+    ]
+    return sorted([*traded, *stale])
 
 
 def all_run_ids(conn: Connection) -> list[str]:
