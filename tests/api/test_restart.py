@@ -43,8 +43,11 @@ def _left_by_the_kill(database_url: str, job_id: str) -> tuple[str, int, int]:
 @pytest.mark.slow
 def test_killed_job_resumes_after_restart(database_url, tmp_path, big_export):
     # PostgreSQL: should the killed server's session outlive it for a moment, the restarted
-    # server looks again for the job it left running after 1 s instead of 30 s.
-    server = LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS="1").start()
+    # server looks again for the job it left running after 1 s instead of 30 s. No stream:
+    # no rebuild child (an upload job rebuilds in the server's process).
+    server = LiveServer(
+        database_url, tmp_path, JOB_RECOVER_SECONDS="1", REBUILD_PROCESS="false"
+    ).start()
     try:
         with httpx.Client(base_url=server.base_url, timeout=120) as client:
             job_id = upload(client, big_export).json()["job_id"]

@@ -27,18 +27,35 @@ from .test_stream import EXECUTIONS, SEED, _comparable, _file_with_run_id
 RECOVER_SECONDS = 1.0
 
 
-@pytest.fixture
-def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+# The stream's rebuild child of each server (started with the server, a new interpreter
+# importing the rebuild) only where a test streams: uploads and imports rebuild in the
+# server's process.
+NO_REBUILD_CHILD = {"REBUILD_PROCESS": "false"}
+
+
+def _pair(database_url: str, tmp_path: Path, **env: str) -> Iterator[tuple[LiveServer, LiveServer]]:
     if not database_url.startswith("postgresql"):
         pytest.skip("servers share a PostgreSQL database; SQLite has one server per file")
     # A job whose server died is queued again at the survivor's next look (every second
     # here instead of every 30 s).
     servers = (
-        LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS=str(RECOVER_SECONDS)),
-        LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS=str(RECOVER_SECONDS)),
+        LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS=str(RECOVER_SECONDS), **env),
+        LiveServer(database_url, tmp_path, JOB_RECOVER_SECONDS=str(RECOVER_SECONDS), **env),
     )
     with live_servers(*servers) as (a, b):
         yield a, b
+
+
+@pytest.fixture
+def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    yield from _pair(database_url, tmp_path, **NO_REBUILD_CHILD)
+
+
+@pytest.fixture
+def two_streaming_servers(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    yield from _pair(database_url, tmp_path)
 
 
 def _claimed_by(database_url: str, job_id: str) -> str:
@@ -69,7 +86,8 @@ def test_an_upload_to_one_server_is_announced_by_the_other(
     (tmp_path / "b").mkdir()
     with (
         live_servers(
-            LiveServer(database_url, tmp_path / "a"), LiveServer(database_url, tmp_path / "b")
+            LiveServer(database_url, tmp_path / "a", **NO_REBUILD_CHILD),
+            LiveServer(database_url, tmp_path / "b", **NO_REBUILD_CHILD),
         ) as (a, b),
         SseClient(b.base_url) as listener,
     ):
@@ -111,12 +129,12 @@ def test_a_cli_import_is_announced_by_both(
 
 
 def test_a_stream_split_between_the_servers_gives_the_trades_of_the_file(
-    two_servers: tuple[LiveServer, LiveServer], tmp_path: Path
+    two_streaming_servers: tuple[LiveServer, LiveServer], tmp_path: Path
 ) -> None:
     # The data of _file_with_run_id's file, in batches spread over both servers.
     batches = list(demo_batches(executions=EXECUTIONS, seed=SEED, batch_size=250))
     run_id = batches[0]["run"]["run_id"]
-    clients = [httpx.Client(base_url=s.base_url, timeout=60) for s in two_servers]
+    clients = [httpx.Client(base_url=s.base_url, timeout=60) for s in two_streaming_servers]
     try:
         for number, batch in enumerate(batches):
             answer = clients[number % 2].post(
