@@ -238,10 +238,11 @@ def import_demo_runs(engine: Engine, folder: Path, seeds: tuple[int, ...] = (3, 
         return sorted(conn.execute(select(Run.run_id)).scalars())
 
 
-# The fewest executions of a demo export whose orders, executions and bars all reach
-# OWN_PARTITION_MIN_ROWS (20,245 orders, 31,461 bars at seed 3): on PostgreSQL each of its
-# tables goes into a partition of its own, and the import runs long enough after its first
-# progress report for a kill or a lost connection to land in the middle of it.
+# Executions of a demo export (a round number just above the fewest) whose orders,
+# executions and bars all reach OWN_PARTITION_MIN_ROWS (20,245 orders, 31,461 bars at
+# seed 3): on PostgreSQL each of its tables goes into a partition of its own, and the import
+# runs long enough after its first progress report for a kill or a lost connection to land
+# in the middle of it.
 PARTITIONED_EXECUTIONS = 35_000
 
 
