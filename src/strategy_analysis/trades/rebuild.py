@@ -311,6 +311,8 @@ def _rebuild_run(
                 lots += chunk.lots
             others = load_trade_metrics(conn, run.run_id, exclude_symbols=symbols)
             metrics = concat_metrics([*parts, others])
+            # Held once through the statistics and the assessment's document, not twice.
+            del parts, others
             run_trades = store_run_statistics(
                 conn, run, metrics, assessment=assessment, clock=clock
             )
