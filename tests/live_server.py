@@ -58,15 +58,16 @@ class LiveServer:
     def wait_ready(self, timeout: float = 30.0) -> LiveServer:
         assert self.process is not None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.base_url}/api/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+        with httpx.Client(base_url=self.base_url, timeout=1) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited early:\n{self.log()}")
+                try:
+                    if client.get("/api/health").status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
 
