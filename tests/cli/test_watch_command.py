@@ -1,7 +1,9 @@
-"""``cli.py watch`` as a real process: imports dropped files, stops cleanly on Ctrl-C."""
+"""``cli.py watch``: as a real process, imports dropped files and stops cleanly on Ctrl-C;
+its ``--once`` exit codes from the command run in this process."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import signal
@@ -13,6 +15,9 @@ from pathlib import Path
 import pytest
 from live_server import ROOT
 
+from strategy_analysis.cli import watch_command
+from strategy_analysis.cli.main import run_command
+from strategy_analysis.config import Settings
 from strategy_analysis.ingest.demo_export import write_demo_export
 
 
@@ -66,27 +71,34 @@ def test_watch_imports_then_stops_on_ctrl_c(database_url: str, tmp_path: Path) -
     assert report["counts"]["executions"]["inserted"] == 200
 
 
+def _main(argv: list[str]) -> int:
+    """The command as the dispatcher runs it (only this command registered), in this
+    process: ``--once`` installs no signal handler."""
+    parser = argparse.ArgumentParser(prog="cli.py")
+    watch_command.register(parser.add_subparsers(dest="command", required=True))
+    return run_command(parser.parse_args(argv), Settings())
+
+
 # The exit codes are the command's, whatever the database: SQLite only. The command imports
 # and refuses files on PostgreSQL in test_watch_imports_then_stops_on_ctrl_c, and the
-# watcher under it runs on both databases in tests/ingest/test_watcher.py.
+# watcher under it runs on both databases in tests/ingest/test_watcher.py. In this process:
+# an interpreter per run would cost more than the command; the real process's exit code is
+# the command's (cli.py exits with it), as the two tests around this one show.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_watch_once_exit_codes(database_url: str, tmp_path: Path) -> None:
+def test_watch_once_exit_codes(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     write_demo_export(inbox / "good.sqlite", executions=50, seed=1, schema_version="1.0")
-    once = _cli("watch", "--dir", str(inbox), "--once", "--settle", "0.2")
-    result = subprocess.run(
-        once, cwd=tmp_path, env=_env(database_url), capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+    once = ["watch", "--dir", str(inbox), "--once", "--settle", "0.2"]
+    assert _main(once) == 0, capsys.readouterr()
     assert (inbox / "processed" / "good.sqlite").exists()
 
     (inbox / "notes.txt").write_text("hello")
-    result = subprocess.run(
-        once, cwd=tmp_path, env=_env(database_url), capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 1
-    assert "notes.txt: refused -> " in result.stdout or "notes.txt: failed -> " in result.stdout
+    assert _main(once) == 1
+    out = capsys.readouterr().out
+    assert "notes.txt: refused -> " in out or "notes.txt: failed -> " in out
     assert (inbox / "failed" / "notes.txt").exists()
 
 

@@ -129,8 +129,12 @@ def test_slow_file_duplicate_and_bad_file(
     assert [h.import_id for h in running.hooked] == [first.report.import_id]
     assert running.hooked[0].affected, "the rebuild hook gets the affected runs and symbols"
 
-    # The same bytes under another name: not imported again.
+    # Dropped together, to settle together: the same bytes under another name, and a file
+    # that is not an export.
     shutil.copyfile(demo_file, inbox / "run-1-again.sqlite")
+    (inbox / "garbage.sqlite").write_text("not a database at all\n" * 100)
+
+    # The same bytes under another name: not imported again.
     again = running.wait_outcome("run-1-again.sqlite")
     assert again.status == "duplicate"
     assert again.report.duplicate_of == first.report.import_id
@@ -138,7 +142,6 @@ def test_slow_file_duplicate_and_bad_file(
     assert json.loads(again.report_path.read_text())["duplicate_of"] == first.report.import_id
 
     # Not an export: refused, moved to failed/ with the reason.
-    (inbox / "garbage.sqlite").write_text("not a database at all\n" * 100)
     bad = running.wait_outcome("garbage.sqlite")
     assert bad.status in ("refused", "failed")
     assert bad.path == inbox / "failed" / "garbage.sqlite" and bad.path.exists()

@@ -8,7 +8,7 @@ second. Format: https://www.postgresql.org/docs/current/sql-copy.html (Binary Fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,3 +156,61 @@ def split_text(field: memoryview | None, lengths: np.ndarray) -> np.ndarray:
     values[:] = [text[a:b] for a, b in zip(starts, ends.tolist(), strict=True)]
     values[lengths < 0] = None
     return values
+
+
+class NotFixedWidth(ValueError):
+    """A binary COPY row is not the fixed-width, NULL-free row ``fixed_width_chunks`` reads."""
+
+
+def fixed_width_chunks(
+    blocks: Iterable[bytes | memoryview], kinds: Sequence[str], chunk_rows: int
+) -> Iterator[list[np.ndarray]]:
+    """The rows of a binary COPY stream (``blocks`` as the server sends them) whose
+    columns are all of fixed width (``kinds``: FLOAT8, INT8, INT4, TIMESTAMPTZ) and never
+    NULL, as columns, ``chunk_rows`` rows at a time while the stream still comes: a row is
+    then one record of fixed size, and a chunk one ``np.frombuffer``. Memory holds a chunk,
+    not the stream. Raises NotFixedWidth at a row that is not so (a NULL, another width)."""
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for j, kind in enumerate(kinds):
+        layout += [(f"size{j}", ">i4"), (f"value{j}", _FIXED[kind])]
+    record = np.dtype(layout)
+    buffer = bytearray()
+    header_left = len(HEADER)
+    for block in blocks:
+        buffer += block
+        if header_left:
+            if len(buffer) < header_left:
+                continue
+            if bytes(buffer[:header_left]) != HEADER:
+                raise NotFixedWidth("not a binary COPY stream without header extensions")
+            del buffer[:header_left]
+            header_left = 0
+        if len(buffer) >= chunk_rows * record.itemsize:
+            yield _fixed_width_columns(buffer, record, kinds, chunk_rows)
+    if header_left or bytes(buffer[-len(TRAILER) :]) != TRAILER:
+        raise NotFixedWidth("the binary COPY stream ended without its trailer")
+    del buffer[-len(TRAILER) :]
+    while buffer:
+        yield _fixed_width_columns(buffer, record, kinds, chunk_rows)
+
+
+def _fixed_width_columns(
+    buffer: bytearray, record: np.dtype, kinds: Sequence[str], chunk_rows: int
+) -> list[np.ndarray]:
+    """The first whole rows of ``buffer``, up to ``chunk_rows``, as columns; removed from it."""
+    n = min(chunk_rows, len(buffer) // record.itemsize)
+    if n == 0:
+        raise NotFixedWidth("a binary COPY row is not of the fixed width read")
+    rows = np.frombuffer(buffer, dtype=record, count=n)
+    if not (rows["fields"] == len(kinds)).all():
+        raise NotFixedWidth("a binary COPY row has another number of fields")
+    columns = []
+    for j, kind in enumerate(kinds):
+        if not (rows[f"size{j}"] == np.dtype(_FIXED[kind]).itemsize).all():
+            raise NotFixedWidth(f"a field of column {j} is NULL or not {kind}")
+        values = rows[f"value{j}"].astype(_FIXED[kind][1:])
+        columns.append(values + _PG_EPOCH_OFFSET if kind == TIMESTAMPTZ else values)
+    # The view into the buffer goes before the buffer shrinks under it.
+    del rows
+    del buffer[: n * record.itemsize]
+    return columns

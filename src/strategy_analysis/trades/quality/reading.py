@@ -6,7 +6,7 @@ rebuild's reader (trades/reading.py read_executions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
 from ...db.rows import tuples
-from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ
+from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ, fixed_width_chunks
 from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
 from .columns import FillColumns, OrderColumns, categorize, fills_of
 
@@ -127,19 +127,6 @@ def order_kinds(conn: Connection, run_id: str) -> list[tuple[int, str, str, str,
     ]
 
 
-def order_id_bound(conn: Connection, run_id: str, after: str | None, rows: int) -> str | None:
-    """PostgreSQL: the id ``rows`` orders after ``after`` (from the first when None) in
-    the primary key's order; None when fewer are left."""
-    return conn.execute(
-        text(
-            "SELECT order_id FROM orders WHERE run_id = :run_id"
-            + ("" if after is None else " AND order_id > :after")
-            + " ORDER BY order_id OFFSET :skip LIMIT 1"
-        ),
-        {"run_id": run_id, "after": after, "skip": rows - 1},
-    ).scalar()
-
-
 _ORDER_NUMBERS = [
     ("quantity", FLOAT8),
     ("price", FLOAT8),
@@ -147,46 +134,65 @@ _ORDER_NUMBERS = [
     ("submit_time", TIMESTAMPTZ),
     ("key", INT8),
 ]
+_ORDER_NUMBERS_SQL = (
+    "quantity::float8 AS quantity, COALESCE(price::float8, 'NaN') AS price, "
+    "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
+    f"{ORDER_KEY_SQL.format(column='order_id')} AS key, {_KIND_SQL} AS kind"
+)
 
 
-def _orders_select(conn: Connection, run_id: str, ids_range: tuple[str | None, str | None]) -> str:
-    dbapi = conn.connection.driver_connection
-    where = f"run_id = {_run_literal(conn, run_id)}"
-    after, last = ids_range
-    if after is not None:
-        where += f" AND order_id > {pg_sql.Literal(after).as_string(dbapi)}"
-    if last is not None:
-        where += f" AND order_id <= {pg_sql.Literal(last).as_string(dbapi)}"
+def _orders_select(conn: Connection, run_id: str, texts: bool = True) -> str:
+    """The run's orders: their numbers and kind, after their id and texts when ``texts``."""
+    columns = f"order_id, symbol, order_type, status, {_ORDER_NUMBERS_SQL}"
     return (
-        "SELECT order_id, symbol, order_type, status, quantity::float8 AS quantity, "
-        "COALESCE(price::float8, 'NaN') AS price, "
-        "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
-        f"{ORDER_KEY_SQL.format(column='order_id')} AS key, {_KIND_SQL} AS kind "
-        f"FROM orders WHERE {where}"
+        f"SELECT {columns if texts else _ORDER_NUMBERS_SQL} FROM orders "
+        f"WHERE run_id = {_run_literal(conn, run_id)}"
     )
 
 
 def copy_order_rows(
-    conn: Connection,
-    run_id: str,
-    ids: bool,
-    kinds: list[tuple[int, str, str, str, int]],
-    ids_range: tuple[str | None, str | None] = (None, None),
+    conn: Connection, run_id: str, ids: bool, kinds: list[tuple[int, str, str, str, int]]
 ) -> OrderColumns | None:
-    """PostgreSQL: the run's orders with ids in ``ids_range`` (after the first, up to
-    the second; None: unbounded) by one binary COPY, each order's kind a row of
+    """PostgreSQL: the run's orders by one binary COPY, each order's kind a row of
     ``kinds`` (order_kinds); None when two kinds share a number or an order's kind is not
     among them."""
-    kind_numbers = np.array([kind[0] for kind in kinds], dtype=np.int64)
-    if len(set(kind_numbers.tolist())) != len(kinds):
-        return None
     dbapi = conn.connection.driver_connection
-    (quantity, price, stop, submitted, key, kind), found = copy_columns(
+    numbers, found = copy_columns(
         dbapi,
-        _orders_select(conn, run_id, ids_range),
+        _orders_select(conn, run_id),
         [*_ORDER_NUMBERS, ("kind", INT8)],
         [("order_id", False)] if ids else [],
     )
+    return orders_of_kinds(numbers, kinds, found[0] if ids else None)
+
+
+def stream_order_numbers(
+    conn: Connection, run_id: str, chunk_rows: int
+) -> Iterator[list[np.ndarray]]:
+    """PostgreSQL: the run's orders as the numbers ``orders_of_kinds`` takes, by one
+    binary COPY read ``chunk_rows`` orders at a time as it comes: one pass over the run's
+    orders in the order they lie, where a read per range of ids read the blocks of all of
+    them again for each range (the ids are not in the order the rows lie: 58 passes over
+    5.76M orders). Raises NotFixedWidth when a number is NULL (an import in between)."""
+    statement = f"COPY ({_orders_select(conn, run_id, texts=False)}) TO STDOUT (FORMAT BINARY)"
+    kinds = [kind for _, kind in _ORDER_NUMBERS] + [INT8]
+    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(statement) as copy:
+            yield from fixed_width_chunks(copy, kinds, chunk_rows)
+
+
+def orders_of_kinds(
+    numbers: list[np.ndarray],
+    kinds: list[tuple[int, str, str, str, int]],
+    order_ids: np.ndarray | None = None,
+) -> OrderColumns | None:
+    """Orders from their numbers (quantity, price, stop price, submit time, key and kind
+    number, as _ORDER_NUMBERS_SQL reads them), each kind a row of ``kinds``; None when two
+    kinds share a number or an order's kind is not among them."""
+    quantity, price, stop, submitted, key, kind = numbers
+    kind_numbers = np.array([kind[0] for kind in kinds], dtype=np.int64)
+    if len(set(kind_numbers.tolist())) != len(kinds):
+        return None
     if not len(quantity):
         return OrderColumns.empty()
     order = np.argsort(kind_numbers)
@@ -196,7 +202,7 @@ def copy_order_rows(
     rows = order[at]
     symbols, types, statuses = (_objects([row[j] for row in kinds])[rows] for j in (1, 2, 3))
     return OrderColumns(
-        found[0] if ids else None,
+        order_ids,
         symbols,
         types,
         statuses,
@@ -215,7 +221,7 @@ def _copy_order_texts(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     texts = [("symbol", True), ("order_type", True), ("status", True)]
     (quantity, price, stop, submitted, key), found = copy_columns(
         conn.connection.driver_connection,
-        _orders_select(conn, run_id, (None, None)),
+        _orders_select(conn, run_id),
         _ORDER_NUMBERS,
         [("order_id", False), *texts] if ids else texts,
     )
