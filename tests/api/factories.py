@@ -3,12 +3,14 @@ imported for the analysis endpoints."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import (
     Bar,
     Execution,
@@ -18,6 +20,7 @@ from strategy_analysis.db.models import (
     Trade,
     TradeLot,
 )
+from strategy_analysis.db.partitions_postgres import OWN_PARTITION_MIN_ROWS
 from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
@@ -233,3 +236,43 @@ def import_demo_runs(engine: Engine, folder: Path, seeds: tuple[int, ...] = (3, 
         assert report.status == "succeeded", report.status
     with engine.connect() as conn:
         return sorted(conn.execute(select(Run.run_id)).scalars())
+
+
+# Executions of a demo export (a round number just above the fewest) whose orders,
+# executions and bars all reach OWN_PARTITION_MIN_ROWS (20,245 orders, 31,461 bars at
+# seed 3): on PostgreSQL each of its tables goes into a partition of its own, and the import
+# runs long enough after its first progress report for a kill or a lost connection to land
+# in the middle of it.
+PARTITIONED_EXECUTIONS = 35_000
+
+
+def write_partitioned_export(path: Path, seed: int) -> Path:
+    """A demo export of PARTITIONED_EXECUTIONS executions whose every table is big enough
+    for a partition of its own (checked: the demo's ratios could change)."""
+    write_demo_export(path, executions=PARTITIONED_EXECUTIONS, seed=seed)
+    with sqlite3.connect(path) as conn:
+        for table in ("Orders", "Executions", "Bars"):
+            rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert rows >= OWN_PARTITION_MIN_ROWS, f"{table}: {rows} rows, too few for a partition"
+    return path
+
+
+def stored_trades(
+    database_url: str, run_id: str
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A run's trades and their lots as stored, read from the database: cheaper than paging
+    them through the API, and every column, the lots included."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            trades = conn.execute(
+                select(Trade).where(Trade.run_id == run_id).order_by(Trade.trade_id)
+            ).all()
+            lots = conn.execute(
+                select(TradeLot)
+                .where(TradeLot.run_id == run_id)
+                .order_by(TradeLot.trade_id, TradeLot.lot_index)
+            ).all()
+    finally:
+        engine.dispose()
+    return [tuple(r) for r in trades], [tuple(r) for r in lots]

@@ -19,15 +19,12 @@ import pytest
 from app_server import AppServer
 from sqlalchemy import make_url
 
-from strategy_analysis.ingest.demo_export import write_demo_export
-
 from .event_listener import EventListener
+from .factories import PARTITIONED_EXECUTIONS as EXECUTIONS
+from .factories import write_partitioned_export
 from .jobs_client import upload, wait_job, wait_mid_import
 from .uploads_folder import stored_uploads, uploads_left_after_job
 
-# Enough for the import to be caught between two of its progress reports, with its
-# tables in own partitions on PostgreSQL (OWN_PARTITION_MIN_ROWS).
-EXECUTIONS = 50_000
 # The server's SQLite busy timeout in these tests (30 s by default), and a lock held beyond
 # it, also for a rebuild that computes for a while before it writes (when the lock is
 # taken only after the import's commit).
@@ -40,9 +37,7 @@ pytestmark = pytest.mark.xdist_group("job-retries-big-export")
 
 @pytest.fixture(scope="module")
 def big_export(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "big.sqlite"
-    write_demo_export(path, executions=EXECUTIONS, seed=4)
-    return path
+    return write_partitioned_export(tmp_path_factory.mktemp("big") / "big.sqlite", seed=4)
 
 
 def import_backends(conn: psycopg.Connection) -> list[int]:

@@ -12,6 +12,7 @@ Without Mono the tests are skipped with a warning, except under ``CI``, where th
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "clients" / "csharp"
 BUILD = CLIENT / "build"
 TEST_EXE = BUILD / "StrategyAnalysis.Export.Tests.exe"
+# The hash of what build.sh compiled, beside its output: the same sources are not compiled again.
+BUILT_FROM = BUILD / "sources.sha256"
 MONO_LIB = Path("/usr/lib/mono/4.5")
 ASSEMBLIES = ("System.Net.Http.dll", "System.Data.dll", "Mono.Data.Sqlite.dll")
 API_KEY = "csharp-client-test-key"
@@ -37,6 +40,19 @@ def _missing_mono() -> list[str]:
     missing = [tool for tool in ("mcs", "mono") if shutil.which(tool) is None]
     missing += [str(MONO_LIB / name) for name in ASSEMBLIES if not (MONO_LIB / name).exists()]
     return missing
+
+
+def _sources_hash() -> str:
+    """build.sh, every file it compiles or parses, and the compiler's version."""
+    digest = hashlib.sha256()
+    version = subprocess.run(["mcs", "--version"], capture_output=True, check=True).stdout
+    digest.update(version)
+    for folder in ("src", "tests", "NinjaTraderGlue"):
+        for path in sorted((CLIENT / folder).iterdir()):
+            digest.update(f"{folder}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+    digest.update((CLIENT / "build.sh").read_bytes())
+    return digest.hexdigest()
 
 
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -59,10 +75,15 @@ def compiled() -> Iterator[Path]:
             pytest.fail(message + " -- CI is set: the C# client tests must run", pytrace=False)
         warnings.warn(message + " -- C# CLIENT TESTS ARE SKIPPED", stacklevel=1)
         pytest.skip(message)
-    result = _run(["bash", "build.sh"], timeout=300)
-    output = result.stdout + result.stderr
-    print(output)
-    assert result.returncode == 0, f"clients/csharp/build.sh failed:\n{output}"
+    sources = _sources_hash()
+    built = BUILT_FROM.exists() and BUILT_FROM.read_text() == sources
+    if not (built and TEST_EXE.exists() and (BUILD / "StrategyAnalysis.Export.dll").exists()):
+        BUILT_FROM.unlink(missing_ok=True)
+        result = _run(["bash", "build.sh"], timeout=300)
+        output = result.stdout + result.stderr
+        print(output)
+        assert result.returncode == 0, f"clients/csharp/build.sh failed:\n{output}"
+        BUILT_FROM.write_text(sources)
     yield TEST_EXE
 
 
