@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, when they are missing:
-# chromium (end-to-end browser tests), Mono (compiles and runs the C# client's tests) and
+# chromium and its headless shell (end-to-end browser tests), Mono (compiles and runs the C# client's tests) and
 # nginx (checks the production proxy's configuration, deploy/nginx.conf).
 set -euo pipefail
 
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+[ -x /usr/bin/chromium-headless-shell ] || packages+=(chromium-headless-shell)
 command -v mcs >/dev/null 2>&1 || packages+=(mono-mcs)
 command -v mono >/dev/null 2>&1 || packages+=(mono-runtime)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || packages+=(nginx-light)

@@ -46,7 +46,8 @@ class _LogLines(logging.Handler):
 
 class _Server(uvicorn.Server):
     """uvicorn's server whose main loop also wakes when told to stop, instead of finding
-    ``should_exit`` on its next tick (up to 0.1 s later, on every stop of every test)."""
+    ``should_exit`` on its next tick (up to 0.1 s later, on every stop of every test), and
+    whose shutdown goes on as soon as its connections are closed."""
 
     def request_exit(self) -> None:
         self.should_exit = True
@@ -54,6 +55,14 @@ class _Server(uvicorn.Server):
         if loop is not None and wake is not None:
             with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
                 loop.call_soon_threadsafe(wake.set)
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
 
     async def main_loop(self) -> None:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
@@ -64,6 +73,34 @@ class _Server(uvicorn.Server):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.1)
             should_exit = await self.on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's graceful shutdown (no new connections, the open ones finish their
+        response, then the lifespan's shutdown), which sleeps a fixed 0.1 s after asking
+        the connections to close and then looks every 0.1 s: 0.1 s on every stop of every
+        test though the test's clients are gone. This one looks every 5 ms."""
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        state = self.server_state
+        deadline = time.monotonic() + float(self.config.timeout_graceful_shutdown or 0)
+        while (state.connections or state.tasks) and not self.force_exit:
+            if time.monotonic() > deadline:
+                logging.getLogger("uvicorn.error").error(
+                    "Cancel %s running task(s), timeout graceful shutdown exceeded",
+                    len(state.tasks),
+                )
+                for task in state.tasks:
+                    task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+                break
+            await asyncio.sleep(0.005)
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
 
 
 class AppServer:
@@ -103,11 +140,10 @@ class AppServer:
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not self._server.ready.wait(0.01):
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"server did not start:\n{self.log()}")
-            time.sleep(0.01)
         return self
 
     def log(self) -> str:

