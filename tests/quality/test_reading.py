@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 from trades.trade_factories import T0, at
 
 from strategy_analysis.db.engine import session_scope
@@ -17,7 +18,11 @@ from strategy_analysis.db.models import Execution, Order, Run, Strategy
 from strategy_analysis.trades.quality import held_orders
 from strategy_analysis.trades.quality.columns import NO_ORDER, OrderColumns, categorize
 from strategy_analysis.trades.quality.held_orders import HeldOrders, read_held_orders
-from strategy_analysis.trades.quality.reading import read_fills, read_orders
+from strategy_analysis.trades.quality.reading import (
+    read_fills,
+    read_orders,
+    stream_order_numbers,
+)
 
 
 def _order(order_id, symbol, order_type, *, price=None, stop=None, seconds=0):
@@ -173,6 +178,21 @@ def test_orders_read_in_chunks_are_held_as_read_at_once(engine, session_factory,
     # Every code of a column names one of its values, in categorize's order.
     assert whole.status.names == ["CANCELLED", "FILLED", "REJECTED"]
     assert len(_held_rows(whole)) == 23
+
+
+def test_an_order_stream_left_midway_leaves_its_transaction_readable(engine, session_factory):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the orders stream is PostgreSQL's COPY")
+    _seed(session_factory, [_order(f"o{i:03d}", "ES", "LIMIT", price=100 + i) for i in range(300)])
+    with engine.begin() as conn:
+        whole = HeldOrders.of(read_orders(conn, "R", ids=False))
+        chunks = stream_order_numbers(conn, "R", 10)
+        assert len(next(chunks)[0]) == 10
+        # A chunk the caller refuses (another import's orders) ends the stream midway: the
+        # rest is read off, not cancelled, so the fallback reads in the same transaction.
+        chunks.close()
+        assert _held_rows(read_held_orders(conn, "R", chunk_rows=7)) == _held_rows(whole)
+        assert conn.execute(text("SELECT count(*) FROM orders")).scalar_one() == 300
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from strategy_analysis.trades.pg_binary_copy import (
     FLOAT8,
@@ -13,6 +13,7 @@ from strategy_analysis.trades.pg_binary_copy import (
     TIMESTAMPTZ,
     NotFixedWidth,
     binary_copy_chunks,
+    copy_fixed_width,
     fixed_width_chunks,
 )
 
@@ -86,3 +87,29 @@ def test_a_postgresql_copy_is_read_as_its_columns(database_url):
     assert big.tolist() == (i * 3_000_000_000).tolist()
     assert time.tolist() == (1_704_067_200_000_000 + i * 1_000_000).tolist()
     assert small.tolist() == i.tolist()
+
+
+@pytest.mark.parametrize("stop", ["refused", "closed"])
+def test_a_copy_stopped_midway_leaves_its_transaction_usable(database_url, stop):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL COPY")
+    # Large enough that the server is still sending when the reader stops.
+    select = (
+        "SELECT CASE WHEN i = 150000 THEN NULL ELSE i::int8 END "
+        "FROM generate_series(1, 400000) AS i"
+    )
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            dbapi = conn.connection.driver_connection
+            chunks = copy_fixed_width(dbapi, select, [INT8], 1000)
+            if stop == "refused":
+                with pytest.raises(NotFixedWidth):
+                    for _ in chunks:
+                        pass
+            else:
+                assert next(chunks)[0].tolist() == list(range(1, 1001))
+                chunks.close()
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        engine.dispose()

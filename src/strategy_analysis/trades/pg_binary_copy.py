@@ -8,8 +8,9 @@ second. Format: https://www.postgresql.org/docs/current/sql-copy.html (Binary Fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -192,6 +193,22 @@ def fixed_width_chunks(
     del buffer[-len(TRAILER) :]
     while buffer:
         yield _fixed_width_columns(buffer, record, kinds, chunk_rows)
+
+
+def copy_fixed_width(
+    dbapi: Any, select: str, kinds: Sequence[str], chunk_rows: int
+) -> Generator[list[np.ndarray], None, None]:
+    """``fixed_width_chunks`` of ``select``'s rows by a binary COPY through ``dbapi`` (a
+    psycopg connection). However it stops (NotFixedWidth, or closed by the caller), the
+    COPY is read to its end, not cancelled: a cancel aborts the transaction the connection
+    goes on in. Close it before the connection runs anything else."""
+    with dbapi.cursor() as cursor:
+        with cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT BINARY)") as copy:
+            try:
+                yield from fixed_width_chunks(copy, kinds, chunk_rows)
+            finally:
+                for _ in copy:
+                    pass
 
 
 def _fixed_width_columns(

@@ -7,6 +7,7 @@ once) and reads each of them once."""
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,26 +125,37 @@ def read_held_orders(
     reference = np.empty(total)
     key = np.empty(total, dtype=np.int64)
     filled = 0
-    try:
-        for numbers in stream_order_numbers(conn, run_id, chunk_rows):
-            part = orders_of_kinds(numbers, kinds)
-            del numbers
-            if part is None or part.kind is None or part.key is None or filled + len(part) > total:
-                # Only outside one snapshot: an import in between.
-                return _read_whole(conn, run_id, "a chunk's kinds or count differ from the run's")
-            rows = slice(filled, filled + len(part))
-            kind[rows] = part.kind
-            quantity[rows] = part.quantity
-            submit_time[rows] = part.submit_time
-            key[rows] = part.key
-            order_type = Coded(code_of_kind[1][part.kind], columns[1].names)
-            reference[rows] = reference_prices(part, order_type)
-            filled += len(part)
-            del part
-    except NotFixedWidth as error:
-        return _read_whole(conn, run_id, str(error))
-    if filled != total:
-        return _read_whole(conn, run_id, f"{filled} orders read in chunks of {total}")
+    refused: str | None = None
+    # Closed before a fallback reads through ``conn``: the COPY is read to its end first.
+    with closing(stream_order_numbers(conn, run_id, chunk_rows)) as chunks:
+        try:
+            for numbers in chunks:
+                part = orders_of_kinds(numbers, kinds)
+                del numbers
+                if (
+                    part is None
+                    or part.kind is None
+                    or part.key is None
+                    or filled + len(part) > total
+                ):
+                    # Only outside one snapshot: an import in between.
+                    refused = "a chunk's kinds or count differ from the run's"
+                    break
+                rows = slice(filled, filled + len(part))
+                kind[rows] = part.kind
+                quantity[rows] = part.quantity
+                submit_time[rows] = part.submit_time
+                key[rows] = part.key
+                order_type = Coded(code_of_kind[1][part.kind], columns[1].names)
+                reference[rows] = reference_prices(part, order_type)
+                filled += len(part)
+                del part
+        except NotFixedWidth as error:
+            refused = str(error)
+    if refused is None and filled != total:
+        refused = f"{filled} orders read in chunks of {total}"
+    if refused is not None:
+        return _read_whole(conn, run_id, refused)
     status, order_type, symbol = (
         Coded(codes[kind], c.names) for codes, c in zip(code_of_kind, columns, strict=True)
     )

@@ -6,7 +6,7 @@ rebuild's reader (trades/reading.py read_executions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
 from ...db.rows import tuples
-from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ, fixed_width_chunks
+from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ, copy_fixed_width
 from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
 from .columns import FillColumns, OrderColumns, categorize, fills_of
 
@@ -168,17 +168,19 @@ def copy_order_rows(
 
 def stream_order_numbers(
     conn: Connection, run_id: str, chunk_rows: int
-) -> Iterator[list[np.ndarray]]:
+) -> Generator[list[np.ndarray], None, None]:
     """PostgreSQL: the run's orders as the numbers ``orders_of_kinds`` takes, by one
     binary COPY read ``chunk_rows`` orders at a time as it comes: one pass over the run's
     orders in the order they lie, where a read per range of ids read the blocks of all of
     them again for each range (the ids are not in the order the rows lie: 58 passes over
-    5.76M orders). Raises NotFixedWidth when a number is NULL (an import in between)."""
-    statement = f"COPY ({_orders_select(conn, run_id, texts=False)}) TO STDOUT (FORMAT BINARY)"
-    kinds = [kind for _, kind in _ORDER_NUMBERS] + [INT8]
-    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(statement) as copy:
-            yield from fixed_width_chunks(copy, kinds, chunk_rows)
+    5.76M orders). Raises NotFixedWidth when a number is NULL. Close it before ``conn``
+    reads anything else (pg_binary_copy.copy_fixed_width)."""
+    return copy_fixed_width(
+        conn.connection.driver_connection,
+        _orders_select(conn, run_id, texts=False),
+        [kind for _, kind in _ORDER_NUMBERS] + [INT8],
+        chunk_rows,
+    )
 
 
 def orders_of_kinds(
