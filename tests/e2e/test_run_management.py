@@ -32,7 +32,9 @@ def sqlite_server(module_server):  # type: ignore[no-untyped-def]
     return module_server
 
 
-def _import_runs(database_url: str, folder: Path, seeds: tuple[int, int], executions: int) -> list[str]:
+def _import_runs(
+    database_url: str, folder: Path, seeds: tuple[int, int], executions: int
+) -> list[str]:
     """Two runs of one strategy, imported (and their trades built) before the pages load."""
     engine = make_engine(database_url)
     try:
@@ -148,7 +150,9 @@ def test_previous_and_next_follow_the_filtered_list(
     assert page.js_errors == [], page.js_errors
 
 
-def test_name_and_delete_a_run_from_the_app(page, own_runs, sqlite_server, results_dir, width) -> None:  # type: ignore[no-untyped-def]
+def test_name_and_delete_a_run_from_the_app(
+    page, own_runs, sqlite_server, results_dir, width
+) -> None:  # type: ignore[no-untyped-def]
     doomed, kept = own_runs
     api = sqlite_server.base_url
     page.goto(f"/runs/{doomed}")

@@ -69,4 +69,3 @@ def test_the_order_of_a_trades_lots_counts():
     swapped.entry_execution_id[0], swapped.entry_time[0] = "e2", 2
     swapped.entry_price[0], swapped.points[0], swapped.pnl_gross[0] = 102.0, 1.0, 50.0
     assert lot_digests(swapped, 3)[0] != lot_digests(lots, 3)[0]
-

@@ -14,7 +14,6 @@ from strategy_analysis.db.models import Execution, Run, Strategy, Trade, TradeLo
 from strategy_analysis.trades import writing
 from strategy_analysis.trades.columns import LotMatches
 from strategy_analysis.trades.rebuild import rebuild_trades
-from strategy_analysis.trades.writing import NumberedLots
 
 T0 = datetime(2025, 1, 6, 14, 30, tzinfo=UTC)
 TRADE_COLUMNS = [c for c in Trade.__table__.c]
@@ -123,7 +122,7 @@ def test_lot_index_numbers_lots_within_their_trade():
         points=np.zeros(n),
         pnl_gross=np.zeros(n),
     )
-    assert NumberedLots(lots).column("lot_index").tolist() == [0, 0, 1, 0, 1, 2]
+    assert lots.column("lot_index").tolist() == [0, 0, 1, 0, 1, 2]
 
 
 def test_large_write_refreshes_planner_statistics(engine, session_factory):

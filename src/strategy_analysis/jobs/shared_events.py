@@ -172,7 +172,9 @@ class SharedEventBus(EventBus):
     def _wake_listener(self) -> None:
         try:
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._stop_channel})
+                conn.execute(
+                    text("SELECT pg_notify(:channel, '')"), {"channel": self._stop_channel}
+                )
                 conn.commit()
         except STORE_ERRORS:
             pass  # the database is out of reach: the listener stops after LISTEN_SECONDS

@@ -41,7 +41,6 @@ from .run_lock import run_lock
 from .run_trades import RunTradesCache, StoredTrade, new_rebuild_token
 from .writing import (
     STORED_LOT_FIELDS,
-    NumberedLots,
     bulk_insert,
     large_write_cache,
 )
@@ -241,7 +240,7 @@ def _rebuild_run_since(
             with large_write_cache(conn):
                 for built in parts:
                     bulk_insert(conn, "trades", TRADE_FIELDS, built)
-                    bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
+                    bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, built.lots)
             clock.lap("write")
             run_trades = run_trades.replaced(set(replaced), parts)
             trade_count = store_run_statistics(

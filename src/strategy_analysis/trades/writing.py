@@ -66,20 +66,6 @@ _ANALYZE_SHARE = 0.2
 _ANALYZE_MIN_ROWS = 5_000
 
 
-class NumberedLots:
-    """Lot matches with ``lot_index``: each lot's place within its trade (FIFO order)."""
-
-    def __init__(self, lots: LotMatches) -> None:
-        self.lots = lots
-        self.lot_index = lots.lot_index
-
-    def __len__(self) -> int:
-        return len(self.lots)
-
-    def column(self, name: str) -> np.ndarray:
-        return self.lot_index if name == "lot_index" else self.lots.column(name)
-
-
 def _db_column(name: str, values: np.ndarray) -> Any:
     if name in _TIME_COLUMNS:
         return micros_to_text(values)
@@ -90,9 +76,7 @@ def _db_column(name: str, values: np.ndarray) -> Any:
     return values.tolist()
 
 
-def _row_matrix(
-    source: BuiltTrades | LotMatches | NumberedLots, fields: Sequence[str]
-) -> np.ndarray:
+def _row_matrix(source: BuiltTrades | LotMatches, fields: Sequence[str]) -> np.ndarray:
     """Rows as a 2-D object array (one column at a time, no per-row Python work)."""
     matrix = np.empty((len(source), len(fields)), dtype=object)
     for j, name in enumerate(fields):
@@ -161,7 +145,7 @@ def bulk_insert(
     conn: Connection,
     table: str,
     fields: Sequence[str],
-    source: BuiltTrades | LotMatches | NumberedLots,
+    source: BuiltTrades | LotMatches,
     schema_table: str | None = None,
 ) -> None:
     """Insert ``source`` into ``table``, whose columns are those of model table
@@ -216,7 +200,7 @@ def delete_trades(conn: Connection, run_id: str, symbols: Iterable[str]) -> int:
 
 def write_trades(conn: Connection, built: BuiltTrades) -> None:
     bulk_insert(conn, "trades", TRADE_FIELDS, built)
-    bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, NumberedLots(built.lots))
+    bulk_insert(conn, "trade_lots", STORED_LOT_FIELDS, built.lots)
 
 
 def _has_trades(conn: Connection, run_id: str, symbols: Sequence[str]) -> bool:
@@ -259,7 +243,7 @@ def _stage_for_merge(conn: Connection, built: BuiltTrades) -> None:
         conn,
         "trade_lots_stage",
         STORED_LOT_FIELDS,
-        NumberedLots(built.lots),
+        built.lots,
         schema_table="trade_lots",
     )
 
