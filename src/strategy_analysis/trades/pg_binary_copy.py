@@ -140,8 +140,13 @@ def decode_array(field: memoryview | None, kind: str) -> np.ndarray:
     elements = np.frombuffer(field[20:], dtype=np.dtype([("len", ">i4"), ("v", fmt)]), count=n)
     if not np.all(elements["len"] == np.dtype(fmt).itemsize):
         raise ValueError(f"array elements are not {kind}")
-    values = elements["v"].astype(fmt[1:])
-    return values + _PG_EPOCH_OFFSET if kind == TIMESTAMPTZ else values
+    return _native(elements["v"], kind)
+
+
+def _native(values: np.ndarray, kind: str) -> np.ndarray:
+    """Big-endian ``kind`` values as numpy's own numbers (times from the Unix epoch)."""
+    native = values.astype(_FIXED[kind][1:])
+    return native + _PG_EPOCH_OFFSET if kind == TIMESTAMPTZ else native
 
 
 def split_text(field: memoryview | None, lengths: np.ndarray) -> np.ndarray:
@@ -225,8 +230,7 @@ def _fixed_width_columns(
     for j, kind in enumerate(kinds):
         if not (rows[f"size{j}"] == np.dtype(_FIXED[kind]).itemsize).all():
             raise NotFixedWidth(f"a field of column {j} is NULL or not {kind}")
-        values = rows[f"value{j}"].astype(_FIXED[kind][1:])
-        columns.append(values + _PG_EPOCH_OFFSET if kind == TIMESTAMPTZ else values)
+        columns.append(_native(rows[f"value{j}"], kind))
     # The view into the buffer goes before the buffer shrinks under it.
     del rows
     del buffer[: n * record.itemsize]

@@ -134,6 +134,8 @@ _ORDER_NUMBERS = [
     ("submit_time", TIMESTAMPTZ),
     ("key", INT8),
 ]
+# What _ORDER_NUMBERS_SQL reads: the numbers and the kind number.
+_ORDER_NUMBERS_AND_KIND = [*_ORDER_NUMBERS, ("kind", INT8)]
 _ORDER_NUMBERS_SQL = (
     "quantity::float8 AS quantity, COALESCE(price::float8, 'NaN') AS price, "
     "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
@@ -160,7 +162,7 @@ def copy_order_rows(
     numbers, found = copy_columns(
         dbapi,
         _orders_select(conn, run_id),
-        [*_ORDER_NUMBERS, ("kind", INT8)],
+        _ORDER_NUMBERS_AND_KIND,
         [("order_id", False)] if ids else [],
     )
     return orders_of_kinds(numbers, kinds, found[0] if ids else None)
@@ -178,7 +180,7 @@ def stream_order_numbers(
     return copy_fixed_width(
         conn.connection.driver_connection,
         _orders_select(conn, run_id, texts=False),
-        [kind for _, kind in _ORDER_NUMBERS] + [INT8],
+        [kind for _, kind in _ORDER_NUMBERS_AND_KIND],
         chunk_rows,
     )
 
