@@ -114,8 +114,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _fresh_database(request: pytest.FixtureRequest, folder: Path, sqlite_template: Path) -> str:
-    if request.param == "sqlite":
+def _fresh_database(
+    request: pytest.FixtureRequest, folder: Path, sqlite_template: Path, dialect: str | None = None
+) -> str:
+    if (dialect or request.param) == "sqlite":
         path = folder / "test.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite:///{path}"
@@ -136,6 +138,19 @@ def database_url(
 ) -> str:
     """A fresh, migrated database for this test, on each dialect in turn."""
     return _fresh_database(request, tmp_path, sqlite_template)
+
+
+@pytest.fixture
+def database_urls(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> dict[str, str]:
+    """A fresh, migrated database on each dialect at once, by dialect (PostgreSQL's left out
+    when it is unreachable: see the warning above): for a test whose costly input is made
+    once and given to both."""
+    urls = {"sqlite": _fresh_database(request, tmp_path, sqlite_template, "sqlite")}
+    if request.getfixturevalue("postgres_template_url") is not None:
+        urls["postgresql"] = _fresh_database(request, tmp_path, sqlite_template, "postgresql")
+    return urls
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
