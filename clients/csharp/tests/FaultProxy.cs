@@ -5,6 +5,7 @@
 // stores everything.
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Net;
@@ -41,6 +42,8 @@ namespace StrategyAnalysis.Export.Tests
         /// <summary>Status and body the real server answered (when forwarded).</summary>
         public int UpstreamStatus;
         public string UpstreamAnswer;
+        /// <summary>How long the real server took to answer (when forwarded).</summary>
+        public double UpstreamMilliseconds;
 
         /// <summary>The body as text, gunzipped when it was compressed.</summary>
         public string Text()
@@ -190,7 +193,9 @@ namespace StrategyAnalysis.Export.Tests
                 }
                 else
                 {
+                    Stopwatch clock = Stopwatch.StartNew();
                     Forward(r, out status, out answer);
+                    r.UpstreamMilliseconds = clock.Elapsed.TotalMilliseconds;
                     r.UpstreamStatus = status;
                     r.UpstreamAnswer = answer;
                 }
