@@ -15,8 +15,9 @@ from trades.trade_factories import T0, at
 
 from strategy_analysis.db.engine import session_scope
 from strategy_analysis.db.models import Execution, Order, Run, Strategy
+from strategy_analysis.trades.order_names import NO_ORDER
 from strategy_analysis.trades.quality import held_orders
-from strategy_analysis.trades.quality.columns import NO_ORDER, OrderColumns, categorize
+from strategy_analysis.trades.quality.columns import OrderColumns, categorize
 from strategy_analysis.trades.quality.held_orders import HeldOrders, read_held_orders
 from strategy_analysis.trades.quality.reading import (
     read_fills,

@@ -61,7 +61,7 @@ class ExecutionColumns:
     # flag (None when blank in the database); None when not read.
     order_id: np.ndarray | None = None  # object
     liquidity_flag: np.ndarray | None = None  # object
-    # The stored order's key (quality/columns.py NO_ORDER when the run has no such order):
+    # The stored order's key (order_names.NO_ORDER when the run has no such order):
     # PostgreSQL hashtextextended of its id, SQLite its rowid; matched to the orders
     # without their ids.
     order_key: np.ndarray | None = None  # int64

@@ -7,7 +7,7 @@ one range query per symbol for its bars; rows go straight into numpy arrays.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from threading import Lock
@@ -21,6 +21,7 @@ from ..db.engine import driver_connection
 from ..db.planner_estimates import refresh_stale_estimates
 from ..db.rows import tuples
 from .columns import NO_TIME, BarColumns, ExecutionColumns
+from .order_names import OrderNames
 from .pg_binary_copy import (
     FLOAT8,
     INT4,
@@ -169,7 +170,7 @@ _ACCOUNT_SQL = "COALESCE(e.account_id, o.account_id, {run_account})"
 _STRATEGY_SQL = "COALESCE(e.strategy_id, o.strategy_id, {run_strategy})"
 # The order's client_tag, else its id; NULL when the run has no such order.
 _SIGNAL_SQL = "COALESCE(o.client_tag, o.order_id)"
-# The stored order's key, the int64 minimum (quality/columns.py NO_ORDER) when the run has
+# The stored order's key, the int64 minimum (order_names.NO_ORDER) when the run has
 # no such order. PostgreSQL: hashtextextended of its id; SQLite: its rowid.
 ORDER_KEY_SQL = "hashtextextended({column}, 0)"
 _NO_ORDER_SQL = "(-9223372036854775807 - 1)"
@@ -217,14 +218,24 @@ def read_executions(
     return _load_executions_rows(conn, run, symbols, after)
 
 
+# What a window read is given its orders' names by, when they are held (else None: the
+# window joins the orders).
+OrderNamesHeld = Callable[[], OrderNames | None]
+
+
 def execution_windows(
-    engine: Engine, run: RunContext, symbol: str, rows: int
+    engine: Engine,
+    run: RunContext,
+    symbol: str,
+    rows: int,
+    order_names: OrderNamesHeld | None = None,
 ) -> Iterator[tuple[ExecutionColumns, bool]]:
     """The run's executions of ``symbol`` in time order (as read_executions reads them),
     ``rows`` at a time (keyset on _EXECUTION_ORDER, so each window is one index range),
     each with whether it is the last; the last one may be empty. On PostgreSQL the next
-    window is read by a thread while the caller works on this one."""
-    windows = _windows(engine, run, symbol, rows)
+    window is read by a thread while the caller works on this one, and a window read once
+    ``order_names`` gives the run's orders' names is read without joining the orders."""
+    windows = _windows(engine, run, symbol, rows, order_names)
     if engine.dialect.name != "postgresql":
         yield from windows
         return
@@ -240,7 +251,7 @@ def execution_windows(
 
 
 def _windows(
-    engine: Engine, run: RunContext, symbol: str, rows: int
+    engine: Engine, run: RunContext, symbol: str, rows: int, order_names: OrderNamesHeld | None
 ) -> Iterator[tuple[ExecutionColumns, bool]]:
     key: WindowKey | None = None
     if engine.dialect.name == "postgresql":
@@ -249,7 +260,8 @@ def _windows(
     while True:
         with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
-                window = _load_executions_postgresql(conn, run, [symbol], None, key, rows)
+                names = None if order_names is None else order_names()
+                window = _load_executions_postgresql(conn, run, [symbol], None, key, rows, names)
                 if len(window):
                     key = (
                         bind_time(int(window.exec_time[-1]), "postgresql"),
@@ -392,6 +404,7 @@ def _load_executions_postgresql(
     after: int | None = None,
     key_after: WindowKey | None = None,
     limit: int | None = None,
+    order_names: OrderNames | None = None,
 ) -> ExecutionColumns:
     """One COPY of one row: every column aggregated into an array (numbers, binary) or into
     one separated text. Per-row COPY messages would cost a Python call each; this costs a
@@ -406,10 +419,11 @@ def _load_executions_postgresql(
         "max_parallel_workers_per_gather", "0")  # fmt: skip
     previous = dbapi.execute("SELECT current_setting(%s)", (setting,)).fetchone()[0]
     dbapi.execute("SELECT set_config(%s, %s, true)", (setting, value))
-    columns = _copy_executions(dbapi, run, symbols, after, True, key_after, limit)
+    read = (dbapi, run, symbols, after)
+    columns = _copy_executions(*read, True, key_after, limit, order_names)
     if columns is None:
         log.debug("run %s: an execution text holds %r; read cut by lengths", run.run_id, _SEPARATOR)
-        columns = _copy_executions(dbapi, run, symbols, after, False, key_after, limit)
+        columns = _copy_executions(*read, False, key_after, limit, order_names)
         assert columns is not None
     dbapi.execute("SELECT set_config(%s, %s, true)", (setting, previous))
     return columns
@@ -494,7 +508,10 @@ def _copy_executions(
     separated: bool,
     key_after: WindowKey | None = None,
     limit: int | None = None,
+    order_names: OrderNames | None = None,
 ) -> ExecutionColumns | None:
+    """The executions, each with what it takes from its order: by the join on the orders,
+    or (``order_names`` given) read alone and given their orders' names in memory."""
     names = None if symbols is None else sorted(set(symbols))
 
     def literal(value: Any) -> str:
@@ -512,8 +529,16 @@ def _copy_executions(
             + ")"
         )
     last = "" if limit is None else f" LIMIT {int(limit)}"
-    account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
-    strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
+    if order_names is None:
+        account = _ACCOUNT_SQL.format(run_account=literal(run.account_id))
+        strategy = _STRATEGY_SQL.format(run_strategy=literal(run.strategy_id))
+        signal = _SIGNAL_SQL
+        key = f"COALESCE({ORDER_KEY_SQL.format(column='o.order_id')}, {_NO_ORDER_SQL})"
+        join = _ORDER_JOIN.format(run=literal(run.run_id))
+    else:
+        account, strategy, signal = "e.account_id", "e.strategy_id", "NULL::text"
+        key = ORDER_KEY_SQL.format(column="e.order_id")
+        join = ""
     text_sql = _texts_aggregate_sql(dbapi, _EXECUTION_TEXTS, separated)
     data = copy_out(
         dbapi,
@@ -525,11 +550,9 @@ def _copy_executions(
                        e.price::float8 AS price, e.quantity::float8 AS quantity,
                        COALESCE(e.fee, 0)::float8 AS fee, e.exec_time,
                        e.sequence::int8 AS seq, e.execution_id, {account} AS account,
-                       e.symbol, {strategy} AS strategy, {_SIGNAL_SQL} AS signal,
-                       e.order_id, e.liquidity_flag,
-                       COALESCE({ORDER_KEY_SQL.format(column="o.order_id")}, {_NO_ORDER_SQL})
-                         AS order_key
-                  FROM executions e {_ORDER_JOIN.format(run=literal(run.run_id))}
+                       e.symbol, {strategy} AS strategy, {signal} AS signal,
+                       e.order_id, e.liquidity_flag, {key} AS order_key
+                  FROM executions e {join}
                  WHERE {where} {_EXECUTION_ORDER}{last}) AS ordered
         """,
         binary=True,
@@ -551,7 +574,7 @@ def _copy_executions(
         else:
             column = split_text(fields[7 + 2 * j], decode_array(fields[8 + 2 * j], INT4))
         values.append(column)
-    return ExecutionColumns(
+    executions = ExecutionColumns(
         execution_id=values[0],
         account_id=values[1],
         symbol=values[2],
@@ -567,6 +590,9 @@ def _copy_executions(
         liquidity_flag=values[6],
         order_key=order_key,
     )
+    if order_names is None:
+        return executions
+    return order_names.attach(executions, run.account_id, run.strategy_id)
 
 
 def finest_timeframe_of(conn: Connection, symbol: str) -> str | None:

@@ -373,7 +373,8 @@ def _rebuild_symbol(
     )
     assessed: Future[None] | None = None
     try:
-        for window, last in execution_windows(engine, run, symbol, window_rows):
+        windows = execution_windows(engine, run, symbol, window_rows, assessment.order_names)
+        for window, last in windows:
             executions += len(window)
             # The run's orders are read from now on, beside this symbol's build and write: not
             # beside its first read, whose memory they would add to.

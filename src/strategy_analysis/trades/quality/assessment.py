@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from ..columns import BarColumns
+from ..order_names import OrderNames
 from ..reading import RunContext, execution_windows, finest_timeframe_of, load_bars
 from ..timeframes import timeframe_seconds
 from .checks import MAX_EXAMPLES, FillFindings, RunFacts, SymbolBars, find_issues, verdict
@@ -158,6 +159,7 @@ class RunAssessment:
         self._conn = conn
         self._pending: Future[HeldOrders] | None = None
         self._reader: Engine | None = None
+        self._order_names: OrderNames | None = None
         self._fills = FillFindings()
         self.symbols: dict[str, dict[str, Any]] = {}
         # Symbols with an instrument row (fed through ``add_from``).
@@ -181,6 +183,7 @@ class RunAssessment:
         orders = keyed_or_by_id(orders, self._conn, self.run_id)
         # The orders' keys sorted, and the row of each.
         self._keys = orders.sorted_keys
+        self._order_names = orders.order_names
         # Of the orders, only numbers stay: their texts as codes, their prices as the
         # reference, their keys once (sorted, in ``_keys``).
         self._status, self._order_type = orders.status, orders.order_type
@@ -201,6 +204,17 @@ class RunAssessment:
         self._filled_own = np.zeros(self._n_orders)
         self._filled_elsewhere: list[tuple[np.ndarray, np.ndarray]] = []
         self._slippage = _SlippageTally(len(self._order_type.names))
+
+    def order_names(self) -> OrderNames | None:
+        """The run's orders' names by key once its orders are read with them (None till
+        then, or when they were read without): what its executions are read by
+        (reading.execution_windows). Called from the windows' reading thread."""
+        pending = self._pending
+        if pending is None:
+            return self._order_names
+        if pending.done() and pending.exception() is None:
+            return pending.result().order_names
+        return None
 
     def _ready(self) -> None:
         self.read_ahead()
@@ -440,7 +454,10 @@ class RunAssessment:
             if symbol not in self.symbols and symbol != self._current:
                 # Its committed executions, a window at a time (their symbol is not
                 # being rebuilt): memory follows the window, not the symbol.
-                for window, _ in execution_windows(conn.engine, run, symbol, UNREAD_WINDOW_ROWS):
+                windows = execution_windows(
+                    conn.engine, run, symbol, UNREAD_WINDOW_ROWS, self.order_names
+                )
+                for window, _ in windows:
                     self.add_from(conn, symbol, fills_of(window))
 
     def _order_ids(self, rows: np.ndarray) -> list[Any]:

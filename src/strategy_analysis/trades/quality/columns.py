@@ -19,10 +19,6 @@ _FEW_DISTINCT = 64
 # The texts of an order's kind (OrderColumns.kinds), in order.
 _KIND_COLUMNS = ("symbol", "order_type", "status")
 
-# The order key of an execution whose order is not stored (no order's key is this: see
-# HeldOrders.sort_keys, which checks).
-NO_ORDER = np.iinfo(np.int64).min
-
 
 @dataclass
 class OrderColumns:

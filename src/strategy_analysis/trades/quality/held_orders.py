@@ -13,11 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection
 
+from ..order_names import NO_ORDER, OrderNames
 from ..pg_binary_copy import NotFixedWidth
-from .columns import NO_ORDER, OrderColumns, codes_of_kinds
+from .columns import OrderColumns, codes_of_kinds
 from .execution import Coded, reference_prices
 from .reading import (
+    OrderKind,
     copy_order_rows,
+    named,
     order_kinds,
     orders_of_kinds,
     read_orders,
@@ -48,6 +51,10 @@ class HeldOrders:
     order_id: np.ndarray | None  # object, when read with ids
     # The keys sorted, and each one's row (sort_keys): what the keys are then held as.
     sorted_keys: tuple[np.ndarray, np.ndarray] | None = None
+    # Per order the code of its (account, strategy, client tag), when read with them.
+    names: Coded | None = None
+    # The orders' names by key (sort_keys, when read with names).
+    order_names: OrderNames | None = None
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -67,6 +74,8 @@ class HeldOrders:
         if bool((keys[1:] == keys[:-1]).any()) or (len(keys) > 0 and keys[0] == NO_ORDER):
             return False
         self.sorted_keys, self.key = (keys, order), None
+        if self.names is not None:
+            self.order_names = OrderNames(keys, order, self.names.codes, tuple(self.names.names))
         return True
 
     @classmethod
@@ -101,23 +110,31 @@ def read_held_orders(
 ) -> HeldOrders:
     """The run's orders by key, without ids: on PostgreSQL by one COPY read
     ``chunk_rows`` at a time as it comes, each chunk reduced to what is held before the
-    next is read. Its kinds are read first: read ``conn`` in a REPEATABLE READ
-    transaction (else an import in between makes it read them all at once)."""
+    next is read, with their names (order_names.py) when they have few distinct ones.
+    Its kinds are read first: read ``conn`` in a REPEATABLE READ transaction (else an
+    import in between makes it read them all at once)."""
     if conn.dialect.name != "postgresql":
         return HeldOrders.of(read_orders(conn, run_id, ids=False))
-    kinds = order_kinds(conn, run_id)
-    total = sum(kind[4] for kind in kinds)
+    kinds = order_kinds(conn, run_id, names=True)
+    by_name = named(kinds)
+    total = sum(kind.orders for kind in kinds)
     if total <= chunk_rows:
         whole = copy_order_rows(conn, run_id, False, kinds)
         if whole is None:
             return _read_whole(conn, run_id, "two kinds share a number")
-        return HeldOrders.of(whole)
+        held = HeldOrders.of(whole)
+        if by_name and whole.kind is not None:
+            of_kind = _names_of_kinds(kinds)
+            held.names = Coded(of_kind.codes[whole.kind], of_kind.names)
+        return held
     # Each column's code per kind, for the whole run (as OrderColumns.categorized).
-    names = [(kind[1], kind[2], kind[3]) for kind in kinds]
+    texts = [(kind.symbol, kind.order_type, kind.status) for kind in kinds]
     columns = [
-        compact(Coded(*codes_of_kinds(names, column)))
+        compact(Coded(*codes_of_kinds(texts, column)))
         for column in ("status", "order_type", "symbol")
     ]
+    if by_name:
+        columns.append(_names_of_kinds(kinds))
     code_of_kind = [c.codes for c in columns]
     kind = np.empty(total, dtype=np.min_scalar_type(max(len(kinds) - 1, 0)))
     quantity = np.empty(total)
@@ -127,7 +144,7 @@ def read_held_orders(
     filled = 0
     refused: str | None = None
     # Closed before a fallback reads through ``conn``: the COPY is read to its end first.
-    with closing(stream_order_numbers(conn, run_id, chunk_rows)) as chunks:
+    with closing(stream_order_numbers(conn, run_id, chunk_rows, names=by_name)) as chunks:
         try:
             for numbers in chunks:
                 part = orders_of_kinds(numbers, kinds)
@@ -156,10 +173,27 @@ def read_held_orders(
         refused = f"{filled} orders read in chunks of {total}"
     if refused is not None:
         return _read_whole(conn, run_id, refused)
-    status, order_type, symbol = (
+    status, order_type, symbol, *names = (
         Coded(codes[kind], c.names) for codes, c in zip(code_of_kind, columns, strict=True)
     )
-    return HeldOrders(status, order_type, symbol, quantity, submit_time, reference, key, None)
+    return HeldOrders(
+        status,
+        order_type,
+        symbol,
+        quantity,
+        submit_time,
+        reference,
+        key,
+        None,
+        names=names[0] if names else None,
+    )
+
+
+def _names_of_kinds(kinds: list[OrderKind]) -> Coded:
+    """Per kind the code of its name (account, strategy, client tag), and the names."""
+    distinct = sorted({kind.name for kind in kinds}, key=repr)
+    code_of_name = {name: code for code, name in enumerate(distinct)}
+    return compact(Coded(np.array([code_of_name[kind.name] for kind in kinds]), distinct))
 
 
 def _read_whole(conn: Connection, run_id: str, reason: str) -> HeldOrders:

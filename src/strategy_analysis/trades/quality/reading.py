@@ -7,13 +7,14 @@ rebuild's reader (trades/reading.py read_executions)."""
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from psycopg import sql as pg_sql
 from sqlalchemy import Connection, bindparam, text
 
 from ...db.rows import tuples
+from ..order_names import OrderName
 from ..pg_binary_copy import FLOAT8, INT8, TIMESTAMPTZ, copy_fixed_width
 from ..reading import ORDER_KEY_SQL, RunContext, copy_columns, read_executions, run_contexts
 from .columns import FillColumns, OrderColumns, categorize, fills_of
@@ -95,14 +96,24 @@ def read_orders(conn: Connection, run_id: str, *, ids: bool = True) -> OrderColu
     return _sqlite_orders(conn, run_id, ids)
 
 
-# The (symbol, order type, status) of an order as one number: a run has few distinct ones.
-_KIND_SQL = "hashtextextended(symbol || chr(31) || order_type || chr(31) || status, 0)"
+# What names an order besides its kind (order_names.OrderName).
+_NAME_COLUMNS = "account_id, strategy_id, client_tag"
+
+
+def _kind_sql(names: bool) -> str:
+    """The (symbol, order type, status) of an order, with ``names`` its account, strategy
+    and client tag too (a NULL apart from any text), as one number: a run has few
+    distinct ones. Two kinds that share a number are found by the reads that use it."""
+    texts = ["symbol", "order_type", "status"]
+    if names:
+        texts += [f"COALESCE(chr(30) || {name}, '')" for name in _NAME_COLUMNS.split(", ")]
+    return f"hashtextextended({' || chr(31) || '.join(texts)}, 0)"
 
 
 def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     """PostgreSQL: one binary COPY of the run's orders as columns (a missing price as NaN).
 
-    The symbol, type and status travel as one number per order, the kind (_KIND_SQL),
+    The symbol, type and status travel as one number per order, the kind (_kind_sql),
     named by a read of the run's few distinct kinds first: no text per order to decode,
     and each value one shared str. When two kinds share a number, or an order's kind was
     not among those read (an import in between), they are read as texts instead."""
@@ -110,21 +121,59 @@ def _copy_orders(conn: Connection, run_id: str, ids: bool) -> OrderColumns:
     return copy_order_rows(conn, run_id, ids, kinds) or _copy_order_texts(conn, run_id, ids)
 
 
-def order_kinds(conn: Connection, run_id: str) -> list[tuple[int, str, str, str, int]]:
-    """PostgreSQL: the run's distinct (kind number, symbol, order type, status) and how
-    many orders are of each."""
-    return [
-        (int(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]))
-        for row in tuples(
+class OrderKind(NamedTuple):
+    """Orders of a run alike in their symbol, type and status (and, read with names, in
+    their account, strategy and client tag): their kind number (_kind_sql) and how many."""
+
+    number: int
+    symbol: str
+    order_type: str
+    status: str
+    orders: int
+    name: OrderName | None = None
+
+
+# Up to this many kinds a run's orders are read with their names (order_names.py): with
+# more, the client tags are ids of their own and the windows join the orders instead.
+MAX_NAMED_KINDS = 10_000
+
+
+def order_kinds(
+    conn: Connection, run_id: str, names: bool = False, most_named: int = MAX_NAMED_KINDS
+) -> list[OrderKind]:
+    """PostgreSQL: the run's distinct kinds of orders (with ``names``, and at most
+    ``most_named`` of them, kinds by name too: else the kinds without names)."""
+    columns = "symbol, order_type, status" + (f", {_NAME_COLUMNS}" if names else "")
+    limit = f" LIMIT {most_named + 1}" if names else ""
+    rows = list(
+        tuples(
             conn.execute(
                 text(
-                    f"SELECT {_KIND_SQL}, symbol, order_type, status, count(*) FROM orders "
-                    "WHERE run_id = :run_id GROUP BY symbol, order_type, status"
+                    f"SELECT {_kind_sql(names)}, count(*), {columns} FROM orders "
+                    f"WHERE run_id = :run_id GROUP BY {columns}{limit}"
                 ),
                 {"run_id": run_id},
             )
         )
+    )
+    if names and len(rows) > most_named:
+        return order_kinds(conn, run_id)
+    return [
+        OrderKind(
+            int(row[0]),
+            str(row[2]),
+            str(row[3]),
+            str(row[4]),
+            int(row[1]),
+            (row[5], row[6], row[7]) if names else None,
+        )
+        for row in rows
     ]
+
+
+def named(kinds: list[OrderKind]) -> bool:
+    """Whether ``kinds`` are kinds by name too (order_kinds)."""
+    return bool(kinds) and all(kind.name is not None for kind in kinds)
 
 
 _ORDER_NUMBERS = [
@@ -139,21 +188,23 @@ _ORDER_NUMBERS_AND_KIND = [*_ORDER_NUMBERS, ("kind", INT8)]
 _ORDER_NUMBERS_SQL = (
     "quantity::float8 AS quantity, COALESCE(price::float8, 'NaN') AS price, "
     "COALESCE(stop_price::float8, 'NaN') AS stop_price, submit_time, "
-    f"{ORDER_KEY_SQL.format(column='order_id')} AS key, {_KIND_SQL} AS kind"
+    f"{ORDER_KEY_SQL.format(column='order_id')} AS key"
 )
 
 
-def _orders_select(conn: Connection, run_id: str, texts: bool = True) -> str:
-    """The run's orders: their numbers and kind, after their id and texts when ``texts``."""
-    columns = f"order_id, symbol, order_type, status, {_ORDER_NUMBERS_SQL}"
+def _orders_select(conn: Connection, run_id: str, texts: bool = True, names: bool = False) -> str:
+    """The run's orders: their numbers and kind (by name too with ``names``), after their
+    id and texts when ``texts``."""
+    numbers = f"{_ORDER_NUMBERS_SQL}, {_kind_sql(names)} AS kind"
+    columns = f"order_id, symbol, order_type, status, {numbers}"
     return (
-        f"SELECT {columns if texts else _ORDER_NUMBERS_SQL} FROM orders "
+        f"SELECT {columns if texts else numbers} FROM orders "
         f"WHERE run_id = {_run_literal(conn, run_id)}"
     )
 
 
 def copy_order_rows(
-    conn: Connection, run_id: str, ids: bool, kinds: list[tuple[int, str, str, str, int]]
+    conn: Connection, run_id: str, ids: bool, kinds: list[OrderKind]
 ) -> OrderColumns | None:
     """PostgreSQL: the run's orders by one binary COPY, each order's kind a row of
     ``kinds`` (order_kinds); None when two kinds share a number or an order's kind is not
@@ -161,7 +212,7 @@ def copy_order_rows(
     dbapi = conn.connection.driver_connection
     numbers, found = copy_columns(
         dbapi,
-        _orders_select(conn, run_id),
+        _orders_select(conn, run_id, names=named(kinds)),
         _ORDER_NUMBERS_AND_KIND,
         [("order_id", False)] if ids else [],
     )
@@ -169,17 +220,18 @@ def copy_order_rows(
 
 
 def stream_order_numbers(
-    conn: Connection, run_id: str, chunk_rows: int
+    conn: Connection, run_id: str, chunk_rows: int, names: bool = False
 ) -> Generator[list[np.ndarray], None, None]:
     """PostgreSQL: the run's orders as the numbers ``orders_of_kinds`` takes, by one
     binary COPY read ``chunk_rows`` orders at a time as it comes: one pass over the run's
     orders in the order they lie, where a read per range of ids read the blocks of all of
     them again for each range (the ids are not in the order the rows lie: 58 passes over
     5.76M orders). Raises NotFixedWidth when a number is NULL. Close it before ``conn``
-    reads anything else (pg_binary_copy.copy_fixed_width)."""
+    reads anything else (pg_binary_copy.copy_fixed_width). Each order's kind is by name
+    too with ``names`` (order_kinds)."""
     return copy_fixed_width(
         conn.connection.driver_connection,
-        _orders_select(conn, run_id, texts=False),
+        _orders_select(conn, run_id, texts=False, names=names),
         [kind for _, kind in _ORDER_NUMBERS_AND_KIND],
         chunk_rows,
     )
@@ -187,14 +239,14 @@ def stream_order_numbers(
 
 def orders_of_kinds(
     numbers: list[np.ndarray],
-    kinds: list[tuple[int, str, str, str, int]],
+    kinds: list[OrderKind],
     order_ids: np.ndarray | None = None,
 ) -> OrderColumns | None:
     """Orders from their numbers (quantity, price, stop price, submit time, key and kind
     number, as _ORDER_NUMBERS_SQL reads them), each kind a row of ``kinds``; None when two
     kinds share a number or an order's kind is not among them."""
     quantity, price, stop, submitted, key, kind = numbers
-    kind_numbers = np.array([kind[0] for kind in kinds], dtype=np.int64)
+    kind_numbers = np.array([kind.number for kind in kinds], dtype=np.int64)
     if len(set(kind_numbers.tolist())) != len(kinds):
         return None
     if not len(quantity):
