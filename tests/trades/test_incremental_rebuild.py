@@ -111,6 +111,10 @@ def _stream(
     return executions, bars, orders
 
 
+def _ids(batch: dict[str, Any]) -> set[str]:
+    return {e["execution_id"] for e in batch.get("executions", [])}
+
+
 def _snapshot(engine: Engine, run_id: str) -> tuple[Any, ...]:
     with engine.connect() as conn:
         trades = conn.execute(
@@ -154,7 +158,7 @@ EDGE_FILLS = [
 ]
 EDGE_STREAMS = [
     (1, EDGE_FILLS, [1, 3, 5, 8, 10, 12], True, True, True, True, True),
-    (incremental.RECENT_CLOSED, EDGE_FILLS, [2, 4, 6, 9, 11], False, False, False, False, True),
+    (incremental.RECENT_CLOSED, EDGE_FILLS, [2, 4, 6, 9, 11], False, False, False, False, False),
 ]
 
 
@@ -235,9 +239,13 @@ def _stream_equals_full_rebuild(
     if retry:
         batches.append(batches[len(batches) // 2])
     if change:
+        # Right after the batch that stored it: a changed execution rebuilds the run in
+        # full, and the batches after it are rebuilt from that.
         moved = dict(executions[len(executions) // 2], price=99.0)
-        batches.append({"schema_version": "1.1", "run": run, "executions": [moved]})
-    batches[-1] = {**batches[-1], "run": {**run, "status": "COMPLETED"}}
+        at = next(k for k, b in enumerate(batches) if moved["execution_id"] in _ids(b)) + 1
+        batches.insert(at, {"schema_version": "1.1", "run": run, "executions": [moved]})
+    # The run stays open: a batch that closes it (COMPLETED) rebuilds the whole run in full
+    # (its quality checks change), which would hide what the incremental rebuilds did.
 
     # cached: the run's stored trades kept between rebuilds, as the stream's scheduler does
     cache = RunTradesCache() if cached else None
