@@ -80,10 +80,12 @@ def encode_rows(columns: Sequence[np.ndarray], kinds: Sequence[str]) -> bytes:
     n = len(columns[0])
     encoded = [_encode(np.asarray(c), k) for c, k in zip(columns, kinds, strict=True)]
     payload_sizes = [np.maximum(e.lengths, 0) for e in encoded]
-    row_size = 2 + 4 * len(encoded) + np.sum(payload_sizes, axis=0)
-    row_start = np.cumsum(row_size) - row_size
+    # Summed in place: np.sum over the list would stack the sizes into one matrix first.
+    row_size = np.full(n, 2 + 4 * len(encoded), dtype=np.int64)
+    for size in payload_sizes:
+        row_size += size
     out = np.empty(int(row_size.sum()), dtype=np.uint8)
-    cursor = row_start.copy()
+    cursor = np.cumsum(row_size) - row_size
     # Each row's bytes up to its next field of varying width (a text, a NULL) are placed
     # as one block of equal-width rows.
     fixed = [np.broadcast_to(np.array([len(encoded)], dtype=">i2").view(np.uint8), (n, 2))]
