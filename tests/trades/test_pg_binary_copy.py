@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import struct
+
 import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 
+from strategy_analysis.trades.columns import NO_TIME
 from strategy_analysis.trades.pg_binary_copy import (
     FLOAT8,
     INT4,
     INT8,
+    TEXT,
     TIMESTAMPTZ,
     NotFixedWidth,
     binary_copy_chunks,
     copy_fixed_width,
+    encode_rows,
     fixed_width_chunks,
 )
 
@@ -47,6 +53,65 @@ def test_chunks_hold_every_row_in_order_however_the_stream_is_cut(block, chunk_r
     for j, column in enumerate(columns):
         read = np.concatenate([chunk[j] for chunk in chunks])
         assert read.dtype == column.dtype and read.tolist() == column.tolist()
+
+
+def _row_by_row(columns, kinds) -> bytes:
+    """The binary tuples as the COPY format defines them, one value at a time."""
+    formats = {FLOAT8: ">d", INT8: ">q", INT4: ">i", TIMESTAMPTZ: ">q"}
+    out = bytearray()
+    for i in range(len(columns[0])):
+        out += struct.pack(">h", len(columns))
+        for column, kind in zip(columns, kinds, strict=True):
+            value = column[i]
+            if kind == TEXT:
+                data = None if value is None else value.encode("utf-8")
+            elif kind == FLOAT8:
+                data = None if math.isnan(value) else struct.pack(">d", value)
+            elif value == NO_TIME:
+                data = None
+            else:
+                shift = 946_684_800_000_000 if kind == TIMESTAMPTZ else 0
+                data = struct.pack(formats[kind], int(value) - shift)
+            out += struct.pack(">i", -1) if data is None else struct.pack(">i", len(data)) + data
+    return bytes(out)
+
+
+def _texts(values):
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2, 57])
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        [TEXT, FLOAT8, TIMESTAMPTZ, TEXT, INT8, INT4],
+        [INT8, FLOAT8, FLOAT8, TIMESTAMPTZ],
+        [TEXT],
+        [FLOAT8, TEXT, TEXT, INT8],
+    ],
+    ids=["mixed", "fixed", "text", "texts-inside"],
+)
+def test_rows_are_encoded_as_the_copy_format_defines_them(rows, kinds):
+    rng = np.random.default_rng(rows + len(kinds))
+    words = ["", "a", "ÉS €", "x" * 300, "trade-000123", None]
+    columns = []
+    for j, kind in enumerate(kinds):
+        if kind == TEXT:
+            columns.append(_texts([words[(i * (j + 3)) % len(words)] for i in range(rows)]))
+        elif kind == FLOAT8:
+            values = rng.normal(size=rows) * 1e6
+            values[j % 3 :: 4] = np.nan  # a NULL in some rows, fields of varying width
+            columns.append(values)
+        elif kind == TIMESTAMPTZ:
+            values = 1_700_000_000_000_000 + rng.integers(-(10**15), 10**15, rows)
+            values[1::5] = NO_TIME
+            columns.append(values)
+        else:
+            values = rng.integers(-(2**31), 2**31 - 1, rows)
+            columns.append(values.astype(np.int32 if kind == INT4 else np.int64))
+    assert encode_rows(columns, kinds) == _row_by_row(columns, kinds)
 
 
 def test_a_stream_without_rows_has_no_chunk():
