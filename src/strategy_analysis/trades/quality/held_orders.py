@@ -1,5 +1,6 @@
-"""What the assessment keeps of a run's orders: numbers only, about 35 bytes an order (the
-symbol, type and status as codes, quantity, submit time, reference price, key), read on
+"""What the assessment keeps of a run's orders: numbers only, about 36 bytes an order (the
+symbol, type, status and names (order_names.py) as codes, quantity, submit time,
+reference price, key), read on
 PostgreSQL by one COPY taken a chunk of orders at a time as it comes, so that the read of
 ten million orders never holds them as full columns (about 1.3 GB at 5.76M orders read at
 once) and reads each of them once."""
