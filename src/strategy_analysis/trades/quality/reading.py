@@ -97,7 +97,7 @@ def read_orders(conn: Connection, run_id: str, *, ids: bool = True) -> OrderColu
 
 
 # What names an order besides its kind (order_names.OrderName).
-_NAME_COLUMNS = "account_id, strategy_id, client_tag"
+_NAME_COLUMNS = ("account_id", "strategy_id", "client_tag")
 
 
 def _kind_sql(names: bool) -> str:
@@ -106,7 +106,7 @@ def _kind_sql(names: bool) -> str:
     distinct ones. Two kinds that share a number are found by the reads that use it."""
     texts = ["symbol", "order_type", "status"]
     if names:
-        texts += [f"COALESCE(chr(30) || {name}, '')" for name in _NAME_COLUMNS.split(", ")]
+        texts += [f"COALESCE(chr(30) || {name}, '')" for name in _NAME_COLUMNS]
     return f"hashtextextended({' || chr(31) || '.join(texts)}, 0)"
 
 
@@ -143,7 +143,7 @@ def order_kinds(
 ) -> list[OrderKind]:
     """PostgreSQL: the run's distinct kinds of orders (with ``names``, and at most
     ``most_named`` of them, kinds by name too: else the kinds without names)."""
-    columns = "symbol, order_type, status" + (f", {_NAME_COLUMNS}" if names else "")
+    columns = ", ".join(("symbol", "order_type", "status", *(_NAME_COLUMNS if names else ())))
     limit = f" LIMIT {most_named + 1}" if names else ""
     rows = list(
         tuples(
