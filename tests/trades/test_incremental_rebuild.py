@@ -183,21 +183,8 @@ def test_incremental_equals_full_rebuild(engine: Engine, cached: bool) -> None:
         retry=st.booleans(),
         change=st.booleans(),
     )
-    def check(
-        recent: int,
-        drawn: list[tuple[Any, ...]],
-        cuts: list[int],
-        shuffle: Any,
-        out_of_order: bool,
-        bars_late: bool,
-        orders_late: bool,
-        retry: bool,
-        change: bool,
-    ) -> None:
-        _stream_equals_full_rebuild(
-            engine, cached, recent, drawn, cuts, shuffle, out_of_order, bars_late,
-            orders_late, retry, change,
-        )  # fmt: skip
+    def check(**stream: Any) -> None:
+        _stream_equals_full_rebuild(engine, cached, **stream)
 
     for n, (recent, drawn, cuts, *flags) in enumerate(EDGE_STREAMS):
         _stream_equals_full_rebuild(engine, cached, recent, drawn, cuts, random.Random(n), *flags)
