@@ -1,10 +1,10 @@
 """Database fixtures: every database test runs on SQLite and on PostgreSQL.
 
-Each test gets a fresh database copied from a template that ``alembic upgrade head`` built
-once per test run (PostgreSQL: ``CREATE DATABASE ... TEMPLATE``, made ahead while the tests
-before run; SQLite: a file copy), so the migrations are exercised and tests stay fast. The
-PostgreSQL databases are dropped after their test, in the background, and what is left at
-the end of the run.
+Each test gets a fresh database in the state of a template that ``alembic upgrade head``
+built once per test run, so the migrations are exercised and tests stay fast. SQLite: a file
+copy. PostgreSQL: a copy (``CREATE DATABASE ... TEMPLATE``) made ahead while the tests before
+run, or the database of a test that finished, emptied back to the template's state in the
+background (``postgres_databases``); what is left is dropped at the end of the run.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def postgres_template_url(postgres_server: PostgresServer | None) -> str | None:
         return None
     url = postgres_server.create()
     upgrade_database(url)
-    postgres_server.template = make_url(url).database
+    postgres_server.adopt_template(url)
     return url
 
 
