@@ -19,6 +19,8 @@ from strategy_analysis.cli.main import main
 from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Base
 from strategy_analysis.ingest.demo_export import write_demo_export
+from strategy_analysis.ingest.importer import import_export_file
+from strategy_analysis.ingest.tuning import ImportTuning
 
 
 def _databases(url: str) -> set[str]:
@@ -130,19 +132,24 @@ def test_a_database_a_test_had_is_handed_on_in_the_template_state(
     unused = own_server.create(template=own_server.template)
     blank = _state(unused)
     assert blank["rows"]["alembic_version"] == (1,)  # type: ignore[index]
-    export = tmp_path / "export.sqlite"
-    write_demo_export(export, executions=400, seed=3)
+    exports = [tmp_path / f"export-{seed}.sqlite" for seed in (3, 4)]
+    for seed, export in enumerate(exports, start=3):
+        write_demo_export(export, executions=400, seed=seed)
+    left_behind = make_engine(used)
+    # One run in partitions of its own (tables the template lacks), one with its trades.
+    import_export_file(left_behind, exports[0], tuning=ImportTuning(own_partition_min_rows=1))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", used)
-    assert main(["import", "--file", str(export)]) == 0
-    left_behind = make_engine(used)
+    assert main(["import", "--file", str(exports[1])]) == 0
     with left_behind.begin() as conn:
         conn.execute(text("ANALYZE"))
         conn.execute(text("INSERT INTO run_tags SELECT run_id, 'kept' FROM runs"))
     written = _state(used)
     assert sum(count[0] for count in written["rows"].values()) > 1000  # type: ignore[attr-defined]
     assert written["stats"][0] > 0 and written["sequences"] != blank["sequences"]  # type: ignore[index]
-    assert written["template"].relations != blank["template"].relations  # type: ignore[attr-defined]
+    relations = {name for name, *_figures in written["template"].relations}  # type: ignore[attr-defined]
+    assert relations > {name for name, *_figures in blank["template"].relations}  # type: ignore[attr-defined]
+    assert written["rows"]["trades"][0] > 0  # type: ignore[index]
 
     oid = _oid(own_server, name)
     own_server.discard(used)
