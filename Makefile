@@ -11,9 +11,10 @@ C_MODULES := $(C_SOURCES:.c=$(EXT_SUFFIX))
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers of `make test` (0: one process); modules marked xdist_group stay on one
-# worker. Tests marked `alone` hold a time budget: they run afterwards, with the machine to
-# themselves.
-PYTEST_WORKERS ?= 2
+# worker. Three on two cores: the tests wait a fifth of the time (on the servers, processes,
+# browser and PostgreSQL they drive), which a third worker fills. Tests marked `alone` hold a
+# time budget: they run afterwards, with the machine to themselves.
+PYTEST_WORKERS ?= 3
 # Bytecode is cached (in the git-ignored __pycache__ folders) whatever PYTHONDONTWRITEBYTECODE
 # says: without it every worker compiles the test modules and rewrites their asserts again on
 # every run, 2 s of CPU per worker before its first test.
