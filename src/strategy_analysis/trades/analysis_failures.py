@@ -63,21 +63,13 @@ def record_failure(
     reason: str,
     event_bus: EventBus | None,
 ) -> None:
-    """Publish ``analysis_failed`` and store the failure on each of the run's pairs.
+    """Store the failure on each of the run's pairs, then publish ``analysis_failed``: a
+    client that reads the run on the notice finds it failed.
 
-    Storing it may fail too (the database is down): that is logged, and the failure of
-    the rebuild still reaches the caller."""
+    Storing it may fail too (the database is down): that is logged, the notice still goes
+    out, and the failure of the rebuild still reaches the caller."""
     names = sorted(set(symbols)) or [WHOLE_RUN]
     failed_at = utc_now()
-    if event_bus is not None:
-        event_bus.publish(
-            ANALYSIS_FAILED,
-            strategy_id=strategy_id,
-            run_id=run_id,
-            symbols=[name for name in names if name != WHOLE_RUN],
-            error=reason,
-            failed_at=failed_at.isoformat().replace("+00:00", "Z"),
-        )
     rows = [
         {"run_id": run_id, "symbol": name, "error": reason, "failed_at": failed_at}
         for name in names
@@ -97,6 +89,15 @@ def record_failure(
             )
     except DATABASE_ERRORS:
         log.exception("could not record the failed rebuild of run %s", run_id)
+    if event_bus is not None:
+        event_bus.publish(
+            ANALYSIS_FAILED,
+            strategy_id=strategy_id,
+            run_id=run_id,
+            symbols=[name for name in names if name != WHOLE_RUN],
+            error=reason,
+            failed_at=failed_at.isoformat().replace("+00:00", "Z"),
+        )
 
 
 def record_failures(
