@@ -216,6 +216,8 @@ class PostgresServer:
         self.template_state: TemplateState | None = None
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        self._local = threading.local()
+        self._admins: list[psycopg.Connection] = []
         self._emptied: deque[str] = deque()
         self._emptying = 0
         self._closed = False
@@ -225,7 +227,16 @@ class PostgresServer:
         self._drops: list[Future[None]] = []
 
     def _admin(self) -> psycopg.Connection:
-        return psycopg.connect(libpq(self.url), autocommit=True, connect_timeout=5)
+        """This thread's connection to the server's maintenance database, kept for the next
+        statement: each new connection costs the server a process start (20-30 ms of CPU),
+        and the run sends a few hundred."""
+        conn: psycopg.Connection | None = getattr(self._local, "admin", None)
+        if conn is None or conn.closed or conn.broken:
+            conn = psycopg.connect(libpq(self.url), autocommit=True, connect_timeout=5)
+            self._local.admin = conn
+            with self._lock:
+                self._admins.append(conn)
+        return conn
 
     def _url(self, name: str) -> str:
         return make_url(self.url).set(database=name).render_as_string(hide_password=False)
@@ -242,8 +253,7 @@ class PostgresServer:
     def _make(self, template: str | None) -> str:
         name = self._new_name()
         clause = f" TEMPLATE {template}" if template else ""
-        with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"{clause}')
+        self._admin().execute(f'CREATE DATABASE "{name}"{clause}')
         return name
 
     def create(self, template: str | None = None) -> str:
@@ -277,16 +287,15 @@ class PostgresServer:
     def drop_leftovers(self) -> list[str]:
         """Drop, in the background, the databases of runs that hold no connection any more
         (killed before they dropped theirs); the names."""
-        with self._admin() as conn:
-            names = [
-                name
-                for (name,) in conn.execute(
-                    "SELECT datname FROM pg_database WHERE datname ~ %s AND substring("
-                    "datname FROM '^(.*)_[0-9]+$') NOT IN (SELECT application_name "
-                    "FROM pg_stat_activity WHERE application_name IS NOT NULL)",
-                    (OWN_NAMES,),
-                )
-            ]
+        names = [
+            name
+            for (name,) in self._admin().execute(
+                "SELECT datname FROM pg_database WHERE datname ~ %s AND substring("
+                "datname FROM '^(.*)_[0-9]+$') NOT IN (SELECT application_name "
+                "FROM pg_stat_activity WHERE application_name IS NOT NULL)",
+                (OWN_NAMES,),
+            )
+        ]
         for name in names:
             self._submit_drop(name)
         return names
@@ -315,26 +324,28 @@ class PostgresServer:
                 self._changed.notify_all()
 
     def _renamed_and_emptied(self, name: str) -> str | None:
-        """``name`` under a new name, emptied to the template's state; None, with both names
-        dropped, when its schema changed or it could not be taken from its last clients."""
+        """``name`` under a new name, emptied to the template's state; None when its schema
+        changed or it could not be taken from its last clients: ``drop_all`` drops it then,
+        with the others (each DROP DATABASE waits for a checkpoint, which writes and syncs
+        every file the tests changed since the one before)."""
         assert self.template_state is not None
         try:
             new = self._new_name()
         except RuntimeError:  # the run is ending: drop_all drops it
             return None
         try:
-            with self._admin() as conn:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (name,),
+            admin = self._admin()
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            # Waits (up to 5 s) for the ended connections to go.
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(name), sql.Identifier(new)
                 )
-                # Waits (up to 5 s) for the ended connections to go.
-                conn.execute(
-                    sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                        sql.Identifier(name), sql.Identifier(new)
-                    )
-                )
+            )
             with self._lock:
                 self.created.remove(name)
             with psycopg.connect(libpq(self.url, new), connect_timeout=5) as conn:
@@ -342,11 +353,6 @@ class PostgresServer:
                     return new
         except psycopg.Error:
             pass
-        for gone in (name, new):
-            with self._lock:
-                if gone in self.created:
-                    self.created.remove(gone)
-            self._drop(gone)
         return None
 
     def _background(self) -> ThreadPoolExecutor:
@@ -360,8 +366,7 @@ class PostgresServer:
         self._drops.append(self._background().submit(self._drop, name))
 
     def _drop(self, name: str | None) -> None:
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def drop_all(self) -> None:
         """Drop what is left: the copies made ahead, a copy under way (waited for), the
@@ -380,4 +385,6 @@ class PostgresServer:
         with ThreadPoolExecutor(max_workers=DROP_THREADS, thread_name_prefix="dropdb") as drops:
             for done in [drops.submit(self._drop, name) for name in reversed(self.created)]:
                 done.result()
+        for conn in self._admins:
+            conn.close()
         self._holder.close()

@@ -163,7 +163,7 @@ def test_a_database_a_test_had_is_handed_on_in_the_template_state(
             conn.execute(text("SELECT 1"))
 
 
-def test_a_database_whose_schema_a_test_changed_is_dropped(
+def test_a_database_whose_schema_a_test_changed_is_not_handed_on_and_is_dropped(
     own_server: PostgresServer,
 ) -> None:
     changed = own_server.fresh()
@@ -173,7 +173,8 @@ def test_a_database_whose_schema_a_test_changed_is_dropped(
     own_server.discard(changed)
     other = own_server.fresh()
     assert _oid(own_server, make_url(other).database) != oid
+    assert not [column for column in _state(other)["rows"].values() if column != (0,)][1:]
+    own_server.drop_all()
     with psycopg.connect(libpq(own_server.url), autocommit=True) as conn:
         oids = {oid for (oid,) in conn.execute("SELECT oid FROM pg_database")}
     assert oid not in oids
-    assert not [column for column in _state(other)["rows"].values() if column != (0,)][1:]
