@@ -324,6 +324,9 @@ def test_several_files_dropped_at_once(page, tmp_path, results_dir) -> None:  # 
         card = page.locator("[data-testid=upload-card]", has_text=path.name)
         assert card.get_attribute("data-phase") == "checked", card.inner_text()
         card.get_by_role("button", name="Import").click()
+        # The card grows as its import starts and moves the cards below it: the next click
+        # waits for that, or it may land where the next button was a moment before.
+        card.locator(":scope:not([data-phase=checked])").wait_for(timeout=TIMEOUT_MS)
     for path in (first, prototype):
         card = page.locator("[data-testid=upload-card]", has_text=path.name)
         card.locator("[data-job-status=succeeded], [data-job-status=failed]").wait_for(
