@@ -252,7 +252,8 @@ def test_a_wal_left_by_a_stopped_exporter_is_read_and_no_shm_is_added(
 # The export's own executions: more than the writer's batch of 2000 copies from, enough
 # for the snapshot to be read while the writer goes on.
 BUSY_EXECUTIONS = 200_000
-# Rewrites an export's last batch of executions in transactions, every millisecond or so,
+# Rewrites an export's last batch of executions in transactions, one every 10 ms or so
+# (hundreds while the import reads; the writer no longer takes a core from the import),
 # until its standard input closes (a strategy's exporter at work, rollback journal): each
 # transaction deletes the batch of 2000 the one before appended and appends another, so
 # every committed state holds the export's own rows and one batch, and the file does not
@@ -280,7 +281,7 @@ while n == 0 or not done.is_set():
     if n == 0:
         print("writing", flush=True)
     n += 1
-    time.sleep(0.001)
+    time.sleep(0.01)
 print(n, flush=True)
 """
 
