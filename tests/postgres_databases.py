@@ -346,14 +346,13 @@ class PostgresServer:
                     sql.Identifier(name), sql.Identifier(new)
                 )
             )
-            with self._lock:
-                self.created.remove(name)
-            with psycopg.connect(libpq(self.url, new), connect_timeout=5) as conn:
-                if self.template_state.restore(conn):
-                    return new
-        except psycopg.Error:
-            pass
-        return None
+        except psycopg.errors.ObjectInUse:  # a client reached it again before the rename
+            return None
+        with self._lock:
+            self.created.remove(name)
+        # Any other failure is raised: drop_all's look at each background task says so.
+        with psycopg.connect(libpq(self.url, new), connect_timeout=5) as conn:
+            return new if self.template_state.restore(conn) else None
 
     def _background(self) -> ThreadPoolExecutor:
         if self._dropper is None:
