@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 from app_server import AppServer
 from live_server import ROOT, LiveServer
 
 
-def test_health_over_http_names_dialect_and_revision(live_server: LiveServer) -> None:
-    body = httpx.get(f"{live_server.base_url}/api/health").json()
-    expected = "sqlite" if live_server.database_url.startswith("sqlite") else "postgresql"
+def test_health_over_http_names_dialect_and_revision(database_url: str, tmp_path: Path) -> None:
+    # The entry script in an interpreter of its own, as a user starts it (the other
+    # real-server tests fork a preloaded server).
+    with LiveServer(database_url, tmp_path, fresh_interpreter=True) as server:
+        body = httpx.get(f"{server.base_url}/api/health").json()
+    expected = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     assert body["status"] == "ok"
     assert body["database"] == expected
     assert body["revision"] == "0001" or body["revision"] > "0001"
