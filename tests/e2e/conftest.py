@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,14 +73,36 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def results_dir(request: pytest.FixtureRequest) -> Path:
-    """Screenshots of this test: test-results/e2e/<test name>/. A whole page (full_page)
-    is saved as JPEG: a dashboard is about 4,000 px tall and its PNG took 0.6 s to encode,
-    the JPEG half that; a window or an element stays PNG (0.1 s)."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    path = RESULTS / name
+    """Screenshots of this test (``screenshots.py``): test-results/e2e/<test name>/. A whole
+    page (full_page) is saved as JPEG: a dashboard is about 4,000 px tall and its PNG took
+    0.6 s to encode, the JPEG half that; a window or an element stays PNG (0.1 s)."""
+    path = _results_of(request.node)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+def _results_of(item: pytest.Item) -> Path:
+    return RESULTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed browser test leaves its page as it was when the test failed: failed.jpg."""
+    report = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and page is not None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        path = _results_of(item)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=path / "failed.jpg", full_page=True)
+        except PlaywrightError as exc:  # the page crashed or closed: the report says why
+            report.sections.append(("failed.jpg", f"no screenshot: {exc}"))
+    return report
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
 
+from .screenshots import screenshot
+
 # The tests only read the two runs: one server and one import for the module.
 pytestmark = [
     pytest.mark.e2e,
@@ -87,7 +89,7 @@ def test_summary_shows_all_long_and_short(page, runs, sqlite_server, results_dir
     assert cells[1:] == [f"{stats[s]['total_trades']:,}" for s in (None, "long", "short")]
     net = summary.locator("tr[data-stat=net_profit] td").all_inner_texts()
     assert net[1:] == [f"{stats[s]['net_profit']:,.2f}" for s in (None, "long", "short")]
-    page.screenshot(path=results_dir / "summary.jpg", full_page=True)
+    screenshot(page, results_dir / "summary.jpg", full_page=True)
 
     # Points: a mix of symbols of different point values has no single figure in points;
     # one symbol has (ES: point value 50).
@@ -100,7 +102,7 @@ def test_summary_shows_all_long_and_short(page, runs, sqlite_server, results_dir
     page.locator("[data-testid=stats-summary] tr[data-stat=net_profit] td").nth(1).filter(
         has_text=expected
     ).wait_for(timeout=TIMEOUT_MS)
-    page.screenshot(path=results_dir / "summary-points.jpg", full_page=True)
+    screenshot(page, results_dir / "summary-points.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 
@@ -114,7 +116,7 @@ def test_calendar_opens_a_days_trades(page, runs, sqlite_server, results_dir) ->
     assert calendar.locator("td[data-day]").count() == len(days)
     page.get_by_test_id("breakdown-table").wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_test_id("breakdown-table").locator("tbody tr").count() == len(days)
-    page.screenshot(path=results_dir / "periods.jpg", full_page=True)
+    screenshot(page, results_dir / "periods.jpg", full_page=True)
 
     # The time zone is remembered across visits.
     page.get_by_test_id("tz-input").fill("America/New_York")
@@ -130,7 +132,7 @@ def test_calendar_opens_a_days_trades(page, runs, sqlite_server, results_dir) ->
     page.get_by_test_id("trade-row").first.wait_for(timeout=TIMEOUT_MS)
     for time_cell in page.get_by_test_id("trade-row").locator("td:first-child").all_inner_texts():
         assert time_cell.startswith(first)
-    page.screenshot(path=results_dir / "day-trades.png")
+    screenshot(page, results_dir / "day-trades.png")
     assert page.js_errors == [], page.js_errors
 
 
@@ -154,7 +156,7 @@ def test_monte_carlo_panel_shows_the_apis_percentiles(
         page.get_by_test_id("mc-probability").inner_text()
         == f"{mc['probability_of_profit'] * 100:.1f}%"
     )
-    panel.screenshot(path=results_dir / "monte-carlo.png")
+    screenshot(panel, results_dir / "monte-carlo.png")
     assert page.js_errors == [], page.js_errors
 
 
@@ -173,7 +175,7 @@ def test_compare_two_runs_draws_both_curves(page, runs, results_dir) -> None:  #
     assert chart.locator("canvas").count() > 0
     assert page.get_by_test_id("compare-run").count() == 2
     assert page.get_by_test_id("compare-table").locator("td[data-differs]").count() > 0
-    page.screenshot(path=results_dir / "compare.jpg", full_page=True)
+    screenshot(page, results_dir / "compare.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 
@@ -194,7 +196,7 @@ def test_trade_detail_and_list_follow_the_display_unit(
     page.get_by_test_id("trade-detail").wait_for(timeout=TIMEOUT_MS)
     page.get_by_test_id("unit-switch").get_by_role("button", name="Ticks").click()
     assert page.get_by_test_id("net-pnl").inner_text().startswith(text)
-    page.screenshot(path=results_dir / "trade-in-ticks.png")
+    screenshot(page, results_dir / "trade-in-ticks.png")
 
     # Remembered: the trades list opens in ticks.
     page.goto(f"/runs/{run_id}/trades?symbol=ES+12-25&status=CLOSED")
@@ -231,7 +233,7 @@ def test_csv_downloads_equal_the_api(page, runs, sqlite_server, results_dir) -> 
     assert len(rows) - 1 == int(
         page.get_by_test_id("trades-count").inner_text().split()[0].replace(",", "")
     )
-    page.screenshot(path=results_dir / "trades-csv.png")
+    screenshot(page, results_dir / "trades-csv.png")
 
     page.goto(f"/runs/{run_id}/periods")
     page.get_by_role("button", name="Month").click()

@@ -16,6 +16,7 @@ from strategy_analysis.db.engine import make_engine
 from strategy_analysis.db.models import Execution
 from strategy_analysis.ingest.demo_export import write_demo_export
 
+from .screenshots import screenshot
 from .test_web_app import TIMEOUT_MS, _drop_file
 
 pytestmark = [
@@ -52,21 +53,21 @@ def test_a_failed_rebuild_is_shown_until_a_rebuild_succeeds(  # type: ignore[no-
     assert "The import succeeded, but the trades could not be rebuilt" in job.inner_text()
     assert "quantity must be finite and > 0" in job.inner_text()
     job.get_by_test_id("import-report").wait_for()
-    page.screenshot(path=results_dir / "1-upload-rebuild-failed.jpg", full_page=True)
+    screenshot(page, results_dir / "1-upload-rebuild-failed.jpg", full_page=True)
 
     run = httpx.get(f"{sqlite_server.base_url}/api/runs/{run_id}").json()
     page.goto(f"/runs?strategy={run['strategy_id']}")
     page.get_by_test_id("analysis-failed-summary").wait_for(timeout=TIMEOUT_MS)
     note = page.get_by_test_id("analysis-failed-note")
     assert "quantity must be finite and > 0" in note.inner_text()
-    page.screenshot(path=results_dir / "2-runs-analysis-failed.jpg", full_page=True)
+    screenshot(page, results_dir / "2-runs-analysis-failed.jpg", full_page=True)
 
     page.goto(f"/runs/{run_id}")
     banner = page.get_by_test_id("analysis-failed")
     banner.wait_for(timeout=TIMEOUT_MS)
     text = banner.inner_text()
     assert "Analysis failed" in text and symbol in text and "'broken'" in text
-    page.screenshot(path=results_dir / "3-dashboard-analysis-failed.jpg", full_page=True)
+    screenshot(page, results_dir / "3-dashboard-analysis-failed.jpg", full_page=True)
 
     # The row mended and the run rebuilt: the banner goes.
     with engine.begin() as conn:

@@ -17,6 +17,7 @@ from app_server import AppServer
 from strategy_analysis.ingest.demo_export import write_demo_export
 
 from .conftest import VIEWPORT
+from .screenshots import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -73,7 +74,7 @@ def test_the_app_asks_for_the_key_once(browser, guarded_server, tmp_path, result
         dialog = page.get_by_role("dialog", name="API key required")
         dialog.wait_for(timeout=TIMEOUT_MS)
         assert page.locator(".conn").inner_text() == "offline"
-        page.screenshot(path=results_dir / "1-key-asked.jpg", full_page=True)
+        screenshot(page, results_dir / "1-key-asked.jpg", full_page=True)
         dialog.get_by_label("API key").fill(KEY)
         dialog.get_by_role("button", name="Continue").click()
         dialog.wait_for(state="detached")
@@ -83,11 +84,11 @@ def test_the_app_asks_for_the_key_once(browser, guarded_server, tmp_path, result
 
         # The event stream connects; after a reload the dashboard opens without asking.
         page.locator(".conn.live").wait_for(timeout=TIMEOUT_MS)
-        page.screenshot(path=results_dir / "2-runs.jpg", full_page=True)
+        screenshot(page, results_dir / "2-runs.jpg", full_page=True)
         page.goto(f"/runs/{run_id}")
         page.get_by_test_id("kpi-trades").wait_for(timeout=TIMEOUT_MS)
         page.locator(".conn.live").wait_for(timeout=TIMEOUT_MS)
-        page.screenshot(path=results_dir / "3-dashboard.jpg", full_page=True)
+        screenshot(page, results_dir / "3-dashboard.jpg", full_page=True)
         assert page.evaluate("window.__keyPrompts") == 0, "asked again after a reload"
         refused = [url for status, url in answers[given_at:] if status == 401]
         assert refused == [], refused

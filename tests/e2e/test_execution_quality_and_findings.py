@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from .orders_batch import FINDINGS_RUN_ID, RUN_ID, findings_batch
+from .screenshots import screenshot
 from .test_orders_page import stream_orders_run
 
 pytestmark = [
@@ -65,7 +66,7 @@ def test_execution_quality_panel(page, sqlite_server, results_dir) -> None:  # t
         "16.7%",
         "0.50",
     ]
-    panel.screenshot(path=results_dir / "1-execution-quality.png")
+    screenshot(panel, results_dir / "1-execution-quality.png")
 
     # One symbol: NQ's two market-ish orders only.
     page.get_by_test_id("execq-symbol").select_option("NQ")
@@ -74,7 +75,7 @@ def test_execution_quality_panel(page, sqlite_server, results_dir) -> None:  # t
     )
     assert _cells(page, "execq-by-status", "FILLED") == ["FILLED", "2", "2", "2", "100.0%"]
     assert page.locator("[data-testid=execq-by-status] tr[data-key='CANCELED']").count() == 0
-    panel.screenshot(path=results_dir / "2-execution-quality-NQ.png")
+    screenshot(panel, results_dir / "2-execution-quality-NQ.png")
 
     # A row opens the orders it counts.
     page.get_by_test_id("execq-symbol").select_option("")
@@ -106,13 +107,13 @@ def test_a_run_with_findings(page, sqlite_server, results_dir) -> None:  # type:
     badge = page.locator(f"[data-run-id='{FINDINGS_RUN_ID}'] [data-testid=quality-badge]")
     badge.wait_for(timeout=TIMEOUT_MS)
     assert badge.get_attribute("data-verdict") == "errors"
-    page.screenshot(path=results_dir / "1-runs-list.jpg", full_page=True)
+    screenshot(page, results_dir / "1-runs-list.jpg", full_page=True)
 
     page.goto(f"/runs/{FINDINGS_RUN_ID}")
     badge = page.get_by_test_id("dashboard").get_by_test_id("quality-badge")
     badge.wait_for(timeout=TIMEOUT_MS)
     assert badge.get_attribute("data-verdict") == "errors"
-    page.screenshot(path=results_dir / "2-dashboard.png")
+    screenshot(page, results_dir / "2-dashboard.png")
     badge.click()
 
     findings = page.get_by_test_id("findings")
@@ -130,7 +131,7 @@ def test_a_run_with_findings(page, sqlite_server, results_dir) -> None:  # type:
     }
     row = findings.locator("tr[data-check=execution_without_order]")
     assert "CX1" in row.inner_text() and row.locator("a").count() == 0
-    page.screenshot(path=results_dir / "3-findings.jpg", full_page=True)
+    screenshot(page, results_dir / "3-findings.jpg", full_page=True)
 
     findings.locator("tr[data-check=order_left_working]").get_by_role("link", name="C2").click()
     page.get_by_test_id("orders-table").wait_for(timeout=TIMEOUT_MS)

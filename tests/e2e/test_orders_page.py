@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from .orders_batch import RUN_ID, orders_batch
+from .screenshots import screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -59,7 +60,7 @@ def test_orders_page_filters_and_links(page, sqlite_server, results_dir) -> None
     # The MIT exit of NQ waited at its stop price; filled at 21,010.25 on a 0.25 tick.
     assert "21,010.00" in _row(page, "N2").inner_text()
     assert "21,010.25" in _row(page, "N2").inner_text()
-    page.screenshot(path=results_dir / "1-orders.jpg", full_page=True)
+    screenshot(page, results_dir / "1-orders.jpg", full_page=True)
 
     page.get_by_role("group", name="status").get_by_role("button", name="canceled").click()
     page.wait_for_function(
@@ -75,7 +76,7 @@ def test_orders_page_filters_and_links(page, sqlite_server, results_dir) -> None
         "document.querySelectorAll('[data-testid=orders-table] tbody tr').length === 1"
     )
     assert _row(page, "O3").count() == 1
-    page.screenshot(path=results_dir / "2-stop-orders.jpg", full_page=True)
+    screenshot(page, results_dir / "2-stop-orders.jpg", full_page=True)
 
     # From the filled stop to its trade ...
     _row(page, "O3").get_by_test_id("order-trade").click()
@@ -90,11 +91,11 @@ def test_orders_page_filters_and_links(page, sqlite_server, results_dir) -> None
     assert "O2" in unfilled.inner_text() and "6,016.00" in unfilled.inner_text()
     fills = page.get_by_test_id("executions-table").inner_text()
     assert "Long entry" in fills and "Stop" in fills
-    page.screenshot(path=results_dir / "3-trade-with-unfilled-target.jpg", full_page=True)
+    screenshot(page, results_dir / "3-trade-with-unfilled-target.jpg", full_page=True)
 
     # ... and from a fill back to its order, marked on the orders page.
     page.get_by_test_id("executions-table").get_by_role("link", name="O1").click()
     page.get_by_test_id("orders-table").wait_for(timeout=TIMEOUT_MS)
     assert _row(page, "O1").get_attribute("aria-current") == "true"
-    page.screenshot(path=results_dir / "4-order-of-a-fill.jpg", full_page=True)
+    screenshot(page, results_dir / "4-order-of-a-fill.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors  # type: ignore[attr-defined]

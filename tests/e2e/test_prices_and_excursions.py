@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from .precision_batch import RUN_ID, precision_batch
+from .screenshots import screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -56,7 +57,7 @@ def test_prices_in_the_symbols_decimals_and_scaled_excursions(
     assert "4,999.30" in rows.nth(3).inner_text() and "5,003.59" in rows.nth(3).inner_text()
     assert "1.07150" in rows.nth(4).inner_text()
     page.get_by_test_id("point-value-warning").wait_for()
-    page.screenshot(path=results_dir / "1-trades-table.jpg", full_page=True)
+    screenshot(page, results_dir / "1-trades-table.jpg", full_page=True)
 
     # An FX trade: the detail and the chart's price axis write 5 decimals.
     _open_trade(page, fx_long["trade_id"])
@@ -67,7 +68,7 @@ def test_prices_in_the_symbols_decimals_and_scaled_excursions(
     fills = page.get_by_test_id("executions-table").locator("tbody tr")
     split = fills.filter(has_text="E3")
     assert "10,000 of 20,000" in split.inner_text() and "2.18" in split.inner_text()
-    page.screenshot(path=results_dir / "2-fx-trade-detail.jpg", full_page=True)
+    screenshot(page, results_dir / "2-fx-trade-detail.jpg", full_page=True)
 
     # The scaled ES trade: 2 decimals; MAE on the 38 contracts held, not on 128.
     _open_trade(page, es["trade_id"])
@@ -77,7 +78,7 @@ def test_prices_in_the_symbols_decimals_and_scaled_excursions(
     assert re.fullmatch(r"4,?999\.30", chart.get_attribute("data-entry-label") or "")
     mae = page.get_by_test_id("mae").inner_text()
     assert mae.startswith("19,000.00") and "9.30 pts" in mae and "37 ticks" not in mae
-    page.screenshot(path=results_dir / "3-es-scaled-trade-detail.jpg", full_page=True)
+    screenshot(page, results_dir / "3-es-scaled-trade-detail.jpg", full_page=True)
 
     # 6E has no instrument: the dashboard says so and its link opens the editor there.
     assert six_e["point_value_missing"] and not fx["point_value_missing"]
@@ -85,7 +86,7 @@ def test_prices_in_the_symbols_decimals_and_scaled_excursions(
     warning = page.get_by_test_id("point-value-warning")
     warning.wait_for(timeout=TIMEOUT_MS)
     assert "6E" in warning.inner_text()
-    page.screenshot(path=results_dir / "4-dashboard-point-value-warning.jpg", full_page=True)
+    screenshot(page, results_dir / "4-dashboard-point-value-warning.jpg", full_page=True)
     warning.get_by_role("link", name="6E").click()
     page.wait_for_url("**/data?instrument=6E*")
     page.get_by_label("Point value of 6E").fill("125000")
@@ -94,7 +95,7 @@ def test_prices_in_the_symbols_decimals_and_scaled_excursions(
     page.locator(
         "[data-testid=instruments-table] tr[data-symbol='6E']:not([data-editing])"
     ).wait_for(timeout=TIMEOUT_MS)
-    page.screenshot(path=results_dir / "5-instrument-set.jpg", full_page=True)
+    screenshot(page, results_dir / "5-instrument-set.jpg", full_page=True)
     page.goto(f"/runs/{RUN_ID}")
     page.get_by_test_id("kpi-trades").wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_test_id("point-value-warning").count() == 0

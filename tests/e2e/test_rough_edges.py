@@ -14,6 +14,7 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
 
+from .screenshots import screenshot
 from .test_web_app import _drop_file
 
 # One server and one run for the module: a changed point value or a refused upload leaves
@@ -56,7 +57,7 @@ def test_instrument_editor_enter_saves_escape_cancels(
     point_value.fill("0")
     editor.get_by_role("alert").get_by_text("Point value: a number above 0").wait_for()
     point_value.press("Enter")  # refused: nothing is sent
-    page.screenshot(path=results_dir / "1-inline-error.png")
+    screenshot(page, results_dir / "1-inline-error.png")
     point_value.press("Escape")
     assert editor.count() == 0
     before = {i["symbol"]: i for i in httpx.get(f"{sqlite_server.base_url}/api/instruments").json()}
@@ -76,13 +77,13 @@ def test_dates_that_cannot_match_and_a_page_past_the_end(page, run_id, results_d
     page.get_by_test_id("date-range-error").wait_for(timeout=TIMEOUT_MS)
     assert "after To" in page.get_by_test_id("date-range-error").inner_text()
     assert page.get_by_label("From (UTC)").input_value() == "2025-01-09"
-    page.screenshot(path=results_dir / "1-from-after-to.png")
+    screenshot(page, results_dir / "1-from-after-to.png")
     page.get_by_label("From (UTC)").fill("01/06/2025")
     page.get_by_text("Use YYYY-MM-DD").wait_for()
 
     page.goto(f"/runs/{run_id}/trades?offset=5000")
     page.get_by_text("This page is past the end of the list").wait_for(timeout=TIMEOUT_MS)
-    page.screenshot(path=results_dir / "2-past-the-end.png")
+    screenshot(page, results_dir / "2-past-the-end.png")
     page.get_by_role("button", name="Previous page").click()
     page.get_by_test_id("trade-row").first.wait_for(timeout=TIMEOUT_MS)
     assert page.js_errors == [], page.js_errors
@@ -97,6 +98,6 @@ def test_upload_errors_are_worded_for_a_person(page, tmp_path, results_dir) -> N
     card = page.locator("[data-testid=upload-card][data-phase=error]")
     card.wait_for(timeout=TIMEOUT_MS)
     text = card.inner_text()
-    page.screenshot(path=results_dir / "1-refused-upload.png")
+    screenshot(page, results_dir / "1-refused-upload.png")
     assert "The server cannot read this file" in text, text
     assert not re.search(r"\b4\d\d\b|\.upload\b", text), text

@@ -15,6 +15,8 @@ from strategy_analysis.ingest.demo_export import write_demo_export
 from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.trades.rebuild import after_import_hook
 
+from .screenshots import screenshot
+
 # One server for the module: the runs the first two tests read are imported once; the test
 # that deletes a run imports its own two.
 pytestmark = [
@@ -94,7 +96,7 @@ def test_trades_and_runs_keep_their_results_in_view(page, runs, results_dir, wid
         assert _in_view(page, cell), f"{header} is off-screen at {width} px"
     first_row = page.get_by_test_id("trade-row").first
     assert _in_view(page, first_row.locator("td").nth(4)), "a row's net PnL is off-screen"
-    page.screenshot(path=results_dir / f"1-trades-{width}.png")
+    screenshot(page, results_dir / f"1-trades-{width}.png")
 
     page.goto("/runs")
     page.get_by_test_id("run-row").first.wait_for(timeout=TIMEOUT_MS)
@@ -102,7 +104,7 @@ def test_trades_and_runs_keep_their_results_in_view(page, runs, results_dir, wid
     for header in ("Profit factor", "Max drawdown"):
         cell = runs_table.get_by_role("columnheader", name=header)
         assert _in_view(page, cell), f"{header} is off-screen at {width} px"
-    page.screenshot(path=results_dir / f"2-runs-{width}.jpg", full_page=True)
+    screenshot(page, results_dir / f"2-runs-{width}.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 
@@ -126,12 +128,12 @@ def test_previous_and_next_follow_the_filtered_list(
         "(id) => document.querySelector('[data-testid=trade-row] a')?.getAttribute('href')?.includes(id)",
         arg=expected[0],
     )
-    page.screenshot(path=results_dir / f"1-losers-by-pnl-{width}.png")
+    screenshot(page, results_dir / f"1-losers-by-pnl-{width}.png")
 
     page.get_by_test_id("trade-row").first.get_by_role("link").click()
     page.wait_for_url(f"**/trades/{expected[0]}?**")
     page.wait_for_selector("[data-testid=trade-chart][data-ready=true]", timeout=TIMEOUT_MS)
-    page.screenshot(path=results_dir / f"2-first-loser-{width}.jpg", full_page=True)
+    screenshot(page, results_dir / f"2-first-loser-{width}.jpg", full_page=True)
     for trade_id in expected[1:]:
         page.get_by_role("button", name="Next ›").click()
         page.wait_for_url(f"**/trades/{trade_id}?**")
@@ -164,12 +166,12 @@ def test_name_and_delete_a_run_from_the_app(
     editor.get_by_label("Name (shown instead of the run id)").press("Enter")
     page.locator(".breadcrumbs", has_text="Throwaway test").wait_for()
     assert httpx.get(f"{api}/api/runs/{doomed}").json()["name"] == "Throwaway test"
-    page.screenshot(path=results_dir / f"1-named-{width}.jpg", full_page=True)
+    screenshot(page, results_dir / f"1-named-{width}.jpg", full_page=True)
 
     page.get_by_role("button", name="Delete run…").click()
     dialog = page.get_by_role("alertdialog")
     assert "Throwaway test" in dialog.inner_text()
-    page.screenshot(path=results_dir / f"2-confirm-delete-{width}.png")
+    screenshot(page, results_dir / f"2-confirm-delete-{width}.png")
     dialog.get_by_role("button", name="Cancel").click()
     assert dialog.count() == 0
     assert httpx.get(f"{api}/api/runs/{doomed}").status_code == 200
@@ -182,7 +184,7 @@ def test_name_and_delete_a_run_from_the_app(
     assert httpx.get(f"{api}/api/runs/{doomed}").status_code == 404
     assert httpx.get(f"{api}/api/trades", params={"run_id": doomed}).json()["total"] == 0
     assert httpx.get(f"{api}/api/runs/{kept}").status_code == 200
-    page.screenshot(path=results_dir / f"3-after-delete-{width}.jpg", full_page=True)
+    screenshot(page, results_dir / f"3-after-delete-{width}.jpg", full_page=True)
 
     # The deleted run's page says so and offers the way back.
     page.goto(f"/runs/{doomed}")

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from .long_trade_export import write_long_trade_export
+from .screenshots import screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -66,7 +67,7 @@ def _import_through_ui(page, path: Path, shots: Path, prefix: str) -> None:  # t
     assert card.get_attribute("data-phase") == "checked", card.inner_text()
     summary = card.get_by_test_id("report-summary")
     assert summary.inner_text().startswith("Found "), summary.inner_text()
-    page.screenshot(path=shots / f"{prefix}-pre-import-report.jpg", full_page=True)
+    screenshot(page, shots / f"{prefix}-pre-import-report.jpg", full_page=True)
     card.get_by_role("button", name="Import").click()
     card.locator("[data-job-status=succeeded], [data-job-status=failed]").wait_for(
         timeout=TIMEOUT_MS
@@ -80,20 +81,20 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
 
     page.goto("/")
     page.wait_for_url("**/data")
-    page.screenshot(path=results_dir / "0-data-empty.jpg", full_page=True)
+    screenshot(page, results_dir / "0-data-empty.jpg", full_page=True)
 
     _import_through_ui(page, export, results_dir, "1")
     toast = page.get_by_test_id("toast").first
     toast.wait_for(timeout=TIMEOUT_MS)
     assert "Analysis updated for strategy" in toast.inner_text()
-    page.screenshot(path=results_dir / "2-imported-with-toast.jpg", full_page=True)
+    screenshot(page, results_dir / "2-imported-with-toast.jpg", full_page=True)
 
     # The history lists the import; its detail page shows the report.
     history_row = page.get_by_test_id("import-row").first
     assert export.name in history_row.inner_text()
     history_row.get_by_role("link").click()
     page.get_by_test_id("import-report").wait_for()
-    page.screenshot(path=results_dir / "3-import-detail.jpg", full_page=True)
+    screenshot(page, results_dir / "3-import-detail.jpg", full_page=True)
 
     # The toast stays across client-side navigation; its link opens the run's dashboard.
     page.get_by_test_id("toast").first.get_by_role("link", name="Open dashboard").click()
@@ -104,15 +105,15 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
     stats = httpx.get(f"{sqlite_server.base_url}/api/runs/{run_id}/stats").json()["statistics"]
     kpi = page.get_by_test_id("kpi-trades").inner_text()
     assert f"{stats['total_trades']:,}" in kpi
-    page.screenshot(path=results_dir / "4-dashboard.jpg", full_page=True)
+    screenshot(page, results_dir / "4-dashboard.jpg", full_page=True)
 
     page.goto("/runs")
     page.get_by_test_id("run-row").first.wait_for()
-    page.screenshot(path=results_dir / "5-runs.jpg", full_page=True)
+    screenshot(page, results_dir / "5-runs.jpg", full_page=True)
 
     page.goto(f"/runs/{run_id}/trades")
     page.get_by_test_id("trade-row").first.wait_for()
-    page.screenshot(path=results_dir / "6-trades.jpg", full_page=True)
+    screenshot(page, results_dir / "6-trades.jpg", full_page=True)
     # Sorting by net PnL, losers only: every shown PnL is negative.
     page.get_by_role("group", name="outcome").get_by_role("button", name="Losers").click()
     page.wait_for_url("**outcome=losers**")
@@ -134,7 +135,7 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
     rows = page.get_by_test_id("executions-table").locator("tbody tr")
     assert rows.count() == len(detail["executions"])
     assert chart.locator("canvas").count() > 0
-    page.screenshot(path=results_dir / "7-trade-detail.jpg", full_page=True)
+    screenshot(page, results_dir / "7-trade-detail.jpg", full_page=True)
 
     # Previous/next move along the list the trade was opened from (losers by net PnL).
     neighbours = httpx.get(
@@ -203,7 +204,7 @@ def test_trade_chart_renders_10k_bars_within_budget(
                 f"chart render {r['render']:.0f} ms; {r['seen']:.0f} ms as seen by the test"
             )
     best = min(runs, key=lambda r: r["painted"])
-    page.screenshot(path=results_dir / "2-trade-detail-10k-bars.jpg", full_page=True)
+    screenshot(page, results_dir / "2-trade-detail-10k-bars.jpg", full_page=True)
     assert bars == len(detail["bars"])
     assert int(chart.get_attribute("data-fill-count")) == expected["executions"]
     assert best["render"] / 1000 < CHART_BUDGET_SECONDS
@@ -226,12 +227,12 @@ def test_run_without_bars_still_shows_the_trade(page, sqlite_server, tmp_path, r
     assert chart.get_attribute("data-bar-count") == "0"
     assert int(chart.get_attribute("data-fill-count")) == len(detail["executions"])
     page.get_by_text("No bars for this symbol").wait_for()
-    page.screenshot(path=results_dir / "2-trade-without-bars.jpg", full_page=True)
+    screenshot(page, results_dir / "2-trade-without-bars.jpg", full_page=True)
 
     page.goto(f"/runs/{detail['trade']['run_id']}")
     page.get_by_test_id("kpi-trades").wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("No MAE values").wait_for()
-    page.screenshot(path=results_dir / "3-dashboard-without-bars.jpg", full_page=True)
+    screenshot(page, results_dir / "3-dashboard-without-bars.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
 
 
@@ -285,7 +286,7 @@ def test_upload_asks_for_the_api_key_when_the_server_needs_one(
             card = page.get_by_test_id("upload-card")
             card.get_by_label("API key (X-API-Key)").wait_for(timeout=TIMEOUT_MS)
             assert "needs an API key" in card.inner_text()
-            page.screenshot(path=results_dir / "1-api-key-needed.jpg", full_page=True)
+            screenshot(page, results_dir / "1-api-key-needed.jpg", full_page=True)
             card.get_by_label("API key (X-API-Key)").fill("s3cret-key")
             card.get_by_role("button", name="Save and retry").click()
             page.locator("[data-testid=upload-card][data-phase=checked]").wait_for(
@@ -318,7 +319,7 @@ def test_several_files_dropped_at_once(page, tmp_path, results_dir) -> None:  # 
     refused = page.locator("[data-testid=upload-card]", has_text=notes.name)
     assert refused.get_attribute("data-phase") == "error"
     assert "not an export file" in refused.inner_text()
-    page.screenshot(path=results_dir / "1-three-files.jpg", full_page=True)
+    screenshot(page, results_dir / "1-three-files.jpg", full_page=True)
 
     for path in (first, prototype):
         card = page.locator("[data-testid=upload-card]", has_text=path.name)
@@ -339,5 +340,5 @@ def test_several_files_dropped_at_once(page, tmp_path, results_dir) -> None:  # 
     assert {first.name, prototype.name} <= {
         name for row in history for name in (first.name, prototype.name) if name in row
     }
-    page.screenshot(path=results_dir / "2-both-imported.jpg", full_page=True)
+    screenshot(page, results_dir / "2-both-imported.jpg", full_page=True)
     assert page.js_errors == [], page.js_errors
