@@ -9,6 +9,7 @@ background (``postgres_databases``); what is left is dropped at the end of the r
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import warnings
@@ -57,6 +58,16 @@ _share_one_ssl_context()
 
 def _server_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The garbage collector took about a tenth of each worker's CPU, mostly in full passes
+    over everything alive. What is alive once the tests are collected (the modules imported,
+    the collected tests) lives to the end of the run: frozen, no pass walks it again. And a
+    first-generation pass every 10,000 allocations instead of 700 runs the later ones a
+    tenth as often (the tests' cycles are freed a little later; none waits on that)."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 @pytest.hookimpl(trylast=True)

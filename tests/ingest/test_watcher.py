@@ -19,6 +19,11 @@ from strategy_analysis.ingest.importer import import_export_file
 from strategy_analysis.ingest.report import ImportReport
 from strategy_analysis.ingest.watcher import FolderWatcher, WatchOutcome
 
+# Mostly waiting (settle times, a slow copy): one worker (pytest-xdist) runs these one after
+# another while the others keep the cores busy; spread over all workers at once, they left
+# the machine idle for several seconds.
+pytestmark = pytest.mark.xdist_group("folder-watcher")
+
 # The watcher's settle time here, and how long the slow copy below grows, in pauses of a
 # third of it (a file must not be imported while it grows).
 SETTLE = 0.5
