@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import http.client
 import multiprocessing
 import multiprocessing.util
@@ -19,6 +20,9 @@ from typing import Protocol
 from preloaded_server import PRELOAD, serve
 
 ROOT = Path(__file__).resolve().parents[1]
+# uvicorn's words when the port is taken, and the state of a listening socket in /proc/net/tcp.
+BIND_REFUSED = "address already in use"
+TCP_LISTEN = "0A"
 # The fork server behind ``LiveServer``: started by the first server a test process needs.
 _FORKS = multiprocessing.get_context("forkserver")
 _FORKS.set_forkserver_preload(PRELOAD)
@@ -112,6 +116,7 @@ class LiveServer:
         self.process: ServerProcess | None = None
         self._terminated = False
         self.log_path = workdir / f"server-{self.port}.log"
+        self._log_start = 0  # where the log of the last launch begins
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         return self.launch().wait_ready(timeout)
@@ -120,6 +125,7 @@ class LiveServer:
         """Start the process without waiting for it (servers started together start in
         parallel); ``wait_ready`` waits for its answer."""
         self._terminated = False
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         argv = ["serve", "--port", str(self.port)]
         if not self.fresh_interpreter:
             self.process = ForkedProcess(argv, self.env, self.workdir, self.log_path)
@@ -137,14 +143,43 @@ class LiveServer:
     def wait_ready(self, timeout: float = 30.0) -> LiveServer:
         assert self.process is not None
         deadline = time.monotonic() + timeout
+        moves = 0
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                # Another test's server took the port between free_port() and this bind.
+                if BIND_REFUSED in self.log()[self._log_start :] and moves < 3:
+                    moves += 1
+                    self.port = free_port()
+                    self.base_url = f"http://127.0.0.1:{self.port}"
+                    self.launch()
+                    continue
                 raise RuntimeError(f"server exited early:\n{self.log()}")
-            if self._healthy():
+            if self._healthy() and self._listens():
                 return self
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
+
+    def _listens(self) -> bool:
+        """Whether the socket listening on the port is this server's, not another test's
+        server that answers there (one that bound the port this server was refused)."""
+        assert self.process is not None
+        fds = Path(f"/proc/{self.process.pid}/fd")
+        sockets = set()
+        for fd in fds.iterdir() if fds.exists() else ():
+            with contextlib.suppress(OSError):  # closed meanwhile
+                sockets.add(os.readlink(fd))
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if (
+                    state == TCP_LISTEN
+                    and int(local.rsplit(":", 1)[1], 16) == self.port
+                    and f"socket:[{inode}]" in sockets
+                ):
+                    return True
+        return False
 
     def _healthy(self) -> bool:
         # The standard library's client: an httpx.get builds an SSL context first, about
