@@ -119,8 +119,16 @@ def test_drop_import_dashboard_trade_chart(page, sqlite_server, tmp_path, result
     page.wait_for_url("**outcome=losers**")
     page.get_by_role("button", name="Net PnL").click()
     page.wait_for_url("**sort=pnl_net**")
+    # The URL changes before the sorted list arrives: wait for its first trade, not for any
+    # row (the rows of the list before could be clicked, a winner among them).
+    biggest_loser = httpx.get(
+        f"{sqlite_server.base_url}/api/trades",
+        params={"run_id": run_id, "outcome": "losers", "sort": "pnl_net", "limit": 1},
+    ).json()["items"][0]["trade_id"]
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=trade-row]')].length > 0"
+        """(id) => document.querySelector('[data-testid=trade-row] a')
+            ?.getAttribute('href')?.startsWith('/trades/' + encodeURIComponent(id))""",
+        arg=biggest_loser,
     )
 
     page.get_by_test_id("trade-row").first.get_by_role("link").click()
