@@ -106,7 +106,6 @@ class LiveServer:
         self.fresh_interpreter = fresh_interpreter
         self.workdir = workdir
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -117,6 +116,10 @@ class LiveServer:
         self._terminated = False
         self.log_path = workdir / f"server-{self.port}.log"
         self._log_start = 0  # where the log of the last launch begins
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         return self.launch().wait_ready(timeout)
@@ -150,7 +153,6 @@ class LiveServer:
                 if BIND_REFUSED in self.log()[self._log_start :] and moves < 3:
                     moves += 1
                     self.port = free_port()
-                    self.base_url = f"http://127.0.0.1:{self.port}"
                     self.launch()
                     continue
                 raise RuntimeError(f"server exited early:\n{self.log()}")
